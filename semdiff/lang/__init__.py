@@ -1,0 +1,1 @@
+"""Language stage: source text -> units with guard IR (see semdiff.ir)."""

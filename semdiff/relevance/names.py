@@ -1,0 +1,62 @@
+"""Relevance from what a unit is called and what it calls, without a call graph.
+
+This is the floor: the repository call graph (semdiff.relevance.graph) refines it with
+why-paths through helpers, but a function named `verify_token` is relevant on its own.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from semdiff.ir import Unit
+from semdiff.model import Relevance
+
+# category -> word pattern matched against identifier parts (snake/camel split)
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "authn": ("auth", "authenticate", "login", "logout", "password", "passwd", "credential", "credentials", "mfa", "otp", "totp", "2fa"),
+    "authz": ("permission", "permissions", "authorize", "authorized", "authorization", "role", "roles", "admin", "acl", "access", "allowed", "allow", "owner", "privilege", "scope", "scopes", "grant", "forbidden", "policy"),
+    "session": ("session", "cookie", "cookies", "remember"),
+    "token": ("token", "jwt", "jws", "jwe", "bearer", "apikey", "nonce", "oauth", "saml", "oidc", "state"),
+    "crypto": ("sign", "signature", "signed", "signer", "hmac", "digest", "hash", "encrypt", "decrypt", "cipher", "crypto", "key", "secret", "salt", "random", "unsign"),
+    "tls": ("tls", "ssl", "cert", "certificate", "verify", "hostname", "https"),
+    "csrf": ("csrf", "xsrf"),
+    "validation": ("validate", "validator", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max"),
+}
+_STRONG = {"authn", "authz", "session", "token", "csrf", "tls"}
+_SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def words(name: str) -> list[str]:
+    return [w.lower() for w in _SPLIT.split(name) if w]
+
+
+def categorise(name: str) -> tuple[str, str] | None:
+    ws = words(name)
+    for cat, vocab in CATEGORY_WORDS.items():
+        for w in ws:
+            if w in vocab:
+                return cat, w
+    return None
+
+
+def _first_hit(names: Iterable[str]) -> tuple[str, str, str] | None:
+    for n in names:
+        hit = categorise(n)
+        if hit:
+            return hit[0], hit[1], n
+    return None
+
+
+def name_relevance(unit: Unit) -> Relevance:
+    """Score from the unit's own name and decorators (strong), then its callees (weaker)."""
+    own = _first_hit([unit.name] + [d.name for d in unit.decorators] + [unit.qualname])
+    if own:
+        cat, word, name = own
+        score = 0.9 if cat in _STRONG else 0.7
+        return Relevance(cat, score, (unit.qualname,), f"name '{name}' mentions '{word}'")
+    called = _first_hit(c.callee for c in unit.calls)
+    if called:
+        cat, word, name = called
+        score = 0.6 if cat in _STRONG else 0.4
+        return Relevance(cat, score, (unit.qualname, name), f"calls '{name}' ('{word}')")
+    return Relevance("none", 0.1, (unit.qualname,), "no security-relevant name or call")

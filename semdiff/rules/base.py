@@ -1,0 +1,132 @@
+"""The contract every rule family implements.
+
+A family is one module with a declarative `RULES` table of `RuleSpec` rows and a `check`
+function from one `UnitChange` (plus what was computed once for the whole change) to
+findings. Families register themselves with `@family`, so adding one is one module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, Optional, Protocol
+
+from semdiff.align.units import UnitChange
+from semdiff.model import Confidence, Evidence, Finding, Location, Relevance, Severity
+
+
+@dataclass(frozen=True)
+class Example:
+    """A before/after pair shipped with the rule; tests run every example."""
+
+    before: str
+    after: str
+    fires: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    title: str
+    severity: Severity  # severity in security-relevant code; lowered when relevance is weak
+    description: str
+    examples: tuple[Example, ...] = ()
+    languages: tuple[str, ...] = ("*",)
+
+
+class RelevanceLookup(Protocol):
+    def relevance(self, change: UnitChange) -> Relevance: ...
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Computed once per run and handed to every rule (rules never recompute relevance)."""
+
+    relevance: Callable[[UnitChange], Relevance]
+    hunk_only: bool = False
+    options: Mapping[str, object] = field(default_factory=dict)
+    # units of the whole after/before file set, by (path, qualname), for cross-unit reasoning
+    after_units: Mapping[tuple[str, str], object] = field(default_factory=dict)
+    before_units: Mapping[tuple[str, str], object] = field(default_factory=dict)
+
+
+CheckFn = Callable[[UnitChange, RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    rules: tuple[RuleSpec, ...]
+    check: CheckFn
+
+
+_FAMILIES: dict[str, Family] = {}
+
+
+def family(name: str, rules: Iterable[RuleSpec]) -> Callable[[CheckFn], CheckFn]:
+    rules = tuple(rules)
+
+    def register(fn: CheckFn) -> CheckFn:
+        _FAMILIES[name] = Family(name, rules, fn)
+        return fn
+
+    return register
+
+
+def families() -> tuple[Family, ...]:
+    from semdiff.rules import load_all  # noqa: F401  (import side effect registers families)
+
+    load_all()
+    return tuple(_FAMILIES.values())
+
+
+def all_rules() -> dict[str, RuleSpec]:
+    return {r.id: r for fam in families() for r in fam.rules}
+
+
+def scaled_severity(base: Severity, relevance: Relevance) -> Severity:
+    """Weakening in code with no path to anything sensitive is reported lower, never dropped."""
+    if relevance.score >= 0.8:
+        return base
+    if relevance.score >= 0.3:
+        return base.bumped(-1)
+    return base.bumped(-2)
+
+
+def make_finding(
+    spec: RuleSpec,
+    change: UnitChange,
+    ctx: RuleContext,
+    message: str,
+    *,
+    before_line: Optional[int] = None,
+    after_line: Optional[int] = None,
+    evidence_before: str = "",
+    evidence_after: str = "",
+    witness: str = "",
+    confidence: Confidence = Confidence.HIGH,
+    severity: Optional[Severity] = None,
+    relevance: Optional[Relevance] = None,
+) -> Finding:
+    """One place that turns a rule's verdict into a `Finding`, so all rules agree on shape."""
+
+    rel = relevance if relevance is not None else ctx.relevance(change)
+    sev = severity if severity is not None else scaled_severity(spec.severity, rel)
+    conf = confidence.lowered() if ctx.hunk_only or change.hunk_only else confidence
+    path = change.path
+    before = Location(change.before.path, before_line) if (change.before and before_line) else None
+    after = Location(change.after.path, after_line) if (change.after and after_line) else None
+    return Finding(
+        rule_id=spec.id,
+        title=spec.title,
+        severity=sev,
+        confidence=conf,
+        message=message,
+        path=path,
+        unit=change.qualname,
+        before=before,
+        after=after,
+        evidence=Evidence(before=evidence_before, after=evidence_after, witness=witness),
+        relevance=rel,
+        hunk_only=ctx.hunk_only or change.hunk_only,
+        language=change.language,
+    )
