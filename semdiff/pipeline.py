@@ -1,0 +1,200 @@
+"""The one pipeline that the CLI, the library API and the tests all run.
+
+change source -> languages -> alignment -> relevance -> rules -> findings (-> policy/reporters,
+which live outside analysis).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Mapping, Optional
+
+from semdiff.align.units import UnitChange, align_units
+from semdiff.ir import ParsedFile, Unit
+from semdiff.lang.registry import backend_for
+from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report
+from semdiff.relevance.names import name_relevance
+from semdiff.rules.base import RuleContext, families
+
+SENSITIVE_PATH_WORDS = ("auth", "login", "session", "token", "jwt", "crypto", "security", "permission", "acl", "csrf", "password", "secret", "sign", "verify", "tls", "ssl", "oauth", "saml", "policy")
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """Knobs of the analysis itself (policy such as --fail-on lives with the CLI/policy)."""
+
+    max_file_bytes: int = 5_000_000
+    rule_options: Mapping[str, object] = field(default_factory=dict)
+    # hook for the repository call graph (issue 4): maps a UnitChange to its Relevance
+    relevance: Optional[Callable[[UnitChange], Relevance]] = None
+    disabled_rules: frozenset[str] = frozenset()
+
+
+def path_looks_sensitive(path: str) -> bool:
+    low = path.lower()
+    return any(w in low for w in SENSITIVE_PATH_WORDS)
+
+
+def _parse(path: str, text: Optional[str]) -> Optional[ParsedFile]:
+    if text is None:
+        return None
+    backend = backend_for(path, text.split("\n", 1)[0] if text else "")
+    if backend is None:
+        return None
+    try:
+        return backend.parse(path, text)
+    except RecursionError:
+        return ParsedFile(path, getattr(backend, "language", "?"), (), error="nesting too deep to analyse")
+    except Exception as exc:  # a backend bug must become a reported entry, never a crash
+        return ParsedFile(path, getattr(backend, "language", "?"), (), error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _hunk_lines(fc: FileChange) -> tuple[list[int], list[int]]:
+    removed: list[int] = []
+    added: list[int] = []
+    for h in fc.hunks:
+        removed.extend(h.removed)
+        added.extend(h.added)
+    return removed, added
+
+
+def _hunk_texts(fc: FileChange) -> tuple[str, str]:
+    """Rebuild old/new sides from hunks alone, padded with blank lines so line numbers hold."""
+    old_lines: dict[int, str] = {}
+    new_lines: dict[int, str] = {}
+    for h in fc.hunks:
+        for n, t in zip(h.removed, h.removed_text):
+            old_lines[n] = t
+        for n, t in zip(h.added, h.added_text):
+            new_lines[n] = t
+        cold = list(h.context_old)
+        cnew = list(h.context_new)
+        for n_old, n_new, t in zip(cold, cnew, h.context_text):
+            old_lines[n_old] = t
+            new_lines[n_new] = t
+
+    def build(lines: dict[int, str]) -> str:
+        if not lines:
+            return ""
+        top = max(lines)
+        return "\n".join(lines.get(i, "").rstrip("\r\n") for i in range(1, top + 1)) + "\n"
+
+    return build(old_lines), build(new_lines)
+
+
+def _analyzable(fc: FileChange) -> bool:
+    return fc.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED, ChangeStatus.COPIED, ChangeStatus.ADDED, ChangeStatus.DELETED)
+
+
+def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[list[UnitChange], list[Unit], list[Unit]]:
+    """Parse both sides of one file and align its units; failures become NotAnalyzed."""
+    if fc.hunk_only:
+        old_text, new_text = _hunk_texts(fc)
+        if fc.status is ChangeStatus.ADDED:
+            old_text = None
+        if fc.status is ChangeStatus.DELETED:
+            new_text = None
+    else:
+        old_text, new_text = fc.old_text, fc.new_text
+    old_path = fc.old_path or fc.path
+    new_path = fc.new_path or fc.path
+    before = _parse(old_path, old_text) if old_text is not None else None
+    after = _parse(new_path, new_text) if new_text is not None else None
+    if before is None and after is None:
+        return [], [], []
+    for side, parsed in (("before", before), ("after", after)):
+        if parsed is not None and parsed.error:
+            not_analyzed.append(
+                NotAnalyzed(fc.path, "syntax-error" if "syntax" in parsed.error.lower() else "parse-error",
+                            f"{side}: {parsed.error}", path_looks_sensitive(fc.path))
+            )
+    if (before is not None and before.error) or (after is not None and after.error):
+        if not fc.hunk_only:
+            return [], [], []
+    removed, added = _hunk_lines(fc)
+    b_units = list(before.units) if before and not before.error else []
+    a_units = list(after.units) if after and not after.error else []
+    return align_units(fc, b_units, a_units, removed, added), b_units, a_units
+
+
+def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions()) -> Report:
+    not_analyzed: list[NotAnalyzed] = list(changes.not_analyzed)
+    skipped_paths = {n.path for n in not_analyzed}
+    all_changes: list[UnitChange] = []
+    before_units: dict[tuple[str, str], Unit] = {}
+    after_units: dict[tuple[str, str], Unit] = {}
+    for fc in changes.files:
+        if fc.path in skipped_paths or not _analyzable(fc):
+            continue
+        ucs, bu, au = unit_changes_for(fc, not_analyzed)
+        all_changes.extend(ucs)
+        before_units.update(((u.path, u.qualname), u) for u in bu)
+        after_units.update(((u.path, u.qualname), u) for u in au)
+
+    def relevance(change: UnitChange) -> Relevance:
+        if options.relevance is not None:
+            return options.relevance(change)
+        unit = change.after or change.before
+        assert unit is not None
+        return name_relevance(unit)
+
+    hunk_only = any(fc.hunk_only for fc in changes.files)
+    ctx = RuleContext(
+        relevance=relevance,
+        hunk_only=False,
+        options=options.rule_options,
+        after_units=after_units,
+        before_units=before_units,
+    )
+    findings: list[Finding] = []
+    for fam in families():
+        for change in all_changes:
+            try:
+                found = list(fam.check(change, ctx))
+            except RecursionError:
+                not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
+                continue
+            findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
+    return Report(
+        findings=tuple(_dedupe_sorted(findings)),
+        not_analyzed=tuple(_dedupe_na(not_analyzed)),
+        files=changes.files,
+        description=changes.description,
+        base=changes.base,
+        head=changes.head,
+        commits=changes.commits,
+        units_analyzed=len(all_changes),
+        hunk_only=hunk_only,
+    )
+
+
+def _dedupe_sorted(findings: Iterable[Finding]) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for f in findings:
+        prev = seen.get(f.fingerprint)
+        if prev is None or (f.severity, f.confidence) > (prev.severity, prev.confidence):
+            seen[f.fingerprint] = f
+    return sorted(
+        seen.values(),
+        key=lambda f: (-f.severity, -f.confidence, f.path, (f.primary_location.line if f.primary_location else 0), f.rule_id),
+    )
+
+
+def _dedupe_na(items: Iterable[NotAnalyzed]) -> list[NotAnalyzed]:
+    out: dict[tuple[str, str, str], NotAnalyzed] = {}
+    for n in items:
+        out.setdefault((n.path, n.reason, n.detail), n)
+    return list(out.values())
+
+
+def analyze_texts(
+    pairs: Iterable[tuple[str, Optional[str], Optional[str]]],
+    options: AnalyzeOptions = AnalyzeOptions(),
+) -> Report:
+    """Analyse (path, before_text, after_text) triples as a full-text change (no repository).
+
+    Used by fixtures and by tools that already hold both versions of a file.
+    """
+    from semdiff.source.textpairs import file_change_from_texts
+
+    files = tuple(file_change_from_texts(p, b, a) for p, b, a in pairs)
+    return analyze_changeset(ChangeSet(files=files, description="texts"), options)
