@@ -1,0 +1,116 @@
+"""Shared normal forms for atoms, used by every language backend.
+
+Backends first turn an expression into a *key*: its source with whitespace removed outside
+string literals, parameters renamed `$0, $1, ...` and locals `%0, %1, ...` (see semdiff.ir).
+The helpers here then canonicalise comparisons so that `b > a`, `a < b` and
+`not (a >= b)` become the same atom, and attach a `Linear` form so the logic knows that
+`age < 10` implies `age < 20` and that `exp < now + 3600` is looser than `exp < now`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from semdiff.ir import Atom, Formula, Linear, Not
+
+# operator as written -> (canonical op, swap operands, negate)
+_CANON: dict[str, tuple[str, bool, bool]] = {
+    "<": ("<", False, False),
+    "<=": ("<=", False, False),
+    ">": ("<", True, False),
+    ">=": ("<=", True, False),
+    "==": ("==", False, False),
+    "===": ("==", False, False),
+    "!=": ("==", False, True),
+    "!==": ("==", False, True),
+    "<>": ("==", False, True),
+    "is": ("is", False, False),
+    "is not": ("is", False, True),
+    "in": ("in", False, False),
+    "not in": ("in", False, True),
+}
+SYMMETRIC = {"==", "is"}
+NEGATIVE_OPS = {"!=", "!==", "<>", "is not", "not in", ">", ">="}
+
+_NUM = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_PURE_NUM = re.compile(rf"^\(?({_NUM})\)?$")
+_OFFSET = re.compile(rf"^(.+?)([+-])({_NUM[2:] if _NUM.startswith('-?') else _NUM})$")
+_WS_OUTSIDE_STRINGS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`(?:\\.|[^`\\])*`)|\s+""")
+
+
+def squash(text: str) -> str:
+    """Remove whitespace outside string literals: the base of every key."""
+    return _WS_OUTSIDE_STRINGS.sub(lambda m: m.group(1) or "", text)
+
+
+def _num(text: str) -> Optional[float]:
+    m = _PURE_NUM.match(text)
+    if not m:
+        return None
+    try:
+        return float(m.group(1))
+    except ValueError:
+        return None
+
+
+def split_offset(key: str) -> tuple[str, float]:
+    """`now+3600` -> ('now', 3600.0); `x` -> ('x', 0.0); `10` -> ('', 10.0)."""
+    n = _num(key)
+    if n is not None:
+        return "", n
+    m = _OFFSET.match(key)
+    if m:
+        term, sign, value = m.group(1), m.group(2), float(m.group(3))
+        return term, value if sign == "+" else -value
+    return key, 0.0
+
+
+def linear_of(left: str, op: str, right: str) -> Optional[Linear]:
+    """Linear form of `left op right` (op already canonical: < <= ==)."""
+    if op not in ("<", "<=", "=="):
+        return None
+    lt, lc = split_offset(left)
+    rt, rc = split_offset(right)
+    if not lt and not rt:
+        return None
+    if lt and rt:
+        return Linear(f"{lt}-({rt})", op, rc - lc)
+    if lt:  # lt + lc op rc  ->  lt op rc - lc
+        return Linear(lt, op, rc - lc)
+    # lc op rt + rc  ->  rt  (flipped op)  lc - rc
+    flipped = {"<": ">", "<=": ">=", "==": "=="}[op]
+    return Linear(rt, flipped, lc - rc)
+
+
+def comparison(left_key: str, op: str, right_key: str, left_text: str, right_text: str) -> Formula:
+    """Canonical formula for `left op right` as written."""
+    op = " ".join(op.split())
+    canon, swap, negate = _CANON.get(op, (op, False, False))
+    l_k, r_k, l_t, r_t = left_key, right_key, left_text, right_text
+    if swap:
+        l_k, r_k, l_t, r_t = r_k, l_k, r_t, l_t
+    if canon in SYMMETRIC and r_k < l_k:
+        l_k, r_k, l_t, r_t = r_k, l_k, r_t, l_t
+    shown_op = {"==": "==", "is": "is", "in": "in", "<": "<", "<=": "<="}.get(canon, canon)
+    atom = Atom(
+        key=f"{l_k}{canon}{r_k}" if canon not in ("is", "in") else f"{l_k} {canon} {r_k}",
+        text=f"{l_t} {shown_op} {r_t}",
+        kind="cmp",
+        op=canon,
+        left=l_k,
+        right=r_k,
+        linear=linear_of(l_k, canon, r_k),
+    )
+    return Not(atom) if negate else atom
+
+
+def call_atom(callee: str, key: str, text: str) -> Atom:
+    return Atom(key=key, text=text, kind="call", callee=callee)
+
+
+def name_atom(key: str, text: str) -> Atom:
+    return Atom(key=key, text=text, kind="name")
+
+
+def expr_atom(key: str, text: str) -> Atom:
+    return Atom(key=key, text=text, kind="expr")
