@@ -192,6 +192,9 @@ class Guard:
     text: str  # source of the guard statement (test + action), trimmed
     reachable: bool = True
     kind: str = "branch"  # branch | assert | predicate | decorator | call-guard
+    # (line, formula) of each enclosing condition / earlier early exit that shapes the path,
+    # so a rule can point at the line that made an unchanged check conditional
+    path: tuple[tuple[int, "Formula"], ...] = ()
 
 
 @dataclass(frozen=True)

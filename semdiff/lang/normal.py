@@ -74,6 +74,9 @@ def linear_of(left: str, op: str, right: str) -> Optional[Linear]:
     if not lt and not rt:
         return None
     if lt and rt:
+        if rt < lt:  # order the pair so `a < b` and `b < a` share a term: lt-rt op c <=> rt-lt op' -c
+            flipped = {"<": ">", "<=": ">=", "==": "=="}[op]
+            return Linear(f"{rt}-({lt})", flipped, lc - rc)
         return Linear(f"{lt}-({rt})", op, rc - lc)
     if lt:  # lt + lc op rc  ->  lt op rc - lc
         return Linear(lt, op, rc - lc)
