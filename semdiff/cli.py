@@ -1,0 +1,206 @@
+"""The `semdiff` command: a thin click layer over `semdiff.api.analyze`, policy and reporters.
+
+`semdiff main..HEAD` runs the default `analyze` command; the group exists so later
+commands (`explain`, `graph`, `audit`) can be added without changing how the default one
+is called. Exit codes: 0 = nothing at/above the threshold, 1 = findings at/above it (or a
+fail-closed stop in CI mode), 2 = usage or input error, always as one line on stderr.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import traceback
+from typing import Any, Optional, Sequence
+
+import click
+
+from semdiff import __version__, policy
+from semdiff.errors import InputError
+from semdiff.report import available as available_formats
+from semdiff.report import formatter
+
+DEFAULT_COMMAND = "analyze"
+DEBUG_ENV = "SEMDIFF_DEBUG"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str) -> int:
+    click.echo(f"semdiff: error: {_one_line(message)}", err=True)
+    return policy.EXIT_USAGE
+
+
+class DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it is not a command name, goes to `analyze`.
+
+    Also owns the error contract: usage and input errors become one line on stderr and
+    exit code 2; an unexpected exception too (with the traceback when SEMDIFF_DEBUG=1).
+    """
+
+    default_command = DEFAULT_COMMAND
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        group_only = ("--help", "-h", "--version")
+        if not args or (args[0] not in self.commands and args[0] not in group_only):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """`semdiff --help` shows the default command's options, then the command list."""
+        cmd = self.commands[self.default_command]
+        with cmd.make_context(ctx.info_name, [], resilient_parsing=True) as sub_ctx:
+            cmd.format_help(sub_ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def main(  # type: ignore[override]
+        self,
+        args: Optional[Sequence[str]] = None,
+        prog_name: Optional[str] = None,
+        complete_var: Optional[str] = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = self._run(args, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args: Optional[Sequence[str]], prog_name: Optional[str], complete_var: Optional[str], **extra: Any) -> int:
+        try:
+            rv = super().main(args, prog_name or "semdiff", complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - not configured
+            click.echo(exc.format_message(), err=True)
+            return policy.EXIT_USAGE
+        except click.UsageError as exc:
+            hint = " (see `semdiff --help`)"
+            return _fail(exc.format_message() + hint)
+        except click.Abort:
+            return _fail("aborted")
+        except InputError as exc:
+            return _fail(str(exc))
+        except click.ClickException as exc:
+            return _fail(exc.format_message())
+        except BrokenPipeError:
+            return policy.EXIT_USAGE
+        except Exception as exc:  # anything else is a semdiff bug: say so in one line
+            if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+                traceback.print_exc()
+            return _fail(
+                f"internal error: {type(exc).__name__}: {exc}. This is a bug in semdiff;"
+                f" rerun with {DEBUG_ENV}=1 for the traceback and report it"
+            )
+        return rv if isinstance(rv, int) else policy.EXIT_OK
+
+
+@click.group(cls=DefaultCommandGroup, name="semdiff", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="semdiff", message="%(prog)s %(version)s")
+def cli() -> None:
+    """semdiff: does this change quietly weaken security?"""
+
+
+@cli.command(
+    DEFAULT_COMMAND,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=(
+        "REVISION is A..B (the two endpoint trees, as `git diff A..B`), A...B (from the merge base),"
+        " or a single commit (that commit against its parent). Without REVISION, --staged or --diff,"
+        " the working tree is compared with HEAD. Exit codes: 0 nothing at/above --fail-on,"
+        " 1 findings at/above it, 2 usage or input error."
+    ),
+)
+@click.argument("revision", required=False)
+@click.option("--staged", is_flag=True, help="Compare the staged changes (index) with HEAD.")
+@click.option("--diff", "diff_path", metavar="FILE", help="Analyse a unified diff file instead of a repository ('-' = stdin).")
+@click.option("--repo", default=".", show_default=True, metavar="PATH", help="The git repository to read.")
+@click.option(
+    "--format", "fmt", default="text", show_default=True,
+    type=click.Choice(available_formats(), case_sensitive=False), help="Output format.",
+)
+@click.option("--output", "-o", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option(
+    "--fail-on", type=click.Choice(policy.FAIL_ON_CHOICES, case_sensitive=False), default=None,
+    help="Exit 1 when a finding is at or above this severity [default: high]. Setting it also turns on CI mode.",
+)
+@click.option(
+    "--min-confidence", type=click.Choice(policy.CONFIDENCE_CHOICES, case_sensitive=False),
+    default=policy.DEFAULT_MIN_CONFIDENCE, show_default=True,
+    help="Hide findings below this confidence; hidden findings do not count for --fail-on.",
+)
+@click.option(
+    "--allow-unanalyzed", is_flag=True,
+    help="In CI mode, do not fail when a security-relevant file could not be analysed.",
+)
+def analyze_command(
+    revision: Optional[str],
+    staged: bool,
+    diff_path: Optional[str],
+    repo: str,
+    fmt: str,
+    output: Optional[str],
+    fail_on: Optional[str],
+    min_confidence: str,
+    allow_unanalyzed: bool,
+) -> int:
+    """Report what a change makes weaker: removed guards, widened conditions, altered comparisons."""
+    from semdiff.api import analyze
+
+    sources = [name for name, given in (("REVISION", revision), ("--staged", staged), ("--diff", diff_path)) if given]
+    if len(sources) > 1:
+        raise click.UsageError(f"give only one of REVISION, --staged, --diff (got {' and '.join(sources)})")
+    if diff_path not in (None, "-") and not os.path.isfile(diff_path):
+        raise click.UsageError(f"diff file '{diff_path}' does not exist; pass an existing file or '-' for stdin")
+
+    threshold = policy.parse_fail_on(fail_on or policy.DEFAULT_FAIL_ON)
+    confidence = policy.parse_confidence(min_confidence)
+    ci = policy.ci_mode(fail_on_explicit=fail_on is not None)
+
+    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path)
+    shown = policy.visible(report, confidence)
+    decision = policy.decide(shown, threshold, confidence, fail_on_unanalyzed=ci and not allow_unanalyzed)
+
+    _emit(shown, fmt.lower(), output)
+    for reason in decision.reasons:
+        click.echo(f"semdiff: {reason}", err=True)
+    unanalyzed = policy.security_relevant_unanalyzed(shown)
+    if unanalyzed and not any(r.startswith("failing closed") for r in decision.reasons):
+        click.echo(
+            f"semdiff: note: {len(unanalyzed)} security-relevant item(s) could not be analysed"
+            " (listed under 'not analysed')", err=True,
+        )
+    return decision.exit_code
+
+
+def _safe(text: str) -> str:
+    """Hostile input can carry undecodable bytes; never let them crash the output."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
+    if output is not None:
+        body = _safe(formatter(fmt)(report))
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(body)
+        except OSError as exc:
+            raise InputError(f"cannot write report to '{output}': {exc.strerror or exc}; choose a writable path") from exc
+        return
+    stream = click.get_text_stream("stdout")
+    if fmt == "text" and stream.isatty():
+        from semdiff.report import text
+
+        body = text.format_report(report, color=True, width=shutil.get_terminal_size().columns)
+    else:
+        body = formatter(fmt)(report)
+    click.echo(_safe(body), nl=False)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console-script entry point (`semdiff = semdiff.cli:main`)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="semdiff")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,174 @@
+"""Text reporter: what a person reads in a terminal or a CI log.
+
+Built from rich renderables so a terminal gets colour, while `format_report` renders the
+same content as plain text (no colour, no control codes) for files, pipes and tests. Order:
+a one-line summary, one block per finding (with the evidence a reviewer needs to decide in
+seconds), what could not be analysed, and the files that were listed but not read as code.
+"""
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Iterable, Iterator, Optional
+
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+
+from semdiff.model import ChangeStatus, FileChange, Finding, Location, Report, Severity
+
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+# statuses the pipeline lists but does not compare as code
+_NOT_CODE = (ChangeStatus.BINARY, ChangeStatus.MODE_CHANGED, ChangeStatus.TYPE_CHANGED)
+_PLAIN_WIDTH = 100
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary_line(report: Report) -> Text:
+    counts = Counter(f.severity for f in report.findings)
+    per_sev = ", ".join(f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s])
+    what = report.description or "change"
+    line = Text(f"semdiff: {what}: ", style="bold")
+    line.append(_plural(len(report.findings), "finding"), style="bold red" if report.findings else "bold green")
+    if per_sev:
+        line.append(f" ({per_sev})")
+    line.append(f"; {_plural(len(report.files), 'file')} changed, {_plural(report.units_analyzed, 'unit')} compared")
+    if report.not_analyzed:
+        line.append(f"; {len(report.not_analyzed)} not analysed", style="yellow")
+    if report.hunk_only:
+        line.append("; hunk-only (no repository: lower confidence)", style="yellow")
+    return line
+
+
+def _loc(loc: Optional[Location]) -> str:
+    if loc is None:
+        return "-"
+    if loc.end_line and loc.end_line != loc.line:
+        return f"{loc.path}:{loc.line}-{loc.end_line}"
+    return str(loc)
+
+
+def _snippet(label: str, code: str) -> Iterator[Text]:
+    yield Text(f"  {label}:", style="bold")
+    if not code.strip():
+        yield Text("    (nothing)", style="dim")
+        return
+    for line in code.rstrip("\n").split("\n"):
+        yield Text(f"    | {line}", style="red" if label == "before" else "green")
+
+
+def finding_block(f: Finding) -> Group:
+    head = Text()
+    head.append(f.severity.label.upper(), style=_SEVERITY_STYLE[f.severity])
+    head.append(f"  {f.confidence.label} confidence  ")
+    head.append(f.rule_id, style="bold")
+    head.append(f"  {f.title}")
+    lines: list[RenderableType] = [head]
+    lines.append(Text(f"  at {_loc(f.after)} (after), {_loc(f.before)} (before)  in {f.unit}"))
+    lines.append(Text(f"  {f.message}"))
+    lines.extend(_snippet("before", f.evidence.before))
+    lines.extend(_snippet("after", f.evidence.after))
+    if f.evidence.witness:
+        lines.append(Text(f"  witness: {f.evidence.witness}"))
+    rel = f.relevance
+    why = " -> ".join(rel.why_path) if rel.why_path else "-"
+    rel_line = f"  relevance: {rel.category} ({rel.score:.2f}) via {why}"
+    if rel.reason:
+        rel_line += f": {rel.reason}"
+    lines.append(Text(rel_line, style="dim"))
+    tail = f"  fingerprint: {f.fingerprint}"
+    if f.hunk_only:
+        tail += "  (hunk-only: analysed from the diff alone)"
+    lines.append(Text(tail, style="dim"))
+    return Group(*lines)
+
+
+def not_analyzed_section(report: Report) -> Iterator[Text]:
+    if not report.not_analyzed:
+        return
+    yield Text(f"Not analysed ({len(report.not_analyzed)})", style="bold yellow")
+    for n in report.not_analyzed:
+        line = Text(f"  {n.path}  {n.reason}")
+        if n.detail:
+            line.append(f"  {n.detail}")
+        if n.security_relevant:
+            line.append("  [security-relevant]", style="bold red")
+        yield line
+
+
+def _describe(fc: FileChange) -> str:
+    if fc.status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) and fc.old_path != fc.new_path:
+        sim = f", {fc.similarity}% similar" if fc.similarity is not None else ""
+        return f"{fc.old_path} -> {fc.new_path} ({fc.status.value}{sim})"
+    if fc.status is ChangeStatus.MODE_CHANGED:
+        return f"{fc.path} (mode {fc.old_mode or '?'} -> {fc.new_mode or '?'})"
+    return f"{fc.path} ({fc.status.value})"
+
+
+def files_section(files: Iterable[FileChange]) -> Iterator[Text]:
+    """Counts by status, then the files that were listed but not read as code."""
+    files = list(files)
+    if not files:
+        return
+    counts = Counter(fc.status.value for fc in files)
+    yield Text(
+        "Files: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
+        style="bold",
+    )
+    not_code = [fc for fc in files if fc.status in _NOT_CODE]
+    if not_code:
+        yield Text(f"  listed, not analysed as code ({len(not_code)}):")
+        for fc in not_code:
+            yield Text(f"    {_describe(fc)}")
+    other = [fc for fc in files if fc.status not in _NOT_CODE and fc.status is not ChangeStatus.MODIFIED]
+    for fc in other:
+        yield Text(f"  {_describe(fc)}")
+
+
+def renderables(report: Report) -> list[RenderableType]:
+    out: list[RenderableType] = [summary_line(report)]
+    for f in report.findings:
+        out.append(Text(""))
+        out.append(finding_block(f))
+    na = list(not_analyzed_section(report))
+    if na:
+        out.append(Text(""))
+        out.extend(na)
+    files = list(files_section(report.files))
+    if files:
+        out.append(Text(""))
+        out.extend(files)
+    return out
+
+
+def print_report(report: Report, console: Console) -> None:
+    """Render to a live console (colour when it is a terminal)."""
+    for item in renderables(report):
+        console.print(item, highlight=False, soft_wrap=True)
+
+
+def format_report(report: Report, *, color: bool = False, width: Optional[int] = None) -> str:
+    """Render to a string. Plain by default (no colour or control codes: stable for files,
+    pipes and snapshots); `color=True` is for a terminal."""
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=width or _PLAIN_WIDTH,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+    )
+    print_report(report, console)
+    return buf.getvalue()
