@@ -1,0 +1,290 @@
+"""Stage 1 entry point: a `ChangeRequest` -> a `ChangeSet`.
+
+Git inputs are read with a fixed number of processes whatever the size of the change: one
+`git diff --raw -z` for statuses and blob ids, one `git diff -U3` for hunks, and
+`cat-file --batch-check` + `--batch` for the blobs. Full texts always come from blobs, except
+the new side of the working-tree comparison, which is read from disk by `worktree`.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from semdiff.errors import InputError
+from semdiff.model import ChangeSet, ChangeStatus, Commit, FileChange, Hunk, NotAnalyzed
+from semdiff.source import git
+from semdiff.source.diffparse import changes_from_diff, hunks_of, parse_segment, segment_info, split_segments
+from semdiff.source.paths import unsafe_reason
+from semdiff.source.rawdiff import ABSENT_MODE, GITLINK_MODE, SYMLINK_MODE, RawEntry, parse_raw
+from semdiff.source.request import ChangeRequest
+from semdiff.source.textdecode import decode_source, has_lone_cr
+from semdiff.source.textpairs import hunks_between
+from semdiff.source.worktree import read_checked_out
+
+# Reasons that hide code a reviewer may need: CI fails closed on these.
+_RELEVANT_REASONS = frozenset({"invalid-utf8", "too-large", "lfs-pointer", "unsafe-path", "missing-object", "unreadable"})
+
+
+def collect_changes(request: ChangeRequest) -> ChangeSet:
+    chosen = [name for name, on in (
+        ("revision", request.revision is not None), ("staged", request.staged),
+        ("diff_path", request.diff_path is not None), ("diff_text", request.diff_text is not None),
+    ) if on]
+    if len(chosen) > 1:
+        raise InputError(f"choose one input, not {' and '.join(chosen)}: a revision range, --staged, or a diff")
+    if request.diff_text is not None:
+        return _from_diff(request.diff_text, "diff")
+    if request.diff_path is not None:
+        return _from_diff(_read_diff(request.diff_path), "stdin" if request.diff_path == "-" else request.diff_path)
+    repo = git.open_repository(request.repo)
+    if request.revision is not None:
+        return _collect_git(repo, _plan_revision(repo, request.revision), request.max_file_bytes)
+    if repo.bare:
+        raise InputError(f"{repo.root} is a bare repository with no working tree or index; pass a revision range")
+    head = git.resolve_commit(repo, "HEAD")
+    base = head or git.empty_tree(repo)
+    if request.staged:
+        plan = _Plan(base=base, head=None, endpoints=git.diff_args(base, None, cached=True),
+                     description="staged changes (index vs HEAD)", base_commit=head)
+    else:
+        plan = _Plan(base=base, head=None, endpoints=git.diff_args(base, None, cached=False),
+                     description="working tree vs HEAD", base_commit=head, worktree=True)
+    return _collect_git(repo, plan, request.max_file_bytes)
+
+
+# -- what to compare -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Plan:
+    base: str  # commit or tree to diff from
+    head: Optional[str]  # commit to diff to; None = index or working tree
+    endpoints: list
+    description: str
+    base_commit: Optional[str] = None
+    commits: tuple[Commit, ...] = ()
+    worktree: bool = False
+
+
+def _plan_revision(repo: git.Repository, revision: str) -> _Plan:
+    rev = revision.strip()
+    if not rev:
+        raise InputError("empty revision: pass a range such as main..feature or a commit")
+    git.refuse_option_like(rev)
+    if "..." in rev:
+        left, right = rev.split("...", 1)
+        a = git.require_commit(repo, left or "HEAD")
+        b = git.require_commit(repo, right or "HEAD")
+        base = git.merge_base(repo, a, b)
+        commits = git.log_commits(repo, [f"{base}..{b}"])
+        return _Plan(base, b, git.diff_args(base, b, False), revision, base, commits)
+    if ".." in rev:
+        left, right = rev.split("..", 1)
+        a = git.require_commit(repo, left or "HEAD")
+        b = git.require_commit(repo, right or "HEAD")
+        commits = git.log_commits(repo, [f"{a}..{b}"])
+        return _Plan(a, b, git.diff_args(a, b, False), revision, a, commits)
+    sha = git.require_commit(repo, rev)
+    parent = git.first_parent(repo, sha)
+    base = parent or git.empty_tree(repo)
+    commits = git.log_commits(repo, ["--no-walk", sha])
+    return _Plan(base, sha, git.diff_args(base, sha, False), revision, parent, commits)
+
+
+# -- git diff -> FileChanges -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _PatchFile:
+    hunks: tuple[Hunk, ...]
+    binary: bool
+
+
+def _patch_files(patch: bytes) -> dict[str, _PatchFile]:
+    """Hunks per destination path; a segment unidiff cannot read is left out (recomputed later)."""
+    out: dict[str, _PatchFile] = {}
+    for segment in split_segments(patch.decode("utf-8", errors="surrogateescape")):
+        info = segment_info(segment)
+        try:
+            hunks = hunks_of(parse_segment(segment))
+        except Exception:  # noqa: BLE001 - a bad segment only loses git's hunks for that file
+            continue
+        out[info.key] = _PatchFile(hunks, info.binary)
+    return out
+
+
+@dataclass
+class _Side:
+    text: Optional[str] = None
+    data: Optional[bytes] = None
+    reason: str = ""
+    detail: str = ""
+
+
+def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet:
+    entries = parse_raw(git.diff_raw(repo, plan.endpoints))
+    patch_files = _patch_files(git.diff_patch(repo, plan.endpoints)) if entries else {}
+    files: list[FileChange] = []
+    skipped: list[NotAnalyzed] = []
+    usable: list[RawEntry] = []
+    for entry in entries:
+        bad = unsafe_reason(entry.old_path) or unsafe_reason(entry.new_path)
+        if bad:
+            skipped.append(NotAnalyzed(entry.key or "<unknown>", "unsafe-path", bad, True))
+        elif entry.letter in ("U", "X"):
+            skipped.append(NotAnalyzed(entry.key, "unmerged" if entry.letter == "U" else "unknown-change",
+                                       "resolve the merge conflict first", True))
+        else:
+            usable.append(entry)
+    blobs = _fetch_blobs(repo, usable, max_bytes, plan.worktree)
+    for entry in usable:
+        change, notes = _file_change(repo, entry, blobs, patch_files.get(entry.key), max_bytes, plan.worktree)
+        skipped.extend(notes)
+        if change is not None:
+            files.append(change)
+    return ChangeSet(
+        files=tuple(files), base=plan.base_commit, head=plan.head, commits=plan.commits,
+        repo_root=repo.root, description=plan.description, not_analyzed=tuple(skipped),
+    )
+
+
+def _not_code(entry: RawEntry) -> bool:
+    return entry.has_mode(SYMLINK_MODE) or entry.has_mode(GITLINK_MODE)
+
+
+def _fetch_blobs(repo: git.Repository, entries: list[RawEntry], max_bytes: int, worktree: bool) -> dict[str, _Side]:
+    wanted: list[str] = []
+    for entry in entries:
+        if _not_code(entry):
+            continue
+        if entry.old_sha:
+            wanted.append(entry.old_sha)
+        if entry.new_sha and not (entry.letter == "M" and entry.new_sha == entry.old_sha):
+            wanted.append(entry.new_sha)
+    wanted = list(dict.fromkeys(wanted))
+    sizes = git.blob_sizes(repo, wanted)
+    small = {sha: size for sha, size in sizes.items() if size is not None and size <= max_bytes}
+    contents = git.read_blobs(repo, small)
+    sides: dict[str, _Side] = {}
+    for sha in wanted:
+        size = sizes.get(sha)
+        if size is None or (sha in small and sha not in contents):
+            sides[sha] = _Side(reason="missing-object", detail=f"blob {sha[:12]} is not in the repository (shallow or partial clone?)")
+        elif size > max_bytes:
+            sides[sha] = _Side(reason="too-large", detail=f"{size} bytes > limit {max_bytes}")
+        else:
+            sides[sha] = _Side(data=contents[sha])
+    return sides
+
+
+def _status_of(entry: RawEntry) -> ChangeStatus:
+    if _not_code(entry) or entry.letter == "T":
+        return ChangeStatus.TYPE_CHANGED
+    return {
+        "A": ChangeStatus.ADDED, "D": ChangeStatus.DELETED, "R": ChangeStatus.RENAMED, "C": ChangeStatus.COPIED,
+    }.get(entry.letter, ChangeStatus.MODIFIED)
+
+
+def _mode(mode: str) -> Optional[str]:
+    return None if mode == ABSENT_MODE else mode
+
+
+def _file_change(repo: git.Repository, entry: RawEntry, blobs: dict[str, _Side], patch: Optional[_PatchFile],
+                 max_bytes: int, worktree: bool) -> tuple[Optional[FileChange], list[NotAnalyzed]]:
+    status = _status_of(entry)
+    base = FileChange(
+        old_path=entry.old_path, new_path=entry.new_path, status=status,
+        old_mode=_mode(entry.old_mode), new_mode=_mode(entry.new_mode),
+        similarity=entry.score if status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) else None,
+        old_blob=entry.old_sha or None, new_blob=entry.new_sha or None,
+    )
+    if status is ChangeStatus.TYPE_CHANGED:
+        kind = "submodule" if entry.has_mode(GITLINK_MODE) else "symlink"
+        code_replaced = entry.old_mode.startswith("100") and entry.letter == "T"
+        return base, [NotAnalyzed(base.path, kind, f"{kind} entry ({entry.old_mode} -> {entry.new_mode}); not read as code",
+                                  code_replaced)]
+    old = blobs.get(entry.old_sha, _Side()) if entry.old_path is not None and entry.old_sha else _Side()
+    if entry.new_path is None:
+        new = _Side()
+    elif worktree and not entry.new_sha:
+        disk = read_checked_out(repo.root, entry.new_path, max_bytes)
+        new = _Side(data=disk.data, reason=disk.reason, detail=disk.detail)
+    elif entry.new_sha == entry.old_sha and entry.letter == "M":
+        new = old
+    else:
+        new = blobs.get(entry.new_sha, _Side(reason="missing-object", detail="no blob id"))
+    if status is ChangeStatus.MODIFIED and old.data is not None and new.data is not None and old.data == new.data:
+        if entry.old_mode == entry.new_mode:
+            return None, []  # stat-dirty working-tree file with no real change
+        return replace(base, status=ChangeStatus.MODE_CHANGED), []
+    if any(side.data is not None and b"\0" in side.data for side in (old, new)) or (patch and patch.binary and _undecided(old, new)):
+        return replace(base, status=ChangeStatus.BINARY), [NotAnalyzed(base.path, "binary", "contains NUL bytes")]
+    notes: list[NotAnalyzed] = []
+    for label, side, path in (("before", old, entry.old_path), ("after", new, entry.new_path)):
+        if side.data is not None:
+            decoded = decode_source(path or "", side.data)
+            side.text, side.reason, side.detail = decoded.text, decoded.reason, decoded.detail
+        if side.reason:
+            notes.append(NotAnalyzed(base.path, side.reason, f"{label}: {side.detail}", side.reason in _RELEVANT_REASONS))
+    git_hunks = patch.hunks if patch else ()
+    if notes:
+        return replace(base, hunks=git_hunks), notes
+    return replace(base, hunks=_hunks(git_hunks, old.text, new.text, patch), old_text=old.text, new_text=new.text), []
+
+
+def _undecided(old: _Side, new: _Side) -> bool:
+    """Git called it binary but we hold no bytes to judge (e.g. both sides missing)."""
+    return old.data is None and new.data is None
+
+
+def _hunks(git_hunks: tuple[Hunk, ...], old: Optional[str], new: Optional[str],
+           patch: Optional[_PatchFile]) -> tuple[Hunk, ...]:
+    """Git's hunks with their lines taken from the decoded texts (so a latin-1 or CRLF file
+    reads the same in hunks and texts). Recomputed from the texts when git's numbering cannot
+    match them (a lone CR splits a line) or git gave none for a text change (`-diff` attribute)."""
+    raw_old, raw_new = old or "", new or ""
+    if raw_old == raw_new:
+        return ()
+    if patch is None or (not git_hunks) or has_lone_cr(raw_old) or has_lone_cr(raw_new):
+        return hunks_between(raw_old, raw_new)
+    old_lines, new_lines = raw_old.split("\n"), raw_new.split("\n")
+
+    def pick(lines: list[str], numbers: tuple[int, ...], fallback: tuple[str, ...]) -> tuple[str, ...]:
+        if all(1 <= n <= len(lines) for n in numbers):
+            return tuple(lines[n - 1] for n in numbers)
+        return fallback
+
+    return tuple(
+        replace(
+            h,
+            removed_text=pick(old_lines, h.removed, h.removed_text),
+            added_text=pick(new_lines, h.added, h.added_text),
+            context_text=pick(old_lines, h.context_old, h.context_text),
+        )
+        for h in git_hunks
+    )
+
+
+# -- diff input ------------------------------------------------------------------------------
+
+def _read_diff(path: str) -> str:
+    if path == "-":
+        stream = sys.stdin
+        if stream is None:
+            raise InputError("no standard input to read the diff from; pass a diff file path instead of '-'")
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            return buffer.read().decode("utf-8", errors="surrogateescape")
+        data = stream.read()
+        return data if isinstance(data, str) else data.decode("utf-8", errors="surrogateescape")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise InputError(f"cannot read diff file {path}: {exc.strerror}; check the path") from exc
+
+
+def _from_diff(text: str, description: str) -> ChangeSet:
+    try:
+        return changes_from_diff(text, description)
+    except ValueError as exc:
+        raise InputError(f"could not parse the diff ({description}): {exc}; pass a unified diff (git diff / diff -u)") from exc

@@ -1,0 +1,395 @@
+"""Unified diffs -> `Hunk`s and, for diff-file input, hunk-only `FileChange`s.
+
+The text is first cut into one segment per file by a scanner that counts hunk lines (so a
+removed line `--- x` inside a hunk is never taken for a file header), then each segment is
+parsed by `unidiff` on its own. A malformed or truncated segment therefore costs only its
+own file, which is reported as `NotAnalyzed(..., "malformed-diff")`, never a crash.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchedFile
+
+from semdiff.model import ChangeSet, ChangeStatus, FileChange, Hunk, NotAnalyzed
+from semdiff.source.paths import unsafe_reason
+from semdiff.source.rawdiff import GITLINK_MODE, SYMLINK_MODE
+
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_SIMILARITY = re.compile(r"^similarity index (\d+)%")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_LFS_PREFIX = "version https://git-lfs.github.com/spec/"
+DEV_NULL = "/dev/null"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The lines of one file's part of a diff; `line_no` is where it starts (1-based)."""
+
+    lines: tuple[str, ...]
+    line_no: int
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """Lines before the first hunk: where paths, modes and rename info live."""
+        out = []
+        for line in self.lines:
+            if line.startswith("@@"):
+                break
+            out.append(line)
+        return tuple(out)
+
+
+def split_segments(text: str) -> list[Segment]:
+    lines = text.splitlines(keepends=True) if "\r" not in text else _split_on_lf(text)
+    segments: list[list[str]] = []
+    starts: list[int] = []
+    current: Optional[list[str]] = None
+    git_header_open = False  # inside a `diff --git` header that has not had its `---` yet
+    old_left = new_left = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if old_left > 0 or new_left > 0:
+            tag = line[:1]
+            if tag == " " or line in ("\n", "\r\n"):
+                old_left, new_left = old_left - 1, new_left - 1
+            elif tag == "-":
+                old_left -= 1
+            elif tag == "+":
+                new_left -= 1
+            elif tag != "\\":
+                old_left = new_left = 0  # truncated hunk: let unidiff report it, rescan line
+                continue
+            assert current is not None
+            current.append(line)
+            i += 1
+            continue
+        starts_git = line.startswith("diff --git ")
+        starts_plain = (
+            line.startswith("--- ")
+            and i + 1 < len(lines)
+            and lines[i + 1].startswith("+++ ")
+            and not git_header_open
+        )
+        if starts_git or starts_plain:
+            current = [line]
+            segments.append(current)
+            starts.append(i + 1)
+            git_header_open = starts_git
+            i += 1
+            continue
+        if line.startswith("--- "):
+            git_header_open = False
+        match = _HUNK_HEADER.match(line)
+        if match and current is not None:
+            git_header_open = False
+            old_left = int(match.group(2) or 1)
+            new_left = int(match.group(4) or 1)
+        if line.startswith(("Binary files ", "GIT binary patch")):
+            git_header_open = False
+        if current is not None:
+            current.append(line)
+        i += 1
+    return [Segment(tuple(s), n) for s, n in zip(segments, starts)]
+
+
+def _split_on_lf(text: str) -> list[str]:
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def parse_segment(segment: Segment) -> PatchedFile:
+    """The segment's file as unidiff sees it; raises UnidiffParseError/ValueError when broken."""
+    patch = PatchSet(segment.text)
+    if len(patch) != 1:
+        raise UnidiffParseError(f"expected one file in segment, found {len(patch)}")
+    return patch[0]
+
+
+def _clean(value: str) -> str:
+    if value.endswith("\n"):
+        value = value[:-1]
+    if value.endswith("\r"):
+        value = value[:-1]
+    return value
+
+
+def hunks_of(patched: PatchedFile) -> tuple[Hunk, ...]:
+    out = []
+    for h in patched:
+        removed, added, c_old, c_new = [], [], [], []
+        rtext, atext, ctext = [], [], []
+        for line in h:
+            if line.is_removed:
+                removed.append(line.source_line_no)
+                rtext.append(_clean(line.value))
+            elif line.is_added:
+                added.append(line.target_line_no)
+                atext.append(_clean(line.value))
+            elif line.is_context:
+                c_old.append(line.source_line_no)
+                c_new.append(line.target_line_no)
+                ctext.append(_clean(line.value))
+        out.append(Hunk(
+            old_start=h.source_start, old_length=h.source_length,
+            new_start=h.target_start, new_length=h.target_length,
+            removed=tuple(removed), added=tuple(added),
+            removed_text=tuple(rtext), added_text=tuple(atext),
+            context_old=tuple(c_old), context_new=tuple(c_new), context_text=tuple(ctext),
+        ))
+    return tuple(out)
+
+
+# -- paths in headers ------------------------------------------------------------------------
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_c(quoted: str) -> str:
+    """Undo git's C-style quoting of a path ("a/caf\\303\\251.py" -> a/café.py)."""
+    if not (len(quoted) >= 2 and quoted.startswith('"') and quoted.endswith('"')):
+        return quoted
+    body, out, i = quoted[1:-1], bytearray(), 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in "01234567" and i + 3 < len(body) + 1 and all(c in "01234567" for c in body[i + 1:i + 4]):
+                out.append(int(body[i + 1:i + 4], 8) & 0xFF)
+                i += 4
+                continue
+            out.append(_ESCAPES.get(nxt, ord(nxt) if ord(nxt) < 128 else 63))
+            i += 2
+            continue
+        out.extend(ch.encode("utf-8", errors="surrogateescape"))
+        i += 1
+    return out.decode("utf-8", errors="replace")
+
+
+def _header_path(value: str, prefix: str) -> Optional[str]:
+    """Path from a `---`/`+++`/rename line: timestamp and quoting removed, `prefix` stripped."""
+    value = _clean(value)
+    if "\t" in value and not value.startswith('"'):
+        value = value.split("\t", 1)[0]
+    value = unquote_c(value.rstrip("\t") if value.startswith('"') else value)
+    if value == DEV_NULL:
+        return None
+    if prefix and value.startswith(prefix):
+        value = value[len(prefix):]
+    return value
+
+
+def _git_header_paths(line: str) -> tuple[Optional[str], Optional[str]]:
+    """Both paths of `diff --git a/X b/Y`; unambiguous when quoted or when X == Y."""
+    rest = _clean(line)[len("diff --git "):]
+    if rest.startswith('"'):
+        end = _closing_quote(rest)
+        old = unquote_c(rest[:end + 1])
+        new_raw = rest[end + 2:]
+        new = unquote_c(new_raw)
+    else:
+        if rest.endswith('"'):
+            start = rest.rfind(' "')
+            old, new = rest[:start], unquote_c(rest[start + 1:])
+        elif len(rest) % 2 == 1 and rest[(len(rest) - 1) // 2] == " " and \
+                rest[2:(len(rest) - 1) // 2] == rest[(len(rest) - 1) // 2 + 3:]:
+            half = (len(rest) - 1) // 2
+            old, new = rest[:half], rest[half + 1:]
+        else:
+            old, _, new = rest.partition(" b/")
+            new = "b/" + new
+    return _strip(old, "a/"), _strip(new, "b/")
+
+
+def _closing_quote(text: str) -> int:
+    i = 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i
+        i += 1
+    return len(text) - 1
+
+
+def _strip(path: str, prefix: str) -> str:
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """What the header of one segment says, independently of unidiff."""
+
+    old_path: Optional[str]
+    new_path: Optional[str]
+    git: bool
+    renamed: bool = False
+    copied: bool = False
+    similarity: Optional[int] = None
+    old_mode: Optional[str] = None
+    new_mode: Optional[str] = None
+    binary: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.new_path or self.old_path or ""
+
+
+def segment_info(segment: Segment) -> SegmentInfo:
+    header = segment.header
+    git = bool(header) and header[0].startswith("diff --git ")
+    old = new = None
+    if git:
+        old, new = _git_header_paths(header[0])
+    renamed = copied = binary = False
+    similarity = old_mode = new_mode = None
+    minus = plus = None
+    saw_minus = saw_plus = False
+    for line in header[1 if git else 0:]:
+        text = _clean(line)
+        if text.startswith("rename from "):
+            old, renamed = unquote_c(text[len("rename from "):]), True
+        elif text.startswith("rename to "):
+            new, renamed = unquote_c(text[len("rename to "):]), True
+        elif text.startswith("copy from "):
+            old, copied = unquote_c(text[len("copy from "):]), True
+        elif text.startswith("copy to "):
+            new, copied = unquote_c(text[len("copy to "):]), True
+        elif _SIMILARITY.match(text):
+            similarity = int(_SIMILARITY.match(text).group(1))
+        elif text.startswith(("old mode ", "deleted file mode ")):
+            old_mode = text.rsplit(" ", 1)[1]
+        elif text.startswith(("new mode ", "new file mode ")):
+            new_mode = text.rsplit(" ", 1)[1]
+        elif text.startswith("index ") and len(text.split()) == 3:
+            old_mode = old_mode or text.split()[2]
+            new_mode = new_mode or text.split()[2]
+        elif text.startswith("Binary files ") or text == "GIT binary patch":
+            binary = True
+        elif text.startswith("--- ") and not saw_minus:
+            minus, saw_minus = _header_path(text[4:], "a/" if git or _prefixed(header) else ""), True
+        elif text.startswith("+++ ") and not saw_plus:
+            plus, saw_plus = _header_path(text[4:], "b/" if git or _prefixed(header) else ""), True
+    if any(_clean(l).startswith("new file mode ") for l in header):
+        old = None
+    if any(_clean(l).startswith("deleted file mode ") for l in header):
+        new = None
+    if saw_minus and not renamed and not copied:
+        old = minus
+    if saw_plus and not renamed and not copied:
+        new = plus
+    if binary and not git:
+        old, new = _binary_paths(header)
+    return SegmentInfo(old, new, git, renamed, copied, similarity, old_mode, new_mode, binary)
+
+
+def _prefixed(header: tuple[str, ...]) -> bool:
+    """Plain diffs strip a/ b/ only when both sides carry them (as `git diff` writes)."""
+    minus = next((l for l in header if l.startswith("--- ")), "")
+    plus = next((l for l in header if l.startswith("+++ ")), "")
+    m_ok = minus[4:].lstrip('"').startswith("a/") or _clean(minus[4:]).split("\t")[0] == DEV_NULL
+    p_ok = plus[4:].lstrip('"').startswith("b/") or _clean(plus[4:]).split("\t")[0] == DEV_NULL
+    return m_ok and p_ok
+
+
+def _binary_paths(header: tuple[str, ...]) -> tuple[Optional[str], Optional[str]]:
+    for line in header:
+        text = _clean(line)
+        match = re.match(r"^Binary files (.+?) and (.+?) differ$", text)
+        if match:
+            return _header_path(match.group(1), "a/"), _header_path(match.group(2), "b/")
+    return None, None
+
+
+# -- diff-file input -------------------------------------------------------------------------
+
+def _status(info: SegmentInfo, hunks: tuple[Hunk, ...]) -> ChangeStatus:
+    if info.old_mode in (SYMLINK_MODE, GITLINK_MODE) or info.new_mode in (SYMLINK_MODE, GITLINK_MODE):
+        return ChangeStatus.TYPE_CHANGED
+    if info.binary:
+        return ChangeStatus.BINARY
+    if info.old_path is None:
+        return ChangeStatus.ADDED
+    if info.new_path is None:
+        return ChangeStatus.DELETED
+    if info.renamed:
+        return ChangeStatus.RENAMED
+    if info.copied:
+        return ChangeStatus.COPIED
+    if not hunks and info.old_mode and info.new_mode and info.old_mode != info.new_mode:
+        return ChangeStatus.MODE_CHANGED
+    return ChangeStatus.MODIFIED
+
+
+def _looks_lfs(hunks: tuple[Hunk, ...]) -> bool:
+    for h in hunks:
+        for n, t in zip(h.removed + h.added + h.context_old, h.removed_text + h.added_text + h.context_text):
+            if n == 1 and t.startswith(_LFS_PREFIX):
+                return True
+    return False
+
+
+def _has_surrogates(hunks: tuple[Hunk, ...]) -> bool:
+    return any(_SURROGATE.search(t) for h in hunks for t in h.removed_text + h.added_text + h.context_text)
+
+
+def changes_from_diff(text: str, description: str = "diff") -> ChangeSet:
+    """Hunk-only ChangeSet from a unified diff; raises ValueError when nothing in it parses.
+
+    `text` may carry lone surrogates (undecodable bytes kept by `surrogateescape`): the files
+    they occur in are reported as invalid-utf8 instead of being analysed with garbage.
+    """
+    files: list[FileChange] = []
+    skipped: list[NotAnalyzed] = []
+    segments = split_segments(text)
+    for segment in segments:
+        info = segment_info(segment)
+        label = info.key or "<diff>"
+        try:
+            patched = parse_segment(segment)
+            hunks = hunks_of(patched)
+        except (UnidiffParseError, ValueError, TypeError, IndexError) as exc:
+            skipped.append(NotAnalyzed(label, "malformed-diff", f"line {segment.line_no}: {exc}", True))
+            continue
+        if info.old_path is None and info.new_path is None:
+            skipped.append(NotAnalyzed("<diff>", "malformed-diff", f"line {segment.line_no}: no file names", True))
+            continue
+        bad = unsafe_reason(info.old_path) or unsafe_reason(info.new_path)
+        if bad:
+            skipped.append(NotAnalyzed(label, "unsafe-path", bad, True))
+            continue
+        status = _status(info, hunks)
+        change = FileChange(
+            old_path=info.old_path, new_path=info.new_path, status=status,
+            hunks=() if status in (ChangeStatus.BINARY, ChangeStatus.TYPE_CHANGED) else hunks,
+            old_mode=info.old_mode if info.old_path else None,
+            new_mode=info.new_mode if info.new_path else None,
+            similarity=info.similarity if status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) else None,
+        )
+        files.append(change)
+        if status is ChangeStatus.BINARY:
+            skipped.append(NotAnalyzed(change.path, "binary", "binary file in diff"))
+        elif status is ChangeStatus.TYPE_CHANGED:
+            skipped.append(NotAnalyzed(change.path, "not-a-file", "symlink or submodule entry; not read as code"))
+        elif _looks_lfs(hunks):
+            skipped.append(NotAnalyzed(change.path, "lfs-pointer", "Git LFS pointer; the real content is not in the diff", True))
+        elif _has_surrogates(hunks):
+            skipped.append(NotAnalyzed(change.path, "invalid-utf8", "diff lines are not valid UTF-8", True))
+    if not files and not skipped and text.strip():
+        raise ValueError("no file headers (---/+++ or diff --git) found")
+    if not files and skipped and all(n.reason == "malformed-diff" for n in skipped):
+        raise ValueError(skipped[0].detail)
+    return ChangeSet(files=tuple(files), description=description, not_analyzed=tuple(skipped))

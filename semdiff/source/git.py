@@ -1,0 +1,255 @@
+"""The only door to git: one function runs it, with the repository's own config defused.
+
+A repository under review is hostile input. Its `.git/config` and `.gitattributes` can name
+hooks, fsmonitor commands, external diff drivers, textconv filters and pagers that git would
+otherwise run for us, so every call goes through `run_git`, which passes an argument list
+(never a shell), overrides those settings on the command line, closes stdin, drops inherited
+`GIT_*` variables that change behaviour, and enforces a timeout. Git failures become
+`InputError` with one line saying what went wrong.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from semdiff.errors import InputError
+from semdiff.model import Commit
+
+GIT_TIMEOUT_SECONDS = 120.0
+
+# Settings that would make git run a program or reshape its output.
+_SAFE_CONFIG: tuple[str, ...] = (
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.fsmonitor=false",
+    "-c", "diff.external=",
+    "-c", "core.pager=cat",
+    "-c", "color.ui=false",
+    "-c", "log.showSignature=false",
+    "-c", "diff.noprefix=false",
+    "-c", "diff.mnemonicPrefix=false",
+    "-c", "diff.relative=false",
+    "-c", "core.quotePath=true",
+)
+
+# Inherited variables that locate the repository (set by git itself when we run inside a
+# hook, e.g. a temporary index during `git commit -a`) are kept; everything else named GIT_*
+# (external diff, pager, injected config, trace files, ssh commands) is dropped.
+_KEPT_GIT_VARS = frozenset({
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+})
+
+# Diff options shared by the status and the patch call, so both see the same pairs.
+DIFF_OPTIONS: tuple[str, ...] = (
+    "--no-ext-diff", "--no-textconv", "--no-color", "--no-relative", "-M", "-C",
+    "--submodule=short", "--ignore-submodules=none",
+)
+
+
+def _environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEPT_GIT_VARS}
+    env.update({
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_NO_LAZY_FETCH": "1",  # a partial clone must not reach the network for a blob
+        "GIT_OPTIONAL_LOCKS": "0",  # reading must not rewrite the index
+        "LC_ALL": "C",
+        "LANGUAGE": "C",
+    })
+    return env
+
+
+def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
+            timeout: float = GIT_TIMEOUT_SECONDS, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `git <safe config> <args>` in `cwd`; the one place semdiff starts git."""
+    argv = ["git", *_SAFE_CONFIG, "--no-pager", *args]
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=_environment(),
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            shell=False,
+        )
+    except FileNotFoundError as exc:
+        raise InputError("git executable not found: install git, or pass a diff file instead of a range") from exc
+    except NotADirectoryError as exc:
+        raise InputError(f"not a directory: {cwd}; pass the path of a git repository") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(f"git {args[0]} timed out after {timeout:.0f}s; try a smaller range") from exc
+    if check and proc.returncode != 0:
+        raise InputError(f"git {args[0]} failed: {first_line(proc.stderr)}")
+    return proc
+
+
+def first_line(data: bytes) -> str:
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        if line.strip():
+            return line.strip()
+    return "(no message)"
+
+
+def refuse_option_like(rev: str) -> None:
+    if rev.startswith("-"):
+        raise InputError(f"revision {rev!r} starts with '-': pass a branch, tag or commit, e.g. main..feature")
+    if any(ch in rev for ch in "\0\n\r"):
+        raise InputError("revision contains a NUL or newline: pass a plain branch, tag or commit name")
+
+
+# -- repository ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Repository:
+    """A located repository: where to run git and whether a working tree exists."""
+
+    root: str
+    bare: bool = False
+
+
+def open_repository(path: str) -> Repository:
+    if not os.path.isdir(path):
+        raise InputError(f"repository path does not exist or is not a directory: {path}")
+    proc = run_git(path, ["rev-parse", "--is-bare-repository"], check=False)
+    if proc.returncode != 0:
+        msg = first_line(proc.stderr)
+        if "not a git repository" in msg.lower():
+            raise InputError(f"not a git repository: {path}; run inside a repository or pass a diff file")
+        raise InputError(f"cannot use repository {path}: {msg}")
+    if proc.stdout.strip() == b"true":
+        gitdir = run_git(path, ["rev-parse", "--absolute-git-dir"]).stdout
+        return Repository(root=os.fsdecode(gitdir.rstrip(b"\n")), bare=True)
+    top = run_git(path, ["rev-parse", "--show-toplevel"], check=False)
+    if top.returncode != 0 or not top.stdout.strip():
+        raise InputError(f"cannot find the working tree of {path}: {first_line(top.stderr)}; run inside a repository")
+    return Repository(root=os.fsdecode(top.stdout.rstrip(b"\n")))
+
+
+def resolve_commit(repo: Repository, rev: str) -> Optional[str]:
+    """Full sha of `rev` as a commit, or None when it does not name one."""
+    refuse_option_like(rev)
+    proc = run_git(repo.root, ["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"], check=False)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("ascii", errors="replace").strip()
+
+
+def require_commit(repo: Repository, rev: str) -> str:
+    sha = resolve_commit(repo, rev)
+    if sha is None:
+        raise InputError(
+            f"unknown revision or missing commit: {rev!r}; check the name, or fetch more history "
+            "(a shallow clone may lack the base: git fetch --unshallow)"
+        )
+    return sha
+
+
+def merge_base(repo: Repository, a: str, b: str) -> str:
+    proc = run_git(repo.root, ["merge-base", a, b], check=False)
+    if proc.returncode != 0:
+        raise InputError(
+            f"no merge base between {a[:12]} and {b[:12]}: the histories are unrelated or the clone is "
+            "too shallow; use A..B instead, or fetch more history"
+        )
+    return proc.stdout.decode("ascii").strip()
+
+
+def first_parent(repo: Repository, sha: str) -> Optional[str]:
+    proc = run_git(repo.root, ["rev-list", "--no-walk", "--parents", sha])
+    fields = proc.stdout.decode("ascii").split()
+    return fields[1] if len(fields) > 1 else None
+
+
+def empty_tree(repo: Repository) -> str:
+    """Id of the empty tree in this repository's hash (sha1 or sha256); nothing is written."""
+    return run_git(repo.root, ["hash-object", "-t", "tree", os.devnull]).stdout.decode("ascii").strip()
+
+
+def log_commits(repo: Repository, rev_args: Sequence[str]) -> tuple[Commit, ...]:
+    """Commits named by `rev_args` (already-resolved shas or `sha..sha`), newest first."""
+    proc = run_git(repo.root, ["log", "--no-color", "--no-decorate", "--encoding=UTF-8", "-z",
+                               "--format=%H%x00%s%x00%b", *rev_args, "--"])
+    fields = proc.stdout.decode("utf-8", errors="replace").split("\0")
+    commits = []
+    for i in range(0, len(fields) - 2, 3):
+        sha = fields[i].strip()
+        if sha:
+            commits.append(Commit(sha=sha, subject=fields[i + 1], body=fields[i + 2].strip("\n")))
+    return tuple(commits)
+
+
+def diff_args(base: str, head: Optional[str], cached: bool) -> list[str]:
+    """Endpoint arguments: two trees, index vs tree (`cached`), or working tree vs tree."""
+    out = ["--cached"] if cached else []
+    out.append(base)
+    if head is not None:
+        out.append(head)
+    out.append("--")
+    return out
+
+
+def diff_raw(repo: Repository, endpoints: Sequence[str]) -> bytes:
+    return run_git(repo.root, ["diff", "--raw", "-z", "--no-abbrev", *DIFF_OPTIONS, *endpoints]).stdout
+
+
+def diff_patch(repo: Repository, endpoints: Sequence[str]) -> bytes:
+    return run_git(repo.root, ["diff", "-U3", "--src-prefix=a/", "--dst-prefix=b/", *DIFF_OPTIONS,
+                               *endpoints]).stdout
+
+
+# -- blobs -----------------------------------------------------------------------------------
+
+_BATCH_BYTES = 64 * 1024 * 1024
+
+
+def blob_sizes(repo: Repository, shas: Sequence[str]) -> dict[str, Optional[int]]:
+    """Size of each blob, or None when the object is missing or not a blob."""
+    if not shas:
+        return {}
+    out = run_git(repo.root, ["cat-file", "--batch-check"], stdin="".join(s + "\n" for s in shas).encode()).stdout
+    sizes: dict[str, Optional[int]] = {}
+    for line in out.decode("ascii", errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            sizes[parts[0]] = int(parts[2])
+        elif parts:
+            sizes[parts[0]] = None
+    return sizes
+
+
+def read_blobs(repo: Repository, sizes: dict[str, int]) -> dict[str, bytes]:
+    """Raw contents (no textconv, no filters) of blobs, in as few `cat-file --batch` runs as
+    memory allows (one for any ordinary change)."""
+    result: dict[str, bytes] = {}
+    batch: list[str] = []
+    total = 0
+    for sha, size in sizes.items():
+        if batch and total + size > _BATCH_BYTES:
+            result.update(_read_batch(repo, batch))
+            batch, total = [], 0
+        batch.append(sha)
+        total += size
+    if batch:
+        result.update(_read_batch(repo, batch))
+    return result
+
+
+def _read_batch(repo: Repository, shas: Sequence[str]) -> dict[str, bytes]:
+    out = run_git(repo.root, ["cat-file", "--batch"], stdin="".join(s + "\n" for s in shas).encode()).stdout
+    result: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].decode("ascii", errors="replace").split()
+        pos = nl + 1
+        if len(header) != 3:
+            continue  # "<sha> missing"
+        size = int(header[2])
+        result[header[0]] = out[pos:pos + size]
+        pos += size + 1
+    return result
