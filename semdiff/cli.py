@@ -8,6 +8,7 @@ fail-closed stop in CI mode), 2 = usage or input error, always as one line on st
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import traceback
@@ -22,6 +23,7 @@ from semdiff.report import formatter
 
 DEFAULT_COMMAND = "analyze"
 DEBUG_ENV = "SEMDIFF_DEBUG"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _one_line(text: str) -> str:
@@ -175,7 +177,7 @@ def analyze_command(
 
 def _safe(text: str) -> str:
     """Hostile input can carry undecodable bytes; never let them crash the output."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _emit(report: Any, fmt: str, output: Optional[str]) -> None:

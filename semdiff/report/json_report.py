@@ -7,11 +7,13 @@ a `Finding` is written, including its fingerprint, so tools can track findings a
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional
 
 from semdiff.model import FileChange, Finding, Location, NotAnalyzed, Report, Severity
 
 TOOL_NAME = "semdiff"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _tool_version() -> str:
@@ -111,7 +113,7 @@ def report_dict(report: Report) -> dict[str, Any]:
 def _clean(value: Any) -> Any:
     """Replace lone surrogates (from undecodable bytes in hostile input) so output is valid UTF-8."""
     if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
+        return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list):
