@@ -1,0 +1,706 @@
+"""Python backend: libcst tree -> units with guard IR.
+
+libcst (not `ast`) because it keeps exact positions and source text for every node, which
+the evidence in findings quotes. The walk over statements is explicit (not a visitor) so
+that each guard can carry its *path condition*: the enclosing tests and the negation of
+every earlier early exit, which is what lets the logic see a check made conditional or
+moved behind a `return`.
+"""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from semdiff.ir import (
+    FALSE,
+    TRUE,
+    Action,
+    Argument,
+    Call,
+    Comparison,
+    Const,
+    Decorator,
+    Formula,
+    Guard,
+    Handler,
+    Literal,
+    Not,
+    ParsedFile,
+    Setting,
+    Span,
+    Unit,
+    conj,
+    neg,
+)
+from semdiff.lang import normal
+from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text
+
+FuncNode = cst.FunctionDef
+AUTH_DECORATOR = re.compile(
+    r"(auth|login|permission|perm_|role|admin|staff|superuser|csrf|require|protect|secure|token|scope|access|authenticated|allow|guard|restrict|verified|signed)",
+    re.I,
+)
+EXEMPT_DECORATOR = re.compile(r"(exempt|allow_any|public|no_auth|skip_auth|permit_all|anonymous|unauthenticated)", re.I)
+ABORT_CALLEES = re.compile(r"(^|\.)(abort|exit|_exit|quit|send_error|fail|deny|forbid|throw|raise_for_status|raise_\w+)$")
+LOG_CALLEE = re.compile(r"(^|\.)(log|logger|logging|warn|warning|warnings|info|debug|error|exception|critical|print|trace|audit)(\.|$)", re.I)
+GUARD_CALL = re.compile(
+    r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|login_required|permission|must_)\w*$",
+    re.I,
+)
+REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall", "re.finditer")
+
+
+@dataclass
+class _UnitBuilder:
+    qualname: str
+    name: str
+    kind: str
+    node: cst.CSTNode
+    parent: Optional[str]
+    namer: Namer
+    params: tuple[str, ...] = ()
+    guards: list[Guard] = field(default_factory=list)
+    decorators: list[Decorator] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    handlers: list[Handler] = field(default_factory=list)
+    literals: list[Literal] = field(default_factory=list)
+    settings: list[Setting] = field(default_factory=list)
+
+
+def _block(body: Union[cst.BaseSuite, Sequence[cst.CSTNode]]) -> list[cst.CSTNode]:
+    """Flatten a suite into statements; `x; y` on one line become two small statements."""
+    items = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
+    out: list[cst.CSTNode] = []
+    for s in items:
+        if isinstance(s, cst.SimpleStatementLine):
+            out.extend(s.body)
+        else:
+            out.append(s)
+    return out
+
+
+class PythonBackend:
+    language = "python"
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            return ParsedFile(path, self.language, (), error=f"syntax error at line {exc.raw_line}: {exc.message}")
+        except RecursionError:
+            return ParsedFile(path, self.language, (), error="nesting too deep to parse")
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        return _Extractor(path, text, wrapper.module, positions).run()
+
+
+class _Extractor:
+    def __init__(self, path: str, text: str, module: cst.Module, positions) -> None:
+        self.path = path
+        self.text = text
+        self.lines = text.splitlines()
+        self.module = module
+        self.pos = positions
+        self.imports: dict[str, str] = {}
+        self._collect_imports()
+        self.ex = Exprs(module, self.imports)
+        self.units: list[Unit] = []
+
+    # ------------------------------------------------------------------ helpers
+
+    def line(self, node: cst.CSTNode) -> int:
+        try:
+            return self.pos[node].start.line
+        except KeyError:
+            return 0
+
+    def end_line(self, node: cst.CSTNode) -> int:
+        try:
+            return self.pos[node].end.line
+        except KeyError:
+            return 0
+
+    def span(self, node: cst.CSTNode) -> Span:
+        return Span(self.line(node), self.end_line(node))
+
+    def src_line(self, n: int) -> str:
+        return self.lines[n - 1].strip() if 0 < n <= len(self.lines) else ""
+
+    def _collect_imports(self) -> None:
+        for stmt in _block(self.module.body):
+            self._import(stmt)
+
+    def _import(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.Import):
+            for alias in stmt.names:
+                full = Exprs(self.module, {}).dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.imports[alias.asname.name.value] = full
+                else:
+                    head = full.split(".")[0]
+                    self.imports.setdefault(head, head)
+        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+            base = "." * len(stmt.relative) + (Exprs(self.module, {}).dotted(stmt.module) if stmt.module else "")
+            for alias in stmt.names:
+                name = Exprs(self.module, {}).dotted(alias.name)
+                local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+                self.imports[local] = f"{base}.{name}" if base and not base.endswith(".") else f"{base}{name}"
+
+    # ------------------------------------------------------------------ units
+
+    def run(self) -> ParsedFile:
+        root = _UnitBuilder("<module>", "<module>", "module", self.module, None, Namer({}, {}))
+        self._walk_container(root, _block(self.module.body), level="module")
+        self._finish(root, Span(1, max(1, len(self.lines))))
+        return ParsedFile(self.path, "python", tuple(self.units), imports=tuple(sorted(self.imports.items())))
+
+    def _walk_container(self, unit: _UnitBuilder, stmts: list[cst.CSTNode], level: str) -> None:
+        """Module or class body: record settings, then analyse statements like a body."""
+        for stmt in stmts:
+            if isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                self._settings_from_assign(unit, stmt)
+        self._walk(unit, stmts, TRUE, ())
+        for stmt in stmts:
+            self._nested_defs(unit, stmt)
+
+    def _nested_defs(self, unit: _UnitBuilder, stmt: cst.CSTNode) -> None:
+        """Find defs/classes anywhere under a statement (inside if/try/with too)."""
+        if isinstance(stmt, cst.FunctionDef):
+            self._function(unit, stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            self._class(unit, stmt)
+        elif isinstance(stmt, (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.With, cst.For, cst.While, cst.Match, cst.MatchCase)):
+            for child in stmt.children:
+                if isinstance(child, cst.BaseSuite):
+                    for s in _block(child):
+                        self._nested_defs(unit, s)
+                elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
+                    self._nested_defs(unit, child)
+                elif isinstance(child, (list, tuple)):
+                    for c in child:
+                        self._nested_defs(unit, c)
+            for attr in ("handlers", "cases"):
+                for c in getattr(stmt, attr, ()) or ():
+                    self._nested_defs(unit, c)
+
+    def _child_qualname(self, parent: _UnitBuilder, name: str) -> str:
+        if parent.kind == "module":
+            return name
+        if parent.kind == "class":
+            return f"{parent.qualname}.{name}"
+        return f"{parent.qualname}.<locals>.{name}"
+
+    def _class(self, parent: _UnitBuilder, node: cst.ClassDef) -> None:
+        qn = self._child_qualname(parent, node.name.value)
+        unit = _UnitBuilder(qn, node.name.value, "class", node, parent.qualname, Namer({}, {}))
+        self._decorators(unit, node.decorators)
+        for base in node.bases:
+            self._collect_exprs(unit, base.value, in_guard=False, in_try=False)
+        self._walk_container(unit, _block(node.body), level="class")
+        self._finish(unit, self.span(node))
+
+    def _function(self, parent: _UnitBuilder, node: cst.FunctionDef) -> None:
+        qn = self._child_qualname(parent, node.name.value)
+        params = _param_names(node.params)
+        namer = Namer({p: f"${i}" for i, p in enumerate(params)}, _local_names(self.ex, node, set(params)))
+        kind = "method" if parent.kind == "class" else "function"
+        unit = _UnitBuilder(qn, node.name.value, kind, node, parent.qualname, namer, params=params)
+        self._decorators(unit, node.decorators)
+        for p in _all_params(node.params):
+            if p.default is not None:
+                value = p.default
+                unit.settings.append(Setting(p.name.value, normal.squash(self.ex.code(value)), self.span(p), self.ex.code(p), self.ex.literal(value), "default"))
+                self._literal_from(unit, p.name.value, value)
+                self._collect_exprs(unit, value, in_guard=False, in_try=False)
+        body = _block(node.body)
+        self._walk(unit, _skip_docstring(body), TRUE, ())
+        for stmt in body:
+            self._nested_defs(unit, stmt)
+        self._finish(unit, self.span(node))
+
+    def _decorators(self, unit: _UnitBuilder, decorators: Sequence[cst.Decorator]) -> None:
+        for dec in decorators:
+            expr = dec.decorator
+            target = expr.func if isinstance(expr, cst.Call) else expr
+            name = self.ex.resolve(self.ex.dotted(target))
+            args = self._arguments(expr.args) if isinstance(expr, cst.Call) else ()
+            text = "@" + self.ex.code(expr)
+            d = Decorator(name, args, self.span(dec), text)
+            unit.decorators.append(d)
+            self._collect_exprs(unit, expr, in_guard=False, in_try=False)
+            last = name.rsplit(".", 1)[-1]
+            if AUTH_DECORATOR.search(last) and not EXEMPT_DECORATOR.search(last):
+                key = "@" + normal.squash(name + (self.ex.code(expr)[len(self.ex.dotted(target)):] if isinstance(expr, cst.Call) else ""))
+                atom = normal.call_atom(name, key, text)
+                unit.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, self.span(dec), text, True, "decorator"))
+
+    def _finish(self, b: _UnitBuilder, span: Span) -> None:
+        text = "\n".join(self.lines[span.line - 1 : span.end_line]) if span.line else ""
+        self.units.append(
+            Unit(
+                path=self.path,
+                language="python",
+                kind=b.kind,
+                qualname=b.qualname,
+                name=b.name,
+                span=span,
+                params=b.params,
+                decorators=tuple(b.decorators),
+                guards=tuple(b.guards),
+                comparisons=tuple(b.comparisons),
+                calls=tuple(b.calls),
+                handlers=tuple(b.handlers),
+                literals=tuple(b.literals),
+                settings=tuple(b.settings),
+                text=text,
+                body_key=_body_key(text, b.namer) if b.kind != "module" else _body_key(_module_own_text(self, b), b.namer),
+                parent=b.parent,
+            )
+        )
+
+    # ------------------------------------------------------------------ statements
+
+    def _walk(self, unit: _UnitBuilder, stmts: Iterable[cst.CSTNode], path: Formula,
+              contributors: tuple[tuple[int, Formula], ...], owner: Optional[tuple[cst.CSTNode, Formula]] = None) -> Formula:
+        """Walk a block under path condition `path`; return the condition to continue past it.
+
+        `owner` is the enclosing `if` and its test when this block is that if's body, so a
+        terminal raise/return is recorded as the guard of that `if`.
+        """
+        for stmt in stmts:
+            reachable = not (isinstance(path, Const) and not path.value)
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(stmt, cst.If):
+                path, contributors = self._if(unit, stmt, path, contributors, reachable)
+            elif isinstance(stmt, (cst.Raise, cst.Return)) or _is_abort_call(self.ex, stmt):
+                self._exit(unit, stmt, path, contributors, owner, reachable)
+                path = FALSE
+            elif isinstance(stmt, cst.Assert):
+                self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
+                cond = neg(self.ex.formula(stmt.test, unit.namer))
+                unit.guards.append(Guard(conj(path, cond), cond, Action.ASSERT, self.span(stmt), self.ex.code(stmt), reachable, "assert", contributors))
+            elif isinstance(stmt, (cst.Continue, cst.Break)):
+                path = FALSE
+            elif isinstance(stmt, (cst.Try, cst.TryStar)):
+                self._try(unit, stmt, path, contributors)
+            elif isinstance(stmt, (cst.For, cst.While)):
+                head = stmt.iter if isinstance(stmt, cst.For) else stmt.test
+                self._collect_exprs(unit, head, in_guard=False, in_try=False)
+                if isinstance(stmt, cst.For):
+                    self._collect_exprs(unit, stmt.target, in_guard=False, in_try=False)
+                self._walk(unit, _block(stmt.body), path, contributors)
+                if stmt.orelse is not None:
+                    self._walk(unit, _block(stmt.orelse.body), path, contributors)
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    self._collect_exprs(unit, item.item, in_guard=False, in_try=False)
+                path = self._walk(unit, _block(stmt.body), path, contributors, owner)
+            elif isinstance(stmt, cst.Match):
+                self._collect_exprs(unit, stmt.subject, in_guard=False, in_try=False)
+                for case in stmt.cases:
+                    self._walk(unit, _block(case.body), path, contributors)
+            else:
+                self._simple(unit, stmt, path, contributors, reachable)
+        return path
+
+    def _if(self, unit: _UnitBuilder, stmt: cst.If, path: Formula, contributors, reachable: bool):
+        self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
+        cond = self.ex.formula(stmt.test, unit.namer)
+        line = self.line(stmt)
+        body = _block(stmt.body)
+        inner = contributors + ((line, cond),)
+        body_cont = self._walk(unit, body, conj(path, cond), inner, owner=(stmt, cond))
+        self._record_soft_guard(unit, stmt, body, conj(path, cond), cond, inner, reachable)
+        else_path = conj(path, neg(cond))
+        else_contrib = contributors + ((line, neg(cond)),)
+        if isinstance(stmt.orelse, cst.If):
+            else_cont, _ = self._if(unit, stmt.orelse, else_path, else_contrib, reachable)
+        elif isinstance(stmt.orelse, cst.Else):
+            else_body = _block(stmt.orelse.body)
+            else_cont = self._walk(unit, else_body, else_path, else_contrib, owner=(stmt, neg(cond)))
+        else:
+            else_cont = else_path
+        body_exits = _is_false(body_cont)
+        else_exits = _is_false(else_cont)
+        if body_exits and else_exits:
+            return FALSE, contributors
+        if body_exits:
+            return conj(path, neg(cond)), contributors + ((line, neg(cond)),)
+        if else_exits:
+            return conj(path, cond), contributors + ((line, cond),)
+        return path, contributors
+
+    def _record_soft_guard(self, unit, stmt: cst.If, body, deny_when, cond, contributors, reachable) -> None:
+        """An `if` whose body only logs or passes: kept so a rule can say 'now only logs'."""
+        kinds = {_soft_kind(self.ex, s) for s in body}
+        if kinds and kinds <= {"log", "pass"}:
+            action = Action.LOG if "log" in kinds else Action.PASS
+            text = self.src_line(self.line(stmt)) + " " + " ".join(self.ex.code(s) for s in body[:2])
+            unit.guards.append(Guard(deny_when, cond, action, self.span(stmt), text.strip(), reachable, "branch", contributors))
+
+    def _exit(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, owner, reachable: bool) -> None:
+        if isinstance(stmt, cst.Return):
+            value = stmt.value
+            if value is not None:
+                self._collect_exprs(unit, value, in_guard=owner is not None or is_boolish(self.ex, value), in_try=False)
+            if value is not None and is_boolish(self.ex, value) and not _is_bool_name(value):
+                cond = neg(self.ex.formula(value, unit.namer))
+                unit.guards.append(Guard(conj(path, cond), cond, Action.PREDICATE, self.span(stmt), self.ex.code(stmt), reachable, "predicate", contributors))
+                return
+            action = Action.DENY_RETURN if is_deny_value(self.ex, value) else Action.RETURN
+        elif isinstance(stmt, cst.Raise):
+            if stmt.exc is not None:
+                self._collect_exprs(unit, stmt.exc, in_guard=True, in_try=False)
+            action = Action.RAISE
+        else:
+            assert isinstance(stmt, cst.Expr)
+            self._collect_exprs(unit, stmt.value, in_guard=True, in_try=False, statement=True)
+            action = Action.ABORT
+        if owner is not None:
+            if_node, cond = owner
+            span = Span(self.line(if_node), self.end_line(stmt))
+            text = f"{self.src_line(self.line(if_node))} {self.ex.code(stmt)}"
+            kind = "branch"
+        else:
+            cond, span, text, kind = TRUE, self.span(stmt), self.ex.code(stmt), "branch"
+        if action is Action.RETURN and owner is None:
+            return  # the function's normal end: not a guard
+        unit.guards.append(Guard(path, cond, action, span, text, reachable, kind, contributors))
+
+    def _try(self, unit: _UnitBuilder, stmt: Union[cst.Try, cst.TryStar], path: Formula, contributors) -> None:
+        body = _block(stmt.body)
+        before = len(unit.calls)
+        self._walk(unit, body, path, contributors)
+        guarded = tuple(dict.fromkeys(c.callee for c in unit.calls[before:]))
+        unit.calls[before:] = [_with_in_try(c) for c in unit.calls[before:]]
+        for handler in stmt.handlers:
+            catches = _handler_types(self.ex, handler.type)
+            hbody = _block(handler.body)
+            action, returns = _handler_action(self.ex, hbody)
+            unit.handlers.append(Handler(catches, action, returns, guarded, self.span(handler), self.ex.code(handler).split("\n", 1)[0] + " " + " ".join(self.ex.code(s) for s in hbody[:2])))
+            self._walk(unit, hbody, path, contributors)
+        if stmt.orelse is not None:
+            self._walk(unit, _block(stmt.orelse.body), path, contributors)
+        if stmt.finalbody is not None:
+            self._walk(unit, _block(stmt.finalbody.body), path, contributors)
+
+    def _simple(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, reachable: bool) -> None:
+        if isinstance(stmt, cst.Expr):
+            self._collect_exprs(unit, stmt.value, in_guard=False, in_try=False, statement=True)
+            value = stmt.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call):
+                callee = self.ex.callee(value)
+                if GUARD_CALL.search(callee) and not LOG_CALLEE.search(callee):
+                    text = self.ex.code(value)
+                    atom = normal.call_atom(callee, unit.namer.key(self.ex.resolve_text(text, value)), text)
+                    unit.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, self.span(stmt), text, reachable, "call-guard", contributors))
+            return
+        if isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            value = stmt.value
+            if value is not None:
+                self._collect_exprs(unit, value, in_guard=False, in_try=False)
+                targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+                for t in targets:
+                    self._literal_from(unit, self.ex.dotted(t), value)
+                    if unit.name == "__init__" and isinstance(t, cst.Attribute) and self.ex.dotted(t).startswith("self."):
+                        unit.settings.append(Setting(self.ex.dotted(t), normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
+            return
+        for child in stmt.children:
+            if isinstance(child, cst.BaseExpression):
+                self._collect_exprs(unit, child, in_guard=False, in_try=False)
+
+    # ------------------------------------------------------------------ settings / literals
+
+    def _settings_from_assign(self, unit: _UnitBuilder, stmt) -> None:
+        value = stmt.value
+        if value is None:
+            return
+        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+        for t in targets:
+            if not isinstance(t, (cst.Name, cst.Attribute)):
+                continue
+            key = self.ex.dotted(t)
+            unit.settings.append(Setting(key, normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
+            if isinstance(value, cst.Dict):
+                for el in value.elements:
+                    if isinstance(el, cst.DictElement):
+                        k = self.ex.literal(el.key)
+                        if isinstance(k, str):
+                            unit.settings.append(Setting(f"{key}.{k}", normal.squash(self.ex.code(el.value)), self.span(el), self.ex.code(el), self.ex.literal(el.value), "config"))
+
+    def _literal_from(self, unit: _UnitBuilder, target: str, value: cst.BaseExpression) -> None:
+        items = self._collection_items(value)
+        if items is None:
+            return
+        kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set", cst.Dict: "dict-keys"}.get(type(value), "list")
+        unit.literals.append(Literal(target, items, self.span(value), self.ex.code(value), kind))
+
+    def _collection_items(self, value: cst.BaseExpression) -> Optional[tuple[str, ...]]:
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            out = []
+            for el in value.elements:
+                lit = self.ex.literal(el.value)
+                out.append(lit if isinstance(lit, str) else normal.squash(self.ex.code(el)))
+            return tuple(str(x) for x in out)
+        if isinstance(value, cst.Dict):
+            out = []
+            for el in value.elements:
+                if isinstance(el, cst.DictElement):
+                    lit = self.ex.literal(el.key)
+                    out.append(lit if isinstance(lit, str) else normal.squash(self.ex.code(el.key)))
+                else:
+                    out.append(normal.squash(self.ex.code(el)))
+            return tuple(str(x) for x in out)
+        return None
+
+    # ------------------------------------------------------------------ expressions
+
+    def _arguments(self, args: Sequence[cst.Arg]) -> tuple[Argument, ...]:
+        out = []
+        for a in args:
+            name = a.keyword.value if a.keyword is not None else (a.star if a.star else None)
+            code = self.ex.code(a.value)
+            out.append(Argument(name or None, normal.squash(code), code, self.ex.literal(a.value)))
+        return tuple(out)
+
+    def _collect_exprs(self, unit: _UnitBuilder, expr: cst.CSTNode, *, in_guard: bool, in_try: bool, statement: bool = False) -> None:
+        collector = _ExprCollector(self, unit, in_guard, in_try, expr if statement else None)
+        try:
+            expr.visit(collector)
+        except RecursionError:
+            raise
+
+
+class _ExprCollector(cst.CSTVisitor):
+    """Calls, comparisons and literals inside one expression (not inside nested defs)."""
+
+    def __init__(self, ext: _Extractor, unit: _UnitBuilder, in_guard: bool, in_try: bool, statement_node) -> None:
+        self.ext, self.unit, self.in_guard, self.in_try, self.statement_node = ext, unit, in_guard, in_try, statement_node
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return True
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        ex = self.ext.ex
+        callee = ex.callee(node)
+        args = self.ext._arguments(node.args)
+        stmt = node is self.statement_node or (isinstance(self.statement_node, cst.Await) and self.statement_node.expression is node)
+        self.unit.calls.append(Call(callee, args, self.ext.span(node), ex.code(node), stmt, self.in_try))
+        for a in node.args:
+            if a.keyword is not None:
+                self.ext._literal_from(self.unit, a.keyword.value, a.value)
+        if callee in REGEX_CALLEES or callee.rsplit(".", 1)[-1] in ("compile",) and callee.startswith("re"):
+            first = [a for a in node.args if a.keyword is None and not a.star][:1] or [a for a in node.args if a.keyword is not None and a.keyword.value == "pattern"]
+            if first:
+                pattern = ex.literal(first[0].value)
+                if isinstance(pattern, str):
+                    self.unit.literals.append(Literal(callee, (pattern,), self.ext.span(first[0].value), ex.code(first[0].value), "regex"))
+        return True
+
+    def visit_Comparison(self, node: cst.Comparison) -> bool:
+        ex = self.ext.ex
+        left = node.left
+        for target in node.comparisons:
+            op = op_text(target.operator)
+            f = ex.comparison(left, op, target.comparator, self.unit.namer)
+            atom = f.arg if isinstance(f, Not) else f
+            self.unit.comparisons.append(
+                Comparison(atom, isinstance(f, Not), op, ex.code(left), ex.code(target.comparator), self.ext.span(node), self.in_guard)
+            )
+            if op in ("in", "not in"):
+                self.ext._literal_from(self.unit, normal.squash(ex.code(left)), target.comparator)
+            left = target.comparator
+        return True
+
+
+# ---------------------------------------------------------------------- small helpers
+
+
+def _is_false(f: Formula) -> bool:
+    return isinstance(f, Const) and not f.value
+
+
+def _is_bool_name(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value in ("True", "False", "None")
+
+
+def _is_abort_call(ex: Exprs, stmt: cst.CSTNode) -> bool:
+    if not isinstance(stmt, cst.Expr):
+        return False
+    value = stmt.value
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return isinstance(value, cst.Call) and bool(ABORT_CALLEES.search(ex.callee(value))) and not LOG_CALLEE.search(ex.callee(value).rsplit(".", 1)[0] + ".")
+
+
+def _soft_kind(ex: Exprs, stmt: cst.CSTNode) -> str:
+    if isinstance(stmt, cst.Pass):
+        return "pass"
+    if isinstance(stmt, cst.Expr):
+        v = stmt.value
+        if isinstance(v, cst.Ellipsis):
+            return "pass"
+        if isinstance(v, cst.Call) and LOG_CALLEE.search(ex.callee(v)):
+            return "log"
+    return "other"
+
+
+def _handler_types(ex: Exprs, node: Optional[cst.BaseExpression]) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    if isinstance(node, cst.Tuple):
+        return tuple(ex.resolve(ex.dotted(e.value)) for e in node.elements)
+    return (ex.resolve(ex.dotted(node)),)
+
+
+def _handler_action(ex: Exprs, body: list[cst.CSTNode]) -> tuple[Action, Optional[str]]:
+    for s in body:
+        if isinstance(s, cst.Raise):
+            return Action.RAISE, None
+    last = body[-1] if body else None
+    if isinstance(last, cst.Return):
+        text = normal.squash(ex.code(last.value)) if last.value is not None else None
+        return (Action.DENY_RETURN if is_deny_value(ex, last.value) or last.value is None and False else Action.RETURN), text
+    if last is not None and _is_abort_call(ex, last):
+        return Action.ABORT, None
+    kinds = {_soft_kind(ex, s) for s in body if not isinstance(s, cst.Continue)}
+    if not kinds or kinds == {"pass"}:
+        return Action.PASS, None
+    if kinds <= {"log", "pass"}:
+        return Action.LOG, None
+    return Action.OTHER, None
+
+
+def _with_in_try(call: Call) -> Call:
+    from dataclasses import replace
+
+    return replace(call, in_try=True)
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    out = list(params.posonly_params) + list(params.params)
+    if isinstance(params.star_arg, cst.Param):
+        out.append(params.star_arg)
+    out += list(params.kwonly_params)
+    if params.star_kwarg is not None:
+        out.append(params.star_kwarg)
+    return out
+
+
+def _param_names(params: cst.Parameters) -> tuple[str, ...]:
+    return tuple(p.name.value for p in _all_params(params))
+
+
+def _local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, str]:
+    """Locals named after their first binding (see Namer)."""
+    found: dict[str, str] = {}
+    counts: dict[str, int] = {}
+
+    class Binder(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def _bind(self, target: cst.CSTNode, source: str) -> None:
+            names = [target] if isinstance(target, cst.Name) else [
+                e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
+            ]
+            for n in names:
+                if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
+                    base = Namer.local_name(source, 0)
+                    counts[base] = counts.get(base, 0) + 1
+                    found[n.value] = Namer.local_name(source, counts[base] - 1)
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                self._bind(t.target, ex.code(node.value))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self._bind(node.target, ex.code(node.value) if node.value is not None else ex.code(node.annotation))
+
+        def visit_For(self, node: cst.For) -> None:
+            self._bind(node.target, "for:" + ex.code(node.iter))
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None:
+                self._bind(node.asname.name, "with:" + ex.code(node.item))
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            self._bind(node.target, ex.code(node.value))
+
+    fn.visit(Binder())
+    return found
+
+
+def _skip_docstring(body: list[cst.CSTNode]) -> list[cst.CSTNode]:
+    if body and isinstance(body[0], cst.Expr) and isinstance(body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        return body[1:]
+    return body
+
+
+def _module_own_text(ext: _Extractor, b: _UnitBuilder) -> str:
+    """Module text without the bodies of its functions and classes (they are units of their own)."""
+    skip: set[int] = set()
+    for u in ext.units:
+        if u.parent == "<module>" or u.parent is None:
+            skip.update(range(u.span.line, u.span.end_line + 1))
+    return "\n".join(l for i, l in enumerate(ext.lines, 1) if i not in skip)
+
+
+def _body_key(text: str, namer: Namer) -> str:
+    """Formatting-, comment- and docstring-free token stream with locals/params renamed."""
+    import textwrap
+
+    out: list[str] = []
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(text)).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return normal.squash(text)
+    prev_significant = None
+    for i, tok in enumerate(toks):
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+            continue
+        if tok.type == tokenize.STRING and prev_significant in (None, ":") and _next_is_line_end(toks, i):
+            prev_significant = "<doc>"
+            continue  # docstring
+        s = tok.string
+        if tok.type == tokenize.NAME and s in namer.mapping and not (out and out[-1] == "."):
+            s = namer.mapping[s]
+        if tok.type == tokenize.STRING:
+            s = _normalise_string_token(s)
+        out.append(s)
+        prev_significant = tok.string
+    # trailing commas are formatting, not meaning
+    return re.sub(r",([)\]}])", r"\1", " ".join(out))
+
+
+def _next_is_line_end(toks, i: int) -> bool:
+    for t in toks[i + 1 :]:
+        if t.type in (tokenize.COMMENT,):
+            continue
+        return t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+    return True
+
+
+def _normalise_string_token(s: str) -> str:
+    """'x' and "x" are the same string: formatters swap quotes."""
+    m = re.match(r"^([rbuRBU]{0,2})('''|\"\"\"|'|\")(.*)\2$", s, re.S)
+    if not m or "f" in m.group(1).lower():
+        return s
+    prefix, body = m.group(1).lower(), m.group(3)
+    return f'{prefix}"{body}"' if '"' not in body else s
