@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -351,3 +352,79 @@ def test_fixture_findings(folder: Path) -> None:
         problems.append("NO UNITS: the change reached no analysed unit (backend missing or alignment lost it)")
 
     assert not problems, _failure_report(case, report, problems)
+
+
+# ------------------------------------------------------------------ the runner's own checks
+# The runner decides what every fixture proves, so its format checks and its matching are
+# tested here on throw-away cases rather than trusted.
+
+
+def _write_case(root: Path, expected: Any, before: str = "x = 1\n\ny = 2\n", after: str = "x = 1\n\ny = 3\n") -> Path:
+    folder = root / "python" / "demo-case"
+    folder.mkdir(parents=True)
+    (folder / "before.py").write_text(before, encoding="utf-8")
+    (folder / "after.py").write_text(after, encoding="utf-8")
+    (folder / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "expected,complaint",
+    [
+        ({"description": "d", "findings": [], "severity": "high"}, "unknown keys ['severity']"),
+        ({"findings": []}, "lacks required keys ['description']"),
+        ({"description": "d", "findings": [{"rule": "removed-guard", "unit": "f", "line": 3}]}, "unknown keys ['line']"),
+        ({"description": "d", "findings": [{"rule": "removed-guard"}]}, "lacks required keys ['unit']"),
+        ({"description": "d", "findings": [{"rule": "r", "unit": "f", "before_line": 2}]}, "blank line"),
+        ({"description": "d", "findings": [{"rule": "r", "unit": "f", "after_line": 9}]}, "past the end"),
+        ({"description": "d", "findings": [{"rule": "r", "unit": "f", "before_line": True}]}, "integer >= 1"),
+        ({"description": "d", "findings": [{"rule": "r", "unit": "f", "min_severity": "severe"}]}, "min_severity"),
+        ({"description": "d", "path": "../x.py", "findings": []}, "normalised relative POSIX path"),
+    ],
+)
+def test_load_case_rejects_malformed_expectations(tmp_path: Path, expected: Any, complaint: str) -> None:
+    with pytest.raises(FixtureError, match=re.escape(complaint)):
+        load_case(_write_case(tmp_path, expected))
+
+
+def test_load_case_reads_defaults_and_lines(tmp_path: Path) -> None:
+    case = load_case(_write_case(tmp_path, {"description": "d", "findings": [{"rule": "r", "unit": "<module>", "after_line": 3}]}))
+    assert case.path == "app/module.py"
+    assert case.findings == (ExpectedFinding("r", "<module>", after_line=3),)
+    assert case.case_id == "python/demo-case"
+
+
+def test_positive_and_negative_names_must_agree_with_findings(tmp_path: Path) -> None:
+    folder = _write_case(tmp_path, {"description": "d", "findings": []})
+    pos = folder.with_name("x-pos-thing")
+    folder.rename(pos)
+    with pytest.raises(FixtureError, match="positive"):
+        load_case(pos)
+
+
+def _finding(rule: str, unit: str, before: Optional[int] = None, after: Optional[int] = None) -> Any:
+    from semdiff.model import Confidence, Finding, Location, Severity
+
+    return Finding(
+        rule_id=rule, title=rule, severity=Severity.HIGH, confidence=Confidence.HIGH, message="m",
+        path="app/module.py", unit=unit,
+        before=Location("app/module.py", before) if before else None,
+        after=Location("app/module.py", after) if after else None,
+    )
+
+
+def test_matching_gives_the_line_specific_expectation_its_finding() -> None:
+    # greedy pairing would hand the finding at line 7 to the loose expectation and miss one
+    expected = [ExpectedFinding("removed-guard", "f"), ExpectedFinding("removed-guard", "f", before_line=7)]
+    actual = [_finding("removed-guard", "f", before=7), _finding("removed-guard", "f", before=9)]
+    assert match_findings(expected, actual, "app/module.py") == {1: 0, 0: 1}
+
+
+def test_matching_is_strict_on_rule_unit_path_and_lines() -> None:
+    expected = [ExpectedFinding("widened-condition", "C.m", after_line=4)]
+    assert match_findings(expected, [_finding("widened-condition", "C.m", after=5)], "app/module.py") == {}
+    assert match_findings(expected, [_finding("widened-condition", "m", after=4)], "app/module.py") == {}
+    assert match_findings(expected, [_finding("altered-comparison", "C.m", after=4)], "app/module.py") == {}
+    assert match_findings(expected, [_finding("widened-condition", "C.m", after=4)], "other.py") == {}
+    # one finding satisfies at most one expectation: a duplicate expectation is a miss
+    assert len(match_findings(expected * 2, [_finding("widened-condition", "C.m", after=4)], "app/module.py")) == 1
