@@ -18,7 +18,7 @@ from semdiff.source.diffparse import changes_from_diff, hunks_of, parse_segment,
 from semdiff.source.paths import unsafe_reason
 from semdiff.source.rawdiff import ABSENT_MODE, GITLINK_MODE, SYMLINK_MODE, RawEntry, parse_raw
 from semdiff.source.request import ChangeRequest
-from semdiff.source.textdecode import decode_source, has_lone_cr
+from semdiff.source.textdecode import decode_source
 from semdiff.source.textpairs import hunks_between
 from semdiff.source.worktree import read_checked_out
 
@@ -118,6 +118,7 @@ class _Side:
     data: Optional[bytes] = None
     reason: str = ""
     detail: str = ""
+    lone_cr: bool = False
 
 
 def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet:
@@ -222,13 +223,13 @@ def _file_change(repo: git.Repository, entry: RawEntry, blobs: dict[str, _Side],
     for label, side, path in (("before", old, entry.old_path), ("after", new, entry.new_path)):
         if side.data is not None:
             decoded = decode_source(path or "", side.data)
-            side.text, side.reason, side.detail = decoded.text, decoded.reason, decoded.detail
+            side.text, side.reason, side.detail, side.lone_cr = decoded.text, decoded.reason, decoded.detail, decoded.lone_cr
         if side.reason:
             notes.append(NotAnalyzed(base.path, side.reason, f"{label}: {side.detail}", side.reason in _RELEVANT_REASONS))
     git_hunks = patch.hunks if patch else ()
     if notes:
         return replace(base, hunks=git_hunks), notes
-    return replace(base, hunks=_hunks(git_hunks, old.text, new.text, patch), old_text=old.text, new_text=new.text), []
+    return replace(base, hunks=_hunks(git_hunks, old.text, new.text, patch, old.lone_cr or new.lone_cr), old_text=old.text, new_text=new.text), []
 
 
 def _undecided(old: _Side, new: _Side) -> bool:
@@ -237,14 +238,14 @@ def _undecided(old: _Side, new: _Side) -> bool:
 
 
 def _hunks(git_hunks: tuple[Hunk, ...], old: Optional[str], new: Optional[str],
-           patch: Optional[_PatchFile]) -> tuple[Hunk, ...]:
+           patch: Optional[_PatchFile], renumbered: bool) -> tuple[Hunk, ...]:
     """Git's hunks with their lines taken from the decoded texts (so a latin-1 or CRLF file
     reads the same in hunks and texts). Recomputed from the texts when git's numbering cannot
     match them (a lone CR splits a line) or git gave none for a text change (`-diff` attribute)."""
     raw_old, raw_new = old or "", new or ""
     if raw_old == raw_new:
         return ()
-    if patch is None or (not git_hunks) or has_lone_cr(raw_old) or has_lone_cr(raw_new):
+    if patch is None or not git_hunks or renumbered:
         return hunks_between(raw_old, raw_new)
     old_lines, new_lines = raw_old.split("\n"), raw_new.split("\n")
 

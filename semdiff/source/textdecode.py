@@ -23,6 +23,7 @@ class Decoded:
     text: Optional[str] = None
     reason: str = ""
     detail: str = ""
+    lone_cr: bool = False  # a bare CR became a line break: git's line numbers no longer fit
 
 
 def is_binary(data: bytes) -> bool:
@@ -66,4 +67,4 @@ def decode_source(path: str, data: bytes) -> Decoded:
         text = data.decode(codec)
     except (UnicodeDecodeError, LookupError) as exc:
         return Decoded(reason="invalid-utf8", detail=f"cannot decode as {codec}: {exc}")
-    return Decoded(text=normalise_newlines(text))
+    return Decoded(text=normalise_newlines(text), lone_cr=has_lone_cr(text))
