@@ -189,8 +189,8 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
         except OSError as exc:
             raise InputError(f"cannot write report to '{output}': {exc.strerror or exc}; choose a writable path") from exc
         return
-    stream = click.get_text_stream("stdout")
-    if fmt == "text" and stream.isatty():
+    isatty = getattr(sys.stdout, "isatty", None)
+    if fmt == "text" and isatty is not None and isatty():
         from semdiff.report import text
 
         body = text.format_report(report, color=True, width=shutil.get_terminal_size().columns)
