@@ -1,0 +1,296 @@
+"""widened-allowlist: what is let through by name, pattern or prefix grew.
+
+Allow-lists (hosts, origins, methods, file types, schemes) are data: an added item or a
+wildcard is a widening, and so is an item dropped from a deny-list. The same holds for the
+checks that apply them: a regex that lost its `^`/`$` anchors or a `\\.` escape, a
+`startswith`/`==` test on a host or path replaced by a substring (`in`) or `endswith` test,
+and a path prefix check that no longer normalises the path first (`../` walks out).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Call, Literal, Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import (
+    PATH_NORMALISERS,
+    PREFIX_CHECKS,
+    REDIRECT_VALIDATORS,
+    calls_to,
+    name_words,
+    new_items,
+    pair_by_key,
+    pair_calls,
+    pair_regex_sites,
+    regex_profile,
+    tail,
+)
+from semdiff.relevance.names import words
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, scaled_severity
+
+RULE_ID = "widened-allowlist"
+
+# a name/keyword is an allow-list when one of its words is here ...
+ALLOW_WORDS = ("allow", "allowed", "allows", "whitelist", "whitelisted", "allowlist", "allowlisted", "safe",
+               "trusted", "permitted", "origins", "accepted", "accept")
+# ... and a deny-list when one of these is (checked first: DISALLOWED_HOSTS is a deny-list)
+DENY_WORDS = ("deny", "denied", "denylist", "block", "blocked", "blocklist", "blacklist", "blacklisted",
+              "forbidden", "banned", "disallow", "disallowed", "reject", "rejected")
+# well-known allow-list names whose words alone would not say so
+ALLOW_NAMES = ("ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST", "CSRF_TRUSTED_ORIGINS",
+               "SAFE_METHODS", "allow_origins", "allow_methods", "allow_headers", "allowed_extensions",
+               "ALLOWED_EXTENSIONS", "origins", "expose_headers")
+# items that let everything through
+WILDCARDS = ("*", "*.*", ".*", "0.0.0.0/0", "::/0", "__all__", "all", "ALL", "any")
+# boolean settings/keywords that mean "allow every origin"
+ALLOW_ALL_FLAGS = ("CORS_ORIGIN_ALLOW_ALL", "CORS_ALLOW_ALL_ORIGINS", "allow_all_origins", "CORS_ALLOW_ALL")
+
+# operands that are hosts, origins, URLs or paths (prefix vs substring checks)
+LOCATION_WORDS = ("host", "hostname", "netloc", "domain", "origin", "referer", "referrer", "url", "uri", "path",
+                  "location", "redirect", "next", "target", "dest", "destination", "filename", "filepath", "dir",
+                  "directory", "prefix")
+STRICT_CALLS = ("startswith", "fullmatch")
+LOOSE_CALLS = ("endswith", "find", "index", "__contains__", "count")
+
+RULES = (
+    RuleSpec(
+        id=RULE_ID,
+        title="Allow-list widened",
+        severity=Severity.HIGH,
+        description=(
+            "Items or a wildcard added to an allow-list (ALLOWED_HOSTS, CORS origins, allowed methods/extensions, "
+            "any name meaning allow/safe/trusted/permitted), items removed from a deny-list, regex anchors or "
+            "escapes dropped, a startswith/== host or path check replaced by a substring or endswith check, or "
+            "path normalisation removed before a prefix check."
+        ),
+        examples=(
+            Example("ALLOWED_HOSTS = ['example.com']\n", "ALLOWED_HOSTS = ['example.com', '*']\n", True, "wildcard"),
+            Example("ALLOWED_HOSTS = ['example.com', '*']\n", "ALLOWED_HOSTS = ['example.com']\n", False, "narrowed"),
+            Example("BLOCKED_EXTENSIONS = {'exe', 'sh'}\n", "BLOCKED_EXTENSIONS = {'exe'}\n", True, "deny-list shrank"),
+            Example("DATABASE_HOSTS = ['db1']\n", "DATABASE_HOSTS = ['db1', 'db2']\n", False, "not an allow-list"),
+            Example(
+                "import re\nHOST = re.compile(r'^api\\.example\\.com$')\n",
+                "import re\nHOST = re.compile(r'api.example.com')\n",
+                True,
+                "anchors and escapes dropped",
+            ),
+            Example(
+                "def trusted(host):\n    return host.endswith('.example.com')\n",
+                "def trusted(host):\n    return host == 'example.com' or host.endswith('.example.com')\n",
+                False,
+            ),
+        ),
+        languages=("python",),
+    ),
+)
+SPEC = RULES[0]
+
+
+def list_kind(name: str) -> Optional[str]:
+    """'allow', 'deny' or None for a list's target name."""
+    ws = name_words(name)
+    if ws & set(DENY_WORDS):
+        return "deny"
+    if name.rsplit(".", 1)[-1] in ALLOW_NAMES or ws & set(ALLOW_WORDS):
+        return "allow"
+    return None
+
+
+def _is_wild(item: str) -> bool:
+    return item in WILDCARDS or item.startswith("*.") or item.endswith(".*") or item.endswith("/*")
+
+
+def _validator_kwarg_targets(unit: Optional[Unit]) -> set[str]:
+    """Literal keyword arguments of redirect validators (redirect-opened reports those)."""
+    out: set[str] = set()
+    for c in calls_to(unit, REDIRECT_VALIDATORS):
+        out.update(a.name for a in c.args if a.name)
+    return out
+
+
+def _named_lists(unit: Optional[Unit]) -> list[Literal]:
+    if unit is None:
+        return []
+    skip = _validator_kwarg_targets(unit)
+    return [l for l in unit.literals
+            if l.kind in ("list", "tuple", "set", "dict-keys") and l.target not in skip and list_kind(l.target)]
+
+
+def _sev(change: UnitChange, ctx: RuleContext, wild: bool) -> Severity:
+    return scaled_severity(Severity.HIGH if wild else Severity.MEDIUM, ctx.relevance(change))
+
+
+def _list_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    for b, a in pair_by_key(_named_lists(change.before), _named_lists(change.after), key=lambda l: l.target, text=lambda l: l.text):
+        if a is None:
+            continue
+        kind = list_kind(a.target)
+        if b is None:
+            wild = [i for i in a.items if _is_wild(i)]
+            if kind == "allow" and wild:
+                yield make_finding(SPEC, change, ctx, f"{a.target} now allows everything ({', '.join(wild)})",
+                                   after_line=a.span.line, evidence_after=a.text, severity=_sev(change, ctx, True))
+            continue
+        if kind == "allow":
+            grown = new_items(b.items, a.items, key=lambda i: i)
+            if grown:
+                wild = any(_is_wild(i) for i in grown)
+                yield make_finding(
+                    SPEC, change, ctx,
+                    f"allow-list {a.target} widened: added {', '.join(map(repr, grown))}" + (" (wildcard)" if wild else ""),
+                    before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+                    severity=_sev(change, ctx, wild),
+                )
+        else:
+            dropped = new_items(a.items, b.items, key=lambda i: i)
+            if dropped:
+                yield make_finding(
+                    SPEC, change, ctx, f"deny-list {a.target} shrank: removed {', '.join(map(repr, dropped))}",
+                    before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+                    severity=_sev(change, ctx, False),
+                )
+
+
+def _wild_value(value: Optional[object]) -> bool:
+    return isinstance(value, str) and _is_wild(value)
+
+
+def _allow_all(key: str, literal: object) -> bool:
+    return (key.rsplit(".", 1)[-1] in ALLOW_ALL_FLAGS and literal is True) or (list_kind(key) == "allow" and _wild_value(literal))
+
+
+def _scalar_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """`ALLOWED_HOSTS = '*'`, `CORS(app, origins='*')`, `CORS_ORIGIN_ALLOW_ALL = True`."""
+    b_set = change.before.settings if change.before else ()
+    a_set = change.after.settings if change.after else ()
+    for b, a in pair_by_key(b_set, a_set, key=lambda s: (s.key, s.scope), text=lambda s: s.text):
+        if a is not None and _allow_all(a.key, a.literal) and not (b is not None and _allow_all(b.key, b.literal)):
+            yield make_finding(SPEC, change, ctx, f"{a.key} = {a.value} allows every host/origin",
+                               before_line=b.span.line if b else None, after_line=a.span.line,
+                               evidence_before=b.text if b else "", evidence_after=a.text, severity=_sev(change, ctx, True))
+    b_calls = change.before.calls if change.before else ()
+    a_calls = change.after.calls if change.after else ()
+    for b, a in pair_calls(b_calls, a_calls):
+        if a is None:
+            continue
+        for arg in a.args:
+            if not arg.name or not _allow_all(arg.name, arg.literal if arg.literal is not None else (True if arg.value == "True" else None)):
+                continue
+            prev = b.kwarg(arg.name) if b else None
+            if prev is not None and _allow_all(prev.name or "", prev.literal if prev.literal is not None else (True if prev.value == "True" else None)):
+                continue
+            yield make_finding(SPEC, change, ctx, f"{a.callee}({arg.name}={arg.value}) allows every host/origin",
+                               before_line=b.span.line if b else None, after_line=a.span.line,
+                               evidence_before=b.text if b else "", evidence_after=a.text, severity=_sev(change, ctx, True))
+
+
+def _regex_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    for b, a in pair_regex_sites(change.before, change.after):
+        bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
+        if bp is None or ap is None:
+            continue
+        reasons = []
+        if (bp.starts_anchored or b.implied_start) and not (ap.starts_anchored or a.implied_start):
+            reasons.append("start anchor dropped")
+        if (bp.ends_anchored or b.implied_end) and not (ap.ends_anchored or a.implied_end):
+            reasons.append("end anchor dropped")
+        if ap.escaped_dots < bp.escaped_dots and ap.any_chars > bp.any_chars:
+            reasons.append("escaped '.' now matches any character")
+        if reasons:
+            yield make_finding(
+                SPEC, change, ctx, f"pattern {a.pattern!r} accepts more: " + "; ".join(reasons),
+                before_line=b.line, after_line=a.line, evidence_before=b.pattern, evidence_after=a.pattern,
+                witness=f"before: {b.pattern!r}; after: {a.pattern!r}",
+            )
+
+
+# ---------------------------------------------------------------- prefix vs substring checks
+
+
+def _receiver(call: Call) -> str:
+    return call.callee.rsplit(".", 1)[0] if "." in call.callee else ""
+
+
+def _locationish(text: str) -> bool:
+    return bool(set(words(text)) & set(LOCATION_WORDS))
+
+
+def _quoted(text: str) -> bool:
+    t = text.lstrip("rRbBuU")
+    return len(t) >= 2 and t[0] in "'\"" and t[-1] == t[0]
+
+
+def _strict_checks(unit: Optional[Unit]) -> list[tuple[str, int, str]]:
+    """(subject, line, text) of prefix/equality checks on hosts and paths."""
+    if unit is None:
+        return []
+    out = [(_receiver(c), c.span.line, c.text) for c in unit.calls
+           if tail(c.callee) in STRICT_CALLS and _locationish(_receiver(c))]
+    for cmp in unit.comparisons:
+        if cmp.source_op in ("==", "!="):
+            for subj, other in ((cmp.left_text, cmp.right_text), (cmp.right_text, cmp.left_text)):
+                if _locationish(subj) and _quoted(other):
+                    out.append((subj, cmp.span.line, f"{cmp.left_text} {cmp.source_op} {cmp.right_text}"))
+    return out
+
+
+def _loose_checks(unit: Optional[Unit]) -> list[tuple[str, int, str]]:
+    """(subject, line, text) of substring/suffix checks on hosts and paths."""
+    if unit is None:
+        return []
+    out = [(_receiver(c), c.span.line, c.text) for c in unit.calls
+           if tail(c.callee) in LOOSE_CALLS and _locationish(_receiver(c))]
+    for cmp in unit.comparisons:
+        if cmp.source_op in ("in", "not in") and _quoted(cmp.left_text) and _locationish(cmp.right_text):
+            lit = cmp.left_text.strip("rRbBuU'\"")
+            if any(ch.isalnum() for ch in lit):
+                out.append((cmp.right_text, cmp.span.line, f"{cmp.left_text} {cmp.source_op} {cmp.right_text}"))
+    return out
+
+
+def _substring_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    b_strict, a_strict = _strict_checks(change.before), _strict_checks(change.after)
+    if len(a_strict) >= len(b_strict):
+        return
+    lost = new_items(a_strict, b_strict, key=lambda t: (t[0], t[2]))
+    gained = new_items(_loose_checks(change.before), _loose_checks(change.after), key=lambda t: (t[0], t[2]))
+    lost_subjects = {s for s, _, _ in lost}
+    for subj, line, text in gained:
+        match = next((l for l in lost if l[0] == subj), lost[0] if len(lost_subjects) == 1 else None)
+        if match is None:
+            continue
+        yield make_finding(
+            SPEC, change, ctx, f"exact/prefix check `{match[2]}` replaced by substring/suffix check `{text}`",
+            before_line=match[1], after_line=line, evidence_before=match[2], evidence_after=text,
+            witness=f"before: {match[2]}; after: {text} (also true for look-alike hosts/paths)",
+        )
+
+
+def _normalisation_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    b_norm, a_norm = calls_to(change.before, PATH_NORMALISERS), calls_to(change.after, PATH_NORMALISERS)
+    a_prefix = calls_to(change.after, PREFIX_CHECKS)
+    if not b_norm or len(a_norm) >= len(b_norm) or not a_prefix or not calls_to(change.before, PREFIX_CHECKS):
+        return
+    removed = new_items(a_norm, b_norm, key=lambda c: c.callee)
+    if not removed:
+        return
+    yield make_finding(
+        SPEC, change, ctx,
+        f"{removed[0].callee}() removed before the prefix check `{a_prefix[0].text}`: '../' now passes",
+        before_line=removed[0].span.line, after_line=a_prefix[0].span.line,
+        evidence_before=removed[0].text, evidence_after=a_prefix[0].text,
+    )
+
+
+@family(RULE_ID, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.after is None:
+        return []
+    return [
+        *_list_findings(change, ctx),
+        *_scalar_findings(change, ctx),
+        *_regex_findings(change, ctx),
+        *_substring_findings(change, ctx),
+        *_normalisation_findings(change, ctx),
+    ]
