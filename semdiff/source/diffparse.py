@@ -78,7 +78,7 @@ def split_segments(text: str) -> list[Segment]:
             line.startswith("--- ")
             and i + 1 < len(lines)
             and lines[i + 1].startswith("+++ ")
-            and not git_header_open
+            and not (git_header_open and current and _continues_git_header(current, line))
         )
         if starts_git or starts_plain:
             current = [line]
@@ -100,6 +100,15 @@ def split_segments(text: str) -> list[Segment]:
             current.append(line)
         i += 1
     return [Segment(tuple(s), n) for s, n in zip(segments, starts)]
+
+
+def _continues_git_header(current: list[str], minus_line: str) -> bool:
+    """A `---` line belongs to the open `diff --git` header only if it names the same file."""
+    old, _new = _git_header_paths(current[0])
+    renamed_from = next((unquote_c(_clean(l).split(" from ", 1)[1]) for l in current
+                         if l.startswith(("rename from ", "copy from "))), None)
+    named = _header_path(minus_line[4:], "a/")
+    return named is None or named in (old, renamed_from)
 
 
 def _split_on_lf(text: str) -> list[str]:
