@@ -258,3 +258,10 @@ def test_lfs_pointer_in_diff_is_not_analyzed():
     )
     cs = from_text(text)
     assert [(n.path, n.reason) for n in cs.not_analyzed] == [("model.bin", "lfs-pointer")]
+
+
+def test_form_feed_line_in_diff_is_one_line():
+    text = "--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n \x0c\n-a = 1\n+a = 2\n b = '\u2028'\n"
+    (fc,) = from_text(text).files
+    assert fc.hunks[0].context_text == ("\x0c", "b = '\u2028'")
+    assert fc.hunks[0].added == (2,)

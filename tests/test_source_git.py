@@ -491,3 +491,14 @@ def test_odd_file_names_are_kept_exactly(repo):
     (fc,) = changes(repo, revision=f"{a}..{b}").files
     assert fc.path == "dir with space/caf\u00e9 \"q\".py"
     assert fc.hunks[0].added_text == ("a = 2",)
+
+
+def test_form_feed_and_unicode_separators_do_not_split_hunk_lines(repo):
+    repo.write({"ff.py": "a = 1\n\x0c\nb = '\u2028'\nc = 3\n"})
+    a = repo.commit("one")
+    repo.write({"ff.py": "a = 1\n\x0c\nb = '\u2028'\nc = 4\n"})
+    b = repo.commit("two")
+    (fc,) = changes(repo, revision=f"{a}..{b}").files
+    (h,) = fc.hunks
+    assert h.removed == (4,) and h.added == (4,) and h.added_text == ("c = 4",)
+    assert h.context_text == ("a = 1", "\x0c", "b = '\u2028'")

@@ -112,7 +112,7 @@ def _patch_files(patch: bytes) -> dict[str, _PatchFile]:
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Side:
     text: Optional[str] = None
     data: Optional[bytes] = None
@@ -220,16 +220,21 @@ def _file_change(repo: git.Repository, entry: RawEntry, blobs: dict[str, _Side],
     if any(side.data is not None and b"\0" in side.data for side in (old, new)) or (patch and patch.binary and _undecided(old, new)):
         return replace(base, status=ChangeStatus.BINARY), [NotAnalyzed(base.path, "binary", "contains NUL bytes")]
     notes: list[NotAnalyzed] = []
-    for label, side, path in (("before", old, entry.old_path), ("after", new, entry.new_path)):
-        if side.data is not None:
-            decoded = decode_source(path or "", side.data)
-            side.text, side.reason, side.detail, side.lone_cr = decoded.text, decoded.reason, decoded.detail, decoded.lone_cr
+    old, new = _decoded(old, entry.old_path), _decoded(new, entry.new_path)
+    for label, side in (("before", old), ("after", new)):
         if side.reason:
             notes.append(NotAnalyzed(base.path, side.reason, f"{label}: {side.detail}", side.reason in _RELEVANT_REASONS))
     git_hunks = patch.hunks if patch else ()
     if notes:
         return replace(base, hunks=git_hunks), notes
     return replace(base, hunks=_hunks(git_hunks, old.text, new.text, patch, old.lone_cr or new.lone_cr), old_text=old.text, new_text=new.text), []
+
+
+def _decoded(side: _Side, path: Optional[str]) -> _Side:
+    if side.data is None:
+        return side
+    d = decode_source(path or "", side.data)
+    return replace(side, text=d.text, reason=d.reason, detail=d.detail, lone_cr=d.lone_cr)
 
 
 def _undecided(old: _Side, new: _Side) -> bool:

@@ -49,7 +49,7 @@ class Segment:
 
 
 def split_segments(text: str) -> list[Segment]:
-    lines = text.splitlines(keepends=True) if "\r" not in text else _split_on_lf(text)
+    lines = _split_on_lf(text)  # not splitlines(): a form feed or U+2028 is not a line break in a diff
     segments: list[list[str]] = []
     starts: list[int] = []
     current: Optional[list[str]] = None
@@ -121,7 +121,7 @@ def _split_on_lf(text: str) -> list[str]:
 
 def parse_segment(segment: Segment) -> PatchedFile:
     """The segment's file as unidiff sees it; raises UnidiffParseError/ValueError when broken."""
-    patch = PatchSet(segment.text)
+    patch = PatchSet(list(segment.lines))
     if len(patch) != 1:
         raise UnidiffParseError(f"expected one file in segment, found {len(patch)}")
     return patch[0]
