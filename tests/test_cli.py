@@ -189,9 +189,13 @@ def test_diff_from_stdin(guarded: tuple[GitRepo, str, str]) -> None:
 def test_shipped_example_patch_finds_the_removed_admin_check() -> None:
     result = run(["--diff", str(ROOT / "examples" / "weakened-admin-check.patch"), "--format", "json"])
     doc = as_json(result)
-    found = rule_units(doc)
-    assert ("removed-guard", "app/views.py", "delete_user") in found
-    assert ("widened-condition", "app/views.py", "change_password") in found
+    assert rule_units(doc) == [
+        ("removed-guard", "app/views.py", "delete_user"),
+        ("widened-condition", "app/views.py", "change_password"),
+    ]
+    assert doc["findings"][0]["before"]["line"] == 10
+    assert doc["findings"][1]["after"]["line"] == 18 and doc["findings"][1]["before"]["line"] == 20
+    assert all(f["hunk_only"] for f in doc["findings"])
     assert result.exit_code == 1  # README promises a real finding and exit code 1
 
 
