@@ -226,6 +226,7 @@ class Call:
     text: str
     statement: bool = False  # the call is a whole statement (its result is unused)
     in_try: bool = False  # inside a try body whose handlers are recorded in `handlers`
+    arg_keys: tuple[str, ...] = ()  # positional arguments as atom keys (params/locals renamed)
 
     def kwarg(self, name: str) -> Optional[Argument]:
         for a in self.args:

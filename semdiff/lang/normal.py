@@ -35,12 +35,30 @@ NEGATIVE_OPS = {"!=", "!==", "<>", "is not", "not in", ">", ">="}
 _NUM = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 _PURE_NUM = re.compile(rf"^\(?({_NUM})\)?$")
 _OFFSET = re.compile(rf"^(.+?)([+-])({_NUM[2:] if _NUM.startswith('-?') else _NUM})$")
+_STRING = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`(?:\\.|[^`\\])*`)""")
 _WS_OUTSIDE_STRINGS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`(?:\\.|[^`\\])*`)|\s+""")
 
 
+def _canonical_string(lit: str) -> str:
+    """'x' and "x" are one string: formatters swap quotes freely."""
+    if lit.startswith("'") and '"' not in lit and "\\" not in lit:
+        return '"' + lit[1:-1] + '"'
+    return lit
+
+
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+
+
 def squash(text: str) -> str:
-    """Remove whitespace outside string literals: the base of every key."""
-    return _WS_OUTSIDE_STRINGS.sub(lambda m: m.group(1) or "", text)
+    """Remove whitespace (and trailing commas) outside string literals: the base of every key."""
+    out: list[str] = []
+    pos = 0
+    for m in _STRING.finditer(text):
+        out.append(_TRAILING_COMMA.sub("", re.sub(r"\s+", "", text[pos:m.start()])))
+        out.append(_canonical_string(m.group(0)))
+        pos = m.end()
+    out.append(_TRAILING_COMMA.sub("", re.sub(r"\s+", "", text[pos:])))
+    return "".join(out)
 
 
 def _num(text: str) -> Optional[float]:

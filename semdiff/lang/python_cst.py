@@ -130,6 +130,11 @@ class _Extractor:
     def span(self, node: cst.CSTNode) -> Span:
         return Span(self.line(node), self.end_line(node))
 
+    def _def_span(self, node: Union[cst.FunctionDef, cst.ClassDef]) -> Span:
+        """A definition starts at its first decorator: removing one changes the definition."""
+        start = self.line(node.decorators[0]) if node.decorators else self.line(node)
+        return Span(start, self.end_line(node))
+
     def src_line(self, n: int) -> str:
         return self.lines[n - 1].strip() if 0 < n <= len(self.lines) else ""
 
@@ -204,7 +209,7 @@ class _Extractor:
         for base in node.bases:
             self._collect_exprs(unit, base.value, in_guard=False, in_try=False)
         self._walk_container(unit, _block(node.body), level="class")
-        self._finish(unit, self.span(node))
+        self._finish(unit, self._def_span(node))
 
     def _function(self, parent: _UnitBuilder, node: cst.FunctionDef) -> None:
         qn = self._child_qualname(parent, node.name.value)
@@ -223,7 +228,7 @@ class _Extractor:
         self._walk(unit, _skip_docstring(body), TRUE, ())
         for stmt in body:
             self._nested_defs(unit, stmt)
-        self._finish(unit, self.span(node))
+        self._finish(unit, self._def_span(node))
 
     def _decorators(self, unit: _UnitBuilder, decorators: Sequence[cst.Decorator]) -> None:
         for dec in decorators:
@@ -285,8 +290,10 @@ class _Extractor:
                 path = FALSE
             elif isinstance(stmt, cst.Assert):
                 self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
-                cond = neg(self.ex.formula(stmt.test, unit.namer))
+                test = self.ex.formula(stmt.test, unit.namer)
+                cond = neg(test)
                 unit.guards.append(Guard(conj(path, cond), cond, Action.ASSERT, self.span(stmt), self.ex.code(stmt), reachable, "assert", contributors))
+                path, contributors = conj(path, test), contributors + ((self.line(stmt), test),)
             elif isinstance(stmt, (cst.Continue, cst.Break)):
                 path = FALSE
             elif isinstance(stmt, (cst.Try, cst.TryStar)):
@@ -372,7 +379,7 @@ class _Extractor:
         else:
             cond, span, text, kind = TRUE, self.span(stmt), self.ex.code(stmt), "branch"
         if action is Action.RETURN and owner is None:
-            return  # the function's normal end: not a guard
+            kind = "exit"  # a plain return: not a check, but it ends every path (rules need its line)
         unit.guards.append(Guard(path, cond, action, span, text, reachable, kind, contributors))
 
     def _try(self, unit: _UnitBuilder, stmt: Union[cst.Try, cst.TryStar], path: Formula, contributors) -> None:
@@ -386,7 +393,10 @@ class _Extractor:
             hbody = _block(handler.body)
             action, returns = _handler_action(self.ex, hbody)
             unit.handlers.append(Handler(catches, action, returns, guarded, self.span(handler), self.ex.code(handler).split("\n", 1)[0] + " " + " ".join(self.ex.code(s) for s in hbody[:2])))
-            self._walk(unit, hbody, path, contributors)
+            # "this exception was raised in the try body": an atom, so a deny inside the
+            # handler is a check like any other (and is not confused with an unconditional one)
+            raised = normal.expr_atom("except(" + ",".join(catches) + ")", "except " + (", ".join(catches) or "(any)"))
+            self._walk(unit, hbody, conj(path, raised), contributors + ((self.line(handler), raised),))
         if stmt.orelse is not None:
             self._walk(unit, _block(stmt.orelse.body), path, contributors)
         if stmt.finalbody is not None:
@@ -495,7 +505,8 @@ class _ExprCollector(cst.CSTVisitor):
         callee = ex.callee(node)
         args = self.ext._arguments(node.args)
         stmt = node is self.statement_node or (isinstance(self.statement_node, cst.Await) and self.statement_node.expression is node)
-        self.unit.calls.append(Call(callee, args, self.ext.span(node), ex.code(node), stmt, self.in_try))
+        arg_keys = tuple(self.unit.namer.key(ex.code(a.value)) for a in node.args if a.keyword is None and not a.star)
+        self.unit.calls.append(Call(callee, args, self.ext.span(node), ex.code(node), stmt, self.in_try, arg_keys))
         for a in node.args:
             if a.keyword is not None:
                 self.ext._literal_from(self.unit, a.keyword.value, a.value)
@@ -602,9 +613,11 @@ def _param_names(params: cst.Parameters) -> tuple[str, ...]:
 
 
 def _local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, str]:
-    """Locals named after their first binding (see Namer)."""
+    """Locals named after their first binding (see Namer), the binding itself read with
+    parameters and earlier locals already renamed, so renames do not leak into names."""
     found: dict[str, str] = {}
     counts: dict[str, int] = {}
+    param_map = {p: f"${i}" for i, p in enumerate(_param_names(fn.params))}
 
     class Binder(cst.CSTVisitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -620,6 +633,7 @@ def _local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, 
             names = [target] if isinstance(target, cst.Name) else [
                 e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
             ]
+            source = Namer(param_map, found).key(source)
             for n in names:
                 if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
                     base = Namer.local_name(source, 0)

@@ -37,7 +37,8 @@ CONST_TIME_CALLEES = frozenset({
     "werkzeug.security.safe_str_cmp", "safe_str_cmp",
 })
 
-_IDENT_OR_STRING = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(\.?)([A-Za-z_][A-Za-z0-9_]*)""")
+# strings are skipped when renaming, except f-strings, whose braces hold code
+_IDENT_OR_STRING = re.compile(r"""(?<![fF])("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(\.?)([A-Za-z_][A-Za-z0-9_]*)""")
 
 
 def op_text(op: cst.BaseCompOp) -> str:

@@ -1,0 +1,104 @@
+"""A unit's *effective* guards: its own, plus the checks of helpers it calls as statements.
+
+Extracting `if not user.is_admin: raise` into `require_admin(user)` must not read as a
+removed guard, so a statement call to a helper whose body is known (in the same change)
+is replaced by the helper's raising guards, with the helper's parameters substituted by
+the caller's arguments. Helpers we cannot see stay opaque call atoms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Mapping, Optional
+
+from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, conj, disj
+from semdiff.lang.normal import squash
+
+_PARAM = re.compile(r"\$(\d+)")
+_IDENT = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(\.?)([A-Za-z_][A-Za-z0-9_]*)""")
+RAISING = {"raise", "abort", "assert", "decorator"}
+
+
+def param_key(text: str, params: tuple[str, ...]) -> str:
+    """Key of an argument in the caller's terms (parameters renamed like the backend does)."""
+    mapping = {p: f"${i}" for i, p in enumerate(params)}
+
+    def sub(m: re.Match) -> str:
+        if m.group(1) or m.group(2):
+            return m.group(0)
+        return mapping.get(m.group(3), m.group(3))
+
+    return _IDENT.sub(sub, squash(text))
+
+
+def substitute(f: Formula, args: Mapping[int, str], via: str) -> Formula:
+    def key(k: Optional[str]) -> Optional[str]:
+        if k is None:
+            return None
+        return _PARAM.sub(lambda m: args.get(int(m.group(1)), f"?{via}{m.group(1)}"), k)
+
+    if isinstance(f, Atom):
+        lin = f.linear
+        if lin is not None:
+            lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
+        return replace(f, key=key(f.key) or f.key, left=key(f.left), right=key(f.right), linear=lin, text=f"{f.text} (in {via})")
+    if isinstance(f, Not):
+        return Not(substitute(f.arg, args, via))
+    if isinstance(f, And):
+        return And(tuple(substitute(a, args, via) for a in f.args))
+    if isinstance(f, Or):
+        return Or(tuple(substitute(a, args, via) for a in f.args))
+    return f
+
+
+def find_helper(caller: Unit, callee: str, units: Mapping[tuple[str, str], Unit]) -> Optional[Unit]:
+    name = callee.rsplit(".", 1)[-1]
+    candidates = []
+    if callee.startswith(("self.", "cls.")) and caller.parent:
+        candidates.append((caller.path, f"{caller.parent}.{name}"))
+    candidates.append((caller.path, name))
+    for c in candidates:
+        u = units.get(c)
+        if u is not None and u is not caller:
+            return u
+    matches = [u for (p, q), u in units.items() if q == name and u.kind == "function" and u is not caller]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _call_at(unit: Unit, guard: Guard) -> Optional[Call]:
+    for c in unit.calls:
+        if c.span.line == guard.span.line and c.statement:
+            return c
+    return None
+
+
+def effective_guards(unit: Unit, units: Mapping[tuple[str, str], Unit], depth: int = 0) -> tuple[Guard, ...]:
+    out: list[Guard] = []
+    for g in unit.guards:
+        if g.kind != "call-guard" or depth > 2:
+            out.append(g)
+            continue
+        call = _call_at(unit, g)
+        helper = find_helper(unit, call.callee, units) if call else None
+        if helper is None or call is None:
+            out.append(g)
+            continue
+        offset = 1 if call.callee.startswith(("self.", "cls.")) and helper.kind == "method" else 0
+        keys = call.arg_keys or tuple(param_key(a.value, unit.params) for a in call.positional)
+        args = {i + offset: k for i, k in enumerate(keys)}
+        for a in call.args:
+            if a.name and a.name in helper.params:
+                args[helper.params.index(a.name)] = param_key(a.value, unit.params)
+        inner = [h for h in effective_guards(helper, units, depth + 1) if h.reachable and h.action.value in RAISING]
+        if not inner:
+            out.append(g)
+            continue
+        path = _path_of(g)
+        deny = disj(*(substitute(h.deny_when, args, helper.name) for h in inner))
+        out.append(replace(g, deny_when=conj(path, deny), condition=deny, kind="inlined"))
+    return tuple(out)
+
+
+def _path_of(g: Guard) -> Formula:
+    """The guard's path condition: its deny formula without its own condition."""
+    return conj(*(f for _, f in g.path)) if g.path else Const(True)

@@ -1,0 +1,357 @@
+"""Guard weakening: removed-guard, widened-condition, altered-comparison, short-circuit.
+
+One comparison decides all four: for every check the old unit made, is there a case it
+denied that the new unit lets through (semdiff.logic.witness)? Only then is the change
+classified, by *why* the case gets through: the check is gone, its own test got wider, a
+comparison in it changed, or an unchanged test now sits behind a new early exit or flag.
+Equivalent rewrites (De Morgan, swapped operands, renames, extraction into a helper) and
+stricter checks have no such case, so they are silent by construction.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from semdiff import logic
+from semdiff.align.units import ChangeKind, UnitChange
+from semdiff.ir import Action, Atom, Comparison, Formula, Guard, Not, Unit, atoms_of, conj, disj, neg, render
+from semdiff.model import Confidence, Finding, Relevance, Severity
+from semdiff.relevance.names import categorise
+from semdiff.rules._effective import effective_guards
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+RULES = (
+    RuleSpec(
+        "removed-guard",
+        "Security check removed",
+        Severity.HIGH,
+        "A check that denied (raise, deny return, abort, assert, auth decorator) is gone, or can no longer be reached.",
+        (
+            Example(
+                "def delete_user(request, uid):\n    if not request.user.is_admin:\n        raise PermissionDenied()\n    User.delete(uid)\n",
+                "def delete_user(request, uid):\n    User.delete(uid)\n",
+                True,
+            ),
+            Example(
+                "def delete_user(request, uid):\n    if not request.user.is_admin:\n        raise PermissionDenied()\n    User.delete(uid)\n",
+                "def delete_user(request, uid):\n    if not request.user.is_admin:\n        raise PermissionDenied('admins only')\n    User.delete(uid)\n",
+                False,
+                "message changed only",
+            ),
+        ),
+    ),
+    RuleSpec(
+        "widened-condition",
+        "Security check lets more through",
+        Severity.HIGH,
+        "The check still exists but its condition now admits a case it used to deny (and->or, conjunct dropped, disjunct added, negation flipped), or it only logs now.",
+        (
+            Example(
+                "def can_edit(user, doc):\n    return user.is_active and doc.owner == user.id\n",
+                "def can_edit(user, doc):\n    return user.is_active or doc.owner == user.id\n",
+                True,
+            ),
+            Example(
+                "def can_edit(user, doc):\n    return user.is_active and doc.owner == user.id\n",
+                "def can_edit(user, doc):\n    return not (not user.is_active or doc.owner != user.id)\n",
+                False,
+                "De Morgan",
+            ),
+        ),
+    ),
+    RuleSpec(
+        "altered-comparison",
+        "Security comparison altered",
+        Severity.HIGH,
+        "A comparison in a check changed operator, compared value or operand order so it admits more; or a constant-time comparison became `==`.",
+        (
+            Example(
+                "def check(token, expected):\n    if not hmac.compare_digest(token, expected):\n        raise Denied()\n",
+                "def check(token, expected):\n    if token != expected:\n        raise Denied()\n",
+                True,
+            ),
+            Example(
+                "def check(token, expected):\n    if token != expected:\n        raise Denied()\n",
+                "def check(token, expected):\n    if not hmac.compare_digest(token, expected):\n        raise Denied()\n",
+                False,
+                "strengthening",
+            ),
+        ),
+    ),
+    RuleSpec(
+        "short-circuit",
+        "Security check bypassed by an early exit",
+        Severity.HIGH,
+        "An unchanged check is now skipped: an early `return` was inserted before it, or it was made conditional on a flag, setting, header or parameter.",
+        (
+            Example(
+                "def verify(request):\n    if not valid(request.token):\n        raise Denied()\n    return True\n",
+                "def verify(request):\n    if request.headers.get('X-Debug'):\n        return True\n    if not valid(request.token):\n        raise Denied()\n    return True\n",
+                True,
+            ),
+            Example(
+                "def verify(request):\n    if not valid(request.token):\n        raise Denied()\n    return True\n",
+                "def verify(request):\n    if request.token is None:\n        raise Denied()\n    if not valid(request.token):\n        raise Denied()\n    return True\n",
+                False,
+                "an extra check is stricter",
+            ),
+        ),
+    ),
+)
+SPEC = {r.id: r for r in RULES}
+
+CONST_TIME = ("compare_digest", "constant_time_compare", "safe_str_cmp", "timingSafeEqual", "ConstantTimeCompare", "isEqual", "hmac.Equal")
+_DENYING = {Action.RAISE, Action.DENY_RETURN, Action.ABORT, Action.ASSERT, Action.PREDICATE, Action.DECORATOR}
+
+
+def _denying(guards: Iterable[Guard]) -> list[Guard]:
+    return [g for g in guards if g.action in _DENYING and g.kind != "exit"]
+
+
+def _keys(f: Formula) -> set[str]:
+    out: set[str] = set()
+    for a in atoms_of(f):
+        out.add(a.key)
+        if a.linear is not None:
+            out.add("lin:" + a.linear.term)
+        if a.kind == "cmp":
+            out.add("ops:" + "|".join(sorted((a.left or "", a.right or ""))))
+    return out
+
+
+def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
+    """After-side guards that can cover `g`: those sharing an atom with its condition, plus
+    (transitively) those whose test appears in the path of a guard already taken, so an
+    earlier stricter check that now denies first is counted as cover."""
+    pool = list(others)
+    own = _keys(g.condition)
+    if not own:  # unconditional on its path (`raise` at the end, `return None` in a handler)
+        own = _keys(g.deny_when)
+        return [h for h in pool if not _keys(h.condition) and _keys(h.deny_when) == own and h.action is g.action]
+    taken = [h for h in pool if own & _keys(h.condition)]
+    keys = set().union(*(_keys(h.deny_when) for h in taken)) if taken else set()
+    changed = True
+    while changed:
+        changed = False
+        for h in pool:
+            if h in taken:
+                continue
+            if keys & _keys(h.condition):
+                taken.append(h)
+                keys |= _keys(h.deny_when)
+                changed = True
+        if sum(1 for _ in keys if not _.startswith(("lin:", "ops:"))) > logic.MAX_ATOMS:
+            break
+    return taken
+
+
+def guard_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
+    """A check that mentions admin/permission/token/... is security-relevant by itself."""
+    import re
+
+    for g in guards:
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", g.text):
+            for part in re.split(r"(?<=[a-z0-9])(?=[A-Z])|_", word):
+                hit = categorise(part)
+                if hit and hit[0] not in ("validation",):
+                    return Relevance(hit[0], 0.85, (), f"the check mentions '{part}'")
+    return None
+
+
+def _relevance(change: UnitChange, ctx: RuleContext, guards: Iterable[Guard]) -> Relevance:
+    base = ctx.relevance(change)
+    own = guard_relevance(guards)
+    if own is not None and own.score > base.score:
+        unit = change.after or change.before
+        return Relevance(own.category, own.score, base.why_path or (unit.qualname,), own.reason)
+    return base
+
+
+def _line_comparisons(unit: Unit, g: Guard) -> list[Comparison]:
+    return [c for c in unit.comparisons if g.span.line <= c.span.line <= max(g.span.line, g.span.end_line)]
+
+
+def _signed(c: Comparison) -> tuple[str, bool]:
+    return c.atom.key, c.negated
+
+
+def _altered(before: Unit, g: Guard, after: Unit, h: Guard) -> Optional[tuple[Comparison, Comparison]]:
+    """A comparison of the old check whose counterpart in the new check changed."""
+    bc, ac = _line_comparisons(before, g), _line_comparisons(after, h)
+    after_signed = {_signed(c) for c in ac}
+    for b in bc:
+        if _signed(b) in after_signed:
+            continue
+        b_ops = {b.atom.left, b.atom.right}
+        b_term = b.atom.linear.term if b.atom.linear else None
+        for a in ac:
+            if _signed(a) in {_signed(x) for x in bc}:
+                continue
+            same_operands = {a.atom.left, a.atom.right} == b_ops
+            same_term = b_term is not None and a.atom.linear is not None and a.atom.linear.term == b_term
+            shares_side = bool(b_ops & {a.atom.left, a.atom.right}) and a.atom.op == b.atom.op and a.negated == b.negated
+            if same_operands or same_term or shares_side:
+                return b, a
+    return None
+
+
+def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
+    old = set()
+    for _, f in g.path:
+        old |= {a.key for a in atoms_of(f)}
+    for line, f in h.path:
+        if not {a.key for a in atoms_of(f)} <= old:
+            return line
+    return None
+
+
+def _exit_before(after: Unit, h: Guard, change: UnitChange) -> Optional[Guard]:
+    """The unconditional exit that made `h` unreachable, if there is one."""
+    exits = [x for x in after.guards if x.span.line < h.span.line and x.reachable and x.kind in ("exit", "branch", "predicate") and x.action is not Action.LOG and x.action is not Action.PASS]
+    exits = [x for x in exits if not x.path or True]
+    return exits[-1] if exits else None
+
+
+@family("guards", RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    if before is None or after is None:
+        return []
+    b_all = effective_guards(before, ctx.before_units)
+    a_all = effective_guards(after, ctx.after_units)
+    b_guards = [g for g in _denying(b_all) if g.reachable]
+    a_guards = _denying(a_all)
+    a_live = [h for h in a_guards if h.reachable]
+    findings: list[Finding] = []
+    reported_after_lines: set[int] = set()
+    for g in b_guards:
+        related = _related(g, a_live)
+        cover = disj(*(h.deny_when for h in related))
+        w = logic.witness(g.deny_when, cover)
+        if w is None:
+            continue
+        uncertain = isinstance(w, logic.Unknown)
+        if uncertain:
+            # too many atoms to decide: only report if the exact check text vanished
+            if any(h.text == g.text for h in a_live):
+                continue
+            w = {}
+        f = _classify(change, ctx, g, related, a_all, w, uncertain)
+        if f is not None and (f.after is None or f.after.line not in reported_after_lines or f.rule_id == "removed-guard"):
+            findings.append(f)
+            if f.after is not None:
+                reported_after_lines.add(f.after.line)
+    findings.extend(_timing(change, ctx, reported_after_lines))
+    return findings
+
+
+def _witness_text(g: Guard, w, others: Iterable[Guard]) -> str:
+    if not w:
+        return ""
+    return f"before: denied when {logic.describe(w, [g.deny_when])}; after: that case is allowed ({logic.describe(w, [g.deny_when] + [h.deny_when for h in others])})"
+
+
+def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guard], a_all, w, uncertain: bool) -> Optional[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    rel = _relevance(change, ctx, [g])
+    conf = Confidence.LOW if uncertain else Confidence.HIGH
+    if any(a.kind == "call" for a in atoms_of(g.condition)) and g.kind == "call-guard":
+        conf = conf.lowered()
+    soft = [h for h in a_all if h.action in (Action.LOG, Action.PASS) and h.reachable and logic.equivalent(h.condition, g.condition)]
+    if not related:
+        if soft:
+            h = soft[0]
+            return make_finding(
+                SPEC["widened-condition"], change, ctx,
+                f"The check `{g.text}` no longer denies: when its condition holds it now only {'logs' if h.action is Action.LOG else 'passes'} (`{h.text}`).",
+                before_line=g.span.line, after_line=h.span.line, evidence_before=g.text, evidence_after=h.text,
+                witness=_witness_text(g, w, []), confidence=conf, relevance=rel,
+            )
+        dead = [h for h in _denying(a_all) if not h.reachable and h.text == g.text]
+        if dead:
+            h = dead[0]
+            exit_ = _exit_before(after, h, change)
+            if exit_ is not None and exit_.span.line in change.touched_after and exit_.action is Action.RETURN:
+                return make_finding(
+                    SPEC["short-circuit"], change, ctx,
+                    f"`{exit_.text}` now returns before the check `{g.text}`, which can no longer run.",
+                    before_line=g.span.line, after_line=exit_.span.line, evidence_before=g.text, evidence_after=exit_.text,
+                    witness=_witness_text(g, w, []), confidence=conf, relevance=rel,
+                )
+            return make_finding(
+                SPEC["removed-guard"], change, ctx,
+                f"The check `{g.text}` is still in the code but can no longer be reached (dead after an earlier exit).",
+                before_line=g.span.line, after_line=h.span.line, evidence_before=g.text, evidence_after=h.text,
+                witness=_witness_text(g, w, []), confidence=conf, relevance=rel,
+            )
+        what = "decorator" if g.kind == "decorator" else "check"
+        return make_finding(
+            SPEC["removed-guard"], change, ctx,
+            f"The {what} `{g.text}` was removed from `{change.qualname}`; nothing in the new version denies that case.",
+            before_line=g.span.line, evidence_before=g.text, evidence_after="",
+            witness=_witness_text(g, w, []), confidence=conf, relevance=rel,
+        )
+    h = max(related, key=lambda x: len(_keys(x.condition) & _keys(g.condition)))
+    same_test = logic.equivalent(g.condition, h.condition)
+    if same_test:
+        line = _new_contributor_line(g, h)
+        if line is not None:
+            src = after.text.splitlines()[line - after.span.line].strip() if 0 <= line - after.span.line < len(after.text.splitlines()) else ""
+            return make_finding(
+                SPEC["short-circuit"], change, ctx,
+                f"The check `{g.text}` is unchanged but now only runs on some paths: `{src}` lets the other cases skip it.",
+                before_line=g.span.line, after_line=line, evidence_before=g.text, evidence_after=src,
+                witness=_witness_text(g, w, related), confidence=conf, relevance=rel,
+            )
+    pair = _altered(before, g, after, h)
+    if pair is not None:
+        b, a = pair
+        return make_finding(
+            SPEC["altered-comparison"], change, ctx,
+            f"The comparison `{b.left_text} {b.source_op} {b.right_text}` became `{a.left_text} {a.source_op} {a.right_text}`, so the check `{h.text}` admits a case the old one denied.",
+            before_line=b.span.line, after_line=a.span.line,
+            evidence_before=f"{b.left_text} {b.source_op} {b.right_text}", evidence_after=f"{a.left_text} {a.source_op} {a.right_text}",
+            witness=_witness_text(g, w, related), confidence=conf, relevance=rel,
+        )
+    return make_finding(
+        SPEC["widened-condition"], change, ctx,
+        f"The check changed from `{g.text}` to `{h.text}` and now lets through a case it used to deny.",
+        before_line=g.span.line, after_line=h.span.line, evidence_before=g.text, evidence_after=h.text,
+        witness=_witness_text(g, w, related), confidence=conf if not uncertain else Confidence.LOW, relevance=rel,
+    )
+
+
+def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Finding]:
+    """Constant-time comparison replaced by `==` on the same operands (same truth, new timing)."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    out = []
+    for call in before.calls:
+        if not any(call.callee.endswith(n) for n in CONST_TIME):
+            continue
+        operands = {a.value for a in call.positional[:2]}
+        if len(operands) != 2:
+            continue
+        still = any(c.callee == call.callee and {a.value for a in c.positional[:2]} == operands for c in after.calls)
+        if still:
+            continue
+        for cmp in after.comparisons:
+            if cmp.source_op in ("==", "!=", "===", "!==") and {_sq(cmp.left_text), _sq(cmp.right_text)} == operands:
+                if cmp.span.line in taken:
+                    break
+                rel = _relevance(change, ctx, [])
+                rel = rel if rel.score >= 0.8 else Relevance("crypto", 0.85, rel.why_path, "constant-time comparison of secrets")
+                out.append(make_finding(
+                    SPEC["altered-comparison"], change, ctx,
+                    f"`{call.text}` (constant-time) became `{cmp.left_text} {cmp.source_op} {cmp.right_text}`, which leaks through timing how much of the secret matched.",
+                    before_line=call.span.line, after_line=cmp.span.line, evidence_before=call.text,
+                    evidence_after=f"{cmp.left_text} {cmp.source_op} {cmp.right_text}", confidence=Confidence.HIGH, relevance=rel,
+                ))
+                break
+    return out
+
+
+def _sq(text: str) -> str:
+    from semdiff.lang.normal import squash
+
+    return squash(text)
