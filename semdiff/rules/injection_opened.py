@@ -1,0 +1,335 @@
+"""injection-opened: data that was kept apart from code now reaches an interpreter.
+
+Each row below names a protective form (a parameterised query, an argument list, a safe
+loader, an escape, a filename sanitiser) and the looser form a patch trades it for. The
+check pairs calls of the same kind in before and after and fires only where the protection
+was present before and is gone after; a risky call that was already there stays silent.
+"""
+from __future__ import annotations
+
+import io
+import tokenize
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Argument, Call, Unit
+from semdiff.model import Confidence, Finding, Severity
+from semdiff.rules._catalog2_ir import (
+    PATH_NORMALISERS,
+    arg_at,
+    callee_is,
+    calls_to,
+    first_line_with,
+    has_prefix_check,
+    new_items,
+    pair_by_key,
+    pair_calls,
+    tail,
+)
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+RULE_ID = "injection-opened"
+
+# SQL execution: the query is the first positional argument, parameters the second or a keyword
+SQL_SINKS = ("execute", "executemany", "executescript", "mogrify", "raw", "read_sql", "read_sql_query",
+             "sqlalchemy.text", "exec_driver_sql")
+SQL_PARAM_KEYWORDS = ("params", "parameters", "args", "vars", "bind", "binds")
+
+# commands: list form vs string form
+SUBPROCESS_CALLS = ("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+                    "subprocess.Popen", "asyncio.create_subprocess_exec")
+SHELL_STRING_CALLS = ("os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+                      "commands.getoutput", "asyncio.create_subprocess_shell")
+
+# deserialisers
+SAFE_PARSERS = ("json.loads", "json.load", "yaml.safe_load", "yaml.safe_load_all", "ast.literal_eval",
+                "orjson.loads", "ujson.loads", "simplejson.loads", "tomllib.loads", "msgpack.unpackb")
+UNSAFE_PARSERS = ("pickle.loads", "pickle.load", "cPickle.loads", "cPickle.load", "_pickle.loads", "marshal.loads",
+                  "marshal.load", "dill.loads", "dill.load", "jsonpickle.decode", "shelve.open", "eval", "exec",
+                  "pandas.read_pickle", "joblib.load")
+# yaml: the unsafe forms are the same API; a new one is a weakening even without a json call gone
+YAML_UNSAFE = ("yaml.unsafe_load", "yaml.full_load", "yaml.unsafe_load_all", "yaml.full_load_all")
+YAML_LOADER_CALLS = ("yaml.load", "yaml.load_all")
+YAML_SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
+
+# output escaping
+ESCAPERS = ("html.escape", "markupsafe.escape", "escape", "cgi.escape", "conditional_escape", "bleach.clean",
+            "xml.sax.saxutils.escape", "shlex.quote", "pipes.quote", "escape_html", "quoteattr")
+TEMPLATE_ENGINES = ("Environment", "SandboxedEnvironment", "jinja2.Template", "Jinja2Templates")
+MARKUP_WRAPPERS = ("Markup", "mark_safe", "SafeString", "SafeText")
+
+# file names
+FILE_SANITISERS = ("secure_filename", "safe_join", "os.path.basename")
+FILE_SINKS = ("open", "io.open", "codecs.open", "send_file", "send_from_directory", "FileResponse", "os.path.join",
+              "os.remove", "os.unlink", "os.open", "shutil.copy", "shutil.copyfile", "shutil.move", "shutil.rmtree",
+              "Path", "pathlib.Path", "read_text", "read_bytes", "write_text", "write_bytes")
+
+RULES = (
+    RuleSpec(
+        id=RULE_ID,
+        title="Injection protection removed",
+        severity=Severity.HIGH,
+        description=(
+            "A parameterised query replaced by string formatting, shell=True added, a subprocess argument list "
+            "turned into a formatted string, yaml.safe_load/SafeLoader replaced by an unsafe loader, json replaced "
+            "by pickle/marshal/eval, an escape() removed from a value still output, jinja2 autoescape turned off, "
+            "Markup/mark_safe newly wrapped around non-literal input, or secure_filename/safe_join/realpath removed "
+            "before a file access."
+        ),
+        examples=(
+            Example(
+                "def find(cur, name):\n    cur.execute('SELECT * FROM u WHERE name = %s', (name,))\n",
+                "def find(cur, name):\n    cur.execute(f\"SELECT * FROM u WHERE name = '{name}'\")\n",
+                True,
+                "parameterised query -> f-string",
+            ),
+            Example(
+                "def find(cur, name):\n    cur.execute(f\"SELECT * FROM u WHERE name = '{name}'\")\n",
+                "def find(cur, name):\n    cur.execute('SELECT * FROM u WHERE name = %s', (name,))\n",
+                False,
+                "strengthening",
+            ),
+            Example(
+                "import subprocess\ndef ping(h):\n    subprocess.run(['ping', '-c', '1', h])\n",
+                "import subprocess\ndef ping(h):\n    subprocess.run(f'ping -c 1 {h}', shell=True)\n",
+                True,
+                "list -> shell string",
+            ),
+            Example("import yaml\ndef conf(s):\n    return yaml.safe_load(s)\n", "import yaml\ndef conf(s):\n    return yaml.load(s, Loader=yaml.Loader)\n", True),
+            Example("import yaml\ndef conf(s):\n    return yaml.safe_load(s)\n", "import yaml\ndef conf(s):\n    return yaml.load(s, Loader=yaml.SafeLoader)\n", False),
+        ),
+        languages=("python",),
+    ),
+)
+SPEC = RULES[0]
+
+
+# ---------------------------------------------------------------- reading argument text
+
+
+def formatting(value: Optional[str]) -> Optional[str]:
+    """How a source expression builds a string from parts: f-string, %, .format, + (or None).
+
+    Reads tokens only; a value that does not tokenize is not called formatted.
+    """
+    if not value:
+        return None
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(value).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    has_string = False
+    prev = None
+    for t in toks:
+        name = tokenize.tok_name.get(t.type, "")
+        if name == "FSTRING_START" or (t.type == tokenize.STRING and _is_fstring(t.string) and "{" in t.string):
+            return "f-string"
+        if t.type == tokenize.STRING:
+            has_string = True
+        if t.type == tokenize.OP and t.string == "%" and prev is not None and prev.type == tokenize.STRING:
+            return "%-formatting"
+        if t.type == tokenize.NAME and t.string == "format" and prev is not None and prev.string == ".":
+            return ".format()"
+        if t.type == tokenize.OP and t.string == "+" and has_string:
+            return "concatenation"
+        if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT):
+            prev = t
+    if has_string and any(t.type == tokenize.OP and t.string == "+" for t in toks):
+        return "concatenation"
+    return None
+
+
+def _is_fstring(s: str) -> bool:
+    prefix = s[: len(s) - len(s.lstrip("rRbBuUfF"))]
+    return "f" in prefix.lower()
+
+
+def _constant_string(arg: Optional[Argument]) -> bool:
+    return arg is not None and isinstance(arg.literal, str)
+
+
+def _is_sequence(arg: Optional[Argument]) -> bool:
+    return arg is not None and arg.value[:1] in ("[", "(")
+
+
+def _query(call: Call) -> Optional[Argument]:
+    return arg_at(call, 0, "sql") or arg_at(call, 0, "query") or arg_at(call, 0, "statement")
+
+
+def _has_params(call: Call) -> bool:
+    return len(call.positional) >= 2 or any(a.name in SQL_PARAM_KEYWORDS for a in call.args)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _finding(change, ctx, message, b: Optional[Call], a: Call, confidence=Confidence.HIGH, witness="") -> Finding:
+    return make_finding(
+        SPEC, change, ctx, message,
+        before_line=b.span.line if b else None, after_line=a.span.line,
+        evidence_before=b.text if b else "", evidence_after=a.text, confidence=confidence, witness=witness,
+    )
+
+
+def _sql(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    pairs = pair_calls(calls_to(change.before, SQL_SINKS), calls_to(change.after, SQL_SINKS), key=lambda c: tail(c.callee))
+    for b, a in pairs:
+        if a is None or b is None:
+            continue
+        bq, aq = _query(b), _query(a)
+        if aq is None:
+            continue
+        how = formatting(aq.value)
+        was = formatting(bq.value) if bq else None
+        if how and not was:
+            yield _finding(change, ctx, f"{a.callee}() query now built by {how}" + (" instead of bound parameters" if _has_params(b) else ""), b, a,
+                           witness=f"before: {b.text}; after: {a.text}")
+        elif _has_params(b) and not _has_params(a) and not _constant_string(aq) and not was:
+            yield _finding(change, ctx, f"{a.callee}() no longer passes bound parameters; the query {aq.text} is built elsewhere", b, a,
+                           confidence=Confidence.MEDIUM)
+
+
+def _shell_on(call: Call) -> bool:
+    arg = call.kwarg("shell")
+    return arg is not None and (arg.literal is True or arg.value == "True")
+
+
+def _commands(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    b_sub, a_sub = calls_to(change.before, SUBPROCESS_CALLS), calls_to(change.after, SUBPROCESS_CALLS)
+    for b, a in pair_calls(b_sub, a_sub):
+        if a is None:
+            continue
+        cmd = arg_at(a, 0, "args")
+        if _constant_string(cmd):
+            continue  # a fixed command line has nothing to inject
+        reasons = []
+        if _shell_on(a) and not (b is not None and _shell_on(b)):
+            reasons.append("shell=True added")
+        bcmd = arg_at(b, 0, "args") if b else None
+        if b is not None and _is_sequence(bcmd) and cmd is not None and not _is_sequence(cmd) and formatting(cmd.value):
+            reasons.append(f"argument list replaced by a string built by {formatting(cmd.value)}")
+        if reasons:
+            yield _finding(change, ctx, f"{a.callee}(): " + "; ".join(reasons), b, a)
+    lost_lists = len([c for c in b_sub if _is_sequence(arg_at(c, 0, "args"))]) > len([c for c in a_sub if _is_sequence(arg_at(c, 0, "args"))])
+    if not lost_lists:
+        return
+    for a in new_items(calls_to(change.before, SHELL_STRING_CALLS), calls_to(change.after, SHELL_STRING_CALLS), key=lambda c: c.callee):
+        if not _constant_string(arg_at(a, 0, "cmd")):
+            b = next((c for c in b_sub if _is_sequence(arg_at(c, 0, "args"))), None)
+            yield _finding(change, ctx, f"subprocess argument list replaced by shell command string {a.callee}()", b, a)
+
+
+def _yaml_unsafe(call: Call) -> bool:
+    if callee_is(call.callee, YAML_UNSAFE):
+        return True
+    if callee_is(call.callee, YAML_LOADER_CALLS):
+        loader = arg_at(call, 1, "Loader")
+        return loader is None or not any(s in loader.value for s in YAML_SAFE_LOADERS)
+    return False
+
+
+def _deserialisers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    safe_b, safe_a = calls_to(change.before, SAFE_PARSERS), calls_to(change.after, SAFE_PARSERS)
+    yb = [c for c in calls_to(change.before, YAML_UNSAFE + YAML_LOADER_CALLS) if _yaml_unsafe(c)]
+    ya = [c for c in calls_to(change.after, YAML_UNSAFE + YAML_LOADER_CALLS) if _yaml_unsafe(c)]
+    for a in new_items(yb, ya, key=lambda c: tail(c.callee)):
+        b = next(iter(new_items(safe_a, safe_b, key=lambda c: c.callee)), None)
+        yield _finding(change, ctx, f"{a.callee}() with an unsafe loader can construct arbitrary Python objects", b, a)
+    lost_safe = new_items(safe_a, safe_b, key=lambda c: c.callee)
+    if not lost_safe:
+        return
+    for a in new_items(calls_to(change.before, UNSAFE_PARSERS), calls_to(change.after, UNSAFE_PARSERS), key=lambda c: c.callee):
+        yield _finding(change, ctx, f"{lost_safe[0].callee}() replaced by {a.callee}(), which executes code from its input", lost_safe[0], a)
+
+
+def _escapes(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    def key(c: Call) -> tuple[str, str]:
+        arg = arg_at(c, 0, None)
+        return tail(c.callee), arg.value if arg else ""
+
+    for b in new_items(calls_to(change.after, ESCAPERS), calls_to(change.before, ESCAPERS), key=key):
+        arg = arg_at(b, 0, None)
+        if arg is None or arg.literal is not None:
+            continue
+        line = first_line_with(change.after, arg.text, prefer=change.touched_after)
+        if line is None or line not in change.touched_after:
+            continue  # the value is no longer used where the escape was: nothing unescaped flows on
+        yield make_finding(
+            SPEC, change, ctx, f"{b.callee}({arg.text}) removed; {arg.text} is now used unescaped",
+            before_line=b.span.line, after_line=line, evidence_before=b.text,
+            evidence_after=_line_text(change.after, line),
+        )
+
+
+def _line_text(unit: Optional[Unit], line: int) -> str:
+    if unit is None:
+        return ""
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    return lines[i].strip() if 0 <= i < len(lines) else ""
+
+
+def _autoescape_on(call: Optional[Call]) -> Optional[bool]:
+    if call is None:
+        return None
+    arg = call.kwarg("autoescape")
+    if arg is None:
+        return False  # jinja2 default: off
+    return not (arg.literal is False or arg.value in ("False", "0", "None"))
+
+
+def _autoescape(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    for b, a in pair_calls(calls_to(change.before, TEMPLATE_ENGINES), calls_to(change.after, TEMPLATE_ENGINES)):
+        if a is not None and b is not None and _autoescape_on(b) and not _autoescape_on(a):
+            yield _finding(change, ctx, f"{a.callee}(): autoescape turned off", b, a)
+    b_set = [s for s in (change.before.settings if change.before else ()) if s.key.rsplit(".", 1)[-1].lower() == "autoescape"]
+    a_set = [s for s in (change.after.settings if change.after else ()) if s.key.rsplit(".", 1)[-1].lower() == "autoescape"]
+    for b, a in pair_by_key(b_set, a_set, key=lambda s: s.key, text=lambda s: s.text):
+        if b is not None and a is not None and b.value == "True" and a.value in ("False", "None", "0"):
+            yield make_finding(SPEC, change, ctx, f"{a.key} turned off", before_line=b.span.line, after_line=a.span.line,
+                               evidence_before=b.text, evidence_after=a.text)
+
+
+def _markup(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    def key(c: Call) -> tuple[str, str]:
+        arg = arg_at(c, 0, None)
+        return tail(c.callee), arg.value if arg else ""
+
+    for a in new_items(calls_to(change.before, MARKUP_WRAPPERS), calls_to(change.after, MARKUP_WRAPPERS), key=key):
+        arg = arg_at(a, 0, None)
+        if arg is None or arg.literal is not None or arg.value.startswith(tuple(f"{e}(" for e in ESCAPERS)):
+            continue
+        if any(callee_is(c.callee, ESCAPERS) and c.span.line == a.span.line for c in change.after.calls):  # type: ignore[union-attr]
+            continue  # Markup(escape(x) + ...) keeps the escaping
+        yield _finding(change, ctx, f"{a.callee}({arg.text}) marks non-literal input as safe HTML", None, a)
+
+
+def _file_names(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    sanitisers = FILE_SANITISERS if has_prefix_check(change.after) else FILE_SANITISERS + PATH_NORMALISERS
+    lost = new_items(calls_to(change.after, sanitisers), calls_to(change.before, sanitisers), key=lambda c: tail(c.callee))
+    if not lost:
+        return
+    sinks = calls_to(change.after, FILE_SINKS)
+    if not sinks:
+        return
+    touched = [c for c in sinks if c.span.line in change.touched_after]
+    sink = (touched or sinks)[0]
+    yield make_finding(
+        SPEC, change, ctx, f"{lost[0].callee}() removed before file access {sink.callee}(): path traversal",
+        before_line=lost[0].span.line, after_line=sink.span.line, evidence_before=lost[0].text, evidence_after=sink.text,
+    )
+
+
+@family(RULE_ID, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.after is None or change.before is None:
+        return []
+    return [
+        *_sql(change, ctx),
+        *_commands(change, ctx),
+        *_deserialisers(change, ctx),
+        *_escapes(change, ctx),
+        *_autoescape(change, ctx),
+        *_markup(change, ctx),
+        *_file_names(change, ctx),
+    ]

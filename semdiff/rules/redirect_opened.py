@@ -1,0 +1,180 @@
+"""redirect-opened: a redirect target is no longer checked as it was (open redirect).
+
+A unit that redirects to a value from the request needs evidence that the value stays on
+site: a validator call (`url_has_allowed_host_and_scheme`, `is_safe_url`), a netloc/scheme
+test, or a rejection of scheme-relative `//host` and `\\\\host` targets (which pass a plain
+`startswith('/')`). The check counts each kind of evidence in before and after and fires
+when a kind is gone (or a validator's `allowed_hosts`/`require_https` got looser) while the
+unit still redirects to a non-literal target.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Call, Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import (
+    REDIRECT_SINKS,
+    REDIRECT_VALIDATORS,
+    arg_at,
+    callee_is,
+    calls_to,
+    new_items,
+    pair_calls,
+    tail,
+)
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+RULE_ID = "redirect-opened"
+
+# evidence kind -> pattern over a call/comparison/guard text meaning "the target was checked"
+EVIDENCE: dict[str, re.Pattern[str]] = {
+    "rejects '//'": re.compile(r"""(['"])//\1"""),
+    "rejects '\\\\'": re.compile(r"""(['"])(\\\\\\\\|\\\\|/\\\\|\\\\/)\1"""),
+    "checks the netloc": re.compile(r"\.netloc\b"),
+    "checks the scheme": re.compile(r"\.scheme\b"),
+}
+# validator keyword -> what loosening it looks like
+VALIDATOR_WIDE_HOSTS = ("*", "None")
+
+RULES = (
+    RuleSpec(
+        id=RULE_ID,
+        title="Redirect target validation removed",
+        severity=Severity.MEDIUM,
+        description=(
+            "A unit that redirects to a non-literal URL lost a check of that URL: a url_has_allowed_host_and_scheme/"
+            "is_safe_url call, a netloc/scheme test, or the rejection of '//' or '\\\\' targets; or the validator's "
+            "allowed_hosts grew or require_https was turned off."
+        ),
+        examples=(
+            Example(
+                "from flask import redirect, request\n"
+                "def go():\n"
+                "    nxt = request.args.get('next', '/')\n"
+                "    if nxt.startswith('//') or not nxt.startswith('/'):\n"
+                "        nxt = '/'\n"
+                "    return redirect(nxt)\n",
+                "from flask import redirect, request\n"
+                "def go():\n"
+                "    nxt = request.args.get('next', '/')\n"
+                "    if not nxt.startswith('/'):\n"
+                "        nxt = '/'\n"
+                "    return redirect(nxt)\n",
+                True,
+                "'//' check removed",
+            ),
+            Example(
+                "from flask import redirect, request\n"
+                "def go():\n"
+                "    nxt = request.args.get('next', '/')\n"
+                "    if not nxt.startswith('/'):\n"
+                "        nxt = '/'\n"
+                "    return redirect(nxt)\n",
+                "from flask import redirect, request\n"
+                "def go():\n"
+                "    nxt = request.args.get('next', '/')\n"
+                "    if nxt.startswith('//') or not nxt.startswith('/'):\n"
+                "        nxt = '/'\n"
+                "    return redirect(nxt)\n",
+                False,
+                "check added",
+            ),
+            Example(
+                "from flask import redirect\n"
+                "def home():\n"
+                "    if is_safe_url('/x'):\n"
+                "        pass\n"
+                "    return redirect('/')\n",
+                "from flask import redirect\n"
+                "def home():\n"
+                "    return redirect('/')\n",
+                False,
+                "literal redirect target",
+            ),
+        ),
+        languages=("python",),
+    ),
+)
+SPEC = RULES[0]
+
+
+def _dynamic_redirects(unit: Optional[Unit]) -> list[Call]:
+    out = []
+    for c in calls_to(unit, REDIRECT_SINKS):
+        target = arg_at(c, 0, "url") or arg_at(c, 0, "location") or arg_at(c, 0, "redirect_to")
+        if target is not None and target.literal is None:
+            out.append(c)
+    return out
+
+
+def _evidence(unit: Optional[Unit]) -> list[tuple[str, int, str]]:
+    """(kind, line, text) of every place the unit checks a redirect target."""
+    if unit is None:
+        return []
+    out: list[tuple[str, int, str]] = []
+    for c in unit.calls:
+        v = callee_is(c.callee, REDIRECT_VALIDATORS)
+        if v:
+            out.append((f"calls {v}()", c.span.line, c.text))
+            continue
+        for kind, pat in EVIDENCE.items():
+            if pat.search(c.text):
+                out.append((kind, c.span.line, c.text))
+    for cmp in unit.comparisons:
+        text = f"{cmp.left_text} {cmp.source_op} {cmp.right_text}"
+        for kind, pat in EVIDENCE.items():
+            if pat.search(text):
+                out.append((kind, cmp.span.line, text))
+    return out
+
+
+def _validator_loosened(b: Call, a: Call) -> Optional[str]:
+    bh, ah = b.kwarg("allowed_hosts"), a.kwarg("allowed_hosts")
+    if bh is not None and ah is None:
+        return "allowed_hosts dropped"
+    if bh is not None and ah is not None and bh.value != ah.value:
+        if ah.value in VALIDATOR_WIDE_HOSTS or "'*'" in ah.value or '"*"' in ah.value:
+            return f"allowed_hosts widened to {ah.text}"
+        b_items = set(re.findall(r"""(['"])(.*?)\1""", bh.value))
+        a_items = set(re.findall(r"""(['"])(.*?)\1""", ah.value))
+        if a_items - b_items and b_items <= a_items:
+            return f"allowed_hosts grew: {', '.join(sorted(i for _, i in a_items - b_items))}"
+    bs, as_ = b.kwarg("require_https"), a.kwarg("require_https")
+    if bs is not None and bs.value == "True" and (as_ is None or as_.value == "False"):
+        return "require_https turned off"
+    return None
+
+
+@family(RULE_ID, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.after is None or change.before is None:
+        return []
+    sinks = _dynamic_redirects(change.after)
+    if not sinks:
+        return []
+    touched = [c for c in sinks if c.span.line in change.touched_after]
+    sink = (touched or sinks)[0]
+    out: list[Finding] = []
+    b_ev, a_ev = _evidence(change.before), _evidence(change.after)
+    lost = new_items(a_ev, b_ev, key=lambda e: e[0])
+    for kind, line, text in lost:
+        out.append(make_finding(
+            SPEC, change, ctx, f"redirect to a request-controlled URL no longer {kind} (was `{text}`)",
+            before_line=line, after_line=sink.span.line, evidence_before=text, evidence_after=sink.text,
+            witness=f"before: {kind}; after: {sink.text} without it",
+        ))
+    b_val = calls_to(change.before, REDIRECT_VALIDATORS)
+    a_val = calls_to(change.after, REDIRECT_VALIDATORS)
+    for b, a in pair_calls(b_val, a_val, key=lambda c: tail(c.callee)):
+        if a is None or b is None:
+            continue
+        why = _validator_loosened(b, a)
+        if why:
+            out.append(make_finding(
+                SPEC, change, ctx, f"{a.callee}(): {why}",
+                before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+            ))
+    return out
