@@ -218,6 +218,17 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PurposeSummary:
+    """What the change says it does vs what it does (see semdiff.purpose)."""
+
+    claim: str  # docs | typo | format | tests | deps | refactor | perf | bugfix | feature | security-fix | revert | mixed | unknown
+    claim_evidence: tuple[str, ...] = ()  # the words/prefixes that decided the claim
+    effects: tuple[tuple[str, int], ...] = ()  # (effect kind, number of units)
+    verdict: str = ""  # one line: "matches its purpose" / "exceeds its purpose in 2 security-relevant functions"
+    exceeds: bool = False
+
+
+@dataclass(frozen=True)
 class Report:
     """What `semdiff.analyze` returns and what reporters format."""
 
@@ -231,6 +242,8 @@ class Report:
     units_analyzed: int = 0
     hunk_only: bool = False
     schema_version: str = SCHEMA_VERSION
+    purpose: Optional[PurposeSummary] = None
+    suppressed: tuple[tuple[Finding, str], ...] = ()  # (finding, reason) silenced by a suppression or baseline
 
     def at_or_above(self, severity: Severity, min_confidence: Confidence = Confidence.LOW) -> tuple[Finding, ...]:
         return tuple(

@@ -13,7 +13,7 @@ from semdiff.ir import ParsedFile, Unit
 from semdiff.lang.registry import backend_for
 from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report
 from semdiff.relevance.names import name_relevance
-from semdiff.rules.base import RuleContext, families
+from semdiff.rules.base import ChangeContext, RuleContext, change_checks, families
 
 SENSITIVE_PATH_WORDS = ("auth", "login", "session", "token", "jwt", "crypto", "security", "permission", "acl", "csrf", "password", "secret", "sign", "verify", "tls", "ssl", "oauth", "saml", "policy")
 
@@ -27,6 +27,7 @@ class AnalyzeOptions:
     # hook for the repository call graph (issue 4): maps a UnitChange to its Relevance
     relevance: Optional[Callable[[UnitChange], Relevance]] = None
     disabled_rules: frozenset[str] = frozenset()
+    purpose_text: Optional[str] = None  # stated purpose (PR title/body); None = commit messages
 
 
 def path_looks_sensitive(path: str) -> bool:
@@ -154,6 +155,11 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
                 not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
                 continue
             findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
+    purpose = None
+    for name, _specs, fn in change_checks():
+        result = fn(ChangeContext(changes, tuple(all_changes), tuple(findings), ctx, options.purpose_text))
+        findings.extend(f for f in result.findings if f.rule_id not in options.disabled_rules)
+        purpose = result.purpose if result.purpose is not None else purpose
     return Report(
         findings=tuple(_dedupe_sorted(findings)),
         not_analyzed=tuple(_dedupe_na(not_analyzed)),
@@ -164,6 +170,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         commits=changes.commits,
         units_analyzed=len(all_changes),
         hunk_only=hunk_only,
+        purpose=purpose,
     )
 
 

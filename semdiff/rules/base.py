@@ -62,6 +62,46 @@ class Family:
 _FAMILIES: dict[str, Family] = {}
 
 
+@dataclass(frozen=True)
+class ChangeContext:
+    """Everything a change-level check sees: the whole change, not one unit.
+
+    Used by checks whose question is about the change as a whole (does its effect exceed
+    its stated purpose?); per-unit rule families run first and their findings are here.
+    """
+
+    changes: object  # semdiff.model.ChangeSet
+    unit_changes: tuple[UnitChange, ...]
+    findings: tuple[Finding, ...]
+    rule_context: RuleContext
+    purpose_text: Optional[str] = None  # --purpose / SEMDIFF_PURPOSE; None = use commit messages
+
+
+@dataclass(frozen=True)
+class ChangeCheckResult:
+    findings: tuple[Finding, ...] = ()
+    purpose: object = None  # semdiff.model.PurposeSummary
+
+
+ChangeCheckFn = Callable[[ChangeContext], ChangeCheckResult]
+_CHANGE_CHECKS: dict[str, tuple[tuple[RuleSpec, ...], ChangeCheckFn]] = {}
+
+
+def change_family(name: str, rules: Iterable[RuleSpec]) -> Callable[[ChangeCheckFn], ChangeCheckFn]:
+    rules = tuple(rules)
+
+    def register(fn: ChangeCheckFn) -> ChangeCheckFn:
+        _CHANGE_CHECKS[name] = (rules, fn)
+        return fn
+
+    return register
+
+
+def change_checks() -> tuple[tuple[str, tuple[RuleSpec, ...], ChangeCheckFn], ...]:
+    families()  # loads every rule module, including change-level ones
+    return tuple((n, r, f) for n, (r, f) in _CHANGE_CHECKS.items())
+
+
 def family(name: str, rules: Iterable[RuleSpec]) -> Callable[[CheckFn], CheckFn]:
     rules = tuple(rules)
 
@@ -80,7 +120,9 @@ def families() -> tuple[Family, ...]:
 
 
 def all_rules() -> dict[str, RuleSpec]:
-    return {r.id: r for fam in families() for r in fam.rules}
+    rules = {r.id: r for fam in families() for r in fam.rules}
+    rules.update({r.id: r for _, specs, _ in change_checks() for r in specs})
+    return rules
 
 
 def scaled_severity(base: Severity, relevance: Relevance) -> Severity:
