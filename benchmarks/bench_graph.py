@@ -1,0 +1,94 @@
+"""Benchmark: repository call graph, cold and warm (blob cache), on a generated repository.
+
+    python benchmarks/bench_graph.py [--files 1000] [--lines 100] [--runs 5]
+
+Generates the repository (benchmarks/gen_repo.py) in a temporary directory, then times
+`graph_for_revision` with an empty cache (cold) and with the cache the cold run filled (warm),
+median of `--runs` runs each; peak memory is the process's max RSS and tracemalloc's peak for
+one cold build. Targets (issue 4): cold < 5 s, warm < 0.5 s, < 500 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_repo import generate, git_commit_all  # noqa: E402
+
+from semdiff.relevance.cache import BlobCache  # noqa: E402
+from semdiff.relevance.propagate import RepoRelevance  # noqa: E402
+from semdiff.relevance.repo import graph_for_revision  # noqa: E402
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="call-graph benchmark")
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--lines", type=int, default=100)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="semdiff-bench-"))
+    try:
+        repo = work / "repo"
+        total = generate(repo, args.files, args.lines)
+        sha = git_commit_all(repo)
+        cold, warm = [], []
+        graph = None
+        for i in range(args.runs):
+            cache_dir = work / f"cache{i}"
+            t = time.perf_counter()
+            graph = graph_for_revision(str(repo), sha, cache=BlobCache(cache_dir))
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            warm_graph = graph_for_revision(str(repo), sha, cache=BlobCache(cache_dir))
+            warm.append(time.perf_counter() - t)
+            assert warm_graph.stats.parsed == 0, warm_graph.stats
+        assert graph is not None
+        t = time.perf_counter()
+        rel = RepoRelevance(None, graph)
+        scored = 0
+        for node, attrs in graph.graph.nodes(data=True):
+            if attrs.get("kind") in ("function", "method"):
+                rel.relevance(attrs["path"], attrs["qualname"], "after")
+                scored += 1
+        relevance_s = time.perf_counter() - t
+
+        tracemalloc.start()
+        graph_for_revision(str(repo), sha, cache=None)
+        _, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}")
+        print(f"repository: {total} lines in {graph.stats.files} files; graph {graph.graph.number_of_nodes()} nodes, {graph.graph.number_of_edges()} edges")
+        print(f"cold build (empty cache): median {statistics.median(cold):.3f} s  runs {' '.join(f'{x:.3f}' for x in cold)}")
+        print(f"warm build (cache hit):   median {statistics.median(warm):.3f} s  runs {' '.join(f'{x:.3f}' for x in warm)}")
+        print(f"relevance of all {scored} functions: {relevance_s:.3f} s")
+        print(f"peak memory: max RSS {maxrss_mb:.0f} MB, tracemalloc peak of one cold build {traced_peak / 2**20:.0f} MB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

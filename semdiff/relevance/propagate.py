@@ -1,0 +1,287 @@
+"""Relevance on the call graph: seeds, propagation with decay, and why-paths.
+
+A node is relevant when it is a seed (score of its category), when it reaches a seed within
+`max_hops` dependency edges (score x decay per hop), or when a *protected* route — a route
+handler that itself reaches a seed — reaches it within `max_hops` (the route's score x decay
+per hop). The best of these wins and carries its path. The graph only ever adds to the
+name-only floor of semdiff.relevance.names: when it knows nothing, the name decides.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable, Literal, Mapping, Optional
+
+from semdiff.model import Relevance
+from semdiff.relevance.facts import MODULE_SCOPE
+from semdiff.relevance.graph import CallGraph
+from semdiff.relevance.names import categorise
+from semdiff.relevance.seeds import Seeds, SeedHit, load_seeds
+
+Side = Literal["before", "after"]
+DECAY = 0.7
+MAX_HOPS = 3
+# edge kinds that mean "depends on" for forward propagation (route edges point at handlers)
+_FORWARD = {"call", "decorator", "depends", "inherits"}
+# categories whose decorator on a caller counts as an enforced guard
+GUARD_CATEGORIES = {"authn", "authz", "session", "token", "csrf"}
+_STRONG = {"authn", "authz", "session", "token", "csrf", "tls"}
+
+
+def name_floor(qualname: str) -> Relevance:
+    """The name-only score (as semdiff.relevance.names.name_relevance gives a unit's own name)."""
+    last = qualname.rpartition(".")[2]
+    for candidate in (last, qualname):
+        hit = categorise(candidate)
+        if hit:
+            cat, word = hit
+            return Relevance(cat, 0.9 if cat in _STRONG else 0.7, (qualname,), f"name '{candidate}' mentions '{word}'")
+    return Relevance("none", 0.1, (qualname,), "no security-relevant name or call")
+
+
+def _matches_guard(node: str, guards: Iterable[str]) -> bool:
+    last = node.rpartition(".")[2]
+    for g in guards:
+        if node == g or node.endswith("." + g) or last == g.rpartition(".")[2]:
+            return True
+    return False
+
+
+class RepoRelevance:
+    """Relevance of units at the two revisions of a change (either graph may be missing)."""
+
+    def __init__(
+        self,
+        before: Optional[CallGraph],
+        after: Optional[CallGraph],
+        seeds: Optional[Seeds] = None,
+        *,
+        max_hops: int = MAX_HOPS,
+        decay: float = DECAY,
+    ) -> None:
+        self.graphs: Mapping[str, Optional[CallGraph]] = {"before": before, "after": after}
+        self.seeds = seeds if seeds is not None else load_seeds()
+        self.max_hops = max_hops
+        self.decay = decay
+        self._seed_memo: dict[tuple[str, str], Optional[SeedHit]] = {}
+        self._fwd_memo: dict[tuple[str, str], Optional[Relevance]] = {}
+
+    # -- lookup ---------------------------------------------------------------------------------
+    def graph(self, side: Side) -> Optional[CallGraph]:
+        if side not in self.graphs:
+            raise ValueError(f"side must be 'before' or 'after', not {side!r}")
+        return self.graphs[side]
+
+    def node(self, path: str, qualname: str, side: Side) -> Optional[str]:
+        cg = self.graph(side)
+        return cg.node_for(path, qualname) if cg is not None else None
+
+    def seed(self, side: Side, node: str) -> Optional[SeedHit]:
+        key = (side, node)
+        if key not in self._seed_memo:
+            cg = self.graph(side)
+            assert cg is not None
+            g = cg.graph
+            as_decorator = any("decorator" in g.edges[p, node]["kinds"] for p in g.predecessors(node))
+            self._seed_memo[key] = self.seeds.match(node, cg.kind(node), as_decorator)
+        return self._seed_memo[key]
+
+    # -- propagation ------------------------------------------------------------------------------
+    def _own(self, side: Side, node: str) -> Optional[Relevance]:
+        hit = self.seed(side, node)
+        if hit is None:
+            return None
+        return Relevance(hit.category, round(hit.score, 4), (node,), f"{node} is a {hit.category} seed ({hit.reason})")
+
+    def forward(self, side: Side, node: str) -> Optional[Relevance]:
+        """Best seed reachable from `node` within max_hops (the node itself counts, at 0 hops)."""
+        key = (side, node)
+        if key in self._fwd_memo:
+            return self._fwd_memo[key]
+        cg = self.graph(side)
+        assert cg is not None
+        g = cg.graph
+        best: Optional[tuple[float, int, str, SeedHit]] = None
+        parent: dict[str, Optional[str]] = {node: None}
+        frontier = [node]
+        for depth in range(self.max_hops + 1):
+            for n in frontier:
+                hit = self.seed(side, n)
+                if hit is not None:
+                    score = hit.score * self.decay**depth
+                    if best is None or score > best[0] + 1e-12:
+                        best = (score, depth, n, hit)
+            if depth == self.max_hops:
+                break
+            nxt: list[str] = []
+            for n in frontier:
+                for m in sorted(g.successors(n)):
+                    if m not in parent and _FORWARD.intersection(g.edges[n, m]["kinds"]):
+                        parent[m] = n
+                        nxt.append(m)
+            frontier = nxt
+        result: Optional[Relevance] = None
+        if best is not None:
+            score, depth, target, hit = best
+            path = [target]
+            while parent[path[-1]] is not None:
+                path.append(parent[path[-1]])  # type: ignore[arg-type]
+            path.reverse()
+            if depth == 0:
+                reason = f"{node} is a {hit.category} seed ({hit.reason})"
+            else:
+                reason = f"reaches {hit.category} seed {target} ({hit.reason}) in {depth} hop{'s' if depth > 1 else ''}"
+            result = Relevance(hit.category, round(score, 4), tuple(path), reason)
+        self._fwd_memo[key] = result
+        return result
+
+    def backward(self, side: Side, node: str) -> Optional[Relevance]:
+        """Best protected route that reaches `node` within max_hops."""
+        cg = self.graph(side)
+        assert cg is not None
+        g = cg.graph
+        best: Optional[Relevance] = None
+        parent: dict[str, Optional[str]] = {node: None}
+        frontier = [node]
+        for depth in range(1, self.max_hops + 1):
+            nxt: list[str] = []
+            for n in frontier:
+                for p in sorted(g.predecessors(n)):
+                    if p in parent or not _FORWARD.intersection(g.edges[p, n]["kinds"]):
+                        continue
+                    parent[p] = n
+                    nxt.append(p)
+                    if not cg.routes(p):
+                        continue
+                    protected = self.forward(side, p)
+                    if protected is None:
+                        continue
+                    score = protected.score * self.decay**depth
+                    if best is None or score > best.score + 1e-12:
+                        path = [p]
+                        while parent[path[-1]] is not None:
+                            path.append(parent[path[-1]])  # type: ignore[arg-type]
+                        reason = (
+                            f"route {p} [{', '.join(cg.routes(p))}] reaches it in {depth} hop{'s' if depth > 1 else ''}"
+                            f" and is protected: {protected.reason} (via {' -> '.join(protected.why_path)})"
+                        )
+                        best = Relevance(protected.category, round(score, 4), tuple(path), reason)
+            frontier = nxt
+        return best
+
+    def relevance(self, path: str, qualname: str, side: Side) -> Relevance:
+        """Category, score and why-path of the unit `qualname` in `path` at `side`."""
+        floor = name_floor(qualname if qualname != MODULE_SCOPE else path)
+        node = self.node(path, qualname, side)
+        if node is None:
+            return floor
+        candidates = [r for r in (self.forward(side, node), self.backward(side, node)) if r is not None]
+        if not candidates:
+            return Relevance(floor.category, floor.score, (node,), floor.reason + "; no path to a seed in the call graph")
+        best = max(candidates, key=lambda r: r.score)
+        return best if best.score >= floor.score else Relevance(floor.category, floor.score, (node,), floor.reason)
+
+    def for_change(self, change: object) -> Relevance:
+        """Pipeline hook for a UnitChange: the more relevant of its before and after sides."""
+        results = []
+        for side, unit in (("before", getattr(change, "before", None)), ("after", getattr(change, "after", None))):
+            if unit is not None:
+                results.append(self.relevance(unit.path, unit.qualname, side))  # type: ignore[arg-type]
+        return max(results, key=lambda r: r.score) if results else Relevance()
+
+    # -- structure queries ------------------------------------------------------------------------
+    def callers(self, path: str, qualname: str, side: Side) -> tuple[str, ...]:
+        """Nodes that call (or decorate with, or Depends on) the unit, sorted."""
+        cg = self.graph(side)
+        node = self.node(path, qualname, side)
+        if cg is None or node is None:
+            return ()
+        g = cg.graph
+        return tuple(sorted(p for p in g.predecessors(node) if {"call", "depends", "decorator"} & set(g.edges[p, node]["kinds"])))
+
+    def dependent_routes(self, path: str, qualname: str, side: Side, max_hops: Optional[int] = None) -> tuple[str, ...]:
+        """Route handlers that reach the unit (itself included when it is one), sorted."""
+        cg = self.graph(side)
+        node = self.node(path, qualname, side)
+        if cg is None or node is None:
+            return ()
+        g = cg.graph
+        limit = max_hops if max_hops is not None else 2 * self.max_hops
+        seen = {node}
+        queue = deque([(node, 0)])
+        found = []
+        while queue:
+            n, d = queue.popleft()
+            if cg.routes(n):
+                found.append(n)
+            if d == limit:
+                continue
+            for p in g.predecessors(n):
+                if p not in seen and _FORWARD.intersection(g.edges[p, n]["kinds"]):
+                    seen.add(p)
+                    queue.append((p, d + 1))
+        return tuple(sorted(found))
+
+    def guard_path(self, path: str, qualname: str, guards: Iterable[str], side: Side) -> Optional[tuple[str, ...]]:
+        """Path from the unit to a guard (by name, as in enforced_by_all_callers) within max_hops.
+
+        Lets a rule see that a guard moved into a decorator or helper is still enforced.
+        """
+        cg = self.graph(side)
+        node = self.node(path, qualname, side)
+        if cg is None or node is None:
+            return None
+        g = cg.graph
+        wanted = list(guards)
+        parent: dict[str, Optional[str]] = {node: None}
+        queue = deque([(node, 0)])
+        while queue:
+            n, d = queue.popleft()
+            if n != node and _matches_guard(n, wanted):
+                out = [n]
+                while parent[out[-1]] is not None:
+                    out.append(parent[out[-1]])  # type: ignore[arg-type]
+                return tuple(reversed(out))
+            if d == self.max_hops:
+                continue
+            for m in sorted(g.successors(n)):
+                if m not in parent and _FORWARD.intersection(g.edges[n, m]["kinds"]):
+                    parent[m] = n
+                    queue.append((m, d + 1))
+        return None
+
+    def enforced_by_all_callers(self, path: str, qualname: str, guard_callees: set[str], side: Side = "after") -> bool:
+        """True when every caller guards before calling: a guard moved into the callers.
+
+        A caller counts when it calls one of `guard_callees` (matched by full name, dotted
+        suffix or last name component) at an earlier position than its first call to the unit,
+        or is decorated with one of them or with an authn/authz/session/token/csrf seed. False
+        when the unit has no callers or is itself a route (the framework calls it unguarded).
+        """
+        cg = self.graph(side)
+        node = self.node(path, qualname, side)
+        if cg is None or node is None or cg.routes(node):
+            return False
+        g = cg.graph
+        callers = [p for p in g.predecessors(node) if {"call", "depends"} & set(g.edges[p, node]["kinds"])]
+        if not callers:
+            return False
+        for caller in callers:
+            call_at = cg.first_site(caller, node, ("call", "depends"))
+            guarded = False
+            for m in g.successors(caller):
+                if m == node:
+                    continue
+                kinds = g.edges[caller, m]["kinds"]
+                if "decorator" in kinds:
+                    hit = self.seed(side, m)
+                    if _matches_guard(m, guard_callees) or (hit is not None and hit.category in GUARD_CATEGORIES):
+                        guarded = True
+                        break
+                if "call" in kinds and _matches_guard(m, guard_callees):
+                    guard_at = cg.first_site(caller, m, ("call",))
+                    if guard_at is not None and call_at is not None and guard_at < call_at:
+                        guarded = True
+                        break
+            if not guarded:
+                return False
+        return True

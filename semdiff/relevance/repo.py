@@ -1,0 +1,164 @@
+"""Read a whole revision from git objects (never the working tree) into a call graph.
+
+One `git ls-tree` lists the tree, and one long-lived `git cat-file --batch` process serves
+the blobs that the cache does not already have, so a warm run reads no blob at all. git
+always runs from an argument list (no shell) with hooks disabled; only regular files are
+read (no symlinks, no submodules) and files over the size limit are listed as not analysed.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Iterator, Optional
+
+from semdiff.model import NotAnalyzed
+from semdiff.relevance import snapshot
+from semdiff.relevance.cache import BlobCache
+from semdiff.relevance.facts import FileFacts, extractor_for
+from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, assemble, gc_paused
+
+_REGULAR = {b"100644", b"100755"}
+_GIT_TIMEOUT = 120
+
+
+class GitReadError(RuntimeError):
+    """git could not list or read the revision (bad revision, not a repository, ...)."""
+
+
+def _git_cmd(repo_root: str, *args: str) -> list[str]:
+    return ["git", "-C", repo_root, "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args]
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    return env
+
+
+def _run(repo_root: str, *args: str) -> bytes:
+    try:
+        proc = subprocess.run(
+            _git_cmd(repo_root, *args), capture_output=True, stdin=subprocess.DEVNULL,
+            env=_git_env(), timeout=_GIT_TIMEOUT,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitReadError(f"git {args[0]}: {exc}") from exc
+    if proc.returncode != 0:
+        raise GitReadError(f"git {args[0]} failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    return proc.stdout
+
+
+def list_tree(repo_root: str, rev: str) -> list[tuple[str, str, int]]:
+    """(path, blob id, size) of every regular file at `rev`."""
+    tree = _run(repo_root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}").strip().decode()
+    out = _run(repo_root, "ls-tree", "-r", "-z", "-l", "--full-tree", tree)
+    entries: list[tuple[str, str, int]] = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        fields = meta.split()
+        if len(fields) != 4 or fields[0] not in _REGULAR or fields[1] != b"blob":
+            continue  # symlinks (120000), submodules (160000), trees
+        path = raw_path.decode("utf-8", "surrogateescape")
+        size = int(fields[3]) if fields[3].isdigit() else MAX_FILE_BYTES + 1
+        entries.append((path, fields[2].decode(), size))
+    return entries
+
+
+def read_blobs(repo_root: str, blob_ids: list[str]) -> Iterator[tuple[str, Optional[bytes]]]:
+    """Blob contents from one `git cat-file --batch` process, one request at a time."""
+    if not blob_ids:
+        return
+    try:
+        proc = subprocess.Popen(
+            _git_cmd(repo_root, "cat-file", "--batch"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=_git_env(),
+        )
+    except OSError as exc:
+        raise GitReadError(f"git cat-file: {exc}") from exc
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for oid in blob_ids:
+            proc.stdin.write(oid.encode() + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline()
+            fields = header.split()
+            if len(fields) != 3 or fields[1] != b"blob":
+                yield oid, None  # "<oid> missing" or not a blob
+                continue
+            size = int(fields[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)  # trailing newline
+            yield oid, data
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=_GIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache] = None) -> CallGraph:
+    """The call graph of `rev` in the repository at `repo_root` (git objects only).
+
+    Raises GitReadError when the revision cannot be listed.
+    """
+    with gc_paused():
+        return _graph_for_revision(repo_root, rev, cache)
+
+
+def _graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache]) -> CallGraph:
+    entries = [(p, oid, size) for p, oid, size in list_tree(repo_root, rev) if extractor_for(p) is not None]
+    key = snapshot.revision_key((p, oid) for p, oid, _ in entries)
+    if cache is not None:
+        whole = snapshot.load(cache, key)
+        if whole is not None:
+            return whole
+    facts: dict[str, FileFacts] = {}
+    not_analyzed: list[NotAnalyzed] = []
+    wanted: dict[str, list[str]] = {}  # blob id -> paths still needing a parse
+    cached = skipped = 0
+    for path, oid, size in entries:
+        ex = extractor_for(path)
+        assert ex is not None
+        if size > MAX_FILE_BYTES:
+            skipped += 1
+            not_analyzed.append(NotAnalyzed(path, "too-large", f"{size} bytes; call graph skips files over {MAX_FILE_BYTES}"))
+            continue
+        hit = cache.get(ex.language, ex.version, oid) if cache is not None else None
+        if hit is not None:
+            cached += 1
+            facts[path] = hit
+        else:
+            wanted.setdefault(oid, []).append(path)
+    parsed = 0
+    for oid, data in read_blobs(repo_root, list(wanted)):
+        paths = wanted[oid]
+        if data is None:
+            for path in paths:
+                not_analyzed.append(NotAnalyzed(path, "unreadable", f"git cat-file could not read blob {oid}"))
+            continue
+        by_ext: dict[str, FileFacts] = {}
+        for path in paths:  # identical blobs at several paths: parse once per language
+            ex = extractor_for(path)
+            assert ex is not None
+            result = by_ext.get(ex.language)
+            if result is None:
+                result = by_ext[ex.language] = ex.extract(path, data)
+                parsed += 1
+                if cache is not None:
+                    cache.put(ex.language, ex.version, oid, result)
+            facts[path] = result
+    stats = BuildStats(files=len(entries), parsed=parsed, cached=cached, skipped=skipped)
+    graph = assemble(facts, stats, tuple(not_analyzed))
+    if cache is not None and not any(n.reason == "unreadable" for n in not_analyzed):
+        snapshot.store(cache, key, graph)
+    return graph

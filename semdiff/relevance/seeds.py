@@ -1,0 +1,143 @@
+"""Seed tables: what marks a call-graph node as security-relevant, as data.
+
+The tables live in grammars/seeds/<language>.toml (see python.toml for the format) and can
+be extended from configuration with `load_seeds(extra=...)`, which adds entries to existing
+categories or creates new ones. Matching is by node name only, so it needs nothing but the
+graph.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from semdiff.relevance.names import words as name_words
+
+TABLE_KEYS = ("names", "words", "decorators", "imports", "calls")
+_DEFINED_KINDS = {"function", "method", "class"}
+
+
+class SeedError(ValueError):
+    """A seed table is malformed (bad TOML, wrong types)."""
+
+
+def grammars_dir() -> Path:
+    """Where grammar data lives: the repository's grammars/ or the packaged semdiff/_grammars."""
+    here = Path(__file__).resolve()
+    top = here.parents[2] / "grammars"
+    return top if top.is_dir() else here.parents[1] / "_grammars"
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    score: float = 1.0
+    names: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    decorators: frozenset[str] = frozenset()
+    imports: tuple[str, ...] = ()
+    calls: frozenset[str] = frozenset()
+    call_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeedHit:
+    category: str
+    score: float
+    reason: str  # e.g. "name word 'role'", "external call under 'jwt'"
+
+
+@dataclass(frozen=True)
+class Seeds:
+    categories: tuple[Category, ...]
+
+    def match(self, name: str, kind: str, as_decorator: bool = False) -> Optional[SeedHit]:
+        """The best seed hit for a node (`name` is its full dotted name), or None."""
+        last = name.rpartition(".")[2]
+        best: Optional[SeedHit] = None
+        ws: Optional[list[str]] = None
+        for cat in self.categories:
+            reason = None
+            if last in cat.names:
+                reason = f"name '{last}'"
+            elif as_decorator and last in cat.decorators:
+                reason = f"decorator '{last}'"
+            elif kind == "external":
+                if name in cat.calls or any(name.startswith(p) for p in cat.call_prefixes):
+                    reason = f"call to '{name}'"
+                else:
+                    for mod in cat.imports:
+                        if name.startswith(mod) and (len(name) == len(mod) or name[len(mod)] == "."):
+                            reason = f"external call under '{mod}'"
+                            break
+            elif kind in _DEFINED_KINDS and cat.words:
+                if ws is None:
+                    ws = name_words(last)
+                hit = next((w for w in ws if w in cat.words), None)
+                if hit is not None:
+                    reason = f"name word '{hit}'"
+            if reason is not None and (best is None or cat.score > best.score):
+                best = SeedHit(cat.name, cat.score, reason)
+        return best
+
+
+def _as_strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SeedError(f"{where} must be a list of strings")
+    return value
+
+
+def _merge(base: dict[str, dict[str, Any]], extra: Mapping[str, Any], where: str) -> None:
+    cats = extra.get("categories", extra)
+    if not isinstance(cats, Mapping):
+        raise SeedError(f"{where}: categories must be a table")
+    for cat, table in cats.items():
+        if not isinstance(table, Mapping):
+            raise SeedError(f"{where}: category {cat!r} must be a table")
+        into = base.setdefault(str(cat), {})
+        for key, value in table.items():
+            if key == "score":
+                if not isinstance(value, (int, float)) or not 0 < value <= 1:
+                    raise SeedError(f"{where}: {cat}.score must be a number in (0, 1]")
+                into["score"] = float(value)
+            elif key in TABLE_KEYS:
+                into.setdefault(key, []).extend(_as_strings(value, f"{where}: {cat}.{key}"))
+            else:
+                raise SeedError(f"{where}: unknown key {cat}.{key}")
+
+
+def load_seeds(extra: Optional[Mapping[str, Any]] = None, language: str = "python", path: Optional[Path] = None) -> Seeds:
+    """Seeds for `language` from grammars/seeds/<language>.toml plus configuration `extra`.
+
+    `extra` has the same shape as the file (`{"categories": {"authz": {"names": [...]}}}`, or
+    the categories table directly); its lists are appended to the file's.
+    """
+    if not re.fullmatch(r"[a-z0-9_+-]+", language):
+        raise SeedError(f"bad language name {language!r}")
+    source = path or grammars_dir() / "seeds" / f"{language}.toml"
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SeedError(f"{source}: {exc}") from exc
+    merged: dict[str, dict[str, Any]] = {}
+    _merge(merged, data.get("categories", {}), str(source))
+    if extra:
+        _merge(merged, extra, "configuration")
+    cats = []
+    for name, table in merged.items():
+        calls = table.get("calls", [])
+        cats.append(
+            Category(
+                name=name,
+                score=table.get("score", 1.0),
+                names=frozenset(table.get("names", [])),
+                words=frozenset(w.lower() for w in table.get("words", [])),
+                decorators=frozenset(table.get("decorators", [])),
+                imports=tuple(table.get("imports", [])),
+                calls=frozenset(c for c in calls if not c.endswith(".*")),
+                call_prefixes=tuple(c[:-1] for c in calls if c.endswith(".*")),
+            )
+        )
+    return Seeds(tuple(cats))
