@@ -122,7 +122,10 @@ def _widened(spec: RuleSpec, change: UnitChange, ctx: RuleContext, before, after
         st = where_a[sc]
         by_setting.setdefault(id(st), (st, []))[1].append(sc)
     for st, scopes in sorted(by_setting.values(), key=lambda x: x[0].span.line):
-        detail = ", ".join(f"{sc}: {_name(levels_b[sc])} -> {_name(levels_a[sc])}" for sc in scopes)
+        if st.key == "permissions":
+            detail = f"{st.value}: {len(scopes)} scopes raised"
+        else:
+            detail = ", ".join(f"{sc}: {_name(levels_b[sc])} -> {_name(levels_a[sc])}" for sc in scopes)
         yield config_finding(spec, change, ctx, f"{label}: token permissions widened ({detail})", after=st, unit=unit)
 
 
