@@ -1,0 +1,424 @@
+"""crypto-downgrade: a hash, cipher, mode, key size, work factor, randomness source, salt or
+IV made weaker by the change.
+
+Strength is data: the rank tables below say which algorithm is weaker than which, and the
+argument tables say where in a call the knob sits. New code is reported on its own only for
+the clearly dangerous cases (md5/sha1 for passwords or signatures, ECB, DES/RC4, a constant
+IV, `random` for tokens, tiny keys or work factors).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Call, Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog_facts import (
+    Fact, argument, int_of, last, looks_constant, name_words, to_findings, verdicts,
+)
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family
+
+FAMILY = "crypto-downgrade"
+HASH = f"{FAMILY}/weak-hash"
+CIPHER = f"{FAMILY}/weak-cipher"
+KEY = f"{FAMILY}/key-size-reduced"
+WORK = f"{FAMILY}/work-factor-reduced"
+RANDOM = f"{FAMILY}/weak-randomness"
+SALT = f"{FAMILY}/salt-removed"
+IV = f"{FAMILY}/constant-iv"
+
+# ---------------------------------------------------------------- tables
+
+# hash name (lowercase, '-' and '_' removed) -> strength; 1-2 are broken for security use
+HASH_STRENGTH: dict[str, int] = {
+    "md2": 1, "md4": 1, "md5": 1, "sha": 2, "sha1": 2, "ripemd160": 3, "sha224": 3,
+    "sha256": 4, "sha512224": 4, "sha512256": 4, "sha3224": 4, "sha3256": 4,
+    "sha384": 5, "sha512": 5, "sha3384": 5, "sha3512": 5, "blake2b": 5, "blake2s": 5, "shake128": 4, "shake256": 5,
+}
+BROKEN_HASH = 2  # at or below: md5, sha1
+# calls whose *name* is the hash: hashlib.md5(), hashes.SHA256(), Crypto.Hash.MD5.new()
+HASH_NAMESPACES = frozenset({"hashlib", "hashes", "Hash"})
+# calls that take the hash as an argument: callee tail -> (position, keyword)
+HASH_ARGUMENT: dict[str, tuple[int, Optional[str]]] = {
+    "hashlib.new": (0, "name"),
+    "hashlib.pbkdf2_hmac": (0, "hash_name"),
+    "hmac.new": (2, "digestmod"),
+    "hmac.digest": (2, "digest"),
+    "hmac.HMAC": (2, "digestmod"),
+}
+# contexts in which a broken hash is dangerous even in new code
+SIGNING_HASH_CALLS = frozenset({"hashlib.pbkdf2_hmac", "hmac.new", "hmac.digest", "hmac.HMAC"})
+SECRET_WORDS = frozenset({
+    "password", "passwd", "pwd", "sign", "signature", "signed", "signer", "hmac", "mac", "token", "secret",
+    "auth", "login", "session", "credential", "credentials", "verify", "apikey", "otp", "nonce", "salt", "csrf",
+})
+
+# cipher modes, weakest first
+MODE_RANK: dict[str, int] = {
+    "ECB": 0, "CBC": 2, "CFB": 2, "CFB8": 2, "OFB": 2, "CTR": 2, "OPENPGP": 2, "XTS": 2,
+    "GCM": 3, "CCM": 3, "EAX": 3, "SIV": 3, "OCB": 3, "GCMSIV": 3,
+}
+MODE_CONSTANT = re.compile(r"MODE_([A-Z0-9]+)")
+# cipher algorithms, weakest first (pycryptodome module names and cryptography class names)
+CIPHER_RANK: dict[str, int] = {
+    "DES": 0, "ARC2": 0, "ARC4": 0, "RC4": 0, "Blowfish": 0, "CAST": 0, "CAST5": 0, "IDEA": 0, "SEED": 0,
+    "DES3": 1, "TripleDES": 1,
+    "AES": 3, "ChaCha20": 3, "ChaCha20_Poly1305": 3, "Camellia": 3, "Salsa20": 2, "SM4": 3,
+}
+
+
+@dataclass(frozen=True)
+class SizedCall:
+    """Where the size of a key or a random value sits in a call, and below what it is weak."""
+
+    slot: str
+    position: Optional[int]
+    keyword: Optional[str]
+    floor: float  # a reduction is reported when the new size is below this (inf: any reduction)
+    danger_below: int  # new code with a size below this is reported on its own
+    unit: str = "bits"
+
+
+# callee tail (last two segments) -> where the size is
+KEY_SIZES: dict[str, SizedCall] = {
+    "rsa.generate_private_key": SizedCall("rsa", 1, "key_size", float("inf"), 2048),
+    "dsa.generate_private_key": SizedCall("dsa", 0, "key_size", float("inf"), 2048),
+    "dh.generate_parameters": SizedCall("dh", 1, "key_size", float("inf"), 2048),
+    "RSA.generate": SizedCall("rsa", 0, "bits", float("inf"), 2048),
+    "DSA.generate": SizedCall("dsa", 0, "bits", float("inf"), 2048),
+    "rsa.newkeys": SizedCall("rsa", 0, "nbits", float("inf"), 2048),
+    "secrets.token_bytes": SizedCall("random-bytes", 0, "nbytes", 16, 8, "bytes"),
+    "secrets.token_hex": SizedCall("random-bytes", 0, "nbytes", 16, 8, "bytes"),
+    "secrets.token_urlsafe": SizedCall("random-bytes", 0, "nbytes", 16, 8, "bytes"),
+    "os.urandom": SizedCall("random-bytes", 0, "size", 16, 8, "bytes"),
+    "Random.get_random_bytes": SizedCall("random-bytes", 0, None, 16, 8, "bytes"),
+}
+# EC curves by strength in bits
+EC_CURVES: dict[str, int] = {
+    "SECP192R1": 192, "SECT163K1": 163, "SECT163R2": 163, "SECP224R1": 224, "SECT233K1": 233, "SECT233R1": 233,
+    "SECP256R1": 256, "SECP256K1": 256, "BrainpoolP256R1": 256, "SECT283K1": 283, "SECP384R1": 384,
+    "BrainpoolP384R1": 384, "SECT409K1": 409, "SECP521R1": 521, "BrainpoolP512R1": 512, "SECT571K1": 571,
+}
+EC_GENERATORS = frozenset({"ec.generate_private_key", "ECC.generate"})
+EC_DANGER = 224
+
+# work factors: callee tail -> (position, keyword, default when absent, danger below)
+WORK_FACTORS: dict[str, tuple[Optional[int], Optional[str], Optional[int], int]] = {
+    "hashlib.pbkdf2_hmac": (3, "iterations", None, 10_000),
+    "PBKDF2HMAC": (None, "iterations", None, 10_000),
+    "KDF.PBKDF2": (None, "count", 1000, 10_000),
+    "bcrypt.gensalt": (0, "rounds", 12, 10),
+    "hashlib.scrypt": (None, "n", None, 2 ** 14),
+    "Scrypt": (None, "n", None, 2 ** 14),
+    "PasswordHasher": (0, "time_cost", 3, 2),
+    "using": (None, "rounds", None, 10),
+}
+# settings that hold a work factor: name must mention one of each group
+WORK_SETTING_NAME = re.compile(r"(?i)(iterations|iter_count|rounds|log_rounds|work_factor|time_cost|memory_cost)$")
+WORK_SETTING_CONTEXT = re.compile(r"(?i)(hash|bcrypt|pbkdf|kdf|password|passwd|scrypt|argon|crypt)")
+
+# randomness: strong sources and weak (predictable) ones
+STRONG_RANDOM_PREFIXES = ("secrets.", "os.urandom", "Crypto.Random.", "ssl.RAND_bytes", "uuid.uuid4")
+WEAK_RANDOM_FUNCS = frozenset({
+    "random", "randint", "randrange", "choice", "choices", "sample", "shuffle", "getrandbits", "randbytes",
+    "uniform", "seed",
+})
+WEAK_RANDOM_MODULES = ("random.", "numpy.random.", "np.random.")
+
+# salted calls: callee tail -> (position, keyword)
+SALTED: dict[str, tuple[Optional[int], str]] = {
+    "hashlib.pbkdf2_hmac": (2, "salt"),
+    "hashlib.scrypt": (None, "salt"),
+    "PBKDF2HMAC": (None, "salt"),
+    "Scrypt": (None, "salt"),
+    "HKDF": (None, "salt"),
+    "bcrypt.hashpw": (1, "salt"),
+    "crypt.crypt": (1, "salt"),
+    "KDF.PBKDF2": (1, "salt"),
+}
+SALT_NAME = re.compile(r"(?i)salt")
+SALT_RANK = {"none": 0, "constant": 1, "varies": 2}
+
+# where an IV/nonce sits: callee tail -> (position, keyword)
+IV_ARGUMENT: dict[str, tuple[Optional[int], tuple[str, ...]]] = {
+    "modes.CBC": (0, ("initialization_vector",)), "modes.CFB": (0, ("initialization_vector",)),
+    "modes.OFB": (0, ("initialization_vector",)), "modes.CFB8": (0, ("initialization_vector",)),
+    "modes.CTR": (0, ("nonce",)), "modes.GCM": (0, ("initialization_vector",)),
+    "AES.new": (2, ("iv", "IV", "nonce")), "DES3.new": (2, ("iv", "IV")), "ChaCha20.new": (None, ("nonce",)),
+    "ChaCha20_Poly1305.new": (None, ("nonce",)), "Blowfish.new": (2, ("iv", "IV")),
+}
+
+_HASH_BEFORE = "import hashlib\n\ndef sign_payload(secret, body):\n    return hashlib.sha256(secret + body).hexdigest()\n"
+RULES = (
+    RuleSpec(HASH, "Hash algorithm downgraded", Severity.HIGH,
+             "A hash call now uses md5/sha1 where it used a stronger hash (hashlib, hmac, pbkdf2, cryptography, pycryptodome).",
+             (Example(_HASH_BEFORE, _HASH_BEFORE.replace("sha256", "md5"), True),
+              Example(_HASH_BEFORE.replace("sha256", "md5"), _HASH_BEFORE, False, "upgrade"),
+              Example("import hashlib\n\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n",
+                      "import hashlib\n\ndef etag(body):\n    return hashlib.md5(body + b'v2').hexdigest()\n", False,
+                      "already md5"))),
+    RuleSpec(CIPHER, "Cipher or mode downgraded", Severity.HIGH,
+             "A cipher mode became weaker (GCM -> CBC -> ECB) or a cipher was replaced by DES/3DES/RC4/Blowfish.",
+             (Example("from Crypto.Cipher import AES\n\ndef encrypt(key, data):\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n",
+                      "from Crypto.Cipher import AES\n\ndef encrypt(key, data):\n    return AES.new(key, AES.MODE_ECB).encrypt(data)\n", True),
+              Example("from Crypto.Cipher import AES\n\ndef encrypt(key, data):\n    return AES.new(key, AES.MODE_ECB).encrypt(data)\n",
+                      "from Crypto.Cipher import AES\n\ndef encrypt(key, data):\n    return AES.new(key, AES.MODE_GCM).encrypt(data)\n", False))),
+    RuleSpec(KEY, "Key or random size reduced", Severity.HIGH,
+             "RSA/DSA/DH key size or EC curve reduced, or a secret random value made shorter than 16 bytes.",
+             (Example("from cryptography.hazmat.primitives.asymmetric import rsa\n\ndef new_key():\n    return rsa.generate_private_key(public_exponent=65537, key_size=4096)\n",
+                      "from cryptography.hazmat.primitives.asymmetric import rsa\n\ndef new_key():\n    return rsa.generate_private_key(public_exponent=65537, key_size=1024)\n", True),
+              Example("from cryptography.hazmat.primitives.asymmetric import rsa\n\ndef new_key():\n    return rsa.generate_private_key(public_exponent=65537, key_size=2048)\n",
+                      "from cryptography.hazmat.primitives.asymmetric import rsa\n\ndef new_key():\n    return rsa.generate_private_key(public_exponent=65537, key_size=4096)\n", False))),
+    RuleSpec(WORK, "Key-derivation work factor reduced", Severity.HIGH,
+             "PBKDF2 iterations, bcrypt rounds, scrypt n or argon2 cost lowered (in a call or a settings constant).",
+             (Example("import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 600000)\n",
+                      "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 1000)\n", True),
+              Example("import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 1000)\n",
+                      "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 600000)\n", False))),
+    RuleSpec(RANDOM, "Cryptographic randomness replaced by `random`", Severity.HIGH,
+             "secrets / os.urandom / SystemRandom replaced by the predictable `random` module.",
+             (Example("import secrets\n\ndef new_token():\n    return secrets.token_hex(16)\n",
+                      "import random\n\ndef new_token():\n    return '%032x' % random.getrandbits(128)\n", True),
+              Example("import random\n\ndef shuffle_cards(cards):\n    random.shuffle(cards)\n    return cards\n",
+                      "import random\n\ndef shuffle_cards(cards):\n    random.shuffle(cards)\n    return list(cards)\n", False,
+                      "already random, not a secret"))),
+    RuleSpec(SALT, "Salt removed or made constant", Severity.HIGH,
+             "The salt argument of a KDF/password hash was removed or replaced by a constant, or `salt` dropped from a hash input.",
+             (Example("import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 600000)\n",
+                      "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, b'static', 600000)\n", True),
+              Example("import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, b'static', 600000)\n",
+                      "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 600000)\n", False))),
+    RuleSpec(IV, "IV or nonce made constant", Severity.HIGH,
+             "An IV/nonce argument is now a literal, so every message is encrypted with the same IV.",
+             (Example("from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, iv).encrypt(data)\n",
+                      "from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, b'0123456789abcdef').encrypt(data)\n", True),
+              Example("from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, b'0123456789abcdef').encrypt(data)\n",
+                      "from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, iv).encrypt(data)\n", False))),
+)
+SPECS = {r.id: r for r in RULES}
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def _hash_name(text: str) -> Optional[str]:
+    """`hashlib.md5` / `'MD5'` / `hashes.SHA256()` / `sha_256` -> table key, else None."""
+    t = text.strip().strip("'\"")
+    t = t.split("(")[0]
+    name = last(t).lower().replace("_", "").replace("-", "")
+    return name if name in HASH_STRENGTH else None
+
+
+def _matches(callee: str, key: str) -> bool:
+    return callee == key or callee.endswith("." + key)
+
+
+def _lookup(table: dict, callee: str):
+    for key, row in table.items():
+        if _matches(callee, key):
+            return key, row
+    return None, None
+
+
+def _secret_context(unit: Unit) -> bool:
+    return bool(name_words(unit.qualname) & SECRET_WORDS)
+
+
+def _hash_facts(call: Call, unit: Unit) -> list[Fact]:
+    used = call.kwarg("usedforsecurity")
+    if used is not None and used.literal is False:
+        return []
+    name: Optional[str] = None
+    key, row = _lookup(HASH_ARGUMENT, call.callee)
+    if row is not None:
+        arg = argument(call, row[0], row[1])
+        name = _hash_name(arg.value) if arg else None
+    else:
+        parts = call.callee.split(".")
+        if len(parts) >= 2 and parts[-2] in HASH_NAMESPACES:
+            name = _hash_name(parts[-1])
+        elif len(parts) >= 3 and parts[-1] == "new" and parts[-3] == "Hash":
+            name = _hash_name(parts[-2])
+    if name is None:
+        return []
+    strength = HASH_STRENGTH[name]
+    dangerous = strength <= BROKEN_HASH and (key in SIGNING_HASH_CALLS or _secret_context(unit))
+    return [Fact(HASH, "hash", strength, call.span.line, call.text,
+                 born_weak=f"{name} is used for a password or signature" if dangerous else "",
+                 intrinsic="crypto" if dangerous else "")]
+
+
+def _cipher_facts(call: Call) -> list[Fact]:
+    out: list[Fact] = []
+    parts = call.callee.split(".")
+    for a in call.args:
+        m = MODE_CONSTANT.search(a.value)
+        if m and m.group(1) in MODE_RANK:
+            rank = MODE_RANK[m.group(1)]
+            out.append(Fact(CIPHER, "mode", rank, call.span.line, call.text,
+                            born_weak="ECB mode leaks plaintext patterns" if rank == 0 else "", intrinsic="crypto"))
+    if len(parts) >= 2 and parts[-2] == "modes" and parts[-1] in MODE_RANK:
+        rank = MODE_RANK[parts[-1]]
+        out.append(Fact(CIPHER, "mode", rank, call.span.line, call.text,
+                        born_weak="ECB mode leaks plaintext patterns" if rank == 0 else "", intrinsic="crypto"))
+    alg = None
+    if len(parts) >= 2 and parts[-1] == "new" and parts[-2] in CIPHER_RANK and "Cipher" in parts[:-2] + ["Cipher"]:
+        alg = parts[-2]
+    elif len(parts) >= 2 and parts[-2] == "algorithms" and parts[-1] in CIPHER_RANK:
+        alg = parts[-1]
+    if alg is not None:
+        rank = CIPHER_RANK[alg]
+        out.append(Fact(CIPHER, "algorithm", rank, call.span.line, call.text,
+                        born_weak=f"{alg} is a broken cipher" if rank == 0 else "", intrinsic="crypto"))
+    return out
+
+
+def _key_facts(call: Call) -> list[Fact]:
+    key, row = _lookup(KEY_SIZES, call.callee)
+    if row is not None:
+        arg = argument(call, row.position, row.keyword)
+        size = int_of(arg.value) if arg else None
+        if size is None:
+            return []
+        return [Fact(KEY, row.slot, size, call.span.line, call.text,
+                     born_weak=f"{size} {row.unit} is too small" if size < row.danger_below else "",
+                     intrinsic="crypto" if row.unit == "bits" else "")]
+    if any(_matches(call.callee, g) for g in EC_GENERATORS):
+        arg = argument(call, 0, "curve")
+        if arg is None:
+            return []
+        curve = last(arg.value.split("(")[0]).strip("'\"")
+        bits = EC_CURVES.get(curve) or EC_CURVES.get(curve.upper())
+        if bits is None:
+            return []
+        return [Fact(KEY, "ec", bits, call.span.line, call.text,
+                     born_weak=f"{curve} is too small" if bits < EC_DANGER else "", intrinsic="crypto")]
+    return []
+
+
+def _work_facts(call: Call) -> list[Fact]:
+    key, row = _lookup(WORK_FACTORS, call.callee)
+    if row is None:
+        return []
+    pos, kw, default, danger = row
+    arg = argument(call, pos, kw)
+    value = int_of(arg.value) if arg else default
+    if value is None:
+        return []
+    return [Fact(WORK, f"work:{key}", value, call.span.line, call.text,
+                 born_weak=f"{kw or 'work factor'}={value} is too low" if value < danger else "", intrinsic="crypto")]
+
+
+def _work_setting_facts(unit: Unit) -> list[Fact]:
+    out = []
+    for s in unit.settings:
+        name = last(s.key)
+        if WORK_SETTING_NAME.search(name) and (WORK_SETTING_CONTEXT.search(s.key) or _secret_context(unit)):
+            value = int_of(s.value)
+            if value is not None:
+                out.append(Fact(WORK, f"work-setting:{s.key}", value, s.span.line, s.text, intrinsic="crypto"))
+    return out
+
+
+def _random_facts(call: Call, unit: Unit) -> list[Fact]:
+    c = call.callee
+    if "SystemRandom" in c or c.startswith(STRONG_RANDOM_PREFIXES):
+        return [Fact(RANDOM, "random", 1, call.span.line, call.text)]
+    if c.startswith(WEAK_RANDOM_MODULES) and last(c) in WEAK_RANDOM_FUNCS:
+        secret = _secret_context(unit)
+        return [Fact(RANDOM, "random", 0, call.span.line, call.text,
+                     born_weak="predictable `random` generates a secret value" if secret else "",
+                     intrinsic="crypto" if secret else "")]
+    return []
+
+
+def _salt_facts(call: Call) -> list[Fact]:
+    key, row = _lookup(SALTED, call.callee)
+    if row is not None:
+        arg = argument(call, row[0], row[1])
+        if arg is None or arg.value in ("None", "b''", 'b""', "''", '""'):
+            state = "none"
+        elif looks_constant(arg.value):
+            state = "constant"
+        else:
+            state = "varies"
+        return [Fact(SALT, f"salt:{key}", SALT_RANK[state], call.span.line, call.text, intrinsic="crypto")]
+    parts = call.callee.split(".")
+    if len(parts) >= 2 and parts[-2] == "hashlib" and _hash_name(parts[-1]) and call.args:
+        salted = any(SALT_NAME.search(a.value) for a in call.args)
+        return [Fact(SALT, "hash-input", SALT_RANK["varies" if salted else "none"], call.span.line, call.text)]
+    return []
+
+
+def _iv_facts(call: Call) -> list[Fact]:
+    key, row = _lookup(IV_ARGUMENT, call.callee)
+    if row is None:
+        return []
+    pos, kws = row
+    arg = None
+    for kw in kws:
+        arg = call.kwarg(kw)
+        if arg is not None:
+            break
+    if arg is None and pos is not None:
+        arg = argument(call, pos, None)
+    if arg is None:
+        return [Fact(IV, "iv", 1, call.span.line, call.text)]  # the library draws a random IV
+    constant = looks_constant(arg.value)
+    return [Fact(IV, "iv", 0 if constant else 1, call.span.line, call.text,
+                 born_weak="the IV/nonce is a constant" if constant else "", intrinsic="crypto")]
+
+
+def _facts(unit: Unit) -> list[Fact]:
+    out: list[Fact] = []
+    for call in unit.calls:
+        out.extend(_hash_facts(call, unit))
+        out.extend(_cipher_facts(call))
+        out.extend(_key_facts(call))
+        out.extend(_work_facts(call))
+        out.extend(_random_facts(call, unit))
+        out.extend(_salt_facts(call))
+        out.extend(_iv_facts(call))
+    out.extend(_work_setting_facts(unit))
+    return out
+
+
+# ---------------------------------------------------------------- comparison
+
+_NAMES = {HASH: "hash strength", CIPHER: "cipher strength", RANDOM: "randomness"}
+
+
+def _weaker(before: Fact, after: Fact) -> Optional[str]:
+    b, a = before.value, after.value
+    if not (isinstance(a, int) and isinstance(b, int)) or a >= b:
+        return None
+    if after.rule == HASH:
+        if a > BROKEN_HASH:
+            return None
+        return f"hash downgraded to a broken algorithm ({before.text} -> {after.text})"
+    if after.rule == KEY:
+        row = next((r for r in KEY_SIZES.values() if r.slot == after.slot), None)
+        floor = row.floor if row else float("inf")
+        if a >= floor:
+            return None
+        unit = row.unit if row else "bits"
+        return f"{after.slot} size reduced from {b} to {a} {unit}"
+    if after.rule == WORK:
+        return f"work factor reduced from {b} to {a}"
+    if after.rule == SALT:
+        states = {v: k for k, v in SALT_RANK.items()}
+        return f"salt went from {states[b]} to {states[a]}"
+    if after.rule == IV:
+        return "the IV/nonce is now a constant"
+    if after.rule == RANDOM:
+        return "a cryptographic random source was replaced by the predictable `random` module"
+    return f"{_NAMES.get(after.rule, after.slot)} lowered ({before.text} -> {after.text})"
+
+
+@family(FAMILY, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.after is None:
+        return []
+    return list(to_findings(change, ctx, SPECS, verdicts(change, ctx, _facts, _weaker)))

@@ -1,0 +1,345 @@
+"""disabled-verification: TLS certificate/hostname checks and JWT signature/claim checks
+turned off or loosened by the change.
+
+Each knob is read into a `Fact` (see `_catalog_facts`) from the tables below; the rule
+fires when the after value of a knob is weaker than the before value of the same place,
+or when new code is born with a knob that is dangerous on its own (`verify=False`,
+`CERT_NONE`, an unverified context, `verify_signature: False`, the `none` algorithm).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from semdiff.align.units import ChangeKind, UnitChange
+from semdiff.ir import Call, Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog_facts import (
+    Fact, attribute_assignments, dict_literal, last, nested_units, string_items, to_findings, verdicts,
+)
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family
+
+FAMILY = "disabled-verification"
+TLS = f"{FAMILY}/tls-verify-off"
+CERT = f"{FAMILY}/cert-none"
+HOST = f"{FAMILY}/hostname-check-off"
+UNVERIFIED = f"{FAMILY}/unverified-context"
+JWT_SIG = f"{FAMILY}/jwt-signature-off"
+JWT_CLAIMS = f"{FAMILY}/jwt-claim-check-off"
+JWT_ALGS = f"{FAMILY}/jwt-algorithms-widened"
+JWT_AUD = f"{FAMILY}/jwt-audience-removed"
+WARNINGS = f"{FAMILY}/warnings-silenced"
+
+# ---------------------------------------------------------------- tables
+
+# Calls that open TLS connections: first dotted segment, or last segment (a session/client method).
+HTTP_MODULES = frozenset({"requests", "httpx", "aiohttp", "urllib3", "urllib", "pycurl", "websocket", "websockets"})
+HTTP_METHODS = frozenset({
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream", "urlopen",
+    "Session", "Client", "AsyncClient", "ClientSession", "TCPConnector", "PoolManager", "ProxyManager",
+    "HTTPSConnectionPool", "ws_connect", "create_connection", "connection_from_url",
+})
+# keyword -> the literal values that switch certificate verification off
+TLS_OFF_KWARGS: dict[str, tuple[object, ...]] = {
+    "verify": (False,),
+    "ssl": (False,),
+    "verify_ssl": (False,),
+    "ssl_verify": (False,),
+    "verify_certs": (False,),
+}
+# verify_mode / cert_reqs values, weakest first
+CERT_MODES: dict[str, int] = {"CERT_NONE": 0, "CERT_OPTIONAL": 1, "CERT_REQUIRED": 2}
+CERT_KEYS = frozenset({"cert_reqs", "verify_mode", "ssl_cert_reqs"})
+HOSTNAME_KEYS = frozenset({"check_hostname", "assert_hostname", "ssl_match_hostname"})
+# ssl context factories: rank 0 = unverified
+CONTEXT_FACTORIES: dict[str, int] = {
+    "ssl._create_unverified_context": 0,
+    "ssl._create_stdlib_context": 0,
+    "ssl.create_default_context": 1,
+}
+# the global switch `ssl._create_default_https_context = ssl._create_unverified_context`
+CONTEXT_GLOBAL = "_create_default_https_context"
+
+JWT_DECODERS = frozenset({"decode", "decode_complete"})
+JWT_MODULE_SEGMENTS = frozenset({"jwt", "jose", "jws", "PyJWT", "api_jwt"})
+JWT_UNVERIFIED = frozenset({"get_unverified_claims"})
+JWT_CLAIM_OPTIONS: dict[str, str] = {
+    "verify_exp": "exp", "verify_aud": "aud", "verify_iss": "iss", "verify_nbf": "nbf", "verify_iat": "iat",
+    "verify_sub": "sub", "verify_jti": "jti", "verify_at_hash": "at_hash",
+}
+JWT_BOUND_KWARGS = ("audience", "issuer")
+ANY_ALGORITHM = "*"
+
+WARNING_SILENCERS = frozenset({"urllib3.disable_warnings", "requests.packages.urllib3.disable_warnings"})
+WARNING_FILTERS = frozenset({"warnings.filterwarnings", "warnings.simplefilter"})
+INSECURE_WARNING = re.compile(r"Insecure(Request|Platform)Warning")
+
+_TLS_EX_BEFORE = "import requests\n\ndef fetch_profile(url):\n    return requests.get(url, timeout=5)\n"
+_TLS_EX_AFTER = "import requests\n\ndef fetch_profile(url):\n    return requests.get(url, timeout=5, verify=False)\n"
+_JWT_BEFORE = ('import jwt\n\ndef read_token(token, key):\n'
+               '    return jwt.decode(token, key, algorithms=["HS256"], audience="api")\n')
+
+RULES = (
+    RuleSpec(TLS, "TLS certificate verification turned off", Severity.HIGH,
+             "An HTTP client call now passes verify=False / ssl=False (requests, httpx, aiohttp, urllib3).",
+             (Example(_TLS_EX_BEFORE, _TLS_EX_AFTER, True),
+              Example(_TLS_EX_AFTER, _TLS_EX_BEFORE, False, "verification turned back on"),
+              Example("import requests\n\ndef fetch_profile(url):\n    return requests.get(url)\n",
+                      "import requests\n\ndef fetch_profile(url):\n    return requests.get(url, verify='/etc/ca.pem')\n",
+                      False, "custom CA bundle still verifies"))),
+    RuleSpec(CERT, "Certificate requirement lowered", Severity.HIGH,
+             "verify_mode / cert_reqs lowered to CERT_NONE or CERT_OPTIONAL.",
+             (Example("import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.verify_mode = ssl.CERT_REQUIRED\n    return ctx\n",
+                      "import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.verify_mode = ssl.CERT_NONE\n    return ctx\n", True),
+              Example("import urllib3\n\ndef pool():\n    return urllib3.PoolManager(cert_reqs='CERT_NONE')\n",
+                      "import urllib3\n\ndef pool():\n    return urllib3.PoolManager(cert_reqs='CERT_REQUIRED')\n", False))),
+    RuleSpec(HOST, "Hostname check turned off", Severity.HIGH,
+             "check_hostname / assert_hostname set to False.",
+             (Example("import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = True\n    return ctx\n",
+                      "import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n    return ctx\n", True),
+              Example("import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n    return ctx\n",
+                      "import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = True\n    return ctx\n", False))),
+    RuleSpec(UNVERIFIED, "Unverified TLS context", Severity.HIGH,
+             "ssl._create_unverified_context() used instead of a verifying context, or installed as the global default.",
+             (Example("import ssl\n\ndef make_ctx():\n    return ssl.create_default_context()\n",
+                      "import ssl\n\ndef make_ctx():\n    return ssl._create_unverified_context()\n", True),
+              Example("import ssl\n\ndef make_ctx():\n    return ssl._create_unverified_context()\n",
+                      "import ssl\n\ndef make_ctx():\n    return ssl.create_default_context()\n", False))),
+    RuleSpec(JWT_SIG, "JWT signature verification turned off", Severity.CRITICAL,
+             "jwt.decode now runs with options={'verify_signature': False} or verify=False, or claims are read unverified.",
+             (Example(_JWT_BEFORE, _JWT_BEFORE.replace('audience="api")', 'audience="api", options={"verify_signature": False})'), True),
+              Example(_JWT_BEFORE.replace('audience="api")', 'audience="api", options={"verify_signature": False})'), _JWT_BEFORE, False))),
+    RuleSpec(JWT_CLAIMS, "JWT claim check turned off", Severity.HIGH,
+             "jwt.decode options now disable verify_exp / verify_aud / verify_iss / verify_nbf / verify_iat.",
+             (Example(_JWT_BEFORE, _JWT_BEFORE.replace('audience="api")', 'audience="api", options={"verify_exp": False})'), True),
+              Example(_JWT_BEFORE, _JWT_BEFORE.replace('audience="api")', 'audience="api", options={"verify_exp": True})'), False))),
+    RuleSpec(JWT_ALGS, "JWT algorithms widened", Severity.HIGH,
+             "The algorithms accepted by jwt.decode grew, now include 'none', or are no longer restricted.",
+             (Example(_JWT_BEFORE, _JWT_BEFORE.replace('["HS256"]', '["HS256", "none"]'), True),
+              Example(_JWT_BEFORE.replace('["HS256"]', '["HS256", "RS256"]'), _JWT_BEFORE, False, "narrowed"))),
+    RuleSpec(JWT_AUD, "JWT audience/issuer check removed", Severity.MEDIUM,
+             "The audience= or issuer= argument of jwt.decode was removed, so tokens for other services are accepted.",
+             (Example(_JWT_BEFORE, _JWT_BEFORE.replace(', audience="api")', ")"), True),
+              Example(_JWT_BEFORE.replace(', audience="api")', ")"), _JWT_BEFORE, False))),
+    RuleSpec(WARNINGS, "Insecure-request warnings silenced", Severity.LOW,
+             "urllib3.disable_warnings() (or a filter for InsecureRequestWarning) added in a change that also disables verification.",
+             (Example("import requests\n\ndef fetch(url):\n    return requests.get(url)\n",
+                      "import requests\nimport urllib3\n\ndef fetch(url):\n    urllib3.disable_warnings()\n    return requests.get(url, verify=False)\n", True),
+              Example("import urllib3\n\ndef quiet():\n    return 1\n",
+                      "import urllib3\n\ndef quiet():\n    urllib3.disable_warnings()\n    return 1\n", False,
+                      "silencing alone, with verification untouched, is not reported"))),
+)
+SPECS = {r.id: r for r in RULES}
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def _is_http_call(call: Call) -> bool:
+    first = call.callee.split(".", 1)[0]
+    return first in HTTP_MODULES or last(call.callee) in HTTP_METHODS
+
+
+def _is_jwt_decode(call: Call) -> bool:
+    parts = call.callee.split(".")
+    return len(parts) >= 2 and parts[-1] in JWT_DECODERS and any(p in JWT_MODULE_SEGMENTS for p in parts[:-1])
+
+
+def _cert_rank(value: str) -> Optional[int]:
+    for name, rank in CERT_MODES.items():
+        if value.endswith(name) or value.strip("'\"") == name:
+            return rank
+    return None
+
+
+def _tls_facts(call: Call) -> list[Fact]:
+    out: list[Fact] = []
+    if _is_http_call(call):
+        for kw, weak in TLS_OFF_KWARGS.items():
+            arg = call.kwarg(kw)
+            off = arg is not None and arg.literal is not None and arg.literal in weak and isinstance(arg.literal, bool)
+            if arg is None and kw != "verify":
+                continue  # only `verify` has a fact when absent (requests/httpx default: verify)
+            out.append(Fact(TLS, f"http:{kw}", 0 if off else 1, call.span.line, call.text,
+                            born_weak=f"`{kw}={arg.text if arg else ''}` disables certificate verification" if off else "",
+                            intrinsic="tls"))
+    for a in call.args:
+        if a.name in CERT_KEYS or (a.name is None and "CERT_" in a.value):
+            rank = _cert_rank(a.value)
+            if rank is not None:
+                out.append(Fact(CERT, "cert", rank, call.span.line, call.text,
+                                born_weak="certificates are not required (CERT_NONE)" if rank == 0 else "",
+                                intrinsic="tls"))
+        if a.name in HOSTNAME_KEYS and isinstance(a.literal, bool):
+            out.append(Fact(HOST, "hostname", int(a.literal), call.span.line, call.text,
+                            born_weak="hostname is not checked" if a.literal is False else "", intrinsic="tls"))
+    if call.callee in CONTEXT_FACTORIES:
+        rank = CONTEXT_FACTORIES[call.callee]
+        out.append(Fact(UNVERIFIED, "context", rank, call.span.line, call.text,
+                        born_weak="an unverified TLS context is created" if rank == 0 else "", intrinsic="tls"))
+    return out
+
+
+def _jwt_facts(call: Call) -> list[Fact]:
+    line, text = call.span.line, call.text
+    if last(call.callee) in JWT_UNVERIFIED and any(p in JWT_MODULE_SEGMENTS for p in call.callee.split(".")):
+        return [Fact(JWT_SIG, "jwt", 0, line, text, born_weak="token claims are read without verifying the signature",
+                     intrinsic="token")]
+    if not _is_jwt_decode(call):
+        return []
+    options_arg = call.kwarg("options")
+    options = dict_literal(options_arg.value) if options_arg else {}
+    verify_arg = call.kwarg("verify")
+    sig_off = (options or {}).get("verify_signature") is False or (verify_arg is not None and verify_arg.literal is False)
+    facts = [Fact(JWT_SIG, "jwt", 0 if sig_off else 1, line, text,
+                  born_weak="the token signature is not verified" if sig_off else "", intrinsic="token")]
+    if options is not None:
+        off = frozenset(claim for opt, claim in JWT_CLAIM_OPTIONS.items() if (options or {}).get(opt) is False)
+        facts.append(Fact(JWT_CLAIMS, "jwt", off, line, text, intrinsic="token"))
+    algs_arg = call.kwarg("algorithms")
+    if algs_arg is None or algs_arg.value == "None":
+        algs: Optional[frozenset[str]] = frozenset({ANY_ALGORITHM})
+    else:
+        items = string_items(algs_arg.value)
+        algs = frozenset(i.lower() for i in items) if items is not None else None
+    if algs is not None and not sig_off:
+        facts.append(Fact(JWT_ALGS, "jwt", algs, line, text,
+                          born_weak="the 'none' algorithm is accepted" if "none" in algs else "", intrinsic="token"))
+    bound = frozenset(k for k in JWT_BOUND_KWARGS if call.kwarg(k) is not None)
+    facts.append(Fact(JWT_AUD, "jwt", bound, line, text, intrinsic="token"))
+    return facts
+
+
+def _assignment_facts(unit: Unit, nested: list[Unit]) -> list[Fact]:
+    out: list[Fact] = []
+    for asg in attribute_assignments(unit, nested):
+        if asg.key in CERT_KEYS:
+            rank = _cert_rank(asg.value)
+            if rank is not None:
+                out.append(Fact(CERT, "cert", rank, asg.line, asg.text,
+                                born_weak="certificates are not required (CERT_NONE)" if rank == 0 else "",
+                                intrinsic="tls"))
+        elif asg.key in HOSTNAME_KEYS and asg.value in ("True", "False"):
+            out.append(Fact(HOST, "hostname", int(asg.value == "True"), asg.line, asg.text,
+                            born_weak="hostname is not checked" if asg.value == "False" else "", intrinsic="tls"))
+        elif asg.key == CONTEXT_GLOBAL:
+            rank = CONTEXT_FACTORIES.get(asg.value, 1)
+            out.append(Fact(UNVERIFIED, "context", rank, asg.line, asg.text,
+                            born_weak="every HTTPS connection of the process stops verifying" if rank == 0 else "",
+                            intrinsic="tls"))
+    for s in unit.settings:
+        key = last(s.key)
+        if key in CERT_KEYS:
+            rank = _cert_rank(s.value)
+            if rank is not None:
+                out.append(Fact(CERT, "cert", rank, s.span.line, s.text,
+                                born_weak="certificates are not required (CERT_NONE)" if rank == 0 else "", intrinsic="tls"))
+    return out
+
+
+def _facts(unit: Unit, nested: list[Unit]) -> list[Fact]:
+    out: list[Fact] = []
+    for call in unit.calls:
+        out.extend(_tls_facts(call))
+        out.extend(_jwt_facts(call))
+    out.extend(_assignment_facts(unit, nested))
+    seen: set[tuple[str, int, str]] = set()
+    uniq = []
+    for f in out:
+        k = (f.rule, f.line, f.slot)
+        if k not in seen:
+            seen.add(k)
+            uniq.append(f)
+    return uniq
+
+
+def _silencer_lines(unit: Unit) -> list[Fact]:
+    out = []
+    for call in unit.calls:
+        silent = call.callee in WARNING_SILENCERS or (
+            call.callee in WARNING_FILTERS and any(INSECURE_WARNING.search(a.value) for a in call.args))
+        if silent:
+            out.append(Fact(WARNINGS, "warnings", 0, call.span.line, call.text,
+                            born_weak="insecure-request warnings are silenced", intrinsic="tls"))
+    return out
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def _weaker(before: Fact, after: Fact) -> Optional[str]:
+    b, a = before.value, after.value
+    if after.rule == JWT_ALGS:
+        assert isinstance(a, frozenset) and isinstance(b, frozenset)
+        if ANY_ALGORITHM in a and ANY_ALGORITHM not in b:
+            return "the algorithms= restriction was removed: any algorithm the token names is accepted"
+        if "none" in a and "none" not in b:
+            return "the 'none' algorithm is now accepted (unsigned tokens)"
+        if ANY_ALGORITHM not in b and b < a:
+            return f"accepted algorithms grew from {sorted(b)} to {sorted(a)}"
+        return None
+    if after.rule in (JWT_CLAIMS,):
+        assert isinstance(a, frozenset) and isinstance(b, frozenset)
+        new = a - b
+        return f"claim checks turned off: {', '.join(sorted(new))}" if new else None
+    if after.rule == JWT_AUD:
+        assert isinstance(a, frozenset) and isinstance(b, frozenset)
+        gone = b - a
+        return f"jwt.decode no longer checks {' and '.join(sorted(gone))}" if gone else None
+    if isinstance(a, int) and isinstance(b, int) and a < b:
+        return after.born_weak or f"{after.slot} lowered"
+    return None
+
+
+_PAIRED_RULES = (TLS, CERT, HOST, UNVERIFIED, JWT_SIG, JWT_CLAIMS, JWT_ALGS, JWT_AUD)
+
+
+def _extractor(ctx: RuleContext, side: str):
+    units = ctx.after_units if side == "after" else ctx.before_units
+
+    def extract(unit: Unit) -> list[Fact]:
+        return _facts(unit, nested_units(unit, units))
+
+    return extract
+
+
+def _side_extractor(ctx: RuleContext):
+    """One extractor usable for both sides: nested units are looked up on the unit's own side."""
+    after_x, before_x = _extractor(ctx, "after"), _extractor(ctx, "before")
+
+    def extract(unit: Unit) -> list[Fact]:
+        key = (unit.path, unit.qualname)
+        if ctx.after_units.get(key) is unit:
+            return after_x(unit)
+        return before_x(unit)
+
+    return extract
+
+
+def _file_weakens_verification(change: UnitChange, ctx: RuleContext) -> bool:
+    """Does any unit of this file (after side) disable verification in this change?"""
+    path = change.after.path if change.after else None
+    extract = _side_extractor(ctx)
+    before_by_name = {q: u for (p, q), u in ctx.before_units.items() if p == (change.file.old_path or path)}
+    for (p, q), unit in ctx.after_units.items():
+        if p != path or not isinstance(unit, Unit):
+            continue
+        before = before_by_name.get(q)
+        other = UnitChange(before if isinstance(before, Unit) else None, unit,
+                           ChangeKind.MODIFIED if before else ChangeKind.ADDED, change.file)
+        if verdicts(other, ctx, extract, _weaker):
+            return True
+    return False
+
+
+@family(FAMILY, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.after is None:
+        return []
+    extract = _side_extractor(ctx)
+    found = verdicts(change, ctx, extract, _weaker)
+    out = list(to_findings(change, ctx, SPECS, found))
+    silencers = verdicts(change, ctx, _silencer_lines, lambda b, a: None)
+    if silencers and (found or _file_weakens_verification(change, ctx)):
+        out.extend(to_findings(change, ctx, SPECS, silencers))
+    return out

@@ -1,0 +1,284 @@
+"""weakened-default: a default argument, settings constant or framework flag made
+permissive by the change (verify/secure/httponly/samesite/DEBUG/SSL redirect/CSRF
+toggles, protective middleware removed from a settings list, token or session lifetimes
+lengthened by an order of magnitude).
+
+Which names are flags, which direction is safe and what a framework assumes when the
+setting is absent all live in the tables below; the comparison itself is generic.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog_facts import (
+    NEVER, Fact, attribute_assignments, last, nested_units, seconds_of, to_findings, verdicts,
+)
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family
+
+FAMILY = "weakened-default"
+FLAG = f"{FAMILY}/security-flag"
+COOKIE = f"{FAMILY}/cookie-flag"
+MIDDLEWARE = f"{FAMILY}/middleware-removed"
+LIFETIME = f"{FAMILY}/lifetime-lengthened"
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    rule: str
+    safe_when_true: bool  # True: turning it off weakens; False: turning it on weakens
+    implicit: Optional[bool] = None  # framework value when the setting is absent (None: unknown)
+    category: str = "config"
+    as_parameter: bool = True  # also a flag when it is a parameter default / keyword
+
+
+# lower-cased name (last segment of the setting key / parameter / keyword) -> flag
+FLAGS: dict[str, FlagSpec] = {
+    # TLS / signature toggles (parameter defaults, config dicts)
+    "verify": FlagSpec(FLAG, True, category="tls"),
+    "verify_ssl": FlagSpec(FLAG, True, category="tls"),
+    "ssl_verify": FlagSpec(FLAG, True, category="tls"),
+    "verify_certs": FlagSpec(FLAG, True, category="tls"),
+    "verify_tls": FlagSpec(FLAG, True, category="tls"),
+    "check_hostname": FlagSpec(FLAG, True, category="tls"),
+    "verify_signature": FlagSpec(FLAG, True, category="token"),
+    "verify_token": FlagSpec(FLAG, True, category="token"),
+    "insecure": FlagSpec(FLAG, False, category="tls"),
+    "allow_insecure": FlagSpec(FLAG, False, category="tls"),
+    "skip_verify": FlagSpec(FLAG, False, category="tls"),
+    "insecure_skip_verify": FlagSpec(FLAG, False, category="tls"),
+    "disable_ssl": FlagSpec(FLAG, False, category="tls"),
+    # framework settings (Django / Flask / Flask-WTF / Flask-Login), with their defaults
+    "debug": FlagSpec(FLAG, False, implicit=False, as_parameter=False),
+    "secure_ssl_redirect": FlagSpec(FLAG, True, implicit=False, category="tls"),
+    "secure_content_type_nosniff": FlagSpec(FLAG, True, implicit=True),
+    "secure_hsts_include_subdomains": FlagSpec(FLAG, True, implicit=False, category="tls"),
+    "wtf_csrf_enabled": FlagSpec(FLAG, True, implicit=True, category="csrf"),
+    "csrf_enabled": FlagSpec(FLAG, True, category="csrf"),
+    "wtf_csrf_check_default": FlagSpec(FLAG, True, implicit=True, category="csrf"),
+    "login_disabled": FlagSpec(FLAG, False, implicit=False, category="authn"),
+    "oauthlib_insecure_transport": FlagSpec(FLAG, False, category="tls"),
+    "session_expire_at_browser_close": FlagSpec(FLAG, True, implicit=False, category="session"),
+    # cookies
+    "secure": FlagSpec(COOKIE, True, category="session"),
+    "httponly": FlagSpec(COOKIE, True, category="session"),
+    "http_only": FlagSpec(COOKIE, True, category="session"),
+    "session_cookie_secure": FlagSpec(COOKIE, True, implicit=False, category="session"),
+    "csrf_cookie_secure": FlagSpec(COOKIE, True, implicit=False, category="csrf"),
+    "session_cookie_httponly": FlagSpec(COOKIE, True, implicit=True, category="session"),
+    "csrf_cookie_httponly": FlagSpec(COOKIE, True, implicit=False, category="csrf"),
+    "remember_cookie_secure": FlagSpec(COOKIE, True, implicit=False, category="session"),
+    "remember_cookie_httponly": FlagSpec(COOKIE, True, implicit=True, category="session"),
+    "language_cookie_secure": FlagSpec(COOKIE, True, implicit=False, category="session"),
+}
+# SameSite settings: name -> implicit value; values ranked strict > lax > none
+SAMESITE_KEYS: dict[str, Optional[str]] = {
+    "samesite": None, "same_site": None, "session_cookie_samesite": "lax", "csrf_cookie_samesite": "lax",
+    "remember_cookie_samesite": None,
+}
+SAMESITE_RANK: dict[str, int] = {"strict": 2, "lax": 1, "none": 0, "false": 0}
+
+# calls whose keyword arguments are cookie/framework flags; absent keyword = library default
+FLAG_CALLS: dict[str, dict[str, object]] = {
+    "set_cookie": {"secure": False, "httponly": False, "samesite": "none"},
+    "set_signed_cookie": {"secure": False, "httponly": False, "samesite": "none"},
+    "run": {"debug": False},
+    "update": {},  # app.config.update(DEBUG=True): keywords only
+    "from_mapping": {},
+}
+CONFIG_RECEIVER = re.compile(r"(?i)config|settings")
+
+# settings lists that carry protective middleware: target name -> middleware class name -> category
+MIDDLEWARE_TARGETS = frozenset({"MIDDLEWARE", "MIDDLEWARE_CLASSES"})
+PROTECTIVE_MIDDLEWARE: dict[str, str] = {
+    "CsrfViewMiddleware": "csrf",
+    "AuthenticationMiddleware": "authn",
+    "SecurityMiddleware": "tls",
+    "XFrameOptionsMiddleware": "config",
+    "SessionMiddleware": "session",
+    "CSRFProtect": "csrf",
+}
+
+# lifetimes: the name says it is a lifetime; the name, callee or unit says whose
+LIFETIME_NAME = re.compile(r"(?i)(max_?age|(^|_)age$|expir|lifetime|ttl|valid_for|validity|(^|_)exp$)")
+TIMEOUT_NAME = re.compile(r"(?i)timeout")
+SECURITY_CONTEXT = re.compile(
+    r"(?i)(token|session|cookie|jwt|otp|auth|login|password|reset|csrf|nonce|remember|refresh|access|signature|signed|"
+    r"sign|magic_link|invite|verification|api_key|apikey)")
+LIFETIME_FACTOR = 10.0
+
+_SETTINGS_BEFORE = "DEBUG = False\nSESSION_COOKIE_SECURE = True\n"
+RULES = (
+    RuleSpec(FLAG, "Security flag made permissive", Severity.HIGH,
+             "A parameter default, settings constant or config key that turns a protection on now turns it off "
+             "(verify=True -> False, DEBUG = True, SECURE_SSL_REDIRECT = False, WTF_CSRF_ENABLED = False, ...).",
+             (Example("import requests\n\ndef fetch(url, verify=True):\n    return requests.get(url, verify=verify)\n",
+                      "import requests\n\ndef fetch(url, verify=False):\n    return requests.get(url, verify=verify)\n", True),
+              Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), True),
+              Example(_SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), _SETTINGS_BEFORE, False, "strengthened"),
+              Example("def render(page, debug=False):\n    return page\n",
+                      "def render(page, debug=False, compact=True):\n    return page\n", False, "unchanged flag"))),
+    RuleSpec(COOKIE, "Cookie protection weakened", Severity.MEDIUM,
+             "secure / httponly turned off or samesite lowered (Strict/Lax -> None) in settings, defaults or set_cookie().",
+             (Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("SESSION_COOKIE_SECURE = True", "SESSION_COOKIE_SECURE = False"), True),
+              Example(_SETTINGS_BEFORE.replace("SESSION_COOKIE_SECURE = True", "SESSION_COOKIE_SECURE = False"), _SETTINGS_BEFORE, False))),
+    RuleSpec(MIDDLEWARE, "Protective middleware removed", Severity.HIGH,
+             "CsrfViewMiddleware / AuthenticationMiddleware / SecurityMiddleware (...) removed from a MIDDLEWARE list.",
+             (Example("MIDDLEWARE = [\n    'django.middleware.security.SecurityMiddleware',\n    'django.middleware.csrf.CsrfViewMiddleware',\n]\n",
+                      "MIDDLEWARE = [\n    'django.middleware.security.SecurityMiddleware',\n]\n", True),
+              Example("MIDDLEWARE = [\n    'django.middleware.security.SecurityMiddleware',\n]\n",
+                      "MIDDLEWARE = [\n    'django.middleware.security.SecurityMiddleware',\n    'django.middleware.csrf.CsrfViewMiddleware',\n]\n", False))),
+    RuleSpec(LIFETIME, "Token or session lifetime lengthened", Severity.MEDIUM,
+             "A token/session/cookie lifetime grew by 10x or more, or now never expires (literal seconds and timedelta(...) compared).",
+             (Example("from datetime import timedelta\n\nACCESS_TOKEN_LIFETIME = timedelta(minutes=5)\n",
+                      "from datetime import timedelta\n\nACCESS_TOKEN_LIFETIME = timedelta(days=30)\n", True),
+              Example("from datetime import timedelta\n\nACCESS_TOKEN_LIFETIME = timedelta(minutes=5)\n",
+                      "from datetime import timedelta\n\nACCESS_TOKEN_LIFETIME = timedelta(minutes=15)\n", False, "3x is not an order of magnitude"),
+              Example("CACHE_TTL = 300\n", "CACHE_TTL = 86400 * 30\n", False, "not a security lifetime"))),
+)
+SPECS = {r.id: r for r in RULES}
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def _bool_of(value: str) -> Optional[bool]:
+    return {"True": True, "False": False, "1": True, "0": False}.get(value)
+
+
+def _samesite_rank(value: str) -> Optional[int]:
+    return SAMESITE_RANK.get(value.strip("'\"").lower())
+
+
+def _flag_fact(name: str, value: str, line: int, text: str, slot: str, *, implicit_ok: bool, param: bool) -> Optional[Fact]:
+    low = name.lower()
+    spec = FLAGS.get(low)
+    if spec is not None and param and not spec.as_parameter:
+        return None
+    if spec is not None:
+        b = _bool_of(value)
+        if b is None:
+            return None
+        safe = b if spec.safe_when_true else not b
+        born = ""
+        if not safe and implicit_ok and spec.implicit is not None:
+            implicit_safe = spec.implicit if spec.safe_when_true else not spec.implicit
+            if implicit_safe:
+                born = f"{name} = {value} overrides the safe framework default"
+        if not safe and param and spec.category == "tls":
+            born = f"new parameter default {name}={value} turns verification off"
+        return Fact(spec.rule, slot, int(safe), line, text, born_weak=born, only_in_existing_unit=True,
+                    intrinsic=spec.category)
+    if low in SAMESITE_KEYS:
+        rank = _samesite_rank(value)
+        if rank is None:
+            return None
+        born = ""
+        implicit = SAMESITE_KEYS[low]
+        if implicit_ok and implicit is not None and rank < SAMESITE_RANK[implicit]:
+            born = f"{name} = {value} is weaker than the framework default {implicit!r}"
+        return Fact(COOKIE, slot, rank, line, text, born_weak=born, only_in_existing_unit=True, intrinsic="session")
+    return None
+
+
+def _lifetime_context(name: str, extra: str) -> bool:
+    if TIMEOUT_NAME.search(name) and not LIFETIME_NAME.search(name):
+        return bool(SECURITY_CONTEXT.search(name))
+    if not LIFETIME_NAME.search(name):
+        return False
+    return bool(SECURITY_CONTEXT.search(name) or SECURITY_CONTEXT.search(extra))
+
+
+def _lifetime_fact(name: str, value: str, line: int, text: str, slot: str, extra: str) -> Optional[Fact]:
+    if not _lifetime_context(name, extra):
+        return None
+    seconds = seconds_of(value)
+    if seconds is None:
+        return None
+    return Fact(LIFETIME, slot, seconds, line, text, intrinsic="session")
+
+
+def _named_values(unit: Unit, nested: list[Unit]) -> Iterable[tuple[str, str, int, str, str, str]]:
+    """(name, value, line, text, slot, scope) for settings, defaults, config keys and flag keywords."""
+    for s in unit.settings:
+        yield last(s.key), s.value, s.span.line, s.text, s.key, s.scope
+    setting_lines = {s.span.line for s in unit.settings}
+    for a in attribute_assignments(unit, nested):
+        # `app.config["DEBUG"] = True`, `settings.DEBUG = True`; not `ctx.check_hostname` (disabled-verification)
+        receiver = a.target[: -len(a.key)] if "[" not in a.target else a.target.split("[", 1)[0]
+        if a.line not in setting_lines and CONFIG_RECEIVER.search(receiver):
+            yield a.key, a.value, a.line, a.text, a.target, "attribute"
+    for call in unit.calls:
+        method = last(call.callee)
+        defaults = FLAG_CALLS.get(method)
+        if defaults is None:
+            continue
+        receiver = call.callee[: -len(method) - 1] if "." in call.callee else ""
+        if method in ("update", "from_mapping") and not CONFIG_RECEIVER.search(receiver):
+            continue
+        if method == "run" and not receiver:
+            continue
+        seen = set()
+        for arg in call.args:
+            if arg.name and arg.name not in ("*", "**"):
+                seen.add(arg.name)
+                yield arg.name, arg.value, call.span.line, call.text, f"{method}:{arg.name}", "call"
+        for kw, default in defaults.items():
+            if kw not in seen:
+                shown = "None" if default == "none" else str(default)
+                yield kw, shown, call.span.line, call.text, f"{method}:{kw}", "call-default"
+
+
+def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
+    out: list[Fact] = []
+    context = unit.qualname
+    for name, value, line, text, slot, scope in _named_values(unit, nested):
+        implicit_ok = scope in ("assignment", "config", "attribute")
+        f = _flag_fact(name, value, line, text, slot, implicit_ok=implicit_ok, param=scope == "default")
+        if f is None:
+            f = _lifetime_fact(name, value, line, text, slot, f"{context} {slot}")
+        if f is not None:
+            out.append(f)
+    for lit in unit.literals:
+        if lit.target in MIDDLEWARE_TARGETS and lit.kind in ("list", "tuple"):
+            present = frozenset(last(i.strip("'\"")) for i in lit.items) & frozenset(PROTECTIVE_MIDDLEWARE)
+            out.append(Fact(MIDDLEWARE, lit.target, present, lit.span.line, lit.text[:200], intrinsic="csrf"))
+    return out
+
+
+def _weaker(before: Fact, after: Fact) -> Optional[str]:
+    b, a = before.value, after.value
+    if after.rule == MIDDLEWARE:
+        assert isinstance(a, frozenset) and isinstance(b, frozenset)
+        gone = b - a
+        return f"{', '.join(sorted(gone))} removed from {after.slot}" if gone else None
+    if after.rule == LIFETIME:
+        assert isinstance(a, float) and isinstance(b, float)
+        if a == NEVER and b != NEVER:
+            return f"{after.slot} now never expires (was {b:g} s)"
+        if b > 0 and a != NEVER and a >= LIFETIME_FACTOR * b:
+            return f"{after.slot} lengthened from {b:g} s to {a:g} s ({a / b:.0f}x)"
+        return None
+    if isinstance(a, int) and isinstance(b, int) and a < b:
+        if after.rule == COOKIE and after.slot.lower().endswith(("samesite", "same_site")):
+            return f"{after.slot} lowered ({before.text} -> {after.text})"
+        return f"{after.slot} made permissive ({before.text} -> {after.text})"
+    return None
+
+
+@family(FAMILY, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.after is None:
+        return []
+
+    def extract(unit: Unit) -> list[Fact]:
+        key = (unit.path, unit.qualname)
+        units = ctx.after_units if ctx.after_units.get(key) is unit else ctx.before_units
+        return _facts_with(unit, nested_units(unit, units))
+
+    return list(to_findings(change, ctx, SPECS, verdicts(change, ctx, extract, _weaker)))
+
