@@ -8,6 +8,7 @@ and a path prefix check that no longer normalises the path first (`../` walks ou
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
@@ -267,20 +268,43 @@ def _substring_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Findin
         )
 
 
+_BOUND = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?::[^=]+)?=[^=]")
+
+
+def _bound_name(unit: Optional[Unit], line: int) -> Optional[str]:
+    """The name assigned on `line` (`path = os.path.realpath(...)` -> `path`)."""
+    if unit is None:
+        return None
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    m = _BOUND.match(lines[i]) if 0 <= i < len(lines) else None
+    return m.group(1) if m else None
+
+
+def _checked(unit: Optional[Unit], name: str) -> list[Call]:
+    """Prefix checks applied to `name` (receiver of startswith, or an argument of commonpath)."""
+    return [c for c in calls_to(unit, PREFIX_CHECKS)
+            if _receiver(c) == name or any(a.value == name or f"({name}" in a.value for a in c.args)]
+
+
 def _normalisation_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     b_norm, a_norm = calls_to(change.before, PATH_NORMALISERS), calls_to(change.after, PATH_NORMALISERS)
-    a_prefix = calls_to(change.after, PREFIX_CHECKS)
-    if not b_norm or len(a_norm) >= len(b_norm) or not a_prefix or not calls_to(change.before, PREFIX_CHECKS):
+    if not b_norm or len(a_norm) >= len(b_norm):
         return
-    removed = new_items(a_norm, b_norm, key=lambda c: c.callee)
-    if not removed:
+    for removed in new_items(a_norm, b_norm, key=lambda c: c.callee):
+        name = _bound_name(change.before, removed.span.line)
+        if not name or not _checked(change.before, name):
+            continue  # the normalised value was not what the prefix check tested
+        a_prefix = _checked(change.after, name)
+        if not a_prefix:
+            continue
+        yield make_finding(
+            SPEC, change, ctx,
+            f"{removed.callee}() removed before the prefix check `{a_prefix[0].text}`: '../' now passes",
+            before_line=removed.span.line, after_line=a_prefix[0].span.line,
+            evidence_before=removed.text, evidence_after=a_prefix[0].text,
+        )
         return
-    yield make_finding(
-        SPEC, change, ctx,
-        f"{removed[0].callee}() removed before the prefix check `{a_prefix[0].text}`: '../' now passes",
-        before_line=removed[0].span.line, after_line=a_prefix[0].span.line,
-        evidence_before=removed[0].text, evidence_after=a_prefix[0].text,
-    )
 
 
 @family(RULE_ID, RULES)
