@@ -8,6 +8,7 @@ was present before and is gone after; a risky call that was already there stays 
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from typing import Iterable, Optional
 
@@ -34,6 +35,8 @@ RULE_ID = "injection-opened"
 SQL_SINKS = ("execute", "executemany", "executescript", "mogrify", "raw", "read_sql", "read_sql_query",
              "sqlalchemy.text", "exec_driver_sql")
 SQL_PARAM_KEYWORDS = ("params", "parameters", "args", "vars", "bind", "binds")
+# a generic `execute` is only a query when its text reads like SQL on one side of the change
+SQL_TEXT = re.compile(r"\b(select|insert|update|delete|where|from|into|values|drop|create|alter|order\s+by|join)\b", re.I)
 
 # commands: list form vs string form
 SUBPROCESS_CALLS = ("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
@@ -179,6 +182,8 @@ def _sql(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         bq, aq = _query(b), _query(a)
         if aq is None:
             continue
+        if not (SQL_TEXT.search(aq.value) or (bq is not None and SQL_TEXT.search(bq.value))):
+            continue  # `executor.execute(job)`: not a query
         how = formatting(aq.value)
         was = formatting(bq.value) if bq else None
         if how and not was:
