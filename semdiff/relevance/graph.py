@@ -5,7 +5,7 @@ Nodes are named `module.path.Class.func`; modules are named from their file path
 dependent to what it depends on, so "what does this reach" is a forward walk and "who relies
 on this" a backward one:
 
-- call:      caller -> callee
+- call:      caller -> callee (and enclosing function -> nested function, col -1)
 - decorator: decorated function/class -> decorator
 - depends:   FastAPI handler -> the `Depends(x)` target (the framework calls it first)
 - inherits:  class -> base class
@@ -96,7 +96,7 @@ class CallGraph:
     def first_site(self, u: str, v: str, kinds: Iterable[str] = ("call",)) -> Optional[tuple[int, int]]:
         """(line, col) of the first site in `u` where it reaches `v` by one of `kinds`."""
         wanted = set(kinds)
-        sites = [(line, col) for line, col, kind in self.graph.edges[u, v]["sites"] if kind in wanted]
+        sites = [(line, col) for line, col, kind in self.graph.edges[u, v]["sites"] if kind in wanted and col >= 0]
         return min(sites) if sites else None
 
 
@@ -250,6 +250,13 @@ class _Assembler:
                         self._edge(node, line_base, "inherits", d.line, 0)
         # -- pass 3: calls, decorators, depends, routes ---------------------------------------
         for mod in self.modules.values():
+            # a closure runs when what its enclosing function returns is called (the decorator
+            # pattern: `def guarded(f): def wrapper(...): check(); return f(...)`), so the
+            # enclosing function depends on it; col -1 marks the edge as not a call site
+            for d in mod.facts.definitions:
+                parent = d.qualname.rpartition(".")[0]
+                if parent and d.kind == "function" and self.defs.get(f"{mod.name}.{parent}") in ("function", "method"):
+                    self._edge(f"{mod.name}.{parent}", f"{mod.name}.{d.qualname}", "call", d.line, -1)
             for c in mod.facts.calls:
                 src = mod.name if c.scope == MODULE_SCOPE else f"{mod.name}.{c.scope}"
                 dst = self.resolve(mod, c.scope, c.target)

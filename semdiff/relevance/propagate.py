@@ -249,12 +249,33 @@ class RepoRelevance:
                     queue.append((m, d + 1))
         return None
 
+    def _reaches(self, side: Side, start: str, guards: Iterable[str]) -> bool:
+        cg = self.graph(side)
+        assert cg is not None
+        g = cg.graph
+        wanted = list(guards)
+        seen = {start}
+        frontier = [start]
+        for _ in range(self.max_hops):
+            nxt = []
+            for n in frontier:
+                for m in g.successors(n):
+                    if m in seen or not _FORWARD.intersection(g.edges[n, m]["kinds"]):
+                        continue
+                    if _matches_guard(m, wanted):
+                        return True
+                    seen.add(m)
+                    nxt.append(m)
+            frontier = nxt
+        return False
+
     def enforced_by_all_callers(self, path: str, qualname: str, guard_callees: set[str], side: Side = "after") -> bool:
         """True when every caller guards before calling: a guard moved into the callers.
 
         A caller counts when it calls one of `guard_callees` (matched by full name, dotted
         suffix or last name component) at an earlier position than its first call to the unit,
-        or is decorated with one of them or with an authn/authz/session/token/csrf seed. False
+        or is decorated with one of them, with a decorator that reaches one of them, or with an
+        authn/authz/session/token/csrf seed decorator ("applies an auth decorator"). False
         when the unit has no callers or is itself a route (the framework calls it unguarded).
         """
         cg = self.graph(side)
@@ -274,7 +295,11 @@ class RepoRelevance:
                 kinds = g.edges[caller, m]["kinds"]
                 if "decorator" in kinds:
                     hit = self.seed(side, m)
-                    if _matches_guard(m, guard_callees) or (hit is not None and hit.category in GUARD_CATEGORIES):
+                    if (
+                        _matches_guard(m, guard_callees)
+                        or (hit is not None and hit.category in GUARD_CATEGORIES)
+                        or self._reaches(side, m, guard_callees)
+                    ):
                         guarded = True
                         break
                 if "call" in kinds and _matches_guard(m, guard_callees):
