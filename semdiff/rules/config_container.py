@@ -24,7 +24,7 @@ RULES = (
             Example("FROM python:3.12\nUSER app\nCMD [\"app\"]\n", "FROM python:3.12\nUSER root\nCMD [\"app\"]\n", True),
             Example("FROM python:3.12\nCMD [\"app\"]\n", "FROM python:3.12\nUSER app\nCMD [\"app\"]\n", False, "dropped root"),
         ),
-        ("dockerfile",),
+        ("dockerfile", "config"),
     ),
 )
 SPECS = spec_table(RULES)

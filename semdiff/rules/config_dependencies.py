@@ -28,7 +28,7 @@ RULES = (
             Example("cryptography==42.0.5\n", "cryptography>=42\n", True),
             Example("cryptography>=42\n", "cryptography==42.0.5\n", False, "pinned"),
         ),
-        LANGS,
+        (*LANGS, "config"),
     ),
 )
 SPECS = spec_table(RULES)

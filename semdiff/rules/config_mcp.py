@@ -31,7 +31,7 @@ RULES = (
             Example('{"mcpServers": {"fs": {"command": "npx", "args": ["@modelcontextprotocol/server-filesystem@1.0.0", "/"]}}}\n',
                     '{"mcpServers": {"fs": {"command": "npx", "args": ["@modelcontextprotocol/server-filesystem@1.0.1", "./docs"]}}}\n', False, "narrowed, pinned"),
         ),
-        LANGS,
+        (*LANGS, "config"),
     ),
 )
 SPECS = spec_table(RULES)

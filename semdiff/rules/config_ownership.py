@@ -26,7 +26,7 @@ RULES = (
             Example("*  @org/core\n/src/auth/  @org/security\n", "*  @org/core\n/src/auth/\n", True),
             Example("*  @org/core\n/src/auth/  @org/security\n", "*  @org/core\n/src/auth/  @org/security @alice\n", False, "owner added"),
         ),
-        ("codeowners",),
+        ("codeowners", "config"),
     ),
     RuleSpec(
         "branch-policy-weakened", "Branch protection weakened", Severity.HIGH,
@@ -38,7 +38,7 @@ RULES = (
             Example("branches:\n  - name: main\n    protection:\n      required_pull_request_reviews:\n        required_approving_review_count: 1\n",
                     "branches:\n  - name: main\n    protection:\n      required_pull_request_reviews:\n        required_approving_review_count: 2\n", False, "raised"),
         ),
-        ("github-settings",),
+        ("github-settings", "config"),
     ),
 )
 SPECS = spec_table(RULES)

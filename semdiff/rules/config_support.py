@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Setting, Unit
@@ -138,10 +138,17 @@ class KeyRow:
     message: str
     values: tuple[str, ...] = ()
     severity: Optional[Severity] = None
+    covered: Optional[Callable[[str, Iterable[str]], bool]] = None  # list-grown: item already allowed by a before item
+
+
+def key_matches(key: str, pattern: str) -> bool:
+    """fnmatch where `[` and `]` are literal (they mark list elements in flattened keys)."""
+    escaped = "".join("[[]" if ch == "[" else "[]]" if ch == "]" else ch for ch in pattern)
+    return fnmatch.fnmatchcase(key, escaped)
 
 
 def _matching(keys: Iterable[str], pattern: str) -> list[str]:
-    return sorted(k for k in keys if fnmatch.fnmatchcase(k, pattern))
+    return sorted(k for k in keys if key_matches(k, pattern))
 
 
 def key_table_findings(
@@ -157,11 +164,13 @@ def key_table_findings(
             for key in _matching(lb | la, row.pattern):
                 ib, ia = items_of(before, key), items_of(after, key)
                 if row.kind == "list-grown" and after is not None:
-                    for item in ia.keys() - ib.keys():
+                    for item in sorted(ia.keys() - ib.keys()):
+                        if row.covered is not None and row.covered(item, ib.keys()):
+                            continue
                         yield config_finding(spec, change, ctx, row.message.format(key=key, value=item),
                                              after=ia[item], severity=sev)
                 if row.kind == "list-shrunk" and before is not None:
-                    for item in ib.keys() - ia.keys():
+                    for item in sorted(ib.keys() - ia.keys()):
                         yield config_finding(spec, change, ctx, row.message.format(key=key, value=item),
                                              before=ib[item], severity=sev)
             continue
@@ -181,7 +190,7 @@ def key_table_findings(
                 nb, na = as_number(bv), as_number(av) if a is not None else 0.0
                 hit = nb is not None and na is not None and na < nb
             elif row.kind == "new-value":
-                hit = a is not None and av not in {s.value for s in sb.values() if fnmatch.fnmatchcase(s.key, row.pattern)}
+                hit = a is not None and av not in {s.value for s in sb.values() if key_matches(s.key, row.pattern)}
             if hit:
                 yield config_finding(spec, change, ctx, row.message.format(key=key, value=av, before=bv),
                                      before=b, after=a, severity=sev)

@@ -30,7 +30,7 @@ RULES = (
             Example("on: push\npermissions:\n  contents: read\njobs: {}\n", "on: push\npermissions:\n  contents: write\njobs: {}\n", True),
             Example("on: push\npermissions: write-all\njobs: {}\n", "on: push\npermissions:\n  contents: read\njobs: {}\n", False, "narrowed"),
         ),
-        (LANG,),
+        (LANG, "config"),
     ),
     RuleSpec(
         "workflow-action-unpinned", "Action no longer pinned to a commit SHA", Severity.MEDIUM,
@@ -42,7 +42,7 @@ RULES = (
             Example("on: push\njobs:\n  b:\n    steps:\n      - uses: foo/bar@" + "a" * 40 + "\n",
                     "on: push\njobs:\n  b:\n    steps:\n      - uses: foo/bar@" + "b" * 40 + "\n", False, "SHA bump"),
         ),
-        (LANG,),
+        (LANG, "config"),
     ),
     RuleSpec(
         "workflow-check-weakened", "A CI check no longer gates", Severity.HIGH,
@@ -54,7 +54,7 @@ RULES = (
             Example("on: push\njobs:\n  test:\n    steps:\n      - run: pytest\n",
                     "on: push\njobs:\n  test:\n    steps:\n      - run: pytest\n      - run: npm test\n", False, "more tests"),
         ),
-        (LANG,),
+        (LANG, "config"),
     ),
 )
 SPECS = spec_table(RULES)

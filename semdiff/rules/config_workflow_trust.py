@@ -30,7 +30,7 @@ RULES = (
             Example("on: pull_request\njobs:\n  b:\n    steps:\n" + _HEAD, _PRT + _HEAD, True),
             Example(_PRT + _HEAD, _PRT + _HEAD.replace("head.sha", "head.sha ") , False, "already so before"),
         ),
-        (LANG,),
+        (LANG, "config"),
     ),
     RuleSpec(
         "workflow-secrets-exposed", "Secrets passed to steps that run untrusted code", Severity.CRITICAL,
@@ -40,7 +40,7 @@ RULES = (
             Example(_PRT + _HEAD + "      - run: make\n", _PRT + _HEAD + "      - run: make\n        env:\n          T: ${{ secrets.T }}\n", True),
             Example(_PRT + _HEAD + "      - run: make\n        env:\n          T: ${{ secrets.T }}\n", _PRT + _HEAD + "      - run: make\n", False, "secret removed"),
         ),
-        (LANG,),
+        (LANG, "config"),
     ),
     RuleSpec(
         "workflow-script-injection", "Attacker-controlled event text interpolated into a script", Severity.HIGH,
@@ -52,7 +52,7 @@ RULES = (
             Example("on: issues\njobs:\n  b:\n    steps:\n      - run: echo \"${{ github.event.issue.title }}\"\n",
                     "on: issues\njobs:\n  b:\n    steps:\n      - run: echo \"$TITLE\"\n        env:\n          TITLE: ${{ github.event.issue.title }}\n", False, "moved to env"),
         ),
-        (LANG,),
+        (LANG, "config"),
     ),
 )
 SPECS = spec_table(RULES)
