@@ -36,8 +36,11 @@ EVIDENCE: dict[str, re.Pattern[str]] = {
     "checks the netloc": re.compile(r"\.netloc\b"),
     "checks the scheme": re.compile(r"\.scheme\b"),
 }
-# validator keyword -> what loosening it looks like
+VALIDATOR_KIND = "calls a URL validator"
+# allowed_hosts values that let every host through
 VALIDATOR_WIDE_HOSTS = ("*", "None")
+# redirect targets built from route names, not from the request
+SAFE_TARGET_CALLS = ("url_for", "reverse", "reverse_lazy", "resolve_url", "request.url_for", "app.url_path_for")
 
 RULES = (
     RuleSpec(
@@ -105,8 +108,12 @@ def _dynamic_redirects(unit: Optional[Unit]) -> list[Call]:
     out = []
     for c in calls_to(unit, REDIRECT_SINKS):
         target = arg_at(c, 0, "url") or arg_at(c, 0, "location") or arg_at(c, 0, "redirect_to")
-        if target is not None and target.literal is None:
-            out.append(c)
+        if target is None or target.literal is not None:
+            continue
+        head = target.value.split("(", 1)[0]
+        if "(" in target.value and callee_is(head, SAFE_TARGET_CALLS):
+            continue
+        out.append(c)
     return out
 
 
@@ -116,9 +123,8 @@ def _evidence(unit: Optional[Unit]) -> list[tuple[str, int, str]]:
         return []
     out: list[tuple[str, int, str]] = []
     for c in unit.calls:
-        v = callee_is(c.callee, REDIRECT_VALIDATORS)
-        if v:
-            out.append((f"calls {v}()", c.span.line, c.text))
+        if callee_is(c.callee, REDIRECT_VALIDATORS):
+            out.append((VALIDATOR_KIND, c.span.line, c.text))
             continue
         for kind, pat in EVIDENCE.items():
             if pat.search(c.text):
@@ -128,6 +134,26 @@ def _evidence(unit: Optional[Unit]) -> list[tuple[str, int, str]]:
         for kind, pat in EVIDENCE.items():
             if pat.search(text):
                 out.append((kind, cmp.span.line, text))
+    return out
+
+
+def _helper_evidence(change: UnitChange, ctx: RuleContext) -> list[tuple[str, int, str]]:
+    """Checks moved into a helper the after unit calls (same file): the check is still made."""
+    after = change.after
+    if after is None:
+        return []
+    cls = after.qualname.rsplit(".", 1)[0] if after.kind == "method" else None
+    out: list[tuple[str, int, str]] = []
+    seen: set[str] = set()
+    for c in after.calls:
+        names = [c.callee]
+        if cls and c.callee.startswith(("self.", "cls.")):
+            names.append(f"{cls}.{c.callee.split('.', 1)[1]}")
+        for n in names:
+            helper = ctx.after_units.get((after.path, n))
+            if isinstance(helper, Unit) and n not in seen and n != after.qualname:
+                seen.add(n)
+                out.extend(_evidence(helper))
     return out
 
 
@@ -159,6 +185,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     sink = (touched or sinks)[0]
     out: list[Finding] = []
     b_ev, a_ev = _evidence(change.before), _evidence(change.after)
+    a_ev = a_ev + _helper_evidence(change, ctx)
     lost = new_items(a_ev, b_ev, key=lambda e: e[0])
     for kind, line, text in lost:
         out.append(make_finding(
