@@ -149,6 +149,8 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     findings: list[Finding] = []
     for fam in families():
         for change in all_changes:
+            if not _family_applies(fam, change):
+                continue
             try:
                 found = list(fam.check(change, ctx))
             except RecursionError:
@@ -172,6 +174,15 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         hunk_only=hunk_only,
         purpose=purpose,
     )
+
+
+def _family_applies(fam, change: UnitChange) -> bool:
+    """A family runs on the languages its rules declare ("*" = every language)."""
+    langs = {lang for rule in fam.rules for lang in rule.languages}
+    if "*" in langs or change.language in langs:
+        return True
+    unit = change.after or change.before
+    return "config" in langs and unit is not None and unit.kind == "config"
 
 
 def _dedupe_sorted(findings: Iterable[Finding]) -> list[Finding]:
