@@ -1,0 +1,457 @@
+"""Go through tree-sitter-go.
+
+What is Go-specific: errors are values (`return nil, err` denies, `if err != nil { log... }`
+without a return swallows the error and is recorded as a Handler), HTTP handlers refuse with
+`http.Error(w, ..., 403); return`, methods are named `Type.Method` after their receiver,
+struct literals such as `tls.Config{InsecureSkipVerify: true}` are calls with keyword
+arguments, and middleware wraps handlers (`mux.Handle("/admin", auth(h))`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from tree_sitter import Language, Node
+
+from semdiff.ir import Action, Argument
+from semdiff.lang.normal import squash
+from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, load_query
+
+DENY_STATUS = re.compile(
+    r"\b4\d\d\b|Status(BadRequest|Unauthorized|PaymentRequired|Forbidden|NotFound|MethodNotAllowed|NotAcceptable|"
+    r"ProxyAuthRequired|RequestTimeout|Conflict|Gone|PreconditionFailed|UnprocessableEntity|Locked|TooManyRequests|"
+    r"UnavailableForLegalReasons)\b"
+)
+ERR_VALUE = re.compile(r"^(err\w*|\w*Err\w*|\w*Error)$")
+ERR_CONSTRUCTOR = re.compile(r"(^|\.)(New|Errorf|Wrap\w*|New\w*Error|\w*Err\w*|Error)$")
+DENY_WORDS = ("forbid", "unauthori", "denied", "deny", "reject", "invalid", "fail")
+ROUTE_CALLS = {"Handle", "HandleFunc", "Use", "With", "Group", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS",
+               "Any", "Get", "Post", "Put", "Delete", "Patch", "Route", "Mount", "Method", "MethodFunc",
+               "ListenAndServe", "ListenAndServeTLS"}
+WRAP_ONLY = re.compile(r"(^|\.)(HandlerFunc|Handler|WrapF|WrapH|StripPrefix|TimeoutHandler)$")
+ABORT_CALLS = re.compile(r"(^|\.)(Abort\w*|Redirect|Fatal\w*|Exit|Panic\w*)$")
+
+
+class GoBackend(TreeSitterBackend):
+    language = "go"
+    grammar = "go"
+
+    STRING_TYPES = frozenset({"interpreted_string_literal", "raw_string_literal", "rune_literal"})
+    COMMENT_TYPES = frozenset({"comment"})
+    IDENT_TYPES = frozenset({"identifier"})
+    FUNCTION_TYPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
+    CALL_TYPES = frozenset({"call_expression", "composite_literal"})
+    BLOCK_TYPES = frozenset({"block"})
+    NULL_TYPES = frozenset({"nil"})
+    THROW_TYPES: frozenset[str] = frozenset()
+    EXIT_TYPES = frozenset({"break_statement", "continue_statement", "goto_statement"})
+    CATCH_TYPES: frozenset[str] = frozenset()
+    TRY_TYPES: frozenset[str] = frozenset()
+    MEMBER_TYPES = frozenset({"selector_expression", "index_expression"})
+    LOOP_TYPES = frozenset({"for_statement"})
+    CASE_TYPES = frozenset({"expression_case", "default_case", "type_case", "communication_case"})
+    CASE_CONTAINER_TYPES: frozenset[str] = frozenset()
+    DECORATOR_TYPES: frozenset[str] = frozenset()
+    SPREAD_TYPES = frozenset({"variadic_argument"})
+
+    _LANG: Optional[Language] = None
+
+    def ts_language(self) -> Language:
+        cls = type(self)
+        if cls._LANG is None:
+            import tree_sitter_go
+
+            cls._LANG = Language(tree_sitter_go.language())
+        return cls._LANG
+
+    def statements(self, block: Node) -> list[Node]:
+        if block.type == "block":
+            out: list[Node] = []
+            for c in block.named_children:
+                if c.type == "statement_list":
+                    out.extend(x for x in c.named_children if x.type not in self.COMMENT_TYPES)
+                elif c.type not in self.COMMENT_TYPES:
+                    out.append(c)
+            return out
+        return [block]
+
+    def top_statements(self, body: Node) -> list[Node]:
+        if body.type == "source_file":
+            return [c for c in body.named_children if c.type not in self.COMMENT_TYPES]
+        return self.statements(body)
+
+    def is_call(self, node: Node) -> bool:
+        if node.type == "composite_literal":
+            t = node.child_by_field_name("type")
+            return t is not None and t.type in ("type_identifier", "qualified_type", "generic_type")
+        return True
+
+    # ---- names ----
+    def dotted(self, node: Node, ctx: FileContext) -> str:
+        suffix: list[str] = []
+        for _ in range(10_000):
+            t = node.type
+            if t == "selector_expression":
+                suffix.append("." + ctx.text(node.child_by_field_name("field")))
+                node = node.child_by_field_name("operand") or node
+                continue
+            if t == "call_expression":
+                suffix.append("()")
+                node = node.child_by_field_name("function") or node
+                continue
+            if t == "index_expression":
+                suffix.append("[]")
+                node = node.child_by_field_name("operand") or node
+                continue
+            if t == "parenthesized_expression" and node.named_children:
+                node = node.named_children[0]
+                continue
+            if t == "qualified_type":
+                pkg, name = node.child_by_field_name("package"), node.child_by_field_name("name")
+                suffix.append("." + ctx.text(name))
+                node = pkg or node
+                if pkg is None:
+                    break
+                continue
+            break
+        head = ctx.text(node) if node.type in ("identifier", "package_identifier", "type_identifier", "field_identifier") else squash(ctx.text(node))
+        return head + "".join(reversed(suffix))
+
+    def callee(self, call: Node, ctx: FileContext) -> str:
+        if call.type == "composite_literal":
+            t = call.child_by_field_name("type")
+            return self.resolve(self.dotted(t, ctx), ctx) if t is not None else ""
+        fn = call.child_by_field_name("function")
+        return self.resolve(self.dotted(fn, ctx), ctx) if fn is not None else squash(ctx.text(call))
+
+    def positional_nodes(self, call: Node) -> list[Node]:
+        if call.type == "composite_literal":
+            body = call.child_by_field_name("body")
+            return [c for c in (body.named_children if body is not None else []) if c.type not in ("keyed_element", "comment")]
+        return super().positional_nodes(call)
+
+    def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
+        if call.type == "composite_literal":
+            return self._struct_fields(call, ctx)
+        args = call.child_by_field_name("arguments")
+        out: list[Argument] = []
+        for a in args.named_children if args is not None else []:
+            if a.type in self.COMMENT_TYPES:
+                continue
+            if a.type == "variadic_argument":
+                out.append(self.argument("*", a.named_children[0] if a.named_children else a, ctx))
+            else:
+                out.append(self.argument(None, a, ctx))
+        return out
+
+    def _struct_fields(self, lit: Node, ctx: FileContext) -> list[Argument]:
+        out: list[Argument] = []
+        for key, value in self.config_pairs(lit, ctx):
+            out.append(self.argument(key, value, ctx))
+        for n in self.positional_nodes(lit):
+            out.append(self.argument(None, _element(n), ctx))
+        return out
+
+    def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:
+        if value.type == "unary_expression" and value.named_children:
+            value = value.named_children[-1]
+        if value.type != "composite_literal":
+            return []
+        body = value.child_by_field_name("body")
+        out: list[tuple[str, Node]] = []
+        for c in body.named_children if body is not None else []:
+            if c.type == "keyed_element":
+                kids = [k for k in c.named_children if k.type not in self.COMMENT_TYPES]
+                if len(kids) == 2:
+                    out.append((_unquote_go(ctx.text(_element(kids[0]))), _element(kids[1])))
+        return out
+
+    def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
+        t = node.type
+        text = ctx.text(node)
+        if t in ("interpreted_string_literal", "raw_string_literal"):
+            return _unquote_go(text)
+        if t == "int_literal":
+            try:
+                return int(text.replace("_", ""), 0)
+            except ValueError:
+                try:
+                    return int(text.replace("_", ""), 8)
+                except ValueError:
+                    return None
+        if t == "float_literal":
+            try:
+                return float(text.replace("_", ""))
+            except ValueError:
+                return None
+        if t == "true":
+            return True
+        if t == "false":
+            return False
+        return None
+
+    # ---- units ----
+    def receiver_of(self, node: Node, ctx: FileContext) -> Optional[str]:
+        if node.type != "method_declaration":
+            return None
+        recv = node.child_by_field_name("receiver")
+        if recv is None:
+            return None
+        stack = [recv]
+        while stack:
+            n = stack.pop()
+            if n.type == "type_identifier":
+                return ctx.text(n)
+            stack.extend(reversed(n.named_children))
+        return None
+
+    def _param_decls(self, fn: Node) -> list[Node]:
+        out: list[Node] = []
+        recv = fn.child_by_field_name("receiver")
+        params = fn.child_by_field_name("parameters")
+        for plist in (recv, params):
+            if plist is not None:
+                out.extend(c for c in plist.named_children if c.type in ("parameter_declaration", "variadic_parameter_declaration"))
+        return out
+
+    def param_names(self, fn: Node, ctx: FileContext) -> list[str]:
+        names: list[str] = []
+        for decl in self._param_decls(fn):
+            for c in decl.children:
+                if c.type == "identifier":
+                    names.append(ctx.text(c))
+        return names
+
+    def bindings(self, node: Node, ctx: FileContext) -> list[tuple[str, Optional[Node], str]]:
+        t = node.type
+        if t == "short_var_declaration":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            return [(ctx.text(c), right, "") for c in (left.named_children if left is not None else []) if c.type == "identifier" and ctx.text(c) != "_"]
+        if t == "var_spec":
+            value = node.child_by_field_name("value")
+            return [(ctx.text(c), value, "") for c in node.children_by_field_name("name")]
+        if t == "range_clause":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            return [(ctx.text(c), right, "for:") for c in (left.named_children if left is not None else []) if c.type == "identifier"]
+        return []
+
+    # ---- imports ----
+    def collect_imports(self, root: Node, ctx: FileContext) -> None:
+        query = load_query(self.ts_language(), self.grammar, "imports.scm")
+        if query is None:
+            return
+        for _, caps in QueryCursor(query).matches(root):
+            for spec in caps.get("import", []):
+                path_node = spec.child_by_field_name("path")
+                name_node = spec.child_by_field_name("name")
+                if path_node is None:
+                    continue
+                path = _unquote_go(ctx.text(path_node))
+                pkg = path.rsplit("/", 1)[-1]
+                if re.fullmatch(r"v\d+", pkg) and "/" in path:  # github.com/golang-jwt/jwt/v5 -> jwt
+                    pkg = path.rsplit("/", 2)[-2]
+                local = ctx.text(name_node) if name_node is not None else pkg
+                if local in ("_", "."):
+                    continue
+                ctx.imports[local] = path
+                ctx.aliases[local] = pkg
+
+    def resolve(self, dotted: str, ctx: FileContext) -> str:
+        head, sep, rest = dotted.partition(".")
+        pkg = ctx.aliases.get(head)
+        if sep and pkg and pkg != head:
+            return f"{pkg}.{rest}"
+        return dotted
+
+    # ---- what denies ----
+    def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
+        if call.type != "call_expression":
+            return None
+        c = self.callee(call, ctx)
+        args = self.positional_nodes(call)
+        if c == "http.Error" or c.endswith(".Error") and len(args) == 3:
+            return Action.ABORT
+        if c.endswith(("WriteHeader", ".JSON", ".String", ".XML", ".NoContent", ".Status")) and args and DENY_STATUS.search(ctx.text(args[0])):
+            return Action.ABORT
+        if c in ("http.Redirect",) or ABORT_CALLS.search(c) and not c.endswith("Println"):
+            return Action.ABORT
+        return None
+
+    def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
+        expr = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+        return expr.type == "call_expression" and self.callee(expr, ctx) == "panic"
+
+    def deny_value(self, value: Node, ctx: FileContext) -> Optional[Action]:
+        v = self.unparen(value)
+        t = v.type
+        if t == "false":
+            return Action.DENY_RETURN
+        if t == "identifier" and ERR_VALUE.match(ctx.text(v)):
+            return Action.DENY_RETURN
+        if t == "call_expression":
+            c = self.callee(v, ctx)
+            last = c.rsplit(".", 1)[-1]
+            if c in ("errors.New", "fmt.Errorf") or ERR_CONSTRUCTOR.search(c) and ("err" in c.lower() or c.startswith(("errors.", "fmt.", "status."))):
+                return Action.DENY_RETURN
+            if any(w in last.lower() for w in DENY_WORDS) or DENY_STATUS.search(ctx.text(v)) and "Error" in c:
+                return Action.DENY_RETURN
+        if t == "selector_expression" and ERR_VALUE.match(ctx.text(v.child_by_field_name("field"))):
+            return Action.DENY_RETURN
+        return None
+
+    def return_values(self, ret: Node) -> list[Node]:
+        out: list[Node] = []
+        for c in ret.named_children:
+            if c.type == "expression_list":
+                out.extend(x for x in c.named_children if x.type not in self.COMMENT_TYPES)
+            elif c.type not in self.COMMENT_TYPES:
+                out.append(c)
+        return out
+
+    def propagates(self, stmts: list[Node], ctx: FileContext) -> bool:
+        for s in stmts:
+            if s.type == "return_statement":
+                for v in self.return_values(s):
+                    if self.deny_value(v, ctx) is not None and v.type != "false":
+                        return True
+        return False
+
+    def err_branch(self, node: Node, cond: Node, ctx: FileContext) -> Optional[tuple[str, ...]]:
+        """`if err != nil { ... }` handles the error of the call that produced `err`."""
+        c = self.unparen(cond)
+        if c.type != "binary_expression" or self.binary_op(c) != "!=":
+            return None
+        left, right = c.child_by_field_name("left"), c.child_by_field_name("right")
+        if left is None or right is None:
+            return None
+        if right.type != "nil":
+            left, right = right, left
+        if right.type != "nil" or left.type != "identifier" or "err" not in ctx.text(left).lower():
+            return None
+        name = ctx.text(left)
+        init = node.child_by_field_name("initializer")
+        source = init
+        if source is None:
+            prev = node.prev_named_sibling
+            while prev is not None and prev.type == "comment":
+                prev = prev.prev_named_sibling
+            if prev is not None and prev.type in ("short_var_declaration", "assignment_statement", "var_declaration"):
+                if re.search(rf"\b{re.escape(name)}\b", ctx.text(prev.child_by_field_name("left") or prev)):
+                    source = prev
+        return tuple(self._callees_in(source, ctx)) if source is not None else ()
+
+    # ---- literals and settings ----
+    def collection_items(self, node: Node, ctx: FileContext) -> Optional[tuple[str, tuple[str, ...]]]:
+        if node.type == "unary_expression" and node.named_children:
+            node = node.named_children[-1]
+        if node.type != "composite_literal":
+            return None
+        t = node.child_by_field_name("type")
+        body = node.child_by_field_name("body")
+        if t is None or body is None:
+            return None
+        if t.type in ("slice_type", "array_type", "implicit_length_array_type"):
+            return "list", tuple(self._item(_element(c), ctx) for c in body.named_children if c.type not in self.COMMENT_TYPES)
+        if t.type == "map_type":
+            return "dict-keys", tuple(k for k, _ in self._map_pairs(body, ctx))
+        return None
+
+    def _map_pairs(self, body: Node, ctx: FileContext) -> list[tuple[str, Node]]:
+        out = []
+        for c in body.named_children:
+            if c.type == "keyed_element":
+                kids = [k for k in c.named_children if k.type not in self.COMMENT_TYPES]
+                if len(kids) == 2:
+                    out.append((self._item(_element(kids[0]), ctx), _element(kids[1])))
+        return out
+
+    def _item(self, node: Node, ctx: FileContext) -> str:
+        lit = self.literal_of(node, ctx)
+        return lit if isinstance(lit, str) else squash(ctx.text(node))
+
+    def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
+        t = node.type
+        if t in ("const_spec", "var_spec"):
+            names = node.children_by_field_name("name")
+            value = node.child_by_field_name("value")
+            values = [v for v in value.named_children] if value is not None else []
+            top = unit.kind == "module"
+            return [(ctx.text(n), v, "assignment" if top else "") for n, v in zip(names, values)]
+        if t in ("short_var_declaration", "assignment_statement"):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None or right is None:
+                return []
+            return [(squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)]
+        if t == "keyed_element":
+            kids = [k for k in node.named_children if k.type not in self.COMMENT_TYPES]
+            if len(kids) == 2:
+                value = _element(kids[1])
+                if self.collection_items(value, ctx) is not None:
+                    return [(_unquote_go(ctx.text(_element(kids[0]))), value, "")]
+        return []
+
+    def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
+        if call.type == "call_expression" and self.callee(call, ctx) in ("regexp.MustCompile", "regexp.Compile", "regexp.MatchString", "regexp.MustCompilePOSIX"):
+            args = self.call_arguments(call, ctx)
+            if args and isinstance(args[0].literal, str):
+                return args[0].literal
+        return None
+
+    # ---- middleware ----
+    def route_middleware(self, call: Node, ctx: FileContext) -> list[tuple[str, str, Node]]:
+        if call.type != "call_expression":
+            return []
+        c = self.callee(call, ctx)
+        method = c.rsplit(".", 1)[-1]
+        if method not in ROUTE_CALLS or ("." not in c and method not in ("Handle", "HandleFunc")):
+            return []
+        args = self.positional_nodes(call)
+        route = ""
+        if args and args[0].type in ("interpreted_string_literal", "raw_string_literal"):
+            route = ctx.text(args[0])
+            args = args[1:]
+        elif method not in ("Use", "With", "ListenAndServe", "ListenAndServeTLS", "Group"):
+            return []
+        out: list[tuple[str, str, Node]] = []
+        if method in ("Use", "With"):
+            middle, last = args, None
+        else:
+            middle, last = args[:-1], (args[-1] if args else None)
+            if method.startswith("ListenAndServe"):
+                middle = []
+        for a in middle:
+            name = self._handler_name(a, ctx)
+            if name:
+                out.append((name, route, a))
+        node = last
+        for _ in range(20):  # auth(logging(h)): unwrap the wrappers around the final handler
+            if node is None or node.type != "call_expression":
+                break
+            callee = self.callee(node, ctx)
+            inner = self.positional_nodes(node)
+            if not inner:
+                break
+            if not WRAP_ONLY.search(callee):
+                out.append((callee, route, node))
+            node = inner[-1]
+        return out
+
+    def _handler_name(self, node: Node, ctx: FileContext) -> str:
+        if node.type in ("identifier", "selector_expression"):
+            return self.resolve(self.dotted(node, ctx), ctx)
+        if node.type == "call_expression":
+            return self.callee(node, ctx)
+        return ""
+
+
+def _element(node: Node) -> Node:
+    """`literal_element` wraps keys and values of composite literals."""
+    if node.type == "literal_element" and node.named_children:
+        return node.named_children[0]
+    return node
+
+
+def _unquote_go(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"`'":
+        return text[1:-1]
+    return text

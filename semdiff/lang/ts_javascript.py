@@ -1,0 +1,451 @@
+"""JavaScript (and JSX) through tree-sitter-javascript.
+
+What is JavaScript-specific: Express/Koa/Fastify ways of refusing a request
+(`res.status(403)`, `next(err)`, `ctx.throw(401)`, `<Navigate to="/login"/>`), object
+literal arguments read as keyword arguments (`{rejectUnauthorized: false}`), `require`/
+`import` bindings, and route registrations whose middleware act as decorators.
+TypeScript reuses all of it (ts_typescript.py).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from tree_sitter import Language, Node
+
+from semdiff.ir import Action, Argument, Decorator
+from semdiff.lang.normal import squash
+from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, clip, load_query, span_of, unquote
+
+# a 4xx status in a response-building call: res.status(403), sendStatus(401), {status: 401}
+DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|withStatus)\s*\(\s*|status(?:Code)?\s*:\s*|\b(?:HttpError|createError|httpErrors|HTTPException)\s*\(\s*)(4\d\d)\b")
+DENY_JSX = re.compile(r"^(Navigate|Redirect|Forbidden|Unauthori[sz]ed|AccessDenied|NotAuthori[sz]ed|Login\w*|SignIn\w*|NotFound\w*)$")
+ERR_CALLBACKS = {"next", "done", "cb", "callback"}
+ROUTE_METHODS = {"get", "post", "put", "delete", "patch", "all", "options", "head", "use", "route"}
+NOT_ROUTERS = re.compile(r"^(res|req|request|response|ctx\.(request|response)|map|cache|params|headers|searchParams|store|localStorage|sessionStorage|Object|Array|Reflect|JSON|Math|Promise|this\.\w*(cache|map)\w*)$", re.IGNORECASE)
+
+
+class JavaScriptBackend(TreeSitterBackend):
+    language = "javascript"
+    grammar = "javascript"
+
+    STRING_TYPES = frozenset({"string", "template_string", "regex"})
+    COMMENT_TYPES = frozenset({"comment", "html_comment"})
+    IDENT_TYPES = frozenset({"identifier"})
+    FUNCTION_TYPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function", "method_definition",
+                                "generator_function_declaration", "generator_function"})
+    CALL_TYPES = frozenset({"call_expression", "new_expression"})
+    BLOCK_TYPES = frozenset({"statement_block"})
+    NULL_TYPES = frozenset({"null", "undefined"})
+    MEMBER_TYPES = frozenset({"member_expression", "subscript_expression", "this"})
+    PAREN_TYPES = frozenset({"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"})
+
+    _LANG: Optional[Language] = None
+
+    def ts_language(self) -> Language:
+        cls = type(self)
+        if cls._LANG is None:
+            import tree_sitter_javascript
+
+            cls._LANG = Language(tree_sitter_javascript.language())
+        return cls._LANG
+
+    def unparen(self, node: Node) -> Node:
+        # `x as T` / `x!` / `(x)` all mean x for a condition
+        for _ in range(60):
+            if node.type not in self.PAREN_TYPES:
+                return node
+            inner = [c for c in node.named_children if c.type not in self.COMMENT_TYPES]
+            if not inner:
+                return node
+            node = inner[0]
+        return node
+
+    # ---- names ----
+    def dotted(self, node: Node, ctx: FileContext) -> str:
+        """`res.status(403).json` -> `res.status().json`; iterative so long chains are fine."""
+        suffix: list[str] = []
+        for _ in range(10_000):
+            t = node.type
+            if t == "member_expression":
+                prop = node.child_by_field_name("property")
+                suffix.append("." + ctx.text(prop))
+                node = node.child_by_field_name("object") or node
+                if node.type == "member_expression" or node.type in ("call_expression", "subscript_expression", "non_null_expression", "parenthesized_expression", "await_expression"):
+                    continue
+            elif t == "call_expression":
+                suffix.append("()")
+                node = node.child_by_field_name("function") or node
+                continue
+            elif t == "subscript_expression":
+                suffix.append("[]")
+                node = node.child_by_field_name("object") or node
+                continue
+            elif t in ("non_null_expression", "parenthesized_expression", "await_expression") and node.named_children:
+                node = node.named_children[0]
+                continue
+            break
+        head = ctx.text(node) if node.type in ("identifier", "this", "super", "property_identifier", "import") else squash(ctx.text(node))
+        return head + "".join(reversed(suffix))
+
+    def callee(self, call: Node, ctx: FileContext) -> str:
+        fn = call.child_by_field_name("function") if call.type == "call_expression" else call.child_by_field_name("constructor")
+        if fn is None:
+            return squash(ctx.text(call))
+        return self.resolve(self.dotted(fn, ctx), ctx)
+
+    def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
+        args = call.child_by_field_name("arguments")
+        if args is None or args.type == "template_string":
+            return [self.argument(None, args, ctx)] if args is not None else []
+        out: list[Argument] = []
+        for a in args.named_children:
+            if a.type in self.COMMENT_TYPES:
+                continue
+            if a.type == "object":
+                out.extend(self._object_arguments(a, ctx))
+            elif a.type == "spread_element":
+                out.append(self.argument("*", a.named_children[0] if a.named_children else a, ctx))
+            else:
+                out.append(self.argument(None, a, ctx))
+        return out
+
+    def _object_arguments(self, obj: Node, ctx: FileContext) -> list[Argument]:
+        """`{rejectUnauthorized: false, tls: {minVersion: 'TLSv1'}}` -> named arguments (nested as a.b)."""
+        out: list[Argument] = []
+        work: list[tuple[str, Node, int]] = [("", obj, 0)]
+        while work:
+            prefix, node, depth = work.pop(0)
+            for key, value in self.config_pairs(node, ctx):
+                name = prefix + key
+                out.append(self.argument(name, value, ctx))
+                if value.type == "object" and depth < 6:
+                    work.append((name + ".", value, depth + 1))
+            if not prefix:
+                for c in node.named_children:
+                    if c.type == "spread_element" and c.named_children:
+                        out.append(self.argument("**", c.named_children[0], ctx))
+        return out
+
+    def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:
+        if value.type != "object":
+            return []
+        out: list[tuple[str, Node]] = []
+        for c in value.named_children:
+            if c.type == "pair":
+                k, v = c.child_by_field_name("key"), c.child_by_field_name("value")
+                if k is not None and v is not None:
+                    out.append((unquote(ctx.text(k)), v))
+            elif c.type == "shorthand_property_identifier":
+                out.append((ctx.text(c), c))
+        return out
+
+    def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
+        t = node.type
+        text = ctx.text(node)
+        if t == "string":
+            return unquote(text)
+        if t == "template_string" and "${" not in text:
+            return unquote(text)
+        if t == "number":
+            return _number(text)
+        if t == "true":
+            return True
+        if t == "false":
+            return False
+        if t == "unary_expression" and text.startswith("-") and node.named_children and node.named_children[0].type == "number":
+            n = _number(ctx.text(node.named_children[0]))
+            return -n if isinstance(n, (int, float)) else None
+        return None
+
+    # ---- parameters and bindings ----
+    def pattern_names(self, node: Optional[Node], ctx: FileContext) -> list[str]:
+        out: list[str] = []
+        stack = [node] if node is not None else []
+        while stack:
+            n = stack.pop()
+            t = n.type
+            if t in ("identifier", "shorthand_property_identifier_pattern"):
+                out.append(ctx.text(n))
+            elif t in ("required_parameter", "optional_parameter"):
+                p = n.child_by_field_name("pattern")
+                if p is not None:
+                    stack.append(p)
+            elif t in ("assignment_pattern", "object_assignment_pattern"):
+                left = n.child_by_field_name("left")
+                if left is not None:
+                    stack.append(left)
+            elif t == "pair_pattern":
+                v = n.child_by_field_name("value")
+                if v is not None:
+                    stack.append(v)
+            elif t in ("object_pattern", "array_pattern", "rest_pattern", "formal_parameters"):
+                stack.extend(reversed(n.named_children))
+        return out
+
+    def param_names(self, fn: Node, ctx: FileContext) -> list[str]:
+        params = fn.child_by_field_name("parameters")
+        if params is None:
+            single = fn.child_by_field_name("parameter")
+            return self.pattern_names(single, ctx)
+        return self.pattern_names(params, ctx)
+
+    def param_defaults(self, fn: Node, ctx: FileContext) -> list[tuple[str, Node]]:
+        params = fn.child_by_field_name("parameters")
+        out: list[tuple[str, Node]] = []
+        if params is None:
+            return out
+        for p in params.named_children:
+            if p.type == "assignment_pattern":
+                left, right = p.child_by_field_name("left"), p.child_by_field_name("right")
+                if left is not None and right is not None and left.type == "identifier":
+                    out.append((ctx.text(left), right))
+            elif p.type in ("required_parameter", "optional_parameter"):
+                pat, value = p.child_by_field_name("pattern"), p.child_by_field_name("value")
+                if pat is not None and value is not None and pat.type == "identifier":
+                    out.append((ctx.text(pat), value))
+        return out
+
+    def bindings(self, node: Node, ctx: FileContext) -> list[tuple[str, Optional[Node], str]]:
+        t = node.type
+        if t == "variable_declarator":
+            value = node.child_by_field_name("value")
+            return [(n, value, "") for n in self.pattern_names(node.child_by_field_name("name"), ctx)]
+        if t == "catch_clause":
+            return [(n, None, "catch:") for n in self.pattern_names(node.child_by_field_name("parameter"), ctx)]
+        if t == "for_in_statement" and node.child_by_field_name("kind") is not None:
+            return [(n, node.child_by_field_name("right"), "for:") for n in self.pattern_names(node.child_by_field_name("left"), ctx)]
+        return []
+
+    def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
+        if name_node is None:
+            return ""
+        name = unquote(ctx.text(name_node))
+        parent = node.parent
+        if parent is not None and parent.type == "pair" or (node.type == "method_definition" and parent is not None and parent.type == "object"):
+            obj = parent.parent if parent.type == "pair" else parent
+            holder = obj.parent if obj is not None else None
+            if holder is not None and holder.type == "variable_declarator":
+                return f"{ctx.text(holder.child_by_field_name('name'))}.{name}"
+            return name
+        if name_node.type == "member_expression":
+            name = re.sub(r"^(module\.)?exports\.", "", squash(name))
+            name = name.replace(".prototype.", ".")
+        return name
+
+    # ---- imports ----
+    def collect_imports(self, root: Node, ctx: FileContext) -> None:
+        query = load_query(self.ts_language(), self.grammar, "imports.scm")
+        if query is None:
+            return
+        for _, caps in QueryCursor(query).matches(root):
+            source = caps.get("source")
+            if not source:
+                continue
+            module = unquote(ctx.text(source[0]))
+            for n in caps.get("default", []):
+                ctx.imports[ctx.text(n)] = module
+            for n in caps.get("named", []):
+                self._named_import(n, module, ctx)
+
+    def _named_import(self, node: Node, module: str, ctx: FileContext) -> None:
+        """`{ verify as v }` / `{ timingSafeEqual }` bind names that lose their module: resolve them."""
+        if node.type in ("import_specifier",):
+            name = node.child_by_field_name("name")
+            alias = node.child_by_field_name("alias") or name
+            if name is not None and alias is not None:
+                ctx.imports[ctx.text(alias)] = f"{module}.{ctx.text(name)}"
+        elif node.type == "shorthand_property_identifier_pattern":
+            ctx.imports[ctx.text(node)] = f"{module}.{ctx.text(node)}"
+        elif node.type == "pair_pattern":
+            k, v = node.child_by_field_name("key"), node.child_by_field_name("value")
+            if k is not None and v is not None and v.type == "identifier":
+                ctx.imports[ctx.text(v)] = f"{module}.{ctx.text(k)}"
+
+    def resolve(self, dotted: str, ctx: FileContext) -> str:
+        # only destructured/named imports are resolved; `jwt.verify` stays as conventionally written
+        head, sep, rest = dotted.partition(".")
+        target = ctx.imports.get(head)
+        if target and "." in target and not target.startswith("."):
+            return target + sep + rest
+        return dotted
+
+    # ---- what denies ----
+    def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
+        c = self.callee(call, ctx)
+        text = self.text_without_functions(call, ctx)
+        if DENY_STATUS.search(text) or re.search(r"\bHttpStatus\.(UNAUTHORIZED|FORBIDDEN)\b", text):
+            return Action.ABORT
+        last = c.rsplit(".", 1)[-1]
+        if c in ERR_CALLBACKS:
+            args = self.call_arguments(call, ctx)
+            if args and args[0].value not in ("null", "undefined", "'route'", '"route"', "'router'", '"router"', "false"):
+                return Action.DENY_RETURN
+            return None
+        if last in ("redirect", "sendStatus") or c in ("process.exit", "abort", "forbidden", "unauthorized", "notFound", "redirect"):
+            return Action.ABORT
+        if last == "throw" or c == "Promise.reject":
+            return Action.RAISE
+        return None
+
+    def deny_value(self, value: Node, ctx: FileContext) -> Optional[Action]:
+        v = self.unparen(value)
+        if v.type == "await_expression" and v.named_children:
+            v = v.named_children[0]
+        if v.type in ("false",) or v.type in self.NULL_TYPES:
+            return Action.DENY_RETURN
+        if v.type in self.CALL_TYPES:
+            return self.deny_call(v, ctx)
+        if v.type in ("jsx_element", "jsx_self_closing_element"):
+            opening = v if v.type == "jsx_self_closing_element" else (v.named_children[0] if v.named_children else v)
+            name = opening.child_by_field_name("name")
+            if name is not None and DENY_JSX.match(ctx.text(name)):
+                return Action.ABORT
+        return None
+
+    def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
+        return False
+
+    # ---- handlers ----
+    def catch_types(self, clause: Node, ctx: FileContext) -> tuple[str, ...]:
+        t = clause.child_by_field_name("type")
+        return (squash(ctx.text(t)).lstrip(":"),) if t is not None else ()
+
+    # ---- literals and settings ----
+    def collection_items(self, node: Node, ctx: FileContext) -> Optional[tuple[str, tuple[str, ...]]]:
+        node = self.unparen(node)
+        if node.type == "array":
+            return "list", tuple(self._item(c, ctx) for c in node.named_children if c.type not in self.COMMENT_TYPES)
+        if node.type == "object":
+            return "dict-keys", tuple(k for k, _ in self.config_pairs(node, ctx))
+        if node.type == "new_expression":
+            ctor = node.child_by_field_name("constructor")
+            args = node.child_by_field_name("arguments")
+            if ctor is not None and ctx.text(ctor) == "Set" and args is not None and args.named_children:
+                inner = args.named_children[0]
+                if inner.type == "array":
+                    return "set", tuple(self._item(c, ctx) for c in inner.named_children if c.type not in self.COMMENT_TYPES)
+        return None
+
+    def _item(self, node: Node, ctx: FileContext) -> str:
+        lit = self.literal_of(node, ctx)
+        return lit if isinstance(lit, str) else squash(ctx.text(node))
+
+    def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
+        t = node.type
+        top = unit.kind == "module"
+        if t == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is None or value is None or name.type != "identifier" or value.type in self.FUNCTION_TYPES:
+                return []
+            return [(ctx.text(name), value, "assignment" if top and node.parent is not None and node.parent.parent is not None and node.parent.parent.type in ("program", "export_statement") else "")]
+        if t == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None or right is None or right.type in self.FUNCTION_TYPES:
+                return []
+            key = squash(ctx.text(left))
+            scope = "assignment" if top or key.startswith("this.") else ""
+            return [(key, right, scope)]
+        if t in ("field_definition", "public_field_definition"):
+            name = node.child_by_field_name("property") or node.child_by_field_name("name")
+            value = node.child_by_field_name("value")
+            if name is None or value is None or value.type in self.FUNCTION_TYPES:
+                return []
+            return [(ctx.text(name), value, "field")]
+        if t == "pair":
+            k, v = node.child_by_field_name("key"), node.child_by_field_name("value")
+            if k is not None and v is not None and v.type in ("array", "new_expression"):
+                return [(unquote(ctx.text(k)), v, "")]
+        if t == "call_expression":
+            # ['a', 'b'].includes(x)  ~  x in ['a', 'b']
+            fn = node.child_by_field_name("function")
+            if fn is not None and fn.type == "member_expression":
+                obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+                args = node.child_by_field_name("arguments")
+                if obj is not None and obj.type == "array" and prop is not None and ctx.text(prop) in ("includes", "indexOf", "some") and args is not None and args.named_children:
+                    return [(squash(ctx.text(args.named_children[0])), obj, "")]
+        return []
+
+    def regex_literal(self, node: Node, ctx: FileContext) -> Optional[str]:
+        if node.type == "regex":
+            pat = node.child_by_field_name("pattern")
+            return ctx.text(pat) if pat is not None else None
+        return None
+
+    def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
+        if call.type == "new_expression" or call.type == "call_expression":
+            if self.callee(call, ctx) == "RegExp":
+                args = self.call_arguments(call, ctx)
+                if args and isinstance(args[0].literal, str):
+                    return args[0].literal
+        return None
+
+    # ---- decorators and middleware ----
+    def decorator_nodes(self, unit: Node) -> list[Node]:
+        nodes: list[Node] = [c for c in unit.children if c.type == "decorator"]
+        parent = unit.parent
+        if parent is not None and parent.type == "export_statement":
+            return [c for c in parent.children if c.type == "decorator"] + nodes
+        before: list[Node] = []
+        prev = unit.prev_named_sibling
+        while prev is not None and (prev.type == "decorator" or prev.type in self.COMMENT_TYPES):
+            if prev.type == "decorator":
+                before.append(prev)
+            prev = prev.prev_named_sibling
+        return list(reversed(before)) + nodes
+
+    def outer_decorator(self, node: Node) -> bool:
+        parent = node.parent
+        return parent is not None and parent.type in ("class_body", "export_statement")
+
+    def decorator(self, node: Node, ctx: FileContext) -> Decorator:
+        inner = node.named_children[0] if node.named_children else node
+        if inner.type == "call_expression":
+            fn = inner.child_by_field_name("function")
+            name = self.dotted(fn, ctx) if fn is not None else squash(ctx.text(inner))
+            args = tuple(self.call_arguments(inner, ctx))
+        else:
+            name, args = self.dotted(inner, ctx), ()
+        return Decorator(name, args, span_of(node), clip(ctx.text(node)))
+
+    def route_middleware(self, call: Node, ctx: FileContext) -> list[tuple[str, str, Node]]:
+        if call.type != "call_expression":
+            return []
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression":
+            return []
+        obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+        method = ctx.text(prop)
+        if method not in ROUTE_METHODS or obj is None or NOT_ROUTERS.match(squash(ctx.text(obj))):
+            return []
+        args_node = call.child_by_field_name("arguments")
+        args = [a for a in (args_node.named_children if args_node is not None else []) if a.type not in self.COMMENT_TYPES]
+        route = ""
+        if args and args[0].type in ("string", "template_string", "regex", "array") and args[0].type != "array" or (args and args[0].type == "array" and all(c.type == "string" for c in args[0].named_children)):
+            route = ctx.text(args[0])
+            args = args[1:]
+        elif method != "use":
+            return []  # `map.get(key)` is not a route
+        if method != "use":
+            args = args[:-1]  # the last one is the handler
+        out: list[tuple[str, str, Node]] = []
+        flat: list[Node] = []
+        for a in args:
+            flat.extend(a.named_children if a.type == "array" else [a])
+        for a in flat:
+            if a.type in ("identifier", "member_expression"):
+                out.append((self.resolve(self.dotted(a, ctx), ctx), route, a))
+            elif a.type == "call_expression":
+                out.append((self.callee(a, ctx), route, a))
+        return out
+
+
+def _number(text: str) -> LiteralValue:
+    t = text.replace("_", "").rstrip("n")
+    try:
+        return int(t, 0)
+    except ValueError:
+        try:
+            return float(t)
+        except ValueError:
+            return None
