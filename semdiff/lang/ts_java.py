@@ -137,6 +137,13 @@ class JavaBackend(TreeSitterBackend):
             return False
         return None
 
+    def peel_conversion(self, node: Node) -> Node:
+        if node.type == "method_invocation":
+            name, obj = node.child_by_field_name("name"), node.child_by_field_name("object")
+            if name is not None and name.text == b"getBytes" and obj is not None:
+                return obj
+        return node
+
     # ---- units ----
     def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
         if node.type in ("constructor_declaration", "compact_constructor_declaration"):

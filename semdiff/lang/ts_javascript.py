@@ -158,6 +158,14 @@ class JavaScriptBackend(TreeSitterBackend):
             return -n if isinstance(n, (int, float)) else None
         return None
 
+    def peel_conversion(self, node: Node) -> Node:
+        if node.type == "call_expression":
+            fn = node.child_by_field_name("function")
+            args = self.positional_nodes(node)
+            if fn is not None and fn.type == "member_expression" and fn.text == b"Buffer.from" and 1 <= len(args) <= 2:
+                return args[0]
+        return node
+
     # ---- parameters and bindings ----
     def pattern_names(self, node: Optional[Node], ctx: FileContext) -> list[str]:
         out: list[str] = []
