@@ -460,7 +460,7 @@ class TreeSitterBackend:
             kind=d.kind,
             qualname=d.qualname,
             name=d.name,
-            span=span_of(node),
+            span=Span(min([span_of(node).line] + [dec.span.line for dec in d.decorators]), span_of(node).end_line),
             params=tuple(d.params),
             decorators=tuple(d.decorators),
             guards=tuple(d.guards),
