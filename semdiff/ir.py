@@ -307,6 +307,7 @@ class Unit:
     body_key: str = ""  # normalised structure (formatting, comments, docstrings and local names removed)
     partial: bool = False  # parsed with errors: IR may be incomplete
     parent: Optional[str] = None  # qualname of the enclosing unit
+    locals: tuple[tuple[str, str], ...] = ()  # (source name, placeholder used in atom keys)
 
     @property
     def deny_formula(self) -> Formula:

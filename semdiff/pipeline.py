@@ -5,13 +5,14 @@ which live outside analysis).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
 from semdiff.align.units import UnitChange, align_units
 from semdiff.ir import ParsedFile, Unit
 from semdiff.lang.registry import backend_for
-from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report
+from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report, Severity
 from semdiff.relevance.names import name_relevance
 from semdiff.rules.base import ChangeContext, RuleContext, change_checks, families
 
@@ -28,6 +29,19 @@ class AnalyzeOptions:
     relevance: Optional[Callable[[UnitChange], Relevance]] = None
     disabled_rules: frozenset[str] = frozenset()
     purpose_text: Optional[str] = None  # stated purpose (PR title/body); None = commit messages
+
+
+_TEST_DIRS = re.compile(r"(^|/)(tests?|testing|__tests__|spec|specs|testdata|fixtures)/|(^|/)src/test/")
+_TEST_FILES = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*Tests?\.java)$")
+
+
+def is_test_path(path: str) -> bool:
+    """Test code: a weakened assertion there is not a weakened defence of the product."""
+    return bool(_TEST_DIRS.search(path) or _TEST_FILES.search(path))
+
+
+def _in_test_code(f: Finding) -> Finding:
+    return replace(f, severity=Severity.INFO, relevance=replace(f.relevance, score=min(f.relevance.score, 0.1), reason="test code: " + f.relevance.reason))
 
 
 def path_looks_sensitive(path: str) -> bool:
@@ -156,6 +170,8 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
             except RecursionError:
                 not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
                 continue
+            if is_test_path(change.path):
+                found = [_in_test_code(f) for f in found]
             findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
     purpose = None
     for name, _specs, fn in change_checks():

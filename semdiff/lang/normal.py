@@ -135,3 +135,8 @@ def name_atom(key: str, text: str) -> Atom:
 
 def expr_atom(key: str, text: str) -> Atom:
     return Atom(key=key, text=text, kind="expr")
+
+
+def squash_spaces(text: str) -> str:
+    """Collapse runs of whitespace: for quoting code in messages, not for keys."""
+    return re.sub(r"\s+", " ", text).strip()

@@ -36,6 +36,7 @@ from semdiff.ir import (
     Span,
     Unit,
     conj,
+    disj,
     neg,
 )
 from semdiff.lang import normal
@@ -267,6 +268,7 @@ class _Extractor:
                 text=text,
                 body_key=_body_key(text, b.namer) if b.kind != "module" else _body_key(_module_own_text(self, b), b.namer),
                 parent=b.parent,
+                locals=tuple((n, k) for n, k in b.namer.mapping.items() if k.startswith("%")),
             )
         )
 
@@ -350,7 +352,7 @@ class _Extractor:
         kinds = {_soft_kind(self.ex, s) for s in body}
         if kinds and kinds <= {"log", "pass"}:
             action = Action.LOG if "log" in kinds else Action.PASS
-            text = self.src_line(self.line(stmt)) + " " + " ".join(self.ex.code(s) for s in body[:2])
+            text = f"if {normal.squash_spaces(self.ex.code(stmt.test))}: " + " ".join(normal.squash_spaces(self.ex.code(s)) for s in body[:2])
             unit.guards.append(Guard(deny_when, cond, action, self.span(stmt), text.strip(), reachable, "branch", contributors))
 
     def _exit(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, owner, reachable: bool) -> None:
@@ -374,7 +376,7 @@ class _Extractor:
         if owner is not None:
             if_node, cond = owner
             span = Span(self.line(if_node), self.end_line(stmt))
-            text = f"{self.src_line(self.line(if_node))} {self.ex.code(stmt)}"
+            text = f"if {normal.squash_spaces(self.ex.code(if_node.test))}: {normal.squash_spaces(self.ex.code(stmt))}"
             kind = "branch"
         else:
             cond, span, text, kind = TRUE, self.span(stmt), self.ex.code(stmt), "branch"
@@ -395,7 +397,10 @@ class _Extractor:
             unit.handlers.append(Handler(catches, action, returns, guarded, self.span(handler), self.ex.code(handler).split("\n", 1)[0] + " " + " ".join(self.ex.code(s) for s in hbody[:2])))
             # "this exception was raised in the try body": an atom, so a deny inside the
             # handler is a check like any other (and is not confused with an unconditional one)
-            raised = normal.expr_atom("except(" + ",".join(catches) + ")", "except " + (", ".join(catches) or "(any)"))
+            # keyed by what the try body calls, not by the caught types: widening or narrowing
+            # the caught types is the swallowed-exception family's question, not a guard change
+            raised = disj(*(normal.expr_atom(f"raised({c})", f"{c}(...) raised") for c in guarded[:6])) if 0 < len(guarded) <= 6 \
+                else normal.expr_atom("raised(*)", "the try body raised")
             self._walk(unit, hbody, conj(path, raised), contributors + ((self.line(handler), raised),))
         if stmt.orelse is not None:
             self._walk(unit, _block(stmt.orelse.body), path, contributors)

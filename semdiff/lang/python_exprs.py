@@ -177,6 +177,10 @@ class Exprs:
         if isinstance(node, cst.Call):
             callee = self.callee(node)
             positional = [a for a in node.args if not a.keyword and not a.star]
+            if callee == "getattr" and len(positional) in (2, 3) and isinstance(self.literal(positional[1].value), str):
+                # `getattr(user, "is_admin", False)` tests the same fact as `user.is_admin`
+                text = f"{self.code(positional[0].value)}.{self.literal(positional[1].value)}"
+                return normal.name_atom(namer.key(text), self.code(node))
             if callee in CONST_TIME_CALLEES and len(positional) == 2:
                 return self.comparison(positional[0].value, "==", positional[1].value, namer)
             text = self.code(node)

@@ -102,3 +102,50 @@ def effective_guards(unit: Unit, units: Mapping[tuple[str, str], Unit], depth: i
 def _path_of(g: Guard) -> Formula:
     """The guard's path condition: its deny formula without its own condition."""
     return conj(*(f for _, f in g.path)) if g.path else Const(True)
+
+
+_LOCAL = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")
+
+
+def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
+    """Rename local placeholders in every atom (used to unify same-named locals)."""
+    if not mapping:
+        return f
+
+    def key(k: Optional[str]) -> Optional[str]:
+        return None if k is None else _LOCAL.sub(lambda m: mapping.get(m.group(0), m.group(0)), k)
+
+    if isinstance(f, Atom):
+        lin = f.linear
+        if lin is not None:
+            lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
+        return replace(f, key=key(f.key) or f.key, left=key(f.left), right=key(f.right), linear=lin)
+    if isinstance(f, Not):
+        return Not(rekey(f.arg, mapping))
+    if isinstance(f, And):
+        return And(tuple(rekey(a, mapping) for a in f.args))
+    if isinstance(f, Or):
+        return Or(tuple(rekey(a, mapping) for a in f.args))
+    return f
+
+
+def local_unifier(before: Unit, after: Unit) -> dict[str, str]:
+    """After-side placeholders -> before-side ones for locals with the same source name.
+
+    Locals are keyed by what they were first bound to, so a rename keeps its key; this
+    covers the other case, the same variable bound a little differently
+    (`user = safe(g.user)` -> `user = g.user`): same name, same role.
+    """
+    b = dict(before.locals)
+    return {ak: b[name] for name, ak in after.locals if name in b and b[name] != ak}
+
+
+def rekey_guard(g: Guard, mapping: Mapping[str, str]) -> Guard:
+    if not mapping:
+        return g
+    return replace(
+        g,
+        deny_when=rekey(g.deny_when, mapping),
+        condition=rekey(g.condition, mapping),
+        path=tuple((line, rekey(f, mapping)) for line, f in g.path),
+    )

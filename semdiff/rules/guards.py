@@ -16,7 +16,7 @@ from semdiff.align.units import ChangeKind, UnitChange
 from semdiff.ir import Action, Atom, Comparison, Formula, Guard, Not, Unit, atoms_of, conj, disj, neg, render
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
-from semdiff.rules._effective import effective_guards
+from semdiff.rules._effective import effective_guards, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 RULES = (
@@ -126,7 +126,7 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
     own = _keys(g.condition)
     if not own:  # unconditional on its path (`raise` at the end, `return None` in a handler)
         own = _keys(g.deny_when)
-        return [h for h in pool if not _keys(h.condition) and _keys(h.deny_when) == own and h.action is g.action]
+        return [h for h in pool if not _keys(h.condition) and (_keys(h.deny_when) & own or not own and not _keys(h.deny_when))]
     taken = [h for h in pool if own & _keys(h.condition)]
     keys = set().union(*(_keys(h.deny_when) for h in taken)) if taken else set()
     changed = True
@@ -174,9 +174,9 @@ def _signed(c: Comparison) -> tuple[str, bool]:
     return c.atom.key, c.negated
 
 
-def _altered(before: Unit, g: Guard, after: Unit, h: Guard) -> Optional[tuple[Comparison, Comparison]]:
+def _altered(before: Unit, g: Guard, after: Unit, h: Guard, unify=None) -> Optional[tuple[Comparison, Comparison]]:
     """A comparison of the old check whose counterpart in the new check changed."""
-    bc, ac = _line_comparisons(before, g), _line_comparisons(after, h)
+    bc, ac = _line_comparisons(before, g), [_rekey_comparison(c, unify) for c in _line_comparisons(after, h)]
     after_signed = {_signed(c) for c in ac}
     for b in bc:
         if _signed(b) in after_signed:
@@ -192,6 +192,15 @@ def _altered(before: Unit, g: Guard, after: Unit, h: Guard) -> Optional[tuple[Co
             if same_operands or same_term or shares_side:
                 return b, a
     return None
+
+
+def _rekey_comparison(c: Comparison, unify) -> Comparison:
+    if not unify:
+        return c
+    from dataclasses import replace
+
+    atom = rekey(c.atom, unify)
+    return replace(c, atom=atom)
 
 
 def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
@@ -217,7 +226,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if before is None or after is None:
         return []
     b_all = effective_guards(before, ctx.before_units)
-    a_all = effective_guards(after, ctx.after_units)
+    unify = local_unifier(before, after)
+    a_all = tuple(rekey_guard(h, unify) for h in effective_guards(after, ctx.after_units))
     b_guards = [g for g in _denying(b_all) if g.reachable]
     a_guards = _denying(a_all)
     a_live = [h for h in a_guards if h.reachable]
@@ -235,13 +245,44 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             if any(h.text == g.text for h in a_live):
                 continue
             w = {}
+        mixed = _mixed(g, related, b_guards)
         f = _classify(change, ctx, g, related, a_all, w, uncertain)
+        if f is not None and mixed and f.rule_id != "removed-guard":
+            f = _as_rewrite(f)
         if f is not None and (f.after is None or f.after.line not in reported_after_lines or f.rule_id == "removed-guard"):
             findings.append(f)
             if f.after is not None:
                 reported_after_lines.add(f.after.line)
     findings.extend(_timing(change, ctx, reported_after_lines))
     return findings
+
+
+def _mixed(g: Guard, related: list[Guard], b_guards: list[Guard]) -> bool:
+    """Does the new check also deny something the old code allowed (a rewrite, not a pure widening)?"""
+    if not related:
+        return False
+    cover_after = disj(*(h.deny_when for h in related))
+    back = set()
+    for h in related:
+        back.update(id(x) for x in _related(h, b_guards))
+    cover_before = disj(g.deny_when, *(x.deny_when for x in b_guards if id(x) in back))
+    new_facts = {a.key for a in atoms_of(cover_after)} - {a.key for a in atoms_of(cover_before)}
+    if not new_facts:
+        return False  # same facts, different verdicts (e.g. a flipped negation): not a re-scoping
+    w = logic.witness(cover_after, cover_before)
+    return w is not None and not isinstance(w, logic.Unknown)
+
+
+def _as_rewrite(f: Finding) -> Finding:
+    """A rewritten check that admits some old cases and denies some new ones: lower certainty."""
+    from dataclasses import replace
+
+    return replace(
+        f,
+        severity=f.severity.bumped(-1),
+        confidence=Confidence.LOW,
+        message=f.message + " The rewrite also denies some cases the old code allowed, so this may be a deliberate re-scoping: check the newly allowed case.",
+    )
 
 
 def _witness_text(g: Guard, w, others: Iterable[Guard]) -> str:
@@ -303,7 +344,7 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 before_line=g.span.line, after_line=line, evidence_before=g.text, evidence_after=src,
                 witness=_witness_text(g, w, related), confidence=conf, relevance=rel,
             )
-    pair = _altered(before, g, after, h)
+    pair = _altered(before, g, after, h, local_unifier(before, after))
     if pair is not None:
         b, a = pair
         return make_finding(
