@@ -473,6 +473,7 @@ class TreeSitterBackend:
             body_key=self._body_key(d, ctx),
             partial=d.partial or node.has_error,
             parent=d.parent.qualname if d.parent else None,
+            locals=tuple((n, k) for n, k in d.renames.items() if k.startswith("%")),
         )
 
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
@@ -516,7 +517,7 @@ class TreeSitterBackend:
                 txt = ctx.text(n)
                 if t in self.IDENT_TYPES and txt in renames and self.renamable(n):
                     txt = renames[txt]
-                parts.append(txt if t in self.STRING_TYPES else squash(txt))
+                parts.append(squash(txt))  # also canonicalises quotes: 'x' and "x" are one string
                 continue
             stack.extend(reversed(n.children))
         return "".join(parts)
