@@ -54,6 +54,7 @@ GUARD_CALL = re.compile(
     r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|login_required|permission|must_)\w*$",
     re.I,
 )
+ERROR_NAME = re.compile(r"(Error|Exception|BadRequest|Forbidden|Unauthori[sz]ed|Denied|Invalid\w*|Refused|Rejected)$")
 REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall", "re.finditer")
 
 
@@ -326,7 +327,11 @@ class _Extractor:
         line = self.line(stmt)
         body = _block(stmt.body)
         inner = contributors + ((line, cond),)
+        first = len(unit.guards)
         body_cont = self._walk(unit, body, conj(path, cond), inner, owner=(stmt, cond))
+        recorded = any(g.span.line == line and g.action.denies for g in unit.guards[first:])
+        if not recorded:
+            self._record_error_state(unit, stmt, body, conj(path, cond), cond, inner, reachable)
         self._record_soft_guard(unit, stmt, body, conj(path, cond), cond, inner, reachable)
         else_path = conj(path, neg(cond))
         else_contrib = contributors + ((line, neg(cond)),)
@@ -346,6 +351,20 @@ class _Extractor:
         if else_exits:
             return conj(path, cond), contributors + ((line, cond),)
         return path, contributors
+
+    def _record_error_state(self, unit, stmt: cst.If, body, deny_when, cond, contributors, reachable) -> None:
+        """`if bad: self.error = BadRequest(...); break` denies as surely as a raise does:
+        protocol parsers and state machines refuse input by recording an error."""
+        for s in body:
+            if isinstance(s, (cst.Assign, cst.AnnAssign)) and s.value is not None:
+                targets = [t.target for t in s.targets] if isinstance(s, cst.Assign) else [s.target]
+                names = " ".join(self.ex.dotted(t) for t in targets).lower()
+                value = s.value
+                callee = self.ex.callee(value).rsplit(".", 1)[-1] if isinstance(value, cst.Call) else ""
+                if ERROR_NAME.search(callee) or ("error" in names and isinstance(value, cst.Call)):
+                    text = f"if {normal.squash_spaces(self.ex.code(stmt.test))}: {normal.squash_spaces(self.ex.code(s))}"
+                    unit.guards.append(Guard(deny_when, cond, Action.ABORT, Span(self.line(stmt), self.end_line(s)), text, reachable, "branch", contributors))
+                    return
 
     def _record_soft_guard(self, unit, stmt: cst.If, body, deny_when, cond, contributors, reachable) -> None:
         """An `if` whose body only logs or passes: kept so a rule can say 'now only logs'."""

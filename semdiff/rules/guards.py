@@ -9,6 +9,7 @@ stricter checks have no such case, so they are silent by construction.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Optional
 
 from semdiff import logic
@@ -144,16 +145,30 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
     return taken
 
 
+# what a check refuses with says where it stands: rejecting malformed requests at a trust
+# boundary (request smuggling, header injection) is input validation, unlike a ValueError
+TRUST_BOUNDARY_ERRORS = re.compile(
+    r"\b(BadRequest\w*|ParsingError|ProtocolError|RequestError|HeaderError|InvalidHeader\w*|"
+    r"SuspiciousOperation|SecurityError|PermissionDenied|Forbidden|Unauthori[sz]ed\w*|"
+    r"HTTPBadRequest|HTTPForbidden|HTTPUnauthorized|InvalidToken\w*|InvalidSignature\w*|"
+    r"ValidationError|AuthenticationFailed|NotAuthenticated|AccessDenied\w*|CSRF\w*|"
+    r"status(?:_code)?\s*=\s*40[013]|abort\(40[013]\)|HTTP_40[013]\w*)"
+)
+
+
 def guard_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
     """A check that mentions admin/permission/token/... is security-relevant by itself."""
-    import re
-
+    guards = list(guards)
     for g in guards:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", g.text):
             for part in re.split(r"(?<=[a-z0-9])(?=[A-Z])|_", word):
                 hit = categorise(part)
                 if hit and hit[0] not in ("validation",):
                     return Relevance(hit[0], 0.85, (), f"the check mentions '{part}'")
+    for g in guards:
+        m = TRUST_BOUNDARY_ERRORS.search(g.text)
+        if m:
+            return Relevance("validation", 0.6, (), f"the check rejects input with `{m.group(0)}`")
     return None
 
 
