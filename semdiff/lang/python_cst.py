@@ -112,7 +112,7 @@ class _Extractor:
         self.pos = positions
         self.imports: dict[str, str] = {}
         self._collect_imports()
-        self.ex = Exprs(module, self.imports)
+        self.ex = Exprs(module, self.imports, positions, text.split("\n"))
         self.units: list[Unit] = []
 
     # ------------------------------------------------------------------ helpers
@@ -509,13 +509,43 @@ class _Extractor:
 
     def _collect_exprs(self, unit: _UnitBuilder, expr: cst.CSTNode, *, in_guard: bool, in_try: bool, statement: bool = False) -> None:
         collector = _ExprCollector(self, unit, in_guard, in_try, expr if statement else None)
-        try:
-            expr.visit(collector)
-        except RecursionError:
-            raise
+        for node in walk_nodes(expr, skip=(cst.FunctionDef, cst.ClassDef)):
+            if isinstance(node, cst.Call):
+                collector.visit_Call(node)
+            elif isinstance(node, cst.Comparison):
+                collector.visit_Comparison(node)
 
 
-class _ExprCollector(cst.CSTVisitor):
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterable[cst.CSTNode]:
+    """Pre-order walk without libcst's visitor machinery: iterative (no recursion limit on
+    deeply nested hostile input) and several times faster, since nothing is rebuilt."""
+    import dataclasses
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        kind = type(node)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(node))
+        children: list[cst.CSTNode] = []
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        for child in reversed(children):
+            if skip and isinstance(child, skip):
+                continue
+            stack.append(child)
+
+
+class _ExprCollector:
     """Calls, comparisons and literals inside one expression (not inside nested defs)."""
 
     def __init__(self, ext: _Extractor, unit: _UnitBuilder, in_guard: bool, in_try: bool, statement_node) -> None:
@@ -643,16 +673,7 @@ def _local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, 
     counts: dict[str, int] = {}
     param_map = {p: f"${i}" for i, p in enumerate(_param_names(fn.params))}
 
-    class Binder(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
+    class Binder:
         def _bind(self, target: cst.CSTNode, source: str) -> None:
             names = [target] if isinstance(target, cst.Name) else [
                 e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
@@ -681,7 +702,11 @@ def _local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, 
         def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
             self._bind(node.target, ex.code(node.value))
 
-    fn.visit(Binder())
+    binder = Binder()
+    for node in walk_nodes(fn.body, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        handler = getattr(binder, "visit_" + type(node).__name__, None)
+        if handler is not None:
+            handler(node)
     return found
 
 
