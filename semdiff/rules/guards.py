@@ -385,10 +385,10 @@ def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Findi
     for call in before.calls:
         if not any(call.callee.endswith(n) for n in CONST_TIME):
             continue
-        operands = {a.value for a in call.positional[:2]}
+        operands = {_sq(a.value) for a in call.positional[:2]}
         if len(operands) != 2:
             continue
-        still = any(c.callee == call.callee and {a.value for a in c.positional[:2]} == operands for c in after.calls)
+        still = any(c.callee == call.callee and {_sq(a.value) for a in c.positional[:2]} == operands for c in after.calls)
         if still:
             continue
         for cmp in after.comparisons:
@@ -407,7 +407,22 @@ def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Findi
     return out
 
 
+_CONVERSIONS = (
+    re.compile(r"^\[\]byte\((.*)\)$"), re.compile(r"^Buffer\.from\((.*?)(,.*)?\)$"), re.compile(r"^(?:bytes|str|String)\((.*)\)$"),
+    re.compile(r"^(.*)\.(?:encode|getBytes|toString)\(.*\)$"),
+)
+
+
 def _sq(text: str) -> str:
+    """Operand text without whitespace and byte/str conversions, so `[]byte(a)` matches `a`."""
     from semdiff.lang.normal import squash
 
-    return squash(text)
+    out = squash(text)
+    changed = True
+    while changed:
+        changed = False
+        for rx in _CONVERSIONS:
+            m = rx.match(out)
+            if m:
+                out, changed = m.group(1), True
+    return out
