@@ -72,7 +72,7 @@ def _hunk_lines(fc: FileChange) -> tuple[list[int], list[int]]:
     return removed, added
 
 
-def _hunk_texts(fc: FileChange) -> tuple[str, str]:
+def _hunk_texts(fc: FileChange, indent_headers: bool = False) -> tuple[str, str]:
     """Rebuild old/new sides from hunks alone, padded with blank lines so line numbers hold."""
     old_lines: dict[int, str] = {}
     new_lines: dict[int, str] = {}
@@ -90,10 +90,51 @@ def _hunk_texts(fc: FileChange) -> tuple[str, str]:
     def build(lines: dict[int, str]) -> str:
         if not lines:
             return ""
+        if indent_headers:
+            _add_block_headers(lines)
         top = max(lines)
         return "\n".join(lines.get(i, "").rstrip("\r\n") for i in range(1, top + 1)) + "\n"
 
     return build(old_lines), build(new_lines)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _add_block_headers(lines: dict[int, str]) -> None:
+    """Make indented hunk fragments parse: before each fragment that starts inside a block,
+    put `if _semdiff_hunk_:` headers (one per indentation level it later returns to) on the blank
+    padding lines above it, so line numbers are unchanged."""
+    numbers = sorted(lines)
+    fragments: list[list[int]] = []
+    for n in numbers:
+        if fragments and n == fragments[-1][-1] + 1:
+            fragments[-1].append(n)
+        else:
+            fragments.append([n])
+    for frag in fragments:
+        body = [n for n in frag if lines[n].strip()]
+        if not body:
+            continue
+        code = [n for n in body if not lines[n].lstrip().startswith("#")]
+        last = code[-1] if code else body[-1]
+        after = frag[-1] + 1
+        if after not in lines:
+            if lines[last].rstrip().endswith(":"):
+                lines[after] = " " * (_indent(lines[last]) + 4) + "pass"  # a block cut off by the hunk's end
+            elif lines[last].lstrip().startswith("@"):
+                lines[after] = " " * _indent(lines[last]) + "def _semdiff_cut_(): pass"  # a decorator cut off
+        first = _indent(lines[body[0]])
+        if first == 0:
+            continue
+        lower = sorted({_indent(lines[n]) for n in body if _indent(lines[n]) < first} | {0})
+        start = frag[0]
+        room = [start - k for k in range(len(lower), 0, -1)]
+        if room[0] < 1 or any(r in lines for r in room):
+            continue  # no blank padding to use: leave it, the parser will report the fragment
+        for line_no, level in zip(room, lower):
+            lines[line_no] = " " * level + "if _semdiff_hunk_:"  # opaque, so exits inside do not end the file
 
 
 def _analyzable(fc: FileChange) -> bool:
@@ -103,7 +144,7 @@ def _analyzable(fc: FileChange) -> bool:
 def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[list[UnitChange], list[Unit], list[Unit]]:
     """Parse both sides of one file and align its units; failures become NotAnalyzed."""
     if fc.hunk_only:
-        old_text, new_text = _hunk_texts(fc)
+        old_text, new_text = _hunk_texts(fc, indent_headers=fc.path.endswith((".py", ".pyi")))
         if fc.status is ChangeStatus.ADDED:
             old_text = None
         if fc.status is ChangeStatus.DELETED:
