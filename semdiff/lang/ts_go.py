@@ -54,6 +54,9 @@ class GoBackend(TreeSitterBackend):
     DECORATOR_TYPES: frozenset[str] = frozenset()
     SPREAD_TYPES = frozenset({"variadic_argument"})
 
+    BOUND_TYPES = frozenset({"const_spec", "var_spec", "short_var_declaration", "assignment_statement", "keyed_element"})
+    BINDING_TYPES = frozenset({"short_var_declaration", "var_spec", "range_clause"})
+
     _LANG: Optional[Language] = None
 
     def ts_language(self) -> Language:
@@ -117,7 +120,7 @@ class GoBackend(TreeSitterBackend):
         head = ctx.text(node) if node.type in ("identifier", "package_identifier", "type_identifier", "field_identifier") else squash(ctx.text(node))
         return head + "".join(reversed(suffix))
 
-    def callee(self, call: Node, ctx: FileContext) -> str:
+    def callee_name(self, call: Node, ctx: FileContext) -> str:
         if call.type == "composite_literal":
             t = call.child_by_field_name("type")
             return self.resolve(self.dotted(t, ctx), ctx) if t is not None else ""

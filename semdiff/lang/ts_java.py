@@ -46,6 +46,9 @@ class JavaBackend(TreeSitterBackend):
     DECORATOR_TYPES = frozenset({"annotation", "marker_annotation"})
     SPREAD_TYPES: frozenset[str] = frozenset()
 
+    BOUND_TYPES = frozenset({"variable_declarator", "assignment_expression"})
+    BINDING_TYPES = frozenset({"variable_declarator", "enhanced_for_statement", "catch_formal_parameter", "resource"})
+
     _LANG: Optional[Language] = None
 
     def ts_language(self) -> Language:
@@ -97,7 +100,7 @@ class JavaBackend(TreeSitterBackend):
         head = "" if node is None else (ctx.text(node) if node.type in ("identifier", "this", "super", "scoped_identifier", "type_identifier") else squash(ctx.text(node)))
         return head + "".join(reversed(suffix))
 
-    def callee(self, call: Node, ctx: FileContext) -> str:
+    def callee_name(self, call: Node, ctx: FileContext) -> str:
         if call.type == "object_creation_expression":
             t = call.child_by_field_name("type")
             name = ctx.text(t) if t is not None else ""

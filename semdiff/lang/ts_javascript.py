@@ -40,6 +40,10 @@ class JavaScriptBackend(TreeSitterBackend):
     MEMBER_TYPES = frozenset({"member_expression", "subscript_expression", "this"})
     PAREN_TYPES = frozenset({"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"})
 
+    BOUND_TYPES = frozenset({"variable_declarator", "assignment_expression", "field_definition", "public_field_definition", "pair", "call_expression"})
+    BINDING_TYPES = frozenset({"variable_declarator", "catch_clause", "for_in_statement"})
+    REGEX_TYPES = frozenset({"regex"})
+
     _LANG: Optional[Language] = None
 
     def ts_language(self) -> Language:
@@ -88,7 +92,7 @@ class JavaScriptBackend(TreeSitterBackend):
         head = ctx.text(node) if node.type in ("identifier", "this", "super", "property_identifier", "import") else squash(ctx.text(node))
         return head + "".join(reversed(suffix))
 
-    def callee(self, call: Node, ctx: FileContext) -> str:
+    def callee_name(self, call: Node, ctx: FileContext) -> str:
         fn = call.child_by_field_name("function") if call.type == "call_expression" else call.child_by_field_name("constructor")
         if fn is None:
             return squash(ctx.text(call))
