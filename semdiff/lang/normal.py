@@ -103,9 +103,40 @@ def linear_of(left: str, op: str, right: str) -> Optional[Linear]:
     return Linear(rt, flipped, lc - rc)
 
 
+# Named constants that mean a number: `http.StatusOK` and `200` are one operand.
+_HTTP_STATUS = {
+    "Continue": 100, "SwitchingProtocols": 101, "OK": 200, "Created": 201, "Accepted": 202, "NoContent": 204,
+    "MovedPermanently": 301, "Found": 302, "SeeOther": 303, "NotModified": 304, "TemporaryRedirect": 307,
+    "PermanentRedirect": 308, "BadRequest": 400, "Unauthorized": 401, "PaymentRequired": 402, "Forbidden": 403,
+    "NotFound": 404, "MethodNotAllowed": 405, "Conflict": 409, "Gone": 410, "RequestEntityTooLarge": 413,
+    "UnsupportedMediaType": 415, "UnprocessableEntity": 422, "TooManyRequests": 429,
+    "InternalServerError": 500, "NotImplemented": 501, "BadGateway": 502, "ServiceUnavailable": 503,
+}
+_SNAKE = {re.sub(r"(?<!^)(?=[A-Z])", "_", k).upper(): v for k, v in _HTTP_STATUS.items()}
+_CONSTANT = re.compile(
+    r"^(?:(?:net\.)?http\.Status(?P<go>[A-Za-z]+)|(?:http\.)?HTTPStatus\.(?P<py>[A-Z_]+)|(?:\w+\.)?HTTP_(?P<num>\d{3})_[A-Z_]+|HttpStatus\.(?P<java>[A-Z_]+)(?:\.value\(\))?)$"
+)
+
+
+def constant_value(key: str) -> str:
+    """Replace a well-known named constant by its number; anything else unchanged."""
+    m = _CONSTANT.match(key)
+    if not m:
+        return key
+    if m.group("num"):
+        return m.group("num")
+    if m.group("go") and m.group("go") in _HTTP_STATUS:
+        return str(_HTTP_STATUS[m.group("go")])
+    name = m.group("py") or m.group("java")
+    if name and name in _SNAKE:
+        return str(_SNAKE[name])
+    return key
+
+
 def comparison(left_key: str, op: str, right_key: str, left_text: str, right_text: str) -> Formula:
     """Canonical formula for `left op right` as written."""
     op = " ".join(op.split())
+    left_key, right_key = constant_value(left_key), constant_value(right_key)
     canon, swap, negate = _CANON.get(op, (op, False, False))
     l_k, r_k, l_t, r_t = left_key, right_key, left_text, right_text
     if swap:
