@@ -210,3 +210,13 @@ def test_jsx_component_redirect_is_a_denial():
     """, "src/Admin.jsx"), "Admin")
     (g,) = [g for g in u.guards if g.action.denies]
     assert g.action is Action.ABORT and render(g.deny_when) == "not user?.isAdmin"
+
+
+def test_lookups_that_look_like_routes_are_not_middleware():
+    mod = unit(parse("""\
+    const v = map.get('key', requireAuth);
+    const h = res.get('X-Auth', checkAuth);
+    app.use('/admin', requireAdmin, adminRouter);
+    """), "<module>")
+    assert [(d.name, d.args[0].literal) for d in mod.decorators] == [("requireAdmin", "/admin")]
+    assert [render(g.deny_when) for g in mod.guards if g.action is Action.DECORATOR] == ['not requireAdmin on use("/admin")']

@@ -170,6 +170,7 @@ class FileContext:
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> name callees are written with
     unit_nodes: dict[int, tuple[str, str]] = field(default_factory=dict)  # node id -> (capture kind, name)
     callees: dict[int, str] = field(default_factory=dict)  # call node id -> callee
+    registrations: set[int] = field(default_factory=set)  # route/middleware registration calls (routes.scm)
 
     def text(self, node: Optional[Node]) -> str:
         if node is None:
@@ -350,6 +351,7 @@ class TreeSitterBackend:
         ctx = FileContext(path, src)
         self.collect_imports(root, ctx)
         self._find_unit_nodes(root, ctx)
+        self._find_registrations(root, ctx)
         drafts = self._assign_nodes(root, ctx)
         units = tuple(self._build_unit(d, ctx) for d in drafts)
         return ParsedFile(path, self.language, _unique_qualnames(units), partial=root.has_error,
@@ -372,6 +374,13 @@ class TreeSitterBackend:
 
     def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
         return ctx.text(name_node)
+
+    def _find_registrations(self, root: Node, ctx: FileContext) -> None:
+        query = load_query(self.ts_language(), self.grammar, "routes.scm")
+        if query is None:
+            return
+        for node in QueryCursor(query).captures(root).get("registration", []):
+            ctx.registrations.add(node.id)
 
     def receiver_of(self, node: Node, ctx: FileContext) -> Optional[str]:
         """Go methods name their type outside any class body."""
@@ -472,8 +481,9 @@ class TreeSitterBackend:
             t = node.type
             if t in self.CALL_TYPES and self.is_call(node):
                 calls.append(self._call(node, d, ctx))
-                for mw_name, route, mw_node in self.route_middleware(node, ctx):
-                    self._middleware(d, mw_name, route, mw_node, node, ctx)
+                if node.id in ctx.registrations:
+                    for mw_name, route, mw_node in self.route_middleware(node, ctx):
+                        self._middleware(d, mw_name, route, mw_node, node, ctx)
                 pattern = self.regex_call(node, ctx)
                 if pattern is not None:
                     literals.append(Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))

@@ -25,9 +25,6 @@ DENY_STATUS = re.compile(
 ERR_VALUE = re.compile(r"^(err\w*|\w*Err\w*|\w*Error)$")
 ERR_CONSTRUCTOR = re.compile(r"(^|\.)(New|Errorf|Wrap\w*|New\w*Error|\w*Err\w*|Error)$")
 DENY_WORDS = ("forbid", "unauthori", "denied", "deny", "reject", "invalid", "fail")
-ROUTE_CALLS = {"Handle", "HandleFunc", "Use", "With", "Group", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS",
-               "Any", "Get", "Post", "Put", "Delete", "Patch", "Route", "Mount", "Method", "MethodFunc",
-               "ListenAndServe", "ListenAndServeTLS"}
 WRAP_ONLY = re.compile(r"(^|\.)(HandlerFunc|Handler|WrapF|WrapH|StripPrefix|TimeoutHandler)$")
 ABORT_CALLS = re.compile(r"(^|\.)(Abort\w*|Redirect|Fatal\w*|Exit|Panic\w*)$")
 
@@ -405,9 +402,7 @@ class GoBackend(TreeSitterBackend):
         if call.type != "call_expression":
             return []
         c = self.callee(call, ctx)
-        method = c.rsplit(".", 1)[-1]
-        if method not in ROUTE_CALLS or ("." not in c and method not in ("Handle", "HandleFunc")):
-            return []
+        method = c.rsplit(".", 1)[-1]  # routes.scm chose the call
         args = self.positional_nodes(call)
         route = ""
         if args and args[0].type in ("interpreted_string_literal", "raw_string_literal"):

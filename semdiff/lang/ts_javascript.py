@@ -21,8 +21,6 @@ from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeS
 DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|withStatus)\s*\(\s*|status(?:Code)?\s*:\s*|\b(?:HttpError|createError|httpErrors|HTTPException)\s*\(\s*)(4\d\d)\b")
 DENY_JSX = re.compile(r"^(Navigate|Redirect|Forbidden|Unauthori[sz]ed|AccessDenied|NotAuthori[sz]ed|Login\w*|SignIn\w*|NotFound\w*)$")
 ERR_CALLBACKS = {"next", "done", "cb", "callback"}
-ROUTE_METHODS = {"get", "post", "put", "delete", "patch", "all", "options", "head", "use", "route"}
-NOT_ROUTERS = re.compile(r"^(res|req|request|response|ctx\.(request|response)|map|cache|params|headers|searchParams|store|localStorage|sessionStorage|Object|Array|Reflect|JSON|Math|Promise|this\.\w*(cache|map)\w*)$", re.IGNORECASE)
 
 
 class JavaScriptBackend(TreeSitterBackend):
@@ -426,10 +424,7 @@ class JavaScriptBackend(TreeSitterBackend):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression":
             return []
-        obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
-        method = ctx.text(prop)
-        if method not in ROUTE_METHODS or obj is None or NOT_ROUTERS.match(squash(ctx.text(obj))):
-            return []
+        method = ctx.text(fn.child_by_field_name("property"))  # routes.scm chose the call
         args_node = call.child_by_field_name("arguments")
         args = [a for a in (args_node.named_children if args_node is not None else []) if a.type not in self.COMMENT_TYPES]
         route = ""
@@ -438,8 +433,8 @@ class JavaScriptBackend(TreeSitterBackend):
             args = args[1:]
         elif method != "use":
             return []  # `map.get(key)` is not a route
-        if method != "use":
-            args = args[:-1]  # the last one is the handler
+        if method != "use" or (route and len(args) > 1):
+            args = args[:-1]  # the last one is the handler (or the router mounted at the path)
         out: list[tuple[str, str, Node]] = []
         flat: list[Node] = []
         for a in args:
