@@ -136,6 +136,8 @@ SPECS = {r.id: r for r in RULES}
 
 
 def _is_http_call(call: Call) -> bool:
+    if "(" in call.callee:  # `requests.get(...).json()` is a method of the response
+        return False
     first = call.callee.split(".", 1)[0]
     return first in HTTP_MODULES or last(call.callee) in HTTP_METHODS
 
@@ -243,10 +245,10 @@ def _facts(unit: Unit, nested: list[Unit]) -> list[Fact]:
         out.extend(_tls_facts(call))
         out.extend(_jwt_facts(call))
     out.extend(_assignment_facts(unit, nested))
-    seen: set[tuple[str, int, str]] = set()
+    seen: set[tuple[str, int, str, str]] = set()
     uniq = []
     for f in out:
-        k = (f.rule, f.line, f.slot)
+        k = (f.rule, f.line, f.slot, f.text)
         if k not in seen:
             seen.add(k)
             uniq.append(f)
