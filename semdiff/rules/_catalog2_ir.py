@@ -415,8 +415,11 @@ def pair_regex_sites(before: Optional[Unit], after: Optional[Unit]) -> list[tupl
     most similar before pattern that is gone from after (same site preferred). Unchanged
     patterns are never paired, so untouched regexes stay silent."""
     b_all, a_all = regex_sites(before), regex_sites(after)
-    b_left = new_items(a_all, b_all, key=lambda r: r.pattern)  # before patterns gone from after
-    a_new = new_items(b_all, a_all, key=lambda r: r.pattern)  # after patterns not in before
+    def key(r: RegexSite) -> tuple[str, bool, bool]:  # re.fullmatch -> re.search changes meaning, not text
+        return r.pattern, r.implied_start, r.implied_end
+
+    b_left = new_items(a_all, b_all, key=key)  # before patterns gone from after
+    a_new = new_items(b_all, a_all, key=key)  # after patterns not in before
     pairs: list[tuple[RegexSite, RegexSite]] = []
     for a in a_new:
         best_i, best = -1, 0.0

@@ -1,0 +1,109 @@
+"""injection-opened: table examples plus the formatting reader and the less common weakenings."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from semdiff.model import Confidence
+from semdiff.pipeline import analyze_texts
+from semdiff.rules.base import families
+
+FAMILY = "injection-opened"
+
+
+def _family():
+    return next(f for f in families() if f.name == FAMILY)
+
+
+def _examples():
+    return [pytest.param(r.id, ex, id=f"{r.id}-{i}-{'fires' if ex.fires else 'silent'}")
+            for r in _family().rules for i, ex in enumerate(r.examples)]
+
+
+def run(before: str, after: str, path: str = "app/module.py"):
+    """Findings of this family for one before/after pair, through the whole pipeline."""
+    report = analyze_texts([(path, textwrap.dedent(before).lstrip("\n"), textwrap.dedent(after).lstrip("\n"))])
+    return [f for f in report.findings if f.rule_id == FAMILY]
+
+
+def test_rule_ids_are_the_family_name_with_both_kinds_of_example():
+    rules = _family().rules
+    assert [r.id for r in rules] == [FAMILY]
+    for r in rules:
+        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples)
+        assert r.languages == ("python",)
+
+
+@pytest.mark.parametrize("rule_id,example", _examples())
+def test_table_example(rule_id, example):
+    report = analyze_texts([("app/example.py", example.before, example.after)])
+    hits = [f for f in report.findings if f.rule_id == rule_id]
+    assert bool(hits) == example.fires, [f.message for f in report.findings]
+
+from semdiff.rules.injection_opened import formatting  # noqa: E402
+
+
+@pytest.mark.parametrize("value,kind", [
+    ('f"SELECT * FROM t WHERE id = {x}"', "f-string"),
+    ('"SELECT * FROM t WHERE id = %s" % x', "%-formatting"),
+    ('"SELECT * FROM t WHERE id = {}".format(x)', ".format()"),
+    ('"SELECT * FROM t WHERE id = " + x', "concatenation"),
+    ('"SELECT * FROM t WHERE id = %s"', None),
+    ("query", None),
+    ('f"SELECT 1"', None),
+    ('"unterminated', None),
+])
+def test_formatting_reader(value, kind):
+    assert formatting(value) == kind
+
+
+def test_literal_eval_replaced_by_eval():
+    found = run(
+        "import ast\ndef parse(s):\n    return ast.literal_eval(s)\n",
+        "import ast\ndef parse(s):\n    return eval(s)\n",
+    )
+    assert [(f.unit, f.after.line) for f in found] == [("parse", 3)]
+
+
+def test_pickle_already_there_is_silent():
+    src = "import pickle\ndef load(b):\n    return pickle.loads(b)\n"
+    assert run(src, src.replace("load(b)", "load(blob)").replace("loads(b)", "loads(blob)")) == []
+
+
+def test_new_markup_around_user_input():
+    found = run(
+        "from markupsafe import Markup\ndef bio(user):\n    return user.bio\n",
+        "from markupsafe import Markup\ndef bio(user):\n    return Markup(user.bio)\n",
+    )
+    assert [(f.unit, f.after.line) for f in found] == [("bio", 3)]
+
+
+def test_markup_of_a_literal_or_escaped_value_is_silent():
+    before = "from markupsafe import Markup, escape\ndef bio(user):\n    return user.bio\n"
+    assert run(before, before.replace("return user.bio", "return Markup('<br>')")) == []
+    assert run(before, before.replace("return user.bio", "return Markup(escape(user.bio))")) == []
+
+
+def test_subprocess_list_replaced_by_os_system():
+    found = run(
+        "import os, subprocess\ndef backup(db):\n    subprocess.run(['pg_dump', db])\n",
+        "import os, subprocess\ndef backup(db):\n    os.system('pg_dump ' + db)\n",
+    )
+    assert [(f.unit, f.after.line) for f in found] == [("backup", 3)]
+
+
+def test_query_params_dropped_for_a_prebuilt_string_is_medium():
+    found = run(
+        "def find(cur, n):\n    cur.execute('SELECT * FROM u WHERE n = ?', (n,))\n",
+        "def find(cur, n, q):\n    cur.execute(q)\n",
+    )
+    assert len(found) == 1 and found[0].confidence == Confidence.MEDIUM
+
+
+def test_realpath_removed_before_send_file():
+    found = run(
+        "import os\nfrom flask import send_file\ndef dl(name):\n    p = os.path.realpath(name)\n    return send_file(p)\n",
+        "import os\nfrom flask import send_file\ndef dl(name):\n    p = name\n    return send_file(p)\n",
+    )
+    assert [(f.unit, f.after.line) for f in found] == [("dl", 5)]

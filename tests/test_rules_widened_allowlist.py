@@ -1,0 +1,94 @@
+"""widened-allowlist: table examples plus list kinds, allow-all flags and regex anchor cases."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from semdiff.model import Confidence
+from semdiff.pipeline import analyze_texts
+from semdiff.rules.base import families
+
+FAMILY = "widened-allowlist"
+
+
+def _family():
+    return next(f for f in families() if f.name == FAMILY)
+
+
+def _examples():
+    return [pytest.param(r.id, ex, id=f"{r.id}-{i}-{'fires' if ex.fires else 'silent'}")
+            for r in _family().rules for i, ex in enumerate(r.examples)]
+
+
+def run(before: str, after: str, path: str = "app/module.py"):
+    """Findings of this family for one before/after pair, through the whole pipeline."""
+    report = analyze_texts([(path, textwrap.dedent(before).lstrip("\n"), textwrap.dedent(after).lstrip("\n"))])
+    return [f for f in report.findings if f.rule_id == FAMILY]
+
+
+def test_rule_ids_are_the_family_name_with_both_kinds_of_example():
+    rules = _family().rules
+    assert [r.id for r in rules] == [FAMILY]
+    for r in rules:
+        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples)
+        assert r.languages == ("python",)
+
+
+@pytest.mark.parametrize("rule_id,example", _examples())
+def test_table_example(rule_id, example):
+    report = analyze_texts([("app/example.py", example.before, example.after)])
+    hits = [f for f in report.findings if f.rule_id == rule_id]
+    assert bool(hits) == example.fires, [f.message for f in report.findings]
+
+from semdiff.rules.widened_allowlist import list_kind  # noqa: E402
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("ALLOWED_HOSTS", "allow"), ("CORS_ALLOWED_ORIGINS", "allow"), ("allow_origins", "allow"), ("SAFE_METHODS", "allow"),
+    ("TRUSTED_PROXIES", "allow"), ("allowedExtensions", "allow"), ("DISALLOWED_HOSTS", "deny"), ("BLOCKED_IPS", "deny"),
+    ("blacklist", "deny"), ("DATABASE_HOSTS", None), ("INSTALLED_APPS", None),
+])
+def test_list_kinds(name, kind):
+    assert list_kind(name) == kind
+
+
+def test_cors_allow_all_flag_turned_on():
+    found = run("CORS_ORIGIN_ALLOW_ALL = False\nX = 1\n", "CORS_ORIGIN_ALLOW_ALL = True\nX = 1\n")
+    assert [(f.unit, f.after.line) for f in found] == [("<module>", 1)]
+
+
+def test_wildcard_origin_keyword_string():
+    found = run(
+        "from flask_cors import CORS\ndef init(app):\n    CORS(app, origins='https://a.example.com')\n",
+        "from flask_cors import CORS\ndef init(app):\n    CORS(app, origins='*')\n",
+    )
+    assert [(f.unit, f.after.line) for f in found] == [("init", 3)]
+
+
+def test_fullmatch_to_search_loses_both_implied_anchors():
+    found = run(
+        "import re\ndef ok(h):\n    return re.fullmatch(r'[a-z]+\\.example\\.com', h) is not None\n",
+        "import re\ndef ok(h):\n    return re.search(r'[a-z]+\\.example\\.com', h) is not None\n",
+    )
+    assert len(found) == 1
+    assert "start anchor dropped" in found[0].message and "end anchor dropped" in found[0].message
+
+
+def test_new_allow_list_without_wildcard_is_silent_and_with_wildcard_fires():
+    before = "from fastapi.middleware.cors import CORSMiddleware\ndef setup(app):\n    app.add_middleware(CORSMiddleware)\n"
+    ok = before.replace("CORSMiddleware)", "CORSMiddleware, allow_origins=['https://a.example.com'])")
+    wild = before.replace("CORSMiddleware)", "CORSMiddleware, allow_origins=['*'])")
+    assert run(before, ok) == []
+    assert [(f.unit, f.after.line) for f in run(before, wild)] == [("setup", 3)]
+
+
+def test_redirect_validator_allowed_hosts_left_to_redirect_opened():
+    before = (
+        "from django.shortcuts import redirect\n"
+        "def go(request, nxt):\n"
+        "    ok = url_has_allowed_host_and_scheme(nxt, allowed_hosts={'a.example.com'})\n"
+        "    return redirect(nxt if ok else '/')\n"
+    )
+    after = before.replace("{'a.example.com'}", "{'a.example.com', 'b.example.net'}")
+    assert run(before, after) == []
