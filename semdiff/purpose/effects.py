@@ -1,0 +1,295 @@
+"""What a change actually does, unit by unit.
+
+Every aligned `UnitChange` gets one `Effect`. The behaviour-preserving ones are proved on
+normalised syntax trees (semdiff.purpose.pysyntax for Python; the backend's `body_key`,
+a formatting- and comment-free token stream, for other languages), never guessed from
+lines; whatever cannot be proved is a behaviour change. A unit that a rule family found
+weaker is a weakening whatever its syntax says.
+"""
+from __future__ import annotations
+
+import ast
+import enum
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Optional, Sequence
+
+from semdiff import logic
+from semdiff.align.units import ChangeKind, UnitChange
+from semdiff.ir import Unit
+from semdiff.model import Finding
+from semdiff.purpose import extract, pysyntax
+from semdiff.purpose.tables import ClaimTables, claim_tables
+
+
+class Effect(str, enum.Enum):
+    UNCHANGED = "no-change-in-meaning"  # whitespace, comments, docstrings, formatting
+    WORDING = "message-wording"  # only message strings (exception/log text) changed
+    RENAMED = "rename-only"  # alpha-equivalent after renaming locals/params/private helpers
+    MOVED = "pure-move"  # same body under another name, class or file
+    EQUIVALENT = "behaviour-preserving"  # equivalent conditions, extracted/inlined helper
+    BEHAVIOUR = "behaviour-change"
+    SECURITY = "security-behaviour-change"
+    WEAKENING = "weakening"
+
+    @property
+    def preserving(self) -> bool:
+        return self in PRESERVING
+
+
+PRESERVING = frozenset({Effect.UNCHANGED, Effect.WORDING, Effect.RENAMED, Effect.MOVED, Effect.EQUIVALENT})
+ORDER = tuple(Effect)
+
+
+@dataclass(frozen=True)
+class UnitEffect:
+    change: UnitChange
+    effect: Effect
+    evidence: tuple[str, ...] = ()
+    relevant: bool = False  # security-relevant: relevance lookup, or its guards changed
+    area: str = "code"  # code | tests | deps | docs
+    rules: tuple[str, ...] = ()  # rule ids of the weakening findings on this unit
+    relevance_score: float = 0.0
+
+    @property
+    def qualname(self) -> str:
+        return self.change.qualname
+
+    @property
+    def path(self) -> str:
+        return self.change.path
+
+    @property
+    def line(self) -> Optional[int]:
+        c = self.change
+        if c.touched_after:
+            return c.touched_after[0]
+        if c.after is not None:
+            return c.after.span.line
+        if c.touched_before:
+            return c.touched_before[0]
+        return c.before.span.line if c.before is not None else None
+
+
+def area_of(path: str, tables: Optional[ClaimTables] = None) -> str:
+    t = tables or claim_tables()
+    for area in ("tests", "deps", "docs"):
+        if any(p.search(path) for p in t.paths.get(area, ())):
+            return area
+    return "code"
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _tree(unit: Optional[Unit]) -> Optional[ast.AST]:
+    if unit is None or unit.language != "python" or unit.partial:
+        return None
+    return pysyntax.parse_unit(unit.text, unit.kind)
+
+
+def guards_changed(before: Optional[Unit], after: Optional[Unit]) -> bool:
+    """Did what the unit refuses, or the decorators in front of it, change at all?"""
+    if before is None or after is None:
+        unit = before or after
+        return bool(unit and (unit.guards or unit.decorators))
+    if sorted(d.name for d in before.decorators) != sorted(d.name for d in after.decorators):
+        return True
+    if len(before.guards) != len(after.guards):
+        return True
+    for gb, ga in zip(before.guards, after.guards):
+        if gb.action != ga.action or gb.reachable != ga.reachable:
+            return True
+        if gb.deny_when != ga.deny_when:
+            try:
+                if not logic.equivalent(gb.deny_when, ga.deny_when):
+                    return True
+            except RecursionError:
+                return True
+    return False
+
+
+@dataclass
+class _Side:
+    """Python trees of one side, plus helpers available for inlining on that side."""
+
+    trees: dict[int, Optional[ast.AST]]
+
+
+def _helper_table(changes: Iterable[UnitChange], side: str, trees: Mapping[int, Optional[ast.AST]]) -> dict[tuple[str, Optional[str]], dict[str, ast.FunctionDef]]:
+    """(path, parent) -> {name: FunctionDef} for units only present on `side`."""
+    table: dict[tuple[str, Optional[str]], dict[str, ast.FunctionDef]] = {}
+    for uc in changes:
+        unit = uc.after if side == "after" else uc.before
+        tree = trees.get(id(uc))
+        if unit is None or not isinstance(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        table.setdefault((uc.path, unit.parent), {})[unit.name] = tree  # type: ignore[assignment]
+    return table
+
+
+def _name_move(b: Unit, a: Unit, path_b: str, path_a: str) -> tuple[Effect, str]:
+    if path_b == path_a and b.parent == a.parent and b.name != a.name and _private(b.name) and _private(a.name):
+        return Effect.RENAMED, f"private `{b.name}` renamed to `{a.name}`"
+    if path_b != path_a:
+        return Effect.MOVED, f"`{b.qualname}` moved from {path_b} to {path_a} as `{a.qualname}`"
+    return Effect.MOVED, f"`{b.qualname}` now `{a.qualname}`"
+
+
+def classify_effects(
+    unit_changes: Sequence[UnitChange],
+    findings: Sequence[Finding],
+    relevance,  # Callable[[UnitChange], Relevance]
+    ignore_rules: frozenset[str] = frozenset(),
+    tables: Optional[ClaimTables] = None,
+) -> tuple[UnitEffect, ...]:
+    t = tables or claim_tables()
+    weak: dict[tuple[str, str], list[str]] = {}
+    for f in findings:
+        if f.rule_id not in ignore_rules:
+            weak.setdefault((f.path, f.unit), []).append(f.rule_id)
+
+    before_trees = {id(uc): _tree(uc.before) for uc in unit_changes}
+    after_trees = {id(uc): _tree(uc.after) for uc in unit_changes}
+
+    # pair a deleted unit with an added one of the same renamed shape (a move the
+    # alignment did not follow), so it is a move or rename, not a removal plus an addition
+    pairs: list[tuple[UnitChange, Optional[UnitChange]]] = []
+    added = [uc for uc in unit_changes if uc.before is None and uc.after is not None]
+    by_shape: dict[tuple[str, str], list[UnitChange]] = {}
+    for uc in added:
+        tree = after_trees[id(uc)]
+        sh = pysyntax.shape(tree, rename=True) if tree is not None else None
+        if sh is not None:
+            by_shape.setdefault((uc.after.kind, sh.dump), []).append(uc)  # type: ignore[union-attr]
+    partner: dict[int, UnitChange] = {}
+    for uc in unit_changes:
+        if uc.after is None and uc.before is not None:
+            tree = before_trees[id(uc)]
+            sh = pysyntax.shape(tree, rename=True) if tree is not None else None
+            cands = by_shape.get((uc.before.kind, sh.dump), []) if sh is not None else []
+            if cands:
+                partner[id(uc)] = cands.pop(0)
+    paired_added = {id(p) for p in partner.values()}
+
+    helpers: dict[str, str] = {}
+    for uc in unit_changes:
+        b, a = uc.before, uc.after
+        if id(uc) in partner:
+            a = partner[id(uc)].after
+        if b is not None and a is not None and b.name != a.name and _private(b.name) and _private(a.name):
+            helpers[b.name] = a.name
+
+    after_helpers = _helper_table([uc for uc in added if id(uc) not in paired_added], "after", after_trees)
+    deleted = [uc for uc in unit_changes if uc.after is None and id(uc) not in partner]
+    before_helpers = _helper_table(deleted, "before", before_trees)
+
+    results: dict[int, tuple[Effect, tuple[str, ...]]] = {}
+    extracted: dict[tuple[str, str], str] = {}  # (path, helper name) -> caller qualname
+
+    for uc in unit_changes:
+        if id(uc) in paired_added:
+            continue
+        b, a = uc.before, uc.after
+        bt, at = before_trees[id(uc)], after_trees[id(uc)]
+        path_a = uc.path
+        path_b = uc.file.old_path or uc.path
+        if id(uc) in partner:
+            other = partner[id(uc)]
+            a, at, path_a = other.after, after_trees[id(other)], other.path
+        if b is None or a is None:
+            continue
+        effect = _compare(uc, b, a, bt, at, path_b, path_a, helpers, after_helpers, before_helpers, extracted)
+        results[id(uc)] = effect
+
+    out: list[UnitEffect] = []
+    for uc in unit_changes:
+        if id(uc) in paired_added:
+            continue
+        unit = uc.after or uc.before
+        assert unit is not None
+        key_path = uc.path
+        rules = tuple(weak.get((key_path, uc.qualname), ()))
+        rel = relevance(uc)
+        if id(uc) in results:
+            effect, evidence = results[id(uc)]
+        elif uc.before is None and (uc.path, unit.name) in extracted:
+            effect, evidence = Effect.EQUIVALENT, (f"extracted from `{extracted[(uc.path, unit.name)]}` (its body inlined back gives the old code)",)
+        elif uc.after is None and (uc.path, unit.name) in extracted:
+            effect, evidence = Effect.EQUIVALENT, (f"inlined into `{extracted[(uc.path, unit.name)]}`",)
+        else:
+            effect, evidence = Effect.BEHAVIOUR, ("added" if uc.before is None else "deleted",)
+        other_after = partner[id(uc)].after if id(uc) in partner else uc.after
+        relevant = rel.is_relevant or guards_changed(uc.before, other_after)
+        if rules:
+            effect = Effect.WEAKENING
+            evidence = evidence + (f"weakening found by {', '.join(sorted(set(rules)))}",)
+        elif effect is Effect.BEHAVIOUR and relevant:
+            effect = Effect.SECURITY
+            why = " -> ".join(rel.why_path) if rel.is_relevant and rel.why_path else "its guards or decorators changed"
+            evidence = evidence + (f"security-relevant: {rel.reason or why}",)
+        out.append(UnitEffect(uc, effect, evidence, relevant, area_of(uc.path, t), rules, rel.score))
+    return tuple(out)
+
+
+def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, after_helpers, before_helpers, extracted) -> tuple[Effect, tuple[str, ...]]:
+    same_place = b.qualname == a.qualname and path_b == path_a
+    if bt is None or at is None:
+        if b.body_key and b.body_key == a.body_key:
+            if same_place:
+                return Effect.UNCHANGED, ("normalised token streams are equal (comments, formatting, names removed)",)
+            eff, why = _name_move(b, a, path_b, path_a)
+            return eff, (why, "normalised token streams are equal")
+        return Effect.BEHAVIOUR, ("normalised token streams differ",)
+
+    if pysyntax.shape(bt) == pysyntax.shape(at) and pysyntax.shape(bt) is not None:
+        if same_place:
+            return Effect.UNCHANGED, ("same syntax tree once comments, docstrings and formatting are removed",)
+        eff, why = _name_move(b, a, path_b, path_a)
+        return eff, (why, "same syntax tree")
+    renamed_b = pysyntax.shape(bt, rename=True, helpers=helpers)
+    renamed_a = pysyntax.shape(at, rename=True)
+    if renamed_b is not None and renamed_b == renamed_a:
+        why = "same syntax tree after consistent renaming of parameters, locals" + (" and private helpers" if helpers else "")
+        if same_place:
+            return Effect.RENAMED, (why,)
+        eff, moved = _name_move(b, a, path_b, path_a)
+        return eff, (moved, why)
+    ok, ev = pysyntax.same_shape(pysyntax.shape(bt, rename=True, helpers=helpers, booleans=True),
+                                 pysyntax.shape(at, rename=True, booleans=True))
+    if ok:
+        return Effect.EQUIVALENT, ev or ("conditions equivalent",)
+    proof = _extract_proof(uc, b, a, bt, at, path_b, path_a, helpers, after_helpers, before_helpers, extracted)
+    if proof is not None:
+        return Effect.EQUIVALENT, proof
+    ok, ev = pysyntax.same_shape(pysyntax.shape(bt, rename=True, helpers=helpers, booleans=True, messages=True),
+                                 pysyntax.shape(at, rename=True, booleans=True, messages=True))
+    if ok:
+        return Effect.WORDING, ("only message strings (exception or log text) differ",) + ev
+    return Effect.BEHAVIOUR, ("syntax trees differ after normalisation",)
+
+
+def _extract_proof(uc, b: Unit, a: Unit, bt, at, path_b, path_a, helpers, after_helpers, before_helpers, extracted) -> Optional[tuple[str, ...]]:
+    new_h = after_helpers.get((path_a, a.parent), {}) | (after_helpers.get((path_a, "<module>"), {}) if a.parent != "<module>" else {})
+    old_h = before_helpers.get((path_b, b.parent), {}) | (before_helpers.get((path_b, "<module>"), {}) if b.parent != "<module>" else {})
+    new_h = {k: v for k, v in new_h.items() if k != a.name}
+    old_h = {k: v for k, v in old_h.items() if k != b.name}
+    a_in = extract.inline_helpers(at, new_h) if new_h else None
+    b_in = extract.inline_helpers(bt, old_h) if old_h else None
+    if a_in is None and b_in is None:
+        return None
+    left = b_in[0] if b_in else bt
+    right = a_in[0] if a_in else at
+    ok, ev = pysyntax.same_shape(pysyntax.shape(left, rename=True, helpers=helpers, booleans=True),
+                                 pysyntax.shape(right, rename=True, booleans=True))
+    if not ok:
+        return None
+    notes = []
+    for name in (a_in[1] if a_in else ()):
+        extracted[(path_a, name)] = a.qualname
+        notes.append(f"extract-method: inlining the new helper `{name}` gives the old body of `{b.qualname}`")
+    for name in (b_in[1] if b_in else ()):
+        extracted[(path_b, name)] = a.qualname
+        notes.append(f"inline-method: the removed helper `{name}` now sits inline in `{a.qualname}`")
+    return tuple(notes) + ev
