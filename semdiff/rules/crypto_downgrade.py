@@ -55,6 +55,9 @@ SECRET_WORDS = frozenset({
     "auth", "login", "session", "credential", "credentials", "verify", "apikey", "otp", "nonce", "salt", "csrf",
 })
 
+# randomness is also a secret when it makes a key, IV or PIN (not so for hashing: `cache_key`)
+RANDOM_SECRET_WORDS = SECRET_WORDS | frozenset({"key", "keys", "iv", "pin", "reset", "invite", "activation"})
+
 # cipher modes, weakest first
 MODE_RANK: dict[str, int] = {
     "ECB": 0, "CBC": 2, "CFB": 2, "CFB8": 2, "OFB": 2, "CTR": 2, "OPENPGP": 2, "XTS": 2,
@@ -222,8 +225,8 @@ def _lookup(table: dict, callee: str):
     return None, None
 
 
-def _secret_context(unit: Unit) -> bool:
-    return bool(name_words(unit.qualname) & SECRET_WORDS)
+def _secret_context(unit: Unit, words: frozenset[str] = SECRET_WORDS) -> bool:
+    return bool(name_words(unit.qualname) & words)
 
 
 def _hash_facts(call: Call, unit: Unit) -> list[Fact]:
@@ -327,7 +330,7 @@ def _random_facts(call: Call, unit: Unit) -> list[Fact]:
     if "SystemRandom" in c or c.startswith(STRONG_RANDOM_PREFIXES):
         return [Fact(RANDOM, "random", 1, call.span.line, call.text)]
     if c.startswith(WEAK_RANDOM_MODULES) and last(c) in WEAK_RANDOM_FUNCS:
-        secret = _secret_context(unit)
+        secret = _secret_context(unit, RANDOM_SECRET_WORDS)
         return [Fact(RANDOM, "random", 0, call.span.line, call.text,
                      born_weak="predictable `random` generates a secret value" if secret else "",
                      intrinsic="crypto" if secret else "")]

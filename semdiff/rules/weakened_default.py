@@ -243,10 +243,13 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
             f = _lifetime_fact(name, value, line, text, slot, f"{context} {slot}")
         if f is not None:
             out.append(f)
+    assigned_at = {st.key: st.span.line for st in unit.settings}
     for lit in unit.literals:
         if lit.target in MIDDLEWARE_TARGETS and lit.kind in ("list", "tuple"):
             present = frozenset(last(i.strip("'\"")) for i in lit.items) & frozenset(PROTECTIVE_MIDDLEWARE)
-            out.append(Fact(MIDDLEWARE, lit.target, present, lit.span.line, lit.text[:200], intrinsic="csrf"))
+            # report at the `MIDDLEWARE = ...` line (a parenthesised tuple's span may start inside)
+            out.append(Fact(MIDDLEWARE, lit.target, present, lit.span.line, lit.text[:200], intrinsic="csrf",
+                            report_line=assigned_at.get(lit.target, 0)))
     return out
 
 

@@ -1,0 +1,126 @@
+"""crypto-downgrade: every shipped example, the rank tables at work, and the quiet cases."""
+from __future__ import annotations
+
+import pytest
+
+from semdiff.model import Confidence
+from semdiff.pipeline import analyze_texts
+from semdiff.rules import crypto_downgrade as fam
+from semdiff.rules._catalog_facts import looks_constant, seconds_of
+from semdiff.rules.base import all_rules
+
+PATH = "app/crypto_utils.py"
+
+
+def findings(before, after, path=PATH):
+    report = analyze_texts([(path, before, after)])
+    return [f for f in report.findings if f.rule_id.startswith(fam.FAMILY)]
+
+
+def brief(fs):
+    return sorted((f.rule_id, f.unit, f.after.line if f.after else None) for f in fs)
+
+
+EXAMPLES = [(spec.id, i, ex) for spec in fam.RULES for i, ex in enumerate(spec.examples)]
+
+
+@pytest.mark.parametrize("rule_id,index,example", EXAMPLES, ids=[f"{r}#{i}" for r, i, _ in EXAMPLES])
+def test_examples(rule_id, index, example):
+    fired = [f for f in findings(example.before, example.after) if f.rule_id == rule_id]
+    assert bool(fired) == example.fires, (example.note, fired)
+
+
+def test_every_rule_has_firing_and_quiet_example_and_is_registered():
+    registered = all_rules()
+    for spec in fam.RULES:
+        assert spec.id in registered
+        assert any(e.fires for e in spec.examples) and any(not e.fires for e in spec.examples)
+
+
+def test_hashlib_new_by_name_and_import_alias():
+    before = "import hashlib\n\ndef sign(secret, body):\n    return hashlib.new('sha256', secret + body).digest()\n"
+    after = before.replace("'sha256'", "'md5'")
+    assert brief(findings(before, after)) == [(fam.HASH, "sign", 4)]
+    before = ("from hashlib import md5 as fast, sha256 as strong\n\n"
+              "def sign(secret, body):\n    return strong(secret + body).digest()\n")
+    after = before.replace("strong(secret", "fast(secret")
+    assert brief(findings(before, after)) == [(fam.HASH, "sign", 4)]
+
+
+def test_sha512_to_sha256_is_not_a_broken_hash():
+    before = "import hashlib\n\ndef sign(secret, body):\n    return hashlib.sha512(secret + body).digest()\n"
+    assert findings(before, before.replace("sha512", "sha256")) == []
+
+
+def test_new_md5_outside_secret_context_is_silent():
+    before = "import hashlib\n"
+    after = "import hashlib\n\ndef file_checksum(data):\n    return hashlib.md5(data).hexdigest()\n"
+    assert findings(before, after) == []
+
+
+def test_new_md5_for_password_is_medium_confidence():
+    before = "import hashlib\n"
+    after = "import hashlib\n\ndef hash_password(pw):\n    return hashlib.md5(pw).hexdigest()\n"
+    fs = findings(before, after)
+    assert brief(fs) == [(fam.HASH, "hash_password", 4)]
+    assert fs[0].confidence is Confidence.MEDIUM
+
+
+def test_cryptography_mode_and_cipher_downgrade():
+    before = ("from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\n"
+              "def box(key, iv):\n    return Cipher(algorithms.AES(key), modes.CBC(iv))\n")
+    after = before.replace("modes.CBC(iv)", "modes.ECB()")
+    assert brief(findings(before, after)) == [(fam.CIPHER, "box", 4)]
+    after = before.replace("algorithms.AES(key)", "algorithms.TripleDES(key)")
+    assert brief(findings(before, after)) == [(fam.CIPHER, "box", 4)]
+
+
+def test_ec_curve_reduced():
+    before = ("from cryptography.hazmat.primitives.asymmetric import ec\n\n"
+              "def new_key():\n    return ec.generate_private_key(ec.SECP384R1())\n")
+    after = before.replace("SECP384R1", "SECP192R1")
+    assert brief(findings(before, after)) == [(fam.KEY, "new_key", 4)]
+
+
+def test_token_bytes_shortened_below_floor_only():
+    before = "import secrets\n\ndef new_token():\n    return secrets.token_hex(32)\n"
+    assert findings(before, before.replace("32", "20")) == []
+    assert brief(findings(before, before.replace("32", "4"))) == [(fam.KEY, "new_token", 4)]
+
+
+def test_bcrypt_default_rounds_then_explicit_lower():
+    before = "import bcrypt\n\ndef hash_password(pw):\n    return bcrypt.hashpw(pw, bcrypt.gensalt())\n"
+    after = before.replace("bcrypt.gensalt()", "bcrypt.gensalt(rounds=4)")
+    assert brief(findings(before, after)) == [(fam.WORK, "hash_password", 4)]
+
+
+def test_salt_dropped_from_hash_input():
+    before = "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.sha256(salt + pw).hexdigest()\n"
+    after = before.replace("salt + pw", "pw")
+    assert brief(findings(before, after)) == [(fam.SALT, "hash_password", 4)]
+
+
+def test_system_random_to_random_and_back():
+    strong = "import random\n\ndef make_otp():\n    return random.SystemRandom().randint(100000, 999999)\n"
+    weak = "import random\n\ndef make_otp():\n    return random.randint(100000, 999999)\n"
+    assert brief(findings(strong, weak)) == [(fam.RANDOM, "make_otp", 4)]
+    assert findings(weak, strong) == []
+
+
+def test_new_random_in_secret_function_is_born_weak():
+    before = "import random\n"
+    after = "import random\n\ndef new_api_key():\n    return '%x' % random.getrandbits(128)\n"
+    fs = findings(before, after)
+    assert brief(fs) == [(fam.RANDOM, "new_api_key", 4)]
+    assert fs[0].confidence is Confidence.MEDIUM
+
+
+def test_helpers_fold_literals_without_evaluating():
+    assert seconds_of("86400 * 365") == 86400 * 365
+    assert seconds_of("timedelta(days=1, hours=2)") == 93600
+    assert seconds_of("datetime.timedelta(minutes=5)") == 300
+    assert seconds_of("None") == float("inf")
+    assert seconds_of("settings.X * 2") is None
+    assert seconds_of("__import__('os').system('x')") is None
+    assert looks_constant("b'\\x00' * 16") and looks_constant("bytes(16)") and looks_constant("'abc'")
+    assert not looks_constant("os.urandom(16)") and not looks_constant("iv")

@@ -1,0 +1,98 @@
+"""weakened-default: every shipped example, framework defaults, lifetimes, and the quiet cases."""
+from __future__ import annotations
+
+import pytest
+
+from semdiff.pipeline import analyze_texts
+from semdiff.rules import weakened_default as fam
+from semdiff.rules.base import all_rules
+
+PATH = "app/settings.py"
+
+
+def findings(before, after, path=PATH):
+    report = analyze_texts([(path, before, after)])
+    return [f for f in report.findings if f.rule_id.startswith(fam.FAMILY)]
+
+
+def brief(fs):
+    return sorted((f.rule_id, f.unit, f.after.line if f.after else None) for f in fs)
+
+
+EXAMPLES = [(spec.id, i, ex) for spec in fam.RULES for i, ex in enumerate(spec.examples)]
+
+
+@pytest.mark.parametrize("rule_id,index,example", EXAMPLES, ids=[f"{r}#{i}" for r, i, _ in EXAMPLES])
+def test_examples(rule_id, index, example):
+    fired = [f for f in findings(example.before, example.after) if f.rule_id == rule_id]
+    assert bool(fired) == example.fires, (example.note, fired)
+
+
+def test_every_rule_has_firing_and_quiet_example_and_is_registered():
+    registered = all_rules()
+    for spec in fam.RULES:
+        assert spec.id in registered
+        assert any(e.fires for e in spec.examples) and any(not e.fires for e in spec.examples)
+
+
+BASE = "SECRET_KEY = 'env'\nALLOWED_HOSTS = ['example.com']\n"
+
+
+def test_added_setting_weaker_than_framework_default():
+    assert brief(findings(BASE, BASE + "SESSION_COOKIE_HTTPONLY = False\n")) == [(fam.COOKIE, "<module>", 3)]
+    assert brief(findings(BASE, BASE + "DEBUG = True\n")) == [(fam.FLAG, "<module>", 3)]
+    # same as the framework default: nothing changed
+    assert findings(BASE, BASE + "SESSION_COOKIE_SECURE = False\n") == []
+
+
+def test_brand_new_settings_file_is_not_judged_against_defaults():
+    assert findings(None, "DEBUG = True\nSESSION_COOKIE_SECURE = False\n", path="app/settings_dev.py") == []
+
+
+def test_flask_config_subscript_and_app_run_debug():
+    before = ("from flask import Flask\n\napp = Flask(__name__)\n\n"
+              "def configure():\n    app.config['WTF_CSRF_ENABLED'] = True\n    app.run(port=8000)\n")
+    after = before.replace("= True", "= False").replace("app.run(port=8000)", "app.run(port=8000, debug=True)")
+    assert brief(findings(before, after)) == [(fam.FLAG, "configure", 6), (fam.FLAG, "configure", 7)]
+
+
+def test_samesite_lowered_and_raised():
+    before = BASE + "SESSION_COOKIE_SAMESITE = 'Lax'\n"
+    assert brief(findings(before, before.replace("'Lax'", "None"))) == [(fam.COOKIE, "<module>", 3)]
+    assert findings(before, before.replace("'Lax'", "'Strict'")) == []
+
+
+def test_lifetime_made_infinite_and_cookie_max_age():
+    before = "REMEMBER_COOKIE_DURATION_MAX_AGE = 3600\nSESSION_COOKIE_AGE = 1209600\n"
+    after = before.replace("SESSION_COOKIE_AGE = 1209600", "SESSION_COOKIE_AGE = None")
+    assert brief(findings(before, after)) == [(fam.LIFETIME, "<module>", 2)]
+
+
+def test_token_function_ttl_parameter_default():
+    before = "def issue_token(user, ttl=300):\n    return sign({'sub': user.id, 'ttl': ttl})\n"
+    after = before.replace("ttl=300", "ttl=86400 * 90")
+    assert brief(findings(before, after)) == [(fam.LIFETIME, "issue_token", 1)]
+
+
+def test_timeout_lengthened_in_token_function_is_not_a_lifetime():
+    before = "def fetch_token(url, timeout=5):\n    return post(url, timeout=timeout)\n"
+    assert findings(before, before.replace("timeout=5", "timeout=600")) == []
+
+
+def test_debug_parameter_default_is_not_a_settings_flag():
+    before = "def render(page, debug=False):\n    return page\n"
+    assert findings(before, before.replace("debug=False", "debug=True")) == []
+
+
+def test_middleware_tuple_lost_authentication():
+    before = ("MIDDLEWARE = (\n    'django.contrib.sessions.middleware.SessionMiddleware',\n"
+              "    'django.contrib.auth.middleware.AuthenticationMiddleware',\n)\n")
+    after = before.replace("    'django.contrib.auth.middleware.AuthenticationMiddleware',\n", "")
+    fs = findings(before, after)
+    assert brief(fs) == [(fam.MIDDLEWARE, "<module>", 1)]
+    assert "AuthenticationMiddleware" in fs[0].message
+
+
+def test_ssl_context_attribute_is_left_to_disabled_verification():
+    before = "import ssl\n\ndef ctx():\n    c = ssl.create_default_context()\n    c.check_hostname = True\n    return c\n"
+    assert findings(before, before.replace("= True", "= False")) == []
