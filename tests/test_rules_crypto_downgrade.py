@@ -124,3 +124,14 @@ def test_helpers_fold_literals_without_evaluating():
     assert seconds_of("__import__('os').system('x')") is None
     assert looks_constant("b'\\x00' * 16") and looks_constant("bytes(16)") and looks_constant("'abc'")
     assert not looks_constant("os.urandom(16)") and not looks_constant("iv")
+
+
+def test_hostile_inputs_do_not_crash_the_catalog_families():
+    deep = "(" * 60 + "1" + ")" * 60
+    huge = "[" + ", ".join(f"'{i}'" for i in range(300)) + "]"
+    before = f"import hashlib\n\nX = {huge}\n\ndef sign(k):\n    return hashlib.sha256(k).digest()\n"
+    after = (f"import hashlib\n\nX = {huge}\nY = {deep}\n\ndef sign(k):\n"
+             f"    return hashlib.new({deep!r} * 3, k, iterations={deep}).digest()\n")
+    report = analyze_texts([(PATH, before, after)])
+    assert not [n for n in report.not_analyzed if n.reason == "too-deep"]
+    assert all(not f.rule_id.startswith(fam.FAMILY) or f.unit == "sign" for f in report.findings)

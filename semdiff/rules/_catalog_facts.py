@@ -256,6 +256,7 @@ def name_words(name: str) -> set[str]:
     return {w.lower() for w in _WORD_SPLIT.split(name) if w}
 
 
+MAX_EXPR_CHARS = 4000
 _STR_LIT = re.compile(r"""^[rRbBuU]{0,2}("|')""")
 
 
@@ -282,7 +283,13 @@ def _const_node(node: ast.AST) -> bool:
 
 
 def parse_expr(text: str) -> Optional[ast.AST]:
-    """Parse (never evaluate) one expression of analysed source; None when it is not one."""
+    """Parse (never evaluate) one expression of analysed source; None when it is not one.
+
+    Values this long are not knobs a rule compares (a kwarg, a duration, an options dict);
+    refusing them keeps hostile inputs from costing parse time.
+    """
+    if len(text) > MAX_EXPR_CHARS:
+        return None
     try:
         return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
