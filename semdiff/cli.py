@@ -199,6 +199,11 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
     click.echo(_safe(body), nl=False)
 
 
+from semdiff.audit.cli import audit_command  # noqa: E402  (subcommand modules register here)
+
+cli.add_command(audit_command)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point (`semdiff = semdiff.cli:main`)."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="semdiff")
