@@ -20,7 +20,7 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "crypto": ("sign", "signature", "signed", "signer", "hmac", "digest", "hash", "encrypt", "decrypt", "cipher", "crypto", "key", "secret", "salt", "random", "unsign"),
     "tls": ("tls", "ssl", "cert", "certificate", "verify", "hostname", "https"),
     "csrf": ("csrf", "xsrf"),
-    "validation": ("validate", "validator", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max"),
+    "validation": ("validate", "validator", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max", "secure", "traversal", "trusted", "untrusted", "sandbox", "sandboxed", "unsafe", "quote", "smuggling"),
 }
 _STRONG = {"authn", "authz", "session", "token", "csrf", "tls"}
 _SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")

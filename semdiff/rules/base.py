@@ -31,6 +31,9 @@ class RuleSpec:
     description: str
     examples: tuple[Example, ...] = ()
     languages: tuple[str, ...] = ("*",)
+    # the construct is security-relevant wherever it appears (verify=False, a ReDoS-prone
+    # regex, shell=True): the unit's own relevance can raise severity but not lower it
+    intrinsic: Optional[str] = None  # relevance category, e.g. "tls", "crypto", "dos", "injection"
 
 
 class RelevanceLookup(Protocol):
@@ -152,6 +155,8 @@ def make_finding(
     """One place that turns a rule's verdict into a `Finding`, so all rules agree on shape."""
 
     rel = relevance if relevance is not None else ctx.relevance(change)
+    if spec.intrinsic and rel.score < 0.8:
+        rel = Relevance(spec.intrinsic, 0.8, rel.why_path, f"{spec.id} is security-relevant wherever it occurs")
     sev = severity if severity is not None else scaled_severity(spec.severity, rel)
     conf = confidence.lowered() if ctx.hunk_only or change.hunk_only else confidence
     path = change.path
