@@ -134,3 +134,16 @@ def test_hunk_only_lowers_confidence():
     fs = [f for f in report.findings if f.rule_id.startswith(fam.FAMILY)]
     assert brief(fs) == [(fam.TLS, "pull", 4)]
     assert fs[0].hunk_only and fs[0].confidence is Confidence.MEDIUM
+
+
+def test_session_verify_attribute_but_not_option_holders():
+    before = "import requests\n\ndef make_session():\n    s = requests.Session()\n    s.headers['X'] = '1'\n    return s\n"
+    after = before.replace("    return s\n", "    s.verify = False\n    return s\n")
+    assert brief(findings(before, after)) == [(fam.TLS, "make_session", 6)]
+    before = "import requests\n\ndef make_session():\n    session = requests.Session()\n    return session\n"
+    after = before.replace("    return session\n", "    session.verify = False\n    return session\n")
+    assert brief(findings(before, after)) == [(fam.TLS, "make_session", 5)]
+    before = "def parse(argv, args):\n    args.debug = True\n    return args\n"
+    assert findings(before, before.replace("args.debug = True", "args.verify = False")) == []
+    before = "def load(config):\n    config.name = 'x'\n    return config\n"
+    assert findings(before, before.replace("config.name = 'x'", "config.verify = False")) == []

@@ -47,6 +47,8 @@ TLS_OFF_KWARGS: dict[str, tuple[object, ...]] = {
     "ssl_verify": (False,),
     "verify_certs": (False,),
 }
+# `session.verify = False`: attribute form of the keyword; not on option/config holders
+NOT_CLIENT_RECEIVER = re.compile(r"(?i)(^|\.)(args|arguments|opts|options|ns|namespace|parser|config|cfg|conf|settings|flags|params)$")
 # verify_mode / cert_reqs values, weakest first
 CERT_MODES: dict[str, int] = {"CERT_NONE": 0, "CERT_OPTIONAL": 1, "CERT_REQUIRED": 2}
 CERT_KEYS = frozenset({"cert_reqs", "verify_mode", "ssl_cert_reqs"})
@@ -224,6 +226,12 @@ def _assignment_facts(unit: Unit, nested: list[Unit]) -> list[Fact]:
         elif asg.key in HOSTNAME_KEYS and asg.value in ("True", "False"):
             out.append(Fact(HOST, "hostname", int(asg.value == "True"), asg.line, asg.text,
                             born_weak="hostname is not checked" if asg.value == "False" else "", intrinsic="tls"))
+        elif asg.key in TLS_OFF_KWARGS and asg.value in ("True", "False") and \
+                not NOT_CLIENT_RECEIVER.search(asg.target[: -len(asg.key) - 1]):
+            off = asg.value == "False"
+            out.append(Fact(TLS, f"attr:{asg.target}", 0 if off else 1, asg.line, asg.text,
+                            born_weak=f"`{asg.target} = False` disables certificate verification" if off else "",
+                            intrinsic="tls"))
         elif asg.key == CONTEXT_GLOBAL:
             rank = CONTEXT_FACTORIES.get(asg.value, 1)
             out.append(Fact(UNVERIFIED, "context", rank, asg.line, asg.text,
