@@ -221,7 +221,9 @@ def classify_effects(
         else:
             effect, evidence = Effect.BEHAVIOUR, ("added" if uc.before is None else "deleted",)
         other_after = partner[id(uc)].after if id(uc) in partner else uc.after
-        relevant = rel.is_relevant or guards_changed(uc.before, other_after)
+        area = area_of(uc.path, t)
+        # test code does not run in production: its asserts are not the product's guards
+        relevant = area != "tests" and (rel.is_relevant or guards_changed(uc.before, other_after))
         if rules:
             effect = Effect.WEAKENING
             evidence = evidence + (f"weakening found by {', '.join(sorted(set(rules)))}",)
@@ -229,7 +231,7 @@ def classify_effects(
             effect = Effect.SECURITY
             why = " -> ".join(rel.why_path) if rel.is_relevant and rel.why_path else "its guards or decorators changed"
             evidence = evidence + (f"security-relevant: {rel.reason or why}",)
-        out.append(UnitEffect(uc, effect, evidence, relevant, area_of(uc.path, t), rules, rel.score))
+        out.append(UnitEffect(uc, effect, evidence, relevant, area, rules, rel.score))
     return tuple(out)
 
 
