@@ -135,3 +135,15 @@ def test_hostile_inputs_do_not_crash_the_catalog_families():
     report = analyze_texts([(PATH, before, after)])
     assert not [n for n in report.not_analyzed if n.reason == "too-deep"]
     assert all(not f.rule_id.startswith(fam.FAMILY) or f.unit == "sign" for f in report.findings)
+
+
+def test_secrets_replaced_by_seeded_random_behind_a_systemrandom_probe():
+    """Shape of python-social-auth's random_string regression (secrets -> random)."""
+    before = ("import secrets\n\nclass Strategy:\n    def random_string(self, length=12, chars='abc'):\n"
+              "        return ''.join([secrets.choice(chars) for i in range(length)])\n")
+    after = ("import hashlib\nimport random\nimport time\n\nclass Strategy:\n"
+             "    def random_string(self, length=12, chars='abc'):\n"
+             "        try:\n            random.SystemRandom()\n        except NotImplementedError:\n"
+             "            random.seed(hashlib.sha256(str(time.time()).encode()).digest())\n"
+             "        return ''.join([random.choice(chars) for i in range(length)])\n")
+    assert brief(findings(before, after)) == [(fam.RANDOM, "Strategy.random_string", 11)]

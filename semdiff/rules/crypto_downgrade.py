@@ -126,7 +126,7 @@ WORK_SETTING_CONTEXT = re.compile(r"(?i)(hash|bcrypt|pbkdf|kdf|password|passwd|s
 STRONG_RANDOM_PREFIXES = ("secrets.", "os.urandom", "Crypto.Random.", "ssl.RAND_bytes", "uuid.uuid4")
 WEAK_RANDOM_FUNCS = frozenset({
     "random", "randint", "randrange", "choice", "choices", "sample", "shuffle", "getrandbits", "randbytes",
-    "uniform", "seed",
+    "uniform",
 })
 WEAK_RANDOM_MODULES = ("random.", "numpy.random.", "np.random.")
 
@@ -328,6 +328,8 @@ def _work_setting_facts(unit: Unit) -> list[Fact]:
 def _random_facts(call: Call, unit: Unit) -> list[Fact]:
     c = call.callee
     if "SystemRandom" in c or c.startswith(STRONG_RANDOM_PREFIXES):
+        if call.statement:  # `random.SystemRandom()` as a probe: its result draws nothing
+            return []
         return [Fact(RANDOM, "random", 1, call.span.line, call.text)]
     if c.startswith(WEAK_RANDOM_MODULES) and last(c) in WEAK_RANDOM_FUNCS:
         secret = _secret_context(unit, RANDOM_SECRET_WORDS)
