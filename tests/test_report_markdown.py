@@ -77,7 +77,7 @@ def test_hostile_text_cannot_forge_marker_ping_or_break_fences() -> None:
     assert "&lt;!-- semdiff-report --&gt; @\u200boctocat &lt;/details&gt; \\| x" in text
     assert "`````python\ns = '````'\n`````" in text
     assert "````python\ns = '```'\n</details>\n````" in text
-    assert "``f`x```" in text
+    assert "`` f`x` ``" in text
 
 
 def test_long_reports_fit_in_a_comment_with_the_table_whole() -> None:
