@@ -1,0 +1,147 @@
+"""Configuration: `[tool.semdiff]` / `.semdiff.toml`, read as data, every key checked."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from semdiff import config as cfgmod
+from semdiff.config import Config, ConfigError, PathSuppression, SeedExtension
+from semdiff.errors import InputError
+from semdiff.model import Confidence, Severity
+from semdiff.relevance.seeds import load_seeds
+
+FULL = """
+[tool.semdiff]
+fail-on = "medium"
+min-confidence = "medium"
+enable = ["removed-guard", "widened-condition"]
+disable = ["weakened-default"]
+include = ["src/**"]
+exclude = ["src/vendor/", "**/test_*.py"]
+baseline = ".semdiff-baseline.json"
+format = "sarif"
+
+[tool.semdiff.severity]
+widened-condition = "critical"
+
+[tool.semdiff.seeds.authz]
+names = ["ensure_tenant_owner"]
+decorators = ["tenant_admin_only"]
+
+[tool.semdiff.budgets]
+max-file-bytes = 200000
+
+[[tool.semdiff.suppress]]
+rule = "disabled-verification"
+path = "scripts/*.py"
+reason = "scripts talk to a local test server"
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_pyproject_table_is_read_into_a_typed_config(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[project]\nname = 'x'\n" + FULL)
+    cfg = cfgmod.load_for_repo(tmp_path)
+    assert cfg.fail_on == "medium"
+    assert cfg.min_confidence is Confidence.MEDIUM
+    assert cfg.enable == {"removed-guard", "widened-condition"} and cfg.disable == {"weakened-default"}
+    assert cfg.severity == (("widened-condition", Severity.CRITICAL),)
+    assert cfg.severity_for("widened-condition") is Severity.CRITICAL and cfg.severity_for("removed-guard") is None
+    assert cfg.include == ("src/**",) and cfg.exclude == ("src/vendor/", "**/test_*.py")
+    assert cfg.seeds == (SeedExtension("authz", names=("ensure_tenant_owner",), decorators=("tenant_admin_only",)),)
+    assert cfg.max_file_bytes == 200_000
+    assert cfg.baseline == str(tmp_path / ".semdiff-baseline.json")
+    assert cfg.suppress == (PathSuppression("disabled-verification", "scripts/*.py", "scripts talk to a local test server"),)
+    assert cfg.format == "sarif"
+    assert cfg.source == str(tmp_path / "pyproject.toml")
+    assert cfg.rule_enabled("removed-guard") and not cfg.rule_enabled("weakened-default")
+    assert not cfg.rule_enabled("crypto-downgrade")  # not in `enable`
+
+
+def test_dotfile_wins_over_pyproject_and_takes_top_level_keys(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[tool.semdiff]\nfail-on = "low"\n')
+    write(tmp_path, ".semdiff.toml", 'fail-on = "critical"\n')
+    assert cfgmod.discover(tmp_path) == tmp_path / ".semdiff.toml"
+    assert cfgmod.load_for_repo(tmp_path).fail_on == "critical"
+
+
+def test_pyproject_without_table_and_no_files_give_defaults(tmp_path: Path) -> None:
+    assert cfgmod.load_for_repo(tmp_path) == Config()
+    write(tmp_path, "pyproject.toml", "[tool.black]\nline-length = 100\n")
+    assert cfgmod.discover(tmp_path) is None
+    assert cfgmod.load_for_repo(tmp_path) == Config()
+
+
+def test_explicit_file_is_used_and_must_exist(tmp_path: Path) -> None:
+    other = write(tmp_path, "base-config.toml", '[tool.semdiff]\ndisable = ["removed-guard"]\n')
+    write(tmp_path, ".semdiff.toml", 'fail-on = "low"\n')
+    assert cfgmod.load_for_repo(tmp_path, explicit=other).disable == {"removed-guard"}
+    with pytest.raises(ConfigError, match="does not exist"):
+        cfgmod.load_for_repo(tmp_path, explicit=tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("body,message", [
+    ('disabel = ["x"]', r"unknown key 'disabel' \(allowed: fail-on, "),
+    ('fail-on = "sometimes"', r"fail-on = 'sometimes' is not one of: low, medium, high, critical, never"),
+    ("fail-on = 3", "fail-on must be a non-empty string"),
+    ('disable = "removed-guard"', "disable must be a list of non-empty strings"),
+    ('[severity]\nremoved-guard = "huge"', r"severity.removed-guard = 'huge' is not one of"),
+    ('[seeds.authz]\nnames = ["a"]\nweight = 2', r"seeds.authz: unknown key 'weight'"),
+    ("[budgets]\nmax-file-bytes = -1", "max-file-bytes must be a positive integer"),
+    ("[budgets]\nmax-file-bytes = true", "max-file-bytes must be a positive integer"),
+    ('[[suppress]]\nrule = "removed-guard"\npath = "a.py"', r"suppress\[0\]: missing 'reason' \(a suppression must say why\)"),
+    ('[[suppress]]\nrule = "removed-guard"\npath = "a.py"\nreason = " - "', r"suppress\[0\].reason must say why"),
+    ('[[suppress]]\nrule = "r"\npath = "a"\nreason = "ok"\nexpires = 1', r"suppress\[0\]: unknown key 'expires'"),
+    ('suppress = {rule = "r"}', "must be an array of tables"),
+    ("fail-on = ", "invalid TOML"),
+])
+def test_bad_configuration_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
+    p = write(tmp_path, ".semdiff.toml", body + "\n")
+    with pytest.raises(ConfigError, match=message) as info:
+        cfgmod.load(p)
+    assert str(p) in str(info.value)
+    assert isinstance(info.value, InputError)  # the CLI turns it into exit code 2
+
+
+def test_unknown_key_in_pyproject_names_the_table(tmp_path: Path) -> None:
+    p = write(tmp_path, "pyproject.toml", '[tool.semdiff]\nfail_on = "high"\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml: \[tool.semdiff\]: unknown key 'fail_on'"):
+        cfgmod.load(p)
+
+
+def test_invalid_utf8_and_oversized_files_are_errors(tmp_path: Path) -> None:
+    bad = tmp_path / ".semdiff.toml"
+    bad.write_bytes(b'fail-on = "\xff"\n')
+    with pytest.raises(ConfigError, match="not valid UTF-8"):
+        cfgmod.load(bad)
+    bad.write_bytes(b"#" * (cfgmod.MAX_CONFIG_BYTES + 1))
+    with pytest.raises(ConfigError, match="limit"):
+        cfgmod.load(bad)
+
+
+def test_config_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    p = write(tmp_path, ".semdiff.toml", f'format = "__import__(\'os\').system(\'touch {marker}\')"\n')
+    with pytest.raises(ConfigError, match="format"):
+        cfgmod.load(p)
+    assert not marker.exists()
+
+
+def test_seed_extensions_feed_the_seed_tables(tmp_path: Path) -> None:
+    p = write(tmp_path, "pyproject.toml", FULL)
+    seeds = load_seeds(extra=cfgmod.load(p).seeds_extra())
+    hit = seeds.match("app.ensure_tenant_owner", "external")
+    assert hit is not None and hit.category == "authz"
+
+
+def test_analyze_options_carry_disabled_rules_and_budget() -> None:
+    opts = cfgmod.analyze_options(Config(disable=frozenset({"weakened-default"}), max_file_bytes=1234))
+    assert opts.disabled_rules == {"weakened-default"}
+    assert opts.max_file_bytes == 1234
+    assert cfgmod.analyze_options(Config()).max_file_bytes == 5_000_000
