@@ -44,7 +44,7 @@ def run_on_dask(
         if scheduler == LOCAL:
             cluster = stack.enter_context(LocalCluster(
                 n_workers=max(1, local_workers), threads_per_worker=1, processes=local_processes,
-                host="127.0.0.1", dashboard_address=None, silence_logs=40,
+                protocol="tcp://", host="127.0.0.1", dashboard_address=None, silence_logs=40,
             ))
             client = stack.enter_context(Client(cluster, timeout=timeout))
         else:
