@@ -64,7 +64,9 @@ def _enclosing(hit: TextHit, changes: tuple[UnitChange, ...]) -> tuple[str, str]
 
 def _finding(hit: TextHit, unit: str, language: str, hunk_only: bool) -> Finding:
     spec = _SPECS[hit.rule]
-    severity = spec.severity if (hit.rule == "trojan-source" or not hit.hidden or "hidden from human" not in hit.what) else Severity.MEDIUM
+    instructs = any(w in hit.what for w in ("instruction to a reviewer", "addresses \"", "HTML comment"))
+    # hidden characters alone are suspicious; hidden characters that carry an instruction are an attack
+    severity = spec.severity if (hit.rule == "trojan-source" or instructs) else Severity.MEDIUM
     if hit.rule == "trojan-source" and not any(c in hit.what for c in ("RIGHT-TO-LEFT", "LEFT-TO-RIGHT", "ISOLATE", "POP DIRECTIONAL")):
         severity = Severity.MEDIUM  # invisible only: hides, but does not reorder code
     return Finding(
@@ -77,18 +79,28 @@ def _finding(hit: TextHit, unit: str, language: str, hunk_only: bool) -> Finding
     )
 
 
+def _merged(hits: list[TextHit]) -> list[TextHit]:
+    """One hit per (rule, place, line): hidden characters and what they spell belong together."""
+    out: dict[tuple[str, str, int], TextHit] = {}
+    for h in hits:
+        key = (h.rule, h.path, h.line)
+        prev = out.get(key)
+        out[key] = h if prev is None else TextHit(h.rule, h.path, h.line, f"{prev.what}; {h.what}", prev.excerpt, prev.hidden or h.hidden)
+    return list(out.values())
+
+
 def check_text(ctx: ChangeContext) -> ChangeCheckResult:
     files = tuple(getattr(ctx.changes, "files", ()) or ())
     findings: list[Finding] = []
-    for hit in scan_files(files):
+    for hit in _merged(scan_files(files)):
         unit, language = _enclosing(hit, ctx.unit_changes)
         fc_hunk_only = any(fc.path == hit.path and fc.hunk_only for fc in files)
         findings.append(_finding(hit, unit, language, fc_hunk_only))
-    messages = [(f"commit:{str(c.sha)[:12]}", f"{c.subject}\n{c.body}") for c in (getattr(ctx.changes, "commits", ()) or ())]
+    messages = [(f"commit:{str(c.sha)[:12]}", f"{c.subject}\n\n{c.body}") for c in (getattr(ctx.changes, "commits", ()) or ())]
     if ctx.purpose_text:
         messages.append(("<purpose>", ctx.purpose_text))
     for source, text in messages:
-        for hit in scan_message(text, source):
+        for hit in _merged(scan_message(text, source)):
             findings.append(_finding(hit, "<message>", "text", False))
     return ChangeCheckResult(findings=tuple(findings))
 
