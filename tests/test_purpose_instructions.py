@@ -105,3 +105,12 @@ def test_instruction_in_a_commit_message(tmp_path: Path):
     r = analyze(f"{base}..{head}", repo=str(repo.root))
     [f] = [f for f in r.findings if f.rule_id == "reviewer-instruction"]
     assert f.path == f"commit:{head[:12]}" and f.unit == "<message>" and f.after.line == 3
+
+
+def test_rule_table_examples():
+    from semdiff.rules.reviewer_instructions import RULES
+
+    for spec in RULES:
+        for ex in spec.examples:
+            r = analyze_texts([("app/example.py", ex.before, ex.after)])
+            assert any(f.rule_id == spec.id for f in r.findings) is ex.fires, (spec.id, ex)
