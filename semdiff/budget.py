@@ -1,0 +1,260 @@
+"""Per-file time and size budgets, a nesting guard for the Python parser, and a memory cap.
+
+semdiff reads code written by whoever wants a change to slip through, so every file must
+cost a bounded amount of time and memory, and a file that would cost more is reported as
+not analysed (never dropped, never a crash, never a hang):
+
+* size: a side larger than `max_file_bytes` (or a hunk that claims a line number no file of
+  that size can have) is `too-large` before any parser sees it;
+* nesting: libcst's native parser overflows the C stack (a segfault, not an exception) on
+  expressions nested a few thousand deep, and is quadratic well before that. CPython's own
+  parser refuses such input cleanly, so `python_nesting_problem` asks it first (`ast.parse`
+  only builds a tree, it never runs anything) and measures the tree depth iteratively;
+* time: `call_with_deadline` interrupts a file's parse + analysis after `file_timeout`
+  seconds (SIGALRM in the main thread; elsewhere a worker thread whose result is abandoned);
+* memory: `limit_memory` caps the address space of the whole process (the CLI sets it), so a
+  runaway file raises MemoryError, which becomes `out-of-memory` for that file.
+
+Whether a skipped file could hide a weakening (`security_relevant`) is decided here too, so
+CI mode fails closed for the same reasons whatever the budget that was exceeded.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Callable, Optional, TypeVar
+
+from semdiff.model import FileChange
+
+T = TypeVar("T")
+
+DEFAULT_MAX_FILE_BYTES = 5_000_000
+DEFAULT_FILE_TIMEOUT = 10.0
+DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3
+
+# Deeper than this, libcst gets slow (quadratic) and then crashes; real code stays far below.
+MAX_PYTHON_DEPTH = 400
+# When CPython cannot parse the text (newer syntax, or broken code), a lexical estimate.
+MAX_BRACKET_DEPTH = 200  # CPython's own limit ("too many nested parentheses")
+MAX_OPERATORS_PER_LINE = 1500
+_OPERATOR = re.compile(r"\*\*|//|<<|>>|[-+*/%@&|^~<>.]|\b(?:not|and|or|lambda|if|await)\b")
+_REFUSED_NESTING = ("too many nested parentheses", "too many levels of indentation", "too complex", "too deeply nested")
+
+
+class FileTimeout(Exception):
+    """The file's parse/analysis ran past its time budget."""
+
+
+@dataclass(frozen=True)
+class FileBudget:
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    file_timeout: Optional[float] = DEFAULT_FILE_TIMEOUT  # None or <= 0: no time limit
+
+
+# -- size -------------------------------------------------------------------------------------
+
+def _text_bytes(text: Optional[str]) -> int:
+    return 0 if text is None else len(text.encode("utf-8", errors="surrogatepass"))
+
+
+def size_problem(fc: FileChange, max_bytes: int) -> Optional[str]:
+    """Why `fc` is too large to analyse, or None. Hunk-only changes are measured by their hunk
+    text and by the highest line number they claim (the pipeline rebuilds a padded text of
+    that many lines, so `@@ -1 +999999999 @@` alone would otherwise cost gigabytes)."""
+    for label, text in (("before", fc.old_text), ("after", fc.new_text)):
+        size = _text_bytes(text)
+        if size > max_bytes:
+            return f"{label}: {size} bytes > limit {max_bytes} (raise it with --max-file-bytes)"
+    if fc.hunk_only:
+        total = 0
+        top = 0
+        for h in fc.hunks:
+            total += sum(len(t) + 1 for t in h.removed_text + h.added_text + h.context_text)
+            top = max([top, *h.removed, *h.added, *h.context_old, *h.context_new])
+        if total > max_bytes:
+            return f"hunks: {total} bytes > limit {max_bytes} (raise it with --max-file-bytes)"
+        if top > max_bytes:
+            return f"hunk claims line {top}, more lines than a file within the {max_bytes}-byte limit can have"
+    return None
+
+
+# -- nesting ----------------------------------------------------------------------------------
+
+def _ast_depth(tree: ast.AST, limit: int) -> int:
+    """Maximum depth of `tree`, stopping early once `limit` is passed (iterative: no recursion)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+    return deepest
+
+
+def lexical_nesting_problem(text: str) -> Optional[str]:
+    """Conservative estimate for text CPython cannot parse: bracket depth over the whole file
+    (brackets inside strings count too: over-counting only costs a not-analysed entry) and
+    operator density per line."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+    if deepest > MAX_BRACKET_DEPTH:
+        return f"nesting too deep (brackets {deepest} levels, limit {MAX_BRACKET_DEPTH})"
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_OPERATORS_PER_LINE and len(_OPERATOR.findall(line)) > MAX_OPERATORS_PER_LINE:
+            return f"nesting too deep (line {number} chains more than {MAX_OPERATORS_PER_LINE} operators)"
+    return None
+
+
+def python_nesting_problem(text: str) -> Optional[str]:
+    """Why `text` is nested too deeply for libcst to parse safely, or None.
+
+    `ast.parse` compiles to a syntax tree only; no code of the file is executed or imported.
+    """
+    try:
+        tree = ast.parse(text)
+    except RecursionError:
+        return "nesting too deep (Python's parser gave up)"
+    except MemoryError:
+        return "nesting too deep (Python's parser ran out of stack)"
+    except SyntaxError as exc:
+        message = str(exc.msg or "")
+        if any(m in message for m in _REFUSED_NESTING):
+            return f"nesting too deep ({message})"
+        return lexical_nesting_problem(text)
+    except (ValueError, TypeError):  # e.g. NUL bytes; the backend reports them
+        return lexical_nesting_problem(text)
+    depth = _ast_depth(tree, MAX_PYTHON_DEPTH)
+    if depth > MAX_PYTHON_DEPTH:
+        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)"
+    return None
+
+
+# -- time -------------------------------------------------------------------------------------
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def call_with_deadline(fn: Callable[[], T], seconds: Optional[float]) -> T:
+    """`fn()`, or FileTimeout once `seconds` have passed.
+
+    In the main thread a SIGALRM timer interrupts Python code wherever it is (a native call
+    is interrupted when it returns; the nesting guard keeps those short). Any timer already
+    set by the caller is restored. Outside the main thread signals cannot be used, so `fn`
+    runs in a daemon worker thread and its result is abandoned when the deadline passes.
+    """
+    if seconds is None or seconds <= 0:
+        return fn()
+    if _in_main_thread() and hasattr(signal, "setitimer"):
+        return _with_alarm(fn, seconds)
+    return _with_worker(fn, seconds)
+
+
+def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
+    def expire(signum, frame):  # noqa: ANN001 - signal handler signature
+        raise FileTimeout(f"more than {seconds:g}s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    prev_delay, prev_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if prev_delay > 0:
+            signal.setitimer(signal.ITIMER_REAL, prev_delay, prev_interval)
+
+
+def _with_worker(fn: Callable[[], T], seconds: float) -> T:
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="semdiff-file", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise FileTimeout(f"more than {seconds:g}s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
+
+
+# -- memory -----------------------------------------------------------------------------------
+
+def limit_memory(max_bytes: Optional[int]) -> bool:
+    """Cap the process address space at `max_bytes` (never raising an existing lower cap).
+    Returns whether a cap is in place. Unsupported platforms simply run uncapped."""
+    if not max_bytes or max_bytes <= 0:
+        return False
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return False
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    target = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+    if soft != resource.RLIM_INFINITY and soft <= target:
+        return True
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (target, hard))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+# -- what a skipped file could hide ---------------------------------------------------------------
+
+_GUARD_WORDS = re.compile(
+    r"\b(?:raise|assert|abort|throw|deny|forbidden|unauthori[sz]ed|permission\w*|login_required|"
+    r"require\w*|is_admin|is_authenticated|verify\w*|check_\w+)\b|\b40[13]\b",
+    re.IGNORECASE,
+)
+
+
+def guards_likely(text: Optional[str]) -> bool:
+    """Cheap lexical stand-in for "the old version contained guards", for files too large,
+    too slow or too broken to parse: a skipped file that used to refuse things may hide a
+    removed check."""
+    return bool(text) and _GUARD_WORDS.search(text) is not None  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str  # too-large | too-deep | timeout | out-of-memory
+    detail: str
+
+
+def analyse_within(fc: FileChange, work: Callable[[], T], budget: FileBudget) -> tuple[Optional[T], Optional[Skipped]]:
+    """Run `work` (parse + align one file) inside the file's budgets.
+
+    Returns (result, None) or (None, why it was skipped). RecursionError is included because a
+    backend walking a deep tree must cost the file, not the run.
+    """
+    problem = size_problem(fc, budget.max_file_bytes)
+    if problem:
+        return None, Skipped("too-large", problem)
+    try:
+        return call_with_deadline(work, budget.file_timeout), None
+    except FileTimeout as exc:
+        return None, Skipped("timeout", f"parse and analysis took {exc} (raise it with --file-timeout)")
+    except MemoryError:
+        return None, Skipped("out-of-memory", "the memory limit was reached while analysing this file")
+    except RecursionError:
+        return None, Skipped("too-deep", "nesting too deep to analyse")
