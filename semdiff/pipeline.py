@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
+from semdiff import budget as _budget
 from semdiff.align.units import UnitChange, align_units
 from semdiff.ir import ParsedFile, Unit
 from semdiff.lang.registry import backend_for
@@ -24,6 +25,7 @@ class AnalyzeOptions:
     """Knobs of the analysis itself (policy such as --fail-on lives with the CLI/policy)."""
 
     max_file_bytes: int = 5_000_000
+    file_timeout: Optional[float] = 10.0  # seconds per file (parse + align); None = no limit (issue 11)
     rule_options: Mapping[str, object] = field(default_factory=dict)
     # hook for the repository call graph (issue 4): maps a UnitChange to its Relevance
     relevance: Optional[Callable[[UnitChange], Relevance]] = None
@@ -160,8 +162,8 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[l
     for side, parsed in (("before", before), ("after", after)):
         if parsed is not None and parsed.error:
             not_analyzed.append(
-                NotAnalyzed(fc.path, "syntax-error" if "syntax" in parsed.error.lower() else "parse-error",
-                            f"{side}: {parsed.error}", path_looks_sensitive(fc.path))
+                NotAnalyzed(fc.path, "too-deep" if parsed.error.startswith("nesting too deep") else "syntax-error" if "syntax" in parsed.error.lower() else "parse-error",
+                            f"{side}: {parsed.error}", path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text))
             )
     if (before is not None and before.error) or (after is not None and after.error):
         if not fc.hunk_only:
@@ -173,7 +175,12 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[l
 
 
 def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions()) -> Report:
-    not_analyzed: list[NotAnalyzed] = list(changes.not_analyzed)
+    # a code file that turned binary (a NUL byte) is how one hides a change from review
+    not_analyzed: list[NotAnalyzed] = [
+        replace(n, security_relevant=True) if n.reason == "binary" and backend_for(n.path) is not None else n
+        for n in changes.not_analyzed
+    ]
+    file_budget = _budget.FileBudget(options.max_file_bytes, options.file_timeout)
     skipped_paths = {n.path for n in not_analyzed}
     all_changes: list[UnitChange] = []
     before_units: dict[tuple[str, str], Unit] = {}
@@ -181,7 +188,15 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     for fc in changes.files:
         if fc.path in skipped_paths or not _analyzable(fc):
             continue
-        ucs, bu, au = unit_changes_for(fc, not_analyzed)
+        found_na: list[NotAnalyzed] = []
+        done, skipped = _budget.analyse_within(fc, lambda: unit_changes_for(fc, found_na), file_budget)
+        not_analyzed.extend(found_na)
+        if done is None:
+            why = skipped.detail if skipped else "not analysed"
+            relevant = path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text) or fc.hunk_only
+            not_analyzed.append(NotAnalyzed(fc.path, skipped.reason if skipped else "not-analyzed", why, relevant))
+            continue
+        ucs, bu, au = done
         all_changes.extend(ucs)
         before_units.update(((u.path, u.qualname), u) for u in bu)
         after_units.update(((u.path, u.qualname), u) for u in au)
