@@ -92,6 +92,11 @@ class PythonBackend:
     language = "python"
 
     def parse(self, path: str, text: str) -> ParsedFile:
+        from semdiff.budget import python_nesting_problem
+
+        deep = python_nesting_problem(text)  # libcst's native parser segfaults on deep nesting
+        if deep:
+            return ParsedFile(path, self.language, (), error=deep)
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
