@@ -135,6 +135,12 @@ def cli() -> None:
     "--allow-unanalyzed", is_flag=True,
     help="In CI mode, do not fail when a security-relevant file could not be analysed.",
 )
+@click.option("--max-file-bytes", type=click.IntRange(min=1), default=None,
+              help="Files larger than this are reported as not analysed (too-large) [default: 5000000].")
+@click.option("--file-timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds of parse and analysis per file before it is reported as not analysed (timeout); 0 = no limit [default: 10].")
+@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True, metavar="MB",
+              help="Cap on the process address space in MB (0 = no cap); a file that needs more is not analysed.")
 def analyze_command(
     revision: Optional[str],
     staged: bool,
@@ -145,6 +151,9 @@ def analyze_command(
     fail_on: Optional[str],
     min_confidence: str,
     allow_unanalyzed: bool,
+    max_file_bytes: Optional[int],
+    file_timeout: Optional[float],
+    max_memory: int,
 ) -> int:
     """Report what a change makes weaker: removed guards, widened conditions, altered comparisons."""
     from semdiff.api import analyze
@@ -159,7 +168,10 @@ def analyze_command(
     confidence = policy.parse_confidence(min_confidence)
     ci = policy.ci_mode(fail_on_explicit=fail_on is not None)
 
-    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path)
+    from semdiff.pipeline import AnalyzeOptions
+
+    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path,
+                     options=_budgeted(AnalyzeOptions(), max_file_bytes, file_timeout, max_memory))
     shown = policy.visible(report, confidence)
     decision = policy.decide(shown, threshold, confidence, fail_on_unanalyzed=ci and not allow_unanalyzed)
 
@@ -173,6 +185,20 @@ def analyze_command(
             " (listed under 'not analysed')", err=True,
         )
     return decision.exit_code
+
+
+def _budgeted(options: Any, max_file_bytes: Optional[int], file_timeout: Optional[float], max_memory: int) -> Any:
+    """The per-file budgets from the command line (issue 11), and the process memory cap."""
+    from dataclasses import replace
+
+    from semdiff.budget import limit_memory
+
+    limit_memory(max_memory * 1024 * 1024)
+    if max_file_bytes is not None:
+        options = replace(options, max_file_bytes=max_file_bytes)
+    if file_timeout is not None:
+        options = replace(options, file_timeout=file_timeout or None)
+    return options
 
 
 def _safe(text: str) -> str:
