@@ -118,8 +118,9 @@ def cli() -> None:
 @click.option("--diff", "diff_path", metavar="FILE", help="Analyse a unified diff file instead of a repository ('-' = stdin).")
 @click.option("--repo", default=".", show_default=True, metavar="PATH", help="The git repository to read.")
 @click.option(
-    "--format", "fmt", default="text", show_default=True,
-    type=click.Choice(available_formats(), case_sensitive=False), help="Output format.",
+    "--format", "fmt", default=None,
+    type=click.Choice(available_formats(), case_sensitive=False),
+    help="Output format [default: the configuration's `format`, else text].",
 )
 @click.option("--output", "-o", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option(
@@ -127,9 +128,8 @@ def cli() -> None:
     help="Exit 1 when a finding is at or above this severity [default: high]. Setting it also turns on CI mode.",
 )
 @click.option(
-    "--min-confidence", type=click.Choice(policy.CONFIDENCE_CHOICES, case_sensitive=False),
-    default=policy.DEFAULT_MIN_CONFIDENCE, show_default=True,
-    help="Hide findings below this confidence; hidden findings do not count for --fail-on.",
+    "--min-confidence", type=click.Choice(policy.CONFIDENCE_CHOICES, case_sensitive=False), default=None,
+    help="Hide findings below this confidence; hidden findings do not count for --fail-on [default: low].",
 )
 @click.option(
     "--allow-unanalyzed", is_flag=True,
@@ -141,6 +141,13 @@ def cli() -> None:
               help="Seconds of parse and analysis per file before it is reported as not analysed (timeout); 0 = no limit [default: 10].")
 @click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True, metavar="MB",
               help="Cap on the process address space in MB (0 = no cap); a file that needs more is not analysed.")
+@click.option(
+    "--config", "config_path", metavar="FILE",
+    help="Read [tool.semdiff] settings from FILE instead of the repository's .semdiff.toml / pyproject.toml.",
+)
+@click.option("--baseline", "baseline_path", metavar="FILE", help="Suppress findings whose fingerprint is in this baseline file.")
+@click.option("--write-baseline", "write_baseline_path", metavar="FILE", help="Write the current findings' fingerprints to FILE.")
+@click.option("--no-suppress", is_flag=True, help="Ignore inline and configured suppressions and the baseline: show everything.")
 def analyze_command(
     revision: Optional[str],
     staged: bool,
@@ -154,6 +161,10 @@ def analyze_command(
     max_file_bytes: Optional[int],
     file_timeout: Optional[float],
     max_memory: int,
+    config_path: Optional[str],
+    baseline_path: Optional[str],
+    write_baseline_path: Optional[str],
+    no_suppress: bool,
 ) -> int:
     """Report what a change makes weaker: removed guards, widened conditions, altered comparisons."""
     from semdiff.api import analyze
@@ -164,14 +175,25 @@ def analyze_command(
     if diff_path not in (None, "-") and not os.path.isfile(diff_path):
         raise click.UsageError(f"diff file '{diff_path}' does not exist; pass an existing file or '-' for stdin")
 
-    threshold = policy.parse_fail_on(fail_on or policy.DEFAULT_FAIL_ON)
-    confidence = policy.parse_confidence(min_confidence)
+    from semdiff import config as semdiff_config
+    from semdiff.suppress import apply_policy_files
+
+    cfg = semdiff_config.load_for_repo(repo, config_path)
+    fmt = fmt or cfg.format or "text"
+    threshold = policy.parse_fail_on(fail_on or cfg.fail_on or policy.DEFAULT_FAIL_ON)
+    confidence = (
+        policy.parse_confidence(min_confidence) if min_confidence
+        else cfg.min_confidence or policy.parse_confidence(policy.DEFAULT_MIN_CONFIDENCE)
+    )
     ci = policy.ci_mode(fail_on_explicit=fail_on is not None)
 
-    from semdiff.pipeline import AnalyzeOptions
-
     report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path,
-                     options=_budgeted(AnalyzeOptions(), max_file_bytes, file_timeout, max_memory))
+                     options=_budgeted(semdiff_config.analyze_options(cfg), max_file_bytes, file_timeout, max_memory))
+    report, written = apply_policy_files(
+        report, cfg, baseline_path=baseline_path, write_baseline_path=write_baseline_path, use_suppressions=not no_suppress,
+    )
+    if written is not None:
+        click.echo(f"semdiff: wrote {written} fingerprint(s) to baseline '{write_baseline_path}'", err=True)
     shown = policy.visible(report, confidence)
     decision = policy.decide(shown, threshold, confidence, fail_on_unanalyzed=ci and not allow_unanalyzed)
 

@@ -19,6 +19,7 @@ re-parse of code.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -258,7 +259,36 @@ def _suppression_reason(
     return None
 
 
+def apply_policy_files(
+    report: Report,
+    config: Config,
+    *,
+    baseline_path: Optional[str] = None,
+    write_baseline_path: Optional[str] = None,
+    use_suppressions: bool = True,
+) -> tuple[Report, Optional[int]]:
+    """`apply_policy` with the baseline read from, and optionally written to, files (the CLI's
+    `--baseline`, the configuration's `baseline`, `--write-baseline`).
+
+    A baseline named by the configuration that does not exist yet is only tolerated while it
+    is being written; otherwise a missing or malformed baseline is an error (an empty one
+    would silently un-accept nothing and accept nothing, hiding the mistake).
+    Returns the report and the number of fingerprints written (None when not writing).
+    """
+    from semdiff.baseline import load_baseline, write_baseline
+
+    path = baseline_path or config.baseline
+    known: frozenset[str] = frozenset()
+    if path and use_suppressions:
+        creating = write_baseline_path is not None and not os.path.exists(path)
+        if not creating:
+            known = load_baseline(path)
+    result = apply_policy(report, config, baseline=known, use_suppressions=use_suppressions)
+    written = write_baseline(result, write_baseline_path) if write_baseline_path else None
+    return result, written
+
+
 __all__ = [
     "BASELINE_REASON", "POLICY_RULES", "SUPPRESSION_WITHOUT_REASON", "InlineSuppression",
-    "apply_policy", "file_for", "head_line", "head_line_text", "map_old_line", "parse_inline", "path_matches",
+    "apply_policy", "apply_policy_files", "file_for", "head_line", "head_line_text", "map_old_line", "parse_inline", "path_matches",
 ]
