@@ -525,11 +525,11 @@ def test_bad_revision_is_a_clear_error(tmp_path):
 
 def test_symlinks_submodules_and_large_files_are_not_read(tmp_path):
     repo = GitRepo(tmp_path / "r")
-    repo.write({"a.py": "def f():\n    return 1\n", "big.py": "x = 1\n" * 400_000})
+    repo.write({"a.py": "def f():\n    return 1\n", "big.py": "x = 1\n" * 400_000, "soup.py": "(" * 50_000})
     repo.symlink("link.py", "a.py")
     repo.add_submodule_entry("sub.py", repo.commit("one"))
     sha = repo.commit("two")
     cg = graph_for_revision(str(repo.root), sha)
-    assert set(cg.modules) == {"a.py"}
-    assert [(n.path, n.reason) for n in cg.not_analyzed] == [("big.py", "too-large")]
-    assert cg.stats.skipped == 1 and cg.stats.parsed == 1
+    assert set(cg.modules) == {"a.py", "soup.py"}
+    assert [(n.path, n.reason) for n in cg.not_analyzed] == [("big.py", "too-large"), ("soup.py", "parse-limit")]
+    assert cg.stats.skipped == 1 and cg.stats.parsed == 2

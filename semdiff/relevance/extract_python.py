@@ -16,7 +16,13 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from semdiff.relevance.facts import MODULE_SCOPE, CallSite, Definition, FileFacts, Import, RouteSite
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
+# tree-sitter's query cursor is quadratic on a flat ERROR node made of very many tiny tokens
+# (50k unclosed `(` or `lambda:` take seconds, a hostile file minutes), so such trees are
+# refused. A real file with an unclosed bracket also yields a wide ERROR node, but of whole
+# statements (tens of bytes per child), which queries quickly and is still extracted.
+MAX_ERROR_WIDTH = 2000
+MIN_ERROR_CHILD_BYTES = 6
 
 _QUERY = """
 (function_definition name: (identifier) @name) @function
@@ -74,6 +80,21 @@ def _string_value(data: bytes, node: Node) -> Optional[str]:
     return body[: -len(quote)] if body.endswith(quote) else body
 
 
+def _token_soup(root: Node) -> bool:
+    """Is there an ERROR node with very many, very small children? (iterative walk)"""
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node is not None and node.type == "ERROR" and node.child_count > MAX_ERROR_WIDTH:
+            if (node.end_byte - node.start_byte) < MIN_ERROR_CHILD_BYTES * node.child_count:
+                return True
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return False
+
+
 def _arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
     args = call.child_by_field_name("arguments")
     positional: list[Node] = []
@@ -122,6 +143,11 @@ class PythonExtractor:
     def _extract(self, path: str, data: bytes) -> FileFacts:
         tree = self._parser.parse(data)
         root = tree.root_node
+        if root.has_error and _token_soup(root):
+            return FileFacts(
+                language=self.language, partial=True,
+                error=f"parse-limit: syntax-error region of over {MAX_ERROR_WIDTH} bare tokens",
+            )
 
         # (start_byte, order, payload) events swept in byte order
         defs: list[tuple[int, int, str, str, Node]] = []  # start, end, name, raw kind, node

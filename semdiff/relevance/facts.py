@@ -65,11 +65,13 @@ class FileFacts:
     calls: tuple[CallSite, ...] = ()
     routes: tuple[RouteSite, ...] = ()
     partial: bool = False  # the parser had to recover from syntax errors
+    error: str = ""  # set when nothing could be extracted (e.g. "parse-limit"); the file is reported
 
     def to_json(self) -> dict[str, Any]:
         return {
             "language": self.language,
             "partial": self.partial,
+            "error": self.error,
             "definitions": [[d.qualname, d.kind, d.line, d.end_line, list(d.bases)] for d in self.definitions],
             "imports": [[i.local, i.module, i.name, i.level] for i in self.imports],
             "calls": [[c.scope, c.target, c.line, c.col, c.kind] for c in self.calls],
@@ -94,7 +96,7 @@ class FileFacts:
                     and type(r.line) is int for r in routes)
         ):
             raise ValueError("cache entry has fields of the wrong type")
-        return cls(str(data["language"]), definitions, imports, calls, routes, bool(data["partial"]))
+        return cls(str(data["language"]), definitions, imports, calls, routes, bool(data["partial"]), str(data["error"]))
 
 
 class Extractor(Protocol):

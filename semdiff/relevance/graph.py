@@ -164,6 +164,11 @@ def build_graph(files: FileInput, *, cache: Optional[BlobCache] = None) -> CallG
 
 
 def assemble(facts: Mapping[str, FileFacts], stats: BuildStats = BuildStats(), not_analyzed: tuple[NotAnalyzed, ...] = ()) -> CallGraph:
+    refused = tuple(
+        NotAnalyzed(path, f.error.partition(":")[0], f.error.partition(":")[2].strip())
+        for path, f in sorted(facts.items()) if f.error
+    )
+    not_analyzed = not_analyzed + refused
     with gc_paused():
         return _Assembler(facts).run(stats, not_analyzed)
 

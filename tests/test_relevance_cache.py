@@ -1,0 +1,148 @@
+"""Blob cache: warm runs re-parse only changed blobs; corrupt entries and races are harmless."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+from semdiff.relevance.cache import CACHE_ENV, BlobCache, default_cache_dir
+from semdiff.relevance.explain import export_graph
+from semdiff.relevance.extract_python import EXTRACTOR_VERSION
+from semdiff.relevance.graph import build_graph, git_blob_id
+from semdiff.relevance.repo import graph_for_revision, list_tree
+from tests.gitrepo import GitRepo
+
+FILES = {
+    "app/__init__.py": "",
+    "app/auth.py": "def check_role(user, role):\n    if role not in user.roles:\n        raise PermissionError(role)\n",
+    "app/views.py": "from app.auth import check_role\n\ndef view(u):\n    check_role(u, 'admin')\n",
+    "app/util.py": "def helper(x):\n    return x\n",
+}
+
+
+def make_repo(tmp_path: Path) -> tuple[GitRepo, str]:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write(FILES)
+    return repo, repo.commit("one")
+
+
+def blob_of(repo: GitRepo, rev: str, path: str) -> str:
+    return {p: oid for p, oid, _ in list_tree(str(repo.root), rev)}[path]
+
+
+def entry_path(cache_dir: Path, blob: str) -> Path:
+    return cache_dir / "graph" / f"python-v{EXTRACTOR_VERSION}" / blob[:2] / f"{blob[2:]}.json"
+
+
+def test_second_run_parses_only_changed_blobs(tmp_path):
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    cold = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert (cold.stats.files, cold.stats.parsed, cold.stats.cached) == (4, 4, 0)
+
+    same = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert same.stats.parsed == 0
+    assert export_graph(same, "json") == export_graph(cold, "json")
+
+    repo.write({"app/util.py": "def helper(x):\n    return x + 1\n", "app/new.py": "def g():\n    return 2\n"})
+    two = repo.commit("two")
+    warm = graph_for_revision(str(repo.root), two, cache=BlobCache(cache_dir))
+    assert (warm.stats.files, warm.stats.parsed, warm.stats.cached) == (5, 2, 3)
+    assert warm.graph.has_edge("app.views.view", "app.auth.check_role")
+    assert "app.new.g" in warm.graph
+
+    nocache = graph_for_revision(str(repo.root), two, cache=None)
+    assert nocache.stats.parsed == 5
+    assert export_graph(nocache, "json") == export_graph(warm, "json")
+
+
+def test_build_graph_from_texts_shares_the_blob_cache(tmp_path):
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    # texts without blob ids get git's ids, so they hit entries written from git objects
+    triples = [(p, None, t) for p, t in FILES.items()] + [("README.md", None, "# not python")]
+    g = build_graph(triples, cache=BlobCache(cache_dir))
+    assert (g.stats.files, g.stats.parsed) == (4, 0)
+    assert blob_of(repo, one, "app/auth.py") == git_blob_id(FILES["app/auth.py"].encode())
+    g2 = build_graph({p: (git_blob_id(t.encode()), t) for p, t in FILES.items()}, cache=None)
+    assert export_graph(g2, "json") == export_graph(g, "json")
+
+
+def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    reference = export_graph(graph_for_revision(str(repo.root), one, cache=None), "json")
+    graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+
+    auth_blob = blob_of(repo, one, "app/auth.py")
+    views_blob = blob_of(repo, one, "app/views.py")
+    util_blob = blob_of(repo, one, "app/util.py")
+    entry_path(cache_dir, auth_blob).write_bytes(b"\x00garbage{")  # not JSON
+    entry = json.loads(entry_path(cache_dir, views_blob).read_text())
+    entry["doc"]["calls"][0][2] = "seven"  # valid JSON, wrong type
+    entry_path(cache_dir, views_blob).write_text(json.dumps(entry))
+    entry = json.loads(entry_path(cache_dir, util_blob).read_text())
+    entry["key"] = auth_blob  # an entry for another blob
+    entry_path(cache_dir, util_blob).write_text(json.dumps(entry))
+    for snap in (cache_dir / "graph").glob("snapshot-v*/*/*.json"):
+        snap.write_text('{"key": "x"')  # the whole-revision snapshot too
+
+    cache = BlobCache(cache_dir)
+    rebuilt = graph_for_revision(str(repo.root), one, cache=cache)
+    assert rebuilt.stats.parsed == 3 and rebuilt.stats.cached == 1
+    assert cache.stats.corrupt == 4
+    assert export_graph(rebuilt, "json") == reference
+    # the entries were rewritten whole
+    fresh = BlobCache(cache_dir)
+    assert all(fresh.get("python", EXTRACTOR_VERSION, b) is not None for b in (auth_blob, views_blob, util_blob))
+    again = graph_for_revision(str(repo.root), one, cache=fresh)
+    assert again.stats.parsed == 0 and fresh.stats.corrupt == 0
+
+
+def test_cache_rejects_keys_that_are_not_object_ids(tmp_path):
+    cache = BlobCache(tmp_path / "c")
+    assert cache.get("python", 1, "../../etc/passwd") is None
+    assert cache.get("../x", 1, "a" * 40) is None
+    assert not (tmp_path / "c").exists()  # nothing was created from those names
+
+
+def test_unwritable_cache_dir_only_costs_speed(tmp_path):
+    repo, one = make_repo(tmp_path)
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("")
+    cache = BlobCache(blocker)
+    g = graph_for_revision(str(repo.root), one, cache=cache)
+    assert g.stats.parsed == 4 and cache.stats.writes == 0 and cache.stats.write_errors == 5
+
+
+def test_cache_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env-cache"))
+    assert default_cache_dir() == tmp_path / "env-cache"
+    assert BlobCache().root == tmp_path / "env-cache"
+    monkeypatch.delenv(CACHE_ENV)
+    assert "semdiff" in str(default_cache_dir())
+
+
+def _build_in_child(args: tuple[str, str, str]) -> str:
+    root, rev, cache_dir = args
+    return export_graph(graph_for_revision(root, rev, cache=BlobCache(cache_dir)), "json")
+
+
+def test_two_processes_writing_at_once_stay_correct(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    many = {f"pkg/m{i}.py": f"from pkg.m{(i + 1) % 60} import f{(i + 1) % 60}\n\ndef f{i}(x):\n    return f{(i + 1) % 60}(x)\n" for i in range(60)}
+    repo.write({**many, "pkg/__init__.py": ""})
+    rev = repo.commit("many")
+    reference = export_graph(graph_for_revision(str(repo.root), rev, cache=None), "json")
+    cache_dir = str(tmp_path / "shared-cache")
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        results = pool.map(_build_in_child, [(str(repo.root), rev, cache_dir)] * 6, chunksize=1)
+    assert all(r == reference for r in results)
+    entries = [p for p in Path(cache_dir).rglob("*.json")]
+    assert len([p for p in entries if "python-v" in str(p)]) == 61
+    assert not [p for p in Path(cache_dir).rglob(".tmp-*")]  # no temporary file left behind
+    assert all(json.loads(p.read_text())["key"] for p in entries)
+    warm = graph_for_revision(str(repo.root), rev, cache=BlobCache(cache_dir))
+    assert warm.stats.parsed == 0 and export_graph(warm, "json") == reference
