@@ -100,3 +100,56 @@ def test_baseline_accepts_a_finding_across_an_unrelated_line_shift_in_a_real_rep
     accepted = apply_policy(second, baseline=load_baseline(path))
     assert accepted.findings == ()
     assert [(f.rule_id, why) for f, why in accepted.suppressed] == [("removed-guard", BASELINE_REASON)]
+
+
+# -- through the command line -----------------------------------------------------------------------
+
+def _cli(args: list[str]):
+    from click.testing import CliRunner
+
+    from semdiff.cli import cli
+
+    return CliRunner().invoke(cli, args, env={"CI": None, "SEMDIFF_DEBUG": None}, catch_exceptions=False)
+
+
+def test_cli_write_baseline_then_baseline_accepts_and_no_suppress_shows_again(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"app/views.py": BASE})
+    base = repo.commit("base")
+    repo.write({"app/views.py": HEAD})
+    head = repo.commit("drop admin check")
+    rng, root, bl = f"{base}..{head}", str(repo.root), str(tmp_path / "baseline.json")
+
+    first = _cli(["--repo", root, rng, "--format", "json", "--write-baseline", bl])
+    assert first.exit_code == 1
+    assert f"wrote 1 fingerprint(s) to baseline '{bl}'" in first.stderr
+    assert load_baseline(bl) == {f["fingerprint"] for f in json.loads(first.stdout)["findings"]}
+
+    accepted = _cli(["--repo", root, rng, "--format", "sarif", "--baseline", bl])
+    assert accepted.exit_code == 0
+    results = json.loads(accepted.stdout)["runs"][0]["results"]
+    assert [(r["ruleId"], r["suppressions"][0]["justification"]) for r in results] == [("removed-guard", "baseline")]
+
+    audit = _cli(["--repo", root, rng, "--format", "json", "--baseline", bl, "--no-suppress"])
+    assert audit.exit_code == 1
+    assert [f["rule_id"] for f in json.loads(audit.stdout)["findings"]] == ["removed-guard"]
+
+
+def test_cli_baseline_named_by_configuration_and_missing_baseline_error(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"app/views.py": BASE, ".semdiff.toml": 'baseline = "accepted.json"\nformat = "markdown"\n'})
+    base = repo.commit("base")
+    repo.write({"app/views.py": HEAD})
+    head = repo.commit("drop admin check")
+    rng, root = f"{base}..{head}", str(repo.root)
+
+    missing = _cli(["--repo", root, rng])
+    assert missing.exit_code == 2
+    assert "cannot read baseline" in missing.stderr and "accepted.json" in missing.stderr
+
+    created = _cli(["--repo", root, rng, "--write-baseline", str(repo.root / "accepted.json")])
+    assert created.exit_code == 1 and created.stdout.startswith("<!-- semdiff-report -->")
+    again = _cli(["--repo", root, rng])
+    assert again.exit_code == 0
+    assert "<details><summary>Suppressed (1)</summary>" in again.stdout
+    assert "| removed-guard | `app/views.py:5` | baseline |" in again.stdout
