@@ -195,3 +195,67 @@ def test_head_line_is_none_for_deleted_files_and_unknown_files() -> None:
     assert head_line(Report(findings=(f,), files=(deleted,)), f) is None
     g = finding("removed-guard", after=None, before=3, path="other.py")
     assert head_line(Report(findings=(g,)), g) is None
+
+
+# -- through the command line -----------------------------------------------------------------------
+
+GUARDED = "from errors import Denied\n\n\ndef delete_user(request, user):\n    if not request.user.is_admin:\n        raise Denied()\n    user.delete()\n"
+
+
+def _cli(args: list[str]):
+    from click.testing import CliRunner
+
+    from semdiff.cli import cli
+
+    return CliRunner().invoke(cli, args, env={"CI": None, "SEMDIFF_DEBUG": None}, catch_exceptions=False)
+
+
+def _repo_with(tmp_path, head_line: str, config: str = ""):
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    files = {"app/views.py": GUARDED}
+    if config:
+        files[".semdiff.toml"] = config
+    repo.write(files)
+    base = repo.commit("base")
+    repo.write({"app/views.py": GUARDED.replace(
+        "    if not request.user.is_admin:\n        raise Denied()\n    user.delete()\n", head_line)})
+    head = repo.commit("head")
+    return str(repo.root), f"{base}..{head}"
+
+
+def test_cli_inline_suppression_with_reason_is_listed_as_suppressed(tmp_path) -> None:
+    import json
+
+    root, rng = _repo_with(tmp_path, "    user.delete()  # semdiff: ignore[removed-guard] reason: middleware checks admin\n")
+    doc = json.loads(_cli(["--repo", root, rng, "--format", "sarif"]).stdout)
+    results = doc["runs"][0]["results"]
+    guard = [r for r in results if r["ruleId"] == "removed-guard"]
+    assert len(guard) == 1
+    assert guard[0]["suppressions"][0]["justification"] == "inline (line 5): middleware checks admin"
+    assert guard[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+    assert not [r for r in results if r["ruleId"] == SUPPRESSION_WITHOUT_REASON]
+
+
+def test_cli_inline_suppression_without_reason_keeps_finding_and_adds_one(tmp_path) -> None:
+    import json
+
+    root, rng = _repo_with(tmp_path, "    user.delete()  # semdiff: ignore[removed-guard]\n")
+    result = _cli(["--repo", root, rng, "--format", "json"])
+    assert result.exit_code == 1
+    rules = [f["rule_id"] for f in json.loads(result.stdout)["findings"]]
+    assert "removed-guard" in rules and SUPPRESSION_WITHOUT_REASON in rules
+
+
+def test_cli_configuration_from_repository_and_explicit_config(tmp_path) -> None:
+    import json
+
+    root, rng = _repo_with(tmp_path, "    user.delete()\n", config='disable = ["removed-guard"]\n')
+    from_repo = json.loads(_cli(["--repo", root, rng, "--format", "json"]).stdout)
+    assert "removed-guard" not in [f["rule_id"] for f in from_repo["findings"]]
+    trusted = tmp_path / "base-config.toml"
+    trusted.write_text('fail-on = "critical"\n[severity]\nremoved-guard = "critical"\n', encoding="utf-8")
+    explicit = _cli(["--repo", root, rng, "--format", "json", "--config", str(trusted)])
+    assert explicit.exit_code == 1
+    assert [f["severity"] for f in json.loads(explicit.stdout)["findings"] if f["rule_id"] == "removed-guard"] == ["critical"]
