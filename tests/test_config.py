@@ -145,3 +145,76 @@ def test_analyze_options_carry_disabled_rules_and_budget() -> None:
     assert opts.disabled_rules == {"weakened-default"}
     assert opts.max_file_bytes == 1234
     assert cfgmod.analyze_options(Config()).max_file_bytes == 5_000_000
+
+
+# -- the GitHub Action reads the configuration from the base revision ------------------------------------
+# These run the action's own shell steps (from action.yml) in throw-away repositories: a shallow
+# clone like actions/checkout makes, an origin to fetch from, and GITHUB_OUTPUT as a file.
+
+import subprocess  # noqa: E402
+
+import yaml  # noqa: E402
+
+from gitrepo import GitRepo, isolated_git_env  # noqa: E402
+
+ACTION = yaml.safe_load((Path(__file__).resolve().parents[1] / "action.yml").read_text(encoding="utf-8"))
+
+
+def _step(step_id: str) -> str:
+    return next(s["run"] for s in ACTION["runs"]["steps"] if s.get("id") == step_id)
+
+
+def _run_step(step_id: str, cwd: Path, tmp_path: Path, **env: str) -> dict[str, str]:
+    out = tmp_path / f"output-{step_id}"
+    out.write_text("", encoding="utf-8")
+    full = {**isolated_git_env(), "GITHUB_OUTPUT": str(out), "RUNNER_TEMP": str(tmp_path), **env}
+    proc = subprocess.run(["bash", "-c", _step(step_id)], cwd=cwd, env=full, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return dict(line.split("=", 1) for line in out.read_text(encoding="utf-8").splitlines() if "=" in line)
+
+
+def _pull_request(tmp_path: Path) -> tuple[Path, str, str, str]:
+    """origin: main moved on after the feature branch forked; the feature has 60 commits."""
+    origin = GitRepo(tmp_path / "origin")
+    origin.write({"app.py": "x = 1\n", ".semdiff.toml": 'fail-on = "medium"\n'})
+    fork_point = origin.commit("fork point")
+    origin.run_git("checkout", "-q", "-b", "feature")
+    for i in range(60):
+        origin.write({"app.py": f"x = {i}\n", ".semdiff.toml": 'disable = ["removed-guard"]\n'})
+        origin.commit(f"feature {i}")
+    head = origin.run_git("rev-parse", "HEAD").strip()
+    origin.run_git("checkout", "-q", "main")
+    origin.write({"other.py": "y = 2\n"})
+    base = origin.commit("main moved on")
+    origin.run_git("config", "uploadpack.allowAnySHA1InWant", "true")  # as GitHub allows fetching by SHA
+    clone = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{origin.root}", str(clone)],
+                   env=isolated_git_env(), check=True, capture_output=True)
+    return clone, base, head, fork_point
+
+
+def test_action_range_step_deepens_a_shallow_clone_to_the_merge_base(tmp_path: Path) -> None:
+    clone, base, head, fork_point = _pull_request(tmp_path)
+    out = _run_step("range", clone, tmp_path, BASE=base, HEAD=head, RANGE_MODE="merge-base")
+    assert out["revision"] == f"{fork_point}..{head}"
+    two_dot = _run_step("range", clone, tmp_path, BASE=base, HEAD=head, RANGE_MODE="two-dot")
+    assert two_dot["revision"] == f"{base}..{head}"
+
+
+def test_action_config_step_uses_the_base_revision_not_the_pull_requests_file(tmp_path: Path) -> None:
+    clone, base, head, _ = _pull_request(tmp_path)
+    _run_step("range", clone, tmp_path, BASE=base, HEAD=head, RANGE_MODE="merge-base")
+    out = _run_step("config", clone, tmp_path, BASE=base)
+    cfg = cfgmod.load(out["file"])
+    assert cfg.fail_on == "medium" and cfg.disable == frozenset()  # the head's `disable` is ignored
+    assert (clone / ".semdiff.toml").read_text(encoding="utf-8") == 'disable = ["removed-guard"]\n'
+
+
+def test_action_pins_third_party_actions_and_keeps_inputs_out_of_scripts() -> None:
+    import re
+
+    steps = ACTION["runs"]["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert uses == ["github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"]
+    for s in steps:
+        assert not re.search(r"\$\{\{", s.get("run", "")), s.get("name")  # values only via env
