@@ -92,3 +92,24 @@ class Login:
 def test_unit_without_a_redirect_is_silent():
     before = "def check(u):\n    if u.startswith('//'):\n        u = '/'\n    return u\n"
     assert run(before, "def check(u):\n    return u\n") == []
+
+
+def test_leading_slash_collapse_removed():
+    """jupyter_server GHSA (505140f9 reversed): `'/' + path.strip('/')` kept `//evil` on site."""
+    before = """
+class TrailingSlashHandler:
+    def get(self):
+        path, sep, rest = self.request.uri.partition("?")
+        path = "/" + path.strip("/")
+        self.redirect(path + sep + rest)
+"""
+    after = """
+class TrailingSlashHandler:
+    def get(self):
+        uri = self.request.path.rstrip("/")
+        if uri:
+            self.redirect("?".join((uri, self.request.query)))
+"""
+    found = run(before, after)
+    assert [(f.unit, f.after.line) for f in found] == [("TrailingSlashHandler.get", 5)]
+    assert run(after, before) == []

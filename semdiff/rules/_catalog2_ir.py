@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Hashable, Iterable, Optional, Sequence, TypeVar
 
-from semdiff.ir import Call, Literal, Unit
+from semdiff.ir import Call, Unit
 from semdiff.relevance.names import words
 
 try:  # Python 3.11+: the parser moved; the old name still works but warns
@@ -345,11 +345,6 @@ def _last_real(items):
 IMPLIED_ANCHORS = {"fullmatch": (True, True), "match": (True, False)}
 
 
-def effective_anchors(lit: Literal, prof: RegexProfile) -> tuple[bool, bool]:
-    start, end = IMPLIED_ANCHORS.get(tail(lit.target), (False, False))
-    return prof.starts_anchored or start, prof.ends_anchored or end
-
-
 # ------------------------------------------------------------------ source lines
 
 
@@ -372,9 +367,6 @@ def _code_part(line: str) -> str:
     i = line.find("#")
     return line if i < 0 else line[:i]
 
-
-STRING_LITERAL = re.compile(r"""^[rRbBuU]{0,2}(['"])""")
-FSTRING = re.compile(r"""^[rRbB]?[fF][rRbB]?['"]""")
 
 
 # ------------------------------------------------------------------ regex sites

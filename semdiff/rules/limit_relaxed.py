@@ -15,7 +15,7 @@ import math
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Call, Setting
+from semdiff.ir import Call
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._catalog2_ir import (
     callee_is,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Call, Unit
+from semdiff.ir import Call
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._catalog2_ir import arg_at, callee_is, calls_to, new_items, number, pair_calls
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding

@@ -33,6 +33,7 @@ RULE_ID = "redirect-opened"
 EVIDENCE: dict[str, re.Pattern[str]] = {
     "rejects '//'": re.compile(r"""(['"])//\1"""),
     "rejects '\\\\'": re.compile(r"""(['"])(\\\\\\\\|\\\\|/\\\\|\\\\/)\1"""),
+    "strips leading '/'": re.compile(r"""\.l?strip\(\s*(['"])/+\1\s*\)"""),
     "checks the netloc": re.compile(r"\.netloc\b"),
     "checks the scheme": re.compile(r"\.scheme\b"),
 }
