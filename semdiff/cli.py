@@ -148,6 +148,11 @@ def cli() -> None:
 @click.option("--baseline", "baseline_path", metavar="FILE", help="Suppress findings whose fingerprint is in this baseline file.")
 @click.option("--write-baseline", "write_baseline_path", metavar="FILE", help="Write the current findings' fingerprints to FILE.")
 @click.option("--no-suppress", is_flag=True, help="Ignore inline and configured suppressions and the baseline: show everything.")
+@click.option("--purpose", "purpose_text", metavar="TEXT",
+              help="The change's stated purpose (e.g. the pull request title and body); default: the commit messages, or $SEMDIFF_PURPOSE.")
+@click.option("--purpose-file", metavar="FILE", help="Read the stated purpose from FILE.")
+@click.option("--ai-policy", type=click.Choice(["default", "strict"], case_sensitive=False), default="default", show_default=True,
+              help="strict: judge AI-authored changes more strictly (purpose mismatches one level higher, fail threshold one level lower).")
 def analyze_command(
     revision: Optional[str],
     staged: bool,
@@ -165,6 +170,9 @@ def analyze_command(
     baseline_path: Optional[str],
     write_baseline_path: Optional[str],
     no_suppress: bool,
+    purpose_text: Optional[str],
+    purpose_file: Optional[str],
+    ai_policy: str,
 ) -> int:
     """Report what a change makes weaker: removed guards, widened conditions, altered comparisons."""
     from semdiff.api import analyze
@@ -187,8 +195,18 @@ def analyze_command(
     )
     ci = policy.ci_mode(fail_on_explicit=fail_on is not None)
 
-    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path,
-                     options=_budgeted(semdiff_config.analyze_options(cfg), max_file_bytes, file_timeout, max_memory))
+    from dataclasses import replace as _replace
+
+    from semdiff import purpose as semdiff_purpose
+
+    options = _budgeted(semdiff_config.analyze_options(cfg), max_file_bytes, file_timeout, max_memory)
+    options = _replace(
+        options,
+        purpose_text=semdiff_purpose.purpose_from_cli(purpose_text, purpose_file),
+        rule_options={**dict(options.rule_options), "ai_policy": ai_policy.lower()},
+    )
+    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options)
+    threshold = semdiff_purpose.ai_policy_fail_on(report, threshold, ai_policy.lower())
     report, written = apply_policy_files(
         report, cfg, baseline_path=baseline_path, write_baseline_path=write_baseline_path, use_suppressions=not no_suppress,
     )

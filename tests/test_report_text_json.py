@@ -79,7 +79,8 @@ REPORT = Report(
 def test_json_validates_and_carries_every_finding_field() -> None:
     doc = json.loads(json_report.format_report(REPORT))
     jsonschema.Draft202012Validator(SCHEMA).validate(doc)
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
+    assert doc["purpose"] is None and doc["suppressed"] == []
     assert doc["tool"]["name"] == "semdiff"
     assert doc["range"]["description"] == "main..feature"
     assert doc["range"]["commits"][0]["subject"] == "Simplify user views"
@@ -198,3 +199,21 @@ def test_registry_skips_absent_modules_and_rejects_unknown(monkeypatch: pytest.M
         reporters.formatter("ghost")
     with pytest.raises(reporters.UnknownFormat):
         reporters.formatter("yaml")
+
+
+def test_json_carries_purpose_and_suppressed_findings() -> None:
+    from dataclasses import replace
+
+    from semdiff.model import PurposeSummary
+
+    purpose = PurposeSummary("typo", ("subject: 'fix typo'",), (("weakening", 1), ("no-change", 2)),
+                             "exceeds its purpose in 1 security-relevant function", True)
+    doc = json.loads(json_report.format_report(replace(REPORT, purpose=purpose, suppressed=((WIDENED, "baseline"),))))
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    assert doc["purpose"] == {"claim": "typo", "claim_evidence": ["subject: 'fix typo'"],
+                              "effects": {"weakening": 1, "no-change": 2},
+                              "verdict": "exceeds its purpose in 1 security-relevant function", "exceeds": True}
+    assert doc["suppressed"][0]["reason"] == "baseline"
+    assert doc["suppressed"][0]["finding"]["rule_id"] == WIDENED.rule_id
+    rendered = text.format_report(replace(REPORT, purpose=purpose))
+    assert "Purpose: typo -> exceeds its purpose in 1 security-relevant function" in rendered

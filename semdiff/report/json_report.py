@@ -107,6 +107,18 @@ def report_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in report.findings],
         "not_analyzed": [not_analyzed_dict(n) for n in report.not_analyzed],
         "files": [file_dict(fc) for fc in report.files],
+        "purpose": purpose_dict(report.purpose) if report.purpose is not None else None,
+        "suppressed": [{"finding": finding_dict(f), "reason": why} for f, why in report.suppressed],
+    }
+
+
+def purpose_dict(purpose: Any) -> dict[str, Any]:
+    return {
+        "claim": purpose.claim,
+        "claim_evidence": list(purpose.claim_evidence),
+        "effects": {kind: count for kind, count in purpose.effects},
+        "verdict": purpose.verdict,
+        "exceeds": purpose.exceeds,
     }
 
 

@@ -133,8 +133,21 @@ def files_section(files: Iterable[FileChange]) -> Iterator[Text]:
         yield Text(f"  {_describe(fc)}")
 
 
+def purpose_line(report: Report) -> Optional[Text]:
+    """Stated purpose vs effect, the verdict a reviewer reads first."""
+    p = report.purpose
+    if p is None or not p.verdict:
+        return None
+    return Text(f"Purpose: {p.claim} -> {p.verdict}", style="bold red" if p.exceeds else "green")
+
+
 def renderables(report: Report) -> list[RenderableType]:
     out: list[RenderableType] = [summary_line(report)]
+    verdict = purpose_line(report)
+    if verdict is not None:
+        out.append(verdict)
+    if report.suppressed:
+        out.append(Text(f"{len(report.suppressed)} finding(s) suppressed (see --format json for the reasons)", style="dim"))
     for f in report.findings:
         out.append(Text(""))
         out.append(finding_block(f))
