@@ -116,6 +116,8 @@ class Commit:
     sha: str
     subject: str
     body: str = ""
+    author: str = ""  # "Name <email>"
+    committer: str = ""
 
 
 @dataclass(frozen=True)

@@ -173,13 +173,14 @@ def empty_tree(repo: Repository) -> str:
 def log_commits(repo: Repository, rev_args: Sequence[str]) -> tuple[Commit, ...]:
     """Commits named by `rev_args` (already-resolved shas or `sha..sha`), newest first."""
     proc = run_git(repo.root, ["log", "--no-color", "--no-decorate", "--encoding=UTF-8", "-z",
-                               "--format=%H%x00%s%x00%b", *rev_args, "--"])
+                               "--format=%H%x00%an <%ae>%x00%cn <%ce>%x00%s%x00%b", *rev_args, "--"])
     fields = proc.stdout.decode("utf-8", errors="replace").split("\0")
     commits = []
-    for i in range(0, len(fields) - 2, 3):
+    for i in range(0, len(fields) - 4, 5):
         sha = fields[i].strip()
         if sha:
-            commits.append(Commit(sha=sha, subject=fields[i + 1], body=fields[i + 2].strip("\n")))
+            commits.append(Commit(sha=sha, subject=fields[i + 3], body=fields[i + 4].strip("\n"),
+                                  author=fields[i + 1], committer=fields[i + 2]))
     return tuple(commits)
 
 
