@@ -65,6 +65,16 @@ def main() -> None:
             warm.append(time.perf_counter() - t)
             assert warm_graph.stats.parsed == 0, warm_graph.stats
         assert graph is not None
+        # one file changed: no whole-revision snapshot, 1 parse, the rest from the blob cache
+        changed = []
+        target = repo / "app" / "pkg0" / "mod0.py"
+        for i in range(args.runs):
+            target.write_text(target.read_text() + f"# edit {i}\n")
+            rev = git_commit_all(repo, f"edit {i}")
+            t = time.perf_counter()
+            g1 = graph_for_revision(str(repo), rev, cache=BlobCache(work / "cache0"))
+            changed.append(time.perf_counter() - t)
+            assert g1.stats.parsed == 1, g1.stats
         t = time.perf_counter()
         rel = RepoRelevance(None, graph)
         scored = 0
@@ -84,6 +94,7 @@ def main() -> None:
         print(f"repository: {total} lines in {graph.stats.files} files; graph {graph.graph.number_of_nodes()} nodes, {graph.graph.number_of_edges()} edges")
         print(f"cold build (empty cache): median {statistics.median(cold):.3f} s  runs {' '.join(f'{x:.3f}' for x in cold)}")
         print(f"warm build (cache hit):   median {statistics.median(warm):.3f} s  runs {' '.join(f'{x:.3f}' for x in warm)}")
+        print(f"one file changed (blob cache, 1 parse): median {statistics.median(changed):.3f} s  runs {' '.join(f'{x:.3f}' for x in changed)}")
         print(f"relevance of all {scored} functions: {relevance_s:.3f} s")
         print(f"peak memory: max RSS {maxrss_mb:.0f} MB, tracemalloc peak of one cold build {traced_peak / 2**20:.0f} MB")
     finally:
