@@ -257,7 +257,23 @@ def _family_applies(fam, change: UnitChange) -> bool:
     return "config" in langs and unit is not None and unit.kind == "config"
 
 
+# Families that catch a construct generically; when a specific family reports the same
+# line, the specific finding says more and the generic one is noise.
+GENERIC_FAMILIES = ("weakened-default",)
+
+
+def _at(f: Finding) -> tuple:
+    loc = f.after or f.before
+    return (f.path, f.unit, loc.line if loc else 0)
+
+
+def _drop_generic_overlaps(findings: list[Finding]) -> list[Finding]:
+    specific = {_at(f) for f in findings if not f.rule_id.startswith(GENERIC_FAMILIES)}
+    return [f for f in findings if not (f.rule_id.startswith(GENERIC_FAMILIES) and _at(f) in specific)]
+
+
 def _dedupe_sorted(findings: Iterable[Finding]) -> list[Finding]:
+    findings = _drop_generic_overlaps(list(findings))
     seen: dict[str, Finding] = {}
     for f in findings:
         prev = seen.get(f.fingerprint)

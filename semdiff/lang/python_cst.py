@@ -451,8 +451,12 @@ class _Extractor:
                 targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
                 for t in targets:
                     self._literal_from(unit, self.ex.dotted(t), value)
-                    if unit.name == "__init__" and isinstance(t, cst.Attribute) and self.ex.dotted(t).startswith("self."):
-                        unit.settings.append(Setting(self.ex.dotted(t), normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
+                    # inside functions, assignments to attributes and keyed items configure
+                    # something (`app.config["MAX_CONTENT_LENGTH"] = ...`, `self.timeout = ...`);
+                    # plain names are locals (module/class level is handled by the container)
+                    key = self._setting_key(t) if unit.kind in ("function", "method") and not isinstance(t, cst.Name) else None
+                    if key is not None:
+                        unit.settings.append(Setting(key, normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
             return
         for child in stmt.children:
             if isinstance(child, cst.BaseExpression):
@@ -460,15 +464,25 @@ class _Extractor:
 
     # ------------------------------------------------------------------ settings / literals
 
+    def _setting_key(self, target: cst.BaseExpression) -> Optional[str]:
+        """`X`, `obj.X` and `obj["X"]` name a setting; other targets do not."""
+        if isinstance(target, (cst.Name, cst.Attribute)):
+            return self.ex.dotted(target)
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+            key = self.ex.literal(target.slice[0].slice.value)
+            if isinstance(key, str):
+                return f"{self.ex.dotted(target.value)}.{key}"
+        return None
+
     def _settings_from_assign(self, unit: _UnitBuilder, stmt) -> None:
         value = stmt.value
         if value is None:
             return
         targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
         for t in targets:
-            if not isinstance(t, (cst.Name, cst.Attribute)):
+            key = self._setting_key(t)
+            if key is None:
                 continue
-            key = self.ex.dotted(t)
             unit.settings.append(Setting(key, normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
             if isinstance(value, cst.Dict):
                 for el in value.elements:

@@ -276,10 +276,18 @@ def is_deny_value(ex: Exprs, value: Optional[cst.BaseExpression]) -> bool:
 _BOOLISH_CALL = re.compile(r"(^|\.)(is_|has_|can_|should_|check|verify|validate|valid|compare_digest|constant_time_compare|safe_str_cmp|isinstance|issubclass|startswith|endswith|match|fullmatch|allowed|permitted|authenticate|authorized|any$|all$)")
 
 
+_VALUE_LITERALS = (cst.Dict, cst.List, cst.Set, cst.Tuple, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+                   cst.Integer, cst.Float, cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)
+
+
 def is_boolish(ex: Exprs, node: cst.BaseExpression) -> bool:
     """Is `return <node>` a predicate whose truth is the function's verdict?"""
-    if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
+    if isinstance(node, cst.Comparison):
         return True
+    if isinstance(node, cst.BooleanOperation):
+        # `spec or {}` / `name and name.strip()` return values, not verdicts
+        return not any(isinstance(side, _VALUE_LITERALS) or (isinstance(side, cst.Name) and side.value == "None")
+                       for side in (node.left, node.right))
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
         return True
     if isinstance(node, cst.Call):
