@@ -1,0 +1,450 @@
+"""Guard extraction for the tree-sitter backends: formulas and the path-condition walk.
+
+This mirrors the Python backend's walk (semdiff/lang/python_cst.py) statement for
+statement, so both produce the same guard shapes: every exit (`throw`, `return`, an abort
+call such as `res.status(403)` or `http.Error(w, ..., 403)`) becomes a Guard whose
+`deny_when` is its path condition; an `if` whose body only logs is kept as a soft guard;
+early exits add their negated test to the path of what follows; `return <boolean>` is a
+predicate. The walk recurses per nested block with a depth limit, and formulas per
+operator with another, so hostile nesting marks the unit partial instead of raising.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Optional
+
+from tree_sitter import Node
+
+from semdiff.ir import FALSE, TRUE, Action, Const, Formula, Guard, Not, Span, conj, disj, neg
+from semdiff.lang.normal import call_atom, comparison, expr_atom, name_atom, squash
+
+if TYPE_CHECKING:  # pragma: no cover
+    from semdiff.lang.ts_common import FileContext, UnitDraft
+
+MAX_FORMULA_DEPTH = 60  # deeper boolean nesting becomes one opaque atom
+MAX_BLOCK_DEPTH = 120  # deeper statement nesting is not walked for guards (unit marked partial)
+
+Contributors = tuple[tuple[int, Formula], ...]
+
+# same vocabulary as the Python backend (semdiff/lang/python_cst.py), camelCase aware
+GUARD_CALL = re.compile(
+    r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|"
+    r"loginRequired|permission|must)(?![a-z])\w*$|(^|\.)_*(require|check|verify|ensure|assert|authorize|authenticate|validate|enforce)$",
+    re.IGNORECASE,
+)
+BOOLISH_CALL = re.compile(
+    r"(^|\.)(is[A-Z_]|has[A-Z_]|can[A-Z_]|should[A-Z_]|check|verify|validate|valid|timingSafeEqual|ConstantTimeCompare|isEqual|"
+    r"equals|Equal$|startsWith|endsWith|HasPrefix|HasSuffix|includes|contains|Contains|match|test$|allowed|permitted|"
+    r"authenticate|authorized|some$|every$)"
+)
+# constant-time comparisons: same truth value as `a == b`; the timing rule looks at the calls
+CONST_TIME_CALLEES = ("timingSafeEqual", "ConstantTimeCompare", "MessageDigest.isEqual", "hmac.Equal", "safeEqual",
+                      "constantTimeEquals", "constantTimeAreEqual")
+
+
+
+def span_of(node: Node) -> Span:
+    return Span(node.start_point[0] + 1, node.end_point[0] + 1)
+
+
+def clip(text: str, limit: int = 300) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def line_of(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def _is_false(f: Formula) -> bool:
+    return isinstance(f, Const) and not f.value
+
+
+def squash_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+class GuardWalk:
+    """Mixin of TreeSitterBackend: formulas of conditions and the guards of a unit."""
+
+    # ---- formulas ----
+    def unparen(self, node: Node) -> Node:
+        for _ in range(MAX_FORMULA_DEPTH):
+            if node.type not in self.PAREN_TYPES:
+                return node
+            inner = [c for c in node.named_children if c.type not in self.COMMENT_TYPES]
+            if len(inner) != 1:
+                return node
+            node = inner[0]
+        return node
+
+    def binary_op(self, node: Node) -> str:
+        op = node.child_by_field_name("operator")
+        if op is not None:
+            return op.type
+        for c in node.children:
+            if not c.is_named:
+                return c.type
+        return ""
+
+    def unary_op(self, node: Node) -> str:
+        op = node.child_by_field_name("operator")
+        if op is not None:
+            return op.type
+        return node.children[0].type if node.children else ""
+
+    def unary_operand(self, node: Node) -> Optional[Node]:
+        return node.child_by_field_name("argument") or node.child_by_field_name("operand") or (
+            node.named_children[-1] if node.named_children else None)
+
+    def formula(self, node: Node, d: UnitDraft, ctx: FileContext, depth: int = 0) -> Formula:
+        """Boolean formula of a test expression, atoms normalised (see semdiff.ir)."""
+        node = self.unparen(node)
+        t = node.type
+        if depth > MAX_FORMULA_DEPTH:
+            d.partial = True
+            return expr_atom(self.key(node, d, ctx), clip(ctx.text(node)))
+        if t in self.TRUE_TYPES:
+            return TRUE
+        if t in self.FALSE_TYPES:
+            return FALSE
+        if t in self.UNARY_TYPES and self.unary_op(node) == "!":
+            inner = self.unary_operand(node)
+            if inner is not None:
+                return neg(self.formula(inner, d, ctx, depth + 1))
+        if t in self.BINARY_TYPES:
+            op = self.binary_op(node)
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None:
+                if op in self.AND_OPS:
+                    return conj(self.formula(left, d, ctx, depth + 1), self.formula(right, d, ctx, depth + 1))
+                if op in self.OR_OPS:
+                    return disj(self.formula(left, d, ctx, depth + 1), self.formula(right, d, ctx, depth + 1))
+                if op in self.COMPARE_OPS:
+                    lu, ru = self.unparen(left), self.unparen(right)
+                    ct = self._const_time_compared(lu, ru, op, d, ctx)
+                    if ct is not None:
+                        return ct
+                    return comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
+        k = self.key(node, d, ctx)
+        text = clip(ctx.text(node))
+        if t in self.CALL_TYPES:
+            callee = self.callee(node, ctx)
+            pair = self._const_time_operands(node, callee)
+            if pair is not None:
+                a, b = pair
+                return comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
+            return call_atom(callee, k, text)
+        if t in self.IDENT_TYPES or t in self.MEMBER_TYPES:
+            return name_atom(k, text)
+        return expr_atom(k, text)
+
+    def _const_time_operands(self, call: Node, callee: str) -> Optional[tuple[Node, Node]]:
+        if not any(callee == n or callee.endswith("." + n) or callee == n.rsplit(".", 1)[-1] for n in CONST_TIME_CALLEES):
+            return None
+        args = self.positional_nodes(call)
+        return (self.peel_conversion(args[0]), self.peel_conversion(args[1])) if len(args) == 2 else None
+
+    def peel_conversion(self, node: Node) -> Node:
+        """`[]byte(s)`, `Buffer.from(s)`, `s.getBytes()`: the value a constant-time compare really
+        compares, so `ConstantTimeCompare([]byte(a), []byte(b)) == 1` and `a == b` share one atom."""
+        return node
+
+    def positional_nodes(self, call: Node) -> list[Node]:
+        args = call.child_by_field_name("arguments")
+        if args is None:
+            return []
+        return [a for a in args.named_children if a.type not in self.COMMENT_TYPES]
+
+    def _const_time_compared(self, left: Node, right: Node, op: str, d: UnitDraft, ctx: FileContext) -> Optional[Formula]:
+        """Go: `subtle.ConstantTimeCompare(a, b) == 1` is `a == b` in truth (`!= 1`, `== 0`: not)."""
+        for call, other in ((left, right), (right, left)):
+            if call.type not in self.CALL_TYPES or op not in ("==", "!=", "===", "!=="):
+                continue
+            pair = self._const_time_operands(call, self.callee(call, ctx))
+            value = ctx.text(other).strip()
+            if pair is None or value not in ("0", "1"):
+                continue
+            a, b = pair
+            f = comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
+            positive = (value == "1") == (op in ("==", "==="))
+            return f if positive else neg(f)
+        return None
+
+    MEMBER_TYPES: frozenset[str] = frozenset({"member_expression", "selector_expression", "field_access"})
+
+    # ---- guards (mirrors the Python backend's walk: semdiff/lang/python_cst.py) ----
+    def _walk(self, d: UnitDraft, ctx: FileContext, stmts: list[Node], path: Formula, contrib: Contributors,
+              owner: Optional[tuple[Node, Formula]], depth: int) -> Formula:
+        """Walk a block under path condition `path`; return the condition to continue past it.
+
+        `owner` is the enclosing `if` and its test when this block is that if's body, so a
+        terminal throw/return/abort is recorded as the guard of that `if`.
+        """
+        if depth > MAX_BLOCK_DEPTH:
+            d.partial = True
+            return path
+        i = 0
+        while i < len(stmts):
+            stmt = stmts[i]
+            i += 1
+            t = stmt.type
+            reachable = not (isinstance(path, Const) and not path.value)
+            if stmt.id in ctx.unit_nodes or t in self.FUNCTION_TYPES:
+                continue
+            if t in self.IF_TYPES:
+                path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
+            elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
+                self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable)
+                path = FALSE
+            elif self._statement_deny_call(stmt, ctx) is not None or self.is_panic(stmt, ctx):
+                end = stmt
+                # `res.status(403).send(); return;` / `http.Error(w, ..., 403); return` is one exit
+                if i < len(stmts) and stmts[i].type in self.RETURN_TYPES and all(
+                        v.type in self.NULL_TYPES for v in self.return_values(stmts[i])):
+                    end = stmts[i]
+                    i += 1
+                self._exit(d, ctx, stmt, end, path, contrib, owner, reachable)
+                path = FALSE
+            elif t in self.EXIT_TYPES:
+                path = FALSE
+            elif t in self.ASSERT_TYPES:
+                test = stmt.named_children[0] if stmt.named_children else None
+                if test is not None:
+                    self._mark_guard_expr(d, test)
+                    f = self.formula(test, d, ctx)
+                    cond = neg(f)
+                    d.guards.append(Guard(conj(path, cond), cond, Action.ASSERT, span_of(stmt), clip(ctx.text(stmt)),
+                                          reachable, "assert", contrib))
+                    path, contrib = conj(path, f), contrib + ((line_of(stmt), f),)
+            elif t in self.TRY_TYPES:
+                self._try(d, ctx, stmt, path, contrib, depth)
+            elif t in self.BLOCK_TYPES:
+                path = self._walk(d, ctx, self.statements(stmt), path, contrib, owner, depth + 1)
+            elif t == "labeled_statement" or t == "labeled_statement_block":
+                inner = [c for c in stmt.named_children if c.type not in self.COMMENT_TYPES][1:]
+                path = self._walk(d, ctx, inner, path, contrib, owner, depth + 1)
+            else:
+                nested = self.nested_blocks(stmt)
+                if nested:
+                    for block in nested:
+                        self._walk(d, ctx, block, path, contrib, None, depth + 1)
+                else:
+                    self._simple(d, ctx, stmt, path, contrib, reachable)
+        return path
+
+    def nested_blocks(self, stmt: Node) -> list[list[Node]]:
+        """Statement lists inside a loop / switch / select (walked with the same path)."""
+        out: list[list[Node]] = []
+        stack = [c for c in reversed(stmt.named_children)]
+        while stack:
+            c = stack.pop()
+            if c.type in self.BLOCK_TYPES:
+                out.append(self.statements(c))
+            elif c.type in self.CASE_TYPES:
+                out.append([s for s in c.named_children if c.child_by_field_name("value") is None or s.id != c.child_by_field_name("value").id])
+            elif c.type in self.CASE_CONTAINER_TYPES:
+                stack.extend(reversed(c.named_children))
+            elif stmt.type in self.LOOP_TYPES and c.type not in self.COMMENT_TYPES and c.id == (stmt.child_by_field_name("body") or stmt).id:
+                out.append([c])
+        return out
+
+    def text_without_functions(self, node: Node, ctx: FileContext) -> str:
+        """Source of `node` with nested function bodies cut out (a route registration's text is
+        not its handler's)."""
+        cuts: list[tuple[int, int]] = []
+        stack = list(node.named_children)
+        while stack:
+            n = stack.pop()
+            if n.type in self.FUNCTION_TYPES:
+                cuts.append((n.start_byte, n.end_byte))
+            else:
+                stack.extend(n.named_children)
+        if not cuts:
+            return ctx.text(node)
+        out, pos = [], node.start_byte
+        for a, b in sorted(cuts):
+            out.append(ctx.src[pos:a])
+            pos = b
+        out.append(ctx.src[pos : node.end_byte])
+        return b"<fn>".join(out).decode("utf-8", "replace")
+
+    def top_statements(self, body: Node) -> list[Node]:
+        if body.type in self.BLOCK_TYPES:
+            return self.statements(body)
+        if body.parent is None:
+            return [c for c in body.named_children if c.type not in self.COMMENT_TYPES]
+        return []  # an expression body (`x => x.ok`) holds no statements
+
+    def _mark_guard_expr(self, d: UnitDraft, node: Node) -> None:
+        d.guard_ranges.append((node.start_byte, node.end_byte))
+
+    def _if(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool,
+            depth: int) -> tuple[Formula, Contributors]:
+        cond_node, cons, alt = self.if_parts(stmt)
+        self.if_prelude(d, ctx, stmt, path, contrib, reachable)
+        if cond_node is None or cons is None:
+            return path, contrib
+        self._mark_guard_expr(d, cond_node)
+        cond = self.formula(cond_node, d, ctx)
+        line = line_of(stmt)
+        inner = contrib + ((line, cond),)
+        body = self.statements(cons)
+        body_cont = self._walk(d, ctx, body, conj(path, cond), inner, (stmt, cond), depth + 1)
+        self._record_soft_guard(d, ctx, stmt, body, conj(path, cond), cond, inner, reachable)
+        else_path = conj(path, neg(cond))
+        else_contrib = contrib + ((line, neg(cond)),)
+        if alt is not None and alt.type in self.IF_TYPES:
+            else_cont, _ = self._if(d, ctx, alt, else_path, else_contrib, reachable, depth + 1)
+        elif alt is not None:
+            else_cont = self._walk(d, ctx, self.statements(alt), else_path, else_contrib, (stmt, neg(cond)), depth + 1)
+        else:
+            else_cont = else_path
+        body_exits, else_exits = _is_false(body_cont), _is_false(else_cont)
+        if body_exits and else_exits:
+            return FALSE, contrib
+        if body_exits:
+            return conj(path, neg(cond)), contrib + ((line, neg(cond)),)
+        if else_exits:
+            return conj(path, cond), contrib + ((line, cond),)
+        return path, contrib
+
+    def if_prelude(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool) -> None:
+        """Go's `if x, err := f(); err != nil`: the initializer runs first (may be a call-guard)."""
+        return None
+
+    def _record_soft_guard(self, d: UnitDraft, ctx: FileContext, stmt: Node, body: list[Node], deny_when: Formula,
+                           cond: Formula, contrib: Contributors, reachable: bool) -> None:
+        """An `if` whose body only logs or does nothing: kept so a rule can say 'now only logs'."""
+        kinds = {self._soft_kind(s, ctx) for s in body} or {"pass"}
+        if kinds <= {"log", "pass"}:
+            action = Action.LOG if "log" in kinds else Action.PASS
+            text = self._line_text(ctx, stmt) + " " + " ".join(squash_space(ctx.text(s)) for s in body[:2])
+            d.guards.append(Guard(deny_when, cond, action, span_of(stmt), clip(text), reachable, "branch", contrib))
+
+    def _soft_kind(self, stmt: Node, ctx: FileContext) -> str:
+        if stmt.type == "empty_statement" or (stmt.type in self.BLOCK_TYPES and not self.statements(stmt)):
+            return "pass"
+        if self._is_log_statement(stmt, ctx):
+            return "log"
+        return "other"
+
+    def _line_text(self, ctx: FileContext, node: Node) -> str:
+        row = node.start_point[0]
+        start = ctx.src.rfind(b"\n", 0, node.start_byte) + 1
+        end = ctx.src.find(b"\n", node.start_byte)
+        del row
+        return ctx.src[start : end if end >= 0 else len(ctx.src)].decode("utf-8", "replace").strip()
+
+    def _exit(self, d: UnitDraft, ctx: FileContext, stmt: Node, end: Node, path: Formula, contrib: Contributors,
+              owner: Optional[tuple[Node, Formula]], reachable: bool) -> None:
+        action: Optional[Action]
+        if stmt.type in self.RETURN_TYPES:
+            values = self.return_values(stmt)
+            if owner is not None:
+                for v in values:
+                    self._mark_guard_expr(d, v)
+            if len(values) == 1 and self.is_boolish(values[0], ctx):
+                self._mark_guard_expr(d, values[0])
+                cond = neg(self.formula(values[0], d, ctx))
+                d.guards.append(Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(ctx.text(stmt)),
+                                      reachable, "predicate", contrib))
+                return
+            action = None
+            for v in values:
+                action = self.deny_value(v, ctx)
+                if action is not None:
+                    break
+            action = action or Action.RETURN
+        elif stmt.type in self.THROW_TYPES:
+            action = Action.RAISE
+        elif self.is_panic(stmt, ctx):
+            action = Action.RAISE
+        else:
+            action = self._statement_deny_call(stmt, ctx) or Action.ABORT
+        code = squash_space(ctx.text(stmt)) if end.id == stmt.id else squash_space(ctx.text(stmt)) + " " + squash_space(ctx.text(end))
+        if owner is not None:
+            if_node, cond = owner
+            span = Span(line_of(if_node), end.end_point[0] + 1)
+            text = f"{self._line_text(ctx, if_node)} {code}"
+            kind = "branch"
+        else:
+            cond, span, text, kind = TRUE, Span(line_of(stmt), end.end_point[0] + 1), code, "branch"
+        if action is Action.RETURN and owner is None:
+            kind = "exit"  # a plain return: not a check, but it ends every path (rules need its line)
+        d.guards.append(Guard(path, cond, action, span, clip(text), reachable, kind, contrib))
+
+    def _try(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, depth: int) -> None:
+        body = stmt.child_by_field_name("body")
+        if body is not None:
+            self._walk(d, ctx, self.statements(body), path, contrib, None, depth + 1)
+        for clause in stmt.named_children:
+            if clause.type in self.CATCH_TYPES:
+                catches = self.catch_types(clause, ctx)
+                raised = expr_atom("except(" + ",".join(catches) + ")", "except " + (", ".join(catches) or "(any)"))
+                cbody = self.catch_body(clause)
+                if cbody is not None:
+                    self._walk(d, ctx, self.statements(cbody), conj(path, raised), contrib + ((line_of(clause), raised),),
+                               None, depth + 1)
+            elif clause.type in ("finally_clause",):
+                for c in clause.named_children:
+                    if c.type in self.BLOCK_TYPES:
+                        self._walk(d, ctx, self.statements(c), path, contrib, None, depth + 1)
+
+    def _simple(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool) -> None:
+        """`checkPermission(user)` / `await verifyToken(req)` as a statement: a call that throws to deny."""
+        if stmt.type != "expression_statement" or not stmt.named_children:
+            return
+        value = stmt.named_children[0]
+        if value.type == "await_expression" and value.named_children:
+            value = value.named_children[0]
+        if value.type not in self.CALL_TYPES or value.type in self.NEW_TYPES:
+            return
+        callee = self.callee(value, ctx)
+        if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee):
+            text = clip(ctx.text(value))
+            atom = call_atom(callee, self.key(value, d, ctx), text)
+            d.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, span_of(stmt), text, reachable,
+                                  "call-guard", contrib))
+
+    def is_boolish(self, node: Node, ctx: FileContext) -> bool:
+        """Is `return <node>` a predicate whose truth is the function's verdict?"""
+        node = self.unparen(node)
+        if self.is_boolean_expr(node):
+            return True
+        if node.type in self.CALL_TYPES and node.type not in self.NEW_TYPES:
+            return bool(BOOLISH_CALL.search(self.callee(node, ctx)))
+        return False
+
+    def _statement_deny_call(self, stmt: Node, ctx: FileContext) -> Optional[Action]:
+        expr = stmt
+        if stmt.type == "expression_statement" and stmt.named_children:
+            expr = stmt.named_children[0]
+        elif stmt.type != "expression_statement" and stmt.type not in self.CALL_TYPES:
+            return None
+        if expr.type == "await_expression" and expr.named_children:
+            expr = expr.named_children[0]
+        if expr.type in self.CALL_TYPES:
+            return self.deny_call(expr, ctx)
+        return None
+
+    def deny_action(self, block: Node, ctx: FileContext) -> Optional[Action]:
+        """Action when a block ends in a denial (used to classify handlers)."""
+        stmts = self.statements(block)
+        if not stmts:
+            return None
+        last = stmts[-1]
+        if last.type in self.THROW_TYPES or self.is_panic(last, ctx):
+            return Action.RAISE
+        if last.type in self.RETURN_TYPES:
+            for v in self.return_values(last):
+                a = self.deny_value(v, ctx)
+                if a is not None:
+                    return a
+            if not self.return_values(last):
+                for prev in reversed(stmts[:-1]):
+                    a = self._statement_deny_call(prev, ctx)
+                    if a is not None:
+                        return a
+            return None
+        return self._statement_deny_call(last, ctx)
