@@ -220,3 +220,13 @@ def test_lookups_that_look_like_routes_are_not_middleware():
     """), "<module>")
     assert [(d.name, d.args[0].literal) for d in mod.decorators] == [("requireAdmin", "/admin")]
     assert [render(g.deny_when) for g in mod.guards if g.action is Action.DECORATOR] == ['not requireAdmin on use("/admin")']
+
+
+def test_value_returning_or_is_not_a_predicate():
+    pf = parse("""\
+    function options(opts) { return opts || {}; }
+    function allowed(user) { return user.active && user.verified; }
+    """)
+    assert unit(pf, "options").guards[0].kind == "exit"
+    (g,) = unit(pf, "allowed").guards
+    assert g.action is Action.PREDICATE and render(g.deny_when) == "not user.active or not user.verified"

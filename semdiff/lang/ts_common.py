@@ -295,8 +295,19 @@ class TreeSitterBackend(GuardWalk):
             return self.unary_op(node) == "!"
         if node.type in self.BINARY_TYPES:
             op = self.binary_op(node)
-            return op in self.COMPARE_OPS or op in self.AND_OPS or op in self.OR_OPS
+            if op in self.AND_OPS or op in self.OR_OPS:
+                # `opts || {}` / `name && name.trim()` return values, not verdicts (as in Python)
+                sides = (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                return not any(side is not None and self.unparen(side).type in self.VALUE_TYPES for side in sides)
+            return op in self.COMPARE_OPS
         return False
+
+    # literal values that make `a || <value>` a value, not a verdict
+    VALUE_TYPES: frozenset[str] = frozenset({
+        "string", "template_string", "number", "array", "object", "null", "undefined", "nil",
+        "interpreted_string_literal", "raw_string_literal", "int_literal", "float_literal", "composite_literal",
+        "string_literal", "decimal_integer_literal", "null_literal", "array_creation_expression",
+    })
 
     # ---- entry point ----
     def parse(self, path: str, text: str) -> ParsedFile:
