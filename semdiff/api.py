@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from semdiff.model import Report
+from dataclasses import replace
+
+from semdiff.model import ChangeSet, NotAnalyzed, Report
 from semdiff.pipeline import AnalyzeOptions, analyze_changeset
 from semdiff.source import ChangeRequest, collect_changes
 
@@ -27,4 +29,49 @@ def analyze(
         repo=repo, revision=revision, staged=staged, diff_path=diff_path, diff_text=diff_text,
         max_file_bytes=opts.max_file_bytes,
     )
-    return analyze_changeset(collect_changes(request), opts)
+    changes = collect_changes(request)
+    if opts.relevance is None and opts.use_graph:
+        repo_rel = repository_relevance(changes, opts)
+        if isinstance(repo_rel, _GraphFailure):
+            note = NotAnalyzed("<call graph>", "call-graph-error", f"relevance fell back to names: {repo_rel.detail}")
+            changes = replace(changes, not_analyzed=changes.not_analyzed + (note,))
+        elif repo_rel is not None:
+            opts = replace(opts, relevance=repo_rel.for_change,
+                           rule_options={**dict(opts.rule_options), "repo_relevance": repo_rel})
+    return analyze_changeset(changes, opts)
+
+
+def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions):
+    """The call graph at both ends of the range, when there is a repository and code changed.
+
+    Returns a `RepoRelevance`, or None (bare diff, nothing graphable, git unreadable): then
+    relevance falls back to names, and findings say so through their why-paths.
+    """
+    from semdiff.relevance.facts import extractor_for
+
+    if not changes.repo_root or not any(extractor_for(fc.path) for fc in changes.files):
+        return None
+    from semdiff.relevance.cache import BlobCache
+    from semdiff.relevance.propagate import RepoRelevance
+    from semdiff.relevance.repo import GitReadError, graph_for_revision
+    from semdiff.relevance.seeds import SeedError, load_seeds
+
+    cache = BlobCache() if opts.use_cache else None
+    base = changes.base or "HEAD"
+    head = changes.head or "HEAD"
+    try:
+        before = graph_for_revision(changes.repo_root, base, cache)
+        after = before if head == base else graph_for_revision(changes.repo_root, head, cache)
+        seeds = load_seeds(opts.extra_seeds or None)
+    except (GitReadError, SeedError, OSError):
+        return None
+    except Exception as exc:  # the graph refines relevance; its failure must not stop analysis
+        return _GraphFailure(f"{type(exc).__name__}: {exc}")
+    return RepoRelevance(before, after, seeds)
+
+
+class _GraphFailure:
+    """Stands in for a RepoRelevance that could not be built; reported as not analysed."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail

@@ -151,6 +151,8 @@ def cli() -> None:
 @click.option("--purpose", "purpose_text", metavar="TEXT",
               help="The change's stated purpose (e.g. the pull request title and body); default: the commit messages, or $SEMDIFF_PURPOSE.")
 @click.option("--purpose-file", metavar="FILE", help="Read the stated purpose from FILE.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache (user cache dir; $SEMDIFF_CACHE_DIR).")
+@click.option("--no-graph", is_flag=True, help="Skip the repository call graph: judge relevance by names only (faster, less precise).")
 @click.option("--ai-policy", type=click.Choice(["default", "strict"], case_sensitive=False), default="default", show_default=True,
               help="strict: judge AI-authored changes more strictly (purpose mismatches one level higher, fail threshold one level lower).")
 def analyze_command(
@@ -172,6 +174,8 @@ def analyze_command(
     no_suppress: bool,
     purpose_text: Optional[str],
     purpose_file: Optional[str],
+    no_cache: bool,
+    no_graph: bool,
     ai_policy: str,
 ) -> int:
     """Report what a change makes weaker: removed guards, widened conditions, altered comparisons."""
@@ -204,6 +208,8 @@ def analyze_command(
         options,
         purpose_text=semdiff_purpose.purpose_from_cli(purpose_text, purpose_file),
         rule_options={**dict(options.rule_options), "ai_policy": ai_policy.lower()},
+        use_cache=not no_cache,
+        use_graph=not no_graph,
     )
     report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options)
     threshold = semdiff_purpose.ai_policy_fail_on(report, threshold, ai_policy.lower())
@@ -266,8 +272,11 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
 
 
 from semdiff.audit.cli import audit_command  # noqa: E402  (subcommand modules register here)
+from semdiff.relevance.cli import explain_command, graph_command  # noqa: E402
 
 cli.add_command(audit_command)
+cli.add_command(explain_command)
+cli.add_command(graph_command)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -286,8 +286,7 @@ def analyze_options(config: Config, base: Optional["AnalyzeOptions"] = None) -> 
     """The analysis knobs the configuration sets: disabled rules and the file-size budget.
 
     Rules outside a non-empty `enable` list are filtered by `semdiff.suppress.apply_policy`
-    (the pipeline has no allow-list). Extra relevance seeds are not wired yet: the pipeline
-    has no way to take them (see `Config.seeds_extra`).
+    (the pipeline has no allow-list). Extra relevance seeds go to the call graph's seeds.
     """
     from dataclasses import replace
 
@@ -297,4 +296,7 @@ def analyze_options(config: Config, base: Optional["AnalyzeOptions"] = None) -> 
     changes: dict[str, Any] = {"disabled_rules": frozenset(opts.disabled_rules) | config.disable}
     if config.max_file_bytes is not None:
         changes["max_file_bytes"] = config.max_file_bytes
+    seeds = config.seeds_extra()
+    if seeds:
+        changes["extra_seeds"] = seeds
     return replace(opts, **changes)

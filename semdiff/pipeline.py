@@ -31,6 +31,9 @@ class AnalyzeOptions:
     relevance: Optional[Callable[[UnitChange], Relevance]] = None
     disabled_rules: frozenset[str] = frozenset()
     purpose_text: Optional[str] = None  # stated purpose (PR title/body); None = commit messages
+    use_graph: bool = True  # build the repository call graph when a repository is available
+    use_cache: bool = True  # reuse parsed blobs from the user cache dir (--no-cache turns it off)
+    extra_seeds: Mapping[str, object] = field(default_factory=dict)  # [tool.semdiff.seeds] tables
 
 
 _TEST_DIRS = re.compile(r"(^|/)(tests?|testing|__tests__|spec|specs|testdata|fixtures)/|(^|/)src/test/")

@@ -54,4 +54,13 @@ def backend_for(path: str, first_line: str = "") -> Optional[Backend]:
             return _CACHE[i]
     if first_line.startswith("#!") and "python" in first_line:
         return backend_for("x.py")
+    if first_line.startswith("#!"):
+        try:
+            from semdiff.lang.treesitter_registry import extension_for_shebang
+
+            ext = extension_for_shebang(first_line)
+        except ImportError:
+            ext = None
+        if ext:
+            return backend_for("x." + ext.lstrip("."))
     return None

@@ -275,6 +275,8 @@ class _Assembler:
                     handlers += [f"{handler}.{m}" for m in _VIEW_METHODS if f"{handler}.{m}" in self.defs]
                 for h in handlers:
                     self._edge(src, h, "route", r.line, 0)
+                    if h not in g:
+                        g.add_node(h)  # an unresolved handler: an external node that carries the route
                     attrs = g.nodes[h]
                     attrs.setdefault("routes", [])
                     label = f"{r.rule} ({r.framework})"

@@ -128,7 +128,9 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
     if not own:  # unconditional on its path (`raise` at the end, `return None` in a handler)
         own = _keys(g.deny_when)
         return [h for h in pool if not _keys(h.condition) and (_keys(h.deny_when) & own or not own and not _keys(h.deny_when))]
-    taken = [h for h in pool if own & _keys(h.condition)]
+    # a check inverted into "allow early, deny at the end" has its test in the path of an
+    # unconditional deny, so match on the deny formula when the check's own test is empty
+    taken = [h for h in pool if own & _keys(h.condition) or (not _keys(h.condition) and own & _keys(h.deny_when))]
     keys = set().union(*(_keys(h.deny_when) for h in taken)) if taken else set()
     changed = True
     while changed:
