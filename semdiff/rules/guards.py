@@ -343,11 +343,25 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 witness=_witness_text(g, w, []), confidence=conf, relevance=rel,
             )
         what = "decorator" if g.kind == "decorator" else "check"
+        message = f"The {what} `{g.text}` was removed from `{change.qualname}`; nothing in the new version denies that case."
+        severity = None
+        graph = ctx.options.get("repo_relevance")
+        if graph is not None:
+            callees = {a.callee for a in atoms_of(g.condition) if a.callee} | {a.callee.lstrip("@") for a in atoms_of(g.condition) if a.kind == "call" and a.callee}
+            if callees and graph.enforced_by_all_callers(after.path, after.qualname, callees, "after"):
+                # judged on the graph: the check moved into every caller (issue 4's hard negative)
+                message += f" Every caller of `{change.qualname}` now runs {', '.join(sorted(callees))} first, so callers still enforce it."
+                severity, conf = Severity.INFO, Confidence.MEDIUM
+            else:
+                routes = [r for r in graph.dependent_routes(after.path, after.qualname, "after") if not r.endswith("." + after.qualname)]
+                if routes:
+                    shown = ", ".join(routes[:5]) + (f" and {len(routes) - 5} more" if len(routes) > 5 else "")
+                    message += f" Routes that rely on it: {shown}."
+                    rel = Relevance(rel.category if rel.category != "none" else "authz", max(rel.score, 0.9), rel.why_path, rel.reason or "reached from routes")
         return make_finding(
-            SPEC["removed-guard"], change, ctx,
-            f"The {what} `{g.text}` was removed from `{change.qualname}`; nothing in the new version denies that case.",
+            SPEC["removed-guard"], change, ctx, message,
             before_line=g.span.line, evidence_before=g.text, evidence_after="",
-            witness=_witness_text(g, w, []), confidence=conf, relevance=rel,
+            witness=_witness_text(g, w, []), confidence=conf, relevance=rel, severity=severity,
         )
     h = max(related, key=lambda x: len(_keys(x.condition) & _keys(g.condition)))
     same_test = logic.equivalent(g.condition, h.condition)
