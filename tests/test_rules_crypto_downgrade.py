@@ -147,3 +147,12 @@ def test_secrets_replaced_by_seeded_random_behind_a_systemrandom_probe():
              "            random.seed(hashlib.sha256(str(time.time()).encode()).digest())\n"
              "        return ''.join([random.choice(chars) for i in range(length)])\n")
     assert brief(findings(before, after)) == [(fam.RANDOM, "Strategy.random_string", 11)]
+
+
+def test_random_to_short_secrets_bytes_is_a_hardening():
+    """Shape of sanic's websocket ping change: random.getrandbits(32) -> secrets.token_bytes(4)."""
+    before = ("import random\nimport struct\n\ndef ping_payload(pings):\n    data = None\n"
+              "    while data is None or data in pings:\n        data = struct.pack('!I', random.getrandbits(32))\n    return data\n")
+    after = ("import secrets\n\ndef ping_payload(pings):\n    data = None\n"
+             "    while data is None or data in pings:\n        data = secrets.token_bytes(4)\n    return data\n")
+    assert findings(before, after) == []

@@ -80,7 +80,8 @@ class SizedCall:
     position: Optional[int]
     keyword: Optional[str]
     floor: float  # a reduction is reported when the new size is below this (inf: any reduction)
-    danger_below: int  # new code with a size below this is reported on its own
+    danger_below: int  # new code with a size below this is reported on its own (0: never; short
+    # random values are fine for ping payloads and request ids, only a *reduction* is judged)
     unit: str = "bits"
 
 
@@ -92,11 +93,11 @@ KEY_SIZES: dict[str, SizedCall] = {
     "RSA.generate": SizedCall("rsa", 0, "bits", float("inf"), 2048),
     "DSA.generate": SizedCall("dsa", 0, "bits", float("inf"), 2048),
     "rsa.newkeys": SizedCall("rsa", 0, "nbits", float("inf"), 2048),
-    "secrets.token_bytes": SizedCall("random-bytes", 0, "nbytes", 16, 8, "bytes"),
-    "secrets.token_hex": SizedCall("random-bytes", 0, "nbytes", 16, 8, "bytes"),
-    "secrets.token_urlsafe": SizedCall("random-bytes", 0, "nbytes", 16, 8, "bytes"),
-    "os.urandom": SizedCall("random-bytes", 0, "size", 16, 8, "bytes"),
-    "Random.get_random_bytes": SizedCall("random-bytes", 0, None, 16, 8, "bytes"),
+    "secrets.token_bytes": SizedCall("random-bytes", 0, "nbytes", 16, 0, "bytes"),
+    "secrets.token_hex": SizedCall("random-bytes", 0, "nbytes", 16, 0, "bytes"),
+    "secrets.token_urlsafe": SizedCall("random-bytes", 0, "nbytes", 16, 0, "bytes"),
+    "os.urandom": SizedCall("random-bytes", 0, "size", 16, 0, "bytes"),
+    "Random.get_random_bytes": SizedCall("random-bytes", 0, None, 16, 0, "bytes"),
 }
 # EC curves by strength in bits
 EC_CURVES: dict[str, int] = {
