@@ -118,6 +118,9 @@ def instruction_matches(text: str, tables: Optional[ReviewerTables] = None) -> l
     return hits
 
 
+_SUPPRESSION = re.compile(r"(?:#|//|/\*|--|<!--|;)\s*semdiff:\s*ignore\[[^\]]*\].*$", re.IGNORECASE)
+
+
 def _runs(fc: FileChange) -> list[list[tuple[int, str]]]:
     """Consecutive added lines, hunk by hunk."""
     runs: list[list[tuple[int, str]]] = []
@@ -127,7 +130,9 @@ def _runs(fc: FileChange) -> list[list[tuple[int, str]]]:
             if cur and n != cur[-1][0] + 1:
                 runs.append(cur)
                 cur = []
-            cur.append((n, text.rstrip("\r\n")))
+            # a semdiff suppression comment addresses semdiff by design; the suppression
+            # machinery judges it (reason required), so it is not a reviewer instruction
+            cur.append((n, _SUPPRESSION.sub("", text.rstrip("\r\n"))))
         if cur:
             runs.append(cur)
     return runs
