@@ -43,6 +43,9 @@ CONST_TIME_CALLEES = ("timingSafeEqual", "ConstantTimeCompare", "MessageDigest.i
 
 
 
+ERROR_STATE = re.compile(r"\bErr[A-Z]\w*|\w*Error\s*\(|ErrorHandler|\.Error\s*\(|\bsetError\b|\berrors?\s*=")
+
+
 def span_of(node: Node) -> Span:
     return Span(node.start_point[0] + 1, node.end_point[0] + 1)
 
@@ -195,7 +198,10 @@ class GuardWalk:
             if t in self.IF_TYPES:
                 path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
             elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
-                self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable)
+                # `r = envError(r, ErrBadOrigin); handler.ServeHTTP(w, r); return`: the block
+                # reported an error before its plain return, so the return denies
+                reported = owner is not None and any(ERROR_STATE.search(ctx.text(p)) for p in stmts[: i - 1])
+                self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable, reported)
                 path = FALSE
             elif self._statement_deny_call(stmt, ctx) is not None or self.is_panic(stmt, ctx):
                 end = stmt
@@ -337,7 +343,7 @@ class GuardWalk:
         return ctx.src[start : end if end >= 0 else len(ctx.src)].decode("utf-8", "replace").strip()
 
     def _exit(self, d: UnitDraft, ctx: FileContext, stmt: Node, end: Node, path: Formula, contrib: Contributors,
-              owner: Optional[tuple[Node, Formula]], reachable: bool) -> None:
+              owner: Optional[tuple[Node, Formula]], reachable: bool, reported: bool = False) -> None:
         action: Optional[Action]
         if stmt.type in self.RETURN_TYPES:
             values = self.return_values(stmt)
@@ -355,7 +361,7 @@ class GuardWalk:
                 action = self.deny_value(v, ctx)
                 if action is not None:
                     break
-            action = action or Action.RETURN
+            action = action or (Action.ABORT if reported else Action.RETURN)
         elif stmt.type in self.THROW_TYPES:
             action = Action.RAISE
         elif self.is_panic(stmt, ctx):
