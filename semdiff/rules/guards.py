@@ -230,10 +230,13 @@ def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
     return None
 
 
-def _exit_before(after: Unit, h: Guard, change: UnitChange) -> Optional[Guard]:
+def _exit_before(after: Unit, h: Guard) -> Optional[Guard]:
     """The unconditional exit that made `h` unreachable, if there is one."""
-    exits = [x for x in after.guards if x.span.line < h.span.line and x.reachable and x.kind in ("exit", "branch", "predicate") and x.action is not Action.LOG and x.action is not Action.PASS]
-    exits = [x for x in exits if not x.path or True]
+    exits = [
+        x for x in after.guards
+        if x.span.line < h.span.line and x.reachable and x.kind in ("exit", "branch", "predicate")
+        and x.action not in (Action.LOG, Action.PASS)
+    ]
     return exits[-1] if exits else None
 
 
@@ -328,7 +331,7 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
         dead = [h for h in _denying(a_all) if not h.reachable and h.text == g.text]
         if dead:
             h = dead[0]
-            exit_ = _exit_before(after, h, change)
+            exit_ = _exit_before(after, h)
             if exit_ is not None and exit_.span.line in change.touched_after and exit_.action is Action.RETURN:
                 return make_finding(
                     SPEC["short-circuit"], change, ctx,
