@@ -38,10 +38,9 @@ AUTH_NO_GUARD = AUTH_BEFORE.replace('    if not request.user.is_admin:\n        
 README = "# demo\n"
 
 
-@pytest.fixture()
-def history(tmp_path: Path) -> dict[str, str]:
-    """main: initial -> docs -> tls-off -> merge(side: guard removal in a feature branch) -> readme."""
-    repo = GitRepo(tmp_path / "repo")
+def make_history(root: Path) -> dict[str, str]:
+    """main: initial -> docs -> tls-off -> readme -> merge of side (a new helper in lib/)."""
+    repo = GitRepo(root / "repo")
     repo.write({"app/auth.py": AUTH_BEFORE, "README.md": README})
     shas = {"root": repo.commit("initial import")}
     repo.write({"README.md": README + "more words\n"})
@@ -59,6 +58,11 @@ def history(tmp_path: Path) -> dict[str, str]:
     shas["merge"] = repo.rev_parse("HEAD")
     shas["repo"] = str(repo.root)
     return shas
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> dict[str, str]:
+    return make_history(tmp_path)
 
 
 def run(args: Sequence[str]) -> Result:
@@ -155,7 +159,9 @@ def test_pool_gives_the_same_records_as_one_process(history: dict[str, str]) -> 
     tasks = enumerate_commits(history["repo"], all_parents=True)
     one = sorted((stable(r) for r in run_audit(tasks, AuditOptions(jobs=1))), key=lambda r: (r["sha"], r["parent"] or ""))
     two = sorted((stable(r) for r in run_audit(tasks, AuditOptions(jobs=2))), key=lambda r: (r["sha"], r["parent"] or ""))
-    assert one == two and len(one) == 7
+    assert len(one) == len(two) == 7
+    differing = [(a["sha"][:10], k, a[k], b[k]) for a, b in zip(one, two) for k in a if a[k] != b[k]]
+    assert differing == []
 
 
 # -- JSONL stream ------------------------------------------------------------------------------
@@ -305,3 +311,23 @@ def test_cli_usage_errors_exit_2(history: dict[str, str], tmp_path: Path) -> Non
 def test_analyze_is_still_the_default_command(history: dict[str, str]) -> None:
     result = run([f"{history['docs']}..{history['tls']}", "--repo", history["repo"], "--format", "json"])
     assert result.exit_code == 1 and json.loads(result.stdout)["summary"]["findings"] >= 1
+
+
+def crash_on_docs_commit(task: CommitTask) -> dict:
+    """A pool task that kills its worker process on one commit, like a native crash would."""
+    import os
+
+    if task.subject == "docs: explain setup":
+        os._exit(3)
+    return analyse_commit(task)
+
+
+def test_a_worker_that_dies_costs_only_its_own_commit(history: dict[str, str]) -> None:
+    from semdiff.audit.runners import WORKER_DIED, run_on_pool
+
+    tasks = enumerate_commits(history["repo"])
+    records = {r["sha"]: r for r in run_on_pool(tasks, 2, crash_on_docs_commit)}
+    assert sorted(records) == sorted(t.sha for t in tasks)
+    assert records[history["docs"]]["error"] == WORKER_DIED
+    assert all(r["error"] is None for sha, r in records.items() if sha != history["docs"])
+    assert any(f["rule_id"] == "disabled-verification/tls-verify-off" for f in records[history["tls"]]["findings"])
