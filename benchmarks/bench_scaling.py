@@ -119,9 +119,9 @@ def run_semdiff(repo: Path, cache: Path) -> tuple[float, int, int]:
     return secs, usage.ru_maxrss, proc.returncode
 
 
-def measure(repo: Path, runs: int, work: Path) -> dict[str, list[float]]:
+def measure(repo: Path, runs: int, work: Path, cold_runs: bool = True) -> dict[str, list[float]]:
     cold, warm, rss = [], [], []
-    for i in range(runs):
+    for i in range(runs if cold_runs else 0):
         cache = work / f"cache-cold-{repo.name}-{i}"
         secs, peak, _ = run_semdiff(repo, cache)
         cold.append(secs)
@@ -151,23 +151,24 @@ def main() -> None:
     print(f"machine: {machine()}; runs per case: {args.runs}")
     work = Path(tempfile.mkdtemp(prefix="semdiff-bench-scaling-"))
     try:
-        def case(name: str, repo_files: int, change_files: int, edits: int) -> dict[str, list[float]]:
+        def case(name: str, repo_files: int, change_files: int, edits: int, cold: bool = True) -> dict[str, list[float]]:
             repo, lines, changed = build_case(work, repo_files, change_files, edits)
-            res = measure(repo, args.runs, work)
+            res = measure(repo, args.runs, work, cold)
             print(f"{name}: repo {lines} lines / {repo_files} modules, change {changed} changed lines over {change_files} files")
-            print(f"    cold {fmt(res['cold'])}   warm {fmt(res['warm'])}   peak RSS {max(res['rss']):.0f} MiB")
+            cold_text = f"cold {fmt(res['cold'])}   " if cold else ""
+            print(f"    {cold_text}warm {fmt(res['warm'])}   peak RSS {max(res['rss']):.0f} MiB", flush=True)
             return res
 
         if "pr" in only:
             case("PR-sized", base_files, 20, 13)
         if "big" in only:
             case("10k changed lines", base_files, 200, 25)
-        if "change" in only:
+        if "change" in only:  # ~50, ~200, ~800 changed lines in a 100k-line repository, warm
             for k in (1, 4, 16):
-                case(f"change x{k}", base_files, 5 * k, 13)
-        if "repo" in only:
+                case(f"change x{k}", base_files, 2 * k, 13, cold=False)
+        if "repo" in only:  # the same ~130-line change in 25k, 100k, 400k-line repositories, warm
             for k in (1, 4, 16):
-                case(f"repo x{k}", (base_files // 4) * k, 20, 13)
+                case(f"repo x{k}", (base_files // 4) * k, 5, 13, cold=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
