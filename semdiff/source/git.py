@@ -62,15 +62,44 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _filter_overrides(cwd: str, env: dict[str, str]) -> dict[str, str]:
+    """Blank every filter driver the repository configures (`filter.<name>.clean/smudge/process`).
+
+    `.gitattributes` can name any driver, and comparing with the working tree makes git run
+    its clean command; no option turns that off before git 2.40 (`--attr-source`), so each
+    configured driver is overridden with an empty command through GIT_CONFIG_COUNT (which,
+    unlike `-c`, takes any driver name verbatim)."""
+    try:
+        proc = subprocess.run(["git", *_SAFE_CONFIG, "config", "-z", "--get-regexp", r"^filter\."], cwd=cwd, env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, shell=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    names = set()
+    for record in proc.stdout.split(b"\0"):
+        key = os.fsdecode(record.split(b"\n", 1)[0])
+        if key.startswith("filter.") and key.count(".") >= 2:
+            names.add(key[len("filter."):key.rindex(".")])
+    pairs = [(f"filter.{n}.{var}", "false" if var == "required" else "") for n in sorted(names)
+             for var in ("clean", "smudge", "process", "required")]
+    out = {"GIT_CONFIG_COUNT": str(len(pairs))}
+    for i, (k, v) in enumerate(pairs):
+        out[f"GIT_CONFIG_KEY_{i}"] = k
+        out[f"GIT_CONFIG_VALUE_{i}"] = v
+    return out if pairs else {}
+
+
 def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
             timeout: float = GIT_TIMEOUT_SECONDS, check: bool = True) -> subprocess.CompletedProcess:
     """Run `git <safe config> <args>` in `cwd`; the one place semdiff starts git."""
     argv = ["git", *_SAFE_CONFIG, "--no-pager", *args]
+    env = _environment()
+    if os.path.isdir(cwd):
+        env.update(_filter_overrides(cwd, env))
     try:
         proc = subprocess.run(
             argv,
             cwd=cwd,
-            env=_environment(),
+            env=env,
             input=stdin,
             stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
