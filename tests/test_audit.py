@@ -331,3 +331,20 @@ def test_a_worker_that_dies_costs_only_its_own_commit(history: dict[str, str]) -
     assert records[history["docs"]]["error"] == WORKER_DIED
     assert all(r["error"] is None for sha, r in records.items() if sha != history["docs"])
     assert any(f["rule_id"] == "disabled-verification/tls-verify-off" for f in records[history["tls"]]["findings"])
+
+
+def test_cli_sarif_and_markdown_reports_of_flagged_commits(history: dict[str, str], tmp_path: Path) -> None:
+    import jsonschema
+
+    sarif_path = tmp_path / "audit.sarif"
+    result = run(["audit", "--repo", history["repo"], "--format", "sarif", "-o", str(sarif_path), "-q", "-j", "1"])
+    assert result.exit_code == 1
+    doc = json.loads(sarif_path.read_text())
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(doc, schema)
+    results = doc["runs"][0]["results"]
+    assert "disabled-verification/tls-verify-off" in {r["ruleId"] for r in results}
+    assert all(r["message"]["text"].startswith(f"[{history['tls'][:10]} ") for r in results)
+    md = run(["audit", "--repo", history["repo"], "--format", "markdown", "-q", "-j", "1"])
+    assert md.exit_code == 1 and "disabled-verification/tls-verify-off" in md.stdout
+    assert f"[{history['tls'][:10]} chore: fix typo in auth]" in md.stdout
