@@ -293,4 +293,5 @@ def _from_diff(text: str, description: str) -> ChangeSet:
     try:
         return changes_from_diff(text, description)
     except ValueError as exc:
-        raise InputError(f"could not parse the diff ({description}): {exc}; pass a unified diff (git diff / diff -u)") from exc
+        why = " ".join(str(exc).split())  # InputError messages are one line; parser messages may not be
+        raise InputError(f"could not parse the diff ({description}): {why}; pass a unified diff (git diff / diff -u)") from exc
