@@ -254,6 +254,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     findings: list[Finding] = []
     reported_after_lines: set[int] = set()
     for g in b_guards:
+        if _handler_now_swallows(g, after):
+            continue  # a handler that stopped denying: swallowed-exception's finding, not a second one here
         related = _related(g, a_live)
         cover = disj(*(h.deny_when for h in related))
         w = logic.witness(g.deny_when, cover)
@@ -275,6 +277,23 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 reported_after_lines.add(f.after.line)
     findings.extend(_timing(change, ctx, reported_after_lines))
     return findings
+
+
+_RAISED = re.compile(r"^raised\((.*)\)$")
+
+
+def _handler_now_swallows(g: Guard, after: Unit) -> bool:
+    """Is `g` a denial inside an exception handler whose try still exists after the change,
+    but whose handler no longer denies? That change belongs to the swallowed-exception family."""
+    if atoms_of(g.condition):
+        return False
+    calls = {m.group(1) for a in atoms_of(g.deny_when) for m in [_RAISED.match(a.key)] if m}
+    if not calls:
+        return False
+    return any(
+        set(h.guarded_calls) & calls and h.action not in (Action.RAISE, Action.DENY_RETURN, Action.ABORT)
+        for h in after.handlers
+    )
 
 
 def _mixed(g: Guard, related: list[Guard], b_guards: list[Guard]) -> bool:
