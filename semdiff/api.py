@@ -36,7 +36,7 @@ def analyze(
             note = NotAnalyzed("<call graph>", "call-graph-error", f"relevance fell back to names: {repo_rel.detail}")
             changes = replace(changes, not_analyzed=changes.not_analyzed + (note,))
         elif repo_rel is not None:
-            opts = replace(opts, relevance=repo_rel.for_change,
+            opts = replace(opts, relevance=_combined(repo_rel),
                            rule_options={**dict(opts.rule_options), "repo_relevance": repo_rel})
     return analyze_changeset(changes, opts)
 
@@ -68,6 +68,19 @@ def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions):
     except Exception as exc:  # the graph refines relevance; its failure must not stop analysis
         return _GraphFailure(f"{type(exc).__name__}: {exc}")
     return RepoRelevance(before, after, seeds)
+
+
+def _combined(repo_rel):
+    """Graph relevance, never below what the unit's own names and callees say."""
+    from semdiff.relevance.names import name_relevance
+
+    def relevance(change):
+        graph = repo_rel.for_change(change)
+        unit = change.after or change.before
+        names = name_relevance(unit)
+        return graph if graph.score >= names.score else names
+
+    return relevance
 
 
 class _GraphFailure:
