@@ -10,6 +10,7 @@ import re
 from typing import Optional
 
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 
 
 def unsafe_reason(path: Optional[str]) -> str:
@@ -20,6 +21,8 @@ def unsafe_reason(path: Optional[str]) -> str:
         return "empty path"
     if "\0" in path:
         return f"path contains a NUL byte: {path!r}"
+    if _UNDECODABLE.search(path):  # bytes kept by surrogateescape: not text any later stage can encode
+        return f"path is not valid UTF-8: {path.encode('utf-8', 'surrogateescape')!r}"
     if path.startswith(("/", "\\")) or _DRIVE.match(path):
         return f"absolute path: {path}"
     parts = re.split(r"[\\/]", path)
