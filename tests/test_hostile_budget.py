@@ -199,3 +199,17 @@ def test_cli_runs_no_hooks_or_filters_and_writes_nothing(booby_trapped, args) ->
     assert _snapshot(repo.root) == before
     if args == ["RANGE"]:
         assert ("removed-guard", "delete_user") in run.rules()
+
+
+def test_fuzz_regression_undecodable_path_in_diff_header() -> None:
+    """Found by fuzz/fuzz_diff.py: a `+++` path with non-UTF-8 bytes reached Finding.fingerprint
+    (which encodes to UTF-8) and crashed; such a path is now refused as unsafe."""
+    from semdiff.pipeline import analyze_changeset
+    from semdiff.report import formatter
+    from semdiff.source.diffparse import changes_from_diff
+
+    raw = b"--- a/app/x.py\n+++ b/ap\xff\xffp/x.py\n@@ -1,2 +1,2 @@\n-MAX_HEADERS = 120\n+MAW_HEADERS = 128\n MAX_LINE_LENGTH = 8190\n"
+    report = analyze_changeset(changes_from_diff(raw.decode("utf-8", "surrogateescape")))
+    assert [(n.reason, n.security_relevant) for n in report.not_analyzed] == [("unsafe-path", True)]
+    assert "not valid UTF-8" in report.not_analyzed[0].detail
+    formatter("json")(report)
