@@ -8,9 +8,6 @@ moved behind a `return`.
 """
 from __future__ import annotations
 
-import io
-import re
-import tokenize
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence, Union
 
@@ -41,23 +38,30 @@ from semdiff.ir import (
 )
 from semdiff.lang import normal
 from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text
+from semdiff.lang.python_nodes import (
+    AUTH_DECORATOR,
+    ERROR_NAME,
+    EXEMPT_DECORATOR,
+    GUARD_CALL,
+    LOG_CALLEE,
+    REGEX_CALLEES,
+    all_params,
+    block,
+    body_key,
+    handler_action,
+    handler_types,
+    is_abort_call,
+    is_bool_name,
+    is_false,
+    local_names,
+    param_names,
+    skip_docstring,
+    soft_kind,
+    walk_nodes,
+    with_in_try,
+)
 
 FuncNode = cst.FunctionDef
-AUTH_DECORATOR = re.compile(
-    r"(auth|login|permission|perm_|role|admin|staff|superuser|csrf|require|protect|secure|token|scope|access|authenticated|allow|guard|restrict|verified|signed)",
-    re.I,
-)
-EXEMPT_DECORATOR = re.compile(r"(exempt|allow_any|public|no_auth|skip_auth|permit_all|anonymous|unauthenticated)", re.I)
-ABORT_CALLEES = re.compile(r"(^|\.)(abort|exit|_exit|quit|send_error|fail|deny|forbid|throw|raise_for_status|raise_\w+)$")
-LOG_CALLEE = re.compile(r"(^|\.)(log|logger|logging|warn|warning|warnings|info|debug|error|exception|critical|print|trace|audit)(\.|$)", re.I)
-GUARD_CALL = re.compile(
-    r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|login_required|permission|must_)\w*$",
-    re.I,
-)
-ERROR_NAME = re.compile(r"(Error|Exception|BadRequest|Forbidden|Unauthori[sz]ed|Denied|Invalid\w*|Refused|Rejected)$")
-REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall", "re.finditer")
-
-
 @dataclass
 class _UnitBuilder:
     qualname: str
@@ -74,18 +78,6 @@ class _UnitBuilder:
     handlers: list[Handler] = field(default_factory=list)
     literals: list[Literal] = field(default_factory=list)
     settings: list[Setting] = field(default_factory=list)
-
-
-def _block(body: Union[cst.BaseSuite, Sequence[cst.CSTNode]]) -> list[cst.CSTNode]:
-    """Flatten a suite into statements; `x; y` on one line become two small statements."""
-    items = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
-    out: list[cst.CSTNode] = []
-    for s in items:
-        if isinstance(s, cst.SimpleStatementLine):
-            out.extend(s.body)
-        else:
-            out.append(s)
-    return out
 
 
 class PythonBackend:
@@ -146,7 +138,7 @@ class _Extractor:
         return self.lines[n - 1].strip() if 0 < n <= len(self.lines) else ""
 
     def _collect_imports(self) -> None:
-        for stmt in _block(self.module.body):
+        for stmt in block(self.module.body):
             self._import(stmt)
 
     def _import(self, stmt: cst.CSTNode) -> None:
@@ -169,7 +161,7 @@ class _Extractor:
 
     def run(self) -> ParsedFile:
         root = _UnitBuilder("<module>", "<module>", "module", self.module, None, Namer({}, {}))
-        self._walk_container(root, _block(self.module.body), level="module")
+        self._walk_container(root, block(self.module.body), level="module")
         self._finish(root, Span(1, max(1, len(self.lines))))
         return ParsedFile(self.path, "python", tuple(self.units), imports=tuple(sorted(self.imports.items())))
 
@@ -191,7 +183,7 @@ class _Extractor:
         elif isinstance(stmt, (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.With, cst.For, cst.While, cst.Match, cst.MatchCase)):
             for child in stmt.children:
                 if isinstance(child, cst.BaseSuite):
-                    for s in _block(child):
+                    for s in block(child):
                         self._nested_defs(unit, s)
                 elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
                     self._nested_defs(unit, child)
@@ -215,24 +207,24 @@ class _Extractor:
         self._decorators(unit, node.decorators)
         for base in node.bases:
             self._collect_exprs(unit, base.value, in_guard=False, in_try=False)
-        self._walk_container(unit, _block(node.body), level="class")
+        self._walk_container(unit, block(node.body), level="class")
         self._finish(unit, self._def_span(node))
 
     def _function(self, parent: _UnitBuilder, node: cst.FunctionDef) -> None:
         qn = self._child_qualname(parent, node.name.value)
-        params = _param_names(node.params)
-        namer = Namer({p: f"${i}" for i, p in enumerate(params)}, _local_names(self.ex, node, set(params)))
+        params = param_names(node.params)
+        namer = Namer({p: f"${i}" for i, p in enumerate(params)}, local_names(self.ex, node, set(params)))
         kind = "method" if parent.kind == "class" else "function"
         unit = _UnitBuilder(qn, node.name.value, kind, node, parent.qualname, namer, params=params)
         self._decorators(unit, node.decorators)
-        for p in _all_params(node.params):
+        for p in all_params(node.params):
             if p.default is not None:
                 value = p.default
                 unit.settings.append(Setting(p.name.value, normal.squash(self.ex.code(value)), self.span(p), self.ex.code(p), self.ex.literal(value), "default"))
                 self._literal_from(unit, p.name.value, value)
                 self._collect_exprs(unit, value, in_guard=False, in_try=False)
-        body = _block(node.body)
-        self._walk(unit, _skip_docstring(body), TRUE, ())
+        body = block(node.body)
+        self._walk(unit, skip_docstring(body), TRUE, ())
         for stmt in body:
             self._nested_defs(unit, stmt)
         self._finish(unit, self._def_span(node))
@@ -272,7 +264,7 @@ class _Extractor:
                 literals=tuple(b.literals),
                 settings=tuple(b.settings),
                 text=text,
-                body_key=_body_key(text, b.namer) if b.kind != "module" else _body_key(_module_own_text(self, b), b.namer),
+                body_key=body_key(text, b.namer) if b.kind != "module" else body_key(_module_own_text(self, b), b.namer),
                 parent=b.parent,
                 locals=tuple((n, k) for n, k in b.namer.mapping.items() if k.startswith("%")),
             )
@@ -293,7 +285,7 @@ class _Extractor:
                 continue
             if isinstance(stmt, cst.If):
                 path, contributors = self._if(unit, stmt, path, contributors, reachable)
-            elif isinstance(stmt, (cst.Raise, cst.Return)) or _is_abort_call(self.ex, stmt):
+            elif isinstance(stmt, (cst.Raise, cst.Return)) or is_abort_call(self.ex, stmt):
                 self._exit(unit, stmt, path, contributors, owner, reachable)
                 path = FALSE
             elif isinstance(stmt, cst.Assert):
@@ -311,17 +303,17 @@ class _Extractor:
                 self._collect_exprs(unit, head, in_guard=False, in_try=False)
                 if isinstance(stmt, cst.For):
                     self._collect_exprs(unit, stmt.target, in_guard=False, in_try=False)
-                self._walk(unit, _block(stmt.body), path, contributors)
+                self._walk(unit, block(stmt.body), path, contributors)
                 if stmt.orelse is not None:
-                    self._walk(unit, _block(stmt.orelse.body), path, contributors)
+                    self._walk(unit, block(stmt.orelse.body), path, contributors)
             elif isinstance(stmt, cst.With):
                 for item in stmt.items:
                     self._collect_exprs(unit, item.item, in_guard=False, in_try=False)
-                path = self._walk(unit, _block(stmt.body), path, contributors, owner)
+                path = self._walk(unit, block(stmt.body), path, contributors, owner)
             elif isinstance(stmt, cst.Match):
                 self._collect_exprs(unit, stmt.subject, in_guard=False, in_try=False)
                 for case in stmt.cases:
-                    self._walk(unit, _block(case.body), path, contributors)
+                    self._walk(unit, block(case.body), path, contributors)
             else:
                 self._simple(unit, stmt, path, contributors, reachable)
         return path
@@ -330,7 +322,7 @@ class _Extractor:
         self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
         cond = self.ex.formula(stmt.test, unit.namer)
         line = self.line(stmt)
-        body = _block(stmt.body)
+        body = block(stmt.body)
         inner = contributors + ((line, cond),)
         first = len(unit.guards)
         body_cont = self._walk(unit, body, conj(path, cond), inner, owner=(stmt, cond))
@@ -343,12 +335,12 @@ class _Extractor:
         if isinstance(stmt.orelse, cst.If):
             else_cont, _ = self._if(unit, stmt.orelse, else_path, else_contrib, reachable)
         elif isinstance(stmt.orelse, cst.Else):
-            else_body = _block(stmt.orelse.body)
+            else_body = block(stmt.orelse.body)
             else_cont = self._walk(unit, else_body, else_path, else_contrib, owner=(stmt, neg(cond)))
         else:
             else_cont = else_path
-        body_exits = _is_false(body_cont)
-        else_exits = _is_false(else_cont)
+        body_exits = is_false(body_cont)
+        else_exits = is_false(else_cont)
         if body_exits and else_exits:
             return FALSE, contributors
         if body_exits:
@@ -373,7 +365,7 @@ class _Extractor:
 
     def _record_soft_guard(self, unit, stmt: cst.If, body, deny_when, cond, contributors, reachable) -> None:
         """An `if` whose body only logs or passes: kept so a rule can say 'now only logs'."""
-        kinds = {_soft_kind(self.ex, s) for s in body}
+        kinds = {soft_kind(self.ex, s) for s in body}
         if kinds and kinds <= {"log", "pass"}:
             action = Action.LOG if "log" in kinds else Action.PASS
             text = f"if {normal.squash_spaces(self.ex.code(stmt.test))}: " + " ".join(normal.squash_spaces(self.ex.code(s)) for s in body[:2])
@@ -384,7 +376,7 @@ class _Extractor:
             value = stmt.value
             if value is not None:
                 self._collect_exprs(unit, value, in_guard=owner is not None or is_boolish(self.ex, value), in_try=False)
-            if value is not None and is_boolish(self.ex, value) and not _is_bool_name(value):
+            if value is not None and is_boolish(self.ex, value) and not is_bool_name(value):
                 cond = neg(self.ex.formula(value, unit.namer))
                 unit.guards.append(Guard(conj(path, cond), cond, Action.PREDICATE, self.span(stmt), self.ex.code(stmt), reachable, "predicate", contributors))
                 return
@@ -409,15 +401,15 @@ class _Extractor:
         unit.guards.append(Guard(path, cond, action, span, text, reachable, kind, contributors))
 
     def _try(self, unit: _UnitBuilder, stmt: Union[cst.Try, cst.TryStar], path: Formula, contributors) -> None:
-        body = _block(stmt.body)
+        body = block(stmt.body)
         before = len(unit.calls)
         self._walk(unit, body, path, contributors)
         guarded = tuple(dict.fromkeys(c.callee for c in unit.calls[before:]))
-        unit.calls[before:] = [_with_in_try(c) for c in unit.calls[before:]]
+        unit.calls[before:] = [with_in_try(c) for c in unit.calls[before:]]
         for handler in stmt.handlers:
-            catches = _handler_types(self.ex, handler.type)
-            hbody = _block(handler.body)
-            action, returns = _handler_action(self.ex, hbody)
+            catches = handler_types(self.ex, handler.type)
+            hbody = block(handler.body)
+            action, returns = handler_action(self.ex, hbody)
             unit.handlers.append(Handler(catches, action, returns, guarded, self.span(handler), self.ex.code(handler).split("\n", 1)[0] + " " + " ".join(self.ex.code(s) for s in hbody[:2])))
             # "this exception was raised in the try body": an atom, so a deny inside the
             # handler is a check like any other (and is not confused with an unconditional one)
@@ -427,9 +419,9 @@ class _Extractor:
                 else normal.expr_atom("raised(*)", "the try body raised")
             self._walk(unit, hbody, conj(path, raised), contributors + ((self.line(handler), raised),))
         if stmt.orelse is not None:
-            self._walk(unit, _block(stmt.orelse.body), path, contributors)
+            self._walk(unit, block(stmt.orelse.body), path, contributors)
         if stmt.finalbody is not None:
-            self._walk(unit, _block(stmt.finalbody.body), path, contributors)
+            self._walk(unit, block(stmt.finalbody.body), path, contributors)
 
     def _simple(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, reachable: bool) -> None:
         if isinstance(stmt, cst.Expr):
@@ -535,35 +527,6 @@ class _Extractor:
                 collector.visit_Comparison(node)
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterable[cst.CSTNode]:
-    """Pre-order walk without libcst's visitor machinery: iterative (no recursion limit on
-    deeply nested hostile input) and several times faster, since nothing is rebuilt."""
-    import dataclasses
-
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        kind = type(node)
-        names = _FIELDS.get(kind)
-        if names is None:
-            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(node))
-        children: list[cst.CSTNode] = []
-        for name in names:
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
-        for child in reversed(children):
-            if skip and isinstance(child, skip):
-                continue
-            stack.append(child)
-
-
 class _ExprCollector:
     """Calls, comparisons and literals inside one expression (not inside nested defs)."""
 
@@ -607,134 +570,6 @@ class _ExprCollector:
         return True
 
 
-# ---------------------------------------------------------------------- small helpers
-
-
-def _is_false(f: Formula) -> bool:
-    return isinstance(f, Const) and not f.value
-
-
-def _is_bool_name(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value in ("True", "False", "None")
-
-
-def _is_abort_call(ex: Exprs, stmt: cst.CSTNode) -> bool:
-    if not isinstance(stmt, cst.Expr):
-        return False
-    value = stmt.value
-    if isinstance(value, cst.Await):
-        value = value.expression
-    return isinstance(value, cst.Call) and bool(ABORT_CALLEES.search(ex.callee(value))) and not LOG_CALLEE.search(ex.callee(value).rsplit(".", 1)[0] + ".")
-
-
-def _soft_kind(ex: Exprs, stmt: cst.CSTNode) -> str:
-    if isinstance(stmt, cst.Pass):
-        return "pass"
-    if isinstance(stmt, cst.Expr):
-        v = stmt.value
-        if isinstance(v, cst.Ellipsis):
-            return "pass"
-        if isinstance(v, cst.Call) and LOG_CALLEE.search(ex.callee(v)):
-            return "log"
-    return "other"
-
-
-def _handler_types(ex: Exprs, node: Optional[cst.BaseExpression]) -> tuple[str, ...]:
-    if node is None:
-        return ()
-    if isinstance(node, cst.Tuple):
-        return tuple(ex.resolve(ex.dotted(e.value)) for e in node.elements)
-    return (ex.resolve(ex.dotted(node)),)
-
-
-def _handler_action(ex: Exprs, body: list[cst.CSTNode]) -> tuple[Action, Optional[str]]:
-    for s in body:
-        if isinstance(s, cst.Raise):
-            return Action.RAISE, None
-    last = body[-1] if body else None
-    if isinstance(last, cst.Return):
-        text = normal.squash(ex.code(last.value)) if last.value is not None else None
-        return (Action.DENY_RETURN if is_deny_value(ex, last.value) or last.value is None and False else Action.RETURN), text
-    if last is not None and _is_abort_call(ex, last):
-        return Action.ABORT, None
-    kinds = {_soft_kind(ex, s) for s in body if not isinstance(s, cst.Continue)}
-    if not kinds or kinds == {"pass"}:
-        return Action.PASS, None
-    if kinds <= {"log", "pass"}:
-        return Action.LOG, None
-    return Action.OTHER, None
-
-
-def _with_in_try(call: Call) -> Call:
-    from dataclasses import replace
-
-    return replace(call, in_try=True)
-
-
-def _all_params(params: cst.Parameters) -> list[cst.Param]:
-    out = list(params.posonly_params) + list(params.params)
-    if isinstance(params.star_arg, cst.Param):
-        out.append(params.star_arg)
-    out += list(params.kwonly_params)
-    if params.star_kwarg is not None:
-        out.append(params.star_kwarg)
-    return out
-
-
-def _param_names(params: cst.Parameters) -> tuple[str, ...]:
-    return tuple(p.name.value for p in _all_params(params))
-
-
-def _local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, str]:
-    """Locals named after their first binding (see Namer), the binding itself read with
-    parameters and earlier locals already renamed, so renames do not leak into names."""
-    found: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    param_map = {p: f"${i}" for i, p in enumerate(_param_names(fn.params))}
-
-    class Binder:
-        def _bind(self, target: cst.CSTNode, source: str) -> None:
-            names = [target] if isinstance(target, cst.Name) else [
-                e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
-            ]
-            source = Namer(param_map, found).key(source)
-            for n in names:
-                if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
-                    base = Namer.local_name(source, 0)
-                    counts[base] = counts.get(base, 0) + 1
-                    found[n.value] = Namer.local_name(source, counts[base] - 1)
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for t in node.targets:
-                self._bind(t.target, ex.code(node.value))
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            self._bind(node.target, ex.code(node.value) if node.value is not None else ex.code(node.annotation))
-
-        def visit_For(self, node: cst.For) -> None:
-            self._bind(node.target, "for:" + ex.code(node.iter))
-
-        def visit_WithItem(self, node: cst.WithItem) -> None:
-            if node.asname is not None:
-                self._bind(node.asname.name, "with:" + ex.code(node.item))
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            self._bind(node.target, ex.code(node.value))
-
-    binder = Binder()
-    for node in walk_nodes(fn.body, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        handler = getattr(binder, "visit_" + type(node).__name__, None)
-        if handler is not None:
-            handler(node)
-    return found
-
-
-def _skip_docstring(body: list[cst.CSTNode]) -> list[cst.CSTNode]:
-    if body and isinstance(body[0], cst.Expr) and isinstance(body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
-        return body[1:]
-    return body
-
-
 def _module_own_text(ext: _Extractor, b: _UnitBuilder) -> str:
     """Module text without the bodies of its functions and classes (they are units of their own)."""
     skip: set[int] = set()
@@ -742,47 +577,3 @@ def _module_own_text(ext: _Extractor, b: _UnitBuilder) -> str:
         if u.parent == "<module>" or u.parent is None:
             skip.update(range(u.span.line, u.span.end_line + 1))
     return "\n".join(l for i, l in enumerate(ext.lines, 1) if i not in skip)
-
-
-def _body_key(text: str, namer: Namer) -> str:
-    """Formatting-, comment- and docstring-free token stream with locals/params renamed."""
-    import textwrap
-
-    out: list[str] = []
-    try:
-        toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(text)).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return normal.squash(text)
-    prev_significant = None
-    for i, tok in enumerate(toks):
-        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
-            continue
-        if tok.type == tokenize.STRING and prev_significant in (None, ":") and _next_is_line_end(toks, i):
-            prev_significant = "<doc>"
-            continue  # docstring
-        s = tok.string
-        if tok.type == tokenize.NAME and s in namer.mapping and not (out and out[-1] == "."):
-            s = namer.mapping[s]
-        if tok.type == tokenize.STRING:
-            s = _normalise_string_token(s)
-        out.append(s)
-        prev_significant = tok.string
-    # trailing commas are formatting, not meaning
-    return re.sub(r",([)\]}])", r"\1", " ".join(out))
-
-
-def _next_is_line_end(toks, i: int) -> bool:
-    for t in toks[i + 1 :]:
-        if t.type in (tokenize.COMMENT,):
-            continue
-        return t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
-    return True
-
-
-def _normalise_string_token(s: str) -> str:
-    """'x' and "x" are the same string: formatters swap quotes."""
-    m = re.match(r"^([rbuRBU]{0,2})('''|\"\"\"|'|\")(.*)\2$", s, re.S)
-    if not m or "f" in m.group(1).lower():
-        return s
-    prefix, body = m.group(1).lower(), m.group(3)
-    return f'{prefix}"{body}"' if '"' not in body else s

@@ -13,8 +13,8 @@ import re
 from typing import Iterable, Optional
 
 from semdiff import logic
-from semdiff.align.units import ChangeKind, UnitChange
-from semdiff.ir import Action, Atom, Comparison, Formula, Guard, Not, Unit, atoms_of, conj, disj, neg, render
+from semdiff.align.units import UnitChange
+from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, disj
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._effective import effective_guards, local_unifier, rekey, rekey_guard

@@ -1,0 +1,243 @@
+"""Python syntax-tree helpers shared by the backend: statement shapes, handler and exit
+classification, local naming, and the formatting-free body key.
+
+Separate from semdiff.lang.python_cst so the backend module reads as the walk itself.
+"""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from typing import Iterable, Optional, Sequence, Union
+
+import libcst as cst
+
+from semdiff.ir import Action, Call, Const, Formula
+from semdiff.lang import normal
+from semdiff.lang.python_exprs import Exprs, Namer, is_deny_value
+
+AUTH_DECORATOR = re.compile(
+    r"(auth|login|permission|perm_|role|admin|staff|superuser|csrf|require|protect|secure|token|scope|access|authenticated|allow|guard|restrict|verified|signed)",
+    re.I,
+)
+EXEMPT_DECORATOR = re.compile(r"(exempt|allow_any|public|no_auth|skip_auth|permit_all|anonymous|unauthenticated)", re.I)
+ABORT_CALLEES = re.compile(r"(^|\.)(abort|exit|_exit|quit|send_error|fail|deny|forbid|throw|raise_for_status|raise_\w+)$")
+LOG_CALLEE = re.compile(r"(^|\.)(log|logger|logging|warn|warning|warnings|info|debug|error|exception|critical|print|trace|audit)(\.|$)", re.I)
+GUARD_CALL = re.compile(
+    r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|login_required|permission|must_)\w*$",
+    re.I,
+)
+ERROR_NAME = re.compile(r"(Error|Exception|BadRequest|Forbidden|Unauthori[sz]ed|Denied|Invalid\w*|Refused|Rejected)$")
+REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall", "re.finditer")
+
+
+def block(body: Union[cst.BaseSuite, Sequence[cst.CSTNode]]) -> list[cst.CSTNode]:
+    """Flatten a suite into statements; `x; y` on one line become two small statements."""
+    items = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
+    out: list[cst.CSTNode] = []
+    for s in items:
+        if isinstance(s, cst.SimpleStatementLine):
+            out.extend(s.body)
+        else:
+            out.append(s)
+    return out
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterable[cst.CSTNode]:
+    """Pre-order walk without libcst's visitor machinery: iterative (no recursion limit on
+    deeply nested hostile input) and several times faster, since nothing is rebuilt."""
+    import dataclasses
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        kind = type(node)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(node))
+        children: list[cst.CSTNode] = []
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        for child in reversed(children):
+            if skip and isinstance(child, skip):
+                continue
+            stack.append(child)
+
+
+
+
+def is_false(f: Formula) -> bool:
+    return isinstance(f, Const) and not f.value
+
+
+def is_bool_name(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value in ("True", "False", "None")
+
+
+def is_abort_call(ex: Exprs, stmt: cst.CSTNode) -> bool:
+    if not isinstance(stmt, cst.Expr):
+        return False
+    value = stmt.value
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return isinstance(value, cst.Call) and bool(ABORT_CALLEES.search(ex.callee(value))) and not LOG_CALLEE.search(ex.callee(value).rsplit(".", 1)[0] + ".")
+
+
+def soft_kind(ex: Exprs, stmt: cst.CSTNode) -> str:
+    if isinstance(stmt, cst.Pass):
+        return "pass"
+    if isinstance(stmt, cst.Expr):
+        v = stmt.value
+        if isinstance(v, cst.Ellipsis):
+            return "pass"
+        if isinstance(v, cst.Call) and LOG_CALLEE.search(ex.callee(v)):
+            return "log"
+    return "other"
+
+
+def handler_types(ex: Exprs, node: Optional[cst.BaseExpression]) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    if isinstance(node, cst.Tuple):
+        return tuple(ex.resolve(ex.dotted(e.value)) for e in node.elements)
+    return (ex.resolve(ex.dotted(node)),)
+
+
+def handler_action(ex: Exprs, body: list[cst.CSTNode]) -> tuple[Action, Optional[str]]:
+    for s in body:
+        if isinstance(s, cst.Raise):
+            return Action.RAISE, None
+    last = body[-1] if body else None
+    if isinstance(last, cst.Return):
+        text = normal.squash(ex.code(last.value)) if last.value is not None else None
+        return (Action.DENY_RETURN if is_deny_value(ex, last.value) or last.value is None and False else Action.RETURN), text
+    if last is not None and is_abort_call(ex, last):
+        return Action.ABORT, None
+    kinds = {soft_kind(ex, s) for s in body if not isinstance(s, cst.Continue)}
+    if not kinds or kinds == {"pass"}:
+        return Action.PASS, None
+    if kinds <= {"log", "pass"}:
+        return Action.LOG, None
+    return Action.OTHER, None
+
+
+def with_in_try(call: Call) -> Call:
+    from dataclasses import replace
+
+    return replace(call, in_try=True)
+
+
+def all_params(params: cst.Parameters) -> list[cst.Param]:
+    out = list(params.posonly_params) + list(params.params)
+    if isinstance(params.star_arg, cst.Param):
+        out.append(params.star_arg)
+    out += list(params.kwonly_params)
+    if params.star_kwarg is not None:
+        out.append(params.star_kwarg)
+    return out
+
+
+def param_names(params: cst.Parameters) -> tuple[str, ...]:
+    return tuple(p.name.value for p in all_params(params))
+
+
+def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, str]:
+    """Locals named after their first binding (see Namer), the binding itself read with
+    parameters and earlier locals already renamed, so renames do not leak into names."""
+    found: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    param_map = {p: f"${i}" for i, p in enumerate(param_names(fn.params))}
+
+    class Binder:
+        def _bind(self, target: cst.CSTNode, source: str) -> None:
+            names = [target] if isinstance(target, cst.Name) else [
+                e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
+            ]
+            source = Namer(param_map, found).key(source)
+            for n in names:
+                if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
+                    base = Namer.local_name(source, 0)
+                    counts[base] = counts.get(base, 0) + 1
+                    found[n.value] = Namer.local_name(source, counts[base] - 1)
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                self._bind(t.target, ex.code(node.value))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self._bind(node.target, ex.code(node.value) if node.value is not None else ex.code(node.annotation))
+
+        def visit_For(self, node: cst.For) -> None:
+            self._bind(node.target, "for:" + ex.code(node.iter))
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None:
+                self._bind(node.asname.name, "with:" + ex.code(node.item))
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            self._bind(node.target, ex.code(node.value))
+
+    binder = Binder()
+    for node in walk_nodes(fn.body, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        handler = getattr(binder, "visit_" + type(node).__name__, None)
+        if handler is not None:
+            handler(node)
+    return found
+
+
+def skip_docstring(body: list[cst.CSTNode]) -> list[cst.CSTNode]:
+    if body and isinstance(body[0], cst.Expr) and isinstance(body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        return body[1:]
+    return body
+
+
+def body_key(text: str, namer: Namer) -> str:
+    """Formatting-, comment- and docstring-free token stream with locals/params renamed."""
+    import textwrap
+
+    out: list[str] = []
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(text)).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return normal.squash(text)
+    prev_significant = None
+    for i, tok in enumerate(toks):
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+            continue
+        if tok.type == tokenize.STRING and prev_significant in (None, ":") and next_is_line_end(toks, i):
+            prev_significant = "<doc>"
+            continue  # docstring
+        s = tok.string
+        if tok.type == tokenize.NAME and s in namer.mapping and not (out and out[-1] == "."):
+            s = namer.mapping[s]
+        if tok.type == tokenize.STRING:
+            s = normalise_string_token(s)
+        out.append(s)
+        prev_significant = tok.string
+    # trailing commas are formatting, not meaning
+    return re.sub(r",([)\]}])", r"\1", " ".join(out))
+
+
+def next_is_line_end(toks, i: int) -> bool:
+    for t in toks[i + 1 :]:
+        if t.type in (tokenize.COMMENT,):
+            continue
+        return t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+    return True
+
+
+def normalise_string_token(s: str) -> str:
+    """'x' and "x" are the same string: formatters swap quotes."""
+    m = re.match(r"^([rbuRBU]{0,2})('''|\"\"\"|'|\")(.*)\2$", s, re.S)
+    if not m or "f" in m.group(1).lower():
+        return s
+    prefix, body = m.group(1).lower(), m.group(3)
+    return f'{prefix}"{body}"' if '"' not in body else s
