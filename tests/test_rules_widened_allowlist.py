@@ -5,7 +5,6 @@ import textwrap
 
 import pytest
 
-from semdiff.model import Confidence
 from semdiff.pipeline import analyze_texts
 from semdiff.rules.base import families
 

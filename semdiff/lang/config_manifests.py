@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from typing import Iterable, Optional
+from typing import Iterable
 
 from semdiff.ir import ParsedFile, Setting, Span
 from semdiff.lang.config_json import read_json

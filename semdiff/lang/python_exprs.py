@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable, Mapping, Optional, Union
+from typing import Mapping, Optional, Union
 
 import libcst as cst
 

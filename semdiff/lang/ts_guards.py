@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Optional
 from tree_sitter import Node
 
 from semdiff.ir import FALSE, TRUE, Action, Const, Formula, Guard, Not, Span, conj, disj, neg
-from semdiff.lang.normal import call_atom, comparison, expr_atom, name_atom, squash
+from semdiff.lang.normal import call_atom, comparison, expr_atom, name_atom
 
 if TYPE_CHECKING:  # pragma: no cover
     from semdiff.lang.ts_common import FileContext, UnitDraft

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import ast
 import enum
-import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Sequence
 
 from semdiff import logic
-from semdiff.align.units import ChangeKind, UnitChange
+from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Finding
 from semdiff.purpose import extract, pysyntax
@@ -155,7 +154,6 @@ def classify_effects(
 
     # pair a deleted unit with an added one of the same renamed shape (a move the
     # alignment did not follow), so it is a move or rename, not a removal plus an addition
-    pairs: list[tuple[UnitChange, Optional[UnitChange]]] = []
     added = [uc for uc in unit_changes if uc.before is None and uc.after is not None]
     by_shape: dict[tuple[str, str], list[UnitChange]] = {}
     for uc in added:

@@ -13,9 +13,9 @@ from urllib.parse import urlparse
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Setting, Unit
-from semdiff.model import Confidence, Finding, Severity
+from semdiff.model import Finding, Severity
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family
-from semdiff.rules.config_support import config_finding, settings_of, spec_table, truthy
+from semdiff.rules.config_support import config_finding, settings_of, spec_table
 
 LANGS = ("requirements", "pyproject", "package-json")
 
