@@ -17,12 +17,13 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "authz": ("permission", "permissions", "authorize", "authorized", "authorization", "role", "roles", "admin", "acl", "access", "allowed", "allow", "owner", "privilege", "scope", "scopes", "grant", "forbidden", "policy"),
     "session": ("session", "cookie", "cookies", "remember"),
     "token": ("token", "jwt", "jws", "jwe", "bearer", "apikey", "nonce", "oauth", "saml", "oidc", "state"),
-    "crypto": ("sign", "signature", "signed", "signer", "hmac", "digest", "hash", "encrypt", "decrypt", "cipher", "crypto", "key", "secret", "salt", "random", "unsign"),
+    "signature": ("sign", "signature", "signed", "signer", "hmac", "unsign", "signing"),
+    "crypto": ("digest", "hash", "encrypt", "decrypt", "cipher", "crypto", "key", "secret", "salt", "random"),
     "tls": ("tls", "ssl", "cert", "certificate", "verify", "hostname", "https"),
     "csrf": ("csrf", "xsrf"),
     "validation": ("validate", "validator", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max", "secure", "traversal", "trusted", "untrusted", "sandbox", "sandboxed", "unsafe", "quote", "smuggling"),
 }
-_STRONG = {"authn", "authz", "session", "token", "csrf", "tls"}
+_STRONG = {"authn", "authz", "session", "token", "csrf", "tls", "signature"}
 _SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
