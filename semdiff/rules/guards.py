@@ -17,7 +17,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, disj
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
-from semdiff.rules._effective import effective_guards, local_unifier, rekey, rekey_guard
+from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 RULES = (
@@ -176,11 +176,33 @@ def guard_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
 
 def _relevance(change: UnitChange, ctx: RuleContext, guards: Iterable[Guard]) -> Relevance:
     base = ctx.relevance(change)
-    own = guard_relevance(guards)
+    guards = list(guards)
+    unit = change.after or change.before
+    own = guard_relevance(guards) or _helper_relevance(change, ctx, guards)
     if own is not None and own.score > base.score:
-        unit = change.after or change.before
         return Relevance(own.category, own.score, base.why_path or (unit.qualname,), own.reason)
     return base
+
+
+def _helper_relevance(change: UnitChange, ctx: RuleContext, guards: list[Guard]) -> Optional[Relevance]:
+    """`if not self._choose_decoder(...): return False`: the check is what the helper does, so
+    a helper in the change that rejects with a trust-boundary error makes the check relevant."""
+    unit = change.before or change.after
+    for g in guards:
+        for atom in atoms_of(g.condition):
+            if atom.kind != "call" or not atom.callee:
+                continue
+            for units in (ctx.before_units, ctx.after_units):
+                helper = find_helper(unit, atom.callee, units)
+                if helper is None:
+                    continue
+                m = TRUST_BOUNDARY_ERRORS.search(helper.text) or re.search(r"\b\w*[Bb]ad_?[Rr]equest\w*", helper.text)
+                inner = guard_relevance(helper.guards)
+                if inner is not None:
+                    return Relevance(inner.category, inner.score, (unit.qualname, helper.qualname), f"{helper.qualname}: {inner.reason}")
+                if m:
+                    return Relevance("validation", 0.6, (unit.qualname, helper.qualname), f"{helper.qualname} rejects input with `{m.group(0)}`")
+    return None
 
 
 def _line_comparisons(unit: Unit, g: Guard) -> list[Comparison]:
