@@ -212,7 +212,9 @@ class Finding:
             _normalise_evidence(self.evidence.before),
             _normalise_evidence(self.evidence.after),
         )
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: hostile input can carry undecodable bytes (as lone surrogates); a
+        # fingerprint must never be the thing that crashes
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     @property
     def primary_location(self) -> Optional[Location]:
