@@ -16,7 +16,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 from semdiff import logic
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
-from semdiff.model import Finding
+from semdiff.model import Finding, Severity
 from semdiff.purpose import extract, pysyntax
 from semdiff.purpose.tables import ClaimTables, claim_tables
 
@@ -146,7 +146,8 @@ def classify_effects(
     t = tables or claim_tables()
     weak: dict[tuple[str, str], list[str]] = {}
     for f in findings:
-        if f.rule_id not in ignore_rules:
+        # info findings are context (e.g. a weakened assertion in test code), not weakenings
+        if f.rule_id not in ignore_rules and f.severity > Severity.INFO:
             weak.setdefault((f.path, f.unit), []).append(f.rule_id)
 
     before_trees = {id(uc): _tree(uc.before) for uc in unit_changes}
