@@ -1,8 +1,13 @@
 """Peers on the open real-world corpus: recall on `weakens` rows, false alarms on `benign` rows.
 
-The same rows and the same replay as ../shared/tools/score-realworld does for semdiff: a
-throw-away `git clone --shared` of the mirror, checked out (detached) at HEAD. Each peer is run
-the way it is meant to be run on a change:
+The same rows as ../shared/tools/score-realworld uses for semdiff, replayed in a throw-away
+`git clone --shared` of the mirror. Positives are fixes applied in reverse (HEAD is BASE's
+parent), and both diff-aware peers compare a *baseline commit* with the merge base of the
+checkout (diffguard scans `merge-base..HEAD`; semgrep's --baseline-commit wants an ancestor), so
+a reversed range looks empty to them. The replay therefore checks out a commit made with
+`git commit-tree HEAD^{tree} -p BASE`: the tree of HEAD on top of BASE, i.e. exactly the change
+`git diff BASE HEAD` (for a forward benign row it is the commit itself, re-parented on its own
+parent). Each peer is then run the way it is meant to be run on a change:
 
 - diffguard-scan: `diffguard scan --base BASE --head HEAD --format json --fail-on never`
   (it scans only what the change adds or removes); flagged when it reports a finding of
@@ -44,7 +49,8 @@ TSV = Path("/work/shared/corpus/realworld-open.tsv")
 MIRRORS = Path(os.environ.get("SEMDIFF_MIRROR_ROOT", "/work/.mirror"))
 TIMEOUT_S = 300
 GIT_ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-GIT_ENV.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0")
+GIT_ENV.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_AUTHOR_NAME="replay", GIT_AUTHOR_EMAIL="replay@invalid",
+               GIT_COMMITTER_NAME="replay", GIT_COMMITTER_EMAIL="replay@invalid", GIT_CONFIG_GLOBAL=os.devnull)
 
 
 def tool(name: str) -> str:
@@ -144,16 +150,28 @@ def main() -> int:
     ap.add_argument("--peers", default="diffguard,bandit,semgrep")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--jsonl", type=Path, help="also write one JSON line per row and peer")
+    ap.add_argument("--shard", default="0/1", help="K/N: only rows whose index mod N is K (run shards in parallel)")
+    ap.add_argument("--summarise", nargs="+", type=Path, metavar="JSONL", help="only print the summary of saved --jsonl files")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     peers = [p for p in args.peers.split(",") if p]
-    rows = load_rows(args.tsv)[: args.limit or None]
+    all_rows = load_rows(args.tsv)
     results: dict[str, list[tuple[dict, bool, float, str]]] = {p: [] for p in peers}
+    if args.summarise:
+        for path in args.summarise:
+            for line in open(path, encoding="utf-8"):
+                r = json.loads(line)
+                if r["peer"] in results:
+                    results[r["peer"]].append((all_rows[r["row"] - 1], r["flagged"], r["seconds"], r["detail"]))
+        summarise(peers, results, 0)
+        return 0
+    k, n = (int(x) for x in args.shard.split("/"))
+    rows = [(i, r) for i, r in enumerate(all_rows, 1) if (i - 1) % n == k][: args.limit or None]
     skipped = 0
     out = open(args.jsonl, "w") if args.jsonl else None
-    for i, row in enumerate(rows, 1):
+    for i, row in rows:
         gd = git_dir_for(row["repo"])
-        tag = f"[{i}/{len(rows)}] {row['repo']} {row['base'][:10]}..{row['head'][:10]} {row['expected']}"
+        tag = f"[{i}/{len(all_rows)}] {row['repo']} {row['base'][:10]}..{row['head'][:10]} {row['expected']}"
         if gd is None:
             skipped += 1
             print(f"{tag}: SKIP (no mirror)")
@@ -162,11 +180,12 @@ def main() -> int:
         wt = os.path.join(tmp, "wt")
         try:
             subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(gd), wt], check=True, capture_output=True, env=GIT_ENV)
-            git(wt, "checkout", "-q", "--detach", row["head"])
+            replay = git(wt, "commit-tree", f"{row['head']}^{{tree}}", "-p", row["base"], "-m", "replay").stdout.decode().strip()
+            git(wt, "checkout", "-q", "--detach", replay)
             for peer in peers:
                 t0 = time.monotonic()
                 try:
-                    flagged, detail = PEERS[peer](wt, row["base"], row["head"])
+                    flagged, detail = PEERS[peer](wt, row["base"], replay)
                 except subprocess.TimeoutExpired:
                     flagged, detail = False, "timeout"
                 secs = time.monotonic() - t0
@@ -182,6 +201,11 @@ def main() -> int:
             print(f"{tag}: SKIP (git failed: {exc.stderr.decode(errors='replace').strip()[:200]})")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    summarise(peers, results, skipped)
+    return 0
+
+
+def summarise(peers: list[str], results: dict[str, list[tuple[dict, bool, float, str]]], skipped: int) -> None:
     print()
     for peer in peers:
         res = results[peer]
@@ -196,7 +220,6 @@ def main() -> int:
               f" hits by language {dict(by_lang)}")
     if skipped:
         print(f"skipped rows: {skipped}")
-    return 0
 
 
 if __name__ == "__main__":
