@@ -74,6 +74,14 @@ def _keyword_hits(text: str, tables: ClaimTables, strength: str) -> dict[str, li
     return hits
 
 
+def _first_word_index(text: str, hits: dict[str, list[str]]) -> int:
+    """Word position of the earliest matched keyword (how early the subject names it)."""
+    low = text.lower()
+    positions = [low.find(w.lower()) for words in hits.values() for w in words]
+    first = min((p for p in positions if p >= 0), default=0)
+    return len(text[:first].split())
+
+
 def _describe(hits: dict[str, list[str]], where: str) -> list[str]:
     return [f'{where} keyword "{w}" -> {claim}' for claim, words in sorted(hits.items()) for w in words]
 
@@ -113,7 +121,16 @@ def classify_message(subject: str, body: str = "", source: str = "message",
         if prefix_type:
             evidence.append(f'{where} generic prefix "{prefix_type}:" gives way to its keywords')
         evidence.extend(_describe(strong, where))
-        return MessageClaim(source, subject, frozenset(strong), tuple(evidence))
+        claims = set(strong)
+        if not prefix_type and claims <= set(t.narrow) and _first_word_index(rest, strong) >= 4:
+            # "Fix cookie path options, add test to verify": a narrow keyword late in a subject
+            # that opens with a broad verb is not a narrow promise ("fix typo ..." still is);
+            # keep the broad claim too, so the union is not narrow
+            broad = {c: w for c, w in _keyword_hits(rest, t, "weak").items() if c not in t.narrow}
+            if broad:
+                claims |= set(broad)
+                evidence.extend(_describe(broad, f"{where} (weak)"))
+        return MessageClaim(source, subject, frozenset(claims), tuple(evidence))
     if prefix_claim is not None:
         evidence.append(f'{where} prefix "{prefix_type}:" -> {prefix_claim}')
         return MessageClaim(source, subject, frozenset({prefix_claim}), tuple(evidence))

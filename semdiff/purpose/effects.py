@@ -136,6 +136,14 @@ def _name_move(b: Unit, a: Unit, path_b: str, path_a: str) -> tuple[Effect, str]
     return Effect.MOVED, f"`{b.qualname}` now `{a.qualname}`"
 
 
+def _guards_look_sensitive(uc: UnitChange) -> bool:
+    """Do the unit's checks themselves mention admin/permission/token/... (see rules.guards)?"""
+    from semdiff.rules.guards import guard_relevance
+
+    guards = [g for u in (uc.before, uc.after) if u is not None for g in u.guards]
+    return guard_relevance(guards) is not None
+
+
 def classify_effects(
     unit_changes: Sequence[UnitChange],
     findings: Sequence[Finding],
@@ -222,7 +230,11 @@ def classify_effects(
         other_after = partner[id(uc)].after if id(uc) in partner else uc.after
         area = area_of(uc.path, t)
         # test code does not run in production: its asserts are not the product's guards
-        relevant = area != "tests" and (rel.is_relevant or guards_changed(uc.before, other_after))
+        # a narrow claim is only contradicted by code that is clearly security-relevant: a
+        # strong name/graph signal (>= 0.6) or a changed guard, not a callee word alone
+        relevant = area != "tests" and (
+            rel.score >= 0.6 or (guards_changed(uc.before, other_after) and (rel.score >= 0.3 or _guards_look_sensitive(uc)))
+        )
         if rules:
             effect = Effect.WEAKENING
             evidence = evidence + (f"weakening found by {', '.join(sorted(set(rules)))}",)

@@ -23,6 +23,9 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "csrf": ("csrf", "xsrf"),
     "validation": ("validate", "validator", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max", "secure", "traversal", "trusted", "untrusted", "sandbox", "sandboxed", "unsafe", "quote", "smuggling"),
 }
+# standard-library modules whose names collide with security words (`inspect.signature`,
+# `typing.Protocol`, `logging.Formatter`): calling them says nothing about security
+_NEUTRAL_MODULES = ("inspect.", "typing.", "logging.", "warnings.", "functools.", "itertools.", "collections.", "dataclasses.", "textwrap.", "re.")
 _STRONG = {"authn", "authz", "session", "token", "csrf", "tls", "signature"}
 _SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -55,7 +58,7 @@ def name_relevance(unit: Unit) -> Relevance:
         cat, word, name = own
         score = 0.9 if cat in _STRONG else 0.7
         return Relevance(cat, score, (unit.qualname,), f"name '{name}' mentions '{word}'")
-    called = _first_hit(c.callee for c in unit.calls)
+    called = _first_hit(c.callee for c in unit.calls if not c.callee.startswith(_NEUTRAL_MODULES))
     if called:
         cat, word, name = called
         score = 0.6 if cat in _STRONG else 0.4

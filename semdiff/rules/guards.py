@@ -158,17 +158,22 @@ TRUST_BOUNDARY_ERRORS = re.compile(
 )
 
 
+_STRINGS = re.compile(r"""[rbuf]*("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""", re.I)
+
+
 def guard_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
     """A check that mentions admin/permission/token/... is security-relevant by itself."""
     guards = list(guards)
     for g in guards:
-        for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", g.text):
+        # words of the code, not of its messages: "Invalid signature for yieldroutes" in an
+        # error string does not make argument parsing a signature check
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", _STRINGS.sub('""', g.text)):
             for part in re.split(r"(?<=[a-z0-9])(?=[A-Z])|_", word):
                 hit = categorise(part)
                 if hit and hit[0] not in ("validation",):
                     return Relevance(hit[0], 0.85, (), f"the check mentions '{part}'")
     for g in guards:
-        m = TRUST_BOUNDARY_ERRORS.search(g.text)
+        m = TRUST_BOUNDARY_ERRORS.search(_STRINGS.sub('""', g.text))
         if m:
             return Relevance("validation", 0.6, (), f"the check rejects input with `{m.group(0)}`")
     return None
