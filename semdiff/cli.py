@@ -153,8 +153,12 @@ def cli() -> None:
 @click.option("--purpose-file", metavar="FILE", help="Read the stated purpose from FILE.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache (user cache dir; $SEMDIFF_CACHE_DIR).")
 @click.option("--no-graph", is_flag=True, help="Skip the repository call graph: judge relevance by names only (faster, less precise).")
-@click.option("--ai-policy", type=click.Choice(["default", "strict"], case_sensitive=False), default="default", show_default=True,
-              help="strict: judge AI-authored changes more strictly (purpose mismatches one level higher, fail threshold one level lower).")
+@click.option("--ai-policy", type=click.Choice(["default", "strict"], case_sensitive=False), default=None,
+              help="strict: judge AI-authored changes more strictly (purpose mismatches one level higher, fail threshold one level lower)"
+                   " [default: the configuration's `ai-policy`, else default].")
+@click.option("--attest", "attest_path", metavar="FILE",
+              help="Also write an in-toto Statement (v1) about the head commit to FILE: range, semdiff version, rule-set hash,"
+                   " findings summary and verdict. Sign it with cosign/sigstore (docs/integrations.md).")
 def analyze_command(
     revision: Optional[str],
     staged: bool,
@@ -176,7 +180,8 @@ def analyze_command(
     purpose_file: Optional[str],
     no_cache: bool,
     no_graph: bool,
-    ai_policy: str,
+    ai_policy: Optional[str],
+    attest_path: Optional[str],
 ) -> int:
     """Report what a change makes weaker: removed guards, widened conditions, altered comparisons."""
     from semdiff.api import analyze
@@ -186,12 +191,15 @@ def analyze_command(
         raise click.UsageError(f"give only one of REVISION, --staged, --diff (got {' and '.join(sources)})")
     if diff_path not in (None, "-") and not os.path.isfile(diff_path):
         raise click.UsageError(f"diff file '{diff_path}' does not exist; pass an existing file or '-' for stdin")
+    if attest_path is not None and not revision:
+        raise click.UsageError("--attest needs a REVISION (A..B or a commit): the attestation's subject is the head commit")
 
     from semdiff import config as semdiff_config
     from semdiff.suppress import apply_policy_files
 
     cfg = semdiff_config.load_for_repo(repo, config_path)
     fmt = fmt or cfg.format or "text"
+    ai_policy = (ai_policy or cfg.ai_policy or "default").lower()
     threshold = policy.parse_fail_on(fail_on or cfg.fail_on or policy.DEFAULT_FAIL_ON)
     confidence = (
         policy.parse_confidence(min_confidence) if min_confidence
@@ -222,6 +230,8 @@ def analyze_command(
     decision = policy.decide(shown, threshold, confidence, fail_on_unanalyzed=ci and not allow_unanalyzed)
 
     _emit(shown, fmt.lower(), output)
+    if attest_path is not None:
+        _attest(shown, decision.exit_code, threshold, repo, attest_path)
     for reason in decision.reasons:
         click.echo(f"semdiff: {reason}", err=True)
     unanalyzed = policy.security_relevant_unanalyzed(shown)
@@ -245,6 +255,19 @@ def _budgeted(options: Any, max_file_bytes: Optional[int], file_timeout: Optiona
     if file_timeout is not None:
         options = replace(options, file_timeout=file_timeout or None)
     return options
+
+
+def _attest(report: Any, exit_code: int, threshold: Any, repo: str, path: str) -> None:
+    """Write the in-toto Statement (semdiff.report.attest) for the decision just taken."""
+    from semdiff.report.attest import build_statement, format_statement
+
+    name = os.path.basename(os.path.abspath(repo)) or "repository"
+    body = format_statement(build_statement(report, exit_code, repo_name=name, fail_on=threshold))
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(_safe(body))
+    except OSError as exc:
+        raise InputError(f"cannot write attestation to '{path}': {exc.strerror or exc}; choose a writable path") from exc
 
 
 def _safe(text: str) -> str:
