@@ -31,6 +31,7 @@ MAX_CONFIG_BYTES = 1_000_000  # a configuration file is small; a huge one is hos
 FAIL_ON_VALUES = FAIL_ON_CHOICES  # the same words as --fail-on
 SEED_KEYS = ("names", "words", "decorators", "imports", "calls")
 OUTPUT_FORMATS = ("text", "json", "sarif", "markdown")
+AI_POLICIES = ("default", "strict")  # the same words as --ai-policy
 
 
 class ConfigError(InputError):
@@ -74,6 +75,7 @@ class Config:
     baseline: Optional[str] = None  # path of the baseline file, relative to the config file's folder
     suppress: tuple[PathSuppression, ...] = ()
     format: Optional[str] = None
+    ai_policy: Optional[str] = None  # "default" | "strict": the default of --ai-policy
     source: Optional[str] = None  # the file this came from (for messages)
 
     def severity_for(self, rule_id: str) -> Optional[Severity]:
@@ -243,7 +245,7 @@ def _suppressions(value: Any, where: str) -> tuple[PathSuppression, ...]:
 
 ALLOWED_KEYS = (
     "fail-on", "min-confidence", "enable", "disable", "severity", "include", "exclude",
-    "seeds", "budgets", "baseline", "suppress", "format",
+    "seeds", "budgets", "baseline", "suppress", "format", "ai-policy",
 )
 
 
@@ -272,6 +274,7 @@ def parse(section: Mapping[str, Any], where: str = "[tool.semdiff]", source: Opt
         baseline=baseline,
         suppress=_suppressions(s["suppress"], f"{where}.suppress") if "suppress" in s else (),
         format=_str(s["format"], f"{where}.format", OUTPUT_FORMATS) if "format" in s else None,
+        ai_policy=_str(s["ai-policy"], f"{where}.ai-policy", AI_POLICIES) if "ai-policy" in s else None,
         source=source,
     )
 

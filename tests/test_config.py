@@ -218,3 +218,57 @@ def test_action_pins_third_party_actions_and_keeps_inputs_out_of_scripts() -> No
     assert uses == ["github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"]
     for s in steps:
         assert not re.search(r"\$\{\{", s.get("run", "")), s.get("name")  # values only via env
+
+
+# -- ai-policy: the configuration's default for --ai-policy ---------------------------------------
+
+@pytest.mark.parametrize("body,expected", [('ai-policy = "strict"', "strict"), ('ai-policy = "Default"', "default"), ("", None)])
+def test_ai_policy_key_is_read(tmp_path: Path, body: str, expected: object) -> None:
+    assert cfgmod.load(write(tmp_path, ".semdiff.toml", body + "\n")).ai_policy == expected
+
+
+@pytest.mark.parametrize("body,message", [
+    ('ai-policy = "paranoid"', r"ai-policy = 'paranoid' is not one of: default, strict"),
+    ("ai-policy = 1", "ai-policy must be a non-empty string"),
+    ('ai_policy = "strict"', "unknown key 'ai_policy'"),
+])
+def test_bad_ai_policy_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        cfgmod.load(write(tmp_path, ".semdiff.toml", body + "\n"))
+
+
+def _ai_authored_change(tmp_path: Path, config: str) -> tuple[str, str]:
+    """An AI-co-authored 'refactor' that changes a function: a purpose mismatch only under strict."""
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"app/cart.py": "def total(items):\n    return sum(items)\n", "README.md": "demo\n"})
+    base = repo.commit("init")
+    repo.write({"app/cart.py": "def total(items):\n    return sum(items) + 1\n"})
+    head = repo.commit("refactor: tidy cart\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+    if config:
+        (repo.root / ".semdiff.toml").write_text(config + "\n", encoding="utf-8")
+    return str(repo.root), f"{base}..{head}"
+
+
+@pytest.mark.parametrize("config,extra,code,mismatch", [
+    ("", [], 0, False),
+    ('ai-policy = "strict"', [], 1, True),  # the configuration makes strict the default
+    ('ai-policy = "strict"', ["--ai-policy", "default"], 0, False),  # the command line wins
+    ('ai-policy = "default"', ["--ai-policy", "strict"], 1, True),
+])
+def test_ai_policy_from_configuration_is_the_default_of_the_option(
+    tmp_path: Path, config: str, extra: list[str], code: int, mismatch: bool,
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from semdiff.cli import cli
+
+    root, rng = _ai_authored_change(tmp_path, config)
+    result = CliRunner().invoke(cli, ["--repo", root, rng, "--format", "json", *extra],
+                                env={"CI": None, "SEMDIFF_DEBUG": None}, catch_exceptions=False)
+    assert result.exit_code == code, result.stderr
+    rules = [(f["rule_id"], f["unit"]) for f in json.loads(result.stdout)["findings"]]
+    assert (("purpose-mismatch", "total") in rules) is mismatch
