@@ -1,13 +1,15 @@
 """`semdiff.analyze`: the public entry point, the same pipeline the CLI runs."""
 from __future__ import annotations
 
-from typing import Optional
-
 from dataclasses import replace
+from typing import TYPE_CHECKING, Optional
 
 from semdiff.model import ChangeSet, NotAnalyzed, Report
 from semdiff.pipeline import AnalyzeOptions, analyze_changeset
 from semdiff.source import ChangeRequest, collect_changes
+
+if TYPE_CHECKING:
+    from semdiff.config import Config
 
 
 def analyze(
@@ -18,13 +20,45 @@ def analyze(
     diff_path: Optional[str] = None,
     diff_text: Optional[str] = None,
     options: Optional[AnalyzeOptions] = None,
+    purpose: Optional[str] = None,
+    config: Optional["Config"] = None,
 ) -> Report:
     """Analyse a git range (`A..B`, `A...B`, a single commit), the staged or working-tree
     changes (no revision), or a unified diff (`diff_path`, '-' for stdin, or `diff_text`).
 
-    Raises `semdiff.errors.InputError` for unusable input (bad range, not a repository).
+    `purpose` is the change's stated purpose (e.g. a pull request's title and body); without
+    it the commit messages are used. `config` (a `semdiff.config.Config`, e.g. from
+    `semdiff.config.load_for_repo(repo)`) sets the analysis options it covers (disabled rules,
+    budgets, relevance seeds, `ai-policy`) and then its
+    policy: severity overrides, enabled/disabled rules, path filters, inline and configured
+    suppressions and its baseline file. Suppressed findings move to `Report.suppressed`, with
+    their reasons; nothing is dropped silently. Without `config` no policy is applied: every
+    finding is in `Report.findings`.
+
+    Raises `semdiff.errors.InputError` for unusable input (bad range, not a repository, a
+    malformed configured baseline).
     """
     opts = options or AnalyzeOptions()
+    if config is not None:
+        from semdiff.config import analyze_options
+
+        opts = analyze_options(config, opts)
+        if config.ai_policy and "ai_policy" not in opts.rule_options:
+            opts = replace(opts, rule_options={**dict(opts.rule_options), "ai_policy": config.ai_policy})
+    if purpose is not None:
+        opts = replace(opts, purpose_text=purpose)
+    report = _analyze(revision, repo, staged, diff_path, diff_text, opts)
+    if config is None:
+        return report
+    from semdiff.suppress import apply_policy_files
+
+    return apply_policy_files(report, config)[0]
+
+
+def _analyze(
+    revision: Optional[str], repo: str, staged: bool, diff_path: Optional[str], diff_text: Optional[str],
+    opts: AnalyzeOptions,
+) -> Report:
     request = ChangeRequest(
         repo=repo, revision=revision, staged=staged, diff_path=diff_path, diff_text=diff_text,
         max_file_bytes=opts.max_file_bytes,

@@ -253,3 +253,30 @@ class Report:
         return tuple(
             f for f in self.findings if f.severity >= severity and f.confidence >= min_confidence
         )
+
+    # Formatting for library callers: the same reporters the CLI uses. Imported inside the
+    # methods because every reporter imports this module (a top-level import would be a cycle).
+
+    def to_json(self) -> str:
+        """The versioned JSON report (docs/json-schema.json)."""
+        from semdiff.report.json_report import format_report
+
+        return format_report(self)
+
+    def to_sarif(self) -> str:
+        """SARIF 2.1.0 for code scanning (docs/sarif.md)."""
+        from semdiff.report.sarif import format_report
+
+        return format_report(self)
+
+    def to_markdown(self) -> str:
+        """Markdown for a pull-request comment."""
+        from semdiff.report.markdown import format_report
+
+        return format_report(self)
+
+    def to_text(self, *, color: bool = False, width: Optional[int] = None) -> str:
+        """The human-readable text report (plain unless `color=True`)."""
+        from semdiff.report.text import format_report
+
+        return format_report(self, color=color, width=width)
