@@ -47,9 +47,17 @@ HASH_ARGUMENT: dict[str, tuple[int, Optional[str]]] = {
     "hmac.new": (2, "digestmod"),
     "hmac.digest": (2, "digest"),
     "hmac.HMAC": (2, "digestmod"),
+    # other languages (tree-sitter backends): the algorithm name is the first argument
+    "MessageDigest.getInstance": (0, None),  # Java: "SHA-256", "MD5"
+    "Mac.getInstance": (0, None),  # Java: "HmacSHA256", "HmacMD5"
+    "crypto.createHash": (0, None),  # Node: 'sha256', 'md5'
+    "crypto.createHmac": (0, None),
 }
+# Go: the package is the hash (`md5.New()`, `sha256.Sum256(b)`); these are its constructors
+HASH_PACKAGE_FUNCS = frozenset({"New", "New224", "New384", "New512_256", "Sum", "Sum224", "Sum256", "Sum384", "Sum512"})
 # contexts in which a broken hash is dangerous even in new code
-SIGNING_HASH_CALLS = frozenset({"hashlib.pbkdf2_hmac", "hmac.new", "hmac.digest", "hmac.HMAC"})
+SIGNING_HASH_CALLS = frozenset({"hashlib.pbkdf2_hmac", "hmac.new", "hmac.digest", "hmac.HMAC", "Mac.getInstance",
+                                "crypto.createHmac"})
 SECRET_WORDS = frozenset({
     "password", "passwd", "pwd", "sign", "signature", "signed", "signer", "hmac", "mac", "token", "secret",
     "auth", "login", "session", "credential", "credentials", "verify", "apikey", "otp", "nonce", "salt", "csrf",
@@ -157,7 +165,8 @@ IV_ARGUMENT: dict[str, tuple[Optional[int], tuple[str, ...]]] = {
 _HASH_BEFORE = "import hashlib\n\ndef sign_payload(secret, body):\n    return hashlib.sha256(secret + body).hexdigest()\n"
 RULES = (
     RuleSpec(HASH, "Hash algorithm downgraded", Severity.HIGH,
-             "A hash call now uses md5/sha1 where it used a stronger hash (hashlib, hmac, pbkdf2, cryptography, pycryptodome).",
+             "A hash call now uses md5/sha1 where it used a stronger hash (hashlib, hmac, pbkdf2, cryptography, pycryptodome; "
+             "Java MessageDigest/Mac.getInstance, Node crypto.createHash/createHmac, Go md5/sha1 packages).",
              (Example(_HASH_BEFORE, _HASH_BEFORE.replace("sha256", "md5"), True),
               Example(_HASH_BEFORE.replace("sha256", "md5"), _HASH_BEFORE, False, "upgrade"),
               Example("import hashlib\n\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n",
@@ -212,6 +221,8 @@ def _hash_name(text: str) -> Optional[str]:
     t = text.strip().strip("'\"")
     t = t.split("(")[0]
     name = last(t).lower().replace("_", "").replace("-", "")
+    if name.startswith("hmac") and name[4:] in HASH_STRENGTH:  # Java Mac "HmacSHA256"
+        name = name[4:]
     return name if name in HASH_STRENGTH else None
 
 
@@ -245,6 +256,8 @@ def _hash_facts(call: Call, unit: Unit) -> list[Fact]:
             name = _hash_name(parts[-1])
         elif len(parts) >= 3 and parts[-1] == "new" and parts[-3] == "Hash":
             name = _hash_name(parts[-2])
+        elif len(parts) == 2 and parts[-1] in HASH_PACKAGE_FUNCS:
+            name = _hash_name(parts[0])
     if name is None:
         return []
     strength = HASH_STRENGTH[name]

@@ -72,6 +72,37 @@ JWT_CLAIM_OPTIONS: dict[str, str] = {
 JWT_BOUND_KWARGS = ("audience", "issuer")
 ANY_ALGORITHM = "*"
 
+# Other languages (tree-sitter backends): an option of a TLS client/config, written as a keyword
+# argument (JS object-literal property, Go composite-literal field), whose literal switches
+# certificate verification off. Absent means the library verifies. Rows mirror the
+# `[[verification]]` seeds in grammars/seeds/<language>.toml.
+TLS_OFF_OPTIONS: dict[str, dict[str, object]] = {
+    "https.request": {"rejectUnauthorized": False},
+    "https.get": {"rejectUnauthorized": False},
+    "https.Agent": {"rejectUnauthorized": False},
+    "tls.connect": {"rejectUnauthorized": False},
+    "tls.createSecureContext": {"rejectUnauthorized": False},
+    "tls.Config": {"InsecureSkipVerify": True},
+}
+# Token readers outside Python, by language: 1 = verifies the signature, 0 = only decodes.
+# (PyJWT's `jwt.decode` verifies and is read by `_jwt_facts`; in jsonwebtoken it does not.)
+# A key matches the callee exactly or as its dotted suffix (`parser.ParseUnverified`).
+_JS_TOKEN_READERS = {
+    "jwt.verify": 1, "jsonwebtoken.verify": 1, "jose.jwtVerify": 1,
+    "jwt.decode": 0, "jsonwebtoken.decode": 0, "jose.decodeJwt": 0,
+}
+TOKEN_READERS: dict[str, dict[str, int]] = {
+    "javascript": _JS_TOKEN_READERS,
+    "typescript": _JS_TOKEN_READERS,
+    "go": {"jwt.Parse": 1, "jwt.ParseWithClaims": 1, "ParseUnverified": 0},
+    "java": {"parseClaimsJws": 1, "parseSignedClaims": 1, "parseClaimsJwt": 0, "parseUnsecuredClaims": 0,
+             "JWT.decode": 0},
+}
+
+SLOT_REASONS = {
+    "token-reader": "the token is now only decoded: its signature is no longer verified",
+}
+
 WARNING_SILENCERS = frozenset({"urllib3.disable_warnings", "requests.packages.urllib3.disable_warnings"})
 WARNING_FILTERS = frozenset({"warnings.filterwarnings", "warnings.simplefilter"})
 INSECURE_WARNING = re.compile(r"Insecure(Request|Platform)Warning")
@@ -83,7 +114,8 @@ _JWT_BEFORE = ('import jwt\n\ndef read_token(token, key):\n'
 
 RULES = (
     RuleSpec(TLS, "TLS certificate verification turned off", Severity.HIGH,
-             "An HTTP client call now passes verify=False / ssl=False (requests, httpx, aiohttp, urllib3).",
+             "An HTTP client call now passes verify=False / ssl=False (requests, httpx, aiohttp, urllib3), a Node "
+             "https/tls call rejectUnauthorized: false, or a Go tls.Config InsecureSkipVerify: true.",
              (Example(_TLS_EX_BEFORE, _TLS_EX_AFTER, True),
               Example(_TLS_EX_AFTER, _TLS_EX_BEFORE, False, "verification turned back on"),
               Example("import requests\n\ndef fetch_profile(url):\n    return requests.get(url)\n",
@@ -108,7 +140,8 @@ RULES = (
               Example("import ssl\n\ndef make_ctx():\n    return ssl._create_unverified_context()\n",
                       "import ssl\n\ndef make_ctx():\n    return ssl.create_default_context()\n", False))),
     RuleSpec(JWT_SIG, "JWT signature verification turned off", Severity.CRITICAL,
-             "jwt.decode now runs with options={'verify_signature': False} or verify=False, or claims are read unverified.",
+             "jwt.decode now runs with options={'verify_signature': False} or verify=False, or claims are read unverified "
+             "(also a verifying reader replaced by a decode-only one: jwt.verify -> jwt.decode, jwt.Parse -> ParseUnverified).",
              (Example(_JWT_BEFORE, _JWT_BEFORE.replace('audience="api")', 'audience="api", options={"verify_signature": False})'), True),
               Example(_JWT_BEFORE.replace('audience="api")', 'audience="api", options={"verify_signature": False})'), _JWT_BEFORE, False))),
     RuleSpec(JWT_CLAIMS, "JWT claim check turned off", Severity.HIGH,
@@ -149,6 +182,10 @@ def _is_jwt_decode(call: Call) -> bool:
     return len(parts) >= 2 and parts[-1] in JWT_DECODERS and any(p in JWT_MODULE_SEGMENTS for p in parts[:-1])
 
 
+def _suffix_match(callee: str, key: str) -> bool:
+    return callee == key or callee.endswith("." + key)
+
+
 def _cert_rank(value: str) -> Optional[int]:
     for name, rank in CERT_MODES.items():
         if value.endswith(name) or value.strip("'\"") == name:
@@ -177,6 +214,15 @@ def _tls_facts(call: Call) -> list[Fact]:
         if a.name in HOSTNAME_KEYS and isinstance(a.literal, bool):
             out.append(Fact(HOST, "hostname", int(a.literal), call.span.line, call.text,
                             born_weak="hostname is not checked" if a.literal is False else "", intrinsic="tls"))
+    for key, options in TLS_OFF_OPTIONS.items():
+        if not _suffix_match(call.callee, key):
+            continue
+        for kw, unsafe in options.items():
+            arg = call.kwarg(kw)
+            off = arg is not None and isinstance(arg.literal, bool) and arg.literal is unsafe
+            out.append(Fact(TLS, f"option:{kw}", 0 if off else 1, call.span.line, call.text,
+                            born_weak=f"`{kw}: {arg.text if arg else ''}` disables certificate verification" if off else "",
+                            intrinsic="tls"))
     if call.callee in CONTEXT_FACTORIES:
         rank = CONTEXT_FACTORIES[call.callee]
         out.append(Fact(UNVERIFIED, "context", rank, call.span.line, call.text,
@@ -184,7 +230,17 @@ def _tls_facts(call: Call) -> list[Fact]:
     return out
 
 
-def _jwt_facts(call: Call) -> list[Fact]:
+def _token_reader_facts(call: Call, language: str) -> list[Fact]:
+    """`jwt.verify` -> `jwt.decode` (JS), `jwt.Parse` -> `ParseUnverified` (Go): the reader no longer verifies."""
+    for key, verifies in TOKEN_READERS.get(language, {}).items():
+        if _suffix_match(call.callee, key):
+            return [Fact(JWT_SIG, "token-reader", verifies, call.span.line, call.text, intrinsic="token")]
+    return []
+
+
+def _jwt_facts(call: Call, language: str = "python") -> list[Fact]:
+    if language != "python":
+        return _token_reader_facts(call, language)
     line, text = call.span.line, call.text
     if last(call.callee) in JWT_UNVERIFIED and any(p in JWT_MODULE_SEGMENTS for p in call.callee.split(".")):
         return [Fact(JWT_SIG, "jwt", 0, line, text, born_weak="token claims are read without verifying the signature",
@@ -251,7 +307,7 @@ def _facts(unit: Unit, nested: list[Unit]) -> list[Fact]:
     out: list[Fact] = []
     for call in unit.calls:
         out.extend(_tls_facts(call))
-        out.extend(_jwt_facts(call))
+        out.extend(_jwt_facts(call, unit.language))
     out.extend(_assignment_facts(unit, nested))
     seen: set[tuple[str, int, str, str]] = set()
     uniq = []
@@ -297,7 +353,7 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
         gone = b - a
         return f"jwt.decode no longer checks {' and '.join(sorted(gone))}" if gone else None
     if isinstance(a, int) and isinstance(b, int) and a < b:
-        return after.born_weak or f"{after.slot} lowered"
+        return after.born_weak or SLOT_REASONS.get(after.slot) or f"{after.slot} lowered"
     return None
 
 

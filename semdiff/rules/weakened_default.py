@@ -103,6 +103,25 @@ PROTECTIVE_MIDDLEWARE: dict[str, str] = {
     "CSRFProtect": "csrf",
 }
 
+# Configuration chains of other languages (callees as the tree-sitter backends write them,
+# rows mirror grammars/seeds/java.toml): a call that switches a protection off by being there.
+# callee suffix -> (category, what it turns off)
+DISABLING_CALLS: dict[str, tuple[str, str]] = {
+    "csrf().disable": ("csrf", "CSRF protection"),
+    "headers().frameOptions().disable": ("config", "X-Frame-Options"),
+    "frameOptions().disable": ("config", "X-Frame-Options"),
+}
+# the lambda / method-reference forms: `http.csrf(c -> c.disable())`, `http.csrf(AbstractHttpConfigurer::disable)`
+DISABLING_CONFIGURERS: dict[str, tuple[str, str]] = {"csrf": ("csrf", "CSRF protection"),
+                                                     "frameOptions": ("config", "X-Frame-Options")}
+DISABLING_ARGUMENT = re.compile(r"(::disable$|->\s*\w+\.disable\(\)$)")
+# access rules of a request matcher (Spring Security), strictest highest; `.permitAll()` lets everyone in
+ACCESS_RULES: dict[str, int] = {
+    "denyAll": 3, "hasRole": 2, "hasAnyRole": 2, "hasAuthority": 2, "hasAnyAuthority": 2, "access": 2,
+    "fullyAuthenticated": 2, "authenticated": 1, "rememberMe": 1, "anonymous": 0, "permitAll": 0,
+}
+ACCESS_RECEIVERS = re.compile(r"(requestMatchers|antMatchers|mvcMatchers|regexMatchers|anyRequest|pathMatchers|anyExchange)\(")
+
 # lifetimes: the name says it is a lifetime; the name, callee or unit says whose
 LIFETIME_NAME = re.compile(r"(?i)(max_?age|(^|_)age$|expir|lifetime|ttl|valid_for|validity|(^|_)exp$)")
 TIMEOUT_NAME = re.compile(r"(?i)timeout")
@@ -115,7 +134,9 @@ _SETTINGS_BEFORE = "DEBUG = False\nSESSION_COOKIE_SECURE = True\n"
 RULES = (
     RuleSpec(FLAG, "Security flag made permissive", Severity.HIGH,
              "A parameter default, settings constant or config key that turns a protection on now turns it off "
-             "(verify=True -> False, DEBUG = True, SECURE_SSL_REDIRECT = False, WTF_CSRF_ENABLED = False, ...).",
+             "(verify=True -> False, DEBUG = True, SECURE_SSL_REDIRECT = False, WTF_CSRF_ENABLED = False, ...), a "
+             "configuration chain now disables a protection (Spring Security http.csrf().disable()), or a request "
+             "matcher's access rule now admits everyone (.authenticated() / .hasRole(...) -> .permitAll()).",
              (Example("import requests\n\ndef fetch(url, verify=True):\n    return requests.get(url, verify=verify)\n",
                       "import requests\n\ndef fetch(url, verify=False):\n    return requests.get(url, verify=verify)\n", True),
               Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), True),
@@ -243,6 +264,7 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
             f = _lifetime_fact(name, value, line, text, slot, f"{context} {slot}")
         if f is not None:
             out.append(f)
+    out.extend(_chain_facts(unit))
     assigned_at = {st.key: st.span.line for st in unit.settings}
     for lit in unit.literals:
         if lit.target in MIDDLEWARE_TARGETS and lit.kind in ("list", "tuple"):
@@ -250,6 +272,40 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
             # report at the `MIDDLEWARE = ...` line (a parenthesised tuple's span may start inside)
             out.append(Fact(MIDDLEWARE, lit.target, present, lit.span.line, lit.text[:200], intrinsic="csrf",
                             report_line=assigned_at.get(lit.target, 0)))
+    return out
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _chain_facts(unit: Unit) -> list[Fact]:
+    """Disabling calls and matcher access rules in configuration chains (`http.csrf().disable()`,
+    `.requestMatchers("/admin/**").hasRole("ADMIN")`). A disabling call is new-and-weak on its own;
+    an access rule is compared with the rule of the same matcher (slot = the chain up to the rule)."""
+    out: list[Fact] = []
+    for call in unit.calls:
+        callee = call.callee
+        hit = next((v for k, v in DISABLING_CALLS.items() if callee == k or callee.endswith("." + k)), None)
+        if hit is None and last(callee) in DISABLING_CONFIGURERS and "(" not in last(callee):
+            if any(DISABLING_ARGUMENT.search(_squash(a.value)) for a in call.args):
+                hit = DISABLING_CONFIGURERS[last(callee)]
+        if hit is not None:
+            category, what = hit
+            out.append(Fact(FLAG, f"disable:{category}", 0, call.span.line, call.text,
+                            born_weak=f"{what} is switched off ({callee}())", intrinsic=category))
+            continue
+        method = last(callee)
+        if method in ACCESS_RULES and "." in callee:
+            at = call.text.rfind("." + method)
+            prefix = call.text[:at] if at > 0 else ""
+            if not ACCESS_RECEIVERS.search(prefix):
+                continue
+            # the matcher is the last link before the rule: `...requestMatchers("/admin/**")`
+            matcher = _squash(prefix[[m.start() for m in ACCESS_RECEIVERS.finditer(prefix)][-1]:])
+            line = call.span.line + call.text[:at].count("\n")
+            out.append(Fact(FLAG, f"access:{matcher}", ACCESS_RULES[method], line, _squash(call.text[at:])[:120],
+                            intrinsic="authz"))
     return out
 
 
@@ -265,6 +321,10 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
             return f"{after.slot} now never expires (was {b:g} s)"
         if b > 0 and a != NEVER and a >= LIFETIME_FACTOR * b:
             return f"{after.slot} lengthened from {b:g} s to {a:g} s ({a / b:.0f}x)"
+        return None
+    if after.slot.startswith("access:") and isinstance(a, int) and isinstance(b, int):
+        if a < b and a == 0:
+            return f"{after.slot[len('access:'):]} now admits everyone ({before.text} -> {after.text})"
         return None
     if isinstance(a, int) and isinstance(b, int) and a < b:
         if after.rule == COOKIE and after.slot.lower().endswith(("samesite", "same_site")):
