@@ -138,3 +138,26 @@ def test_without_config_no_policy_is_applied(change: tuple[str, str]) -> None:
 def test_bad_input_is_an_input_error_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         semdiff.analyze("main..nope", repo=str(tmp_path))
+
+
+def test_docs_api_example_runs(change: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/api.md's review-bot example is real code: run it on a real range."""
+    import re
+
+    doc = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    [example] = [b for b in re.findall(r"```python\n(.*?)```", doc, re.S) if "def review(" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(example, "docs/api.md", "exec"), namespace)  # our own documentation, not analysed code
+    root, rng = change
+    base, head = rng.split("..")
+    cfg = tmp_path / "base-semdiff.toml"
+    cfg.write_text('[[suppress]]\nrule = "purpose-mismatch"\npath = "app/*"\nreason = "generated title"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    blocking = namespace["review"](root, base, head, "fix typo", "", str(cfg))  # type: ignore[operator]
+    out = capsys.readouterr().out
+    assert blocking >= 2  # removed admin check and verify=False, both high or above
+    assert "removed-guard in delete_user at app/views.py:5" in out
+    assert "accepted purpose-mismatch in delete_user: configuration (purpose-mismatch on app/*): generated title" in out
+    jsonschema.validate(json.loads((tmp_path / "semdiff.sarif").read_text(encoding="utf-8")), SARIF_SCHEMA)
+    assert (tmp_path / "comment.md").read_text(encoding="utf-8").startswith("<!-- semdiff-report -->")
