@@ -295,9 +295,11 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
 
 
 from semdiff.audit.cli import audit_command  # noqa: E402  (subcommand modules register here)
+from semdiff.baseline_cli import baseline_command  # noqa: E402
 from semdiff.relevance.cli import explain_command, graph_command  # noqa: E402
 
 cli.add_command(audit_command)
+cli.add_command(baseline_command)
 cli.add_command(explain_command)
 cli.add_command(graph_command)
 
