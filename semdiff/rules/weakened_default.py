@@ -108,7 +108,6 @@ PROTECTIVE_MIDDLEWARE: dict[str, str] = {
 # callee suffix -> (category, what it turns off)
 DISABLING_CALLS: dict[str, tuple[str, str]] = {
     "csrf().disable": ("csrf", "CSRF protection"),
-    "headers().frameOptions().disable": ("config", "X-Frame-Options"),
     "frameOptions().disable": ("config", "X-Frame-Options"),
 }
 # the lambda / method-reference forms: `http.csrf(c -> c.disable())`, `http.csrf(AbstractHttpConfigurer::disable)`
