@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from semdiff.model import ChangeSet, NotAnalyzed, Report
 from semdiff.pipeline import AnalyzeOptions, analyze_changeset
 from semdiff.source import ChangeRequest, collect_changes
 
 if TYPE_CHECKING:
+    from semdiff.align.units import UnitChange
     from semdiff.config import Config
+    from semdiff.model import Relevance
+    from semdiff.relevance.propagate import RepoRelevance
 
 
 def analyze(
@@ -75,7 +78,7 @@ def _analyze(
     return analyze_changeset(changes, opts)
 
 
-def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions):
+def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions) -> Union["RepoRelevance", "_GraphFailure", None]:
     """The call graph at both ends of the range, when there is a repository and code changed.
 
     Returns a `RepoRelevance`, or None (bare diff, nothing graphable, git unreadable): then
@@ -104,13 +107,15 @@ def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions):
     return RepoRelevance(before, after, seeds)
 
 
-def _combined(repo_rel):
+def _combined(repo_rel: "RepoRelevance") -> Callable[["UnitChange"], "Relevance"]:
     """Graph relevance, never below what the unit's own names and callees say."""
     from semdiff.relevance.names import name_relevance
 
-    def relevance(change):
+    def relevance(change: "UnitChange") -> "Relevance":
         graph = repo_rel.for_change(change)
         unit = change.after or change.before
+        if unit is None:  # a unit change always has a side; nothing to add if not
+            return graph
         names = name_relevance(unit)
         return graph if graph.score >= names.score else names
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 import click
 
 from semdiff.errors import InputError
 from semdiff.model import Finding, Report
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _analyse_all(
@@ -39,7 +41,8 @@ def _analyse_all(
     options = AnalyzeOptions(use_graph=use_graph)
     findings: list[Finding] = []
     suppressed: list[tuple[Finding, str]] = []
-    for revision in (list(revisions) or [None]):
+    targets: list[Optional[str]] = [*revisions] or [None]
+    for revision in targets:
         report = analyze(revision, repo=repo, config=cfg, options=options)
         findings.extend(report.findings)
         suppressed.extend(report.suppressed)
@@ -65,7 +68,8 @@ _REVISIONS_HELP = (
 )
 
 
-def _common(fn):  # type: ignore[no-untyped-def]
+def _common(fn: _F) -> _F:
+    """The arguments and options both commands take."""
     fn = click.option("--no-graph", is_flag=True, help="Judge relevance by names only (faster, less precise).")(fn)
     fn = click.option("--config", "config_path", metavar="FILE",
                       help="Read [tool.semdiff] settings from FILE instead of the repository's file.")(fn)
