@@ -83,7 +83,9 @@ def _private(name: str) -> bool:
 
 
 def _tree(unit: Optional[Unit]) -> Optional[ast.AST]:
-    if unit is None or unit.language != "python" or unit.partial:
+    # module and class units span their methods, which are units of their own: their own
+    # statements are compared by body_key (cheap, already free of nested units and formatting)
+    if unit is None or unit.language != "python" or unit.partial or unit.kind in ("module", "class"):
         return None
     return pysyntax.parse_unit(unit.text, unit.kind)
 
@@ -150,7 +152,11 @@ def classify_effects(
     relevance,  # Callable[[UnitChange], Relevance]
     ignore_rules: frozenset[str] = frozenset(),
     tables: Optional[ClaimTables] = None,
+    precise: bool = True,
 ) -> tuple[UnitEffect, ...]:
+    """Effect of every unit change. `precise=False` skips the syntax-tree proofs (rename,
+    equivalence, extraction) and compares body keys only: enough when no narrow claim has
+    to be checked, and far cheaper on large changes."""
     t = tables or claim_tables()
     weak: dict[tuple[str, str], list[str]] = {}
     for f in findings:
@@ -158,8 +164,8 @@ def classify_effects(
         if f.rule_id not in ignore_rules and f.severity > Severity.INFO:
             weak.setdefault((f.path, f.unit), []).append(f.rule_id)
 
-    before_trees = {id(uc): _tree(uc.before) for uc in unit_changes}
-    after_trees = {id(uc): _tree(uc.after) for uc in unit_changes}
+    before_trees = {id(uc): _tree(uc.before) if precise else None for uc in unit_changes}
+    after_trees = {id(uc): _tree(uc.after) if precise else None for uc in unit_changes}
 
     # pair a deleted unit with an added one of the same renamed shape (a move the
     # alignment did not follow), so it is a move or rename, not a removal plus an addition

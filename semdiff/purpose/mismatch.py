@@ -79,7 +79,9 @@ def evaluate(ctx: ChangeContext) -> PurposeVerdict:
     commits = tuple(getattr(changes, "commits", ()) or ())
     purpose_text = ctx.purpose_text if ctx.purpose_text and ctx.purpose_text.strip() else None
     claim = classify_change(purpose_text, commits)
-    effects = classify_effects(ctx.unit_changes, ctx.findings, ctx.rule_context.relevance, OWN_RULES)
+    # the syntax-tree proofs only matter when a narrow claim (or a security fix) is checked
+    precise = claim.narrow or "security-fix" in claim.kinds
+    effects = classify_effects(ctx.unit_changes, ctx.findings, ctx.rule_context.relevance, OWN_RULES, precise=precise)
     opts = ctx.rule_context.options or {}
     patterns = opts.get("ai_patterns") or ()
     ai = ai_labels(commits, getattr(changes, "repo_root", None),

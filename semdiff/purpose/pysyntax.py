@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import weakref
 import textwrap
 from dataclasses import dataclass
 from typing import Mapping, Optional
@@ -259,9 +260,26 @@ class _Messages(ast.NodeTransformer):
         return node
 
 
+_SHAPES: "weakref.WeakKeyDictionary[ast.AST, dict[tuple, Optional[Shape]]]" = weakref.WeakKeyDictionary()
+
+
 def shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = {},
           booleans: bool = False, messages: bool = False) -> Optional[Shape]:
-    """The normalised form of a unit tree under the chosen layers (the tree is not modified)."""
+    """The normalised form of a unit tree under the chosen layers (the tree is not modified).
+
+    Memoised per tree and layers: effect proofs ask for the same shapes several times."""
+    key = (rename, tuple(sorted(helpers.items())), booleans, messages)
+    try:
+        memo = _SHAPES.setdefault(tree, {})
+    except TypeError:  # not weak-referenceable: compute without the memo
+        return _shape(tree, rename=rename, helpers=helpers, booleans=booleans, messages=messages)
+    if key not in memo:
+        memo[key] = _shape(tree, rename=rename, helpers=helpers, booleans=booleans, messages=messages)
+    return memo[key]
+
+
+def _shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = {},
+           booleans: bool = False, messages: bool = False) -> Optional[Shape]:
     try:
         t = copy.deepcopy(tree)
         _strip_docstrings(t)
