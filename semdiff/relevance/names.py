@@ -14,7 +14,7 @@ from semdiff.model import Relevance
 # category -> word pattern matched against identifier parts (snake/camel split)
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "authn": ("auth", "authenticate", "login", "logout", "password", "passwd", "credential", "credentials", "mfa", "otp", "totp", "2fa"),
-    "authz": ("permission", "permissions", "authorize", "authorized", "authorization", "role", "roles", "admin", "acl", "access", "allowed", "allow", "owner", "privilege", "scope", "scopes", "grant", "forbidden", "policy"),
+    "authz": ("permission", "permissions", "authorize", "authorized", "authorization", "role", "roles", "admin", "acl", "access", "allowed", "allow", "owner", "privilege", "scope", "scopes", "grant", "forbidden", "policy", "uid", "getuid", "euid", "geteuid"),
     "session": ("session", "cookie", "cookies", "remember"),
     "token": ("token", "jwt", "jws", "jwe", "bearer", "apikey", "nonce", "oauth", "saml", "oidc", "state"),
     "signature": ("sign", "signature", "signed", "signer", "hmac", "unsign", "signing"),
