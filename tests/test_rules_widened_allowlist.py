@@ -1,29 +1,21 @@
 """widened-allowlist: table examples plus list kinds, allow-all flags and regex anchor cases."""
 from __future__ import annotations
 
-import textwrap
 
 import pytest
 
-from semdiff.pipeline import analyze_texts
-from semdiff.rules.base import families
+from rulekit import assert_example_holds, example_params, family_of, findings_of
 
 FAMILY = "widened-allowlist"
 
 
 def _family():
-    return next(f for f in families() if f.name == FAMILY)
-
-
-def _examples():
-    return [pytest.param(r.id, ex, id=f"{r.id}-{i}-{'fires' if ex.fires else 'silent'}")
-            for r in _family().rules for i, ex in enumerate(r.examples)]
+    return family_of(FAMILY)
 
 
 def run(before: str, after: str, path: str = "app/module.py"):
     """Findings of this family for one before/after pair, through the whole pipeline."""
-    report = analyze_texts([(path, textwrap.dedent(before).lstrip("\n"), textwrap.dedent(after).lstrip("\n"))])
-    return [f for f in report.findings if f.rule_id == FAMILY]
+    return findings_of(FAMILY, before, after, path)
 
 
 def test_rule_ids_are_the_family_name_with_both_kinds_of_example():
@@ -34,11 +26,9 @@ def test_rule_ids_are_the_family_name_with_both_kinds_of_example():
         assert r.languages == ("python",)
 
 
-@pytest.mark.parametrize("rule_id,example", _examples())
+@pytest.mark.parametrize("rule_id,example", example_params(FAMILY))
 def test_table_example(rule_id, example):
-    report = analyze_texts([("app/example.py", example.before, example.after)])
-    hits = [f for f in report.findings if f.rule_id == rule_id]
-    assert bool(hits) == example.fires, [f.message for f in report.findings]
+    assert_example_holds(rule_id, example)
 
 from semdiff.rules.widened_allowlist import list_kind  # noqa: E402
 
