@@ -14,6 +14,8 @@ hostile nesting yields a partial unit, never a RecursionError.
 """
 from __future__ import annotations
 
+import abc
+
 import gc
 import hashlib
 import re
@@ -144,7 +146,7 @@ class FileContext:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
-class TreeSitterBackend(GuardWalk):
+class TreeSitterBackend(GuardWalk, abc.ABC):
     """Template for one tree-sitter language; subclasses fill in the node vocabulary."""
 
     language = "?"
@@ -189,8 +191,9 @@ class TreeSitterBackend(GuardWalk):
         self._parser = Parser(self.ts_language())
 
     # ---- language hooks (override) ----
+    @abc.abstractmethod
     def ts_language(self) -> Language:
-        raise NotImplementedError
+        """Per-language hook: every backend defines it."""
 
     def param_names(self, fn: Node, ctx: FileContext) -> list[str]:
         return []
@@ -212,11 +215,13 @@ class TreeSitterBackend(GuardWalk):
             cached = ctx.callees[call.id] = self.callee_name(call, ctx)
         return cached
 
+    @abc.abstractmethod
     def callee_name(self, call: Node, ctx: FileContext) -> str:
-        raise NotImplementedError
+        """Per-language hook: every backend defines it."""
 
+    @abc.abstractmethod
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
-        raise NotImplementedError
+        """Per-language hook: every backend defines it."""
 
     def statements(self, block: Node) -> list[Node]:
         """Statements of a block, or the statement itself when it is not a block."""
@@ -258,7 +263,10 @@ class TreeSitterBackend(GuardWalk):
         return []
 
     def decorator(self, node: Node, ctx: FileContext) -> Decorator:
-        raise NotImplementedError
+        """Only called for nodes from `decorator_nodes` (none by default, e.g. Go); languages
+        with decorators or annotations read their arguments in an override."""
+        text = ctx.text(node)
+        return Decorator(text.lstrip("@").split("(", 1)[0].strip(), (), span_of(node), text)
 
     def outer_decorator(self, node: Node) -> bool:
         """A decorator that sits outside the node of the unit it decorates (collected with that unit)."""
