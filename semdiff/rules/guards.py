@@ -17,6 +17,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, disj
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
+from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
@@ -158,6 +159,15 @@ TRUST_BOUNDARY_ERRORS = re.compile(
 )
 
 
+# a check that refuses with "too large" / ErrReadLimit is a resource limit (denial of service);
+# unlike other message words, these phrases only ever describe a size/count/length cap
+RESOURCE_LIMIT_ERRORS = re.compile(
+    r"\b(?:Err\w*(?:Limit|TooLarge|TooLong|TooBig|TooMany|Overflow)\w*|\w*(?:TooLarge|TooLong|TooBig|TooMany)\w*(?:Error|Exception)"
+    r"|StatusRequestEntityTooLarge|(?:too (?:large|long|big|many)|exceed(?:s|ed|ing)? (?:the )?(?:max\w*|limit)|limit exceeded)\b)",
+    re.I,
+)
+
+
 _STRINGS = re.compile(r"""[rbuf]*("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""", re.I)
 
 
@@ -176,6 +186,10 @@ def guard_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
         m = TRUST_BOUNDARY_ERRORS.search(_STRINGS.sub('""', g.text))
         if m:
             return Relevance("validation", 0.6, (), f"the check rejects input with `{m.group(0)}`")
+    for g in guards:
+        m = RESOURCE_LIMIT_ERRORS.search(g.text)
+        if m:
+            return Relevance("dos", 0.6, (), f"the check enforces a resource limit (`{m.group(0)}`)")
     return None
 
 
@@ -184,6 +198,9 @@ def _relevance(change: UnitChange, ctx: RuleContext, guards: Iterable[Guard]) ->
     guards = list(guards)
     unit = change.after or change.before
     own = guard_relevance(guards) or _helper_relevance(change, ctx, guards)
+    content = content_relevance(guards)  # what the check tests (CR/LF, '..', framing headers)
+    if content is not None and (own is None or content.score > own.score):
+        own = content
     if own is not None and own.score > base.score:
         return Relevance(own.category, own.score, base.why_path or (unit.qualname,), own.reason)
     return base

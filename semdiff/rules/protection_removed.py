@@ -1,0 +1,415 @@
+"""protection-removed: web-library protections dropped in JavaScript/TypeScript, Go and Java.
+
+The Python catalogue (injection-opened, limit-relaxed, redirect-opened) reads Python APIs.
+Libraries in other languages lose the same protections through their own idioms, and a
+guard-only view misses them because none of them *denies* anything:
+
+* an escaping call removed from a value that still flows on (`escapeQuotes(name)` -> `name`,
+  `x = url.QueryEscape(x)` deleted);
+* a regex literal edited into a catastrophic-backtracking form (nested unbounded quantifiers,
+  or an unanchored leading `x+` before a suffix that can fail: quadratic on every search);
+* a prototype-pollution key check (`if (key === '__proto__') continue`) removed;
+* credentials no longer stripped when a redirect leaves the origin (`headers.delete(
+  'authorization')` removed, or the condition that triggers it narrowed);
+* a bounded read (`io.CopyN`, `io.LimitReader`, `http.MaxBytesReader`) replaced by an unbounded one.
+
+Each check compares before with after: the protection existed before and is gone (or runs in
+fewer cases) after. Pre-existing risky code is never reported. Go is left out of the regex
+check on purpose: its `regexp` package (RE2) matches in linear time, so no Go pattern backtracks.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Call, Unit
+from semdiff.model import Confidence, Finding, Severity
+from semdiff.rules._catalog2_ir import callee_is, new_items, pair_regex_sites, regex_profile, tail
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.relevance.names import words
+
+try:  # Python 3.11+
+    from re import _constants as _sre_c  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre_c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+LANGS = ("javascript", "typescript", "go", "java")
+BACKTRACKING_LANGS = ("javascript", "typescript", "java")  # Go's RE2 never backtracks
+
+ESCAPING = "escaping-removed"
+REDOS = "redos-introduced"
+PROTO = "prototype-key-check-removed"
+HEADERS = "credential-header-forwarded"
+READ_LIMIT = "read-limit-removed"
+
+# ---------------------------------------------------------------- tables
+
+# escaping/encoding calls by exact callee (or dotted tail) ...
+ESCAPER_CALLS = (
+    "html.EscapeString", "url.QueryEscape", "url.PathEscape", "template.HTMLEscapeString", "template.JSEscapeString",
+    "template.URLQueryEscaper", "strconv.Quote", "mime.QEncoding.Encode", "encodeURIComponent", "encodeURI", "escape",
+    "escapeHtml", "escapeHTML", "he.encode", "he.escape", "validator.escape", "xss", "DOMPurify.sanitize", "sanitize",
+    "StringEscapeUtils.escapeHtml4", "StringEscapeUtils.escapeXml", "StringEscapeUtils.escapeJava", "HtmlUtils.htmlEscape",
+    "Encode.forHtml", "Encode.forJavaScript", "Encode.forUriComponent", "URLEncoder.encode", "Jsoup.clean",
+)
+# ... or by a word of its dotted name (`escapeQuotes`, `quoteEscaper.Replace`, `sanitizeFilename`)
+ESCAPER_WORDS = ("escape", "escaper", "escapes", "sanitize", "sanitise", "sanitizer", "sanitiser")
+
+# prototype-pollution keys: a comparison against one of these is a pollution guard
+POLLUTION_KEYS = ("__proto__", "constructor", "prototype")
+
+# headers that carry credentials; stripping them is what keeps them from another origin
+SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "cookie2", "www-authenticate", "x-api-key",
+                     "x-auth-token", "x-csrf-token", "x-xsrf-token")
+HEADER_REMOVERS = ("delete", "del", "remove", "removeheader", "unset")
+
+# bounded reader -> the unbounded calls that replace it
+BOUNDED_READS: Mapping[str, tuple[str, ...]] = {
+    "io.CopyN": ("io.Copy",),
+    "io.LimitReader": ("io.ReadAll", "ioutil.ReadAll", "io.Copy"),
+    "http.MaxBytesReader": ("io.ReadAll", "ioutil.ReadAll", "io.Copy", "json.NewDecoder"),
+}
+
+_JS_EX_BEFORE = "function attach(res, name) {\n  res.setHeader('Content-Disposition', 'attachment; filename=\"' + escapeQuotes(name) + '\"');\n}\n"
+_JS_EX_AFTER = "function attach(res, name) {\n  res.setHeader('Content-Disposition', 'attachment; filename=\"' + name + '\"');\n}\n"
+
+RULES = (
+    RuleSpec(
+        ESCAPING, "Escaping removed", Severity.MEDIUM,
+        "An escaping/encoding call (html.EscapeString, url.QueryEscape, encodeURIComponent, escapeHtml, a function "
+        "or replacer named *escape*/*sanitize*) was removed while the value it escaped is still used: header, "
+        "redirect and markup injection.",
+        (Example(_JS_EX_BEFORE, _JS_EX_AFTER, True), Example(_JS_EX_AFTER, _JS_EX_BEFORE, False, "escaping added")),
+        languages=LANGS, intrinsic="injection",
+    ),
+    RuleSpec(
+        REDOS, "Regex made catastrophic (ReDoS)", Severity.MEDIUM,
+        "A regex literal was edited into a backtracking-prone form: a nested unbounded quantifier (`(a+)+`, "
+        "`(.+\\.)*`) or an unanchored leading unbounded repeat followed by a suffix that can fail (`/\\/+$/`, "
+        "`/\\s+$/`), which is quadratic on every failed search. Not Go: RE2 does not backtrack.",
+        (Example("function trim(s) {\n  return s.replace(/\\/?\\/$/, '');\n}\n", "function trim(s) {\n  return s.replace(/\\/+$/, '');\n}\n", True),
+         Example("function trim(s) {\n  return s.replace(/\\/+$/, '');\n}\n", "function trim(s) {\n  return s.replace(/\\/?\\/$/, '');\n}\n", False, "fixed")),
+        languages=BACKTRACKING_LANGS, intrinsic="dos",
+    ),
+    RuleSpec(
+        PROTO, "Prototype-pollution key check removed", Severity.HIGH,
+        "A check comparing a property key with '__proto__', 'constructor' or 'prototype' is gone from the file "
+        "(and from every other unit of the change): attacker-chosen keys can reach Object.prototype.",
+        (Example("function set(obj, key, v) {\n  if (key === '__proto__') return;\n  obj[key] = v;\n}\n",
+                 "function set(obj, key, v) {\n  obj[key] = v;\n}\n", True),
+         Example("function set(obj, key, v) {\n  if (key === '__proto__') return;\n  obj[key] = v;\n}\n",
+                 "function set(obj, key, v) {\n  if (['__proto__', 'constructor'].includes(key)) return;\n  obj[key] = v;\n}\n",
+                 False, "check rewritten, still there")),
+        languages=("javascript", "typescript"), intrinsic="injection",
+    ),
+    RuleSpec(
+        HEADERS, "Credentials forwarded across origins", Severity.HIGH,
+        "A step that stripped Authorization/Cookie/... headers (on a redirect to another host or protocol) was "
+        "removed, or the condition that triggers it now holds in fewer cases (a disjunct dropped or a conjunct "
+        "added): credentials leak to the new origin.",
+        (Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
+                 "function follow(opts, same) {\n}\n", True),
+         Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
+                 "function follow(opts, same) {\n  if (!same || opts.downgrade) {\n    opts.headers.delete('authorization');\n  }\n}\n",
+                 False, "stripped in more cases")),
+        languages=LANGS, intrinsic="authn",
+    ),
+    RuleSpec(
+        READ_LIMIT, "Bounded read made unbounded", Severity.MEDIUM,
+        "io.CopyN / io.LimitReader / http.MaxBytesReader was replaced by an unbounded read (io.Copy, io.ReadAll): "
+        "a decompression bomb or huge body is read whole into memory.",
+        (Example("package p\n\nfunc inflate(dst, src Buf) error {\n\t_, err := io.CopyN(dst, src, 1<<20)\n\treturn err\n}\n",
+                 "package p\n\nfunc inflate(dst, src Buf) error {\n\t_, err := io.Copy(dst, src)\n\treturn err\n}\n", True),
+         Example("package p\n\nfunc inflate(dst, src Buf) error {\n\t_, err := io.Copy(dst, src)\n\treturn err\n}\n",
+                 "package p\n\nfunc inflate(dst, src Buf) error {\n\t_, err := io.CopyN(dst, src, 1<<20)\n\treturn err\n}\n", False, "bounded")),
+        languages=("go",), intrinsic="dos",
+    ),
+)
+SPEC = {r.id: r for r in RULES}
+# path each rule's table examples are read as (`Example` has no path field)
+EXAMPLE_PATHS = {ESCAPING: "src/example.js", REDOS: "src/example.js", PROTO: "src/example.js",
+                 HEADERS: "src/example.js", READ_LIMIT: "pkg/example.go"}
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def is_escaper(callee: str) -> bool:
+    if callee_is(callee, ESCAPER_CALLS):
+        return True
+    return any(w in ESCAPER_WORDS for w in words(callee))
+
+
+def _first_arg(call: Call) -> Optional[str]:
+    pos = call.positional
+    return pos[0].value if pos else None
+
+
+def _line(unit: Unit, line: int) -> str:
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    return lines[i] if 0 <= i < len(lines) else ""
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(r"(?<![\w.$])" + re.escape(name) + r"(?![\w$])", text) is not None
+
+
+def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_esc = [c for c in before.calls if is_escaper(c.callee) and _first_arg(c)]
+    a_esc = [c for c in after.calls if is_escaper(c.callee) and _first_arg(c)]
+    key = lambda c: (tail(c.callee), _first_arg(c))  # noqa: E731
+    # a value escaped by a different escaper now (escapeQuotes -> html.EscapeString) is still escaped
+    still_escaped = {_first_arg(c) for c in new_items(b_esc, a_esc, key=key)}
+    for b in new_items(a_esc, b_esc, key=key):
+        arg = _first_arg(b) or ""
+        if b.positional[0].literal is not None or arg in still_escaped or not re.fullmatch(r"[\w$.\[\]\"']+", arg):
+            continue
+        src = _line(before, b.span.line)
+        reassigned = re.match(r"\s*" + re.escape(arg) + r"\s*:?=\s*", src) is not None
+        uses = [ln for ln in range(after.span.line, after.span.end_line + 1) if _mentions(_line(after, ln), arg)]
+        if reassigned:
+            # `x = escape(x)` deleted: every later use of x is now unescaped
+            later = [ln for ln in uses if ln >= (after.span.line + (b.span.line - before.span.line))]
+            where = (later or uses or [None])[0]
+        else:
+            where = next((ln for ln in uses if ln in change.touched_after), None)
+        if where is None:
+            continue  # the value is no longer used where it was escaped: nothing unescaped flows on
+        yield make_finding(
+            SPEC[ESCAPING], change, ctx, f"{b.callee}({arg}) removed; {arg} is now used unescaped",
+            before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
+        )
+
+
+# ---------------------------------------------------------------- ReDoS
+
+
+_REPEATS = {_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT}
+_SINGLE = {_sre_c.LITERAL, _sre_c.NOT_LITERAL, _sre_c.IN, _sre_c.ANY, _sre_c.CATEGORY}
+
+
+def quadratic_prefix(pattern: str) -> bool:
+    """Unanchored pattern whose first element is an unbounded repeat of one character class,
+    followed by something that can fail (`\\/+$`, `\\s+$`, `a+b`): each start position scans
+    the whole run again, so a failed search is quadratic in the input length."""
+    if len(pattern) > 5000:
+        return False
+    try:
+        items = list(_sre_parse.parse(pattern))
+    except Exception:  # re.error, RecursionError: not a pattern we can read
+        return False
+    if len(items) < 2:
+        return False
+    op, av = items[0]
+    if op not in _REPEATS:
+        return False
+    lo, hi, sub = av
+    sub = list(sub)
+    return hi == _sre_c.MAXREPEAT and len(sub) == 1 and sub[0][0] in _SINGLE
+
+
+def _redos(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    for b, a in pair_regex_sites(change.before, change.after):
+        bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
+        if bp is None or ap is None:
+            continue
+        reasons = []
+        if ap.nested_unbounded and not bp.nested_unbounded:
+            reasons.append("nested unbounded quantifier introduced (exponential backtracking)")
+        if quadratic_prefix(a.pattern) and not quadratic_prefix(b.pattern) and not bp.nested_unbounded:
+            reasons.append("unanchored leading unbounded repeat before a suffix that can fail (quadratic backtracking)")
+        if reasons:
+            yield make_finding(
+                SPEC[REDOS], change, ctx, f"regex /{a.pattern}/ (was /{b.pattern}/): " + "; ".join(reasons),
+                before_line=b.line, after_line=a.line, evidence_before=b.pattern, evidence_after=a.pattern,
+            )
+
+
+# ---------------------------------------------------------------- prototype pollution
+
+
+_POLLUTION = re.compile(r"""^["'`](%s)["'`]$""" % "|".join(re.escape(k) for k in POLLUTION_KEYS))
+
+
+def _pollution_keys(unit: Unit) -> list[tuple[str, int, str]]:
+    """(key, line, text) of every comparison with, or list item of, a pollution key."""
+    out = []
+    for c in unit.comparisons:
+        for side in (c.left_text, c.right_text):
+            m = _POLLUTION.match(side.strip())
+            if m:
+                out.append((m.group(1), c.span.line, f"{c.left_text} {c.source_op} {c.right_text}"))
+    for lit in unit.literals:
+        for item in lit.items:
+            if item.strip("\"'`") in POLLUTION_KEYS and lit.kind in ("list", "set", "tuple"):
+                out.append((item.strip("\"'`"), lit.span.line, lit.text))
+    return out
+
+
+def _file_keys(units: Mapping[tuple[str, str], object]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for u in units.values():
+        if isinstance(u, Unit) and u.language in ("javascript", "typescript"):
+            for k, _, _ in _pollution_keys(u):
+                counts[k] = counts.get(k, 0) + 1
+    return counts
+
+
+def _prototype(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_keys, a_keys = _pollution_keys(before), _pollution_keys(after)
+    lost = new_items([k for k, _, _ in a_keys], b_keys, key=lambda x: x[0])
+    if not lost:
+        return
+    # the check may have moved into a helper: only report keys checked less often in the whole change
+    b_all, a_all = _file_keys(ctx.before_units), _file_keys(ctx.after_units)
+    for key, line, text in lost:
+        if a_all.get(key, 0) >= b_all.get(key, 0) and b_all:
+            continue
+        yield make_finding(
+            SPEC[PROTO], change, ctx,
+            f"the check `{text}` is gone: a '{key}' key now reaches the object unchecked (prototype pollution)",
+            before_line=line, evidence_before=text,
+        )
+        return
+
+
+# ---------------------------------------------------------------- credential headers
+
+
+_SENSITIVE = re.compile(r"""["'`](%s)["'`]""" % "|".join(re.escape(h) for h in SENSITIVE_HEADERS), re.I)
+
+
+def _strip_calls(unit: Unit) -> list[Call]:
+    """Header-removal calls whose header is a sensitive literal, or a loop variable over a
+    literal list of sensitive names on one of the three lines above."""
+    out = []
+    for c in unit.calls:
+        parts = c.callee.split(".")
+        if parts[-1].lower() not in HEADER_REMOVERS or not any("header" in p.lower() for p in parts[:-1]):
+            continue
+        arg = _first_arg(c) or ""
+        if _SENSITIVE.search(arg) or any(_SENSITIVE.search(_line(unit, ln)) for ln in range(c.span.line - 3, c.span.line)):
+            out.append(c)
+    return out
+
+
+def _split_top(cond: str, op: str) -> list[str]:
+    """Split a condition on a top-level boolean operator (outside brackets and strings)."""
+    parts, depth, cur, i, quote = [], 0, "", 0, ""
+    while i < len(cond):
+        ch = cond[i]
+        if quote:
+            cur += ch
+            if ch == quote and cond[i - 1] != "\\":
+                quote = ""
+        elif ch in "\"'`":
+            quote, cur = ch, cur + ch
+        elif ch in "([{":
+            depth, cur = depth + 1, cur + ch
+        elif ch in ")]}":
+            depth, cur = depth - 1, cur + ch
+        elif depth == 0 and cond.startswith(op, i):
+            parts.append(cur)
+            cur, i = "", i + len(op)
+            continue
+        else:
+            cur += ch
+        i += 1
+    parts.append(cur)
+    return [re.sub(r"\s+", "", p) for p in parts if p.strip()]
+
+
+_IF = re.compile(r"^\s*(?:}\s*else\s+)?if\s*\(?(.*?)\)?\s*\{\s*$")
+
+
+def _enclosing_condition(unit: Unit, line: int) -> Optional[tuple[int, str]]:
+    """The `if` condition directly enclosing `line` (the nearest less-indented `if ... {` above)."""
+    text = _line(unit, line)
+    indent = len(text) - len(text.lstrip())
+    for ln in range(line - 1, max(unit.span.line, line - 6) - 1, -1):
+        src = _line(unit, ln)
+        if not src.strip():
+            continue
+        ind = len(src) - len(src.lstrip())
+        if ind < indent:
+            m = _IF.match(src)
+            if m:
+                return ln, m.group(1)
+            indent = ind
+    return None
+
+
+def _narrower(before: str, after: str) -> bool:
+    """Does the stripping trigger hold in fewer cases: a disjunct dropped or a conjunct added?"""
+    bo, ao = _split_top(before, "||"), _split_top(after, "||")
+    if len(bo) > 1 or len(ao) > 1:
+        return set(ao) < set(bo)
+    ba, aa = _split_top(before, "&&"), _split_top(after, "&&")
+    return set(ba) < set(aa)
+
+
+def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_strip, a_strip = _strip_calls(before), _strip_calls(after)
+    if len(a_strip) < len(b_strip):
+        b = b_strip[len(a_strip)] if not a_strip else next((c for c in b_strip if c.text not in {x.text for x in a_strip}), b_strip[-1])
+        yield make_finding(
+            SPEC[HEADERS], change, ctx,
+            f"`{b.text}` no longer runs: credential headers are kept when the request goes to another origin",
+            before_line=b.span.line, evidence_before=b.text,
+        )
+        return
+    for b, a in zip(b_strip, a_strip):
+        bc, ac = _enclosing_condition(before, b.span.line), _enclosing_condition(after, a.span.line)
+        if bc and ac and _narrower(bc[1], ac[1]):
+            yield make_finding(
+                SPEC[HEADERS], change, ctx,
+                f"credential headers are stripped in fewer cases: `{bc[1].strip()}` became `{ac[1].strip()}`",
+                before_line=bc[0], after_line=ac[0], evidence_before=bc[1].strip(), evidence_after=ac[1].strip(),
+                confidence=Confidence.MEDIUM,
+            )
+
+
+# ---------------------------------------------------------------- bounded reads
+
+
+def _read_limits(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    for bounded, unbounded in BOUNDED_READS.items():
+        b_b = [c for c in before.calls if callee_is(c.callee, (bounded,))]
+        a_b = [c for c in after.calls if callee_is(c.callee, (bounded,))]
+        if len(a_b) >= len(b_b):
+            continue
+        gained = new_items([c for c in before.calls if callee_is(c.callee, unbounded)],
+                           [c for c in after.calls if callee_is(c.callee, unbounded)], key=lambda c: c.callee)
+        if not gained:
+            continue
+        b, a = b_b[-1], gained[0]
+        yield make_finding(
+            SPEC[READ_LIMIT], change, ctx, f"{b.callee}() replaced by {a.callee}(): the read is no longer bounded",
+            before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+        )
+
+
+@family("protection-removed", RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.before is None or change.after is None or change.language not in LANGS:
+        return []
+    out: list[Finding] = [*_escaping(change, ctx), *_headers(change, ctx)]
+    if change.language in BACKTRACKING_LANGS:
+        out.extend(_redos(change, ctx))
+    if change.language in ("javascript", "typescript"):
+        out.extend(_prototype(change, ctx))
+    if change.language == "go":
+        out.extend(_read_limits(change, ctx))
+    return out
