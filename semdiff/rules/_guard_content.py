@@ -1,0 +1,79 @@
+"""What a check tests can make it security-relevant, whatever its function is called.
+
+`start_response` or `received` mention no security word, yet a check in them that rejects a
+header value containing CR/LF, a path that leaves the served root, or a request carrying both
+Transfer-Encoding and Content-Length is input validation at a trust boundary. The guard rules
+read the check's own test (its condition, never its error message) against this table; a hit
+raises the relevance the unit's names gave, so removing or widening such a check is reported
+at the severity of a security check.
+
+Each row: category, score, pattern over the condition's source text, and what it means.
+Patterns look at string literals (escapes as written in source) and at call names, so a
+message like "bad newline" in the raise does not count.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from semdiff.ir import Guard, render
+from semdiff.model import Relevance
+
+
+@dataclass(frozen=True)
+class ContentRow:
+    category: str
+    score: float
+    pattern: re.Pattern[str]
+    meaning: str
+
+
+_STR = r"""[rbuRBU]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')"""
+
+
+def _in_string(inner: str) -> re.Pattern[str]:
+    """A string literal whose body contains `inner` (a regex over the literal's source text)."""
+    return re.compile(r"""[rbuRBU]*(?:"(?:\\.|[^"\\])*?""" + inner + r"""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*?""" + inner + r"""(?:\\.|[^'\\])*')""")
+
+
+CONTENT_ROWS: tuple[ContentRow, ...] = (
+    # CR, LF, NUL in a tested literal: header/response splitting, log injection, smuggling
+    ContentRow("injection", 0.8, _in_string(r"\\(?:r|n|0|x00|x0[adAD]|u000[0adAD])"),
+               "tests for control characters (CR/LF/NUL) in input"),
+    # '..' as a path component: directory traversal
+    ContentRow("path-traversal", 0.8, _in_string(r"\.\.(?:/|\\\\|['\"])"), "tests for '..' path components"),
+    ContentRow("path-traversal", 0.8, re.compile(r"""(?:^|[\s(])(?:['"]\.\.['"])"""), "tests for '..' path components"),
+    # the path containment idiom: normalise, then compare against the root
+    ContentRow("path-traversal", 0.8,
+               re.compile(r"\b(?:realpath|abspath|commonpath|commonprefix|normpath|is_absolute|isabs|is_relative_to|relative_to|"
+                          r"safe_join|secure_filename|is_symlink|islink)\s*\("),
+               "checks that a path stays inside its root"),
+    ContentRow("path-traversal", 0.8, re.compile(r"\bos\.(?:path\.)?(?:sep|altsep)\b"), "checks a path against a separator-bounded root"),
+    # message framing headers: request smuggling
+    ContentRow("request-smuggling", 0.8,
+               re.compile(r"(?i)\b(?:transfer[-_]encoding|content[-_]length|chunked)\b"),
+               "tests the message-framing headers (Transfer-Encoding / Content-Length)"),
+    # a sandbox's own switches and attribute checks
+    ContentRow("sandbox", 0.85, re.compile(r"(?i)\b\w*(?:sandbox(?:ed)?|is_safe_attribute|is_safe_callable|unsafe)\w*\b"),
+               "tests a sandbox setting or an unsafe-attribute check"),
+)
+
+
+def condition_text(g: Guard) -> str:
+    """The check's own test as source text (not its message or action)."""
+    return render(g.condition) if g.condition is not None else ""
+
+
+def content_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
+    """The strongest table row any of `guards` matches on its condition, or None."""
+    best: Optional[Relevance] = None
+    for g in guards:
+        text = condition_text(g)
+        if not text or text in ("True", "False"):
+            continue
+        for row in CONTENT_ROWS:
+            m = row.pattern.search(text)
+            if m and (best is None or row.score > best.score):
+                best = Relevance(row.category, row.score, (), f"the check {row.meaning} (`{m.group(0).strip()}`)")
+    return best
