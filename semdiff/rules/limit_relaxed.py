@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call
-from semdiff.model import Confidence, Finding, Severity
+from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     callee_is,
     name_words,
@@ -201,9 +201,15 @@ def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if ap.unbounded_repeats > bp.unbounded_repeats and ap.bounded_repeats < bp.bounded_repeats:
             reasons.append("bounded quantifier made unbounded")
         if reasons:
+            rel = ctx.relevance(change)
+            if ap.nested_unbounded and not bp.nested_unbounded and rel.score < 0.8:
+                # catastrophic backtracking is a denial of service wherever the regex meets input,
+                # so a module-level pattern is not "far from anything sensitive"
+                rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,), "a nested unbounded quantifier backtracks catastrophically (ReDoS)")
             yield make_finding(
                 SPEC, change, ctx, f"regex {a.pattern!r}: " + "; ".join(reasons),
                 before_line=b.line, after_line=a.line, evidence_before=b.pattern, evidence_after=a.pattern,
+                relevance=rel,
             )
 
 

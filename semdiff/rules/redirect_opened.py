@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
-from semdiff.model import Finding, Severity
+from semdiff.model import Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     REDIRECT_SINKS,
     REDIRECT_VALIDATORS,
@@ -175,6 +175,20 @@ def _validator_loosened(b: Call, a: Call) -> Optional[str]:
     return None
 
 
+# the redirect target visibly comes from the request (query string, form field, URI)
+REQUEST_TARGET = re.compile(r"\b(?:request|req)\b|\bget_(?:argument|query_argument|param)\b|\b(?:args|GET|POST|query_params|params)\b")
+
+
+def _request_target_relevance(change: UnitChange, ctx: RuleContext, sink: Call) -> Relevance:
+    """An open redirect is security-relevant wherever it is: when the sink's target reads the
+    request itself, the unit's (often neutral) name must not lower the finding."""
+    rel = ctx.relevance(change)
+    target = arg_at(sink, 0, "url") or arg_at(sink, 0, "location") or arg_at(sink, 0, "redirect_to")
+    if rel.score < 0.8 and target is not None and REQUEST_TARGET.search(target.value):
+        return Relevance("redirect", 0.8, rel.why_path or (change.qualname,), "the redirect target is read from the request")
+    return rel
+
+
 @family(RULE_ID, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None or change.before is None:
@@ -188,11 +202,12 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     b_ev, a_ev = _evidence(change.before), _evidence(change.after)
     a_ev = a_ev + _helper_evidence(change, ctx)
     lost = new_items(a_ev, b_ev, key=lambda e: e[0])
+    rel = _request_target_relevance(change, ctx, sink)
     for kind, line, text in lost:
         out.append(make_finding(
             SPEC, change, ctx, f"redirect to a request-controlled URL no longer {kind} (was `{text}`)",
             before_line=line, after_line=sink.span.line, evidence_before=text, evidence_after=sink.text,
-            witness=f"before: {kind}; after: {sink.text} without it",
+            witness=f"before: {kind}; after: {sink.text} without it", relevance=rel,
         ))
     b_val = calls_to(change.before, REDIRECT_VALIDATORS)
     a_val = calls_to(change.after, REDIRECT_VALIDATORS)

@@ -206,6 +206,61 @@ def _regex_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             )
 
 
+# ---------------------------------------------------------------- anchors around a built pattern
+
+# `re.search(allowed + "$", email)`: the pattern is built at run time, so the anchors are the
+# literal pieces concatenated around it (or the match function's own implied anchors)
+REGEX_CALLS = ("re.match", "re.search", "re.fullmatch", "re.compile", "regex.match", "regex.search", "regex.fullmatch",
+               "regex.compile")
+_LEAD = re.compile(r"""^\s*[rbuRBU]*(['"])(?:\^|\\A)\1\s*\+\s*""")
+_TRAIL = re.compile(r"""\s*\+\s*[rbuRBU]*(['"])(?:\$|\\Z|\\z)\1\s*$""")
+_OPEN_ANCHOR = re.compile(r"""^(\s*[rbufRBUF]*['"])(?:\^|\\A)""")
+_CLOSE_ANCHOR = re.compile(r"""(?:\$|\\Z|\\z)(['"]\s*)$""")
+
+
+def _built_anchors(call: Call) -> Optional[tuple[str, str, bool, bool]]:
+    """(core pattern text, subject text, anchored at start, anchored at end) for an re call
+    whose pattern is not a literal; None for literal patterns (the regex sites cover those)."""
+    if not call.positional or call.positional[0].literal is not None:
+        return None
+    text = call.positional[0].text.strip()
+    start, end = IMPLIED_ANCHORS_BY_TAIL.get(tail(call.callee), (False, False))
+    core = text
+    if _LEAD.search(core):
+        core, start = _LEAD.sub("", core), True
+    if _TRAIL.search(core):
+        core, end = _TRAIL.sub("", core), True
+    if _OPEN_ANCHOR.search(core):
+        core, start = _OPEN_ANCHOR.sub(r"\1", core), True
+    if _CLOSE_ANCHOR.search(core):
+        core, end = _CLOSE_ANCHOR.sub(r"\1", core), True
+    subject = call.positional[1].text.strip() if len(call.positional) > 1 else ""
+    return re.sub(r"\s+", "", core), re.sub(r"\s+", "", subject), start, end
+
+
+IMPLIED_ANCHORS_BY_TAIL = {"fullmatch": (True, True), "match": (True, False)}
+
+
+def _built_pattern_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    b_calls = [(c, _built_anchors(c)) for c in calls_to(change.before, REGEX_CALLS)]
+    a_calls = [(c, _built_anchors(c)) for c in calls_to(change.after, REGEX_CALLS)]
+    b_calls = [(c, k) for c, k in b_calls if k is not None]
+    a_calls = [(c, k) for c, k in a_calls if k is not None]
+    for b, (core, subject, b_start, b_end) in b_calls:
+        same = [(a, k) for a, k in a_calls if k[0] == core and k[1] == subject]
+        if not same or any(k[2] >= b_start and k[3] >= b_end for _, k in same):
+            continue  # the pattern is gone (another rule's business) or still as anchored
+        a, (_, _, a_start, a_end) = same[0]
+        lost = [side for side, was, now in (("start", b_start, a_start), ("end", b_end, a_end)) if was and not now]
+        yield make_finding(
+            SPEC, change, ctx,
+            f"pattern built in `{a.text}` is no longer anchored at the {' and '.join(lost)}: "
+            f"input that merely contains an allowed value now matches",
+            before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+            witness=f"before: {b.text}; after: {a.text}",
+        )
+
+
 # ---------------------------------------------------------------- prefix vs substring checks
 
 
@@ -315,6 +370,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         *_list_findings(change, ctx),
         *_scalar_findings(change, ctx),
         *_regex_findings(change, ctx),
+        *_built_pattern_findings(change, ctx),
         *_substring_findings(change, ctx),
         *_normalisation_findings(change, ctx),
     ]
