@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Argument, Call, Unit
-from semdiff.model import Confidence, Finding, Severity
+from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     PATH_NORMALISERS,
     arg_at,
@@ -65,7 +65,9 @@ MARKUP_WRAPPERS = ("Markup", "mark_safe", "SafeString", "SafeText")
 FILE_SANITISERS = ("secure_filename", "safe_join", "os.path.basename")
 FILE_SINKS = ("open", "io.open", "codecs.open", "send_file", "send_from_directory", "FileResponse", "os.path.join",
               "os.remove", "os.unlink", "os.open", "shutil.copy", "shutil.copyfile", "shutil.move", "shutil.rmtree",
-              "Path", "pathlib.Path", "read_text", "read_bytes", "write_text", "write_bytes")
+              "Path", "pathlib.Path", "read_text", "read_bytes", "write_text", "write_bytes",
+              # uploads: werkzeug/Django FileStorage.save(path), and the directories made for them
+              "save", "os.makedirs", "os.mkdir", "os.rename", "os.replace", "shutil.copy2")
 
 RULES = (
     RuleSpec(
@@ -319,9 +321,15 @@ def _file_names(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return
     touched = [c for c in sinks if c.span.line in change.touched_after]
     sink = (touched or sinks)[0]
+    rel = ctx.relevance(change)
+    if callee_is(lost[0].callee, FILE_SANITISERS) and rel.score < 0.8:
+        # a filename sanitiser exists only to stop path traversal: losing it before a file
+        # access matters whatever the function is called (normalisers have other uses)
+        rel = Relevance("path-traversal", 0.8, rel.why_path or (change.qualname,), f"{lost[0].callee}() guards file names against '../'")
     yield make_finding(
         SPEC, change, ctx, f"{lost[0].callee}() removed before file access {sink.callee}(): path traversal",
         before_line=lost[0].span.line, after_line=sink.span.line, evidence_before=lost[0].text, evidence_after=sink.text,
+        relevance=rel,
     )
 
 
