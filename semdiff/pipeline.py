@@ -34,6 +34,7 @@ class AnalyzeOptions:
     use_graph: bool = True  # build the repository call graph when a repository is available
     use_cache: bool = True  # reuse parsed blobs from the user cache dir (--no-cache turns it off)
     extra_seeds: Mapping[str, object] = field(default_factory=dict)  # [tool.semdiff.seeds] tables
+    focus: bool = True  # parse only the Python definitions a change reaches (lang/python_focus)
 
 
 _TEST_DIRS = re.compile(r"(^|/)(tests?|testing|__tests__|spec|specs|testdata|fixtures)/|(^|/)src/test/")
@@ -146,7 +147,12 @@ def _analyzable(fc: FileChange) -> bool:
     return fc.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED, ChangeStatus.COPIED, ChangeStatus.ADDED, ChangeStatus.DELETED)
 
 
-def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[list[UnitChange], list[Unit], list[Unit]]:
+def _is_python(path: str, text: Optional[str]) -> bool:
+    backend = backend_for(path, text.split("\n", 1)[0] if text else "")
+    return backend is not None and getattr(backend, "language", "") == "python"
+
+
+def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Optional[frozenset[str]] = frozenset()) -> tuple[list[UnitChange], list[Unit], list[Unit]]:
     """Parse both sides of one file and align its units; failures become NotAnalyzed."""
     if fc.hunk_only:
         old_text, new_text = _hunk_texts(fc, indent_headers=fc.path.endswith((".py", ".pyi")))
@@ -158,6 +164,11 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[l
         old_text, new_text = fc.old_text, fc.new_text
     old_path = fc.old_path or fc.path
     new_path = fc.new_path or fc.path
+    removed, added = _hunk_lines(fc)
+    if focus is not None and not fc.hunk_only and _is_python(new_path if new_text is not None else old_path, new_text if new_text is not None else old_text):
+        from semdiff.lang.python_focus import focus as _focus
+
+        old_text, new_text = _focus(old_text, new_text, removed, added, focus)
     before = _parse(old_path, old_text) if old_text is not None else None
     after = _parse(new_path, new_text) if new_text is not None else None
     if before is None and after is None:
@@ -171,10 +182,16 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed]) -> tuple[l
     if (before is not None and before.error) or (after is not None and after.error):
         if not fc.hunk_only:
             return [], [], []
-    removed, added = _hunk_lines(fc)
     b_units = list(before.units) if before and not before.error else []
     a_units = list(after.units) if after and not after.error else []
     return align_units(fc, b_units, a_units, removed, added), b_units, a_units
+
+
+def _changed_module_names(changes: ChangeSet) -> frozenset[str]:
+    from semdiff.lang.python_focus import module_level_names
+
+    lines = (t for fc in changes.files if fc.path.endswith((".py", ".pyi")) for h in fc.hunks for t in (*h.removed_text, *h.added_text))
+    return module_level_names(lines)
 
 
 def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions()) -> Report:
@@ -185,6 +202,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     ]
     file_budget = _budget.FileBudget(options.max_file_bytes, options.file_timeout)
     skipped_paths = {n.path for n in not_analyzed}
+    focus_names = _changed_module_names(changes) if options.focus else None
     all_changes: list[UnitChange] = []
     before_units: dict[tuple[str, str], Unit] = {}
     after_units: dict[tuple[str, str], Unit] = {}
@@ -192,7 +210,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         if fc.path in skipped_paths or not _analyzable(fc):
             continue
         found_na: list[NotAnalyzed] = []
-        done, skipped = _budget.analyse_within(fc, lambda: unit_changes_for(fc, found_na), file_budget)
+        done, skipped = _budget.analyse_within(fc, lambda: unit_changes_for(fc, found_na, focus_names), file_budget)
         not_analyzed.extend(found_na)
         if done is None:
             why = skipped.detail if skipped else "not analysed"

@@ -65,10 +65,10 @@ def test_deadline_passes_results_and_errors_through() -> None:
 def test_a_file_that_runs_past_its_budget_is_not_analysed(monkeypatch: pytest.MonkeyPatch) -> None:
     real = pipeline.unit_changes_for
 
-    def slow(fc, na):
+    def slow(fc, na, *args):
         if fc.path == "app/auth.py":
             _spin()
-        return real(fc, na)
+        return real(fc, na, *args)
 
     analyze_texts([("warm/up.py", GUARDED, UNGUARDED)])  # imports and rule loading happen once, outside the test
     monkeypatch.setattr(pipeline, "unit_changes_for", slow)
@@ -79,7 +79,7 @@ def test_a_file_that_runs_past_its_budget_is_not_analysed(monkeypatch: pytest.Mo
 
 
 def test_memory_error_in_one_file_costs_only_that_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    def hungry(fc, na):
+    def hungry(fc, na, *args):
         raise MemoryError()
 
     monkeypatch.setattr(pipeline, "unit_changes_for", hungry)
