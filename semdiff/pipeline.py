@@ -10,12 +10,13 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
 from semdiff import budget as _budget
+from semdiff import parse_pool
 from semdiff.align.units import UnitChange, align_units
 from semdiff.ir import ParsedFile, Unit
 from semdiff.lang.registry import backend_for
 from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report, Severity
 from semdiff.relevance.names import name_relevance
-from semdiff.rules.base import ChangeContext, RuleContext, change_checks, families
+from semdiff.rules.base import ChangeContext, RuleContext, UnitTable, change_checks, families
 
 SENSITIVE_PATH_WORDS = ("auth", "login", "session", "token", "jwt", "crypto", "security", "permission", "acl", "csrf", "password", "secret", "sign", "verify", "tls", "ssl", "oauth", "saml", "policy")
 
@@ -35,6 +36,7 @@ class AnalyzeOptions:
     use_cache: bool = True  # reuse parsed blobs from the user cache dir (--no-cache turns it off)
     extra_seeds: Mapping[str, object] = field(default_factory=dict)  # [tool.semdiff.seeds] tables
     focus: bool = True  # parse only the Python definitions a change reaches (lang/python_focus)
+    jobs: int = 0  # processes for parsing a large change: 0 = one per CPU, 1 = this process only
 
 
 _TEST_DIRS = re.compile(r"(^|/)(tests?|testing|__tests__|spec|specs|testdata|fixtures)/|(^|/)src/test/")
@@ -204,13 +206,22 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     skipped_paths = {n.path for n in not_analyzed}
     focus_names = _changed_module_names(changes) if options.focus else None
     all_changes: list[UnitChange] = []
-    before_units: dict[tuple[str, str], Unit] = {}
-    after_units: dict[tuple[str, str], Unit] = {}
-    for fc in changes.files:
-        if fc.path in skipped_paths or not _analyzable(fc):
-            continue
+    before_units: dict[tuple[str, str], Unit] = UnitTable()
+    after_units: dict[tuple[str, str], Unit] = UnitTable()
+    todo = [fc for fc in changes.files if fc.path not in skipped_paths and _analyzable(fc)]
+
+    def one_file(fc: FileChange) -> tuple[object, object, list[NotAnalyzed]]:
         found_na: list[NotAnalyzed] = []
         done, skipped = _budget.analyse_within(fc, lambda: unit_changes_for(fc, found_na, focus_names), file_budget)
+        return done, skipped, found_na
+
+    def crashed(fc: FileChange) -> tuple[object, object, list[NotAnalyzed]]:
+        return None, _budget.Skipped("internal-error", "the process parsing this file died"), []
+
+    workers = parse_pool.workers_for(len(todo), options.jobs)
+    if workers > 1:
+        backend_for("x.py")  # load the registry once, before forking, so workers inherit it
+    for fc, (done, skipped, found_na) in zip(todo, parse_pool.map_files(todo, one_file, workers, crashed)):
         not_analyzed.extend(found_na)
         if done is None:
             why = skipped.detail if skipped else "not analysed"

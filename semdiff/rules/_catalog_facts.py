@@ -29,7 +29,7 @@ from typing import Callable, Hashable, Iterable, Iterator, Mapping, Optional, Se
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Relevance
-from semdiff.rules.base import RuleContext, RuleSpec, make_finding
+from semdiff.rules.base import RuleContext, RuleSpec, UnitTable, make_finding
 
 
 @dataclass(frozen=True)
@@ -374,6 +374,8 @@ def attribute_assignments(unit: Unit, nested: Iterable[Unit] = ()) -> list[Assig
 
 
 def nested_units(unit: Unit, units: Mapping[tuple[str, str], object]) -> list[Unit]:
+    if isinstance(units, UnitTable):
+        return [u for u in units.children(unit.path, unit.qualname) if isinstance(u, Unit)]
     return [u for (p, _q), u in units.items() if isinstance(u, Unit) and p == unit.path and u.parent == unit.qualname]
 
 

@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 
 from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, conj, disj
 from semdiff.lang.normal import squash
+from semdiff.rules.base import UnitTable
 
 _PARAM = re.compile(r"\$(\d+)")
 _IDENT = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(\.?)([A-Za-z_][A-Za-z0-9_]*)""")
@@ -61,7 +62,8 @@ def find_helper(caller: Unit, callee: str, units: Mapping[tuple[str, str], Unit]
         u = units.get(c)
         if u is not None and u is not caller:
             return u
-    matches = [u for (p, q), u in units.items() if q == name and u.kind == "function" and u is not caller]
+    named = units.named(name) if isinstance(units, UnitTable) else [u for (_p, q), u in units.items() if q == name]
+    matches = [u for u in named if u.kind == "function" and u is not caller]
     return matches[0] if len(matches) == 1 else None
 
 

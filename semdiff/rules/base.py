@@ -36,6 +36,40 @@ class RuleSpec:
     intrinsic: Optional[str] = None  # relevance category, e.g. "tls", "crypto", "dos", "injection"
 
 
+class UnitTable(dict):  # type: ignore[type-arg]
+    """Units by (path, qualname), with the two lookups rules make for every change indexed
+    once: a 10k-line change has thousands of units, and scanning them per lookup was the
+    largest cost of the rules."""
+
+    def children(self, path: str, parent: str) -> list[object]:
+        index = self.__dict__.get("_children")
+        if index is None:
+            index = {}
+            for (p, _q), u in self.items():
+                index.setdefault((p, getattr(u, "parent", None)), []).append(u)
+            self.__dict__["_children"] = index
+        return list(index.get((path, parent), ()))
+
+    def named(self, qualname: str) -> list[object]:
+        index = self.__dict__.get("_named")
+        if index is None:
+            index = {}
+            for (_p, q), u in self.items():
+                index.setdefault(q, []).append(u)
+            self.__dict__["_named"] = index
+        return list(index.get(qualname, ()))
+
+    def __setitem__(self, key, value) -> None:  # noqa: ANN001 - dict's own signature
+        self.__dict__.pop("_children", None)
+        self.__dict__.pop("_named", None)
+        super().__setitem__(key, value)
+
+    def update(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self.__dict__.pop("_children", None)
+        self.__dict__.pop("_named", None)
+        super().update(*args, **kwargs)
+
+
 class RelevanceLookup(Protocol):
     def relevance(self, change: UnitChange) -> Relevance: ...
 

@@ -1,0 +1,72 @@
+"""Parse the files of a large change on every CPU.
+
+Parsing and aligning one file is independent of every other file, and for a change of
+hundreds of files it is most of a run. Workers are forked (Linux), so they inherit the
+change set and the loaded backends instead of receiving them; each returns only its files'
+results. Rules still run in the parent, on the merged results, in file order, so a report
+is the same whichever way it was computed.
+
+A worker that dies (a native parser crash, the memory limit) costs the files it had not
+returned: they are reported as not analysed, and the run goes on. Nothing is forked from a
+process that is itself a worker (audit pools, Dask workers): they are already parallel.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Optional, Sequence
+
+MIN_FILES = 8  # below this, forking costs more than it saves
+MAX_WORKERS = 8
+
+_STATE: Optional[tuple[Sequence[Any], Callable[[Any], Any]]] = None
+
+
+def workers_for(count: int, jobs: int = 0) -> int:
+    """How many processes to use for `count` files; 1 means run in this process."""
+    if jobs == 1 or count < MIN_FILES:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    me = multiprocessing.current_process()
+    if me.daemon or me.name != "MainProcess":
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    limit = jobs if jobs > 1 else cpus
+    return max(1, min(limit, MAX_WORKERS, count // 2))
+
+
+def _run(index: int) -> Any:
+    assert _STATE is not None
+    items, work = _STATE
+    return work(items[index])
+
+
+def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashed: Callable[[Any], Any]) -> list[Any]:
+    """[work(item) for item in items], computed by `workers` forked processes.
+
+    `crashed(item)` stands in for the result of an item whose worker died."""
+    global _STATE
+    if workers <= 1:
+        return [work(item) for item in items]
+    _STATE = (items, work)
+    results: list[Any] = [None] * len(items)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            # largest first, so no worker is left with one big file at the end
+            order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
+            futures = {i: pool.submit(_run, i) for i in order}
+            for i, fut in futures.items():
+                try:
+                    results[i] = fut.result()
+                except BrokenProcessPool:
+                    results[i] = crashed(items[i])
+    finally:
+        _STATE = None
+    return results
+
+
+def _size(item: Any) -> int:
+    return len(getattr(item, "old_text", None) or "") + len(getattr(item, "new_text", None) or "")

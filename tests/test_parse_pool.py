@@ -1,0 +1,53 @@
+"""Large changes are parsed by forked workers; the report must not depend on it."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from semdiff import parse_pool, pipeline
+from semdiff.pipeline import AnalyzeOptions, analyze_texts
+
+GUARDED = "def delete_user{n}(request, uid):\n    if not request.user.is_admin:\n        raise PermissionError()\n    return uid\n"
+OPEN = "def delete_user{n}(request, uid):\n    return uid\n"
+
+
+def _pairs(count: int) -> list[tuple[str, str, str]]:
+    return [(f"app/views{n}.py", GUARDED.format(n=n), OPEN.format(n=n) if n % 2 else GUARDED.format(n=n).replace("uid\n", "uid + 0\n"))
+            for n in range(count)]
+
+
+def _key(report) -> tuple:
+    return (sorted((f.fingerprint, f.rule_id, f.path, f.unit, int(f.severity)) for f in report.findings),
+            sorted((n.path, n.reason) for n in report.not_analyzed), report.units_analyzed)
+
+
+def test_workers_are_used_only_for_large_changes_in_a_main_process() -> None:
+    assert parse_pool.workers_for(3) == 1
+    assert parse_pool.workers_for(100, jobs=1) == 1
+    assert parse_pool.workers_for(100, jobs=2) == 2
+
+
+def test_parallel_and_serial_reports_are_identical() -> None:
+    pairs = _pairs(12)
+    serial = analyze_texts(pairs, AnalyzeOptions(jobs=1))
+    parallel = analyze_texts(pairs, AnalyzeOptions(jobs=2))
+    assert _key(serial) == _key(parallel)
+    removed = sorted(f.path for f in parallel.findings if f.rule_id == "removed-guard")
+    assert removed == sorted(f"app/views{n}.py" for n in range(12) if n % 2)
+
+
+def test_a_worker_that_dies_costs_files_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = pipeline.unit_changes_for
+
+    def dies_on_one(fc, na, *args):
+        if fc.path == "app/views5.py" and os.getpid() != parent:
+            os._exit(3)  # a native parser crash takes the whole worker down
+        return real(fc, na, *args)
+
+    parent = os.getpid()
+    monkeypatch.setattr(pipeline, "unit_changes_for", dies_on_one)
+    report = analyze_texts(_pairs(12), AnalyzeOptions(jobs=2))
+    lost = {n.path: n for n in report.not_analyzed if n.reason == "internal-error"}
+    assert "app/views5.py" in lost and "died" in lost["app/views5.py"].detail
+    assert report.units_analyzed + len(lost) >= 12 - 1
