@@ -153,6 +153,8 @@ def cli() -> None:
 @click.option("--purpose-file", metavar="FILE", help="Read the stated purpose from FILE.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache (user cache dir; $SEMDIFF_CACHE_DIR).")
 @click.option("--no-graph", is_flag=True, help="Skip the repository call graph: judge relevance by names only (faster, less precise).")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes that parse a large change (8+ files): 0 = one per CPU, 1 = no extra processes.")
 @click.option("--ai-policy", type=click.Choice(["default", "strict"], case_sensitive=False), default=None,
               help="strict: judge AI-authored changes more strictly (purpose mismatches one level higher, fail threshold one level lower)"
                    " [default: the configuration's `ai-policy`, else default].")
@@ -180,6 +182,7 @@ def analyze_command(
     purpose_file: Optional[str],
     no_cache: bool,
     no_graph: bool,
+    jobs: int,
     ai_policy: Optional[str],
     attest_path: Optional[str],
 ) -> int:
@@ -218,6 +221,7 @@ def analyze_command(
         rule_options={**dict(options.rule_options), "ai_policy": ai_policy.lower()},
         use_cache=not no_cache,
         use_graph=not no_graph,
+        jobs=jobs,
     )
     report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options)
     threshold = semdiff_purpose.ai_policy_fail_on(report, threshold, ai_policy.lower())

@@ -413,3 +413,14 @@ def test_python_dash_m(tmp_path: Path) -> None:
         [sys.executable, "-m", "semdiff", "--repo", str(tmp_path), "a..b"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_jobs_option_gives_the_same_report(repo: GitRepo) -> None:
+    """Ten changed files are parsed by two processes with --jobs 2 and in-process with --jobs 1."""
+    repo.write({f"app/views{n}.py": VIEWS_BEFORE for n in range(10)})
+    base = repo.commit("views")
+    repo.write({f"app/views{n}.py": VIEWS_AFTER for n in range(10)})
+    head = repo.commit("simplify")
+    docs = [as_json(run(["--repo", str(repo.root), f"{base}..{head}", "--format", "json", "--jobs", jobs])) for jobs in ("1", "2")]
+    assert rule_units(docs[0]) == rule_units(docs[1])
+    assert sorted(rule_units(docs[1])) == sorted(("removed-guard", f"app/views{n}.py", "delete_user") for n in range(10))
