@@ -53,6 +53,9 @@ _TOKENS = re.compile(
     r"""|(?P<dot>\.\s*)?(?P<id>[A-Za-z_$][\w$]*)"""
 )
 
+# every identifier-shaped run (a superset of the names _TOKENS renames: it also sees inside strings)
+_NAMES = re.compile(r"[A-Za-z_$][\w$]*")
+
 LiteralValue = Optional[Union[str, int, float, bool]]
 
 # names that make a decorator / annotation / middleware an access check
@@ -376,10 +379,15 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         module.bodies.append(root)
         drafts = [module]
         interesting = self.interesting_types()
-        stack: list[tuple[Node, UnitDraft]] = [(c, module) for c in reversed(root.named_children) if c.type not in self.COMMENT_TYPES]
+        # every named node passes through this loop: attribute look-ups are hoisted out of it
+        comments, decorators, functions, binding_types = self.COMMENT_TYPES, self.DECORATOR_TYPES, self.FUNCTION_TYPES, self.BINDING_TYPES
+        unit_info = ctx.unit_nodes.get
+        stack: list[tuple[Node, UnitDraft]] = [(c, module) for c in reversed(root.named_children) if c.type not in comments]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, owner = stack.pop()
-            info = ctx.unit_nodes.get(node.id)
+            node, owner = pop()
+            t = node.type
+            info = unit_info(node.id)
             if info is not None:
                 owner = self._open_unit(node, info, owner, ctx)
                 drafts.append(owner)
@@ -387,23 +395,23 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     body = self.body_of(node)
                     if body is not None:
                         owner.bodies.append(body)
-            elif node.type in self.FUNCTION_TYPES:
+            elif t in functions:
                 # an anonymous callback: its code belongs to the enclosing unit, with its own path
                 for name in self.param_names(node, ctx):
                     owner.bind(name, "param:" + name)
                 body = self.body_of(node)
                 if body is not None:
                     owner.bodies.append(body)
-            t = node.type
             if t in interesting:
                 owner.nodes.append(node)
-            if t in self.BINDING_TYPES:
+            if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
-            for child in reversed(node.named_children):
-                ct = child.type
-                if ct not in self.COMMENT_TYPES and not (ct in self.DECORATOR_TYPES and self.outer_decorator(child)):
-                    stack.append((child, owner))
+            if node.named_child_count:
+                for child in reversed(node.named_children):
+                    ct = child.type
+                    if ct not in comments and not (ct in decorators and self.outer_decorator(child)):
+                        push((child, owner))
         return drafts
 
     def interesting_types(self) -> frozenset[str]:
@@ -457,7 +465,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         literals: list[Literal] = []
         for dec in d.decorators:  # annotations/decorators first, route middleware is added below
             if is_auth_name(dec.name):
-                atom = call_atom(dec.name, "@" + squash(dec.text.lstrip("@")), dec.text)
+                atom = call_atom(dec.name, "@" + fast_squash(dec.text.lstrip("@")), dec.text)
                 d.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, dec.span, dec.text, kind="decorator"))
         for body in d.bodies:
             self._walk(d, ctx, self.top_statements(body), TRUE, (), None, 0)
@@ -547,6 +555,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         """
         renames = d.renames if d is not None else {}
         text = ctx.text(node)
+        # the substitution below calls back into Python once per token; most texts hold no
+        # comment and none of the renamed names, and then it returns the text unchanged
+        if "//" not in text and "/*" not in text and (not renames or renames.keys().isdisjoint(_NAMES.findall(text))):
+            return fast_squash(text)
 
         def sub(m: re.Match) -> str:
             if m.group("s") is not None:
@@ -591,11 +603,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return Argument(name, fast_squash(text), text, lit)
 
     def _middleware(self, d: UnitDraft, name: str, route: str, mw: Node, call: Node, ctx: FileContext) -> None:
-        args = (Argument(None, squash(route), route, _unquote(route)),) if route else ()
+        args = (Argument(None, fast_squash(route), route, _unquote(route)),) if route else ()
         text = clip(ctx.text(mw))
         d.decorators.append(Decorator(name, args, span_of(mw), text))
         if is_auth_name(name) or is_auth_name(text):
-            where = f"{self.callee(call, ctx).rsplit('.', 1)[-1]}({squash(route)})" if route else self.callee(call, ctx).rsplit(".", 1)[-1]
+            where = f"{self.callee(call, ctx).rsplit('.', 1)[-1]}({fast_squash(route)})" if route else self.callee(call, ctx).rsplit(".", 1)[-1]
             atom = call_atom(name, f"middleware:{where}:{name}", f"{name} on {where}")
             d.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, span_of(mw), clip(ctx.text(call).split("\n", 1)[0]),
                                   kind="decorator"))
@@ -624,7 +636,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         for s in stmts:
             if s.type in self.RETURN_TYPES:
                 vals = self.return_values(s)
-                returned = squash(", ".join(ctx.text(v) for v in vals)) if vals else None
+                returned = fast_squash(", ".join(ctx.text(v) for v in vals)) if vals else None
         if has_throw:
             return Action.RAISE, returned
         if self.propagates(stmts, ctx):
@@ -694,7 +706,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def _setting(self, key: str, value: Node, ctx: FileContext, scope: str) -> Setting:
         text = ctx.text(value)
-        return Setting(key, squash(text), span_of(value), clip(ctx.text(value.parent) if value.parent else text),
+        return Setting(key, fast_squash(text), span_of(value), clip(ctx.text(value.parent) if value.parent else text),
                        self.literal_of(value, ctx), scope)
 
     def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:
@@ -719,9 +731,19 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 _NEEDS_SQUASH = re.compile(r"[\s'\"`,]")
 
 
+_QUOTES = re.compile(r"['\"`]")
+_SPACES = re.compile(r"\s+")
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+
+
 def fast_squash(text: str) -> str:
-    """squash() for the common case of a short token-like text with nothing to squash."""
-    return squash(text) if _NEEDS_SQUASH.search(text) else text
+    """squash() for the common cases: nothing to squash, or no string literal in the text
+    (then it is one segment: whitespace out, trailing commas out -- what squash() does)."""
+    if not _NEEDS_SQUASH.search(text):
+        return text
+    if _QUOTES.search(text) is None:
+        return _TRAILING_COMMA.sub("", _SPACES.sub("", text))
+    return squash(text)
 
 
 def _unquote(text: str) -> str:

@@ -14,8 +14,8 @@ from typing import Optional
 from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument
-from semdiff.lang.normal import squash
-from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, load_query
+
+from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, fast_squash, load_query
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|Status(BadRequest|Unauthorized|PaymentRequired|Forbidden|NotFound|MethodNotAllowed|NotAcceptable|"
@@ -114,7 +114,7 @@ class GoBackend(TreeSitterBackend):
                     break
                 continue
             break
-        head = ctx.text(node) if node.type in ("identifier", "package_identifier", "type_identifier", "field_identifier") else squash(ctx.text(node))
+        head = ctx.text(node) if node.type in ("identifier", "package_identifier", "type_identifier", "field_identifier") else fast_squash(ctx.text(node))
         return head + "".join(reversed(suffix))
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
@@ -122,7 +122,7 @@ class GoBackend(TreeSitterBackend):
             t = call.child_by_field_name("type")
             return self.resolve(self.dotted(t, ctx), ctx) if t is not None else ""
         fn = call.child_by_field_name("function")
-        return self.resolve(self.dotted(fn, ctx), ctx) if fn is not None else squash(ctx.text(call))
+        return self.resolve(self.dotted(fn, ctx), ctx) if fn is not None else fast_squash(ctx.text(call))
 
     def positional_nodes(self, call: Node) -> list[Node]:
         if call.type == "composite_literal":
@@ -367,7 +367,7 @@ class GoBackend(TreeSitterBackend):
 
     def _item(self, node: Node, ctx: FileContext) -> str:
         lit = self.literal_of(node, ctx)
-        return lit if isinstance(lit, str) else squash(ctx.text(node))
+        return lit if isinstance(lit, str) else fast_squash(ctx.text(node))
 
     def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
         t = node.type
@@ -381,7 +381,7 @@ class GoBackend(TreeSitterBackend):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is None or right is None:
                 return []
-            return [(squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)]
+            return [(fast_squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)]
         if t == "keyed_element":
             kids = [k for k in node.named_children if k.type not in self.COMMENT_TYPES]
             if len(kids) == 2:

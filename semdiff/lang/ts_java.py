@@ -14,8 +14,8 @@ from typing import Optional
 from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument, Decorator
-from semdiff.lang.normal import squash
-from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, clip, load_query, span_of, unquote
+
+from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, fast_squash, clip, load_query, span_of, unquote
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|HttpStatus\.(BAD_REQUEST|UNAUTHORIZED|PAYMENT_REQUIRED|FORBIDDEN|NOT_FOUND|METHOD_NOT_ALLOWED|CONFLICT|"
@@ -97,14 +97,14 @@ class JavaBackend(TreeSitterBackend):
                 node = node.named_children[0]
                 continue
             break
-        head = "" if node is None else (ctx.text(node) if node.type in ("identifier", "this", "super", "scoped_identifier", "type_identifier") else squash(ctx.text(node)))
+        head = "" if node is None else (ctx.text(node) if node.type in ("identifier", "this", "super", "scoped_identifier", "type_identifier") else fast_squash(ctx.text(node)))
         return head + "".join(reversed(suffix))
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
         if call.type == "object_creation_expression":
             t = call.child_by_field_name("type")
             name = ctx.text(t) if t is not None else ""
-            return re.sub(r"<.*>$", "", squash(name))
+            return re.sub(r"<.*>$", "", fast_squash(name))
         name = ctx.text(call.child_by_field_name("name"))
         obj = call.child_by_field_name("object")
         if obj is None:
@@ -198,7 +198,7 @@ class JavaBackend(TreeSitterBackend):
             return
         for _, caps in QueryCursor(query).matches(root):
             for decl in caps.get("import", []):
-                text = squash(ctx.text(decl))
+                text = fast_squash(ctx.text(decl))
                 static = text.startswith("importstatic")
                 m = re.match(r"^import(?:static)?([\w.$]+?)(\.\*)?;?$", text)
                 if not m or m.group(2):
@@ -253,7 +253,7 @@ class JavaBackend(TreeSitterBackend):
             if p.type == "catch_formal_parameter":
                 for c in p.named_children:
                     if c.type == "catch_type":
-                        out.extend(squash(ctx.text(x)) for x in c.named_children)
+                        out.extend(fast_squash(ctx.text(x)) for x in c.named_children)
         return tuple(out)
 
     def _is_log_statement(self, stmt: Node, ctx: FileContext) -> bool:
@@ -272,7 +272,7 @@ class JavaBackend(TreeSitterBackend):
 
     def decorator(self, node: Node, ctx: FileContext) -> Decorator:
         name_node = node.child_by_field_name("name")
-        name = squash(ctx.text(name_node)) if name_node is not None else squash(ctx.text(node)).lstrip("@")
+        name = fast_squash(ctx.text(name_node)) if name_node is not None else fast_squash(ctx.text(node)).lstrip("@")
         args: list[Argument] = []
         arg_list = node.child_by_field_name("arguments")
         for a in arg_list.named_children if arg_list is not None else []:
@@ -303,7 +303,7 @@ class JavaBackend(TreeSitterBackend):
 
     def _item(self, node: Node, ctx: FileContext) -> str:
         lit = self.literal_of(node, ctx)
-        return lit if isinstance(lit, str) else squash(ctx.text(node))
+        return lit if isinstance(lit, str) else fast_squash(ctx.text(node))
 
     def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
         t = node.type
@@ -321,7 +321,7 @@ class JavaBackend(TreeSitterBackend):
         if t == "assignment_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is not None and right is not None:
-                return [(squash(ctx.text(left)), right, "")]
+                return [(fast_squash(ctx.text(left)), right, "")]
         return []
 
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:

@@ -14,8 +14,8 @@ from typing import Optional
 from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument, Decorator
-from semdiff.lang.normal import squash
-from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, clip, load_query, span_of, unquote
+
+from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, fast_squash, clip, load_query, span_of, unquote
 
 # a 4xx status in a response-building call: res.status(403), sendStatus(401), {status: 401}
 DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|withStatus)\s*\(\s*|status(?:Code)?\s*:\s*|\b(?:HttpError|createError|httpErrors|HTTPException)\s*\(\s*)(4\d\d)\b")
@@ -87,13 +87,13 @@ class JavaScriptBackend(TreeSitterBackend):
                 node = node.named_children[0]
                 continue
             break
-        head = ctx.text(node) if node.type in ("identifier", "this", "super", "property_identifier", "import") else squash(ctx.text(node))
+        head = ctx.text(node) if node.type in ("identifier", "this", "super", "property_identifier", "import") else fast_squash(ctx.text(node))
         return head + "".join(reversed(suffix))
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
         fn = call.child_by_field_name("function") if call.type == "call_expression" else call.child_by_field_name("constructor")
         if fn is None:
-            return squash(ctx.text(call))
+            return fast_squash(ctx.text(call))
         return self.resolve(self.dotted(fn, ctx), ctx)
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
@@ -239,7 +239,7 @@ class JavaScriptBackend(TreeSitterBackend):
                 return f"{ctx.text(holder.child_by_field_name('name'))}.{name}"
             return name
         if name_node.type == "member_expression":
-            name = re.sub(r"^(module\.)?exports\.", "", squash(name))
+            name = re.sub(r"^(module\.)?exports\.", "", fast_squash(name))
             name = name.replace(".prototype.", ".")
         return name
 
@@ -319,7 +319,7 @@ class JavaScriptBackend(TreeSitterBackend):
     # ---- handlers ----
     def catch_types(self, clause: Node, ctx: FileContext) -> tuple[str, ...]:
         t = clause.child_by_field_name("type")
-        return (squash(ctx.text(t)).lstrip(":"),) if t is not None else ()
+        return (fast_squash(ctx.text(t)).lstrip(":"),) if t is not None else ()
 
     # ---- literals and settings ----
     def collection_items(self, node: Node, ctx: FileContext) -> Optional[tuple[str, tuple[str, ...]]]:
@@ -339,7 +339,7 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def _item(self, node: Node, ctx: FileContext) -> str:
         lit = self.literal_of(node, ctx)
-        return lit if isinstance(lit, str) else squash(ctx.text(node))
+        return lit if isinstance(lit, str) else fast_squash(ctx.text(node))
 
     def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
         t = node.type
@@ -353,7 +353,7 @@ class JavaScriptBackend(TreeSitterBackend):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is None or right is None or right.type in self.FUNCTION_TYPES:
                 return []
-            key = squash(ctx.text(left))
+            key = fast_squash(ctx.text(left))
             scope = "assignment" if top or key.startswith("this.") else ""
             return [(key, right, scope)]
         if t in ("field_definition", "public_field_definition"):
@@ -373,7 +373,7 @@ class JavaScriptBackend(TreeSitterBackend):
                 obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
                 args = node.child_by_field_name("arguments")
                 if obj is not None and obj.type == "array" and prop is not None and ctx.text(prop) in ("includes", "indexOf", "some") and args is not None and args.named_children:
-                    return [(squash(ctx.text(args.named_children[0])), obj, "")]
+                    return [(fast_squash(ctx.text(args.named_children[0])), obj, "")]
         return []
 
     def regex_literal(self, node: Node, ctx: FileContext) -> Optional[str]:
@@ -412,7 +412,7 @@ class JavaScriptBackend(TreeSitterBackend):
         inner = node.named_children[0] if node.named_children else node
         if inner.type == "call_expression":
             fn = inner.child_by_field_name("function")
-            name = self.dotted(fn, ctx) if fn is not None else squash(ctx.text(inner))
+            name = self.dotted(fn, ctx) if fn is not None else fast_squash(ctx.text(inner))
             args = tuple(self.call_arguments(inner, ctx))
         else:
             name, args = self.dotted(inner, ctx), ()
