@@ -123,6 +123,28 @@ def _load_builtin() -> None:
     from semdiff.relevance.extract_python import PythonExtractor
 
     register_extractor(".py", PythonExtractor)
+    # tree-sitter languages: the extractor modules import their grammar wheel on first use
+    for suffix, (module, cls) in _TREE_SITTER.items():
+        register_extractor(suffix, _lazy(module, cls))
+
+
+# suffix -> (module under semdiff.relevance, class); the suffixes of semdiff.lang.treesitter_registry
+_TREE_SITTER: dict[str, tuple[str, str]] = {
+    **{s: ("extract_js", "JavaScriptExtractor") for s in (".js", ".mjs", ".cjs", ".jsx")},
+    **{s: ("extract_js", "TypeScriptExtractor") for s in (".ts", ".mts", ".cts")},
+    ".tsx": ("extract_js", "TsxExtractor"),
+    ".go": ("extract_go", "GoExtractor"),
+    ".java": ("extract_java", "JavaExtractor"),
+}
+
+
+def _lazy(module: str, cls: str) -> Callable[[], Extractor]:
+    def make() -> Extractor:
+        import importlib
+
+        return getattr(importlib.import_module(f"semdiff.relevance.{module}"), cls)()  # type: ignore[no-any-return]
+
+    return make
 
 
 def extractor_for(path: str) -> Optional[Extractor]:

@@ -27,6 +27,7 @@ import networkx as nx
 from semdiff.model import NotAnalyzed
 from semdiff.relevance.cache import BlobCache
 from semdiff.relevance.facts import MODULE_SCOPE, FileFacts, extractor_for
+from semdiff.relevance.resolve_common import language_hook
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _MAX_ALIAS_HOPS = 12  # re-export chains longer than this are cycles (circular imports)
@@ -236,6 +237,10 @@ class _Assembler:
                 if "." not in d.qualname:
                     mod.symbols[d.qualname] = node
         for mod in self.modules.values():
+            hook = language_hook(mod.facts.language)  # JS/TS, Go, Java: semdiff.relevance.resolve_*
+            if hook is not None:
+                hook.bind(self, mod)
+                continue
             for imp in mod.facts.imports:
                 target = self._absolute(mod, imp.module, imp.level)
                 if imp.local == "*":
@@ -334,6 +339,9 @@ class _Assembler:
         return None
 
     def resolve(self, mod: _Module, scope: str, dotted: str) -> str:
+        hook = language_hook(mod.facts.language)  # JS/TS, Go, Java: semdiff.relevance.resolve_*
+        if hook is not None:
+            return hook.resolve(self, mod, scope, dotted)  # type: ignore[no-any-return]
         parts = dotted.split(".")
         head = parts[0]
         if head in ("self", "cls", "super()") and len(parts) >= 2:

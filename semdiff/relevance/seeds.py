@@ -108,6 +108,27 @@ def _merge(base: dict[str, dict[str, Any]], extra: Mapping[str, Any], where: str
                 raise SeedError(f"{where}: unknown key {cat}.{key}")
 
 
+# The repository graph mixes languages, and a node does not say which one it is. The other
+# languages' `imports` name externals in forms only their resolvers produce (npm package
+# names, Go import paths, Java packages: `jsonwebtoken.verify`, `crypto/subtle.X`,
+# `java.security.MessageDigest.getInstance`), so they join the default table without touching
+# Python nodes; `calls` (written as the rule backends write callees, `jwt.verify`) and
+# `names`/`words`/`decorators` stay out (Go's `New`, Java's `getInstance` would mark Python code).
+OTHER_LANGUAGES = ("javascript", "go", "java")
+
+
+def _merge_external_names(merged: dict[str, dict[str, Any]]) -> None:
+    for other in OTHER_LANGUAGES:
+        source = grammars_dir() / "seeds" / f"{other}.toml"
+        try:
+            cats = tomllib.loads(source.read_text(encoding="utf-8")).get("categories", {})
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SeedError(f"{source}: {exc}") from exc
+        if isinstance(cats, Mapping):
+            _merge(merged, {c: {k: v for k, v in t.items() if k == "imports"}
+                            for c, t in cats.items() if isinstance(t, Mapping)}, str(source))
+
+
 def load_seeds(extra: Optional[Mapping[str, Any]] = None, language: str = "python", path: Optional[Path] = None) -> Seeds:
     """Seeds for `language` from grammars/seeds/<language>.toml plus configuration `extra`.
 
@@ -123,6 +144,8 @@ def load_seeds(extra: Optional[Mapping[str, Any]] = None, language: str = "pytho
         raise SeedError(f"{source}: {exc}") from exc
     merged: dict[str, dict[str, Any]] = {}
     _merge(merged, data.get("categories", {}), str(source))
+    if path is None and language == "python":
+        _merge_external_names(merged)
     if extra:
         _merge(merged, extra, "configuration")
     cats = []
