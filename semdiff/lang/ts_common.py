@@ -142,6 +142,7 @@ class FileContext:
     unit_nodes: dict[int, tuple[str, str]] = field(default_factory=dict)  # node id -> (capture kind, name)
     callees: dict[int, str] = field(default_factory=dict)  # call node id -> callee
     registrations: set[int] = field(default_factory=set)  # route/middleware registration calls (routes.scm)
+    unit_types: set[str] = field(default_factory=set)  # node types of the unit nodes found
 
     def text(self, node: Optional[Node]) -> str:
         if node is None:
@@ -359,6 +360,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     name = self.unit_name(n, name_nodes[0] if name_nodes else None, ctx)
                     if name and n.id not in ctx.unit_nodes:
                         ctx.unit_nodes[n.id] = (cap[5:], name)
+                        ctx.unit_types.add(n.type)
 
     def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
         return ctx.text(name_node)
@@ -374,7 +376,66 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         """Go methods name their type outside any class body."""
         return None
 
+    def _walk_types(self, ctx: FileContext) -> Optional[Query]:
+        """One query capturing every node type the walk below acts on (cached per type set)."""
+        lang = self.ts_language()
+        types = set(self.interesting_types() | self.FUNCTION_TYPES | self.BINDING_TYPES | self.DECORATOR_TYPES)
+        types |= {t for t in ctx.unit_types}
+        key = (id(lang), "walk", " ".join(sorted(types)))
+        if key not in _QUERIES:
+            known = sorted(t for t in types if lang.id_for_node_kind(t, True) is not None)
+            _QUERIES[key] = Query(lang, "[" + " ".join(f"({t})" for t in known) + "] @n") if known else None
+        return _QUERIES[key]
+
     def _assign_nodes(self, root: Node, ctx: FileContext) -> list[UnitDraft]:
+        query = self._walk_types(ctx)
+        if query is None or root.has_error:
+            return self._assign_nodes_walk(root, ctx)
+        module = UnitDraft(root, "module", "<module>", "<module>", None, partial=root.has_error)
+        module.bodies.append(root)
+        drafts = [module]
+        interesting = self.interesting_types()
+        decorators, functions, binding_types = self.DECORATOR_TYPES, self.FUNCTION_TYPES, self.BINDING_TYPES
+        unit_info = ctx.unit_nodes.get
+        open_units: list[tuple[int, int, UnitDraft]] = []  # (start, end, draft) of enclosing units
+        skip_until = -1
+        # captures come grouped by pattern, not in tree order: sort to pre-order (outer first)
+        nodes = QueryCursor(query).captures(root).get("n", [])
+        nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        for node in nodes:
+            start, end = node.start_byte, node.end_byte
+            if start < skip_until:
+                continue
+            t = node.type
+            if t in decorators and self.outer_decorator(node):
+                skip_until = end
+                continue
+            while open_units and not (open_units[-1][0] <= start and end <= open_units[-1][1]):
+                open_units.pop()
+            owner = open_units[-1][2] if open_units else module
+            info = unit_info(node.id)
+            if info is not None:
+                owner = self._open_unit(node, info, owner, ctx)
+                drafts.append(owner)
+                open_units.append((start, end, owner))
+                if owner.kind in ("function", "method", "lambda"):
+                    body = self.body_of(node)
+                    if body is not None:
+                        owner.bodies.append(body)
+            elif t in functions:
+                for name in self.param_names(node, ctx):
+                    owner.bind(name, "param:" + name)
+                body = self.body_of(node)
+                if body is not None:
+                    owner.bodies.append(body)
+            if t in interesting:
+                owner.nodes.append(node)
+            if t in binding_types:
+                for name, value, prefix in self.bindings(node, ctx):
+                    owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
+        return drafts
+
+    def _assign_nodes_walk(self, root: Node, ctx: FileContext) -> list[UnitDraft]:
         module = UnitDraft(root, "module", "<module>", "<module>", None, partial=root.has_error)
         module.bodies.append(root)
         drafts = [module]
