@@ -276,3 +276,50 @@ def test_definitions_carry_the_backend_unit_qualnames(folder):
                 assert u.qualname in defs, (p, u.qualname)
                 checked += 1
     assert checked > 10
+
+
+@pytest.mark.parametrize("node,category", [
+    ("jsonwebtoken.verify", "token"),
+    ("crypto.timingSafeEqual", "crypto"),
+    ("bcrypt.compare", "authn"),
+    ("passport.authenticate", "authn"),
+    ("crypto/subtle.ConstantTimeCompare", "crypto"),
+    ("github.com/golang-jwt/jwt/v5.Parse", "token"),
+    ("golang.org/x/crypto/bcrypt.CompareHashAndPassword", "authn"),
+    ("java.security.MessageDigest.getInstance", "crypto"),
+    ("org.springframework.security.access.prepost.PreAuthorize", "authz"),
+    ("org.springframework.security.crypto.password.PasswordEncoder.matches", "authn"),
+])
+def test_default_seeds_match_the_canonical_names_resolution_produces(node, category):
+    from semdiff.relevance.seeds import load_seeds
+
+    hit = load_seeds().match(node, "external")
+    assert hit is not None and hit.category == category
+
+
+def test_language_seed_tables_list_canonical_callees():
+    from semdiff.relevance.seeds import load_seeds
+
+    assert load_seeds(language="go").match("crypto/subtle.ConstantTimeCompare", "external").category == "crypto"
+    assert load_seeds(language="java").match("java.security.MessageDigest.getInstance", "external").category == "crypto"
+
+
+def test_python_names_do_not_pick_up_other_languages_generic_names():
+    from semdiff.relevance.seeds import load_seeds
+
+    # Go's `New`/`Parse` and Java's `getInstance` are names in their own tables only
+    assert load_seeds().match("app.factory.New", "external") is None
+    assert load_seeds().match("app.registry.getInstance", "external") is None
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.tsx", "a.go", "A.java"])
+def test_broken_and_hostile_input_never_crashes_and_round_trips_the_cache_format(path):
+    from semdiff.relevance.facts import FileFacts, extractor_for
+
+    ex = extractor_for(path)
+    broken = ex.extract(path, b"function f( { jwt.verify(x\nclass { func ( @@ \xff\xfe\n")
+    assert broken.partial and not broken.error
+    soup = ex.extract(path, b"x" + b"(" * 30000)
+    assert soup.partial
+    good = ex.extract(path, CASES["js"][0]["src/routes/users.js"].encode())
+    assert FileFacts.from_json(good.to_json()) == good

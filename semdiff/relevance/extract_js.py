@@ -193,9 +193,12 @@ class JavaScriptExtractor(TreeSitterExtractor):
     @staticmethod
     def _export(data: bytes, node: Node, imports: list[Import]) -> None:
         source = _string(data, node.child_by_field_name("source"))
-        is_default = any(c.type == "default" for c in node.children)
         decl = node.child_by_field_name("declaration")
         value = node.child_by_field_name("value")
+        second = node.child(1)
+        is_default = second is not None and second.type == "default"
+        if decl is not None and not is_default:
+            return  # `export function f` / `export class C`: a top-level definition like any other
         if is_default:
             target = decl if decl is not None else value
             if target is not None:

@@ -233,6 +233,8 @@ class TypeTable:
 
     def rewrite(self, scope: str, target: str, self_names: Iterable[str] = ()) -> str:
         """`x.f.m` -> `T2.m` when x has type T and T.f type T2 (as far as it is known)."""
+        if not self.types:
+            return target
         parts = target.split(".")
         if len(parts) < 2:
             return target
