@@ -323,3 +323,10 @@ def test_broken_and_hostile_input_never_crashes_and_round_trips_the_cache_format
     assert soup.partial
     good = ex.extract(path, CASES["js"][0]["src/routes/users.js"].encode())
     assert FileFacts.from_json(good.to_json()) == good
+
+
+def test_http_client_calls_are_not_routes():
+    from semdiff.relevance.facts import extractor_for
+
+    facts = extractor_for("c.js").extract("c.js", b"axios.post('/foo', data);\napiClient.get('/x', opts);\nrouter.get('/x', show);\n")
+    assert [r.handler for r in facts.routes] == ["show"]

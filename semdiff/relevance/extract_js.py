@@ -25,12 +25,14 @@ from semdiff.relevance.extract_treesitter import (
 )
 from semdiff.relevance.facts import MODULE_SCOPE, CallSite, Definition, Import, RouteSite
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 ROUTE_VERBS = {"get", "post", "put", "delete", "patch", "all", "options", "head"}
 # receivers whose `.get(...)` is plainly not a router (as grammars/javascript/routes.scm)
 NOT_ROUTERS = re.compile(
     r"(res|req|request|response|ctx\.(request|response)|map|cache|params|headers|searchParams|store|localStorage"
-    r"|sessionStorage|Object|Array|Reflect|JSON|Math|Promise|URLSearchParams|this\.\w+)\Z"
+    r"|sessionStorage|Object|Array|Reflect|JSON|Math|Promise|URLSearchParams|this\.\w+"
+    # HTTP clients: `axios.post('/foo', data)` sends a request, it registers nothing
+    r"|axios|\w*[cC]lient|http|https|api|instance|agent|fetch|got|ky|superagent|\$http|HttpClient)\Z"
 )
 _EXPORTS = re.compile(r"(module\.)?exports\.")
 _SELF = ("this",)
