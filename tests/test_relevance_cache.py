@@ -85,8 +85,12 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
     entry = json.loads(entry_path(cache_dir, util_blob).read_text())
     entry["key"] = auth_blob  # an entry for another blob
     entry_path(cache_dir, util_blob).write_text(json.dumps(entry))
-    for snap in (cache_dir / "graph").glob("snapshot-v*/*/*.json"):
-        snap.write_text('{"key": "x"')  # the whole-revision snapshot too
+    snaps = list((cache_dir / "graph").glob("snapshot-v*/*/*.bin"))
+    assert len(snaps) == 1
+    for snap in snaps:
+        raw = bytearray(snap.read_bytes())
+        raw[-3] ^= 0xFF  # the whole-revision snapshot too: one flipped byte (checksum catches it)
+        snap.write_bytes(bytes(raw))
 
     cache = BlobCache(cache_dir)
     rebuilt = graph_for_revision(str(repo.root), one, cache=cache)

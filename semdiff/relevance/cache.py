@@ -48,10 +48,10 @@ class BlobCache:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.stats = CacheStats()
 
-    def _path(self, language: str, version: int, blob_id: str) -> Optional[Path]:
+    def _path(self, language: str, version: int, blob_id: str, suffix: str = ".json") -> Optional[Path]:
         if not _KEY.match(blob_id) or not re.fullmatch(r"[a-z0-9_+-]+", language):
             return None  # never build a path from something that is not an object id
-        return self.root / "graph" / f"{language}-v{version}" / blob_id[:2] / f"{blob_id[2:]}.json"
+        return self.root / "graph" / f"{language}-v{version}" / blob_id[:2] / f"{blob_id[2:]}{suffix}"
 
     def get(self, language: str, version: int, blob_id: str) -> Optional[FileFacts]:
         data = self.get_document(language, version, blob_id)
@@ -97,11 +97,24 @@ class BlobCache:
         path = self._path(kind, version, key)
         if path is None:
             return
-        payload = json.dumps({"key": key, "doc": doc}, separators=(",", ":")).encode("utf-8")
+        self._publish(path, json.dumps({"key": key, "doc": doc}, separators=(",", ":")).encode("utf-8"))
+
+    # -- binary files (whole-revision snapshots, see semdiff.relevance.snapshot) ----------------
+    def binary_path(self, kind: str, version: int, key: str) -> Optional[Path]:
+        """Where the binary file `key` of `kind` lives (None for a key that is not an id)."""
+        return self._path(kind, version, key, ".bin")
+
+    def put_binary(self, kind: str, version: int, key: str, payload: bytes) -> None:
+        """Published whole (temporary file + os.replace), best effort like put_document."""
+        path = self.binary_path(kind, version, key)
+        if path is not None:
+            self._publish(path, payload)
+
+    def _publish(self, path: Path, payload: bytes) -> None:
         tmp_name = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
             os.replace(tmp_name, path)

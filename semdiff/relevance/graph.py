@@ -20,7 +20,7 @@ import contextlib
 import gc
 import hashlib
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
 
 import networkx as nx
 
@@ -60,14 +60,90 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
-class CallGraph:
-    """A built graph plus the path<->module maps needed to name a unit's node."""
+class GraphStore(Protocol):
+    """Where a CallGraph's nodes and edges live: an assembled networkx graph, or a snapshot
+    read lazily (semdiff.relevance.snapshot). Edge data is {"kinds": (...), "sites": (...)};
+    a predecessor's edge data carries at least "kinds"."""
 
-    def __init__(self, graph: nx.DiGraph, modules: dict[str, str], stats: BuildStats, not_analyzed: tuple[NotAnalyzed, ...]):
-        self.graph = graph
+    def attrs(self, node: str) -> Optional[dict[str, Any]]: ...
+
+    def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]: ...
+
+    def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]: ...
+
+    def to_networkx(self) -> nx.DiGraph: ...
+
+
+_NO_EDGES: Mapping[str, Mapping[str, Any]] = {}
+
+
+class _NxStore:
+    """An assembled graph, read through networkx's own adjacency dicts (no view objects)."""
+
+    __slots__ = ("g",)
+
+    def __init__(self, g: nx.DiGraph):
+        self.g = g
+
+    def attrs(self, node: str) -> Optional[dict[str, Any]]:
+        return self.g._node.get(node)
+
+    def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        return self.g._succ.get(node, _NO_EDGES)
+
+    def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        return self.g._pred.get(node, _NO_EDGES)
+
+    def to_networkx(self) -> nx.DiGraph:
+        return self.g
+
+
+class CallGraph:
+    """A built graph plus the path<->module maps needed to name a unit's node.
+
+    Queries go through `attrs`/`successors`/`predecessors`, which read either the networkx
+    graph an assembly produced or a snapshot loaded piece by piece, so a warm run only reads
+    the part of the graph it walks. `graph` is the whole networkx graph, made on first use
+    (exports, `find`, tests).
+    """
+
+    def __init__(
+        self, graph: Optional[nx.DiGraph], modules: dict[str, str], stats: BuildStats,
+        not_analyzed: tuple[NotAnalyzed, ...], store: Optional[GraphStore] = None,
+    ):
+        if store is None:
+            if graph is None:
+                raise ValueError("a CallGraph needs a graph or a store")
+            store = _NxStore(graph)
+        self._nx = graph
+        self._store = store
         self.modules = modules  # file path -> module name
         self.stats = stats
         self.not_analyzed = not_analyzed
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        if self._nx is None:
+            self._nx = self._store.to_networkx()
+        return self._nx
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, str) and self._store.attrs(node) is not None
+
+    def attrs(self, node: str) -> dict[str, Any]:
+        """The node's attributes (kind, path, qualname, line, ...); KeyError when absent."""
+        a = self._store.attrs(node)
+        if a is None:
+            raise KeyError(node)
+        return a
+
+    def successors(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        """What `node` depends on: {target: {"kinds": ..., "sites": ...}}."""
+        return self._store.succ(node)
+
+    def predecessors(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        """What depends on `node`: {source: {"kinds": ...}}."""
+        return self._store.pred(node)
 
     def node_for(self, path: str, qualname: str) -> Optional[str]:
         """The node of a unit given its file path and within-file qualname (or `<module>`)."""
@@ -75,29 +151,30 @@ class CallGraph:
         if mod is None:
             return None
         name = mod if qualname in (MODULE_SCOPE, "") else f"{mod}.{qualname}"
-        return name if name in self.graph else None
+        return name if name in self else None
 
     def find(self, name: str) -> Optional[str]:
         """A node by full name, or by a dotted suffix when exactly one node ends with it."""
-        if name in self.graph:
+        if name in self:
             return name
         suffix = "." + name
-        hits = [n for n in self.graph if n.endswith(suffix) and self.graph.nodes[n].get("kind") != "external"]
+        g = self.graph
+        hits = [n for n in g if n.endswith(suffix) and g.nodes[n].get("kind") != "external"]
         return hits[0] if len(hits) == 1 else None
 
     def kind(self, node: str) -> str:
-        return self.graph.nodes[node].get("kind", "external")
+        return self.attrs(node).get("kind", "external")
 
     def routes(self, node: str) -> tuple[str, ...]:
-        return tuple(self.graph.nodes[node].get("routes", ()))
+        return tuple(self.attrs(node).get("routes", ()))
 
     def edge_kinds(self, u: str, v: str) -> tuple[str, ...]:
-        return tuple(self.graph.edges[u, v]["kinds"])
+        return tuple(self._store.succ(u)[v]["kinds"])
 
     def first_site(self, u: str, v: str, kinds: Iterable[str] = ("call",)) -> Optional[tuple[int, int]]:
         """(line, col) of the first site in `u` where it reaches `v` by one of `kinds`."""
         wanted = set(kinds)
-        sites = [(line, col) for line, col, kind in self.graph.edges[u, v]["sites"] if kind in wanted and col >= 0]
+        sites = [(line, col) for line, col, kind in self._store.succ(u)[v]["sites"] if kind in wanted and col >= 0]
         return min(sites) if sites else None
 
 

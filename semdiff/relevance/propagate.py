@@ -80,8 +80,7 @@ class RepoRelevance:
         if key not in self._seed_memo:
             cg = self.graph(side)
             assert cg is not None
-            g = cg.graph
-            as_decorator = any("decorator" in g.edges[p, node]["kinds"] for p in g.predecessors(node))
+            as_decorator = any("decorator" in e["kinds"] for e in cg.predecessors(node).values())
             self._seed_memo[key] = self.seeds.match(node, cg.kind(node), as_decorator)
         return self._seed_memo[key]
 
@@ -99,7 +98,6 @@ class RepoRelevance:
             return self._fwd_memo[key]
         cg = self.graph(side)
         assert cg is not None
-        g = cg.graph
         best: Optional[tuple[float, int, str, SeedHit]] = None
         parent: dict[str, Optional[str]] = {node: None}
         frontier = [node]
@@ -114,8 +112,9 @@ class RepoRelevance:
                 break
             nxt: list[str] = []
             for n in frontier:
-                for m in sorted(g.successors(n)):
-                    if m not in parent and _FORWARD.intersection(g.edges[n, m]["kinds"]):
+                succ = cg.successors(n)
+                for m in sorted(succ):
+                    if m not in parent and _FORWARD.intersection(succ[m]["kinds"]):
                         parent[m] = n
                         nxt.append(m)
             frontier = nxt
@@ -138,15 +137,15 @@ class RepoRelevance:
         """Best protected route that reaches `node` within max_hops."""
         cg = self.graph(side)
         assert cg is not None
-        g = cg.graph
         best: Optional[Relevance] = None
         parent: dict[str, Optional[str]] = {node: None}
         frontier = [node]
         for depth in range(1, self.max_hops + 1):
             nxt: list[str] = []
             for n in frontier:
-                for p in sorted(g.predecessors(n)):
-                    if p in parent or not _FORWARD.intersection(g.edges[p, n]["kinds"]):
+                pred = cg.predecessors(n)
+                for p in sorted(pred):
+                    if p in parent or not _FORWARD.intersection(pred[p]["kinds"]):
                         continue
                     parent[p] = n
                     nxt.append(p)
@@ -195,8 +194,7 @@ class RepoRelevance:
         node = self.node(path, qualname, side)
         if cg is None or node is None:
             return ()
-        g = cg.graph
-        return tuple(sorted(p for p in g.predecessors(node) if {"call", "depends", "decorator"} & set(g.edges[p, node]["kinds"])))
+        return tuple(sorted(p for p, e in cg.predecessors(node).items() if {"call", "depends", "decorator"} & set(e["kinds"])))
 
     def dependent_routes(self, path: str, qualname: str, side: Side, max_hops: Optional[int] = None) -> tuple[str, ...]:
         """Route handlers that reach the unit (itself included when it is one), sorted."""
@@ -204,7 +202,6 @@ class RepoRelevance:
         node = self.node(path, qualname, side)
         if cg is None or node is None:
             return ()
-        g = cg.graph
         limit = max_hops if max_hops is not None else 2 * self.max_hops
         seen = {node}
         queue = deque([(node, 0)])
@@ -215,8 +212,8 @@ class RepoRelevance:
                 found.append(n)
             if d == limit:
                 continue
-            for p in g.predecessors(n):
-                if p not in seen and _FORWARD.intersection(g.edges[p, n]["kinds"]):
+            for p, e in cg.predecessors(n).items():
+                if p not in seen and _FORWARD.intersection(e["kinds"]):
                     seen.add(p)
                     queue.append((p, d + 1))
         return tuple(sorted(found))
@@ -230,7 +227,6 @@ class RepoRelevance:
         node = self.node(path, qualname, side)
         if cg is None or node is None:
             return None
-        g = cg.graph
         wanted = list(guards)
         parent: dict[str, Optional[str]] = {node: None}
         queue = deque([(node, 0)])
@@ -243,8 +239,9 @@ class RepoRelevance:
                 return tuple(reversed(out))
             if d == self.max_hops:
                 continue
-            for m in sorted(g.successors(n)):
-                if m not in parent and _FORWARD.intersection(g.edges[n, m]["kinds"]):
+            succ = cg.successors(n)
+            for m in sorted(succ):
+                if m not in parent and _FORWARD.intersection(succ[m]["kinds"]):
                     parent[m] = n
                     queue.append((m, d + 1))
         return None
@@ -252,15 +249,14 @@ class RepoRelevance:
     def _reaches(self, side: Side, start: str, guards: Iterable[str]) -> bool:
         cg = self.graph(side)
         assert cg is not None
-        g = cg.graph
         wanted = list(guards)
         seen = {start}
         frontier = [start]
         for _ in range(self.max_hops):
             nxt = []
             for n in frontier:
-                for m in g.successors(n):
-                    if m in seen or not _FORWARD.intersection(g.edges[n, m]["kinds"]):
+                for m, e in cg.successors(n).items():
+                    if m in seen or not _FORWARD.intersection(e["kinds"]):
                         continue
                     if _matches_guard(m, wanted):
                         return True
@@ -282,17 +278,16 @@ class RepoRelevance:
         node = self.node(path, qualname, side)
         if cg is None or node is None or cg.routes(node):
             return False
-        g = cg.graph
-        callers = [p for p in g.predecessors(node) if {"call", "depends"} & set(g.edges[p, node]["kinds"])]
+        callers = [p for p, e in cg.predecessors(node).items() if {"call", "depends"} & set(e["kinds"])]
         if not callers:
             return False
         for caller in callers:
             call_at = cg.first_site(caller, node, ("call", "depends"))
             guarded = False
-            for m in g.successors(caller):
+            for m, e in cg.successors(caller).items():
                 if m == node:
                     continue
-                kinds = g.edges[caller, m]["kinds"]
+                kinds = e["kinds"]
                 if "decorator" in kinds:
                     hit = self.seed(side, m)
                     if (
