@@ -150,3 +150,33 @@ def test_two_processes_writing_at_once_stay_correct(tmp_path):
     assert all(json.loads(p.read_text())["key"] for p in entries)
     warm = graph_for_revision(str(repo.root), rev, cache=BlobCache(cache_dir))
     assert warm.stats.parsed == 0 and export_graph(warm, "json") == reference
+
+
+def test_snapshot_round_trip_answers_like_a_fresh_build(tmp_path):
+    from semdiff.relevance.propagate import RepoRelevance
+
+    repo, one = make_repo(tmp_path)
+    cache = BlobCache(tmp_path / "cache")
+    fresh = graph_for_revision(str(repo.root), one, cache=cache)
+    loaded = graph_for_revision(str(repo.root), one, cache=BlobCache(tmp_path / "cache"))
+    assert loaded.stats.parsed == 0 and loaded._nx is None  # read from the snapshot, networkx not built
+    assert export_graph(loaded, "json") == export_graph(fresh, "json")
+    assert loaded.successors("app.views.view")["app.auth.check_role"]["kinds"] == ("call",)
+    assert "app.views.view" in loaded.predecessors("app.auth.check_role")
+    assert loaded.first_site("app.views.view", "app.auth.check_role") == (4, 4)
+    a, b = RepoRelevance(None, fresh), RepoRelevance(None, loaded)
+    assert a.relevance("app/views.py", "view", "after") == b.relevance("app/views.py", "view", "after")
+    assert a.callers("app/auth.py", "check_role", "after") == b.callers("app/auth.py", "check_role", "after") == ("app.views.view",)
+
+
+def test_snapshot_of_another_format_is_rebuilt(tmp_path):
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    reference = export_graph(graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir)), "json")
+    (snap,) = (cache_dir / "graph").glob("snapshot-v*/*/*.bin")
+    snap.write_bytes(b"SDGSNAP2\x00\x00\x00\x00not marshal")
+    cache = BlobCache(cache_dir)
+    again = graph_for_revision(str(repo.root), one, cache=cache)
+    assert cache.stats.corrupt == 1 and again.stats.parsed == 0 and again.stats.cached == 4
+    assert export_graph(again, "json") == reference
+    assert BlobCache(cache_dir).binary_path("snapshot", 2, "../x") is None
