@@ -78,6 +78,10 @@ LiteralValue = Optional[Union[str, int, float, bool]]
 MAX_BLOCK_DEPTH = 100  # statement nesting walked for guards; deeper marks the unit partial
 MAX_EXPR_DEPTH = 200  # expression recursion (formulas, literals, names); deeper is opaque
 MAX_UNIT_DEPTH = 200  # nested definitions; deeper ones stay part of their enclosing unit
+MAX_COLLECT_DEPTH = 1000  # expression nesting searched for calls and comparisons
+MAX_ELIFS = 1000  # links of one if/elif chain walked for guards; the rest marks the unit partial
+MAX_ITEMS = 10_000  # items read from one collection literal; more marks the unit partial
+MAX_LINE = 200_000  # characters on one line: longer is generated or hostile, not analysed
 
 _COMMENT = "comment"
 _EXTRAS = frozenset({"comment", "line_continuation"})
@@ -148,6 +152,11 @@ class PythonFallbackBackend(TreeSitterBackend):
                 gc.enable()
 
     def _parse(self, path: str, text: str) -> ParsedFile:
+        long_line = _long_line(text)
+        if long_line:
+            # every key of an expression is its squashed text, so one huge line costs time
+            # quadratic in its length: minified or hostile input, refused as a whole
+            return ParsedFile(path, self.language, (), error=f"line {long_line} is longer than {MAX_LINE} characters", partial=True)
         src = text.encode("utf-8", "surrogatepass")
         tree = self._parser.parse(src)
         root = tree.root_node
@@ -164,6 +173,21 @@ class PythonFallbackBackend(TreeSitterBackend):
                                 seen.add(n.id)
                                 unit_nodes.append(n)
         return _Extractor(path, text, src, root, ctx, unit_nodes).run()
+
+
+def _long_line(text: str) -> int:
+    """Number of the first line longer than MAX_LINE, else 0 (no split of the whole text)."""
+    if len(text) <= MAX_LINE:
+        return 0
+    start, n = 0, 1
+    while True:
+        end = text.find("\n", start)
+        stop = len(text) if end < 0 else end
+        if stop - start > MAX_LINE:
+            return n
+        if end < 0:
+            return 0
+        start, n = end + 1, n + 1
 
 
 # ---------------------------------------------------------------------- node helpers
@@ -505,10 +529,35 @@ class _Extractor:
             n, owner = stack.pop()
             if n.is_error or n.is_missing:
                 out.add(owner)
+                out.update(self._cut_short(n))
                 continue
             if n.type in ("function_definition", "class_definition"):
                 owner = n.id
             stack.extend((c, owner) for c in n.children if c.has_error or c.is_missing)
+        return out
+
+    @staticmethod
+    def _cut_short(error: Node) -> list[int]:
+        """Definitions an error right after them may have cut short: a conflict marker or bad
+        line at column 0 ends every indented block above it, so the rest of the function is
+        read as module code. The definition just before the error and the definitions that
+        end with it (its last statement, recursively) are all marked."""
+        prev = error.prev_named_sibling
+        while prev is not None and prev.type in _EXTRAS:
+            prev = prev.prev_named_sibling
+        out: list[int] = []
+        for _ in range(MAX_UNIT_DEPTH):
+            if prev is None:
+                break
+            if prev.type == "decorated_definition":
+                prev = prev.child_by_field_name("definition")
+                continue
+            if prev.type not in ("function_definition", "class_definition"):
+                break
+            out.append(prev.id)
+            body = prev.child_by_field_name("body")
+            stmts = _kids(body) if body is not None else []
+            prev = stmts[-1] if stmts else None
         return out
 
     def _unit(self, parent: _UnitBuilder, node: Node) -> None:
@@ -813,10 +862,12 @@ class _Extractor:
     def _if_chain(self, unit: _UnitBuilder, clause: Node, alts: list[Node], path: Formula, contributors,
                   reachable: bool, depth: int, top: Node):
         """One link (`if` or `elif` clause) and, through a loop, those after it."""
-        results: list[tuple[Node, Formula, Formula, Formula, Formula, object]] = []
         # walk the chain iteratively (10k elifs must not recurse): each link's else-path feeds the next
         links = [clause] + [a for a in alts if a.type == "elif_clause"]
         else_clause = next((a for a in alts if a.type == "else_clause"), None)
+        if len(links) > MAX_ELIFS:
+            unit.partial = True
+            links, else_clause = links[:MAX_ELIFS], None
         cur_path, cur_contrib = path, contributors
         end = _end_line(top)
         chain: list[tuple[Node, Formula, Formula, tuple, Formula]] = []
@@ -842,7 +893,6 @@ class _Extractor:
             chain.append((link, cur_path, cond, cur_contrib, body_cont))
             cur_path = conj(cur_path, neg(cond))
             cur_contrib = cur_contrib + ((line, neg(cond)),)
-        del results
         # the last link's else
         last_link, last_path, last_cond, last_contrib, _ = chain[-1]
         if else_clause is not None:
@@ -1101,13 +1151,17 @@ class _Extractor:
                             unit.settings.append(Setting(f"{key}.{kl}", normal.squash(self.code(v)), _span(el), self.code(el), self.literal(v), "config"))
 
     def _literal_from(self, unit: _UnitBuilder, target: str, value: Node) -> None:
-        items = self._collection_items(value)
+        items = self._collection_items(value, unit)
         if items is None:
             return
         kind = {"list": "list", "tuple": "tuple", "expression_list": "tuple", "set": "set", "dictionary": "dict-keys"}.get(value.type, "list")
         unit.literals.append(Literal(target, items, _expr_span(value), self.code(value), kind))
 
-    def _collection_items(self, value: Node) -> Optional[tuple[str, ...]]:
+    def _collection_items(self, value: Node, unit: Optional[_UnitBuilder] = None) -> Optional[tuple[str, ...]]:
+        if value.type in ("list", "tuple", "set", "expression_list", "dictionary") and value.named_child_count > MAX_ITEMS:
+            if unit is not None:
+                unit.partial = True
+            return None
         if value.type in ("list", "tuple", "set", "expression_list"):
             out: list[str] = []
             for el in _kids(value):
@@ -1273,9 +1327,12 @@ class _Extractor:
         """Calls and comparisons under an expression, pre-order (libcst's field order), not
         inside nested definitions."""
         statement_node = expr if statement else None
-        stack = [expr]
+        stack = [(expr, 0)]
         while stack:
-            node = stack.pop()
+            node, depth = stack.pop()
+            if depth > MAX_COLLECT_DEPTH:
+                unit.partial = True  # expressions nested this deep: the rest is not read
+                continue
             t = node.type
             if t == "call":
                 self._visit_call(unit, node, in_guard, in_try, statement_node)
@@ -1284,7 +1341,7 @@ class _Extractor:
             kids = [c for c in node.named_children if c.type not in _DEF_TYPES and c.type not in _EXTRAS]
             if t == "conditional_expression" and len(kids) == 3:
                 kids = [kids[1], kids[0], kids[2]]  # libcst's IfExp fields: test, body, orelse
-            stack.extend(reversed(kids))
+            stack.extend((k, depth + 1) for k in reversed(kids))
 
     def _visit_call(self, unit: _UnitBuilder, node: Node, in_guard: bool, in_try: bool, statement_node: Optional[Node]) -> None:
         callee = self.callee(node)
