@@ -18,15 +18,30 @@ from python_nodes/python_exprs), not the generic GuardWalk of ts_common, whose s
 tuned to C-family languages (`except(...)` handler atoms, `//` comments in keys). From
 ts_common it takes the parser plumbing, FileContext and the units.scm query loading.
 
-Known differences from the libcst backend on code both can read (tests pin the fixtures):
-  * a `for`/`while`/`try`/`if` nested more than MAX_BLOCK_DEPTH levels is not walked for
-    guards and its unit is marked partial (libcst refuses such files outright);
-  * strings are evaluated with libcst's own SimpleString rules, but a Python 2 `ur"..."`
-    literal or a backtick repr has no literal value;
-  * positions are tree-sitter's (rows split on `\\n` only; a file using lone `\\r` line ends
-    gets other line numbers than libcst's);
-  * `print x` / `exec code` statements become calls to `print` / `exec` (libcst only ever
-    sees the Python 3 call forms), so `print "x"` -> `print("x")` is no change.
+Known differences from the libcst backend. On code both can read there are none measured:
+every fixture side, semdiff's own sources and tests, and 3,888 files of nine corpus
+repositories (about 64,000 units) give equal Unit values field for field, except that
+  * libcst's backend lists a definition nested in an `except` handler or a `case` block
+    twice (python_cst._nested_defs reaches handlers/cases both through `.children` and
+    through `.handlers`/`.cases`); the fallback lists it once;
+  * bounds that libcst never reaches because it refuses such files outright: statement
+    nesting past MAX_BLOCK_DEPTH, expression nesting past MAX_EXPR_DEPTH (formulas become
+    one opaque atom) or MAX_COLLECT_DEPTH (calls below are not read), more than MAX_ELIFS
+    links in one chain, collection literals past MAX_ITEMS items, definitions nested past
+    MAX_UNIT_DEPTH: each marks the unit partial; a line over MAX_LINE characters refuses the
+    file (`error`), as does indentation deeper than tree-sitter's scanner follows (about a
+    hundred levels: the damaged region is then module code in ERROR nodes, module partial);
+  * positions are tree-sitter's (rows split on `\n` only; a file using lone `\r` line ends
+    gets other line numbers than libcst's).
+On code only the fallback reads:
+  * Python 2 `print x` / `print >>f, x` / `exec code` statements are recorded as calls to
+    `print` (file= for the chevron) / `exec`, so a port to `print(x)` changes nothing;
+    `print` statements count as logging, like libcst's `print(...)` calls;
+  * `except E, e:` catches E; `raise E, "msg"` raises (its parts are read as expressions);
+    backticks and `0777` / `10L` literals have no literal value (never evaluated);
+  * a definition followed directly by an ERROR node (a conflict marker or bad line at
+    column 0 ends every indented block above it) is marked partial with the definitions
+    that end with it, since the rest of its body was read as module code.
 Nothing here executes, imports or evaluates analysed code.
 """
 from __future__ import annotations
