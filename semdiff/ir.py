@@ -325,3 +325,4 @@ class ParsedFile:
     error: Optional[str] = None  # set when nothing could be analysed (then units is empty)
     partial: bool = False
     imports: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (local name, imported dotted name)
+    fallback: Optional[str] = None  # why the precise parser was not used (then the IR is the fallback's)

@@ -64,11 +64,26 @@ def _parse(path: str, text: Optional[str]) -> Optional[ParsedFile]:
     if backend is None:
         return None
     try:
-        return backend.parse(path, text)
+        parsed = backend.parse(path, text)
+        if parsed.error and parsed.error.startswith("syntax error") and getattr(backend, "language", "") == "python":
+            return _python_fallback(path, text, parsed.error) or parsed
+        return parsed
     except RecursionError:
         return ParsedFile(path, getattr(backend, "language", "?"), (), error="nesting too deep to analyse")
     except Exception as exc:  # a backend bug must become a reported entry, never a crash
         return ParsedFile(path, getattr(backend, "language", "?"), (), error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _python_fallback(path: str, text: str, why: str) -> Optional[ParsedFile]:
+    """libcst refuses a whole file over one bad token (Python 2, a conflict marker); the
+    error-tolerant tree-sitter walk still reads its functions, marking broken ones partial."""
+    from semdiff.lang.ts_python import parse_python_fallback
+
+    parsed = parse_python_fallback(text, path)
+    if parsed.error:
+        return None
+    why = why.split(": expected one of", 1)[0][:160]
+    return replace(parsed, fallback=f"libcst rejected it ({why}); read with the error-tolerant tree-sitter parser")
 
 
 def _hunk_lines(fc: FileChange) -> tuple[list[int], list[int]]:
@@ -145,6 +160,15 @@ def _add_block_headers(lines: dict[int, str]) -> None:
             lines[line_no] = " " * level + "if _semdiff_hunk_:"  # opaque, so exits inside do not end the file
 
 
+def _partial_entry(fc: FileChange, side: str, parsed: ParsedFile) -> NotAnalyzed:
+    """A tree with syntax errors still yields units, but a check inside a broken part may be
+    missing from them: that is reported, and CI fails closed on it as on an unparsable file."""
+    broken = [u.qualname for u in parsed.units if u.partial]
+    names = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
+    relevant = path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text)
+    return NotAnalyzed(fc.path, "partial-parse", f"{side}: syntax errors in {names or 'the file'}; checks there may be missing", relevant)
+
+
 def _analyzable(fc: FileChange) -> bool:
     return fc.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED, ChangeStatus.COPIED, ChangeStatus.ADDED, ChangeStatus.DELETED)
 
@@ -181,6 +205,11 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
                 NotAnalyzed(fc.path, "too-deep" if parsed.error.startswith("nesting too deep") else "syntax-error" if "syntax" in parsed.error.lower() else "parse-error",
                             f"{side}: {parsed.error}", path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text))
             )
+    for side, parsed in (("before", before), ("after", after)):
+        if parsed is not None and parsed.fallback and not parsed.error:
+            not_analyzed.append(NotAnalyzed(fc.path, "fallback-parse", f"{side}: {parsed.fallback}", False))
+        if parsed is not None and parsed.partial and not parsed.error:
+            not_analyzed.append(_partial_entry(fc, side, parsed))
     if (before is not None and before.error) or (after is not None and after.error):
         if not fc.hunk_only:
             return [], [], []

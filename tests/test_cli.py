@@ -257,7 +257,9 @@ def test_syntax_error_is_reported_not_analysed(broken_auth: tuple[GitRepo, str, 
     result = run(["--repo", str(repo.root), f"{base}..{head}", "--format", "json"])
     doc = as_json(result)
     entries = [(n["path"], n["reason"], n["security_relevant"]) for n in doc["not_analyzed"]]
-    assert entries == [("app/auth.py", "syntax-error", True)]
+    # libcst refuses the file; the tree-sitter fallback reads it, and the broken unit is partial
+    assert entries == [("app/auth.py", "fallback-parse", False), ("app/auth.py", "partial-parse", True)]
+    assert "check" in doc["not_analyzed"][1]["detail"]
     assert doc["findings"] == []
     assert result.exit_code == 0  # CI mode off, default threshold: reported, not failed
     assert "could not be analysed" in result.stderr
@@ -269,10 +271,23 @@ def test_syntax_error_exit_code_honours_fail_on(broken_auth: tuple[GitRepo, str,
     failed = run(["--repo", str(repo.root), rng, "--fail-on", "high"])  # explicit threshold: CI mode
     assert failed.exit_code == 1
     assert "failing closed" in failed.stderr and "app/auth.py" in failed.stderr
-    assert "Not analysed (1)" in failed.stdout
+    assert "Not analysed (2)" in failed.stdout
     assert run(["--repo", str(repo.root), rng, "--fail-on", "high", "--allow-unanalyzed"]).exit_code == 0
     assert run(["--repo", str(repo.root), rng, "--fail-on", "never"]).exit_code == 0
     assert run(["--repo", str(repo.root), rng], env={"CI": "true"}).exit_code == 1
+
+
+def test_python2_file_is_read_by_the_fallback_and_its_removed_check_found(repo: GitRepo) -> None:
+    before = 'def delete(request):\n    if not request.user.is_admin:\n        abort(403)\n    print "deleting"\n    return 1\n'
+    repo.write({"app/views.py": before})
+    base = repo.commit("py2 view")
+    repo.write({"app/views.py": before.replace("    if not request.user.is_admin:\n        abort(403)\n", "")})
+    head = repo.commit("tidy")
+    result = run(["--repo", str(repo.root), f"{base}..{head}", "--format", "json", "--fail-on", "high"])
+    doc = as_json(result)
+    assert ("removed-guard", "app/views.py", "delete") in rule_units(doc)
+    assert {(n["reason"], n["security_relevant"]) for n in doc["not_analyzed"]} == {("fallback-parse", False)}
+    assert result.exit_code == 1
 
 
 def test_invalid_utf8_is_reported_not_analysed(repo: GitRepo) -> None:
