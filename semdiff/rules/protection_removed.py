@@ -385,6 +385,9 @@ def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 def _read_limits(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
+    any_bounded = tuple(BOUNDED_READS)
+    if sum(bool(callee_is(c.callee, any_bounded)) for c in after.calls) >= sum(bool(callee_is(c.callee, any_bounded)) for c in before.calls):
+        return  # one bounded reader swapped for another (io.CopyN -> io.Copy(io.LimitReader(...))): still bounded
     for bounded, unbounded in BOUNDED_READS.items():
         b_b = [c for c in before.calls if callee_is(c.callee, (bounded,))]
         a_b = [c for c in after.calls if callee_is(c.callee, (bounded,))]
