@@ -262,12 +262,21 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         before_units.update(((u.path, u.qualname), u) for u in bu)
         after_units.update(((u.path, u.qualname), u) for u in au)
 
+    known: dict[int, tuple[UnitChange, Relevance]] = {}
+
     def relevance(change: UnitChange) -> Relevance:
+        """Once per unit change: several families ask, and a graph walk is not free."""
+        hit = known.get(id(change))
+        if hit is not None and hit[0] is change:
+            return hit[1]
         if options.relevance is not None:
-            return options.relevance(change)
-        unit = change.after or change.before
-        assert unit is not None
-        return name_relevance(unit)
+            rel = options.relevance(change)
+        else:
+            unit = change.after or change.before
+            assert unit is not None
+            rel = name_relevance(unit)
+        known[id(change)] = (change, rel)
+        return rel
 
     hunk_only = any(fc.hunk_only for fc in changes.files)
     ctx = RuleContext(
