@@ -18,6 +18,7 @@ import abc
 
 import gc
 import hashlib
+from bisect import bisect_left, bisect_right
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -43,7 +44,8 @@ from semdiff.ir import (
     Span,
     Unit,
 )
-from semdiff.lang.normal import NEGATIVE_OPS, call_atom, comparison, squash
+from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
+from semdiff.lang.normal import NEGATIVE_OPS, _canonical_string, call_atom, comparison, squash
 from semdiff.lang.ts_guards import GuardWalk, clip, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
@@ -101,6 +103,85 @@ def is_auth_name(name: str) -> bool:
     return bool(AUTH_WORDS.search(name) or REQUIRE_WORD.search(name)) and not OPEN_WORDS.search(name)
 
 
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
+
+
+class KeyIndex:
+    """One `_TOKENS` scan of a whole file, so keys are slices with a few edits instead of a
+    regex substitution (one Python callback per token) over every key's text.
+
+    Why a slice of the file scan equals the scan of the slice: `_TOKENS` has no anchors or
+    look-arounds, so from a position where the file scan is between tokens it makes the same
+    choices on the slice as on the file, as long as no token of the file scan runs past the
+    slice's end. `key_text` checks both ends and answers None otherwise (the caller then
+    substitutes on the node's own text, as before).
+    """
+
+    __slots__ = ("text", "starts", "ends", "end_at", "comments", "conts")
+
+    def __init__(self, text: str, spans: list[tuple[int, int]], conts: Optional[list[int]]) -> None:
+        self.text = text
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+        self.end_at = dict(spans)
+        self.comments = [(a, b) for a, b in spans if text[a] == "/"]  # strings start with a quote, names with a letter or `.`
+        self.conts = conts  # positions of UTF-8 continuation bytes (None: ASCII, byte = char offsets)
+
+    @classmethod
+    def build(cls, src: bytes) -> "KeyIndex":
+        text = src.decode("utf-8", "replace")
+        conts = None if len(text) == len(src) else [m.start() for m in _CONTINUATION.finditer(src)]
+        return cls(text, [m.span() for m in _TOKENS.finditer(text)], conts)
+
+    def _char(self, byte: int) -> int:
+        return byte if self.conts is None else byte - bisect_left(self.conts, byte)
+
+    def key_text(self, start_byte: int, end_byte: int, renames: dict[str, str]) -> Optional[str]:
+        """The node's text with comments blanked and renamed names replaced, or None when the
+        file scan cannot stand in for the node's own scan."""
+        a, b = self._char(start_byte), self._char(end_byte)
+        starts, ends = self.starts, self.ends
+        i = bisect_right(starts, a) - 1
+        if i >= 0 and ends[i] > a:
+            return None
+        j = bisect_left(starts, b) - 1
+        if j >= 0 and ends[j] > b:
+            return None
+        text = self.text
+        edits: list[tuple[int, int, str]] = []
+        if self.comments:
+            k = bisect_left(self.comments, (a, -1))
+            while k < len(self.comments) and self.comments[k][0] < b:
+                edits.append((self.comments[k][0], self.comments[k][1], " "))
+                k += 1
+        if renames:
+            end_at = self.end_at
+            find = text.find
+            for name, new in renames.items():
+                if not name or name[0] not in _ID_START:
+                    continue  # only name tokens are renamed
+                n = len(name)
+                p = find(name, a, b)
+                while p >= 0:
+                    if end_at.get(p) == p + n:  # a name token of its own (a `.name` token starts at the dot)
+                        edits.append((p, p + n, new))
+                    p = find(name, p + 1, b)
+        if not edits:
+            return text[a:b]
+        edits.sort()
+        out: list[str] = []
+        pos = a
+        for s, e, new in edits:
+            out.append(text[pos:s])
+            out.append(new)
+            pos = e
+        out.append(text[pos:b])
+        return "".join(out)
+
+
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")
+
+
 @dataclass
 class UnitDraft:
     """A unit being collected: its node, names and the nodes that belong to it alone."""
@@ -143,6 +224,7 @@ class FileContext:
     callees: dict[int, str] = field(default_factory=dict)  # call node id -> callee
     registrations: set[int] = field(default_factory=set)  # route/middleware registration calls (routes.scm)
     unit_types: set[str] = field(default_factory=set)  # node types of the unit nodes found
+    key_index: Optional["KeyIndex"] = None  # the file's token scan for key(), built on first use
 
     def text(self, node: Optional[Node]) -> str:
         if node is None:
@@ -613,9 +695,23 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
         Names are replaced on the raw text (tokens still apart), then squashed; a name right
         after `.` is a property, never a local. Strings keep their content.
+
+        The file is tokenised once (`KeyIndex`); a node whose ends fall between tokens of
+        that scan tokenises the same on its own, so its key is its text with the few edits
+        (comments, renamed names) found by index. Other nodes -- an end inside a string,
+        comment or `.name` of the file scan -- take the per-node substitution.
         """
         renames = d.renames if d is not None else {}
-        text = ctx.text(node)
+        index = ctx.key_index
+        if index is None:
+            index = ctx.key_index = KeyIndex.build(ctx.src)
+        out = index.key_text(node.start_byte, node.end_byte, renames)
+        if out is not None:
+            return fast_squash(out)
+        return self._key_by_substitution(ctx.text(node), renames)
+
+    @staticmethod
+    def _key_by_substitution(text: str, renames: dict[str, str]) -> str:
         # the substitution below calls back into Python once per token; most texts hold no
         # comment and none of the renamed names, and then it returns the text unchanged
         if "//" not in text and "/*" not in text and (not renames or renames.keys().isdisjoint(_NAMES.findall(text))):
@@ -799,12 +895,17 @@ _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 def fast_squash(text: str) -> str:
     """squash() for the common cases: nothing to squash, or no string literal in the text
-    (then it is one segment: whitespace out, trailing commas out -- what squash() does)."""
+    (then it is one segment: whitespace out, trailing commas out -- what squash() does).
+    With strings it splits on the same string pattern as squash() (same scan, so the same
+    segments) instead of its finditer loop: identical output, a third of the time."""
     if not _NEEDS_SQUASH.search(text):
         return text
     if _QUOTES.search(text) is None:
         return _TRAILING_COMMA.sub("", _SPACES.sub("", text))
-    return squash(text)
+    parts = _STRING_SPLIT.split(text)
+    parts[::2] = [_TRAILING_COMMA.sub("", _SPACES.sub("", seg)) for seg in parts[::2]]
+    parts[1::2] = [_canonical_string(lit) for lit in parts[1::2]]
+    return "".join(parts)
 
 
 def _unquote(text: str) -> str:
