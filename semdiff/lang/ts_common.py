@@ -18,7 +18,7 @@ import abc
 
 import gc
 import hashlib
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -136,23 +136,57 @@ class KeyIndex:
     def _char(self, byte: int) -> int:
         return byte if self.conts is None else byte - bisect_left(self.conts, byte)
 
-    def key_text(self, start_byte: int, end_byte: int, renames: dict[str, str]) -> Optional[str]:
+    def key_text(self, start_byte: int, end_byte: int, renames: dict[str, str],
+                 unit: Optional["UnitDraft"] = None) -> Optional[str]:
         """The node's text with comments blanked and renamed names replaced, or None when the
-        file scan cannot stand in for the node's own scan."""
+        file scan cannot stand in for the node's own scan. With `unit` (whose renames these
+        are) the edits of the unit's whole range are found once and reused while its renames
+        stay as they are (they only grow)."""
         a, b = self._char(start_byte), self._char(end_byte)
         starts, ends = self.starts, self.ends
-        i = bisect_right(starts, a) - 1
+        i = bisect_left(starts, a) - 1  # the last token starting before the node
         if i >= 0 and ends[i] > a:
             return None
         j = bisect_left(starts, b) - 1
         if j >= 0 and ends[j] > b:
             return None
         text = self.text
-        edits: list[tuple[int, int, str]] = []
-        if self.comments:
-            k = bisect_left(self.comments, (a, -1))
-            while k < len(self.comments) and self.comments[k][0] < b:
-                edits.append((self.comments[k][0], self.comments[k][1], " "))
+        cached = unit.key_edits if unit is not None else None
+        if cached is None or cached[0] != len(renames):
+            cached = None
+            if unit is not None:
+                ua, ub = self._char(unit.node.start_byte), self._char(unit.node.end_byte)
+                if ua <= a and b <= ub:
+                    edits = self.edits(ua, ub, renames)
+                    cached = unit.key_edits = (len(renames), ua, ub, [e[0] for e in edits], edits)
+        if cached is not None and cached[1] <= a and b <= cached[2]:
+            estarts, all_edits = cached[3], cached[4]
+            lo, hi = bisect_left(estarts, a), bisect_left(estarts, b)
+            if lo == hi:
+                return text[a:b]
+            edits = all_edits[lo:hi]  # each ends by b: no token of the file scan runs past b
+        else:
+            edits = self.edits(a, b, renames)
+            if not edits:
+                return text[a:b]
+        out: list[str] = []
+        pos = a
+        for s, e, new in edits:
+            out.append(text[pos:s])
+            out.append(new)
+            pos = e
+        out.append(text[pos:b])
+        return "".join(out)
+
+    def edits(self, a: int, b: int, renames: dict[str, str]) -> list[tuple[int, int, str]]:
+        """(start, end, replacement) of the comments and renamed name tokens starting in [a, b), in order."""
+        text = self.text
+        out: list[tuple[int, int, str]] = []
+        comments = self.comments
+        if comments:
+            k = bisect_left(comments, (a, -1))
+            while k < len(comments) and comments[k][0] < b:
+                out.append((comments[k][0], comments[k][1], " "))
                 k += 1
         if renames:
             end_at = self.end_at
@@ -164,19 +198,10 @@ class KeyIndex:
                 p = find(name, a, b)
                 while p >= 0:
                     if end_at.get(p) == p + n:  # a name token of its own (a `.name` token starts at the dot)
-                        edits.append((p, p + n, new))
+                        out.append((p, p + n, new))
                     p = find(name, p + 1, b)
-        if not edits:
-            return text[a:b]
-        edits.sort()
-        out: list[str] = []
-        pos = a
-        for s, e, new in edits:
-            out.append(text[pos:s])
-            out.append(new)
-            pos = e
-        out.append(text[pos:b])
-        return "".join(out)
+        out.sort()
+        return out
 
 
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")
@@ -201,6 +226,7 @@ class UnitDraft:
     local_counts: dict[str, int] = field(default_factory=dict)
     settings: list[Setting] = field(default_factory=list)
     partial: bool = False
+    key_edits: Optional[tuple] = None  # KeyIndex.key_text's edits of this unit's range, for len(renames)
 
     def bind(self, name: str, source_key: str) -> None:
         """Name a local after what it was first bound to (as the Python backend's Namer does):
@@ -409,9 +435,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         # duration is a third of the time on large files and changes nothing else
         was_enabled = gc.isenabled()
         gc.disable()
+        _SQUASHED.clear()
         try:
             return self._parse(path, text)
         finally:
+            _SQUASHED.clear()
             if was_enabled:
                 gc.enable()
 
@@ -705,7 +733,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         index = ctx.key_index
         if index is None:
             index = ctx.key_index = KeyIndex.build(ctx.src)
-        out = index.key_text(node.start_byte, node.end_byte, renames)
+        out = index.key_text(node.start_byte, node.end_byte, renames, d)
         if out is not None:
             return fast_squash(out)
         return self._key_by_substitution(ctx.text(node), renames)
@@ -900,12 +928,26 @@ def fast_squash(text: str) -> str:
     segments) instead of its finditer loop: identical output, a third of the time."""
     if not _NEEDS_SQUASH.search(text):
         return text
+    done = _SQUASHED.get(text)
+    if done is not None:
+        return done
     if _QUOTES.search(text) is None:
-        return _TRAILING_COMMA.sub("", _SPACES.sub("", text))
-    parts = _STRING_SPLIT.split(text)
-    parts[::2] = [_TRAILING_COMMA.sub("", _SPACES.sub("", seg)) for seg in parts[::2]]
-    parts[1::2] = [_canonical_string(lit) for lit in parts[1::2]]
-    return "".join(parts)
+        done = _TRAILING_COMMA.sub("", _SPACES.sub("", text))
+    else:
+        parts = _STRING_SPLIT.split(text)
+        parts[::2] = [_TRAILING_COMMA.sub("", _SPACES.sub("", seg)) for seg in parts[::2]]
+        parts[1::2] = [_canonical_string(lit) for lit in parts[1::2]]
+        done = "".join(parts)
+    if len(_SQUASHED) < _SQUASHED_MAX:
+        _SQUASHED[text] = done
+    return done
+
+
+# squashed texts of the file being parsed: an argument's text is squashed for its Argument and
+# again as its key, a condition's parts for the guard and for the comparison. Emptied when a
+# file starts (TreeSitterBackend.parse), so it remembers one file, never what other files held.
+_SQUASHED: dict[str, str] = {}
+_SQUASHED_MAX = 50_000
 
 
 def _unquote(text: str) -> str:
