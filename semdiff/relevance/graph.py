@@ -71,6 +71,8 @@ class GraphStore(Protocol):
 
     def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]: ...
 
+    def pred_kinds(self, node: str) -> tuple[str, ...]: ...
+
     def to_networkx(self) -> nx.DiGraph: ...
 
 
@@ -93,6 +95,9 @@ class _NxStore:
 
     def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]:
         return self.g._pred.get(node, _NO_EDGES)
+
+    def pred_kinds(self, node: str) -> tuple[str, ...]:
+        return tuple(sorted({k for d in self.g._pred.get(node, _NO_EDGES).values() for k in d["kinds"]}))
 
     def to_networkx(self) -> nx.DiGraph:
         return self.g
@@ -144,6 +149,11 @@ class CallGraph:
     def predecessors(self, node: str) -> Mapping[str, Mapping[str, Any]]:
         """What depends on `node`: {source: {"kinds": ...}}."""
         return self._store.pred(node)
+
+    def predecessor_kinds(self, node: str) -> tuple[str, ...]:
+        """The kinds of all edges into `node`, sorted (without reading who the sources are:
+        a hub like `jwt.decode` has callers all over the repository)."""
+        return self._store.pred_kinds(node)
 
     def node_for(self, path: str, qualname: str) -> Optional[str]:
         """The node of a unit given its file path and within-file qualname (or `<module>`)."""
@@ -230,15 +240,19 @@ def build_graph(files: FileInput, *, cache: Optional[BlobCache] = None) -> CallG
             data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
             inputs.append((path, blob or git_blob_id(data), data))
         key = snapshot.revision_key((p, b) for p, b, _ in inputs if extractor_for(p) is not None)
+
+        def rebuild() -> CallGraph:
+            facts, stats, not_analyzed = collect_facts(inputs, cache)
+            graph = assemble(facts, stats, tuple(not_analyzed))
+            if cache is not None:
+                snapshot.store(cache, key, graph)
+            return graph
+
         if cache is not None:
-            whole = snapshot.load(cache, key)
+            whole = snapshot.load(cache, key, rebuild=rebuild)
             if whole is not None:
                 return whole
-        facts, stats, not_analyzed = collect_facts(inputs, cache)
-        graph = assemble(facts, stats, tuple(not_analyzed))
-        if cache is not None:
-            snapshot.store(cache, key, graph)
-        return graph
+        return rebuild()
 
 
 def assemble(facts: Mapping[str, FileFacts], stats: BuildStats = BuildStats(), not_analyzed: tuple[NotAnalyzed, ...] = ()) -> CallGraph:

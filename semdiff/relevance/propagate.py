@@ -46,6 +46,13 @@ def _matches_guard(node: str, guards: Iterable[str]) -> bool:
     return False
 
 
+def _may_route(cg: CallGraph, node: str, edge: Mapping[str, object]) -> bool:
+    """Whether `node` (reached backwards over `edge`) is a route handler. A snapshot's
+    predecessor edges say so ("source_routed"), which spares reading the node's own row."""
+    flag = edge.get("source_routed")
+    return bool(cg.routes(node)) if flag is None else bool(flag)
+
+
 class RepoRelevance:
     """Relevance of units at the two revisions of a change (either graph may be missing)."""
 
@@ -80,7 +87,7 @@ class RepoRelevance:
         if key not in self._seed_memo:
             cg = self.graph(side)
             assert cg is not None
-            as_decorator = any("decorator" in e["kinds"] for e in cg.predecessors(node).values())
+            as_decorator = "decorator" in cg.predecessor_kinds(node)
             self._seed_memo[key] = self.seeds.match(node, cg.kind(node), as_decorator)
         return self._seed_memo[key]
 
@@ -149,7 +156,7 @@ class RepoRelevance:
                         continue
                     parent[p] = n
                     nxt.append(p)
-                    if not cg.routes(p):
+                    if not _may_route(cg, p, pred[p]):
                         continue
                     protected = self.forward(side, p)
                     if protected is None:
@@ -204,18 +211,18 @@ class RepoRelevance:
             return ()
         limit = max_hops if max_hops is not None else 2 * self.max_hops
         seen = {node}
-        queue = deque([(node, 0)])
+        queue: deque[tuple[str, int, Mapping[str, object]]] = deque([(node, 0, {})])
         found = []
         while queue:
-            n, d = queue.popleft()
-            if cg.routes(n):
+            n, d, via = queue.popleft()
+            if _may_route(cg, n, via) and cg.routes(n):
                 found.append(n)
             if d == limit:
                 continue
             for p, e in cg.predecessors(n).items():
                 if p not in seen and _FORWARD.intersection(e["kinds"]):
                     seen.add(p)
-                    queue.append((p, d + 1))
+                    queue.append((p, d + 1, e))
         return tuple(sorted(found))
 
     def guard_path(self, path: str, qualname: str, guards: Iterable[str], side: Side) -> Optional[tuple[str, ...]]:

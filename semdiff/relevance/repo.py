@@ -1,7 +1,10 @@
 """Read a whole revision from git objects (never the working tree) into a call graph.
 
 One `git ls-tree` lists the tree, and one long-lived `git cat-file --batch` process serves
-the blobs that the cache does not already have, so a warm run reads no blob at all. git
+the blobs that the cache does not already have, so a warm run reads no blob at all. A tree
+seen before is not even listed: the cache remembers which snapshot its tree id led to (see
+`snapshot.remember_tree`), so a warm run costs one `git rev-parse` plus the snapshot's
+header, whatever the repository's size. git
 always runs from an argument list (no shell) with hooks disabled; only regular files are
 read (no symlinks, no submodules) and files over the size limit are listed as not analysed.
 """
@@ -50,10 +53,14 @@ def _run(repo_root: str, *args: str) -> bytes:
     return proc.stdout
 
 
-def list_tree(repo_root: str, rev: str) -> list[tuple[str, str, int]]:
-    """(path, blob id, size) of every regular file at `rev`."""
-    tree = _run(repo_root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}").strip().decode()
-    out = _run(repo_root, "ls-tree", "-r", "-z", "-l", "--full-tree", tree)
+def tree_id(repo_root: str, rev: str) -> str:
+    """The id of `rev`'s root tree."""
+    return _run(repo_root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}").strip().decode()
+
+
+def list_tree(repo_root: str, rev: str, tree: Optional[str] = None) -> list[tuple[str, str, int]]:
+    """(path, blob id, size) of every regular file at `rev` (or in `tree`, when known)."""
+    out = _run(repo_root, "ls-tree", "-r", "-z", "-l", "--full-tree", tree or tree_id(repo_root, rev))
     entries: list[tuple[str, str, int]] = []
     for record in out.split(b"\0"):
         if not record:
@@ -116,11 +123,28 @@ def graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache] = No
 
 
 def _graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache]) -> CallGraph:
-    entries = [(p, oid, size) for p, oid, size in list_tree(repo_root, rev) if extractor_for(p) is not None]
-    key = snapshot.revision_key((p, oid) for p, oid, _ in entries)
+    tree = tree_id(repo_root, rev)
     if cache is not None:
-        whole = snapshot.load(cache, key)
+        known = snapshot.recall_tree(cache, tree)
+        if known is not None:
+            whole = snapshot.load(cache, known, rebuild=lambda: _build(repo_root, tree, cache))
+            if whole is not None:
+                return whole
+            return _build(repo_root, tree, cache)  # the same tree has the same key: no second look
+    return _build(repo_root, tree, cache, use_snapshot=True)
+
+
+def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: bool = False) -> CallGraph:
+    """List the tree, then the whole-revision snapshot or an assembly from per-blob facts.
+
+    `use_snapshot=False` is the rebuild of a damaged snapshot: assemble and store it again.
+    """
+    entries = [(p, oid, size) for p, oid, size in list_tree(repo_root, tree, tree) if extractor_for(p) is not None]
+    key = snapshot.revision_key((p, oid) for p, oid, _ in entries)
+    if cache is not None and use_snapshot:
+        whole = snapshot.load(cache, key, rebuild=lambda: _build(repo_root, tree, cache))
         if whole is not None:
+            snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
             return whole
     facts: dict[str, FileFacts] = {}
     not_analyzed: list[NotAnalyzed] = []
@@ -161,4 +185,5 @@ def _graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache]) ->
     graph = assemble(facts, stats, tuple(not_analyzed))
     if cache is not None and not any(n.reason == "unreadable" for n in not_analyzed):
         snapshot.store(cache, key, graph)
+        snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
     return graph

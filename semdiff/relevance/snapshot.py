@@ -1,35 +1,60 @@
-"""Whole-graph snapshots: a built revision graph stored by the blobs it was built from.
+"""Whole-graph snapshots: a built revision graph stored by the blobs it was built from, read
+piece by piece.
 
 The per-blob cache makes a second run skip parsing; resolving names and building the graph
 still costs most of a warm run. When a revision's tree (every graph-relevant path and blob
 id) has been seen before, the assembled graph is loaded instead. The key covers the paths,
 blob ids, extractor versions and this format's version, so any change to any file falls back
-to assembling from the per-blob facts.
+to assembling from the per-blob facts. A second, smaller memo maps a git tree id to that key
+(`remember_tree`/`recall_tree`), so a warm run does not even list the tree.
 
-Format: `marshal` of plain tuples (node rows, edges by node index), behind a magic string and
-a CRC-32 of the payload, written atomically by BlobCache. marshal, not pickle: loading it
-builds only strs/ints/tuples and never calls code, and every row is shape-checked, so a
-tampered or torn file is reported corrupt and the graph is rebuilt. The file is read into a
-plain-dict adjacency (no networkx on the hot path); networkx is built only when asked for.
+Reading a whole snapshot grows with the repository (400k lines: ~1 s for both sides, most of
+it building dicts for nodes no query touches). So the file is split into buckets by a hash of
+the node name, and a query reads only the buckets of the nodes it asks about:
+
+    MAGIC | node buckets ... | predecessor buckets ... | meta | footer
+
+- node bucket: marshal of rows (name, kind, path, qualname, line, end_line, partial, routes,
+  kinds of its incoming edges, ((target, kinds, sites), ...));
+- predecessor bucket: marshal of rows (name, ((source, kinds, source has routes), ...)), apart
+  from the node rows because a hub (`jwt.decode`) has callers all over the repository and most
+  walks only go forward; the routes flag lets a backward walk skip reading the node row of
+  every caller it passes (edge data "source_routed");
+- meta: marshal of (key, bucket count, index, module map, stats, not-analysed rows); the index
+  is packed (offset, length, CRC-32) per bucket;
+- footer: meta offset, length and CRC-32, then the magic again.
+
+marshal, not pickle: loading builds only strs/ints/tuples and never calls code, and every row
+is shape-checked. The footer and meta are checked when the file is opened (anything else is
+"missing": the caller assembles the graph); a bucket is checked when first read, and a damaged
+one makes the store rebuild the whole graph through the `rebuild` callback it was given and
+answer from that from then on (the snapshot is written again by the rebuild).
 """
 from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import struct
+import weakref
 import zlib
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 import networkx as nx
 
 from semdiff.model import NotAnalyzed
+from semdiff.relevance import facts as _facts
 from semdiff.relevance.facts import extractor_for
-from semdiff.relevance.graph import BuildStats, CallGraph
+from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph
 
-SNAPSHOT_VERSION = 2
-_MAGIC = b"SDGSNAP2"
+SNAPSHOT_VERSION = 3
+TREE_MEMO_VERSION = 1
+_MAGIC = b"SDGSNAP3"
+_FOOTER = struct.Struct("<QII8s")
+_ENTRY = struct.Struct("<QII")
 _NODE_KEYS = ("kind", "path", "qualname", "line", "end_line", "partial")
 _NO_EDGES: Mapping[str, Mapping[str, Any]] = {}
+NODES_PER_BUCKET = 8
 
 
 class CorruptSnapshot(ValueError):
@@ -46,118 +71,335 @@ def revision_key(entries: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
-class DictStore:
-    """A graph as three plain dicts: node attributes, successors and predecessors."""
+# -- tree id -> snapshot key ---------------------------------------------------------------------
+def _suffix(path: str) -> str:
+    dot = path.rfind(".")
+    return path[dot:] if dot > path.rfind("/") else ""
 
-    __slots__ = ("nodes", "succ_map", "pred_map")
 
-    def __init__(self, nodes: dict[str, dict[str, Any]], succ: dict[str, dict[str, Any]], pred: dict[str, dict[str, Any]]):
-        self.nodes = nodes
-        self.succ_map = succ
-        self.pred_map = pred
+def _registered_suffixes() -> list[str]:
+    _facts._load_builtin()
+    return sorted(_facts._FACTORIES)
 
+
+def _memo_key(tree: str) -> str:
+    return hashlib.sha256(f"semdiff-tree-v{SNAPSHOT_VERSION}\0{MAX_FILE_BYTES}\0{tree}".encode()).hexdigest()
+
+
+def remember_tree(cache: Any, tree: str, key: str, paths: Iterable[str]) -> None:
+    """Note that `tree` gave the snapshot `key`, with what decided which files were read.
+
+    A snapshot key depends on which suffixes have an extractor and on the versions of the
+    extractors of the files present, so both are stored and checked by `recall_tree`.
+    """
+    present: dict[str, str] = {}
+    for path in paths:
+        sfx = _suffix(path)
+        if sfx not in present:
+            ex = extractor_for(path)
+            if ex is not None:
+                present[sfx] = f"{ex.language}-{ex.version}"
+    doc = {"snapshot": key, "suffixes": _registered_suffixes(), "extractors": present}
+    cache.put_document("tree", TREE_MEMO_VERSION, _memo_key(tree), doc)
+
+
+def recall_tree(cache: Any, tree: str) -> Optional[str]:
+    """The snapshot key `tree` gave last time, if the extractors still read it the same way."""
+    doc = cache.get_document("tree", TREE_MEMO_VERSION, _memo_key(tree))
+    if doc is None:
+        return None
+    try:
+        key, suffixes, present = doc["snapshot"], doc["suffixes"], doc["extractors"]
+        if not isinstance(key, str) or not isinstance(present, dict) or suffixes != _registered_suffixes():
+            return None
+        for sfx, version in present.items():
+            ex = extractor_for("x" + sfx) if isinstance(sfx, str) else None
+            if ex is None or f"{ex.language}-{ex.version}" != version:
+                return None
+    except (KeyError, TypeError):
+        cache.stats.corrupt += 1
+        return None
+    return key
+
+
+# -- writing -------------------------------------------------------------------------------------
+def bucket_of(node: str, buckets: int) -> int:
+    return zlib.crc32(node.encode("utf-8", "surrogatepass")) % buckets
+
+
+def encode(cg: CallGraph, key: str) -> bytes:
+    g = cg.graph
+    buckets = max(1, g.number_of_nodes() // NODES_PER_BUCKET)
+    node_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
+    pred_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
+    for n, a in g.nodes(data=True):
+        b = bucket_of(n, buckets)
+        preds = g._pred[n]
+        in_kinds = tuple(sorted({k for d in preds.values() for k in d["kinds"]}))
+        succ = tuple((v, tuple(d["kinds"]), tuple(tuple(s) for s in d["sites"])) for v, d in g._succ[n].items())
+        node_rows[b].append((n,) + tuple(a.get(k) for k in _NODE_KEYS) + (tuple(a.get("routes", ())), in_kinds, succ))
+        if preds:
+            routed = g._node
+            pred_rows[b].append((n, tuple((u, tuple(d["kinds"]), bool(routed[u].get("routes"))) for u, d in preds.items())))
+    parts = [_MAGIC]
+    offset = len(_MAGIC)
+    index = bytearray()
+    for rows in node_rows + pred_rows:
+        blob = marshal.dumps(tuple(rows), 4)
+        index += _ENTRY.pack(offset, len(blob), zlib.crc32(blob))
+        parts.append(blob)
+        offset += len(blob)
+    meta = marshal.dumps((
+        key, buckets, bytes(index), tuple(sorted(cg.modules.items())), (cg.stats.files, cg.stats.skipped),
+        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed),
+    ), 4)
+    parts.append(meta)
+    parts.append(_FOOTER.pack(offset, len(meta), zlib.crc32(meta), _MAGIC))
+    return b"".join(parts)
+
+
+def store(cache: Any, key: str, cg: CallGraph) -> None:
+    cache.put_binary("snapshot", SNAPSHOT_VERSION, key, encode(cg, key))
+
+
+# -- reading -------------------------------------------------------------------------------------
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise CorruptSnapshot("truncated")
+    return data
+
+
+def _str(x: Any) -> str:
+    if type(x) is not str:
+        raise CorruptSnapshot("bad name")
+    return x
+
+
+# what reading a damaged bucket can raise (CorruptSnapshot is a ValueError)
+_DAMAGE = (OSError, ValueError, EOFError, TypeError, IndexError, KeyError, struct.error)
+
+
+class LazyStore:
+    """A snapshot file read bucket by bucket, on first use of a node.
+
+    A bucket read keeps its rows as marshal gave them; a node's attribute and edge dicts are
+    made when that node is asked about (a walk reads a bucket for one of its 8 nodes). Any
+    damage found on the way (checksum, shape) switches the store to a rebuilt graph.
+    """
+
+    def __init__(self, fd: int, buckets: int, index: bytes, rebuild: Callable[[], CallGraph]):
+        self._fd = fd
+        self._finalizer = weakref.finalize(self, os.close, fd)
+        self._buckets = buckets
+        self._index = index
+        self._rebuild = rebuild
+        self._fallback: Any = None
+        self._rows: dict[str, tuple[Any, ...]] = {}  # read, not yet made into dicts
+        self._pred_rows: dict[str, tuple[Any, ...]] = {}
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.succ_map: dict[str, Mapping[str, Any]] = {}
+        self.in_kinds: dict[str, tuple[str, ...]] = {}
+        self.pred_map: dict[str, Mapping[str, Any]] = {}
+        self._loaded: set[int] = set()  # node buckets in 0..n-1, predecessor buckets in n..2n-1
+        self.bucket_reads = 0
+
+    def close(self) -> None:
+        self._finalizer()
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _read(self, slot: int) -> Any:
+        offset, length, crc = _ENTRY.unpack_from(self._index, slot * _ENTRY.size)
+        raw = _pread(self._fd, length, offset)
+        if zlib.crc32(raw) != crc:
+            raise CorruptSnapshot("checksum mismatch")
+        self.bucket_reads += 1
+        rows = marshal.loads(raw)
+        if type(rows) is not tuple:
+            raise CorruptSnapshot("bad bucket")
+        return rows
+
+    def _bucket(self, node: str, preds: bool) -> None:
+        b = bucket_of(node, self._buckets)
+        slot = self._buckets + b if preds else b
+        if slot in self._loaded:
+            return
+        target = self._pred_rows if preds else self._rows
+        for row in self._read(slot):
+            target[_str(row[0])] = row
+        self._loaded.add(slot)
+
+    def _make(self, node: str) -> bool:
+        """Make the dicts of `node` (False: no such node)."""
+        row = self._rows.pop(node, None)
+        if row is None:
+            if node in self.nodes:
+                return True
+            self._bucket(node, False)
+            row = self._rows.pop(node, None)
+            if row is None:
+                return node in self.nodes
+        _name, kind, path, qualname, line, end_line, partial, routes, kinds_in, succ = row
+        attrs = {k: v for k, v in zip(_NODE_KEYS, (kind, path, qualname, line, end_line, partial)) if v is not None}
+        if routes:
+            attrs["routes"] = [_str(r) for r in routes]
+        if type(kinds_in) is not tuple or type(succ) is not tuple:
+            raise CorruptSnapshot("bad node row")
+        out: dict[str, Any] = {}
+        for v, kinds, sites in succ:
+            if type(kinds) is not tuple or type(sites) is not tuple:
+                raise CorruptSnapshot("bad edge row")
+            out[_str(v)] = {"kinds": kinds, "sites": sites}
+        if out:
+            self.succ_map[node] = out
+        if kinds_in:
+            self.in_kinds[node] = kinds_in
+        self.nodes[node] = attrs
+        return True
+
+    def _make_preds(self, node: str) -> Mapping[str, Any]:
+        row = self._pred_rows.pop(node, None)
+        if row is None:
+            self._bucket(node, True)
+            row = self._pred_rows.pop(node, None)
+            if row is None:
+                return _NO_EDGES
+        _name, preds = row
+        if type(preds) is not tuple:
+            raise CorruptSnapshot("bad predecessor row")
+        made = self.pred_map[node] = {_str(u): {"kinds": kinds, "source_routed": routed is True} for u, kinds, routed in preds}
+        return made
+
+    def _give_up(self) -> Any:
+        self._fallback = self._rebuild()._store
+        self._rows, self._pred_rows = {}, {}
+        self.nodes, self.succ_map, self.pred_map, self.in_kinds = {}, {}, {}, {}
+        self.close()
+        return self._fallback
+
+    # -- GraphStore ---------------------------------------------------------------------------------
     def attrs(self, node: str) -> Optional[dict[str, Any]]:
-        return self.nodes.get(node)
+        if self._fallback is None:
+            a = self.nodes.get(node)
+            if a is not None:
+                return a
+            try:
+                return self.nodes[node] if self._make(node) else None
+            except _DAMAGE:
+                self._give_up()
+        return self._fallback.attrs(node)  # type: ignore[no-any-return]
 
     def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]:
-        return self.succ_map.get(node, _NO_EDGES)
+        if self._fallback is None:
+            if node in self.nodes:
+                return self.succ_map.get(node, _NO_EDGES)
+            try:
+                self._make(node)
+                return self.succ_map.get(node, _NO_EDGES)
+            except _DAMAGE:
+                self._give_up()
+        return self._fallback.succ(node)  # type: ignore[no-any-return]
+
+    def pred_kinds(self, node: str) -> tuple[str, ...]:
+        if self._fallback is None:
+            if node in self.nodes:
+                return self.in_kinds.get(node, ())
+            try:
+                self._make(node)
+                return self.in_kinds.get(node, ())
+            except _DAMAGE:
+                self._give_up()
+        return self._fallback.pred_kinds(node)  # type: ignore[no-any-return]
 
     def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]:
-        return self.pred_map.get(node, _NO_EDGES)
+        if self._fallback is None:
+            p = self.pred_map.get(node)
+            if p is not None:
+                return p
+            try:
+                return self._make_preds(node)
+            except _DAMAGE:
+                self._give_up()
+        return self._fallback.pred(node)  # type: ignore[no-any-return]
+
+    def load_all(self) -> None:
+        """Read every node bucket and make every node (exports, `find`, networkx)."""
+        if self._fallback is not None:
+            return
+        try:
+            for b in range(self._buckets):
+                if b not in self._loaded:
+                    for row in self._read(b):
+                        self._rows[_str(row[0])] = row
+                    self._loaded.add(b)
+            for name in list(self._rows):
+                self._make(name)
+        except _DAMAGE:
+            self._give_up()
 
     def to_networkx(self) -> nx.DiGraph:
+        self.load_all()
+        if self._fallback is not None:
+            return self._fallback.to_networkx()
         g = nx.DiGraph()
         g.add_nodes_from((n, dict(a)) for n, a in self.nodes.items())
         g.add_edges_from((u, v, dict(d)) for u, out in self.succ_map.items() for v, d in out.items())
         return g
 
 
-def encode(cg: CallGraph, key: str) -> bytes:
-    g = cg.graph
-    index = {n: i for i, n in enumerate(g.nodes)}
-    nodes = tuple(
-        (n,) + tuple(a.get(k) for k in _NODE_KEYS) + (tuple(a.get("routes", ())),) for n, a in g.nodes(data=True)
-    )
-    kinds_pool: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct kinds tuple
-    edges = tuple(
-        (index[u], index[v], kinds_pool.setdefault(tuple(d["kinds"]), tuple(d["kinds"])), tuple(tuple(s) for s in d["sites"]))
-        for u, v, d in g.edges(data=True)
-    )
-    payload = marshal.dumps((
-        key, nodes, edges, tuple(sorted(cg.modules.items())), (cg.stats.files, cg.stats.skipped),
-        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed),
-    ), 4)
-    return _MAGIC + struct.pack("<I", zlib.crc32(payload)) + payload
-
-
-def decode(raw: bytes, key: str) -> CallGraph:
-    """Strict: anything but a whole snapshot of `key` raises CorruptSnapshot."""
-    if raw[: len(_MAGIC)] != _MAGIC or len(raw) < len(_MAGIC) + 4:
-        raise CorruptSnapshot("not a snapshot of this version")
-    (crc,) = struct.unpack_from("<I", raw, len(_MAGIC))
-    payload = memoryview(raw)[len(_MAGIC) + 4:]
-    if zlib.crc32(payload) != crc:
-        raise CorruptSnapshot("checksum mismatch")
+def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
+    """Check the footer and meta of the file at `path` and wrap it in a LazyStore."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        data = marshal.loads(payload)
-        file_key, node_rows, edge_rows, module_items, (files, skipped), na_rows = data
-        if file_key != key:
-            raise CorruptSnapshot("snapshot of another revision")
-        names: list[str] = []
-        nodes: dict[str, dict[str, Any]] = {}
-        for row in node_rows:
-            name, kind, path, qualname, line, end_line, partial, routes = row
-            if type(name) is not str:
-                raise CorruptSnapshot("bad node row")
-            attrs = {k: v for k, v in zip(_NODE_KEYS, (kind, path, qualname, line, end_line, partial)) if v is not None}
-            if routes:
-                attrs["routes"] = [str(r) for r in routes]
-            names.append(name)
-            nodes[name] = attrs
-        succ: dict[str, dict[str, Any]] = {}
-        pred: dict[str, dict[str, Any]] = {}
-        for ui, vi, kinds, sites in edge_rows:
-            u, v = names[ui], names[vi]
-            if type(kinds) is not tuple or type(sites) is not tuple:
-                raise CorruptSnapshot("bad edge row")
-            d = {"kinds": kinds, "sites": sites}
-            out = succ.get(u)
-            if out is None:
-                out = succ[u] = {}
-            out[v] = d
-            inn = pred.get(v)
-            if inn is None:
-                inn = pred[v] = {}
-            inn[u] = d
-        modules = {str(p): str(m) for p, m in module_items}
-        not_analyzed = tuple(NotAnalyzed(str(p), str(r), str(d)) for p, r, d in na_rows)
-        stats = BuildStats(files=int(files), parsed=0, cached=int(files) - int(skipped), skipped=int(skipped))
-    except CorruptSnapshot:
+        size = os.fstat(fd).st_size
+        if size < len(_MAGIC) + _FOOTER.size:
+            raise CorruptSnapshot("too short")
+        meta_off, meta_len, meta_crc, magic = _FOOTER.unpack(_pread(fd, _FOOTER.size, size - _FOOTER.size))
+        if magic != _MAGIC or meta_off + meta_len != size - _FOOTER.size:
+            raise CorruptSnapshot("not a snapshot of this version")
+        meta = _pread(fd, meta_len, meta_off)
+        if zlib.crc32(meta) != meta_crc:
+            raise CorruptSnapshot("checksum mismatch")
+        try:
+            file_key, buckets, index, module_items, (files, skipped), na_rows = marshal.loads(meta)
+            if file_key != key:
+                raise CorruptSnapshot("snapshot of another revision")
+            if type(buckets) is not int or buckets < 1 or type(index) is not bytes or len(index) != 2 * buckets * _ENTRY.size:
+                raise CorruptSnapshot("bad index")
+            modules = {_str(p): _str(m) for p, m in module_items}
+            not_analyzed = tuple(NotAnalyzed(_str(p), _str(r), _str(d)) for p, r, d in na_rows)
+            stats = BuildStats(files=int(files), parsed=0, cached=int(files) - int(skipped), skipped=int(skipped))
+        except CorruptSnapshot:
+            raise
+        except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            raise CorruptSnapshot(f"malformed snapshot: {exc}") from exc
+    except BaseException:
+        os.close(fd)
         raise
-    except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
-        raise CorruptSnapshot(f"malformed snapshot: {exc}") from exc
-    return CallGraph(None, modules, stats, not_analyzed, store=DictStore(nodes, succ, pred))
+    return CallGraph(None, modules, stats, not_analyzed, store=LazyStore(fd, buckets, index, rebuild))
 
 
-def load(cache: Any, key: str) -> Optional[CallGraph]:
-    """The snapshot of `key`, or None when missing or corrupt (counted in cache.stats)."""
+def load(cache: Any, key: str, rebuild: Optional[Callable[[], CallGraph]] = None) -> Optional[CallGraph]:
+    """The snapshot of `key`, or None when missing or its header is corrupt (counted in
+    cache.stats). A bucket found damaged later is counted too, and answered by `rebuild()`."""
     path = cache.binary_path("snapshot", SNAPSHOT_VERSION, key)
     if path is None:
         return None
+
+    def on_damage() -> CallGraph:
+        cache.stats.corrupt += 1
+        if rebuild is None:
+            raise CorruptSnapshot(f"snapshot {key} is damaged and there is nothing to rebuild it from")
+        return rebuild()
+
     try:
-        raw = path.read_bytes()
+        cg = _open(path, key, on_damage)
     except OSError:
         cache.stats.misses += 1
         return None
-    try:
-        cg = decode(raw, key)
     except CorruptSnapshot:
         cache.stats.corrupt += 1
         cache.stats.misses += 1
         return None
     cache.stats.hits += 1
     return cg
-
-
-def store(cache: Any, key: str, cg: CallGraph) -> None:
-    cache.put_binary("snapshot", SNAPSHOT_VERSION, key, encode(cg, key))
