@@ -1,0 +1,94 @@
+"""protection-removed: table examples (read under each rule's example path) and the small
+readers each check relies on (escaper names, quadratic regex prefix, narrower triggers)."""
+from __future__ import annotations
+
+import pytest
+
+from semdiff.pipeline import analyze_texts
+from semdiff.rules.protection_removed import (
+    EXAMPLE_PATHS,
+    RULES,
+    _narrower,
+    _split_top,
+    is_escaper,
+    quadratic_prefix,
+)
+from rulekit import family_of, findings_of
+
+FAMILY = "protection-removed"
+
+
+def test_family_table_has_both_kinds_of_example_and_no_python():
+    assert [r.id for r in family_of(FAMILY).rules] == [r.id for r in RULES]
+    for r in RULES:
+        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
+        assert "python" not in r.languages and "*" not in r.languages
+        assert r.id in EXAMPLE_PATHS
+
+
+@pytest.mark.parametrize("rule_id,path,example", [
+    pytest.param(r.id, EXAMPLE_PATHS[r.id], ex, id=f"{r.id}-{i}-{'fires' if ex.fires else 'silent'}")
+    for r in RULES for i, ex in enumerate(r.examples)
+])
+def test_table_example(rule_id, path, example):
+    report = analyze_texts([(path, example.before, example.after)])
+    hits = [f for f in report.findings if f.rule_id == rule_id]
+    assert bool(hits) == example.fires, [(f.rule_id, f.message) for f in report.findings]
+
+
+@pytest.mark.parametrize("callee,expected", [
+    ("html.EscapeString", True), ("url.QueryEscape", True), ("encodeURIComponent", True), ("escapeQuotes", True),
+    ("quoteEscaper.Replace", True), ("sanitizeFilename", True), ("strconv.Quote", True),
+    ("json.Marshal", False), ("base64.StdEncoding.EncodeToString", False), ("strings.Replace", False), ("quote", False),
+])
+def test_escaper_names(callee, expected):
+    assert is_escaper(callee) is expected
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    (r"\/+$", True), (r"\s+$", True), (r"a+b", True),
+    (r"^\/+", False), (r"\/?\/$", False), (r"\s+", False), (r"(ab)+c", False), (r"[", False),
+])
+def test_quadratic_prefix(pattern, expected):
+    assert quadratic_prefix(pattern) is expected
+
+
+def test_split_top_respects_brackets_and_strings():
+    assert _split_top("!a(x || y) || b['||']", "||") == ["!a(x||y)", "b['||']"]
+
+
+@pytest.mark.parametrize("before,after,expected", [
+    ("!same(a) || !scheme(a)", "!same(a)", True),  # disjunct dropped
+    ("!same(a)", "!same(a) && external", True),  # conjunct added
+    ("!same(a)", "!same(a) || !scheme(a)", False),  # hardening
+    ("!same(a) && external", "!same(a)", False),  # conjunct dropped: more stripping
+    ("!same(a)", "!same(b)", False),  # changed, not provably narrower
+])
+def test_narrower_trigger(before, after, expected):
+    assert _narrower(before, after) is expected
+
+
+def test_prototype_check_still_in_another_changed_unit_is_silent():
+    before = "function set(o, k, v) {\n  if (k === '__proto__') return;\n  o[k] = v;\n}\n"
+    after = ("function bad(k) {\n  return k === '__proto__';\n}\n\n"
+             "function set(o, k, v) {\n  if (bad(k)) return;\n  o[k] = v;\n}\n")
+    assert findings_of("prototype-key-check-removed", before, after, "src/set.js") == []
+
+
+def test_prototype_check_removed_reports_unit_and_line():
+    before = "function set(o, k, v) {\n  if (k === '__proto__') return;\n  o[k] = v;\n}\n"
+    after = "function set(o, k, v) {\n  o[k] = v;\n}\n"
+    [f] = findings_of("prototype-key-check-removed", before, after, "src/set.js")
+    assert (f.unit, f.before.line) == ("set", 2)
+
+
+def test_go_regex_edits_never_report_redos():
+    before = 'package p\n\nimport "regexp"\n\nvar re = regexp.MustCompile(`^(a)?b$`)\n'
+    after = 'package p\n\nimport "regexp"\n\nvar re = regexp.MustCompile(`^(a+)+b$`)\n'
+    assert findings_of("redos-introduced", before, after, "p/p.go") == []
+
+
+def test_python_is_left_to_the_python_families():
+    before = "def link(n):\n    return '/x?n=' + quote_escaper(n)\n"
+    after = "def link(n):\n    return '/x?n=' + n\n"
+    assert findings_of("escaping-removed", before, after, "app/m.py") == []
