@@ -181,3 +181,140 @@ def test_snapshot_of_another_format_is_rebuilt(tmp_path):
     assert cache.stats.corrupt == 1 and again.stats.parsed == 0 and again.stats.cached == 4
     assert export_graph(again, "json") == reference
     assert BlobCache(cache_dir).binary_path("snapshot", 2, "../x") is None
+
+
+# -- tree memo and bucketed snapshots --------------------------------------------------------------
+def _listing_counter(monkeypatch) -> list[str]:
+    """Count `git ls-tree` listings made by graph_for_revision."""
+    from semdiff.relevance import repo as repo_mod
+
+    calls: list[str] = []
+    real = repo_mod.list_tree
+
+    def spy(root: str, rev: str, tree=None):
+        calls.append(rev)
+        return real(root, rev, tree)
+
+    monkeypatch.setattr(repo_mod, "list_tree", spy)
+    return calls
+
+
+def test_warm_run_does_not_list_the_tree(tmp_path, monkeypatch):
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    reference = export_graph(graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir)), "json")
+    listings = _listing_counter(monkeypatch)
+    warm = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert listings == [] and warm.stats.parsed == 0
+    assert export_graph(warm, "json") == reference
+    # another commit with the same tree (an empty commit) is the same graph, still unlisted
+    two = repo.commit("empty", allow_empty=True)
+    assert export_graph(graph_for_revision(str(repo.root), two, cache=BlobCache(cache_dir)), "json") == reference
+    assert listings == []
+
+
+def test_tree_memo_is_ignored_when_the_extractor_version_changes(tmp_path, monkeypatch):
+    from semdiff.relevance.extract_python import PythonExtractor
+
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    listings = _listing_counter(monkeypatch)
+    monkeypatch.setattr(PythonExtractor, "version", EXTRACTOR_VERSION + 1000)
+    again = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert len(listings) == 1 and again.stats.parsed == 4  # new version: no memo, no snapshot, no facts
+    third = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert len(listings) == 1 and third.stats.parsed == 0  # and the new version's memo is used next time
+
+
+def test_tree_memo_is_ignored_when_a_suffix_gains_an_extractor(tmp_path, monkeypatch):
+    from semdiff.relevance import facts
+    from semdiff.relevance.extract_python import PythonExtractor
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({**FILES, "app/extra.pyx": "from app.auth import check_role\n\ndef g(u):\n    check_role(u, 'x')\n"})
+    one = repo.commit("with a .pyx file")
+    cache_dir = tmp_path / "cache"
+    first = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert "app.extra.g" not in first and first.stats.files == 4
+    facts.extractor_for("x.py")  # built-in table loaded before it is patched
+    monkeypatch.setattr(facts, "_FACTORIES", {**facts._FACTORIES, ".pyx": PythonExtractor})
+    monkeypatch.setattr(facts, "_INSTANCES", dict(facts._INSTANCES))
+    listings = _listing_counter(monkeypatch)
+    second = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    assert len(listings) == 1 and second.stats.files == 5
+    assert "app.extra.g" in second.predecessors("app.auth.check_role")
+
+
+def _bucket_span(snap: Path, node: str) -> tuple[int, int]:
+    """(offset, length) of the node bucket holding `node` in a snapshot file."""
+    import marshal
+    import struct
+
+    from semdiff.relevance.snapshot import bucket_of
+
+    raw = snap.read_bytes()
+    meta_off, meta_len, _crc, _magic = struct.unpack("<QII8s", raw[-24:])
+    _key, buckets, index, *_ = marshal.loads(raw[meta_off: meta_off + meta_len])
+    offset, length, _ = struct.unpack_from("<QII", index, 16 * bucket_of(node, buckets))
+    return offset, length
+
+
+def _chain_repo(tmp_path: Path) -> tuple[GitRepo, str]:
+    repo = GitRepo(tmp_path / "repo")
+    many = {f"pkg/m{i}.py": f"from pkg.m{(i + 1) % 60} import f{(i + 1) % 60}\n\ndef f{i}(x):\n    return f{(i + 1) % 60}(x)\n" for i in range(60)}
+    repo.write({**many, "pkg/__init__.py": "", "pkg/auth.py": FILES["app/auth.py"],
+                "pkg/views.py": "from pkg.auth import check_role\nfrom pkg.m3 import f3\n\ndef view(u):\n    check_role(u, 'admin')\n    return f3(u)\n"})
+    return repo, repo.commit("many")
+
+
+def test_a_warm_query_reads_only_the_buckets_it_touches(tmp_path):
+    from semdiff.relevance.propagate import RepoRelevance
+
+    repo, rev = _chain_repo(tmp_path)
+    fresh = graph_for_revision(str(repo.root), rev, cache=BlobCache(tmp_path / "cache"))
+    lazy = graph_for_revision(str(repo.root), rev, cache=BlobCache(tmp_path / "cache"))
+    store = lazy._store
+    assert store.bucket_reads == 0  # opening reads the footer and index only
+    got = RepoRelevance(None, lazy).relevance("pkg/views.py", "view", "after")
+    assert got == RepoRelevance(None, fresh).relevance("pkg/views.py", "view", "after")
+    assert got.category == "authz" and got.why_path[-1] == "pkg.auth.check_role"
+    total = 2 * max(1, fresh.graph.number_of_nodes() // 8)
+    assert 0 < store.bucket_reads < total // 2 and lazy._nx is None
+
+
+def test_lazy_snapshot_answers_every_node_like_a_fresh_build(tmp_path):
+    repo, rev = _chain_repo(tmp_path)
+    fresh = graph_for_revision(str(repo.root), rev, cache=BlobCache(tmp_path / "cache"))
+    lazy = graph_for_revision(str(repo.root), rev, cache=BlobCache(tmp_path / "cache"))
+    for node in fresh.graph.nodes:
+        assert lazy.attrs(node) == fresh.attrs(node)
+        assert dict(lazy.successors(node)) == dict(fresh.successors(node))
+        assert {p: tuple(e["kinds"]) for p, e in lazy.predecessors(node).items()} == {
+            p: tuple(e["kinds"]) for p, e in fresh.predecessors(node).items()}
+        assert lazy.predecessor_kinds(node) == fresh.predecessor_kinds(node)
+        assert all(e["source_routed"] == bool(fresh.routes(p)) for p, e in lazy.predecessors(node).items())
+    assert "pkg.nowhere" not in lazy and lazy.predecessors("pkg.nowhere") == {}
+    assert lazy._nx is None
+
+
+def test_a_damaged_bucket_is_found_on_first_use_and_the_graph_rebuilt(tmp_path):
+    repo, rev = _chain_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    reference = export_graph(graph_for_revision(str(repo.root), rev, cache=None), "json")
+    graph_for_revision(str(repo.root), rev, cache=BlobCache(cache_dir))
+    (snap,) = (cache_dir / "graph").glob("snapshot-v*/*/*.bin")
+    offset, length = _bucket_span(snap, "pkg.m7.f7")
+    raw = bytearray(snap.read_bytes())
+    raw[offset + length // 2] ^= 0xFF
+    snap.write_bytes(bytes(raw))
+
+    cache = BlobCache(cache_dir)
+    lazy = graph_for_revision(str(repo.root), rev, cache=cache)
+    assert cache.stats.corrupt == 0  # header and index are whole; the bucket is not read yet
+    assert "pkg.m8.f8" in lazy.successors("pkg.m7.f7")  # reading it finds the damage ...
+    assert cache.stats.corrupt == 1 and lazy._store._fallback is not None  # ... and answers from a rebuild
+    assert export_graph(lazy, "json") == reference
+    fresh = BlobCache(cache_dir)  # the rebuild wrote the snapshot again
+    again = graph_for_revision(str(repo.root), rev, cache=fresh)
+    assert export_graph(again, "json") == reference and fresh.stats.corrupt == 0
