@@ -45,7 +45,7 @@ from semdiff.ir import (
     Unit,
 )
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
-from semdiff.lang.normal import NEGATIVE_OPS, _canonical_string, call_atom, comparison, squash
+from semdiff.lang.normal import NEGATIVE_OPS, _canonical_string, call_atom, comparison
 from semdiff.lang.ts_guards import GuardWalk, clip, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
@@ -93,6 +93,27 @@ def load_query(ts_language: Language, folder: str, name: str) -> Optional[Query]
         text = _query_text(folder, name)
         _QUERIES[key] = Query(ts_language, text) if text.strip() else None
     return _QUERIES[key]
+
+
+# the per-file query files run as one query (one pass over the tree instead of one per file)
+FILE_QUERIES = ("imports.scm", "units.scm", "routes.scm")
+_COMBINED: dict[tuple[int, str], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
+
+
+def load_combined(ts_language: Language, folder: str) -> tuple[Optional[Query], tuple[tuple[str, int, int], ...]]:
+    """FILE_QUERIES of a grammar folder as one Query, with each file's pattern index range."""
+    key = (id(ts_language), folder)
+    if key not in _COMBINED:
+        texts, ranges, start = [], [], 0
+        for name in FILE_QUERIES:
+            query = load_query(ts_language, folder, name)
+            if query is None:
+                continue
+            texts.append(_query_text(folder, name))
+            ranges.append((name, start, start + query.pattern_count))
+            start += query.pattern_count
+        _COMBINED[key] = (Query(ts_language, "\n".join(texts)) if texts else None, tuple(ranges))
+    return _COMBINED[key]
 
 
 REQUIRE_WORD = re.compile(r"(?:^|[._])(?:require|ensure|must)[A-Z_]|(?:^|[._])is[A-Z]\w*(?:In|Authenticated|Authorized)\b")
@@ -152,13 +173,15 @@ class KeyIndex:
             return None
         text = self.text
         cached = unit.key_edits if unit is not None else None
-        if cached is None or cached[0] != len(renames):
-            cached = None
-            if unit is not None:
+        if unit is not None and (cached is None or cached[0] != len(renames)):
+            if cached is not None and cached[0] < len(renames):
+                # renames only grow (a local bound while phase 1 walks the unit): add the new names' edits
+                _, ua, ub, _, edits = cached
+                edits = sorted(edits + self.edits(ua, ub, dict(list(renames.items())[cached[0]:]), comments=False))
+            else:
                 ua, ub = self._char(unit.node.start_byte), self._char(unit.node.end_byte)
-                if ua <= a and b <= ub:
-                    edits = self.edits(ua, ub, renames)
-                    cached = unit.key_edits = (len(renames), ua, ub, [e[0] for e in edits], edits)
+                edits = self.edits(ua, ub, renames)
+            cached = unit.key_edits = (len(renames), ua, ub, [e[0] for e in edits], edits)
         if cached is not None and cached[1] <= a and b <= cached[2]:
             estarts, all_edits = cached[3], cached[4]
             lo, hi = bisect_left(estarts, a), bisect_left(estarts, b)
@@ -178,15 +201,15 @@ class KeyIndex:
         out.append(text[pos:b])
         return "".join(out)
 
-    def edits(self, a: int, b: int, renames: dict[str, str]) -> list[tuple[int, int, str]]:
+    def edits(self, a: int, b: int, renames: dict[str, str], comments: bool = True) -> list[tuple[int, int, str]]:
         """(start, end, replacement) of the comments and renamed name tokens starting in [a, b), in order."""
         text = self.text
         out: list[tuple[int, int, str]] = []
-        comments = self.comments
-        if comments:
-            k = bisect_left(comments, (a, -1))
-            while k < len(comments) and comments[k][0] < b:
-                out.append((comments[k][0], comments[k][1], " "))
+        spans = self.comments if comments else []
+        if spans:
+            k = bisect_left(spans, (a, -1))
+            while k < len(spans) and spans[k][0] < b:
+                out.append((spans[k][0], spans[k][1], " "))
                 k += 1
         if renames:
             end_at = self.end_at
@@ -251,6 +274,7 @@ class FileContext:
     registrations: set[int] = field(default_factory=set)  # route/middleware registration calls (routes.scm)
     unit_types: set[str] = field(default_factory=set)  # node types of the unit nodes found
     key_index: Optional["KeyIndex"] = None  # the file's token scan for key(), built on first use
+    file_matches: Optional[dict[str, list]] = None  # FILE_QUERIES matches of this file, by query file
 
     def text(self, node: Optional[Node]) -> str:
         if node is None:
@@ -448,6 +472,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         tree = self._parser.parse(src)
         root = tree.root_node
         ctx = FileContext(path, src)
+        self._run_file_queries(root, ctx)
         self.collect_imports(root, ctx)
         self._find_unit_nodes(root, ctx)
         self._find_registrations(root, ctx)
@@ -457,11 +482,28 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                           imports=tuple(sorted(ctx.imports.items())))
 
     # ---- phase 1: units and their own nodes ----
+    def _run_file_queries(self, root: Node, ctx: FileContext) -> None:
+        """One pass of the merged FILE_QUERIES; each file's matches keep their order."""
+        query, ranges = load_combined(self.ts_language(), self.grammar)
+        found: dict[str, list] = {name: [] for name, _, _ in ranges}
+        if query is not None:
+            for match in QueryCursor(query).matches(root):
+                index = match[0]
+                for name, lo, hi in ranges:
+                    if lo <= index < hi:
+                        found[name].append((index - lo, match[1]))
+                        break
+        ctx.file_matches = found
+
+    def query_matches(self, root: Node, ctx: FileContext, name: str) -> list:
+        """`QueryCursor(grammars/<language>/<name>).matches(root)`, from the merged pass when it ran."""
+        if ctx.file_matches is not None and name in FILE_QUERIES:
+            return ctx.file_matches.get(name, [])
+        query = load_query(self.ts_language(), self.grammar, name)
+        return QueryCursor(query).matches(root) if query is not None else []
+
     def _find_unit_nodes(self, root: Node, ctx: FileContext) -> None:
-        query = load_query(self.ts_language(), self.grammar, "units.scm")
-        if query is None:
-            return
-        for _, caps in QueryCursor(query).matches(root):
+        for _, caps in self.query_matches(root, ctx, "units.scm"):
             name_nodes = caps.get("name", [])
             for cap, nodes in caps.items():
                 if not cap.startswith("unit."):
@@ -476,11 +518,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return ctx.text(name_node)
 
     def _find_registrations(self, root: Node, ctx: FileContext) -> None:
-        query = load_query(self.ts_language(), self.grammar, "routes.scm")
-        if query is None:
-            return
-        for node in QueryCursor(query).captures(root).get("registration", []):
-            ctx.registrations.add(node.id)
+        for _, caps in self.query_matches(root, ctx, "routes.scm"):
+            for node in caps.get("registration", []):
+                ctx.registrations.add(node.id)
 
     def receiver_of(self, node: Node, ctx: FileContext) -> Optional[str]:
         """Go methods name their type outside any class body."""

@@ -15,7 +15,7 @@ from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument
 
-from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, fast_squash, load_query
+from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|Status(BadRequest|Unauthorized|PaymentRequired|Forbidden|NotFound|MethodNotAllowed|NotAcceptable|"
@@ -237,10 +237,7 @@ class GoBackend(TreeSitterBackend):
 
     # ---- imports ----
     def collect_imports(self, root: Node, ctx: FileContext) -> None:
-        query = load_query(self.ts_language(), self.grammar, "imports.scm")
-        if query is None:
-            return
-        for _, caps in QueryCursor(query).matches(root):
+        for _, caps in self.query_matches(root, ctx, "imports.scm"):
             for spec in caps.get("import", []):
                 path_node = spec.child_by_field_name("path")
                 name_node = spec.child_by_field_name("name")

@@ -15,7 +15,7 @@ from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument, Decorator
 
-from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, fast_squash, clip, load_query, span_of, unquote
+from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|HttpStatus\.(BAD_REQUEST|UNAUTHORIZED|PAYMENT_REQUIRED|FORBIDDEN|NOT_FOUND|METHOD_NOT_ALLOWED|CONFLICT|"
@@ -193,10 +193,7 @@ class JavaBackend(TreeSitterBackend):
 
     # ---- imports ----
     def collect_imports(self, root: Node, ctx: FileContext) -> None:
-        query = load_query(self.ts_language(), self.grammar, "imports.scm")
-        if query is None:
-            return
-        for _, caps in QueryCursor(query).matches(root):
+        for _, caps in self.query_matches(root, ctx, "imports.scm"):
             for decl in caps.get("import", []):
                 text = fast_squash(ctx.text(decl))
                 static = text.startswith("importstatic")

@@ -15,7 +15,7 @@ from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument, Decorator
 
-from semdiff.lang.ts_common import FileContext, LiteralValue, QueryCursor, TreeSitterBackend, UnitDraft, fast_squash, clip, load_query, span_of, unquote
+from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
 
 # a 4xx status in a response-building call: res.status(403), sendStatus(401), {status: 401}
 DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|withStatus)\s*\(\s*|status(?:Code)?\s*:\s*|\b(?:HttpError|createError|httpErrors|HTTPException)\s*\(\s*)(4\d\d)\b")
@@ -245,10 +245,7 @@ class JavaScriptBackend(TreeSitterBackend):
 
     # ---- imports ----
     def collect_imports(self, root: Node, ctx: FileContext) -> None:
-        query = load_query(self.ts_language(), self.grammar, "imports.scm")
-        if query is None:
-            return
-        for _, caps in QueryCursor(query).matches(root):
+        for _, caps in self.query_matches(root, ctx, "imports.scm"):
             source = caps.get("source")
             if not source:
                 continue
