@@ -533,3 +533,54 @@ def test_symlinks_submodules_and_large_files_are_not_read(tmp_path):
     assert set(cg.modules) == {"a.py", "soup.py"}
     assert [(n.path, n.reason) for n in cg.not_analyzed] == [("big.py", "too-large"), ("soup.py", "parse-limit")]
     assert cg.stats.skipped == 1 and cg.stats.parsed == 2
+
+
+def test_snapshot_loaded_graph_answers_like_the_assembled_one(tmp_path):
+    """The same decorator/guard questions through a warm (bucketed snapshot) graph."""
+    from semdiff.relevance.cache import BlobCache
+
+    decorators = src(
+        """
+        import functools
+        from app.auth import require_admin
+
+
+        def guarded(view):
+            @functools.wraps(view)
+            def wrapper(request, *args):
+                require_admin(request.user)
+                return view(request, *args)
+            return wrapper
+        """
+    )
+    users = src(
+        """
+        from app.decorators import guarded
+
+
+        @guarded
+        def delete_user(request, uid):
+            return uid
+
+
+        def rename_user(request, uid):
+            return uid
+        """
+    )
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"app/__init__.py": "", "app/auth.py": AUTH, "app/decorators.py": decorators, "app/users.py": users})
+    rev = repo.commit("one")
+    root = str(repo.root)
+    fresh = graph_for_revision(root, rev, cache=BlobCache(tmp_path / "cache"))
+    warm = graph_for_revision(root, rev, cache=BlobCache(tmp_path / "cache"))
+    assert warm._nx is None and fresh._nx is not None
+    assert fresh.predecessor_kinds("app.decorators.guarded") == warm.predecessor_kinds("app.decorators.guarded") == ("decorator",)
+    assert warm.predecessor_kinds("app.auth.require_admin") == ("call",)
+    a, b = RepoRelevance(None, fresh), RepoRelevance(None, warm)
+    for qualname in ("delete_user", "rename_user"):
+        assert a.relevance("app/users.py", qualname, "after") == b.relevance("app/users.py", qualname, "after")
+    assert b.relevance("app/users.py", "delete_user", "after").category == "authz"
+    assert b.guard_path("app/users.py", "delete_user", ["require_admin"], "after") == (
+        "app.users.delete_user", "app.decorators.guarded", "app.decorators.guarded.wrapper", "app.auth.require_admin")
+    assert a.guard_path("app/users.py", "delete_user", ["require_admin"], "after") == b.guard_path(
+        "app/users.py", "delete_user", ["require_admin"], "after")

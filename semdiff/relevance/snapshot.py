@@ -164,7 +164,11 @@ def store(cache: Any, key: str, cg: CallGraph) -> None:
 
 # -- reading -------------------------------------------------------------------------------------
 def _pread(fd: int, length: int, offset: int) -> bytes:
-    data = os.pread(fd, length, offset)
+    if hasattr(os, "pread"):
+        data = os.pread(fd, length, offset)
+    else:  # no pread (Windows): a store is used by one thread, so seek + read is enough
+        os.lseek(fd, offset, os.SEEK_SET)
+        data = os.read(fd, length)
     if len(data) != length:
         raise CorruptSnapshot("truncated")
     return data
