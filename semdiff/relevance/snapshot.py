@@ -15,7 +15,8 @@ the node name, and a query reads only the buckets of the nodes it asks about:
     MAGIC | node buckets ... | predecessor buckets ... | meta | footer
 
 - node bucket: marshal of rows (name, kind, path, qualname, line, end_line, partial, routes,
-  kinds of its incoming edges, ((target, kinds, sites), ...));
+  kinds of its incoming edges, ((target, kinds), ...), call sites as one nested marshal bytes
+  object — a walk reads a bucket for one of its nodes, and the sites are most of the objects);
 - predecessor bucket: marshal of rows (name, ((source, kinds, source has routes), ...)), apart
   from the node rows because a hub (`jwt.decode`) has callers all over the repository and most
   walks only go forward; the routes flag lets a backward walk skip reading the node row of
@@ -47,9 +48,9 @@ from semdiff.relevance import facts as _facts
 from semdiff.relevance.facts import extractor_for
 from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph
 
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 TREE_MEMO_VERSION = 1
-_MAGIC = b"SDGSNAP3"
+_MAGIC = b"SDGSNAP4"
 _FOOTER = struct.Struct("<QII8s")
 _ENTRY = struct.Struct("<QII")
 _NODE_KEYS = ("kind", "path", "qualname", "line", "end_line", "partial")
@@ -132,15 +133,24 @@ def encode(cg: CallGraph, key: str) -> bytes:
     buckets = max(1, g.number_of_nodes() // NODES_PER_BUCKET)
     node_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
     pred_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
+    pool: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct kinds tuple: marshal refs it
+
+    def kinds_of(d: Mapping[str, Any]) -> tuple[str, ...]:
+        k = tuple(d["kinds"])
+        return pool.setdefault(k, k)
+
+    routed = g._node
     for n, a in g.nodes(data=True):
         b = bucket_of(n, buckets)
         preds = g._pred[n]
-        in_kinds = tuple(sorted({k for d in preds.values() for k in d["kinds"]}))
-        succ = tuple((v, tuple(d["kinds"]), tuple(tuple(s) for s in d["sites"])) for v, d in g._succ[n].items())
-        node_rows[b].append((n,) + tuple(a.get(k) for k in _NODE_KEYS) + (tuple(a.get("routes", ())), in_kinds, succ))
+        in_kinds = kinds_of({"kinds": sorted({k for d in preds.values() for k in d["kinds"]})})
+        out = g._succ[n]
+        targets = tuple((v, kinds_of(d)) for v, d in out.items())
+        # call sites: one bytes object per node, unpacked only for a node a query asks about
+        sites = marshal.dumps(tuple(tuple(tuple(s) for s in d["sites"]) for d in out.values()), 4) if out else b""
+        node_rows[b].append((n,) + tuple(a.get(k) for k in _NODE_KEYS) + (tuple(a.get("routes", ())), in_kinds, targets, sites))
         if preds:
-            routed = g._node
-            pred_rows[b].append((n, tuple((u, tuple(d["kinds"]), bool(routed[u].get("routes"))) for u, d in preds.items())))
+            pred_rows[b].append((n, tuple((u, kinds_of(d), bool(routed[u].get("routes"))) for u, d in preds.items())))
     parts = [_MAGIC]
     offset = len(_MAGIC)
     index = bytearray()
@@ -243,14 +253,17 @@ class LazyStore:
             row = self._rows.pop(node, None)
             if row is None:
                 return node in self.nodes
-        _name, kind, path, qualname, line, end_line, partial, routes, kinds_in, succ = row
+        _name, kind, path, qualname, line, end_line, partial, routes, kinds_in, targets, sites_blob = row
         attrs = {k: v for k, v in zip(_NODE_KEYS, (kind, path, qualname, line, end_line, partial)) if v is not None}
         if routes:
             attrs["routes"] = [_str(r) for r in routes]
-        if type(kinds_in) is not tuple or type(succ) is not tuple:
+        if type(kinds_in) is not tuple or type(targets) is not tuple or type(sites_blob) is not bytes:
             raise CorruptSnapshot("bad node row")
+        sites_all = marshal.loads(sites_blob) if targets else ()
+        if type(sites_all) is not tuple or len(sites_all) != len(targets):
+            raise CorruptSnapshot("bad call sites")
         out: dict[str, Any] = {}
-        for v, kinds, sites in succ:
+        for (v, kinds), sites in zip(targets, sites_all):
             if type(kinds) is not tuple or type(sites) is not tuple:
                 raise CorruptSnapshot("bad edge row")
             out[_str(v)] = {"kinds": kinds, "sites": sites}
