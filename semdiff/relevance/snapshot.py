@@ -54,6 +54,7 @@ _MAGIC = b"SDGSNAP4"
 _FOOTER = struct.Struct("<QII8s")
 _ENTRY = struct.Struct("<QII")
 _NODE_KEYS = ("kind", "path", "qualname", "line", "end_line", "partial")
+_ATTR_TYPES = {"kind": str, "path": str, "qualname": str, "line": int, "end_line": int, "partial": bool}
 _NO_EDGES: Mapping[str, Mapping[str, Any]] = {}
 NODES_PER_BUCKET = 8
 
@@ -255,6 +256,9 @@ class LazyStore:
                 return node in self.nodes
         _name, kind, path, qualname, line, end_line, partial, routes, kinds_in, targets, sites_blob = row
         attrs = {k: v for k, v in zip(_NODE_KEYS, (kind, path, qualname, line, end_line, partial)) if v is not None}
+        for k, v in attrs.items():  # only plain values reach callers (marshal can build code objects)
+            if type(v) is not _ATTR_TYPES[k]:
+                raise CorruptSnapshot("bad node attribute")
         if routes:
             attrs["routes"] = [_str(r) for r in routes]
         if type(kinds_in) is not tuple or type(targets) is not tuple or type(sites_blob) is not bytes:
