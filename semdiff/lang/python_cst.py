@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from semdiff.ir import (
     FALSE,
@@ -56,6 +55,7 @@ from semdiff.lang.python_nodes import (
     local_names,
     param_names,
     skip_docstring,
+    source_positions,
     soft_kind,
     walk_nodes,
     with_in_try,
@@ -95,9 +95,7 @@ class PythonBackend:
             return ParsedFile(path, self.language, (), error=f"syntax error at line {exc.raw_line}: {exc.message}")
         except RecursionError:
             return ParsedFile(path, self.language, (), error="nesting too deep to parse")
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        return _Extractor(path, text, wrapper.module, positions).run()
+        return _Extractor(path, text, module, source_positions(module, text)).run()
 
 
 class _Extractor:
@@ -109,22 +107,16 @@ class _Extractor:
         self.pos = positions
         self.imports: dict[str, str] = {}
         self._collect_imports()
-        self.ex = Exprs(module, self.imports, positions, text.split("\n"))
+        self.ex = Exprs(module, self.imports, positions)
         self.units: list[Unit] = []
 
     # ------------------------------------------------------------------ helpers
 
     def line(self, node: cst.CSTNode) -> int:
-        try:
-            return self.pos[node].start.line
-        except KeyError:
-            return 0
+        return self.pos.line(node)
 
     def end_line(self, node: cst.CSTNode) -> int:
-        try:
-            return self.pos[node].end.line
-        except KeyError:
-            return 0
+        return self.pos.end_line(node)
 
     def span(self, node: cst.CSTNode) -> Span:
         return Span(self.line(node), self.end_line(node))

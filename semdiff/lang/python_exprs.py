@@ -80,25 +80,17 @@ class Namer:
 class Exprs:
     """Expression helpers bound to one module (for source text) and its import table."""
 
-    def __init__(self, module: cst.Module, imports: Mapping[str, str], positions=None, lines: Optional[list[str]] = None):
+    def __init__(self, module: cst.Module, imports: Mapping[str, str], positions=None):
         self.module = module
         self.imports = imports
-        self.positions = positions
-        self.lines = lines
+        self.positions = positions  # python_nodes.SourcePositions (or ProviderPositions)
 
     def code(self, node: cst.CSTNode) -> str:
         """Source of a node: sliced from the text by position (fast), else regenerated."""
-        if self.positions is not None and self.lines is not None:
-            try:
-                rng = self.positions[node]
-            except KeyError:
-                rng = None
-            if rng is not None:
-                (l1, c1), (l2, c2) = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
-                if l1 == l2:
-                    return self.lines[l1 - 1][c1:c2].strip()
-                parts = [self.lines[l1 - 1][c1:]] + self.lines[l1 : l2 - 1] + [self.lines[l2 - 1][:c2]]
-                return "\n".join(parts).strip()
+        if self.positions is not None:
+            text = self.positions.code(node)
+            if text is not None:
+                return text
         try:
             return self.module.code_for_node(node).strip()
         except Exception:  # code generation never fails on parsed trees; be safe anyway

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from bisect import bisect_right
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
@@ -241,3 +242,160 @@ def normalise_string_token(s: str) -> str:
         return s
     prefix, body = m.group(1).lower(), m.group(3)
     return f'{prefix}"{body}"' if '"' not in body else s
+
+
+# ---------------------------------------------------------------- positions
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class _Recorder:
+    """`with state.record_syntactic_position(node, ...)` without a generator per node."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: "_OffsetState", node, start_node, end_node) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, *exc) -> bool:
+        ranges = self.state.ranges
+        start = ranges[self.start_node][0] if self.start_node is not None else self.start
+        end = ranges[self.end_node][1] if self.end_node is not None else self.state.offset
+        ranges[self.node] = (start, end)
+        return False
+
+
+class _OffsetState:
+    """A libcst codegen state that keeps character offsets instead of text.
+
+    libcst's PositionProvider regenerates the module through a state that splits every
+    token on newlines and builds two position objects per node, behind a metadata
+    wrapper that also walks the whole tree once more with no visitor; that was half the
+    cost of a parse. The same codegen with this state records, per node, the same
+    syntactic start/end rules (whitespace-owning nodes hoist their range from the first
+    and last child exactly as libcst does) as offsets into the source; lines are found
+    by bisecting line starts only for the nodes a unit asks about.
+    """
+
+    __slots__ = ("default_indent", "default_newline", "provider", "indent_tokens", "tokens", "offset", "ranges", "_stack")
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        self.default_indent = default_indent
+        self.default_newline = default_newline
+        self.provider = None
+        self.indent_tokens: list[str] = []
+        self.tokens: list[str] = []
+        self.offset = 0
+        self.ranges: dict = {}
+        self._stack: list[int] = []
+
+    def increase_indent(self, value: str) -> None:
+        self.indent_tokens.append(value)
+
+    def decrease_indent(self) -> None:
+        self.indent_tokens.pop()
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.tokens.append(token)
+            self.offset += len(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self.offset += len(value)
+
+    def before_codegen(self, node) -> None:
+        self._stack.append(self.offset)
+
+    def after_codegen(self, node) -> None:
+        start = self._stack.pop()
+        if node not in self.ranges:
+            self.ranges[node] = (start, self.offset)
+
+    def pop_trailing_newline(self) -> None:
+        if self.tokens:
+            self.offset -= len(self.tokens.pop())
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None) -> _Recorder:
+        return _Recorder(self, node, start_node, end_node)
+
+
+class SourcePositions:
+    """Node -> source range and text, as libcst's PositionProvider would give them.
+
+    Lines are counted the way libcst counts them (`\\r\\n`, `\\r` and `\\n` each end a
+    line), so `line`/`end_line` equal `PositionProvider`'s; the source of a node is a
+    slice of the text itself. `valid` is False when the regenerated length does not
+    match the text (libcst round-trips exactly, except that it may drop a trailing lone
+    `\r`, which moves no offset); callers then use libcst's own provider.
+    """
+
+    __slots__ = ("text", "ranges", "starts", "valid")
+
+    def __init__(self, module: cst.Module, text: str) -> None:
+        state = _OffsetState(module.default_indent, module.default_newline)
+        module._codegen(state)
+        self.text = text
+        self.ranges = state.ranges
+        # exact reproduction of the text (libcst may drop a trailing lone `\r`, which
+        # moves no offset); anything else falls back to libcst's provider
+        self.valid = "".join(state.tokens) == text[: state.offset] and not text[state.offset :].strip()
+        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+    def line(self, node) -> int:
+        rng = self.ranges.get(node)
+        return bisect_right(self.starts, rng[0]) if rng is not None else 0
+
+    def end_line(self, node) -> int:
+        rng = self.ranges.get(node)
+        return bisect_right(self.starts, rng[1]) if rng is not None else 0
+
+    def code(self, node) -> Optional[str]:
+        rng = self.ranges.get(node)
+        return self.text[rng[0] : rng[1]].strip() if rng is not None else None
+
+
+class ProviderPositions:
+    """The same interface over libcst's PositionProvider and line-sliced text (the
+    original path, kept for a text the offset state cannot reproduce)."""
+
+    __slots__ = ("pos", "lines")
+
+    def __init__(self, positions, text: str) -> None:
+        self.pos = positions
+        self.lines = text.split("\n")
+
+    def line(self, node) -> int:
+        try:
+            return self.pos[node].start.line
+        except KeyError:
+            return 0
+
+    def end_line(self, node) -> int:
+        try:
+            return self.pos[node].end.line
+        except KeyError:
+            return 0
+
+    def code(self, node) -> Optional[str]:
+        try:
+            rng = self.pos[node]
+        except KeyError:
+            return None
+        (l1, c1), (l2, c2) = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
+        if l1 == l2:
+            return self.lines[l1 - 1][c1:c2].strip()
+        parts = [self.lines[l1 - 1][c1:]] + self.lines[l1 : l2 - 1] + [self.lines[l2 - 1][:c2]]
+        return "\n".join(parts).strip()
+
+
+def source_positions(module: cst.Module, text: str):
+    fast = SourcePositions(module, text)
+    if fast.valid:
+        return fast
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    return ProviderPositions(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), text)
