@@ -62,6 +62,9 @@ from semdiff.lang.python_nodes import (
 )
 
 FuncNode = cst.FunctionDef
+_DEFS = (cst.FunctionDef, cst.ClassDef)
+_COLLECTED = frozenset({cst.Call, cst.Comparison})
+
 @dataclass
 class _UnitBuilder:
     qualname: str
@@ -512,10 +515,10 @@ class _Extractor:
 
     def _collect_exprs(self, unit: _UnitBuilder, expr: cst.CSTNode, *, in_guard: bool, in_try: bool, statement: bool = False) -> None:
         collector = _ExprCollector(self, unit, in_guard, in_try, expr if statement else None)
-        for node in walk_nodes(expr, skip=(cst.FunctionDef, cst.ClassDef)):
-            if isinstance(node, cst.Call):
+        for node in walk_nodes(expr, skip=_DEFS, want=_COLLECTED):
+            if type(node) is cst.Call:
                 collector.visit_Call(node)
-            elif isinstance(node, cst.Comparison):
+            else:
                 collector.visit_Comparison(node)
 
 

@@ -44,35 +44,75 @@ def block(body: Union[cst.BaseSuite, Sequence[cst.CSTNode]]) -> list[cst.CSTNode
     return out
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass field names, last first
+_KINDS: dict[type, int] = {}  # 0: not a node, 1: trivia (no expression inside), 2: node to walk
 
 
-def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterable[cst.CSTNode]:
+def _trivia_types() -> tuple[type, ...]:
+    """Nodes that hold only whitespace and punctuation: no walk consumer wants them or
+    anything under them, and they are most of a tree's nodes."""
+    from libcst._nodes import op, whitespace
+
+    kinds: list[type] = [
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+        cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    ]
+    for module in (op, whitespace):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__:
+                kinds.append(value)
+    return tuple(kinds)
+
+
+_TRIVIA: Optional[tuple[type, ...]] = None
+
+
+def _kind(t: type) -> int:
+    global _TRIVIA
+    if _TRIVIA is None:
+        _TRIVIA = _trivia_types()
+    kind = 0 if not issubclass(t, cst.CSTNode) else 1 if issubclass(t, _TRIVIA) else 2
+    _KINDS[t] = kind
+    return kind
+
+
+def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = (), want: Optional[frozenset] = None) -> Iterable[cst.CSTNode]:
     """Pre-order walk without libcst's visitor machinery: iterative (no recursion limit on
-    deeply nested hostile input) and several times faster, since nothing is rebuilt."""
+    deeply nested hostile input) and several times faster, since nothing is rebuilt.
+
+    `want` (exact node types) yields only those nodes; whitespace and punctuation nodes
+    are never yielded nor entered (they hold no expression). `skip` prunes subtrees."""
     import dataclasses
 
+    kinds = _KINDS
+    skipped = frozenset(skip)
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        yield node
+        node = pop()
         kind = type(node)
+        if want is None or kind in want:
+            yield node
         names = _FIELDS.get(kind)
         if names is None:
-            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(node))
-        children: list[cst.CSTNode] = []
-        for name in names:
+            names = _FIELDS[kind] = tuple(reversed([f.name for f in dataclasses.fields(node)]))
+        for name in names:  # pushed last field first, so popped in field order
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
-        for child in reversed(children):
-            if skip and isinstance(child, skip):
-                continue
-            stack.append(child)
-
-
+            t = type(value)
+            if t is tuple or t is list:
+                for v in reversed(value):
+                    tv = type(v)
+                    k = kinds.get(tv)
+                    if k is None:
+                        k = _kind(tv)
+                    if k == 2 and tv not in skipped:
+                        push(v)
+            else:
+                k = kinds.get(t)
+                if k is None:
+                    k = _kind(t)
+                if k == 2 and t not in skipped:
+                    push(value)
 
 
 def is_false(f: Formula) -> bool:
@@ -150,6 +190,10 @@ def param_names(params: cst.Parameters) -> tuple[str, ...]:
     return tuple(p.name.value for p in all_params(params))
 
 
+_BINDER_SKIP = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_BINDINGS = frozenset({cst.Assign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr})
+
+
 def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, str]:
     """Locals named after their first binding (see Namer), the binding itself read with
     parameters and earlier locals already renamed, so renames do not leak into names."""
@@ -187,10 +231,8 @@ def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, s
             self._bind(node.target, ex.code(node.value))
 
     binder = Binder()
-    for node in walk_nodes(fn.body, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        handler = getattr(binder, "visit_" + type(node).__name__, None)
-        if handler is not None:
-            handler(node)
+    for node in walk_nodes(fn.body, skip=_BINDER_SKIP, want=_BINDINGS):
+        getattr(binder, "visit_" + type(node).__name__)(node)
     return found
 
 
