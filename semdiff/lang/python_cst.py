@@ -42,6 +42,7 @@ from semdiff.lang.python_nodes import (
     ERROR_NAME,
     EXEMPT_DECORATOR,
     GUARD_CALL,
+    ModuleTokens,
     LOG_CALLEE,
     REGEX_CALLEES,
     all_params,
@@ -112,6 +113,7 @@ class _Extractor:
         self._collect_imports()
         self.ex = Exprs(module, self.imports, positions)
         self.units: list[Unit] = []
+        self.tokens: Optional[ModuleTokens] = None  # built for the first unit's body key
 
     # ------------------------------------------------------------------ helpers
 
@@ -240,6 +242,12 @@ class _Extractor:
                 atom = normal.call_atom(name, key, text)
                 unit.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, self.span(dec), text, True, "decorator"))
 
+    def _body_key(self, text: str, span: Span, b: _UnitBuilder) -> str:
+        if self.tokens is None:
+            self.tokens = ModuleTokens(self.text)
+        key = self.tokens.key(span.line, span.end_line, b.namer) if span.line else None
+        return key if key is not None else body_key(text, b.namer)
+
     def _finish(self, b: _UnitBuilder, span: Span) -> None:
         text = "\n".join(self.lines[span.line - 1 : span.end_line]) if span.line else ""
         self.units.append(
@@ -259,7 +267,7 @@ class _Extractor:
                 literals=tuple(b.literals),
                 settings=tuple(b.settings),
                 text=text,
-                body_key=body_key(text, b.namer) if b.kind != "module" else body_key(_module_own_text(self, b), b.namer),
+                body_key=self._body_key(text, span, b) if b.kind != "module" else body_key(_module_own_text(self, b), b.namer),
                 parent=b.parent,
                 locals=tuple((n, k) for n, k in b.namer.mapping.items() if k.startswith("%")),
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
@@ -246,35 +246,93 @@ def body_key(text: str, namer: Namer) -> str:
     """Formatting-, comment- and docstring-free token stream with locals/params renamed."""
     import textwrap
 
-    out: list[str] = []
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(text)).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return normal.squash(text)
+    return key_from_tokens(toks, namer) or ""  # never None with multi-line strings allowed
+
+
+_SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER})
+_TRAILING_COMMA = re.compile(r",([)\]}])")
+
+
+def key_from_tokens(toks: Sequence[tokenize.TokenInfo], namer: Namer, multiline_strings: bool = True) -> Optional[str]:
+    """The body key of a token list (see body_key); None when `multiline_strings` is False
+    and a string spanning lines (other than a docstring, which is dropped) is kept."""
+    out: list[str] = []
+    mapping = namer.mapping
     prev_significant = None
     for i, tok in enumerate(toks):
-        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+        kind = tok.type
+        if kind in _SKIPPED_TOKENS:
             continue
-        if tok.type == tokenize.STRING and prev_significant in (None, ":") and next_is_line_end(toks, i):
+        if kind == tokenize.STRING and prev_significant in (None, ":") and next_is_line_end(toks, i):
             prev_significant = "<doc>"
             continue  # docstring
         s = tok.string
-        if tok.type == tokenize.NAME and s in namer.mapping and not (out and out[-1] == "."):
-            s = namer.mapping[s]
-        if tok.type == tokenize.STRING:
+        if kind == tokenize.NAME and s in mapping and not (out and out[-1] == "."):
+            s = mapping[s]
+        if kind == tokenize.STRING:
+            if not multiline_strings and tok.start[0] != tok.end[0]:
+                return None
             s = normalise_string_token(s)
         out.append(s)
         prev_significant = tok.string
     # trailing commas are formatting, not meaning
-    return re.sub(r",([)\]}])", r"\1", " ".join(out))
+    return _TRAILING_COMMA.sub(r"\1", " ".join(out))
 
 
 def next_is_line_end(toks, i: int) -> bool:
-    for t in toks[i + 1 :]:
-        if t.type in (tokenize.COMMENT,):
+    for j in range(i + 1, len(toks)):
+        t = toks[j]
+        if t.type == tokenize.COMMENT:
             continue
         return t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
     return True
+
+
+class ModuleTokens:
+    """One tokenization of the whole module, sliced per unit for its body key.
+
+    A class's key used to tokenize the class text, then each method's key its own text
+    again. A unit's own tokenization yields the same token strings as the module's tokens
+    on its lines (indentation and comments are dropped either way), except inside a
+    multi-line string that is not a docstring (dedenting the unit's text changes it) or where a tab-indented text
+    dedents differently; those units (and any text with form feeds, lone carriage
+    returns or other line breaks that `splitlines` and the tokenizer count differently)
+    use body_key on their own text, as before.
+    """
+
+    _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)")
+    _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
+
+    def __init__(self, text: str) -> None:
+        self.toks: Optional[list[tokenize.TokenInfo]] = None
+        if self._ODD_BREAKS.search(text) or self._TAB_INDENT.search(text):
+            return
+        try:
+            self.toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        except (tokenize.TokenError, IndentationError, SyntaxError):
+            return
+        self.lines = [t.start[0] for t in self.toks]
+
+    def key(self, first: int, last: int, namer: Namer) -> Optional[str]:
+        """Body key of lines first..last (1-based, inclusive), or None: use body_key."""
+        toks = self.toks
+        if toks is None:
+            return None
+        lo = bisect_left(self.lines, first)
+        hi = bisect_right(self.lines, last)
+        if lo > 0 and toks[lo - 1].end[0] >= first:
+            return None  # a token from before runs into the unit
+        part = toks[lo:hi]
+        for tok in part:
+            if tok.end[0] > last or tok.type == tokenize.ERRORTOKEN:
+                return None
+        # a multi-line string's text is what dedenting the unit changes: only a docstring
+        # (dropped from the key) may span lines here
+        return key_from_tokens(part, namer, multiline_strings=False)
 
 
 def normalise_string_token(s: str) -> str:
