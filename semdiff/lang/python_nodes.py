@@ -292,6 +292,69 @@ def next_is_line_end(toks, i: int) -> bool:
     return True
 
 
+def _token_pattern() -> re.Pattern:
+    """tokenize's own pieces, ordered as in its PseudoToken, matched over the whole text:
+    a string is one match even across lines (tokenize continues it line by line)."""
+    prefix = tokenize.StringPrefix
+    return re.compile(
+        r"[ \t]*(?:"
+        r"(?P<cont>\\\r?\n)"
+        r"|(?P<comment>#[^\r\n]*)"
+        r"|(?=[rRbBuUfF]{0,2}['\"])(?:"  # strings first: their prefixes are names too
+        rf"(?P<string3>{prefix}(?:'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"))"
+        rf"|(?P<string>{prefix}(?:'(?:[^\n'\\]|\\\r?\n|\\.)*'|\"(?:[^\n\"\\]|\\\r?\n|\\.)*\")))"
+        rf"|(?=[0-9.])(?P<number>{tokenize.Number})"  # before names (digits) and `.`
+        r"|(?P<name>\w+)"
+        r"|(?P<newline>\r?\n)"
+        rf"|(?P<op>{tokenize.Special})"
+        r"|(?P<end>\Z))",
+        re.S,
+    )
+
+
+_TOKEN: Optional[re.Pattern] = None
+_TOKEN_TYPES = {"comment": tokenize.COMMENT, "string3": tokenize.STRING, "string": tokenize.STRING, "number": tokenize.NUMBER,
+                "newline": tokenize.NEWLINE, "op": tokenize.OP, "name": tokenize.NAME}
+
+
+def fast_tokens(text: str) -> Optional[list[tokenize.TokenInfo]]:
+    """The tokens body keys read (strings, types, start and end lines), several times
+    faster than `tokenize`, for text libcst has parsed. Line ends are all NEWLINE (the
+    key treats NL and NEWLINE alike) and INDENT/DEDENT are not produced (the key skips
+    them). None for anything tokenize would call an error token: the caller then
+    tokenizes as before."""
+    global _TOKEN
+    if _TOKEN is None:
+        _TOKEN = _token_pattern()
+    match, types, info = _TOKEN.match, _TOKEN_TYPES, tokenize.TokenInfo
+    out: list[tokenize.TokenInfo] = []
+    pos, line, size = 0, 1, len(text)
+    while True:
+        m = match(text, pos)
+        if m is None:
+            return None
+        kind = m.lastgroup
+        if kind == "end":
+            if m.end() < size:
+                return None
+            out.append(info(tokenize.ENDMARKER, "", (line, 0), (line, 0), ""))
+            return out
+        value = m.group(kind)
+        pos = m.end()
+        if kind == "newline":
+            out.append(info(tokenize.NEWLINE, value, (line, 0), (line, 0), ""))
+            line += 1
+            continue
+        if kind == "cont":
+            line += 1
+            continue
+        if kind == "name" and not value[0].isidentifier():
+            return None
+        last = line + value.count("\n") if kind in ("string", "string3") else line
+        out.append(info(types[kind], value, (line, 0), (last, 0), ""))
+        line = last
+
+
 class ModuleTokens:
     """One tokenization of the whole module, sliced per unit for its body key.
 
@@ -311,10 +374,12 @@ class ModuleTokens:
         self.toks: Optional[list[tokenize.TokenInfo]] = None
         if self._ODD_BREAKS.search(text) or self._TAB_INDENT.search(text):
             return
-        try:
-            self.toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            return
+        self.toks = fast_tokens(text)
+        if self.toks is None:
+            try:
+                self.toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
+            except (tokenize.TokenError, IndentationError, SyntaxError):
+                return
         self.lines = [t.start[0] for t in self.toks]
 
     def key(self, first: int, last: int, namer: Namer) -> Optional[str]:
