@@ -65,6 +65,8 @@ from semdiff.lang.python_nodes import (
 FuncNode = cst.FunctionDef
 _DEFS = (cst.FunctionDef, cst.ClassDef)
 _COLLECTED = frozenset({cst.Call, cst.Comparison})
+_DEF_HOLDERS = frozenset({cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally,
+                          cst.With, cst.For, cst.While, cst.Match, cst.MatchCase})
 
 @dataclass
 class _UnitBuilder:
@@ -173,11 +175,12 @@ class _Extractor:
 
     def _nested_defs(self, unit: _UnitBuilder, stmt: cst.CSTNode) -> None:
         """Find defs/classes anywhere under a statement (inside if/try/with too)."""
-        if isinstance(stmt, cst.FunctionDef):
+        kind = type(stmt)  # exact types: libcst's node classes are final, and ABC isinstance misses are slow
+        if kind is cst.FunctionDef:
             self._function(unit, stmt)
-        elif isinstance(stmt, cst.ClassDef):
+        elif kind is cst.ClassDef:
             self._class(unit, stmt)
-        elif isinstance(stmt, (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.With, cst.For, cst.While, cst.Match, cst.MatchCase)):
+        elif kind in _DEF_HOLDERS:
             for child in stmt.children:
                 if isinstance(child, cst.BaseSuite):
                     for s in block(child):
@@ -284,9 +287,10 @@ class _Extractor:
         """
         for stmt in stmts:
             reachable = not (isinstance(path, Const) and not path.value)
-            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            kind = type(stmt)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(stmt, cst.If):
+            if kind is cst.If:
                 path, contributors = self._if(unit, stmt, path, contributors, reachable)
             elif isinstance(stmt, (cst.Raise, cst.Return)) or is_abort_call(self.ex, stmt):
                 self._exit(unit, stmt, path, contributors, owner, reachable)

@@ -9,6 +9,7 @@ import io
 import re
 import tokenize
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
@@ -257,38 +258,38 @@ _SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, to
 _TRAILING_COMMA = re.compile(r",([)\]}])")
 
 
-def key_from_tokens(toks: Sequence[tokenize.TokenInfo], namer: Namer, multiline_strings: bool = True) -> Optional[str]:
+def key_from_tokens(toks: Sequence[tuple], namer: Namer, multiline_strings: bool = True) -> Optional[str]:
     """The body key of a token list (see body_key); None when `multiline_strings` is False
     and a string spanning lines (other than a docstring, which is dropped) is kept."""
     out: list[str] = []
     mapping = namer.mapping
     prev_significant = None
-    for i, tok in enumerate(toks):
-        kind = tok.type
+    for i, tok in enumerate(toks):  # TokenInfo or fast_tokens' plain tuples: indexed alike
+        kind = tok[0]
         if kind in _SKIPPED_TOKENS:
             continue
         if kind == tokenize.STRING and prev_significant in (None, ":") and next_is_line_end(toks, i):
             prev_significant = "<doc>"
             continue  # docstring
-        s = tok.string
+        s = tok[1]
         if kind == tokenize.NAME and s in mapping and not (out and out[-1] == "."):
             s = mapping[s]
         if kind == tokenize.STRING:
-            if not multiline_strings and tok.start[0] != tok.end[0]:
+            if not multiline_strings and tok[2][0] != tok[3][0]:
                 return None
             s = normalise_string_token(s)
         out.append(s)
-        prev_significant = tok.string
+        prev_significant = tok[1]
     # trailing commas are formatting, not meaning
     return _TRAILING_COMMA.sub(r"\1", " ".join(out))
 
 
 def next_is_line_end(toks, i: int) -> bool:
     for j in range(i + 1, len(toks)):
-        t = toks[j]
-        if t.type == tokenize.COMMENT:
+        kind = toks[j][0]
+        if kind == tokenize.COMMENT:
             continue
-        return t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+        return kind in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
     return True
 
 
@@ -317,7 +318,7 @@ _TOKEN_TYPES = {"comment": tokenize.COMMENT, "string3": tokenize.STRING, "string
                 "newline": tokenize.NEWLINE, "op": tokenize.OP, "name": tokenize.NAME}
 
 
-def fast_tokens(text: str) -> Optional[list[tokenize.TokenInfo]]:
+def fast_tokens(text: str) -> Optional[list[tuple]]:
     """The tokens body keys read (strings, types, start and end lines), several times
     faster than `tokenize`, for text libcst has parsed. Line ends are all NEWLINE (the
     key treats NL and NEWLINE alike) and INDENT/DEDENT are not produced (the key skips
@@ -326,8 +327,8 @@ def fast_tokens(text: str) -> Optional[list[tokenize.TokenInfo]]:
     global _TOKEN
     if _TOKEN is None:
         _TOKEN = _token_pattern()
-    match, types, info = _TOKEN.match, _TOKEN_TYPES, tokenize.TokenInfo
-    out: list[tokenize.TokenInfo] = []
+    match, types = _TOKEN.match, _TOKEN_TYPES
+    out: list[tuple] = []  # (type, string, (start line, 0), (end line, 0)), as TokenInfo indexes
     pos, line, size = 0, 1, len(text)
     while True:
         m = match(text, pos)
@@ -337,12 +338,12 @@ def fast_tokens(text: str) -> Optional[list[tokenize.TokenInfo]]:
         if kind == "end":
             if m.end() < size:
                 return None
-            out.append(info(tokenize.ENDMARKER, "", (line, 0), (line, 0), ""))
+            out.append((tokenize.ENDMARKER, "", (line, 0), (line, 0)))
             return out
         value = m.group(kind)
         pos = m.end()
         if kind == "newline":
-            out.append(info(tokenize.NEWLINE, value, (line, 0), (line, 0), ""))
+            out.append((tokenize.NEWLINE, value, (line, 0), (line, 0)))
             line += 1
             continue
         if kind == "cont":
@@ -351,7 +352,7 @@ def fast_tokens(text: str) -> Optional[list[tokenize.TokenInfo]]:
         if kind == "name" and not value[0].isidentifier():
             return None
         last = line + value.count("\n") if kind in ("string", "string3") else line
-        out.append(info(types[kind], value, (line, 0), (last, 0), ""))
+        out.append((types[kind], value, (line, 0), (last, 0)))
         line = last
 
 
@@ -371,7 +372,7 @@ class ModuleTokens:
     _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 
     def __init__(self, text: str) -> None:
-        self.toks: Optional[list[tokenize.TokenInfo]] = None
+        self.toks: Optional[list] = None
         if self._ODD_BREAKS.search(text) or self._TAB_INDENT.search(text):
             return
         self.toks = fast_tokens(text)
@@ -380,7 +381,7 @@ class ModuleTokens:
                 self.toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
             except (tokenize.TokenError, IndentationError, SyntaxError):
                 return
-        self.lines = [t.start[0] for t in self.toks]
+        self.lines = [t[2][0] for t in self.toks]
 
     def key(self, first: int, last: int, namer: Namer) -> Optional[str]:
         """Body key of lines first..last (1-based, inclusive), or None: use body_key."""
@@ -389,11 +390,11 @@ class ModuleTokens:
             return None
         lo = bisect_left(self.lines, first)
         hi = bisect_right(self.lines, last)
-        if lo > 0 and toks[lo - 1].end[0] >= first:
+        if lo > 0 and toks[lo - 1][3][0] >= first:
             return None  # a token from before runs into the unit
         part = toks[lo:hi]
         for tok in part:
-            if tok.end[0] > last or tok.type == tokenize.ERRORTOKEN:
+            if tok[3][0] > last or tok[0] == tokenize.ERRORTOKEN:
                 return None
         # a multi-line string's text is what dedenting the unit changes: only a docstring
         # (dropped from the key) may span lines here
@@ -419,33 +420,35 @@ class _Recorder:
 
     __slots__ = ("state", "node", "start_node", "end_node", "start")
 
-    def __init__(self, state: "_OffsetState", node, start_node, end_node) -> None:
+    def __init__(self, state: "_TokenCountState", node, start_node, end_node) -> None:
         self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
 
     def __enter__(self) -> None:
-        self.start = self.state.offset
+        self.start = len(self.state.tokens)
 
     def __exit__(self, *exc) -> bool:
         ranges = self.state.ranges
-        start = ranges[self.start_node][0] if self.start_node is not None else self.start
-        end = ranges[self.end_node][1] if self.end_node is not None else self.state.offset
-        ranges[self.node] = (start, end)
+        start = ranges[id(self.start_node)][0] if self.start_node is not None else self.start
+        end = ranges[id(self.end_node)][1] if self.end_node is not None else len(self.state.tokens)
+        ranges[id(self.node)] = (start, end)
         return False
 
 
-class _OffsetState:
-    """A libcst codegen state that keeps character offsets instead of text.
+class _TokenCountState:
+    """A libcst codegen state that records where each node's tokens start and end.
 
     libcst's PositionProvider regenerates the module through a state that splits every
     token on newlines and builds two position objects per node, behind a metadata
     wrapper that also walks the whole tree once more with no visitor; that was half the
-    cost of a parse. The same codegen with this state records, per node, the same
-    syntactic start/end rules (whitespace-owning nodes hoist their range from the first
-    and last child exactly as libcst does) as offsets into the source; lines are found
-    by bisecting line starts only for the nodes a unit asks about.
+    cost of a parse. This state only appends tokens (`add_token` is the list's own
+    append) and keeps, per node, token indices under the same syntactic start/end rules
+    (whitespace-owning nodes hoist their range from the first and last child exactly as
+    libcst does); indices become character offsets, and offsets lines, only for the
+    nodes a unit asks about.
     """
 
-    __slots__ = ("default_indent", "default_newline", "provider", "indent_tokens", "tokens", "offset", "ranges", "_stack")
+    __slots__ = ("default_indent", "default_newline", "provider", "indent_tokens", "tokens", "ranges", "_stack",
+                 "add_token", "popped")
 
     def __init__(self, default_indent: str, default_newline: str) -> None:
         self.default_indent = default_indent
@@ -453,9 +456,10 @@ class _OffsetState:
         self.provider = None
         self.indent_tokens: list[str] = []
         self.tokens: list[str] = []
-        self.offset = 0
+        self.add_token = self.tokens.append
         self.ranges: dict = {}
         self._stack: list[int] = []
+        self.popped: list[str] = []
 
     def increase_indent(self, value: str) -> None:
         self.indent_tokens.append(value)
@@ -464,25 +468,20 @@ class _OffsetState:
         self.indent_tokens.pop()
 
     def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.tokens.append(token)
-            self.offset += len(token)
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        self.offset += len(value)
+        self.tokens.extend(self.indent_tokens)
 
     def before_codegen(self, node) -> None:
-        self._stack.append(self.offset)
+        self._stack.append(len(self.tokens))
 
     def after_codegen(self, node) -> None:
         start = self._stack.pop()
-        if node not in self.ranges:
-            self.ranges[node] = (start, self.offset)
+        key = id(node)  # nodes live as long as the module; CSTNode.__hash__ is Python code
+        if key not in self.ranges:
+            self.ranges[key] = (start, len(self.tokens))
 
     def pop_trailing_newline(self) -> None:
         if self.tokens:
-            self.offset -= len(self.tokens.pop())
+            self.popped.append(self.tokens.pop())  # ranges recorded before still index it
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None) -> _Recorder:
         return _Recorder(self, node, start_node, end_node)
@@ -493,34 +492,34 @@ class SourcePositions:
 
     Lines are counted the way libcst counts them (`\\r\\n`, `\\r` and `\\n` each end a
     line), so `line`/`end_line` equal `PositionProvider`'s; the source of a node is a
-    slice of the text itself. `valid` is False when the regenerated length does not
+    slice of the text itself. `valid` is False when the regenerated text does not
     match the text (libcst round-trips exactly, except that it may drop a trailing lone
-    `\r`, which moves no offset); callers then use libcst's own provider.
+    `\\r`, which moves no offset); callers then use libcst's own provider.
     """
 
-    __slots__ = ("text", "ranges", "starts", "valid")
+    __slots__ = ("text", "ranges", "offsets", "starts", "valid")
 
     def __init__(self, module: cst.Module, text: str) -> None:
-        state = _OffsetState(module.default_indent, module.default_newline)
+        state = _TokenCountState(module.default_indent, module.default_newline)
         module._codegen(state)
+        code = "".join(state.tokens)
         self.text = text
         self.ranges = state.ranges
-        # exact reproduction of the text (libcst may drop a trailing lone `\r`, which
-        # moves no offset); anything else falls back to libcst's provider
-        self.valid = "".join(state.tokens) == text[: state.offset] and not text[state.offset :].strip()
+        self.offsets = list(accumulate(map(len, state.tokens + state.popped), initial=0))
+        self.valid = text.startswith(code) and not text[len(code) :].strip()
         self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
     def line(self, node) -> int:
-        rng = self.ranges.get(node)
-        return bisect_right(self.starts, rng[0]) if rng is not None else 0
+        rng = self.ranges.get(id(node))
+        return bisect_right(self.starts, self.offsets[rng[0]]) if rng is not None else 0
 
     def end_line(self, node) -> int:
-        rng = self.ranges.get(node)
-        return bisect_right(self.starts, rng[1]) if rng is not None else 0
+        rng = self.ranges.get(id(node))
+        return bisect_right(self.starts, self.offsets[rng[1]]) if rng is not None else 0
 
     def code(self, node) -> Optional[str]:
-        rng = self.ranges.get(node)
-        return self.text[rng[0] : rng[1]].strip() if rng is not None else None
+        rng = self.ranges.get(id(node))
+        return self.text[self.offsets[rng[0]] : self.offsets[rng[1]]].strip() if rng is not None else None
 
 
 class ProviderPositions:
