@@ -15,6 +15,8 @@ whose last name still meets the seed tables (`?.permitAll`).
 """
 from __future__ import annotations
 
+import abc
+
 import re
 from pathlib import Path
 from typing import Iterable, Optional
@@ -73,7 +75,7 @@ class Site:
         self.scope = MODULE_SCOPE
 
 
-class TreeSitterExtractor:
+class TreeSitterExtractor(abc.ABC):
     """Base class: subclasses set language/version/grammar and implement `collect`."""
 
     language = ""
@@ -86,8 +88,9 @@ class TreeSitterExtractor:
         self._query = Query(lang, query_text(self.grammar))
         self._names = [self._query.capture_name(i) for i in range(self._query.capture_count)]
 
-    def ts_language(self) -> Language:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def ts_language(self) -> Language:
+        """The grammar; one per language subclass."""
 
     def extract(self, path: str, data: bytes) -> FileFacts:
         try:
@@ -148,12 +151,14 @@ class TreeSitterExtractor:
     def bases(self, node: Node) -> tuple[str, ...]:
         return ()
 
+    @abc.abstractmethod
     def collect(self, data: bytes, caps: dict[str, list[Node]], sites: list[Site], imports: list[Import]) -> None:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Turn one match's captures into sites and imports."""
 
+    @abc.abstractmethod
     def finish(self, data: bytes, sites: list[Site], definitions: list[Definition], spans: list[tuple[int, int, str, str]],
                imports: list[Import], calls: list[CallSite], routes: list[RouteSite]) -> None:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Resolve the swept sites into calls and routes, in the language's own terms."""
 
 
 def qualify(drafts: list[Draft], bases_of) -> tuple[list[Definition], list[tuple[int, int, str, str]]]:
