@@ -26,6 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from installed import compile_semdiff  # noqa: E402
 import bench_scaling  # noqa: E402
 import gen_repo  # noqa: E402
 
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--jobs", default="1,2")
     args = ap.parse_args()
+    compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
     print(f"machine: {bench_scaling.machine()}; runs per case: {args.runs}")
     work = Path(tempfile.mkdtemp(prefix="semdiff-bench-audit-"))
     try:

@@ -31,6 +31,7 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from installed import compile_semdiff  # noqa: E402
 import bench_scaling  # noqa: E402
 import peers_realworld  # noqa: E402
 
@@ -85,6 +86,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--files", type=int, default=1000, help="modules in the generated repository (~100 lines each)")
     args = ap.parse_args()
+    compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
     print(f"machine: {bench_scaling.machine()}; runs per tool: {args.runs}")
     work = Path(tempfile.mkdtemp(prefix="semdiff-bench-peers-"))
     try:

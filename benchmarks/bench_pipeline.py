@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from installed import compile_semdiff  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SEMDIFF = [sys.executable, "-m", "semdiff"]
 
@@ -81,6 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
     report("example patch (--diff, hunk-only)", timed(SEMDIFF + ["--diff", "examples/weakened-admin-check.patch", "--format", "json"], ROOT, args.runs))
     with tempfile.TemporaryDirectory() as tmp:

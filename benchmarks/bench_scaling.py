@@ -28,6 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from installed import compile_semdiff  # noqa: E402
 import gen_repo  # noqa: E402  (benchmarks/gen_repo.py, shared with the call-graph benchmark)
 
 SEMDIFF = [sys.executable, "-m", "semdiff"]
@@ -146,6 +147,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small repositories (a smoke run, not figures)")
     ap.add_argument("--only", choices=["pr", "big", "change", "repo"], action="append")
     args = ap.parse_args()
+    compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
     only = set(args.only or ["pr", "big", "change", "repo"])
     base_files = 100 if args.quick else 1000  # 1000 modules x 100 lines ~ 100k lines
     print(f"machine: {machine()}; runs per case: {args.runs}")
