@@ -26,24 +26,19 @@ def _libcst(text: str, path: str = "x.py") -> ParsedFile:
     return PythonBackend().parse(path, text)
 
 
-def _distinct(units: tuple[Unit, ...]) -> list[Unit]:
-    """libcst's backend lists a definition nested in an `except` handler or `case` block twice
-    (python_cst._nested_defs reaches handlers through .children and .handlers); the fallback
-    lists it once. Reported to the integrator; compared here without the repeat."""
-    seen: set[tuple[str, int]] = set()
-    out = []
-    for u in units:
-        if (u.qualname, u.span.line) not in seen:
-            seen.add((u.qualname, u.span.line))
-            out.append(u)
-    return out
-
-
 def _unit(parsed: ParsedFile, qualname: str) -> Unit:
     return next(u for u in parsed.units if u.qualname == qualname)
 
 
 # ------------------------------------------------------------------ equivalence with libcst
+
+
+def test_defs_nested_in_handlers_and_cases_are_listed_once() -> None:
+    """python_cst once reached a try's handlers and a match's cases both through `children`
+    and through `handlers`/`cases`, listing their nested defs twice."""
+    text = "try:\n    pass\nexcept E:\n    def f():\n        pass\nmatch x:\n    case 1:\n        def g():\n            pass\n"
+    for parsed in (_libcst(text), parse_python_fallback(text, "x.py")):
+        assert [u.qualname for u in parsed.units] == ["f", "g", "<module>"]
 
 
 def test_fixture_sides_are_many() -> None:
@@ -58,7 +53,7 @@ def test_fallback_ir_equals_libcst_ir(path: Path) -> None:
     got = parse_python_fallback(text, str(path))
     assert got.error is None and not got.partial
     assert got.imports == ref.imports
-    ref_units, got_units = _distinct(ref.units), list(got.units)
+    ref_units, got_units = list(ref.units), list(got.units)
     assert [u.qualname for u in got_units] == [u.qualname for u in ref_units]
     for r, g in zip(ref_units, got_units):
         # the fields the rules read, one by one so a failure names the field

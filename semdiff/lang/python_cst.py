@@ -174,7 +174,10 @@ class _Extractor:
             self._nested_defs(unit, stmt)
 
     def _nested_defs(self, unit: _UnitBuilder, stmt: cst.CSTNode) -> None:
-        """Find defs/classes anywhere under a statement (inside if/try/with too)."""
+        """Find defs/classes anywhere under a statement (inside if/try/with too).
+
+        `children` already lists a try's handlers and a match's cases; walking `handlers` and
+        `cases` as well reported each def nested there twice."""
         kind = type(stmt)  # exact types: libcst's node classes are final, and ABC isinstance misses are slow
         if kind is cst.FunctionDef:
             self._function(unit, stmt)
@@ -187,12 +190,6 @@ class _Extractor:
                         self._nested_defs(unit, s)
                 elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
                     self._nested_defs(unit, child)
-                elif isinstance(child, (list, tuple)):
-                    for c in child:
-                        self._nested_defs(unit, c)
-            for attr in ("handlers", "cases"):
-                for c in getattr(stmt, attr, ()) or ():
-                    self._nested_defs(unit, c)
 
     def _child_qualname(self, parent: _UnitBuilder, name: str) -> str:
         if parent.kind == "module":

@@ -20,10 +20,7 @@ ts_common it takes the parser plumbing, FileContext and the units.scm query load
 
 Known differences from the libcst backend. On code both can read there are none measured:
 every fixture side, semdiff's own sources and tests, and 3,888 files of nine corpus
-repositories (about 64,000 units) give equal Unit values field for field, except that
-  * libcst's backend lists a definition nested in an `except` handler or a `case` block
-    twice (python_cst._nested_defs reaches handlers/cases both through `.children` and
-    through `.handlers`/`.cases`); the fallback lists it once;
+repositories (about 64,000 units) give equal Unit values field for field, except for
   * bounds that libcst never reaches because it refuses such files outright: statement
     nesting past MAX_BLOCK_DEPTH, expression nesting past MAX_EXPR_DEPTH (formulas become
     one opaque atom) or MAX_COLLECT_DEPTH (calls below are not read), more than MAX_ELIFS
