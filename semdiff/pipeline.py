@@ -221,7 +221,10 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
 def _changed_module_names(changes: ChangeSet) -> frozenset[str]:
     from semdiff.lang.python_focus import module_level_names
 
-    lines = (t for fc in changes.files if fc.path.endswith((".py", ".pyi")) for h in fc.hunks for t in (*h.removed_text, *h.added_text))
+    # shebang scripts included, as in unit_changes_for: a name bound by a changed line of
+    # `bin/manage` must keep the definitions that use it, as one in `manage.py` does
+    lines = (t for fc in changes.files if _is_python(fc.path, fc.new_text if fc.new_text is not None else fc.old_text)
+             for h in fc.hunks for t in (*h.removed_text, *h.added_text))
     return module_level_names(lines)
 
 

@@ -123,3 +123,16 @@ def test_a_check_moved_into_an_unchanged_helper_is_still_seen_as_kept() -> None:
              "def delete(request):\n    require_admin(request.user)\n    return 1\n")
     assert _findings(before, after, True) == _findings(before, after, False)
     assert not {f for f in _findings(before, after, True) if f[0] == "removed-guard"}
+
+
+def test_names_bound_by_a_changed_line_of_a_shebang_script_count_too() -> None:
+    """A Python script without a .py suffix is read by the Python backend (shebang), so a
+    module-level name its change binds must keep the definitions of other files that use it."""
+    from semdiff.model import ChangeSet
+    from semdiff.pipeline import _changed_module_names
+    from semdiff.source.textpairs import file_change_from_texts
+
+    script = file_change_from_texts("bin/manage", "#!/usr/bin/env python3\nSECRET_CHECK = True\n", "#!/usr/bin/env python3\nSECRET_CHECK = False\n")
+    shell = file_change_from_texts("bin/run", "#!/bin/sh\nLIMIT=1\n", "#!/bin/sh\nLIMIT=2\n")
+    assert _changed_module_names(ChangeSet(files=(script,), description="t")) == {"SECRET_CHECK"}
+    assert _changed_module_names(ChangeSet(files=(shell,), description="t")) == frozenset()
