@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 
 from semdiff import logic
 from semdiff.align.units import UnitChange
-from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, disj
+from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, conj, disj
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._guard_content import content_relevance
@@ -274,6 +274,18 @@ def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
     return None
 
 
+def _path_rescoped(g: Guard, h: Guard) -> bool:
+    """Does the unchanged check now also run on paths where it did not run before?
+
+    A gate swapped for another (`if SETTING and app_installed:` -> `if is_refresh_token and
+    app_installed:`) skips the check in some old cases but runs it in new ones: a re-scoping
+    to review, not the pure short-circuit of a gate added in front of it."""
+    before_path = conj(*(f for _, f in g.path))
+    after_path = conj(*(f for _, f in h.path))
+    w = logic.witness(after_path, before_path)
+    return w is not None and not isinstance(w, logic.Unknown)
+
+
 def _exit_before(after: Unit, h: Guard) -> Optional[Guard]:
     """The unconditional exit that made `h` unreachable, if there is one."""
     exits = [
@@ -435,12 +447,13 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
         line = _new_contributor_line(g, h)
         if line is not None:
             src = after.text.splitlines()[line - after.span.line].strip() if 0 <= line - after.span.line < len(after.text.splitlines()) else ""
-            return make_finding(
+            found = make_finding(
                 SPEC["short-circuit"], change, ctx,
                 f"The check `{g.text}` is unchanged but now only runs on some paths: `{src}` lets the other cases skip it.",
                 before_line=g.span.line, after_line=line, evidence_before=g.text, evidence_after=src,
                 witness=_witness_text(g, w, related), confidence=conf, relevance=rel,
             )
+            return _as_rewrite(found) if _path_rescoped(g, h) else found
     pair = _altered(before, g, after, h, local_unifier(before, after))
     if pair is not None:
         b, a = pair
