@@ -2,13 +2,14 @@
 
 Guards are formulas over normalised atoms (semdiff.ir). With a dozen atoms or fewer a
 truth table answers in microseconds; assignments that are impossible because of how atoms
-on the same quantity relate (`age < 10` true but `age < 20` false) are skipped, using the
-atoms' linear forms. The separating assignment is kept: it is the finding's proof.
+on the same quantity relate (`age < 10` true but `age < 20` false; `key == "a"` true but
+`key in ("a", "b")` false) are skipped, using the atoms' linear forms and literal operands. The separating assignment is kept: it is the finding's proof.
 """
 from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Union
@@ -73,14 +74,56 @@ def _feasible(constraints: Iterable[tuple[str, float]]) -> bool:
     return lo == hi and not lo_strict and not hi_strict and lo not in neq
 
 
+# A literal whose text is its identity: a string without escapes (normalised to double
+# quotes) or a plain integer. Escaped strings and floats are left out, since two different
+# texts could then be one value, and treating them as two could wrongly rule a case out.
+_PLAIN_LITERAL = r'(?:"[^"\\]*"|-?(?:0|[1-9][0-9]*))'
+_LITERAL = re.compile(_PLAIN_LITERAL)
+# a literal collection: two or more items, or one with the tuple's trailing comma (`x in "ab"`
+# alone is a substring test, not membership)
+_LITERAL_SET = re.compile(rf"{_PLAIN_LITERAL}(?:,{_PLAIN_LITERAL})+,?|{_PLAIN_LITERAL},")
+
+
+def _membership(atom: Atom) -> Optional[tuple[str, frozenset[str]]]:
+    """(operand, literal values) for `x == "a"` / `"a" == x` / `x in ("a", "b")`, else None."""
+    if atom.kind != "cmp" or atom.left is None or atom.right is None:
+        return None
+    if atom.op == "==":
+        if _LITERAL.fullmatch(atom.left) and not _LITERAL.fullmatch(atom.right):
+            return atom.right, frozenset((atom.left,))
+        if _LITERAL.fullmatch(atom.right) and not _LITERAL.fullmatch(atom.left):
+            return atom.left, frozenset((atom.right,))
+    elif atom.op == "in" and _LITERAL_SET.fullmatch(atom.right) and not _LITERAL.fullmatch(atom.left):
+        return atom.left, frozenset(_LITERAL.findall(atom.right))
+    return None
+
+
+def _members_feasible(constraints: list[tuple[frozenset[str], bool]]) -> bool:
+    """Is there one value of the operand making every `operand in set` come out as given?
+    Trying each literal named, plus one value none of them names, covers every case."""
+    candidates = set().union(*(lits for lits, _ in constraints))
+    candidates.add(None)  # a value equal to no literal named here
+    return any(all((v in lits) == truth for lits, truth in constraints) for v in candidates)
+
+
 def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
+    """Can the atoms take these truth values together? Numbers on the same term must fit one
+    real value (`age < 10` true but `age < 20` false cannot); equality and membership tests of
+    the same operand against literals must fit one value (`key == "a"` true but
+    `key in ("a", "b")` false cannot)."""
     groups: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    members: dict[str, list[tuple[frozenset[str], bool]]] = defaultdict(list)
     for key, value in values.items():
-        lin: Optional[Linear] = atoms[key].linear
-        if lin is None:
-            continue
-        groups[lin.term].append((lin.op if value else _NEGATED[lin.op], lin.constant))
-    return all(_feasible(cons) for cons in groups.values() if len(cons) > 1)
+        atom = atoms[key]
+        lin: Optional[Linear] = atom.linear
+        if lin is not None:
+            groups[lin.term].append((lin.op if value else _NEGATED[lin.op], lin.constant))
+        member = _membership(atom)
+        if member is not None:
+            members[member[0]].append((member[1], value))
+    return all(_feasible(cons) for cons in groups.values() if len(cons) > 1) and all(
+        _members_feasible(cons) for cons in members.values() if len(cons) > 1
+    )
 
 
 def witness(holds: Formula, fails: Formula, max_atoms: int = MAX_ATOMS) -> Union[dict[str, bool], Unknown, None]:
