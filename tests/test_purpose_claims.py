@@ -100,3 +100,15 @@ def test_purpose_from_cli(tmp_path):
     bad.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(InputError):
         purpose_from_cli(None, str(bad), environ={})
+
+
+def test_code_named_in_a_message_claims_nothing() -> None:
+    """A function or identifier the message names (`sanitized()`, `escape`) is code, not a
+    claim; the same word in prose still is."""
+    from semdiff.purpose.claims import classify_message
+
+    body = "This commit delays the base64 decoding to the sanitized() function."
+    assert classify_message("jws: unencoded payload serialization", body).kinds == frozenset({"unknown"})
+    assert classify_message("rename `sanitize` helper").kinds == frozenset({"refactor"})
+    assert classify_message("Fix XSS in render()").kinds == frozenset({"security-fix"})
+    assert classify_message("sanitize header values before logging").kinds == frozenset({"security-fix"})

@@ -63,7 +63,18 @@ def _quote(text: str, limit: int = 80) -> str:
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
+# Code named in a message: `backticked spans` and called names (`sanitized()`, `escape(x)`).
+# "delays decoding to the sanitized() function" names a function; it claims nothing.
+_CODE_SPAN = re.compile(r"`[^`\n]{1,200}`|\b[A-Za-z_][\w.]*(?=\()")
+
+
+def _prose(text: str) -> str:
+    """The text with code references blanked (same length, so positions still line up)."""
+    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _keyword_hits(text: str, tables: ClaimTables, strength: str) -> dict[str, list[str]]:
+    text = _prose(text)
     hits: dict[str, list[str]] = {}
     for claim, kw in tables.keywords.items():
         for pat in getattr(kw, strength):
