@@ -149,8 +149,8 @@ class KeyIndex:
         self.conts = conts  # positions of UTF-8 continuation bytes (None: ASCII, byte = char offsets)
 
     @classmethod
-    def build(cls, src: bytes) -> "KeyIndex":
-        text = src.decode("utf-8", "replace")
+    def build(cls, src: bytes, decoded: Optional[str] = None) -> "KeyIndex":
+        text = decoded if decoded is not None else src.decode("utf-8", "replace")
         conts = None if len(text) == len(src) else [m.start() for m in _CONTINUATION.finditer(src)]
         return cls(text, [m.span() for m in _TOKENS.finditer(text)], conts)
 
@@ -251,6 +251,10 @@ class UnitDraft:
     partial: bool = False
     key_edits: Optional[tuple] = None  # KeyIndex.key_text's edits of this unit's range, for len(renames)
 
+    def would_bind(self, name: str) -> bool:
+        """Would `bind(name, ...)` add a rename? (Else its source key need not be computed.)"""
+        return bool(name) and name not in self.renames and self.kind not in ("module", "class")
+
     def bind(self, name: str, source_key: str) -> None:
         """Name a local after what it was first bound to (as the Python backend's Namer does):
         a consistent rename keeps every key, an unrelated new local shifts none.
@@ -275,6 +279,26 @@ class FileContext:
     unit_types: set[str] = field(default_factory=set)  # node types of the unit nodes found
     key_index: Optional["KeyIndex"] = None  # the file's token scan for key(), built on first use
     file_matches: Optional[dict[str, list]] = None  # FILE_QUERIES matches of this file, by query file
+    # the walk query's nodes in pre-order with their start bytes, and the (start, end) of its
+    # function nodes: set when that query ran (a tree without errors), else None
+    walk_nodes: Optional[list[Node]] = None
+    statement_denies: dict[int, Optional[Action]] = field(default_factory=dict)  # stmt id -> _statement_deny_call
+    walk_starts: Optional[list[int]] = None
+    fn_spans: Optional[list[tuple[int, int]]] = None
+
+    ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
+
+    def __post_init__(self) -> None:
+        # most files are ASCII: then a node's text is a slice of one decoded str instead of a
+        # decode of its bytes (same text: every byte is its own character)
+        if self.ascii_src is None and self.src.isascii():
+            self.ascii_src = self.src.decode("ascii")
+        s = self.ascii_src
+        if s is not None:
+            def text(node: Optional[Node]) -> str:
+                return s[node.start_byte : node.end_byte] if node is not None else ""
+
+            self.text = text  # type: ignore[method-assign]
 
     def text(self, node: Optional[Node]) -> str:
         if node is None:
@@ -552,6 +576,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         # captures come grouped by pattern, not in tree order: sort to pre-order (outer first)
         nodes = QueryCursor(query).captures(root).get("n", [])
         nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        ctx.walk_nodes = nodes
+        ctx.walk_starts = [n.start_byte for n in nodes]
+        ctx.fn_spans = [(n.start_byte, n.end_byte) for n in nodes if n.type in functions]
         for node in nodes:
             start, end = node.start_byte, node.end_byte
             if start < skip_until:
@@ -582,7 +609,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 owner.nodes.append(node)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
-                    owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
+                    if owner.would_bind(name):  # the key is only worth computing for a new local
+                        owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
         return drafts
 
     def _assign_nodes_walk(self, root: Node, ctx: FileContext) -> list[UnitDraft]:
@@ -617,7 +645,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 owner.nodes.append(node)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
-                    owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
+                    if owner.would_bind(name):  # the key is only worth computing for a new local
+                        owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
             if node.named_child_count:
                 for child in reversed(node.named_children):
                     ct = child.type
@@ -772,7 +801,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         renames = d.renames if d is not None else {}
         index = ctx.key_index
         if index is None:
-            index = ctx.key_index = KeyIndex.build(ctx.src)
+            index = ctx.key_index = KeyIndex.build(ctx.src, ctx.ascii_src)
         out = index.key_text(node.start_byte, node.end_byte, renames, d)
         if out is not None:
             return fast_squash(out)
@@ -898,6 +927,31 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return Handler(self.catch_types(clause, ctx), action, returns, tuple(guarded), span_of(clause), clip(ctx.text(clause)))
 
     def _callees_in(self, node: Node, ctx: FileContext) -> list[str]:
+        """Callees of the calls in `node`, in source order, not looking into nested functions."""
+        nodes, starts = ctx.walk_nodes, ctx.walk_starts
+        if nodes is not None and starts is not None:
+            # the walk query's pre-order list holds every call and function node: the calls of
+            # the node's range that no nested function encloses, without visiting the rest
+            calls, functions = self.CALL_TYPES, self.FUNCTION_TYPES
+            start, end, own = node.start_byte, node.end_byte, node.id
+            found: list[str] = []
+            skip_until = -1
+            for k in range(bisect_left(starts, start), bisect_left(starts, end)):
+                n = nodes[k]
+                a = starts[k]
+                if a < skip_until:
+                    continue
+                b = n.end_byte
+                if b > end:
+                    continue  # starts in the range but encloses it: an ancestor, not a descendant
+                t = n.type
+                if t in calls:
+                    c = self.callee(n, ctx)
+                    if c not in found:
+                        found.append(c)
+                if t in functions and n.id != own:
+                    skip_until = b
+            return found
         out: list[str] = []
         stack = [node]
         while stack:

@@ -11,6 +11,7 @@ operator with another, so hostile nesting marks the unit partial instead of rais
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Optional
 
 from tree_sitter import Node
@@ -259,15 +260,36 @@ class GuardWalk:
         """Source of `node` with nested function bodies cut out (a route registration's text is
         not its handler's)."""
         cuts: list[tuple[int, int]] = []
-        stack = list(node.named_children)
-        while stack:
-            n = stack.pop()
-            if n.type in self.FUNCTION_TYPES:
-                cuts.append((n.start_byte, n.end_byte))
-            else:
-                stack.extend(n.named_children)
+        spans = ctx.fn_spans
+        if spans is not None:
+            # every function node of the file, pre-order: the outermost ones inside the node
+            start, end = node.start_byte, node.end_byte
+            k = bisect_left(spans, (start, -1))
+            last = -1
+            while k < len(spans) and spans[k][0] < end:
+                a, b = spans[k]
+                k += 1
+                if a >= last and b <= end and (a, b) != (start, end):
+                    cuts.append((a, b))
+                    last = b
+        else:
+            stack = list(node.named_children)
+            while stack:
+                n = stack.pop()
+                if n.type in self.FUNCTION_TYPES:
+                    cuts.append((n.start_byte, n.end_byte))
+                else:
+                    stack.extend(n.named_children)
         if not cuts:
             return ctx.text(node)
+        src = ctx.ascii_src
+        if src is not None:
+            parts, pos = [], node.start_byte
+            for a, b in sorted(cuts):
+                parts.append(src[pos:a])
+                pos = b
+            parts.append(src[pos : node.end_byte])
+            return "<fn>".join(parts)
         out, pos = [], node.start_byte
         for a, b in sorted(cuts):
             out.append(ctx.src[pos:a])
@@ -423,6 +445,16 @@ class GuardWalk:
         return False
 
     def _statement_deny_call(self, stmt: Node, ctx: FileContext) -> Optional[Action]:
+        """deny_call of an expression statement's call; the walk, the exit it records and the
+        handler classification ask about the same statements, so the answer is kept per node."""
+        memo = ctx.statement_denies
+        key = stmt.id
+        if key in memo:
+            return memo[key]
+        action = memo[key] = self._statement_deny_call_uncached(stmt, ctx)
+        return action
+
+    def _statement_deny_call_uncached(self, stmt: Node, ctx: FileContext) -> Optional[Action]:
         expr = stmt
         if stmt.type == "expression_statement" and stmt.named_children:
             expr = stmt.named_children[0]

@@ -217,8 +217,7 @@ class JavaBackend(TreeSitterBackend):
     def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
         c = self.callee(call, ctx)
         last = c.rsplit(".", 1)[-1]
-        text = self.text_without_functions(call, ctx)
-        if last in ("sendError", "sendRedirect") or (last == "setStatus" and DENY_STATUS.search(text)):
+        if last in ("sendError", "sendRedirect") or (last == "setStatus" and DENY_STATUS.search(self.text_without_functions(call, ctx))):
             return Action.ABORT
         if c in ("System.exit", "Runtime.getRuntime().halt"):
             return Action.ABORT

@@ -20,6 +20,8 @@ from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend,
 # a 4xx status in a response-building call: res.status(403), sendStatus(401), {status: 401}
 DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|withStatus)\s*\(\s*|status(?:Code)?\s*:\s*|\b(?:HttpError|createError|httpErrors|HTTPException)\s*\(\s*)(4\d\d)\b")
 DENY_JSX = re.compile(r"^(Navigate|Redirect|Forbidden|Unauthori[sz]ed|AccessDenied|NotAuthori[sz]ed|Login\w*|SignIn\w*|NotFound\w*)$")
+HTTP_STATUS_DENY = re.compile(r"\bHttpStatus\.(UNAUTHORIZED|FORBIDDEN)\b")
+STATUS_DIGITS = re.compile(r"4\d\d")
 ERR_CALLBACKS = {"next", "done", "cb", "callback"}
 
 
@@ -280,9 +282,10 @@ class JavaScriptBackend(TreeSitterBackend):
     # ---- what denies ----
     def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
         c = self.callee(call, ctx)
-        text = self.text_without_functions(call, ctx)
-        if DENY_STATUS.search(text) or re.search(r"\bHttpStatus\.(UNAUTHORIZED|FORBIDDEN)\b", text):
-            return Action.ABORT
+        if self._may_deny_by_status(call, ctx):
+            text = self.text_without_functions(call, ctx)
+            if DENY_STATUS.search(text) or HTTP_STATUS_DENY.search(text):
+                return Action.ABORT
         last = c.rsplit(".", 1)[-1]
         if c in ERR_CALLBACKS:
             args = self.call_arguments(call, ctx)
@@ -294,6 +297,18 @@ class JavaScriptBackend(TreeSitterBackend):
         if last == "throw" or c == "Promise.reject":
             return Action.RAISE
         return None
+
+    @staticmethod
+    def _may_deny_by_status(call: Node, ctx: FileContext) -> bool:
+        """Can the call's text without its functions match DENY_STATUS or HTTP_STATUS_DENY?
+        Both need `4\d\d` or `HttpStatus.` in one piece of that text (the `<fn>` put in for a
+        cut function holds neither and breaks any run across it), so the call's whole text
+        must hold them too: when it does not, cutting the functions out is skipped."""
+        src = ctx.ascii_src
+        if src is None:
+            return True
+        start, end = call.start_byte, call.end_byte
+        return STATUS_DIGITS.search(src, start, end) is not None or src.find("HttpStatus.", start, end) >= 0
 
     def deny_value(self, value: Node, ctx: FileContext) -> Optional[Action]:
         v = self.unparen(value)
