@@ -55,6 +55,9 @@ _TOKENS = re.compile(
     r"""|(?P<dot>\.\s*)?(?P<id>[A-Za-z_$][\w$]*)"""
 )
 
+# a text that is one `_TOKENS` name (no dot) or string, or digits only: its key needs no scan
+_LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|[0-9]+""")
+
 # every identifier-shaped run (a superset of the names _TOKENS renames: it also sees inside strings)
 _NAMES = re.compile(r"[A-Za-z_$][\w$]*")
 
@@ -250,6 +253,7 @@ class UnitDraft:
     settings: list[Setting] = field(default_factory=list)
     partial: bool = False
     key_edits: Optional[tuple] = None  # KeyIndex.key_text's edits of this unit's range, for len(renames)
+    key_memo: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (start, end, len(renames)) -> key
 
     def would_bind(self, name: str) -> bool:
         """Would `bind(name, ...)` add a rename? (Else its source key need not be computed.)"""
@@ -709,11 +713,18 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 d.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, dec.span, dec.text, kind="decorator"))
         for body in d.bodies:
             self._walk(d, ctx, self.top_statements(body), TRUE, (), None, 0)
+        # calls inside a try body (by line) are built with in_try set: find the try bodies first
         try_lines: list[tuple[int, int]] = []
+        try_types = self.TRY_TYPES
+        for node in d.nodes:
+            if node.type in try_types:
+                body = node.child_by_field_name("body")
+                if body is not None:
+                    try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
         for node in d.nodes:
             t = node.type
             if t in self.CALL_TYPES and self.is_call(node):
-                calls.append(self._call(node, d, ctx))
+                calls.append(self._call(node, d, ctx, try_lines))
                 if node.id in ctx.registrations:
                     for mw_name, route, mw_node in self.route_middleware(node, ctx):
                         self._middleware(d, mw_name, route, mw_node, node, ctx)
@@ -724,10 +735,6 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 comparisons.append(self._comparison(node, d, ctx, any(a <= node.start_byte and node.end_byte <= b for a, b in d.guard_ranges)))
             elif t in self.CATCH_TYPES:
                 handlers.append(self._catch_handler(node, d, ctx))
-            elif t in self.TRY_TYPES:
-                body = node.child_by_field_name("body")
-                if body is not None:
-                    try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
             if t in self.IF_TYPES:
                 h = self._err_handler(node, d, ctx)
                 if h is not None:
@@ -743,8 +750,6 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 rx = self.regex_literal(node, ctx)
                 if rx is not None:
                     literals.append(Literal(self._regex_target(node, ctx), (rx,), span_of(node), clip(ctx.text(node)), "regex"))
-        if try_lines:
-            calls = [replace(c, in_try=True) if any(a <= c.span.line <= b for a, b in try_lines) else c for c in calls]
         node = d.node
         return Unit(
             path=ctx.path,
@@ -798,14 +803,29 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         (comments, renamed names) found by index. Other nodes -- an end inside a string,
         comment or `.name` of the file scan -- take the per-node substitution.
         """
-        renames = d.renames if d is not None else {}
+        if d is not None:
+            # a condition's operands are keyed for its formula and again for its Comparison
+            memo_key = (node.start_byte, node.end_byte, len(d.renames))
+            found = d.key_memo.get(memo_key)
+            if found is None:
+                found = d.key_memo[memo_key] = self._key(node, d.renames, d, ctx)
+            return found
+        return self._key(node, {}, None, ctx)
+
+    def _key(self, node: Node, renames: dict[str, str], d: Optional[UnitDraft], ctx: FileContext) -> str:
+        text = ctx.text(node)
+        lone = _LONE_TOKEN.fullmatch(text)
+        if lone is not None:
+            # one name, string or integer: both ways below give the name renamed, or the
+            # squashed text (a string is one token of `_TOKENS` wherever a scan meets it)
+            return renames.get(text, text) if lone.lastgroup == "id" else fast_squash(text)
         index = ctx.key_index
         if index is None:
             index = ctx.key_index = KeyIndex.build(ctx.src, ctx.ascii_src)
         out = index.key_text(node.start_byte, node.end_byte, renames, d)
         if out is not None:
             return fast_squash(out)
-        return self._key_by_substitution(ctx.text(node), renames)
+        return self._key_by_substitution(text, renames)
 
     @staticmethod
     def _key_by_substitution(text: str, renames: dict[str, str]) -> str:
@@ -835,14 +855,18 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return self.key(d.node, d, ctx)
 
     # ---- calls ----
-    def _call(self, node: Node, d: UnitDraft, ctx: FileContext) -> Call:
+    def _call(self, node: Node, d: UnitDraft, ctx: FileContext, try_lines: Optional[list[tuple[int, int]]] = None) -> Call:
         parent = node.parent
         statement = parent is not None and parent.type == "expression_statement"
         if parent is not None and parent.type == "await_expression" and parent.parent is not None:
             statement = parent.parent.type == "expression_statement"
         args = tuple(self.call_arguments(node, ctx))
         keys = tuple(self.key(n, d, ctx) for n in self.positional_nodes(node) if n.type not in self.SPREAD_TYPES and n.type != "object")
-        return Call(self.callee(node, ctx), args, span_of(node), clip(ctx.text(node)), statement=statement, arg_keys=keys)
+        span = span_of(node)
+        if try_lines and any(a <= span.line <= b for a, b in try_lines):
+            return Call(self.callee(node, ctx), args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys,
+                        in_try=True)
+        return Call(self.callee(node, ctx), args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys)
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
         head, sep, rest = dotted.partition(".")
