@@ -54,6 +54,13 @@ CONTENT_ROWS: tuple[ContentRow, ...] = (
     ContentRow("request-smuggling", 0.8,
                re.compile(r"(?i)\b(?:transfer[-_]encoding|content[-_]length|chunked)\b"),
                "tests the message-framing headers (Transfer-Encoding / Content-Length)"),
+    # whether the connection is about to close: data read after that decision is a new request
+    ContentRow("request-smuggling", 0.6,
+               re.compile(r"(?i)\b\w*(?:(?:will|should|must|pending|connection|conn)_?clos(?:e|ing)|"
+                          r"clos(?:e|ing)_?(?:when|after|connection|conn)|keep_?alive)\w*\b"),
+               "tests whether the connection is closing"),
+    # `s.translate(None, ALLOWED) != b""`: every character is on an allow-list
+    ContentRow("validation", 0.6, re.compile(r"\.translate\(\s*None\s*,"), "tests input against a character allow-list"),
     # a sandbox's own switches and attribute checks
     ContentRow("sandbox", 0.85, re.compile(r"(?i)\b\w*(?:sandbox(?:ed)?|is_safe_attribute|is_safe_callable|unsafe)\w*\b"),
                "tests a sandbox setting or an unsafe-attribute check"),
@@ -66,12 +73,16 @@ def condition_text(g: Guard) -> str:
 
 
 def content_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
-    """The strongest table row any of `guards` matches on its condition, or None."""
+    """The strongest table row any of `guards` matches on its condition, or None.
+
+    The enclosing conditions count too: `if not data.isdigit(): fail()` under
+    `if header == b"content-length":` validates a framing header."""
     best: Optional[Relevance] = None
     for g in guards:
         text = condition_text(g)
         if not text or text in ("True", "False"):
             continue
+        text = "\n".join([text, *(render(f) for _, f in g.path)])
         for row in CONTENT_ROWS:
             m = row.pattern.search(text)
             if m and (best is None or row.score > best.score):
