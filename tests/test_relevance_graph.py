@@ -573,7 +573,7 @@ def test_snapshot_loaded_graph_answers_like_the_assembled_one(tmp_path):
     root = str(repo.root)
     fresh = graph_for_revision(root, rev, cache=BlobCache(tmp_path / "cache"))
     warm = graph_for_revision(root, rev, cache=BlobCache(tmp_path / "cache"))
-    assert warm._nx is None and fresh._nx is not None
+    assert warm._nx is None and fresh._nx is None  # networkx is built for exports only
     assert fresh.predecessor_kinds("app.decorators.guarded") == warm.predecessor_kinds("app.decorators.guarded") == ("decorator",)
     assert warm.predecessor_kinds("app.auth.require_admin") == ("call",)
     a, b = RepoRelevance(None, fresh), RepoRelevance(None, warm)
@@ -584,3 +584,24 @@ def test_snapshot_loaded_graph_answers_like_the_assembled_one(tmp_path):
         "app.users.delete_user", "app.decorators.guarded", "app.decorators.guarded.wrapper", "app.auth.require_admin")
     assert a.guard_path("app/users.py", "delete_user", ["require_admin"], "after") == b.guard_path(
         "app/users.py", "delete_user", ["require_admin"], "after")
+
+
+def test_relevance_queries_do_not_import_networkx(tmp_path):
+    """networkx costs ~0.09 s to import; only exports (`graph`, `explain`'s find) need it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from semdiff.relevance.graph import build_graph\n"
+        "from semdiff.relevance.propagate import RepoRelevance\n"
+        "from semdiff.relevance import repo, snapshot\n"
+        "cg = build_graph({'app/auth.py': (None, 'def check_role(u):\\n    pass\\n'),\n"
+        "                  'app/v.py': (None, 'from app.auth import check_role\\ndef view(u):\\n    check_role(u)\\n')})\n"
+        "r = RepoRelevance(None, cg).relevance('app/v.py', 'view', 'after')\n"
+        "assert r.category == 'authz' and r.why_path == ('app.v.view', 'app.auth.check_role'), r\n"
+        "assert 'networkx' not in sys.modules\n"
+        "assert cg.graph.has_edge('app.v.view', 'app.auth.check_role') and 'networkx' in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

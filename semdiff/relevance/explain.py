@@ -27,7 +27,7 @@ def explain(rel: RepoRelevance, qualname: str, side: Side = "after", path: Optio
     node = _locate(cg, qualname, path)
     if node is None:
         return f"{qualname}: not found in the {side} call graph (name-only score: {rel_name(qualname)})"
-    attrs = cg.graph.nodes[node]
+    attrs = cg.attrs(node)
     file_path = attrs.get("path")
     within = attrs.get("qualname", MODULE_SCOPE)
     lines = [f"{node} ({attrs.get('kind', 'external')}" + (f", {file_path}:{attrs.get('line')}" if file_path else "") + ")"]

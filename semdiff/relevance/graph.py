@@ -1,4 +1,4 @@
-"""The repository call graph at one revision (networkx), built from per-file facts.
+"""The repository call graph at one revision, built from per-file facts.
 
 Nodes are named `module.path.Class.func`; modules are named from their file path
 (`app/views.py` -> `app.views`, `pkg/__init__.py` -> `pkg`). Every edge points from the
@@ -13,6 +13,10 @@ on this" a backward one:
 
 Names that do not resolve to a definition in the repository become `external` nodes named
 by their dotted target (`hashlib.md5`, `jwt.decode`), which is what the seed tables match.
+
+An assembly produces plain adjacency dicts (`DictStore`); a networkx graph is made only when
+something asks for the whole graph (`CallGraph.graph`: exports, `find`, tests), so importing
+this module does not import networkx (≈ 0.09 s of every CLI run).
 """
 from __future__ import annotations
 
@@ -20,14 +24,15 @@ import contextlib
 import gc
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
 
 from semdiff.model import NotAnalyzed
 from semdiff.relevance.cache import BlobCache
 from semdiff.relevance.facts import MODULE_SCOPE, FileFacts, extractor_for
 from semdiff.relevance.resolve_common import language_hook
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _MAX_ALIAS_HOPS = 12  # re-export chains longer than this are cycles (circular imports)
@@ -61,45 +66,80 @@ def module_name(path: str) -> str:
 
 
 class GraphStore(Protocol):
-    """Where a CallGraph's nodes and edges live: an assembled networkx graph, or a snapshot
-    read lazily (semdiff.relevance.snapshot). Edge data is {"kinds": (...), "sites": (...)};
-    a predecessor's edge data carries at least "kinds"."""
+    """Where a CallGraph's nodes and edges live: plain dicts from an assembly, a networkx graph
+    given by a caller, or a snapshot read lazily (semdiff.relevance.snapshot). Edge data is
+    {"kinds": (...), "sites": (...)}; a predecessor's edge data carries at least "kinds".
+
+    `kind`, `pred_kinds` and `out_kinds` are what relevance walks read: a snapshot answers
+    them from a node's stored row without making its dicts or unpacking its call sites."""
 
     def attrs(self, node: str) -> Optional[dict[str, Any]]: ...
 
+    def kind(self, node: str) -> Optional[str]: ...
+
     def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]: ...
+
+    def out_kinds(self, node: str) -> tuple[tuple[str, tuple[str, ...]], ...]: ...
 
     def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]: ...
 
     def pred_kinds(self, node: str) -> tuple[str, ...]: ...
 
-    def to_networkx(self) -> nx.DiGraph: ...
+    def to_networkx(self) -> "nx.DiGraph": ...
 
 
 _NO_EDGES: Mapping[str, Mapping[str, Any]] = {}
 
 
-class _NxStore:
-    """An assembled graph, read through networkx's own adjacency dicts (no view objects)."""
+class DictStore:
+    """An assembled graph as plain dicts: node -> attrs, node -> {target: edge data}, node ->
+    {source: edge data} (the same edge dict on both sides, as networkx keeps it)."""
+
+    __slots__ = ("nodes", "succ_map", "pred_map")
+
+    def __init__(self, nodes: dict[str, dict[str, Any]], succ_map: dict[str, dict[str, Any]], pred_map: dict[str, dict[str, Any]]):
+        self.nodes = nodes
+        self.succ_map = succ_map
+        self.pred_map = pred_map
+
+    def attrs(self, node: str) -> Optional[dict[str, Any]]:
+        return self.nodes.get(node)
+
+    def kind(self, node: str) -> Optional[str]:
+        a = self.nodes.get(node)
+        return None if a is None else a.get("kind", "external")
+
+    def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        return self.succ_map.get(node, _NO_EDGES)
+
+    def out_kinds(self, node: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((v, d["kinds"]) for v, d in self.succ_map.get(node, _NO_EDGES).items())
+
+    def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        return self.pred_map.get(node, _NO_EDGES)
+
+    def pred_kinds(self, node: str) -> tuple[str, ...]:
+        return tuple(sorted({k for d in self.pred_map.get(node, _NO_EDGES).values() for k in d["kinds"]}))
+
+    def to_networkx(self) -> "nx.DiGraph":
+        import networkx as nx  # only exports, `find` and tests need the whole graph as networkx
+
+        g = nx.DiGraph()
+        g.add_nodes_from((n, dict(a)) for n, a in self.nodes.items())
+        g.add_edges_from((u, v, dict(d)) for u, out in self.succ_map.items() for v, d in out.items())
+        return g
+
+
+class _NxStore(DictStore):
+    """A networkx graph given by a caller, read through its own adjacency dicts."""
 
     __slots__ = ("g",)
 
-    def __init__(self, g: nx.DiGraph):
+    def __init__(self, g: "nx.DiGraph"):
+        super().__init__(g._node, g._succ, g._pred)
         self.g = g
 
-    def attrs(self, node: str) -> Optional[dict[str, Any]]:
-        return self.g._node.get(node)
-
-    def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]:
-        return self.g._succ.get(node, _NO_EDGES)
-
-    def pred(self, node: str) -> Mapping[str, Mapping[str, Any]]:
-        return self.g._pred.get(node, _NO_EDGES)
-
-    def pred_kinds(self, node: str) -> tuple[str, ...]:
-        return tuple(sorted({k for d in self.g._pred.get(node, _NO_EDGES).values() for k in d["kinds"]}))
-
-    def to_networkx(self) -> nx.DiGraph:
+    def to_networkx(self) -> "nx.DiGraph":
         return self.g
 
 
@@ -113,7 +153,7 @@ class CallGraph:
     """
 
     def __init__(
-        self, graph: Optional[nx.DiGraph], modules: dict[str, str], stats: BuildStats,
+        self, graph: Optional["nx.DiGraph"], modules: dict[str, str], stats: BuildStats,
         not_analyzed: tuple[NotAnalyzed, ...], store: Optional[GraphStore] = None,
     ):
         if store is None:
@@ -127,7 +167,7 @@ class CallGraph:
         self.not_analyzed = not_analyzed
 
     @property
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> "nx.DiGraph":
         if self._nx is None:
             self._nx = self._store.to_networkx()
         return self._nx
@@ -173,7 +213,15 @@ class CallGraph:
         return hits[0] if len(hits) == 1 else None
 
     def kind(self, node: str) -> str:
-        return self.attrs(node).get("kind", "external")
+        """The node's kind ("external" for a node nothing in the repository defines)."""
+        k = self._store.kind(node)
+        if k is None:
+            raise KeyError(node)
+        return k
+
+    def out_kinds(self, node: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(target, edge kinds) of every edge out of `node`, without the call sites."""
+        return self._store.out_kinds(node)
 
     def routes(self, node: str) -> tuple[str, ...]:
         return tuple(self.attrs(node).get("routes", ()))
@@ -300,7 +348,7 @@ class _Assembler:
 
     def __init__(self, facts: Mapping[str, FileFacts]):
         self.facts = facts
-        self.g = nx.DiGraph()
+        self.nodes: dict[str, dict[str, Any]] = {}
         self.modules: dict[str, _Module] = {}  # module name -> module
         self.path_to_module: dict[str, str] = {}
         self.defs: dict[str, str] = {}  # node name -> kind (class/function/method/module)
@@ -310,8 +358,15 @@ class _Assembler:
         self._suffix: Optional[dict[str, list[str]]] = None
 
     # -- pass 1: definitions and symbol tables ----------------------------------------------
+    def _add_node(self, name: str, **attrs: Any) -> None:
+        a = self.nodes.get(name)
+        if a is None:
+            self.nodes[name] = attrs
+        else:
+            a.update(attrs)  # a module named like another module's definition: one node, as networkx would
+
     def run(self, stats: BuildStats, not_analyzed: tuple[NotAnalyzed, ...]) -> CallGraph:
-        g = self.g
+        nodes = self.nodes
         for path in sorted(self.facts):
             name = module_name(path)
             if not name or name in self.modules:
@@ -319,11 +374,11 @@ class _Assembler:
             f = self.facts[path]
             mod = self.modules[name] = _Module(name, path, f)
             self.path_to_module[path] = name
-            g.add_node(name, kind="module", path=path, qualname=MODULE_SCOPE, line=1, partial=f.partial)
+            self._add_node(name, kind="module", path=path, qualname=MODULE_SCOPE, line=1, partial=f.partial)
             self.defs[name] = "module"
             for d in f.definitions:
                 node = f"{name}.{d.qualname}"
-                g.add_node(node, kind=d.kind, path=path, qualname=d.qualname, line=d.line, end_line=d.end_line)
+                self._add_node(node, kind=d.kind, path=path, qualname=d.qualname, line=d.line, end_line=d.end_line)
                 self.defs[node] = d.kind
                 if "." not in d.qualname:
                     mod.symbols[d.qualname] = node
@@ -371,20 +426,32 @@ class _Assembler:
                     handlers += [f"{handler}.{m}" for m in _VIEW_METHODS if f"{handler}.{m}" in self.defs]
                 for h in handlers:
                     self._edge(src, h, "route", r.line, 0)
-                    if h not in g:
-                        g.add_node(h)  # an unresolved handler: an external node that carries the route
-                    attrs = g.nodes[h]
+                    # an unresolved handler: an external node that carries the route
+                    attrs = nodes.setdefault(h, {})
                     attrs.setdefault("routes", [])
                     label = f"{r.rule} ({r.framework})"
                     if label not in attrs["routes"]:
                         attrs["routes"].append(label)
-        g.add_edges_from(
-            (u, v, {"kinds": tuple(sorted(kinds)), "sites": tuple(sites)}) for (u, v), (kinds, sites) in self.edges.items()
-        )
-        for _n, attrs in g.nodes(data=True):
+        succ: dict[str, dict[str, Any]] = {}
+        pred: dict[str, dict[str, Any]] = {}
+        for (u, v), (kinds, sites) in self.edges.items():
+            d = {"kinds": tuple(sorted(kinds)), "sites": tuple(sites)}
+            if u not in nodes:
+                nodes[u] = {}
+            if v not in nodes:
+                nodes[v] = {}
+            out = succ.get(u)
+            if out is None:
+                out = succ[u] = {}
+            out[v] = d
+            into = pred.get(v)
+            if into is None:
+                into = pred[v] = {}
+            into[u] = d
+        for attrs in nodes.values():
             if not attrs:
                 attrs["kind"] = "external"  # added by an edge: nothing in the repository defines it
-        return CallGraph(g, dict(self.path_to_module), stats, not_analyzed)
+        return CallGraph(None, dict(self.path_to_module), stats, not_analyzed, store=DictStore(nodes, succ, pred))
 
     def _edge(self, u: str, v: str, kind: str, line: int, col: int) -> None:
         entry = self.edges.get((u, v))

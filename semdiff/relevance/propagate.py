@@ -69,8 +69,14 @@ class RepoRelevance:
         self.seeds = seeds if seeds is not None else load_seeds()
         self.max_hops = max_hops
         self.decay = decay
+        # memos for the whole run: a change asks about both sides of many units whose walks
+        # cross the same nodes, and most nodes are the same on both sides
         self._seed_memo: dict[tuple[str, str], Optional[SeedHit]] = {}
+        self._match_memo: dict[tuple[str, str, bool], Optional[SeedHit]] = {}
         self._fwd_memo: dict[tuple[str, str], Optional[Relevance]] = {}
+        self._bwd_memo: dict[tuple[str, str], Optional[Relevance]] = {}
+        self._rel_memo: dict[tuple[str, str, str], Relevance] = {}
+        self._next_memo: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # -- lookup ---------------------------------------------------------------------------------
     def graph(self, side: Side) -> Optional[CallGraph]:
@@ -84,12 +90,30 @@ class RepoRelevance:
 
     def seed(self, side: Side, node: str) -> Optional[SeedHit]:
         key = (side, node)
-        if key not in self._seed_memo:
-            cg = self.graph(side)
-            assert cg is not None
-            as_decorator = "decorator" in cg.predecessor_kinds(node)
-            self._seed_memo[key] = self.seeds.match(node, cg.kind(node), as_decorator)
-        return self._seed_memo[key]
+        try:
+            return self._seed_memo[key]
+        except KeyError:
+            pass
+        cg = self.graph(side)
+        assert cg is not None
+        kind = cg.kind(node)
+        # whether it is used as a decorator only matters for a decorator seed's name
+        as_decorator = self.seeds.decorator_name(node) and "decorator" in cg.predecessor_kinds(node)
+        mkey = (node, kind, as_decorator)
+        try:
+            hit = self._match_memo[mkey]
+        except KeyError:
+            hit = self._match_memo[mkey] = self.seeds.match(node, kind, as_decorator)
+        self._seed_memo[key] = hit
+        return hit
+
+    def _forward_next(self, side: Side, cg: CallGraph, node: str) -> tuple[str, ...]:
+        """The targets of `node`'s dependency edges, sorted (what a forward walk expands)."""
+        key = (side, node)
+        nxt = self._next_memo.get(key)
+        if nxt is None:
+            nxt = self._next_memo[key] = tuple(sorted(m for m, kinds in cg.out_kinds(node) if not _FORWARD.isdisjoint(kinds)))
+        return nxt
 
     # -- propagation ------------------------------------------------------------------------------
     def _own(self, side: Side, node: str) -> Optional[Relevance]:
@@ -119,9 +143,8 @@ class RepoRelevance:
                 break
             nxt: list[str] = []
             for n in frontier:
-                succ = cg.successors(n)
-                for m in sorted(succ):
-                    if m not in parent and _FORWARD.intersection(succ[m]["kinds"]):
+                for m in self._forward_next(side, cg, n):
+                    if m not in parent:
                         parent[m] = n
                         nxt.append(m)
             frontier = nxt
@@ -142,6 +165,13 @@ class RepoRelevance:
 
     def backward(self, side: Side, node: str) -> Optional[Relevance]:
         """Best protected route that reaches `node` within max_hops."""
+        key = (side, node)
+        if key in self._bwd_memo:
+            return self._bwd_memo[key]
+        result = self._bwd_memo[key] = self._backward(side, node)
+        return result
+
+    def _backward(self, side: Side, node: str) -> Optional[Relevance]:
         cg = self.graph(side)
         assert cg is not None
         best: Optional[Relevance] = None
@@ -176,6 +206,13 @@ class RepoRelevance:
 
     def relevance(self, path: str, qualname: str, side: Side) -> Relevance:
         """Category, score and why-path of the unit `qualname` in `path` at `side`."""
+        key = (path, qualname, side)
+        hit = self._rel_memo.get(key)
+        if hit is None:
+            hit = self._rel_memo[key] = self._relevance(path, qualname, side)
+        return hit
+
+    def _relevance(self, path: str, qualname: str, side: Side) -> Relevance:
         floor = name_floor(qualname if qualname != MODULE_SCOPE else path)
         node = self.node(path, qualname, side)
         if node is None:

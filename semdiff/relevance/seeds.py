@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -52,6 +53,15 @@ class SeedHit:
 @dataclass(frozen=True)
 class Seeds:
     categories: tuple[Category, ...]
+
+    @cached_property
+    def _decorator_names(self) -> frozenset[str]:
+        return frozenset(d for cat in self.categories for d in cat.decorators)
+
+    def decorator_name(self, name: str) -> bool:
+        """Whether `match` could depend on its `as_decorator` argument for this node name
+        (spares a caller finding out how the node is used)."""
+        return name.rpartition(".")[2] in self._decorator_names
 
     def match(self, name: str, kind: str, as_decorator: bool = False) -> Optional[SeedHit]:
         """The best seed hit for a node (`name` is its full dotted name), or None."""

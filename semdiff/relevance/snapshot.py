@@ -39,14 +39,15 @@ import os
 import struct
 import weakref
 import zlib
-from typing import Any, Callable, Iterable, Mapping, Optional
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 
 from semdiff.model import NotAnalyzed
 from semdiff.relevance import facts as _facts
 from semdiff.relevance.facts import extractor_for
-from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph
+from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, DictStore
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SNAPSHOT_VERSION = 4
 TREE_MEMO_VERSION = 1
@@ -129,9 +130,17 @@ def bucket_of(node: str, buckets: int) -> int:
     return zlib.crc32(node.encode("utf-8", "surrogatepass")) % buckets
 
 
+def _dicts_of(cg: CallGraph) -> DictStore:
+    store = cg._store
+    if isinstance(store, DictStore):
+        return store
+    g = cg.graph  # anything else (a lazily read snapshot): its whole networkx graph
+    return DictStore(g._node, g._succ, g._pred)
+
+
 def encode(cg: CallGraph, key: str) -> bytes:
-    g = cg.graph
-    buckets = max(1, g.number_of_nodes() // NODES_PER_BUCKET)
+    g = _dicts_of(cg)
+    buckets = max(1, len(g.nodes) // NODES_PER_BUCKET)
     node_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
     pred_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
     pool: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct kinds tuple: marshal refs it
@@ -140,12 +149,12 @@ def encode(cg: CallGraph, key: str) -> bytes:
         k = tuple(d["kinds"])
         return pool.setdefault(k, k)
 
-    routed = g._node
-    for n, a in g.nodes(data=True):
+    routed = g.nodes
+    for n, a in g.nodes.items():
         b = bucket_of(n, buckets)
-        preds = g._pred[n]
+        preds = g.pred_map.get(n, _NO_EDGES)
         in_kinds = kinds_of({"kinds": sorted({k for d in preds.values() for k in d["kinds"]})})
-        out = g._succ[n]
+        out = g.succ_map.get(n, _NO_EDGES)
         targets = tuple((v, kinds_of(d)) for v, d in out.items())
         # call sites: one bytes object per node, unpacked only for a node a query asks about
         sites = marshal.dumps(tuple(tuple(tuple(s) for s in d["sites"]) for d in out.values()), 4) if out else b""
@@ -195,12 +204,48 @@ def _str(x: Any) -> str:
 _DAMAGE = (OSError, ValueError, EOFError, TypeError, IndexError, KeyError, struct.error)
 
 
+# Decoded buckets by content, shared by every store of the process: the two ends of a change
+# (and a head derived from its base, see semdiff.relevance.incremental) mostly hold byte-identical
+# buckets, so each is unpacked once. The bytes are compared, not just the checksum.
+_DECODED: dict[tuple[int, int], tuple[bytes, tuple[Any, ...]]] = {}
+_DECODED_MAX = 16384
+
+
+def _decode(raw: bytes, crc: int) -> tuple[Any, ...]:
+    key = (crc, len(raw))
+    hit = _DECODED.get(key)
+    if hit is not None and hit[0] == raw:
+        return hit[1]
+    rows = marshal.loads(raw)
+    if type(rows) is not tuple:
+        raise CorruptSnapshot("bad bucket")
+    for row in rows:
+        if type(row) is not tuple or not row:
+            raise CorruptSnapshot("bad row")
+        _str(row[0])
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    _DECODED[key] = (raw, rows)
+    return rows
+
+
+def _check_kinds(kinds: Any) -> tuple[str, ...]:
+    if type(kinds) is not tuple:
+        raise CorruptSnapshot("bad edge kinds")
+    for k in kinds:
+        if type(k) is not str:
+            raise CorruptSnapshot("bad edge kind")
+    return kinds
+
+
 class LazyStore:
     """A snapshot file read bucket by bucket, on first use of a node.
 
-    A bucket read keeps its rows as marshal gave them; a node's attribute and edge dicts are
-    made when that node is asked about (a walk reads a bucket for one of its 8 nodes). Any
-    damage found on the way (checksum, shape) switches the store to a rebuilt graph.
+    A bucket read keeps its rows as marshal gave them. What a relevance walk reads of a node
+    (its kind, the kinds of its incoming edges, its targets and their kinds) comes straight
+    from the row; the node's attribute and edge dicts (with the call sites unpacked) are made
+    only when those are asked about. Any damage found on the way (checksum, shape) switches
+    the store to a rebuilt graph.
     """
 
     def __init__(self, fd: int, buckets: int, index: bytes, rebuild: Callable[[], CallGraph]):
@@ -210,11 +255,11 @@ class LazyStore:
         self._index = index
         self._rebuild = rebuild
         self._fallback: Any = None
-        self._rows: dict[str, tuple[Any, ...]] = {}  # read, not yet made into dicts
+        self._rows: dict[str, tuple[Any, ...]] = {}  # as read from the buckets
         self._pred_rows: dict[str, tuple[Any, ...]] = {}
+        self._light: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]] = {}
         self.nodes: dict[str, dict[str, Any]] = {}
         self.succ_map: dict[str, Mapping[str, Any]] = {}
-        self.in_kinds: dict[str, tuple[str, ...]] = {}
         self.pred_map: dict[str, Mapping[str, Any]] = {}
         self._loaded: set[int] = set()  # node buckets in 0..n-1, predecessor buckets in n..2n-1
         self.bucket_reads = 0
@@ -222,17 +267,26 @@ class LazyStore:
     def close(self) -> None:
         self._finalizer()
 
+    @property
+    def buckets(self) -> int:
+        return self._buckets
+
     # -- reading ------------------------------------------------------------------------------------
+    def raw_bucket(self, slot: int) -> bytes:
+        """The checked bytes of bucket `slot` (node buckets 0..n-1, predecessor buckets n..2n-1)."""
+        offset, length, crc = _ENTRY.unpack_from(self._index, slot * _ENTRY.size)
+        raw = _pread(self._fd, length, offset)
+        if zlib.crc32(raw) != crc:
+            raise CorruptSnapshot("checksum mismatch")
+        return raw
+
     def _read(self, slot: int) -> Any:
         offset, length, crc = _ENTRY.unpack_from(self._index, slot * _ENTRY.size)
         raw = _pread(self._fd, length, offset)
         if zlib.crc32(raw) != crc:
             raise CorruptSnapshot("checksum mismatch")
         self.bucket_reads += 1
-        rows = marshal.loads(raw)
-        if type(rows) is not tuple:
-            raise CorruptSnapshot("bad bucket")
-        return rows
+        return _decode(raw, crc)
 
     def _bucket(self, node: str, preds: bool) -> None:
         b = bucket_of(node, self._buckets)
@@ -241,60 +295,93 @@ class LazyStore:
             return
         target = self._pred_rows if preds else self._rows
         for row in self._read(slot):
-            target[_str(row[0])] = row
+            target[row[0]] = row
         self._loaded.add(slot)
+
+    def _row(self, node: str) -> Optional[tuple[Any, ...]]:
+        row = self._rows.get(node)
+        if row is None:
+            self._bucket(node, False)
+            row = self._rows.get(node)
+        return row
+
+    def _lite(self, node: str) -> Optional[tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]]:
+        """(kind, kinds of incoming edges, ((target, kinds), ...)) read from the row (None: no such node)."""
+        lite = self._light.get(node)
+        if lite is not None:
+            return lite
+        row = self._row(node)
+        if row is None:
+            return None
+        if len(row) != 11:
+            raise CorruptSnapshot("bad node row")
+        kind, kinds_in, targets = row[1], row[8], row[9]
+        if kind is None:
+            kind = "external"
+        elif type(kind) is not str:
+            raise CorruptSnapshot("bad node attribute")
+        _check_kinds(kinds_in)
+        if type(targets) is not tuple:
+            raise CorruptSnapshot("bad node row")
+        for t in targets:
+            if type(t) is not tuple or len(t) != 2 or type(t[0]) is not str:
+                raise CorruptSnapshot("bad edge row")
+            _check_kinds(t[1])
+        lite = self._light[node] = (kind, kinds_in, targets)
+        return lite
 
     def _make(self, node: str) -> bool:
         """Make the dicts of `node` (False: no such node)."""
-        row = self._rows.pop(node, None)
-        if row is None:
-            if node in self.nodes:
-                return True
-            self._bucket(node, False)
-            row = self._rows.pop(node, None)
-            if row is None:
-                return node in self.nodes
-        _name, kind, path, qualname, line, end_line, partial, routes, kinds_in, targets, sites_blob = row
+        if node in self.nodes:
+            return True
+        lite = self._lite(node)
+        if lite is None:
+            return False
+        row = self._rows[node]
+        _name, kind, path, qualname, line, end_line, partial, routes, _kinds_in, targets, sites_blob = row
         attrs = {k: v for k, v in zip(_NODE_KEYS, (kind, path, qualname, line, end_line, partial)) if v is not None}
         for k, v in attrs.items():  # only plain values reach callers (marshal can build code objects)
             if type(v) is not _ATTR_TYPES[k]:
                 raise CorruptSnapshot("bad node attribute")
         if routes:
+            if type(routes) is not tuple:
+                raise CorruptSnapshot("bad routes")
             attrs["routes"] = [_str(r) for r in routes]
-        if type(kinds_in) is not tuple or type(targets) is not tuple or type(sites_blob) is not bytes:
+        if type(sites_blob) is not bytes:
             raise CorruptSnapshot("bad node row")
         sites_all = marshal.loads(sites_blob) if targets else ()
         if type(sites_all) is not tuple or len(sites_all) != len(targets):
             raise CorruptSnapshot("bad call sites")
         out: dict[str, Any] = {}
         for (v, kinds), sites in zip(targets, sites_all):
-            if type(kinds) is not tuple or type(sites) is not tuple:
+            if type(sites) is not tuple:
                 raise CorruptSnapshot("bad edge row")
-            out[_str(v)] = {"kinds": kinds, "sites": sites}
+            out[v] = {"kinds": kinds, "sites": sites}
         if out:
             self.succ_map[node] = out
-        if kinds_in:
-            self.in_kinds[node] = kinds_in
         self.nodes[node] = attrs
         return True
 
     def _make_preds(self, node: str) -> Mapping[str, Any]:
-        row = self._pred_rows.pop(node, None)
+        row = self._pred_rows.get(node)
         if row is None:
             self._bucket(node, True)
-            row = self._pred_rows.pop(node, None)
+            row = self._pred_rows.get(node)
             if row is None:
                 return _NO_EDGES
         _name, preds = row
         if type(preds) is not tuple:
             raise CorruptSnapshot("bad predecessor row")
-        made = self.pred_map[node] = {_str(u): {"kinds": kinds, "source_routed": routed is True} for u, kinds, routed in preds}
+        made: dict[str, Any] = {}
+        for u, kinds, routed in preds:
+            made[_str(u)] = {"kinds": _check_kinds(kinds), "source_routed": routed is True}
+        self.pred_map[node] = made
         return made
 
     def _give_up(self) -> Any:
         self._fallback = self._rebuild()._store
-        self._rows, self._pred_rows = {}, {}
-        self.nodes, self.succ_map, self.pred_map, self.in_kinds = {}, {}, {}, {}
+        self._rows, self._pred_rows, self._light = {}, {}, {}
+        self.nodes, self.succ_map, self.pred_map = {}, {}, {}
         self.close()
         return self._fallback
 
@@ -310,6 +397,15 @@ class LazyStore:
                 self._give_up()
         return self._fallback.attrs(node)  # type: ignore[no-any-return]
 
+    def kind(self, node: str) -> Optional[str]:
+        if self._fallback is None:
+            try:
+                lite = self._lite(node)
+                return None if lite is None else lite[0]
+            except _DAMAGE:
+                self._give_up()
+        return self._fallback.kind(node)  # type: ignore[no-any-return]
+
     def succ(self, node: str) -> Mapping[str, Mapping[str, Any]]:
         if self._fallback is None:
             if node in self.nodes:
@@ -321,13 +417,20 @@ class LazyStore:
                 self._give_up()
         return self._fallback.succ(node)  # type: ignore[no-any-return]
 
+    def out_kinds(self, node: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if self._fallback is None:
+            try:
+                lite = self._lite(node)
+                return () if lite is None else lite[2]
+            except _DAMAGE:
+                self._give_up()
+        return self._fallback.out_kinds(node)  # type: ignore[no-any-return]
+
     def pred_kinds(self, node: str) -> tuple[str, ...]:
         if self._fallback is None:
-            if node in self.nodes:
-                return self.in_kinds.get(node, ())
             try:
-                self._make(node)
-                return self.in_kinds.get(node, ())
+                lite = self._lite(node)
+                return () if lite is None else lite[1]
             except _DAMAGE:
                 self._give_up()
         return self._fallback.pred_kinds(node)  # type: ignore[no-any-return]
@@ -351,21 +454,18 @@ class LazyStore:
             for b in range(self._buckets):
                 if b not in self._loaded:
                     for row in self._read(b):
-                        self._rows[_str(row[0])] = row
+                        self._rows[row[0]] = row
                     self._loaded.add(b)
             for name in list(self._rows):
                 self._make(name)
         except _DAMAGE:
             self._give_up()
 
-    def to_networkx(self) -> nx.DiGraph:
+    def to_networkx(self) -> "nx.DiGraph":
         self.load_all()
         if self._fallback is not None:
             return self._fallback.to_networkx()
-        g = nx.DiGraph()
-        g.add_nodes_from((n, dict(a)) for n, a in self.nodes.items())
-        g.add_edges_from((u, v, dict(d)) for u, out in self.succ_map.items() for v, d in out.items())
-        return g
+        return DictStore(self.nodes, dict(self.succ_map), {}).to_networkx()
 
 
 def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
