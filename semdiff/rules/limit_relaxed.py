@@ -7,15 +7,20 @@ a bounded request into an unbounded one. Regexes are limits too: a bounded quant
 unbounded, or a nested quantifier introduced, opens catastrophic backtracking (ReDoS).
 
 Removed `if len(x) > LIMIT: raise` guards are the core removed-guard rule's business; this
-family only looks at values, keyword arguments and regex patterns.
+family looks at values, keyword arguments and regex patterns, and at the two bounds the guard
+rules cannot see: a slice that caps a count (`pairs[:self.MAX_PARAMS]`) and a size check
+whose exit is a plain `return` (drop the connection, stop reading) rather than a denial.
+When the bounded thing is input from a peer (request, header, query, body, buffer, received
+data) the bound is DoS protection wherever it sits, so those two keep medium severity.
 """
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Call
+from semdiff.ir import Action, Call, Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     callee_is,
@@ -83,6 +88,25 @@ RULES = (
                 "ReDoS",
             ),
             Example("SESSION_MAX_AGE = 3600\n", "SESSION_MAX_AGE = 360000\n", False, "a lifetime, not a DoS limit"),
+            Example(
+                "MAX_PARAMS = 100\ndef parse_query(qs):\n    return dict(parse_qsl(qs)[:MAX_PARAMS])\n",
+                "MAX_PARAMS = 100\ndef parse_query(qs):\n    return dict(parse_qsl(qs))\n",
+                True,
+                "count cap by slicing removed",
+            ),
+            Example(
+                "def read_head(conn, data):\n    conn.buf += data\n    if len(conn.buf) > 8192:\n        conn.drop()\n"
+                "        return\n    conn.parse()\n",
+                "def read_head(conn, data):\n    conn.buf += data\n    conn.parse()\n",
+                True,
+                "size check with a plain return removed",
+            ),
+            Example(
+                "def head(lines, size):\n    return lines[:size]\n",
+                "def head(lines, size):\n    return list(lines)\n",
+                False,
+                "a slice to a requested length is not a limit",
+            ),
         ),
         languages=("python",),
     ),
@@ -213,8 +237,140 @@ def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             )
 
 
+# ------------------------------------------------------------------ bounds the guard rules cannot see
+
+# `x[:LIMIT]`, `x[0:self.max_items]`: slicing to a named cap
+SLICE_BOUND = re.compile(r"\[\s*(?:0\s*)?:\s*([A-Za-z_][\w.]*)\s*\]")
+_STRING = re.compile(r"""[rbuRBUfF]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
+# a size check's other side: a number at least this large, or a limit-named constant
+SIZE_CHECK_MIN = 1000
+LEN_TERM = re.compile(r"^len\((.+)\)$")
+# words saying the bounded thing came from a peer: the bound is DoS protection wherever it sits
+INPUT_WORDS = frozenset({
+    "request", "req", "query", "qs", "param", "params", "cookie", "cookies", "header", "headers", "form",
+    "forms", "post", "body", "environ", "buf", "buffer", "payload", "packet", "received", "recv", "multipart",
+    "upload", "message", "msg", "input", "stream", "socket", "conn", "connection", "data", "peer", "chunk",
+})
+
+
+def is_cap_name(name: str) -> bool:
+    """A name that can only mean a cap (MAX_PARAMS, max_items, self.limit), not a length to read."""
+    last = name.rsplit(".", 1)[-1]
+    ws = name_words(last)
+    if not is_limit_key(last):
+        return False
+    return any(w.startswith(LIMIT_PREFIXES) or w.endswith(LIMIT_SUFFIXES) or w in ("limit", "limits") for w in ws)
+
+
+def _code_lines(unit: Unit) -> list[tuple[int, str]]:
+    """(absolute line, code without strings and trailing comment) for the unit's own text."""
+    out = []
+    for i, line in enumerate(unit.text.splitlines()):
+        code = _STRING.sub('""', line)
+        j = code.find("#")
+        out.append((unit.span.line + i, code if j < 0 else code[:j]))
+    return out
+
+
+def _mentions(unit: Unit, name: str) -> int:
+    pat = re.compile(r"(?<![\w])" + re.escape(name.rsplit(".", 1)[-1]) + r"(?!\w)")
+    return sum(len(pat.findall(code)) for _, code in _code_lines(unit))
+
+
+def _input_relevance(change: UnitChange, ctx: RuleContext, *texts: str) -> Relevance:
+    base = ctx.relevance(change)
+    if base.score >= 0.8:
+        return base
+    unit = change.before or change.after
+    names = [unit.qualname, *unit.params, *texts]  # type: ignore[union-attr]
+    hit = next((w for n in names for w in name_words(n) if w in INPUT_WORDS), None)
+    if hit is None:
+        return base
+    return Relevance("dos", 0.8, base.why_path or (change.qualname,),
+                     f"the bound caps input from a peer ('{hit}'): without it one request costs unbounded work")
+
+
+def _file_units(units, path: str) -> list[Unit]:
+    return [u for (p, _q), u in units.items() if p == path and isinstance(u, Unit) and u.kind in ("function", "method", "lambda")]
+
+
+def _file_slices(units, path: str, name: str) -> int:
+    return sum(1 for u in _file_units(units, path) for _, code in _code_lines(u)
+               for m in SLICE_BOUND.finditer(code) if m.group(1) == name)
+
+
+def _slice_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    sites: dict[str, list[tuple[int, str]]] = {}
+    for line, code in _code_lines(before):
+        for m in SLICE_BOUND.finditer(code):
+            if is_cap_name(m.group(1)):
+                sites.setdefault(m.group(1), []).append((line, code.strip()))
+    if not sites:
+        return
+    kept = {m.group(1) for _, code in _code_lines(after) for m in SLICE_BOUND.finditer(code)}
+    touched = set(change.touched_before)
+    for name, where in sites.items():
+        if name in kept or _mentions(after, name) >= _mentions(before, name):
+            continue  # still sliced, or the cap is still applied some other way (islice, a len check)
+        if _file_slices(ctx.after_units, after.path, name) >= _file_slices(ctx.before_units, before.path, name) > 0:
+            continue  # the slicing moved to a helper of the same file
+        line, code = next(((ln, c) for ln, c in where if ln in touched), where[0])
+        yield make_finding(
+            SPEC, change, ctx, f"count/size cap `[:{name}]` removed: `{code}` no longer bounds what it slices",
+            before_line=line, evidence_before=code, confidence=Confidence.MEDIUM,
+            witness=f"before: at most {name} items; after: all of them",
+            relevance=_input_relevance(change, ctx, code),
+        )
+
+
+def _len_side(left: str, right: str) -> Optional[tuple[str, str]]:
+    """(len term, bound text) when one side is len(...) and the other a big number or a cap name."""
+    for term, bound in ((left, right), (right, left)):
+        t, b = term.replace(" ", ""), bound.strip()
+        if not LEN_TERM.match(t):
+            continue
+        v = number(b)
+        if (v is not None and v >= SIZE_CHECK_MIN) or (v is None and re.fullmatch(r"[A-Za-z_][\w.]*", b) and is_cap_name(b)):
+            return t, b
+    return None
+
+
+def _size_check_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """`if len(buf) > 4096: disconnect(); return` removed: the exit is not a denial, so the
+    removed-guard rule leaves it alone, yet it is what stopped an unbounded read."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    after_terms = {s[0] for c in after.comparisons if (s := _len_side(c.left_text, c.right_text))}
+    after_terms |= {c.left_text.replace(" ", "") for c in after.comparisons} | {c.right_text.replace(" ", "") for c in after.comparisons}
+    # a size check moved into a helper of the same file still caps the same thing
+    after_terms |= {s[0] for u in _file_units(ctx.after_units, after.path) if u.qualname != after.qualname
+                    for c in u.comparisons if (s := _len_side(c.left_text, c.right_text))}
+    for g in before.guards:
+        if g.action.denies or g.action not in (Action.RETURN, Action.OTHER) or not g.reachable:
+            continue
+        for c in before.comparisons:
+            if not (g.span.line <= c.span.line <= max(g.span.line, g.span.end_line)):
+                continue
+            side = _len_side(c.left_text, c.right_text)
+            if side is None or side[0] in after_terms:
+                continue
+            term, bound = side
+            yield make_finding(
+                SPEC, change, ctx, f"size check `{c.left_text} {c.source_op} {c.right_text}` removed: {term} is no longer capped at {bound}",
+                before_line=g.span.line, evidence_before=g.text, confidence=Confidence.MEDIUM,
+                witness=f"before: stops once {term} exceeds {bound}; after: no cap on {term}",
+                relevance=_input_relevance(change, ctx, term),
+            )
+            break
+
+
 @family(RULE_ID, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None or change.before is None:
         return []
-    return [*_setting_findings(change, ctx), *_call_findings(change, ctx), *_redos_findings(change, ctx)]
+    found = [*_setting_findings(change, ctx), *_call_findings(change, ctx), *_redos_findings(change, ctx)]
+    if change.before.kind in ("function", "method", "lambda") and change.after.kind in ("function", "method", "lambda"):
+        found += [*_slice_findings(change, ctx), *_size_check_findings(change, ctx)]
+    return found
