@@ -18,11 +18,13 @@ from rulekit import family_of, findings_of
 FAMILY = "protection-removed"
 
 
-def test_family_table_has_both_kinds_of_example_and_no_python():
+def test_family_table_has_both_kinds_of_example_and_python_only_where_read():
     assert [r.id for r in family_of(FAMILY).rules] == [r.id for r in RULES]
     for r in RULES:
         assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
-        assert "python" not in r.languages and "*" not in r.languages
+        assert "*" not in r.languages
+        # Python reads only the escaping and credential-header checks (its own tables)
+        assert ("python" in r.languages) == (r.id in ("escaping-removed", "credential-header-forwarded")), r.id
         assert r.id in EXAMPLE_PATHS
 
 
@@ -43,6 +45,51 @@ def test_table_example(rule_id, path, example):
 ])
 def test_escaper_names(callee, expected):
     assert is_escaper(callee) is expected
+
+
+@pytest.mark.parametrize("callee,expected", [
+    ("html.escape", True), ("markupsafe.escape", True), ("escape_filter_chars", True), ("urllib.parse.quote", True),
+    ("_scrub_uri", True), ("redact_token", True), ("sanitize_html", True),
+    ("json.dumps", False), ("str.encode", False), ("mask_bits", False), ("unquote", False),
+])
+def test_python_escaper_names(callee, expected):
+    assert is_escaper(callee, "python") is expected
+
+
+def _py_findings(before, after, path="app/views.py"):
+    return [(f.rule_id, f.unit, f.before.line if f.before else None, f.after.line if f.after else None)
+            for f in analyze_texts([(path, before, after)]).findings]
+
+
+def test_python_escape_of_converted_value_removed():
+    before = "def page(url):\n    return '<a href=\"%s\">x</a>' % escape(url.decode('utf-8'))\n"
+    after = "def page(url):\n    return b'<a href=\"%s\">x</a>' % url\n"
+    assert _py_findings(before, after) == [("escaping-removed", "page", 2, 2)]
+
+
+def test_python_escape_still_applied_by_another_escaper_is_silent():
+    before = "def page(name):\n    return '<b>%s</b>' % escape(name)\n"
+    after = "def page(name):\n    return '<b>%s</b>' % bleach.clean(name)\n"
+    assert [r for r, *_ in _py_findings(before, after) if r == "escaping-removed"] == []
+
+
+def test_python_escape_removed_with_value_unused_is_silent():
+    before = "def page(name):\n    safe = escape(name)\n    return '<b>%s</b>' % safe\n"
+    after = "def page(name):\n    return '<b>hello</b>'\n"
+    assert [r for r, *_ in _py_findings(before, after) if r == "escaping-removed"] == []
+
+
+def test_python_exact_escaper_with_same_argument_is_left_to_injection_opened():
+    before = "def page(name):\n    return '<b>%s</b>' % escape(name)\n"
+    after = "def page(name):\n    return '<b>%s</b>' % name\n"
+    rules = [r for r, *_ in _py_findings(before, after)]
+    assert "injection-opened" in rules and "escaping-removed" not in rules
+
+
+def test_python_header_set_with_ordinary_header_is_not_credential_set():
+    before = "HEADERS = ['Authorization', 'Content-Type']\n\ndef f():\n    return HEADERS\n"
+    after = "def f():\n    return []\n"
+    assert [r for r, *_ in _py_findings(before, after, "client/agent.py") if r == "credential-header-forwarded"] == []
 
 
 @pytest.mark.parametrize("pattern,expected", [
@@ -88,7 +135,8 @@ def test_go_regex_edits_never_report_redos():
     assert findings_of("redos-introduced", before, after, "p/p.go") == []
 
 
-def test_python_is_left_to_the_python_families():
+def test_python_word_named_escaper_removed_is_read_here():
+    # injection-opened knows exact escaper names only; a word-named one is this family's
     before = "def link(n):\n    return '/x?n=' + quote_escaper(n)\n"
     after = "def link(n):\n    return '/x?n=' + n\n"
-    assert findings_of("escaping-removed", before, after, "app/m.py") == []
+    assert [(f.unit, f.after.line) for f in findings_of("escaping-removed", before, after, "app/m.py")] == [("link", 2)]

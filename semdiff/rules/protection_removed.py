@@ -37,6 +37,8 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 LANGS = ("javascript", "typescript", "go", "java")
+# Python shares the escaping check (its own escaper table below); the other checks stay off for it
+ESCAPING_LANGS = LANGS + ("python",)
 BACKTRACKING_LANGS = ("javascript", "typescript", "java")  # Go's RE2 never backtracks
 
 ESCAPING = "escaping-removed"
@@ -57,6 +59,17 @@ ESCAPER_CALLS = (
 )
 # ... or by a word of its dotted name (`escapeQuotes`, `quoteEscaper.Replace`, `sanitizeFilename`)
 ESCAPER_WORDS = ("escape", "escaper", "escapes", "sanitize", "sanitise", "sanitizer", "sanitiser")
+
+# Python: the stdlib/markupsafe/bleach/ldap escapers by name, and redaction helpers by word
+# (`_scrub_uri(value)`, `redact_token(h)`): a value no longer scrubbed before it is logged or
+# echoed leaks what the scrubbing hid. The exact-name escapers that injection-opened already
+# reports when their argument is still used verbatim are left to it (one finding per removal).
+PY_ESCAPER_CALLS = (
+    "html.escape", "markupsafe.escape", "escape", "cgi.escape", "conditional_escape", "bleach.clean",
+    "xml.sax.saxutils.escape", "quoteattr", "shlex.quote", "pipes.quote", "quote", "quote_plus", "parse.quote",
+    "escape_filter_chars", "escape_dn_chars", "escape_rdn", "escape_html", "sanitize_html",
+)
+PY_ESCAPER_WORDS = ESCAPER_WORDS + ("scrub", "scrubbed", "redact", "redacted", "redaction")
 
 # prototype-pollution keys: a comparison against one of these is a pollution guard
 POLLUTION_KEYS = ("__proto__", "constructor", "prototype")
@@ -80,10 +93,11 @@ RULES = (
     RuleSpec(
         ESCAPING, "Escaping removed", Severity.MEDIUM,
         "An escaping/encoding call (html.EscapeString, url.QueryEscape, encodeURIComponent, escapeHtml, a function "
-        "or replacer named *escape*/*sanitize*) was removed while the value it escaped is still used: header, "
-        "redirect and markup injection.",
+        "or replacer named *escape*/*sanitize*; in Python also html.escape, markupsafe.escape, escape_filter_chars, "
+        "quote and *scrub*/*redact* helpers) was removed while the value it escaped is still used, or is now used "
+        "inline where the escaped copy was: header, redirect, markup and LDAP injection, secrets no longer redacted.",
         (Example(_JS_EX_BEFORE, _JS_EX_AFTER, True), Example(_JS_EX_AFTER, _JS_EX_BEFORE, False, "escaping added")),
-        languages=LANGS, intrinsic="injection",
+        languages=ESCAPING_LANGS, intrinsic="injection",
     ),
     RuleSpec(
         REDOS, "Regex made catastrophic (ReDoS)", Severity.MEDIUM,
@@ -109,13 +123,14 @@ RULES = (
         HEADERS, "Credentials forwarded across origins", Severity.HIGH,
         "A step that stripped Authorization/Cookie/... headers (on a redirect to another host or protocol) was "
         "removed, or the condition that triggers it now holds in fewer cases (a disjunct dropped or a conjunct "
-        "added): credentials leak to the new origin.",
+        "added), or (Python) a set of credential header names is gone from the file: credentials leak to the "
+        "new origin.",
         (Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
                  "function follow(opts, same) {\n}\n", True),
          Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
                  "function follow(opts, same) {\n  if (!same || opts.downgrade) {\n    opts.headers.delete('authorization');\n  }\n}\n",
                  False, "stripped in more cases")),
-        languages=LANGS, intrinsic="authn",
+        languages=ESCAPING_LANGS, intrinsic="authn",
     ),
     RuleSpec(
         READ_LIMIT, "Bounded read made unbounded", Severity.MEDIUM,
@@ -137,7 +152,9 @@ EXAMPLE_PATHS = {ESCAPING: "src/example.js", REDOS: "src/example.js", PROTO: "sr
 # ---------------------------------------------------------------- escaping
 
 
-def is_escaper(callee: str) -> bool:
+def is_escaper(callee: str, language: str = "") -> bool:
+    if language == "python":
+        return bool(callee_is(callee, PY_ESCAPER_CALLS)) or any(w in PY_ESCAPER_WORDS for w in words(callee))
     if callee_is(callee, ESCAPER_CALLS):
         return True
     return any(w in ESCAPER_WORDS for w in words(callee))
@@ -183,6 +200,83 @@ def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         yield make_finding(
             SPEC[ESCAPING], change, ctx, f"{b.callee}({arg}) removed; {arg} is now used unescaped",
+            before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
+        )
+
+
+_PY_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_PY_METHOD_ON = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.[A-Za-z_]\w*\(.*\)")  # URL.decode("utf-8") -> URL
+_PY_WRAPPED = re.compile(r"(?:str|bytes|repr|format)\(([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\)")  # str(name) -> name
+
+
+def _py_flowing_name(arg: str) -> Optional[str]:
+    """The name whose value the escaper's argument carries: `x`, `self.x`, the receiver of a
+    conversion method (`URL.decode('utf-8')`), or a str()/bytes() wrapped name."""
+    for pat in (_PY_NAME, _PY_METHOD_ON, _PY_WRAPPED):
+        m = pat.fullmatch(arg)
+        if m:
+            return m.group(0) if pat is _PY_NAME else m.group(1)
+    return None
+
+
+def _left_to_injection_opened(change: UnitChange, b: Call) -> bool:
+    """injection-opened reports an exact-name escaper whose argument text is still used on a
+    touched line; this check then stays silent so one removal gives one finding."""
+    from semdiff.rules import injection_opened  # late: the two families load independently
+    from semdiff.rules._catalog2_ir import first_line_with
+
+    if not callee_is(b.callee, injection_opened.ESCAPERS) or not b.positional:
+        return False
+    line = first_line_with(change.after, b.positional[0].text, prefer=change.touched_after)
+    return line is not None and line in change.touched_after
+
+
+def _inlined_source(before: Unit, name: str, esc_line: int) -> Optional[str]:
+    """`name = <expr>` bound above the escaping line: the expression the escaped copy came from."""
+    for ln in range(esc_line - 1, before.span.line - 1, -1):
+        m = re.match(r"\s*" + re.escape(name) + r"\s*(?::[^=]+)?=\s*(.+?)\s*$", _line(before, ln))
+        if m and "==" not in m.group(0):
+            return re.sub(r"\s+", "", m.group(1))
+    return None
+
+
+def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """Python form of the escaping check. Besides `escape(x)` gone while `x` is still used it
+    reads `escaped = escape_filter_chars(username)` gone while `username` is used on a touched
+    line, a conversion in the argument (`escape(URL.decode())` -> `URL`), and the scrubbed copy
+    inlined away (`v = d[k]; v = scrub(v); out[k] = v` -> `out[k] = d[k]`)."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_esc = [c for c in before.calls if is_escaper(c.callee, "python") and _first_arg(c)]
+    a_esc = [c for c in after.calls if is_escaper(c.callee, "python") and _first_arg(c)]
+    key = lambda c: (tail(c.callee), _first_arg(c))  # noqa: E731
+    still_escaped = {_first_arg(c) for c in new_items(b_esc, a_esc, key=key)}
+    reported: set[str] = set()
+    for b in new_items(a_esc, b_esc, key=key):
+        arg = _first_arg(b) or ""
+        name = _py_flowing_name(arg)
+        if b.positional[0].literal is not None or arg in still_escaped or name is None or name in reported:
+            continue
+        if name in still_escaped or any(_py_flowing_name(_first_arg(c) or "") == name for c in a_esc):
+            continue  # the same value is escaped in the new code (maybe by another escaper)
+        if _left_to_injection_opened(change, b):
+            continue
+        src = _line(before, b.span.line)
+        reassigned = re.match(r"\s*" + re.escape(name) + r"\s*(?::[^=]+)?=(?!=)", src) is not None
+        touched = sorted(change.touched_after)
+        where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line and _mentions(_line(after, ln), name)), None)
+        how = f"{name} is now used unescaped"
+        if where is None and reassigned and not any(_mentions(_line(after, ln), name) for ln in range(after.span.line, after.span.end_line + 1)):
+            origin = _inlined_source(before, name, b.span.line)
+            if origin and len(origin) >= 4:
+                where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line
+                              and origin in re.sub(r"\s+", "", _line(after, ln))), None)
+                how = f"the value it scrubbed (`{origin}`) is now used directly"
+        if where is None:
+            continue  # the value is no longer used where it was escaped: nothing unescaped flows on
+        reported.add(name)
+        yield make_finding(
+            SPEC[ESCAPING], change, ctx, f"{b.callee}({arg}) removed; {how}",
             before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
         )
 
@@ -379,6 +473,56 @@ def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             )
 
 
+_PY_SET_CALL = re.compile(r"^(?:frozenset|set|tuple|list)\(\s*[\[\(\{](.*)[\]\)\}]\s*\)$", re.S)
+_PY_STR = re.compile(r"""[bBuU]?(["'])(.*?)\1""")
+
+
+def _all_sensitive(items: list[str]) -> bool:
+    return len(items) >= 2 and all(i.lower() in SENSITIVE_HEADERS for i in items)
+
+
+def _py_sensitive_sets(unit: Unit) -> list[tuple[int, str]]:
+    """(line, text) of each collection literal bound in the unit whose items are all credential
+    header names (two or more): the list a redirect or proxy strips before forwarding."""
+    out: dict[int, str] = {}
+    for lit in unit.literals:
+        if lit.kind in ("list", "set", "tuple") and _all_sensitive([i.strip("\"'") for i in lit.items]):
+            out.setdefault(lit.span.line, lit.text)
+    for st in unit.settings:
+        m = _PY_SET_CALL.match(st.value)  # frozenset([...]) is a call, not a collection literal
+        if m:
+            items = [x.strip() for x in m.group(1).split(",") if x.strip()]
+            strs = [_PY_STR.fullmatch(x) for x in items]
+            if all(strs) and _all_sensitive([x.group(2) for x in strs if x]):
+                out.setdefault(st.span.line, st.text)
+    return sorted(out.items())
+
+
+def _py_file_sets(units: Mapping[tuple[str, str], object], path: str) -> int:
+    return sum(len(_py_sensitive_sets(u)) for (p, _), u in units.items() if p == path and isinstance(u, Unit))
+
+
+def _py_headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """Python: a set of credential header names (Authorization, Cookie, ...) is gone from the
+    file. Code that strips those headers on a cross-origin redirect keys on such a set; when
+    it disappears from the whole file (not moved or renamed), nothing strips them any more."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    lost = _py_sensitive_sets(before)
+    if len(_py_sensitive_sets(after)) >= len(lost) or not lost:
+        return
+    if _py_file_sets(ctx.after_units, after.path) >= _py_file_sets(ctx.before_units, before.path) and ctx.before_units:
+        return
+    line, text = lost[0]
+    text = re.sub(r"\s+", " ", text).replace("[ ", "[").replace("( ", "(").replace(", ]", "]")
+    yield make_finding(
+        SPEC[HEADERS], change, ctx,
+        f"the credential header set `{text.strip()[:120]}` is gone: nothing names the headers to strip when a "
+        f"request is forwarded or redirected",
+        before_line=line, evidence_before=text.strip()[:200],
+    )
+
+
 # ---------------------------------------------------------------- bounded reads
 
 
@@ -406,7 +550,11 @@ def _read_limits(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 
 @family("protection-removed", RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
-    if change.before is None or change.after is None or change.language not in LANGS:
+    if change.before is None or change.after is None:
+        return []
+    if change.language == "python":
+        return [*_py_escaping(change, ctx), *_py_headers(change, ctx)]
+    if change.language not in LANGS:
         return []
     out: list[Finding] = [*_escaping(change, ctx), *_headers(change, ctx)]
     if change.language in BACKTRACKING_LANGS:

@@ -1,0 +1,180 @@
+"""leak-opened: internal detail or secrets newly reach a response or a log (Python).
+
+Two leaks that no guard or escaper models, because nothing is *denied* before or after:
+
+* a formatted traceback (`traceback.format_exc()`, `format_exception`, `format_tb`) now
+  flows into what the handler sends back (`self.write`, `self.finish`, `Response`,
+  `jsonify`, ...): stack frames, paths and library versions go to the client;
+* a whole request header / cookie / environ mapping (`dict(request.headers)`,
+  `request.cookies`) is now passed to a log call: Authorization, Cookie and tokens carried
+  in Referer end up in log files.
+
+Both compare before with after: a traceback that was already sent, a mapping that was
+already logged, or a traceback that only goes to the log is not reported.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Call, Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import callee_is
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.relevance.names import words
+
+ERROR_DETAILS = "error-details-exposed"
+SECRETS_LOGGED = "secrets-logged"
+LANGS = ("python",)
+
+# ---------------------------------------------------------------- tables
+
+# calls that render a stack trace as text
+TRACEBACK_FORMATTERS = ("traceback.format_exc", "traceback.format_exception", "traceback.format_tb",
+                        "traceback.format_stack", "traceback.format_exception_only", "format_exc", "format_tb",
+                        "format_exception")
+# calls whose arguments become the HTTP response (callee or dotted tail)
+RESPONSE_SINKS = ("write", "finish", "send_error", "Response", "HttpResponse", "JsonResponse", "HTTPException",
+                  "jsonify", "make_response", "json_response", "web.json_response", "web.Response", "render",
+                  "render_template", "send", "respond", "abort", "HTMLResponse", "PlainTextResponse", "JSONResponse")
+# a log call: the callee's last word is one of these, or a word of its name is `log`/`logger`
+LOG_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal", "msg")
+LOG_WORDS = ("log", "logger", "logging", "log_method")
+# a whole mapping of request secrets (not one named header): `request.headers`, `dict(req.cookies)`
+WHOLE_SECRET_MAPPING = re.compile(
+    r"(?<![\w.])(?:self\.)?(?:request|req|handler\.request|self\.request|flask\.request|environ|scope)?\.?"
+    r"(?:headers|cookies|META|environ)(?![\w\[.(])"
+)
+
+_TB_BEFORE = ("class H:\n    def write_error(self, status, **kw):\n        reply = {'message': 'Unhandled error'}\n"
+              "        reply['traceback'] = ''\n        self.finish(json.dumps(reply))\n")
+_TB_AFTER = ("import traceback\n\nclass H:\n    def write_error(self, status, **kw):\n        reply = {'message': 'Unhandled error'}\n"
+             "        reply['traceback'] = traceback.format_exc()\n        self.finish(json.dumps(reply))\n")
+_TB_LOGGED = ("import traceback\n\nclass H:\n    def write_error(self, status, **kw):\n        reply = {'message': 'Unhandled error'}\n"
+              "        self.log.error(traceback.format_exc())\n        self.finish(json.dumps(reply))\n")
+_LOG_BEFORE = ("def log_request(handler, log):\n    req = handler.request\n    if handler.get_status() >= 500:\n"
+               "        log.error(json.dumps({'Host': req.headers.get('Host')}))\n")
+_LOG_AFTER = ("def log_request(handler, log):\n    req = handler.request\n    if handler.get_status() >= 500:\n"
+              "        log.error(json.dumps(dict(req.headers)))\n")
+
+RULES = (
+    RuleSpec(
+        ERROR_DETAILS, "Traceback sent to the client", Severity.MEDIUM,
+        "A formatted traceback (traceback.format_exc/format_exception/format_tb) now flows into the response "
+        "(write/finish/Response/jsonify/...): stack frames, file paths and versions are disclosed to the client.",
+        (Example(_TB_BEFORE, _TB_AFTER, True), Example(_TB_BEFORE, _TB_LOGGED, False, "traceback only logged")),
+        languages=LANGS, intrinsic="info-leak",
+    ),
+    RuleSpec(
+        SECRETS_LOGGED, "Request secrets logged", Severity.MEDIUM,
+        "A log call now receives a whole request header/cookie/environ mapping (dict(request.headers), "
+        "request.cookies) where it logged chosen fields before: Authorization, Cookie and tokens in URLs reach "
+        "the logs.",
+        (Example(_LOG_BEFORE, _LOG_AFTER, True), Example(_LOG_AFTER, _LOG_BEFORE, False, "logging narrowed")),
+        languages=LANGS, intrinsic="info-leak",
+    ),
+)
+SPEC = {r.id: r for r in RULES}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _line(unit: Unit, line: int) -> str:
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    return lines[i] if 0 <= i < len(lines) else ""
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(r"(?<![\w.])" + re.escape(name) + r"(?!\w)", text) is not None
+
+
+def is_log_call(callee: str) -> bool:
+    parts = callee.split(".")
+    if parts[-1] in LOG_METHODS and len(parts) > 1 and any(w in LOG_WORDS or w == "self" for w in words(".".join(parts[:-1]))):
+        return True
+    return any(w in ("log", "logger") for w in words(parts[-1]))
+
+
+def _sink(call: Call) -> bool:
+    return callee_is(call.callee, RESPONSE_SINKS) is not None and not is_log_call(call.callee)
+
+
+_TARGET = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(?:\[[^\]]*\])?\s*(?::[^=]+)?=(?!=)")
+
+
+def _traceback_flows(unit: Unit) -> list[tuple[Call, Call]]:
+    """(formatter, sink) pairs: the formatted traceback is an argument of a response sink, or is
+    bound to a name (`tb = ...`, `reply['traceback'] = ...`) that a later sink's argument uses."""
+    sinks = [c for c in unit.calls if _sink(c)]
+    out = []
+    for f in unit.calls:
+        if not callee_is(f.callee, TRACEBACK_FORMATTERS):
+            continue
+        hit = next((s for s in sinks if s.span.line <= f.span.line <= s.span.end_line and f.text in s.text), None)
+        if hit is None:
+            m = _TARGET.match(_line(unit, f.span.line))
+            name = m.group(1) if m else None
+            if name and name != "self":
+                hit = next((s for s in sinks if s.span.line > f.span.line
+                            and any(_mentions(a.text, name) for a in s.args)), None)
+        if hit is not None:
+            out.append((f, hit))
+    return out
+
+
+def _logged_mappings(unit: Unit) -> list[tuple[Call, str]]:
+    out = []
+    for c in unit.calls:
+        if not is_log_call(c.callee):
+            continue
+        for a in c.args:
+            m = WHOLE_SECRET_MAPPING.search(a.text)
+            if m:
+                out.append((c, m.group(0)))
+                break
+    return out
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _error_details(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    if _traceback_flows(before):
+        return
+    for f, sink in _traceback_flows(after):
+        if f.span.line not in change.touched_after and sink.span.line not in change.touched_after:
+            continue
+        yield make_finding(
+            SPEC[ERROR_DETAILS], change, ctx,
+            f"{f.callee}() now reaches the response through {sink.callee}(): the client sees the stack trace",
+            after_line=f.span.line, evidence_after=_line(after, f.span.line).strip(),
+        )
+        return
+
+
+def _secrets_logged(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    had = {m for _, m in _logged_mappings(before)}
+    for c, m in _logged_mappings(after):
+        if m in had or c.span.line not in change.touched_after:
+            continue
+        yield make_finding(
+            SPEC[SECRETS_LOGGED], change, ctx,
+            f"{c.callee}() now logs the whole `{m}` mapping: credentials it carries (Authorization, Cookie, "
+            f"tokens in URLs) are written to the log",
+            after_line=c.span.line, evidence_after=_line(after, c.span.line).strip(),
+        )
+        return
+
+
+@family("leak-opened", RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.before is None or change.after is None or change.language not in LANGS:
+        return []
+    return [*_error_details(change, ctx), *_secrets_logged(change, ctx)]
