@@ -6,6 +6,10 @@ change set and the loaded backends instead of receiving them; each returns only 
 results. Rules still run in the parent, on the merged results, in file order, so a report
 is the same whichever way it was computed.
 
+Files whose parses are all in the parse cache (semdiff.parse_cache) are not worth a worker:
+`split_cached` picks them out first, in this process, and `map_files` computes them here
+while the workers parse the rest; when every file hits, nothing is forked at all.
+
 A worker that dies (a native parser crash, the memory limit) costs the files it had not
 returned: they are reported as not analysed, and the run goes on. Nothing is forked from a
 process that is itself a worker (audit pools, Dask workers): they are already parallel.
@@ -16,7 +20,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Optional, Sequence
+from typing import AbstractSet, Any, Callable, Optional, Sequence
 
 MIN_FILES = 8  # below this, forking costs more than it saves
 MAX_WORKERS = 8
@@ -38,26 +42,39 @@ def workers_for(count: int, jobs: int = 0) -> int:
     return max(1, min(limit, MAX_WORKERS, count // 2))
 
 
+def split_cached(items: Sequence[Any], cached: Callable[[Any], bool], jobs: int = 0) -> frozenset[int]:
+    """Indices of the items `cached` says are cheap, asked only when a pool would be used
+    (in a single process every item is computed here anyway)."""
+    if workers_for(len(items), jobs) <= 1:
+        return frozenset()
+    return frozenset(i for i, item in enumerate(items) if cached(item))
+
+
 def _run(index: int) -> Any:
     assert _STATE is not None
     items, work = _STATE
     return work(items[index])
 
 
-def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashed: Callable[[Any], Any]) -> list[Any]:
+def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashed: Callable[[Any], Any],
+              local: AbstractSet[int] = frozenset()) -> list[Any]:
     """[work(item) for item in items], computed by `workers` forked processes.
 
+    Items whose index is in `local` are computed in this process (while the workers run).
     `crashed(item)` stands in for the result of an item whose worker died."""
     global _STATE
-    if workers <= 1:
+    remote = [i for i in range(len(items)) if i not in local]
+    if workers <= 1 or not remote:
         return [work(item) for item in items]
     _STATE = (items, work)
     results: list[Any] = [None] * len(items)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             # largest first, so no worker is left with one big file at the end
-            order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
+            order = sorted(remote, key=lambda i: -_size(items[i]))
             futures = {i: pool.submit(_run, i) for i in order}
+            for i in sorted(local):
+                results[i] = work(items[i])
             for i, fut in futures.items():
                 try:
                     results[i] = fut.result()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
 
 from semdiff import budget as _budget
 from semdiff import parse_pool
@@ -17,6 +17,9 @@ from semdiff.lang.registry import backend_for
 from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report, Severity
 from semdiff.relevance.names import name_relevance
 from semdiff.rules.base import ChangeContext, RuleContext, UnitTable, change_checks, families
+
+if TYPE_CHECKING:
+    from semdiff.parse_cache import ParseCache
 
 SENSITIVE_PATH_WORDS = ("auth", "login", "session", "token", "jwt", "crypto", "security", "permission", "acl", "csrf", "password", "secret", "sign", "verify", "tls", "ssl", "oauth", "saml", "policy")
 
@@ -72,6 +75,43 @@ def _parse(path: str, text: Optional[str]) -> Optional[ParsedFile]:
         return ParsedFile(path, getattr(backend, "language", "?"), (), error="nesting too deep to analyse")
     except Exception as exc:  # a backend bug must become a reported entry, never a crash
         return ParsedFile(path, getattr(backend, "language", "?"), (), error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _parse_cached(path: str, text: Optional[str], cache: Optional["ParseCache"]) -> Optional[ParsedFile]:
+    """`_parse`, answered from the parse cache when this exact text was parsed before.
+
+    The key is the text as parsed (after focus blanking). Only deterministic results are
+    stored (ParseCache.put decides); a timeout or the memory limit raises through `_parse`
+    and leaves nothing behind."""
+    if cache is None or text is None:
+        return _parse(path, text)
+    key = _cache_key(cache, path, text)
+    if key is None:
+        return _parse(path, text)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    parsed = _parse(path, text)
+    if parsed is not None:
+        cache.put(key, parsed)
+    return parsed
+
+
+def _cache_key(cache: "ParseCache", path: str, text: str) -> Optional[str]:
+    backend = backend_for(path, text.split("\n", 1)[0] if text else "")
+    if backend is None:
+        return None
+    backend_id = getattr(backend, "cache_id", None) or f"{type(backend).__module__}.{type(backend).__qualname__}"
+    return cache.key(f"{getattr(backend, 'language', '?')}\0{backend_id}", path, text)
+
+
+def _parse_cache(options: AnalyzeOptions) -> Optional["ParseCache"]:
+    """The on-disk parse cache, unless --no-cache (AnalyzeOptions.use_cache=False)."""
+    if not options.use_cache:
+        return None
+    from semdiff import parse_cache
+
+    return parse_cache.ParseCache() if parse_cache.ir_codec.available() else None
 
 
 def _python_fallback(path: str, text: str, why: str) -> Optional[ParsedFile]:
@@ -178,8 +218,19 @@ def _is_python(path: str, text: Optional[str]) -> bool:
     return backend is not None and getattr(backend, "language", "") == "python"
 
 
-def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Optional[frozenset[str]] = frozenset()) -> tuple[list[UnitChange], list[Unit], list[Unit]]:
-    """Parse both sides of one file and align its units; failures become NotAnalyzed."""
+@dataclass(frozen=True)
+class _Sides:
+    """The two texts of a file as they will be parsed (hunk-rebuilt, focus-blanked)."""
+
+    old_path: str
+    old_text: Optional[str]
+    new_path: str
+    new_text: Optional[str]
+    removed: list[int]
+    added: list[int]
+
+
+def _sides(fc: FileChange, focus: Optional[frozenset[str]]) -> _Sides:
     if fc.hunk_only:
         old_text, new_text = _hunk_texts(fc, indent_headers=fc.path.endswith((".py", ".pyi")))
         if fc.status is ChangeStatus.ADDED:
@@ -195,8 +246,29 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
         from semdiff.lang.python_focus import focus as _focus
 
         old_text, new_text = _focus(old_text, new_text, removed, added, focus)
-    before = _parse(old_path, old_text) if old_text is not None else None
-    after = _parse(new_path, new_text) if new_text is not None else None
+    return _Sides(old_path, old_text, new_path, new_text, removed, added)
+
+
+def _cache_hits(sides: _Sides, cache: "ParseCache") -> bool:
+    """Whether every side that will be parsed is in the parse cache (decoded once, here)."""
+    for path, text in ((sides.old_path, sides.old_text), (sides.new_path, sides.new_text)):
+        if text is None:
+            continue
+        key = _cache_key(cache, path, text)
+        if key is not None and not cache.contains(key):
+            return False
+    return True
+
+
+def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Optional[frozenset[str]] = frozenset(),
+                     cache: Optional["ParseCache"] = None, sides: Optional[_Sides] = None) -> tuple[list[UnitChange], list[Unit], list[Unit]]:
+    """Parse both sides of one file and align its units; failures become NotAnalyzed.
+
+    `cache` answers sides parsed before; `sides` are the texts already prepared by the caller."""
+    s = sides if sides is not None else _sides(fc, focus)
+    removed, added = s.removed, s.added
+    before = _parse_cached(s.old_path, s.old_text, cache) if s.old_text is not None else None
+    after = _parse_cached(s.new_path, s.new_text, cache) if s.new_text is not None else None
     if before is None and after is None:
         return [], [], []
     for side, parsed in (("before", before), ("after", after)):
@@ -242,18 +314,36 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     after_units: dict[tuple[str, str], Unit] = UnitTable()
     todo = [fc for fc in changes.files if fc.path not in skipped_paths and _analyzable(fc)]
 
+    cache = _parse_cache(options)
+    prepared: dict[int, _Sides] = {}
+
     def one_file(fc: FileChange) -> tuple[object, object, list[NotAnalyzed]]:
         found_na: list[NotAnalyzed] = []
-        done, skipped = _budget.analyse_within(fc, lambda: unit_changes_for(fc, found_na, focus_names), file_budget)
+        sides = prepared.pop(id(fc), None)
+        done, skipped = _budget.analyse_within(fc, lambda: unit_changes_for(fc, found_na, focus_names, cache, sides), file_budget)
         return done, skipped, found_na
 
     def crashed(fc: FileChange) -> tuple[object, object, list[NotAnalyzed]]:
         return None, _budget.Skipped("internal-error", "the process parsing this file died"), []
 
-    workers = parse_pool.workers_for(len(todo), options.jobs)
+    def cached(fc: FileChange) -> bool:
+        """Both sides in the parse cache: computed here, not worth a worker. The prepared texts
+        are kept for whichever process parses the file (workers inherit them)."""
+        if cache is None or _budget.size_problem(fc, file_budget.max_file_bytes):
+            return False
+        try:
+            sides = prepared[id(fc)] = _sides(fc, focus_names)
+            return _cache_hits(sides, cache)
+        except Exception:  # noqa: BLE001 - the file's own run (inside its budget) will report it
+            prepared.pop(id(fc), None)
+            return False
+
+    backend_for("x.py")  # load the registry once, before any forking, so workers inherit it
+    local = parse_pool.split_cached(todo, cached, options.jobs) if cache is not None else frozenset()
+    workers = parse_pool.workers_for(len(todo) - len(local), options.jobs)
     if workers > 1:
-        backend_for("x.py")  # load the registry once, before forking, so workers inherit it
-    for fc, (done, skipped, found_na) in zip(todo, parse_pool.map_files(todo, one_file, workers, crashed)):
+        getattr(backend_for("x.py"), "backend", lambda: None)()  # import libcst once, not in every worker
+    for fc, (done, skipped, found_na) in zip(todo, parse_pool.map_files(todo, one_file, workers, crashed, local)):
         not_analyzed.extend(found_na)
         if done is None:
             why = skipped.detail if skipped else "not analysed"

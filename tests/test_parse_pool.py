@@ -30,8 +30,8 @@ def test_workers_are_used_only_for_large_changes_in_a_main_process() -> None:
 
 def test_parallel_and_serial_reports_are_identical() -> None:
     pairs = _pairs(12)
-    serial = analyze_texts(pairs, AnalyzeOptions(jobs=1))
-    parallel = analyze_texts(pairs, AnalyzeOptions(jobs=2))
+    serial = analyze_texts(pairs, AnalyzeOptions(jobs=1, use_cache=False))
+    parallel = analyze_texts(pairs, AnalyzeOptions(jobs=2, use_cache=False))  # a warm parse cache would fork nothing
     assert _key(serial) == _key(parallel)
     removed = sorted(f.path for f in parallel.findings if f.rule_id == "removed-guard")
     assert removed == sorted(f"app/views{n}.py" for n in range(12) if n % 2)
@@ -47,7 +47,7 @@ def test_a_worker_that_dies_costs_files_not_the_run(monkeypatch: pytest.MonkeyPa
 
     parent = os.getpid()
     monkeypatch.setattr(pipeline, "unit_changes_for", dies_on_one)
-    report = analyze_texts(_pairs(12), AnalyzeOptions(jobs=2))
+    report = analyze_texts(_pairs(12), AnalyzeOptions(jobs=2, use_cache=False))  # cached files are not forked
     lost = {n.path: n for n in report.not_analyzed if n.reason == "internal-error"}
     assert "app/views5.py" in lost and "died" in lost["app/views5.py"].detail
     assert report.units_analyzed + len(lost) >= 12 - 1

@@ -23,13 +23,39 @@ def register(pattern: str, factory: Callable[[], Backend]) -> None:
     _ENTRIES.append((pattern, factory))
 
 
+class LazyBackend:
+    """Stands in for a backend whose module is costly to import (the Python backend imports
+    libcst, ~0.15 s): the language and the cache identity are known up front, the module is
+    imported on the first `parse`. A run whose Python files all come from the parse cache
+    (semdiff.parse_cache) never imports libcst."""
+
+    def __init__(self, language: str, module: str, cls: str) -> None:
+        self.language = language
+        self.cache_id = f"{module}.{cls}"  # what semdiff.pipeline keys cached parses by
+        self._module = module
+        self._cls = cls
+        self._real: Optional[Backend] = None
+
+    def backend(self) -> Backend:
+        if self._real is None:
+            import importlib
+
+            self._real = getattr(importlib.import_module(self._module), self._cls)()
+        return self._real
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        return self.backend().parse(path, text)
+
+
+def _python_backend() -> Backend:
+    return LazyBackend("python", "semdiff.lang.python_cst", "PythonBackend")
+
+
 def _load_builtin() -> None:
     if _ENTRIES:
         return
-    from semdiff.lang import python_cst
-
-    register("*.py", python_cst.PythonBackend)
-    register("*.pyi", python_cst.PythonBackend)
+    register("*.py", _python_backend)
+    register("*.pyi", _python_backend)
     try:  # optional families land in their own modules; absence is not an error
         from semdiff.lang import treesitter_registry  # noqa: F401
 

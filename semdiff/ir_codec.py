@@ -1,0 +1,309 @@
+"""A safe, exact byte encoding of `semdiff.ir.ParsedFile`, for the parse cache.
+
+The cache directory is not trusted enough to unpickle from (anyone who can write it could
+make pickle run code), so an entry is `marshal` of plain values — tuples, strs, ints,
+floats, bools, None — which builds no objects but those and runs nothing (the snapshot
+store in semdiff.relevance.snapshot reads its files the same way). A CRC-32 over the payload
+catches torn or bit-flipped files; every value is then shape-checked while it is decoded,
+so a damaged or forged entry is a miss, never an exception and never an object of a type
+the IR does not declare.
+
+The codec is derived from the IR dataclasses themselves: their field lists and type hints
+(`typing.get_type_hints`) are compiled once into an encoder and a decoder per type, and the
+same walk yields `SHAPE`, a hash of every class's field names and types and every enum's
+values. `SHAPE` is part of each entry and of the cache key, so a change to ir.py invalidates
+old entries by itself; `VERSION` is bumped when this encoding changes.
+
+Layout: MAGIC | CRC-32 (little endian, of the rest) | marshal((SHAPE, key, parsed file)).
+A dataclass becomes the tuple of its fields in declaration order; a field whose type is a
+union of several dataclasses (a `Formula`) carries the member's index first. An object met
+twice (an atom shared by several guards' path conditions) is encoded once, so marshal
+stores it once, and it is decoded once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import marshal
+import struct
+import types
+import typing
+import zlib
+from typing import Any, Callable, Optional
+
+from semdiff import ir
+
+VERSION = 1
+MAGIC = b"SDIR1\0"
+_CRC = struct.Struct("<I")
+_MARSHAL_VERSION = 4
+
+Encoder = Callable[[Any, dict], Any]
+Decoder = Callable[[Any, dict], Any]
+
+
+class CodecError(ValueError):
+    """A value does not fit the IR's declared shape (encoding) or an entry is damaged (decoding)."""
+
+
+class _Bad(Exception):
+    pass
+
+
+def _bad() -> Any:
+    raise _Bad()
+
+
+# -- compiling the schema -----------------------------------------------------------------------
+
+_PRIMITIVES: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    float: (float, int),  # a backend may put an int where a float is declared; kept as is
+    bool: (bool,),
+    type(None): (type(None),),
+}
+
+
+class _Schema:
+    """Encoders/decoders for the IR types reachable from ParsedFile, and their shape text."""
+
+    def __init__(self) -> None:
+        self.classes: dict[type, tuple[Encoder, Decoder]] = {}
+        self.shape_parts: list[str] = []
+        self._pending: dict[type, list] = {}
+        self.parsed_file = self._compile(ir.ParsedFile)
+
+    # -- entry points
+    def _compile(self, tp: Any) -> tuple[Encoder, Decoder, str]:
+        origin = typing.get_origin(tp)
+        if tp in _PRIMITIVES:
+            return self._primitive(_PRIMITIVES[tp], tp.__name__ if tp is not type(None) else "None")
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return self._enum(tp)
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            return self._dataclass(tp)
+        if origin in (typing.Union, types.UnionType):
+            return self._union(typing.get_args(tp))
+        if origin is tuple:
+            args = typing.get_args(tp)
+            if len(args) == 2 and args[1] is Ellipsis:
+                return self._sequence(args[0], tuple, "tuple")
+            return self._fixed_tuple(args)
+        if origin is frozenset:
+            return self._sequence(typing.get_args(tp)[0], frozenset, "frozenset")
+        raise TypeError(f"ir_codec cannot encode the type {tp!r}")
+
+    def _primitive(self, allowed: tuple[type, ...], name: str) -> tuple[Encoder, Decoder, str]:
+        def check(v: Any, memo: dict) -> Any:
+            if type(v) not in allowed:
+                _bad()
+            return v
+
+        return check, check, name
+
+    def _enum(self, cls: type) -> tuple[Encoder, Decoder, str]:
+        members = {m.value: m for m in cls}  # type: ignore[var-annotated]
+        if not all(type(v) in (str, int) for v in members):
+            raise TypeError(f"ir_codec: enum {cls.__name__} has values that are not str/int")
+        self.shape_parts.append(f"{cls.__name__}{{{','.join(repr(v) for v in members)}}}")
+
+        def enc(v: Any, memo: dict) -> Any:
+            if type(v) is not cls:
+                _bad()
+            return v.value
+
+        def dec(v: Any, memo: dict) -> Any:
+            if type(v) not in (str, int):
+                _bad()
+            m = members.get(v)
+            if m is None or type(m.value) is not type(v):
+                _bad()
+            return m
+
+        return enc, dec, cls.__name__
+
+    def _dataclass(self, cls: type) -> tuple[Encoder, Decoder, str]:
+        if cls.__module__ != ir.__name__:
+            raise TypeError(f"ir_codec only encodes semdiff.ir classes, not {cls!r}")
+        if cls in self.classes:
+            enc0, dec0 = self.classes[cls]
+            return enc0, dec0, cls.__name__
+        # register forwarding stubs first: the IR is recursive (Not.arg is a Formula)
+        cell: list = [None, None]
+
+        def enc_fwd(v: Any, memo: dict) -> Any:
+            return cell[0](v, memo)
+
+        def dec_fwd(v: Any, memo: dict) -> Any:
+            return cell[1](v, memo)
+
+        self.classes[cls] = (enc_fwd, dec_fwd)
+        hints = typing.get_type_hints(cls, vars(ir))
+        fields = [f.name for f in dataclasses.fields(cls)]
+        compiled = [self._compile(hints[name]) for name in fields]
+        encs = tuple(c[0] for c in compiled)
+        decs = tuple(c[1] for c in compiled)
+        self.shape_parts.append(f"{cls.__name__}({','.join(f'{n}:{c[2]}' for n, c in zip(fields, compiled))})")
+        count = len(fields)
+        names = tuple(fields)
+
+        def enc(v: Any, memo: dict) -> Any:
+            if type(v) is not cls:
+                _bad()
+            done = memo.get(id(v))
+            if done is not None:
+                return done
+            out = tuple([e(getattr(v, n), memo) for e, n in zip(encs, names)])
+            memo[id(v)] = out
+            return out
+
+        def dec(v: Any, memo: dict) -> Any:
+            if type(v) is not tuple or len(v) != count:
+                _bad()
+            key = (id(v), cls)
+            done = memo.get(key)
+            if done is not None:
+                return done
+            obj = cls(*[d(x, memo) for d, x in zip(decs, v)])
+            memo[key] = obj
+            return obj
+
+        cell[0], cell[1] = enc, dec
+        self.classes[cls] = (enc, dec)
+        return enc, dec, cls.__name__
+
+    def _union(self, members: tuple) -> tuple[Encoder, Decoder, str]:
+        prims = [m for m in members if m in _PRIMITIVES]
+        others = [m for m in members if m not in _PRIMITIVES]
+        allowed = tuple(t for m in prims for t in _PRIMITIVES[m])
+        prim_names = ",".join(sorted(m.__name__ if m is not type(None) else "None" for m in prims))
+        if not others:
+            enc, dec, _ = self._primitive(allowed, "")
+            return enc, dec, f"U[{prim_names}]"
+        if len(others) == 1:
+            # `Optional[X]` and the like: a primitive passes through, X is always a tuple
+            enc_x, dec_x, name_x = self._compile(others[0])
+            if not (dataclasses.is_dataclass(others[0]) or typing.get_origin(others[0]) is tuple):
+                raise TypeError(f"ir_codec: cannot tell {others[0]!r} apart in a union")
+
+            def enc1(v: Any, memo: dict) -> Any:
+                return v if type(v) in allowed else enc_x(v, memo)
+
+            def dec1(v: Any, memo: dict) -> Any:
+                return v if type(v) in allowed else dec_x(v, memo)
+
+            return enc1, dec1, f"U[{prim_names}|{name_x}]"
+        if not all(isinstance(m, type) and dataclasses.is_dataclass(m) for m in others):
+            raise TypeError(f"ir_codec: unsupported union {members!r}")
+        compiled = [self._compile(m) for m in others]
+        by_class = {m: (i, c[0]) for i, (m, c) in enumerate(zip(others, compiled))}
+        decs = tuple(c[1] for c in compiled)
+
+        def encn(v: Any, memo: dict) -> Any:
+            if type(v) in allowed:
+                return v
+            hit = by_class.get(type(v))
+            if hit is None:
+                _bad()
+            return (hit[0], hit[1](v, memo))
+
+        def decn(v: Any, memo: dict) -> Any:
+            if type(v) in allowed:
+                return v
+            if type(v) is not tuple or len(v) != 2 or type(v[0]) is not int or not 0 <= v[0] < len(decs):
+                _bad()
+            return decs[v[0]](v[1], memo)
+
+        return encn, decn, f"U[{prim_names}|{'|'.join(c[2] for c in compiled)}]"
+
+    def _sequence(self, item: Any, kind: type, name: str) -> tuple[Encoder, Decoder, str]:
+        enc_i, dec_i, name_i = self._compile(item)
+
+        def enc(v: Any, memo: dict) -> Any:
+            if type(v) is not kind:
+                _bad()
+            return tuple([enc_i(x, memo) for x in v])
+
+        if kind is tuple:
+            def dec(v: Any, memo: dict) -> Any:
+                if type(v) is not tuple:
+                    _bad()
+                return tuple([dec_i(x, memo) for x in v])
+        else:
+            def dec(v: Any, memo: dict) -> Any:
+                if type(v) is not tuple:
+                    _bad()
+                return kind(dec_i(x, memo) for x in v)
+
+        return enc, dec, f"{name}[{name_i}]"
+
+    def _fixed_tuple(self, items: tuple) -> tuple[Encoder, Decoder, str]:
+        compiled = [self._compile(t) for t in items]
+        encs = tuple(c[0] for c in compiled)
+        decs = tuple(c[1] for c in compiled)
+        count = len(items)
+
+        def enc(v: Any, memo: dict) -> Any:
+            if type(v) is not tuple or len(v) != count:
+                _bad()
+            return tuple([e(x, memo) for e, x in zip(encs, v)])
+
+        def dec(v: Any, memo: dict) -> Any:
+            if type(v) is not tuple or len(v) != count:
+                _bad()
+            return tuple([d(x, memo) for d, x in zip(decs, v)])
+
+        return enc, dec, f"tuple[{','.join(c[2] for c in compiled)}]"
+
+
+def _build() -> tuple[Optional[_Schema], str]:
+    try:
+        schema = _Schema()
+    except (TypeError, NameError, AttributeError) as exc:  # an IR this codec does not know: no caching
+        return None, f"unsupported:{exc}"
+    shape = hashlib.sha256("\n".join(sorted(schema.shape_parts)).encode()).hexdigest()
+    return schema, shape
+
+
+_SCHEMA, SHAPE = _build()
+
+
+def available() -> bool:
+    """False when ir.py declares a type this codec cannot encode (then nothing is cached)."""
+    return _SCHEMA is not None
+
+
+def encode(parsed: ir.ParsedFile, key: str = "") -> bytes:
+    """Bytes for `parsed`; CodecError when it holds anything its declared types do not allow
+    (or nests deeper than marshal allows), so such a file is simply not cached."""
+    if _SCHEMA is None:
+        raise CodecError(SHAPE)
+    try:
+        value = _SCHEMA.parsed_file[0](parsed, {})
+        payload = marshal.dumps((SHAPE, key, value), _MARSHAL_VERSION)
+    except (_Bad, ValueError, TypeError, RecursionError) as exc:
+        raise CodecError(f"cannot encode: {type(exc).__name__}") from None
+    return MAGIC + _CRC.pack(zlib.crc32(payload)) + payload
+
+
+def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
+    """The ParsedFile in `data`, or None for anything that is not a whole, intact entry of
+    this codec version, IR shape and `key`. Never raises."""
+    try:
+        if _SCHEMA is None or type(data) is not bytes or not data.startswith(MAGIC):
+            return None
+        head = len(MAGIC) + _CRC.size
+        if len(data) < head:
+            return None
+        payload = data[head:]
+        if _CRC.unpack_from(data, len(MAGIC))[0] != zlib.crc32(payload):
+            return None
+        loaded = marshal.loads(payload)
+        if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != SHAPE or loaded[1] != key:
+            return None
+        parsed = _SCHEMA.parsed_file[1](loaded[2], {})
+    except Exception:  # noqa: BLE001 - _Bad, marshal's ValueError/EOFError, RecursionError, MemoryError...
+        return None
+    return parsed if type(parsed) is ir.ParsedFile else None

@@ -1,0 +1,177 @@
+"""Parsed file versions by content: a text parsed once is not parsed again.
+
+Parsing (libcst, tree-sitter walks) is most of what a warm run still costs once the call
+graph is cached, and the same file versions come back all the time: a re-run of the same
+range, an audit meeting a blob it met in another commit, the base side of every PR against
+the same main. So the `ParsedFile` that `pipeline._parse` returns is stored under a key that
+names everything it depends on:
+
+* the exact text parsed — after python_focus blanked the definitions a change cannot
+  reach, so a focused and an unfocused parse of one blob never share an entry;
+* the path (every unit carries it; the backend is chosen by it and by the first line);
+* the backend that read it (language and class) and a fingerprint of the code that decides
+  what a parse yields: the sources of semdiff.lang, the IR, the budget and pipeline
+  modules, this module and the codec, the tree-sitter queries, the identity of the
+  installed parser packages (libcst, tree-sitter and its grammars, PyYAML) and the Python
+  version — any edit or upgrade starts a fresh key space, no version number to forget;
+* semdiff's version, the codec's VERSION and its SHAPE (derived from ir.py's field lists).
+
+What is cached: results without an error, partial parses (syntax errors tree-sitter read
+around: deterministic for a text) and "syntax error" results (libcst's or a config reader's
+verdict on a text is deterministic too). Never cached: nesting/recursion refusals, internal
+errors, and anything a timeout or the memory limit cut short — those raise through
+`_parse` (FileTimeout, MemoryError) or come back as "internal error"/"nesting too deep",
+which can depend on the stack, the load or a bug being fixed.
+
+Where: `<cache dir>/graph/parse-v<codec version>/<2 hex>/<62 hex>.bin` — the cache dir of
+semdiff.relevance.cache (SEMDIFF_CACHE_DIR, else the user cache dir), sharded, written
+through its temporary-file + os.replace helper so concurrent runs (audit workers) see a
+whole entry or none. Entries larger than MAX_ENTRY_BYTES are not written. Clearing the
+cache is deleting that directory (or the whole cache dir). Trust: an entry is only ever
+decoded by semdiff.ir_codec (marshal of plain values, CRC-checked, shape-checked, bound to
+its key); a damaged or forged entry is a miss. Someone who can write the cache dir can
+still make semdiff read a wrong but well-formed IR — as they could with the call-graph
+cache — so a shared cache dir must be writable only by those trusted to run semdiff.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from semdiff import ir_codec
+from semdiff.ir import ParsedFile
+
+KIND = "parse"
+MAX_ENTRY_BYTES = 16 * 1024 * 1024
+# installed packages whose code decides what a parse yields (identity: path, size, mtime)
+PARSER_PACKAGES = ("libcst", "tree_sitter", "tree_sitter_python", "tree_sitter_javascript", "tree_sitter_typescript",
+                   "tree_sitter_go", "tree_sitter_java", "yaml")
+_SEMDIFF_DIR = Path(__file__).resolve().parent
+SOURCES = ("ir.py", "ir_codec.py", "parse_cache.py", "budget.py", "pipeline.py", "resources.py")
+
+_FINGERPRINT: Optional[str] = None
+
+
+def code_fingerprint() -> str:
+    """Hash of everything besides the text that decides what a parse yields (once per process)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        h = hashlib.sha256()
+        from semdiff import __version__
+        from semdiff.resources import grammars_dir
+
+        h.update(f"semdiff {__version__}\0codec {ir_codec.VERSION} {ir_codec.SHAPE}\0{sys.version}\0".encode())
+        files = [_SEMDIFF_DIR / name for name in SOURCES] + sorted((_SEMDIFF_DIR / "lang").glob("*.py"))
+        files += sorted(grammars_dir().glob("*/*.scm"))
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"<missing>"
+            h.update(f"{path.name}\0{len(data)}\0".encode())
+            h.update(data)
+        for name in PARSER_PACKAGES:
+            h.update(f"{name}\0{_package_identity(name)}\0".encode("utf-8", "surrogateescape"))
+        _FINGERPRINT = h.hexdigest()
+    return _FINGERPRINT
+
+
+def _package_identity(name: str) -> str:
+    """Where a package is installed and when its entry file was written (found without
+    importing it: importing libcst is what a warm run must avoid)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return "absent"
+    if spec is None or not spec.origin:
+        return "absent"
+    try:
+        st = os.stat(spec.origin)
+    except OSError:
+        return f"{spec.origin}:?"
+    return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def cacheable(parsed: ParsedFile) -> bool:
+    """Deterministic results only (see the module docstring)."""
+    return parsed.error is None or parsed.error.startswith("syntax error")
+
+
+class ParseCache:
+    """ParsedFile entries by content key, on disk, plus the entries decoded this run."""
+
+    def __init__(self, root: Union[str, Path, None] = None, store: Any = None) -> None:
+        if store is None:
+            from semdiff.relevance.cache import BlobCache
+
+            store = BlobCache(root)
+        self.store = store  # a semdiff.relevance.cache.BlobCache: location and atomic writes
+        self.hits = 0
+        self.misses = 0
+        self.corrupt = 0
+        self.writes = 0
+        self._memo: dict[str, ParsedFile] = {}
+
+    @staticmethod
+    def key(backend_id: str, path: str, text: str) -> str:
+        """sha256 over the fingerprint, the backend, the path and the text's own sha256."""
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        h = hashlib.sha256(f"semdiff-parse\0{code_fingerprint()}\0{backend_id}\0".encode())
+        h.update(path.encode("utf-8", "surrogatepass"))
+        h.update(f"\0{digest}".encode())
+        return h.hexdigest()
+
+    def _file(self, key: str) -> Optional[Path]:
+        return self.store.binary_path(KIND, ir_codec.VERSION, key)
+
+    def get(self, key: str) -> Optional[ParsedFile]:
+        """The entry for `key`, or None (missing, unreadable, damaged: all the same to callers)."""
+        hit = self._memo.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        path = self._file(key)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            self.misses += 1
+            return None
+        parsed = ir_codec.decode(data, key) if len(data) <= MAX_ENTRY_BYTES else None
+        if parsed is None:
+            self.corrupt += 1
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._memo[key] = parsed
+        return parsed
+
+    def contains(self, key: str) -> bool:
+        """Whether `key` is decoded already or can be (reads and checks the entry once)."""
+        if key in self._memo:
+            return True
+        parsed = self.get(key)
+        if parsed is None:
+            return False
+        self.hits -= 1  # counted when the parse asks for it
+        return True
+
+    def put(self, key: str, parsed: ParsedFile) -> None:
+        """Best effort: an entry that cannot be encoded, or a read-only cache dir, only costs speed."""
+        if not cacheable(parsed):
+            return
+        try:
+            data = ir_codec.encode(parsed, key)
+        except ir_codec.CodecError:
+            return
+        if len(data) > MAX_ENTRY_BYTES:
+            return
+        before = self.store.stats.writes
+        self.store.put_binary(KIND, ir_codec.VERSION, key, data)
+        self.writes += self.store.stats.writes - before
