@@ -1,0 +1,245 @@
+"""input-validation: protocol/input parsing stops rejecting or skipping malformed input in ways
+the guard IR does not record.
+
+Two shapes, both invisible to the removed-guard rules:
+
+* filter-removed: a loop over headers/parameters/fields skipped items that failed a content
+  test (`if '_' in name: continue`, `if not key.isascii(): continue`). `continue` is not a
+  denial, so no `Guard` exists for it, yet dropping it lets a header spelled `X_Forwarded_For`
+  be merged with `X-Forwarded-For` (header spoofing) or a malformed field through. Read from
+  the unit's text: the test must compare against a literal or call a content predicate, the
+  unit must handle input (header/param/cookie/... words), and the same test must be gone
+  from the after unit altogether (turned into a `raise` it is stronger, not weaker).
+* check-call-removed: a unit stopped calling a helper of the same file whose body rejects
+  input that carries control characters, `..` components or framing-header conflicts (the
+  guard-content table) - `_hval(value)` replaced by `str(value)`. Helpers named like escapers
+  or sanitizers are the escaping rules' business and are left to them. A replacement helper
+  that itself calls the checker, or an inlined check with the same content, keeps it silent.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Unit
+from semdiff.model import Confidence, Finding, Relevance, Severity
+from semdiff.rules._catalog2_ir import name_words
+from semdiff.rules._effective import find_helper
+from semdiff.rules._guard_content import content_relevance
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+FAMILY = "input-validation"
+FILTER_REMOVED = f"{FAMILY}/filter-removed"
+CHECK_CALL_REMOVED = f"{FAMILY}/check-call-removed"
+
+CODE_KINDS = ("function", "method", "lambda")
+# words (of the unit's name, parameters, locals, or the loop line) saying the items are peer input
+INPUT_WORDS = frozenset({
+    "header", "headers", "param", "params", "parameter", "parameters", "query", "qs", "cookie", "cookies",
+    "field", "fields", "form", "environ", "request", "req", "multipart", "mime",
+})
+# `if <test>: continue` on one line or two
+_SKIP_ONE = re.compile(r"^\s*if\s+(?P<cond>.+?):\s*continue\s*(?:#.*)?$")
+_IF = re.compile(r"^\s*if\s+(?P<cond>.+?):\s*(?:#.*)?$")
+_CONTINUE = re.compile(r"^\s*continue\s*(?:#.*)?$")
+_STRING_LIT = re.compile(r"""[rbuRBU]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
+# the test looks at the item's content: a literal compared/contained, or a content predicate
+_CONTENT_TEST = re.compile(
+    r"""(?:\bnot\s+in\b|\bin\b|==|!=)|\.(?:startswith|endswith|isdigit|isdecimal|isalnum|isalpha|isascii|isprintable"""
+    r"""|isidentifier|match|fullmatch|search)\s*\(""")
+# helper names that escaping/sanitising rules already follow
+ESCAPER_WORDS = frozenset({"escape", "sanitize", "sanitise", "quote", "scrub", "redact", "clean", "encode"})
+
+_FILTER_BEFORE = (
+    "def parse_headers(lines):\n"
+    "    headers = {}\n"
+    "    for line in lines:\n"
+    "        name, _, value = line.partition(':')\n"
+    "        if '_' in name:\n"
+    "            continue\n"
+    "        headers[name.upper().replace('-', '_')] = value.strip()\n"
+    "    return headers\n"
+)
+_CHECK_BEFORE = (
+    "def _header_value(v):\n"
+    "    if '\\n' in v or '\\r' in v:\n"
+    "        raise ValueError('control character in header')\n"
+    "    return v\n\n"
+    "class Response:\n"
+    "    def set_header(self, name, value):\n"
+    "        self.headers[name] = _header_value(str(value))\n"
+)
+
+RULES = (
+    RuleSpec(
+        FILTER_REMOVED, "Input filter removed", Severity.MEDIUM,
+        "A loop over headers/parameters/fields no longer skips items that fail a content test "
+        "(`if '_' in name: continue`), and the test is gone from the unit: malformed or spoofed names now "
+        "reach the parsed result (e.g. X_Forwarded_For merged with X-Forwarded-For).",
+        (
+            Example(_FILTER_BEFORE, _FILTER_BEFORE.replace("        if '_' in name:\n            continue\n", ""), True),
+            Example(_FILTER_BEFORE, _FILTER_BEFORE.replace("            continue\n",
+                                                           "            raise ValueError('bad header name')\n"),
+                    False, "now rejected instead of skipped"),
+            Example("def totals(rows):\n    out = 0\n    for r in rows:\n        if r == '':\n            continue\n"
+                    "        out += int(r)\n    return out\n",
+                    "def totals(rows):\n    out = 0\n    for r in rows:\n        out += int(r or 0)\n    return out\n",
+                    False, "not input parsing"),
+        ),
+        languages=("python",),
+    ),
+    RuleSpec(
+        CHECK_CALL_REMOVED, "Input check no longer called", Severity.MEDIUM,
+        "A unit no longer calls a helper of the same file that rejects input carrying control characters "
+        "(CR/LF/NUL), '..' path components or conflicting framing headers, and nothing it calls instead does: "
+        "header/response splitting, traversal or smuggling protection lost at that call site.",
+        (
+            Example(_CHECK_BEFORE, _CHECK_BEFORE.replace("_header_value(str(value))", "str(value)"), True),
+            Example(_CHECK_BEFORE, _CHECK_BEFORE.replace("_header_value(str(value))", "_header_value(value)"),
+                    False, "still called"),
+        ),
+        languages=("python",),
+    ),
+)
+SPEC_FILTER, SPEC_CALL = RULES
+
+
+# ------------------------------------------------------------------ filter-removed
+
+
+def _norm(cond: str) -> str:
+    return re.sub(r"\s+", "", cond)
+
+
+def _skip_filters(unit: Unit) -> list[tuple[int, str]]:
+    """(line, condition) of every `if <content test>: continue` in the unit's text."""
+    lines = unit.text.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        m = _SKIP_ONE.match(line)
+        if m is None:
+            m = _IF.match(line)
+            if m is None:
+                continue
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or lines[j].strip().startswith("#")):
+                j += 1  # comments between the test and its `continue`
+            if j >= len(lines) or not _CONTINUE.match(lines[j]):
+                continue
+        cond = m.group("cond")
+        bare = _STRING_LIT.sub('""', cond)
+        if not _CONTENT_TEST.search(bare) or not (_STRING_LIT.search(cond) or re.search(r"\.is\w+\s*\(|\.(?:full)?match|\.search", bare)):
+            continue
+        out.append((unit.span.line + i, cond.strip()))
+    return out
+
+
+def _loop_line(unit: Unit, line: int) -> str:
+    """The nearest `for` line above `line` in the unit (what the filter iterates over)."""
+    lines = unit.text.splitlines()
+    for j in range(line - unit.span.line, -1, -1):
+        if re.match(r"^\s*(?:async\s+)?for\s", lines[j]):
+            return lines[j]
+    return ""
+
+
+def _input_hit(unit: Unit, *texts: str) -> Optional[str]:
+    for n in (unit.qualname, *unit.params, *(name for name, _ in unit.locals), *texts):
+        for w in name_words(n):
+            if w in INPUT_WORDS:
+                return w
+    return None
+
+
+def _filter_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    filters = _skip_filters(before)
+    if not filters:
+        return
+    after_text = _norm(after.text)
+    touched = set(change.touched_before)
+    for line, cond in filters:
+        if _norm(cond) in after_text:
+            continue  # the test is still made (kept, moved, or now rejects)
+        if touched and line not in touched:
+            continue
+        loop = _loop_line(before, line)
+        hit = _input_hit(before, loop, cond)
+        if hit is None:
+            continue
+        base = ctx.relevance(change)
+        rel = base if base.score >= 0.8 else Relevance(
+            "validation", 0.8, base.why_path or (change.qualname,), f"the filter drops malformed input items ('{hit}')")
+        yield make_finding(
+            SPEC_FILTER, change, ctx, f"the filter `if {cond}: continue` was removed from {change.qualname}: "
+            "items it skipped now reach the parsed result",
+            before_line=line, evidence_before=f"if {cond}: continue", confidence=Confidence.MEDIUM,
+            witness=f"an item where `{cond}` holds: skipped before, kept after", relevance=rel,
+        )
+
+
+# ------------------------------------------------------------------ check-call-removed
+
+
+def _checker_relevance(helper: Unit) -> Optional[Relevance]:
+    if helper.kind not in CODE_KINDS or name_words(helper.name) & ESCAPER_WORDS:
+        return None
+    denying = [g for g in helper.guards if g.reachable and g.action.denies]
+    return content_relevance(denying) if denying else None
+
+
+def _calls(unit: Unit, callee_tail: str) -> int:
+    return sum(1 for c in unit.calls if c.callee.rsplit(".", 1)[-1] == callee_tail)
+
+
+def _reaches(unit: Unit, helper_name: str, units: Mapping[tuple[str, str], object], depth: int = 0) -> bool:
+    """Does `unit` call `helper_name`, directly or through helpers of its file (two levels)?"""
+    if _calls(unit, helper_name):
+        return True
+    if depth >= 2:
+        return False
+    for c in unit.calls:
+        h = find_helper(unit, c.callee, units)  # type: ignore[arg-type]
+        if h is not None and h is not unit and _reaches(h, helper_name, units, depth + 1):
+            return True
+    return False
+
+
+def _check_call_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    seen: set[str] = set()
+    for c in before.calls:
+        tail = c.callee.rsplit(".", 1)[-1]
+        if tail in seen:
+            continue
+        seen.add(tail)
+        helper = find_helper(before, c.callee, ctx.before_units)  # type: ignore[arg-type]
+        if helper is None or helper.qualname == before.qualname:
+            continue
+        rel = _checker_relevance(helper)
+        if rel is None or _reaches(after, tail, ctx.after_units):
+            continue
+        if content_relevance([g for g in after.guards if g.reachable and g.action.denies]) is not None:
+            continue  # the check was inlined
+        base = ctx.relevance(change)
+        if base.score < rel.score:
+            rel = Relevance(rel.category, rel.score, base.why_path or (change.qualname, helper.qualname),
+                            f"{helper.qualname}: {rel.reason}")
+        yield make_finding(
+            SPEC_CALL, change, ctx,
+            f"{change.qualname} no longer calls {c.callee}(), which rejects input ({rel.reason})",
+            before_line=c.span.line, evidence_before=c.text, confidence=Confidence.MEDIUM,
+            witness=f"before: values pass through {c.callee}(); after: they do not", relevance=rel,
+        )
+
+
+@family(FAMILY, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.before is None or change.after is None:
+        return []
+    if change.before.kind not in CODE_KINDS or change.after.kind not in CODE_KINDS:
+        return []
+    return [*_filter_findings(change, ctx), *_check_call_findings(change, ctx)]

@@ -1,0 +1,121 @@
+"""input-validation: skip filters removed from input loops, checking helpers no longer called."""
+from __future__ import annotations
+
+import pytest
+
+from semdiff.model import Confidence, Severity
+from rulekit import assert_example_holds, example_params, family_of, findings_of
+
+FILTER = "input-validation/filter-removed"
+CALL = "input-validation/check-call-removed"
+
+
+def test_rule_table_has_both_kinds_of_example():
+    rules = family_of("input-validation").rules
+    assert [r.id for r in rules] == [FILTER, CALL]
+    for r in rules:
+        assert r.languages == ("python",)
+        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples)
+
+
+@pytest.mark.parametrize("rule_id,example", example_params("input-validation"))
+def test_table_example(rule_id, example):
+    assert_example_holds(rule_id, example)
+
+
+PARSER = """
+class Parser:
+    def read_fields(self, raw):
+        fields = {}
+        for line in raw.split(b"\\r\\n"):
+            name, sep, value = line.partition(b":")
+            if not sep:
+                continue
+            if not name.isascii():
+                continue
+            fields[name.lower()] = value.strip()
+        return fields
+"""
+
+
+def test_content_filter_removed_from_a_field_loop():
+    after = PARSER.replace("            if not name.isascii():\n                continue\n", "")
+    (f,) = findings_of(FILTER, PARSER, after, "proto/parser.py")
+    assert f.unit == "Parser.read_fields" and f.before.line == 8
+    assert "name.isascii()" in f.message
+    assert f.severity == Severity.MEDIUM and f.confidence == Confidence.MEDIUM
+
+
+def test_one_line_filter_removed():
+    before = PARSER.replace("            if not name.isascii():\n                continue\n",
+                            "            if b'_' in name: continue\n")
+    after = PARSER.replace("            if not name.isascii():\n                continue\n", "")
+    (f,) = findings_of(FILTER, before, after, "proto/parser.py")
+    assert f.before.line == 8
+
+
+def test_filter_without_content_test_is_not_reported():
+    after = PARSER.replace("            if not sep:\n                continue\n", "")
+    assert findings_of(FILTER, PARSER, after, "proto/parser.py") == []
+
+
+def test_filter_kept_in_a_combined_condition_is_silent():
+    after = PARSER.replace("            if not sep:\n                continue\n            if not name.isascii():\n",
+                           "            if not sep or not name.isascii():\n")
+    assert findings_of(FILTER, PARSER, after, "proto/parser.py") == []
+
+
+def test_filter_in_a_loop_over_non_input_is_silent():
+    before = "def tally(rows):\n    n = 0\n    for row in rows:\n        if row.startswith('#'):\n            continue\n        n += 1\n    return n\n"
+    after = "def tally(rows):\n    n = 0\n    for row in rows:\n        n += 1\n    return n\n"
+    assert findings_of(FILTER, before, after) == []
+
+
+CHECKER = """
+def _path_part(part):
+    if part in ("..", ".") or "/" in part:
+        raise ValueError("bad path component")
+    return part
+
+
+class Store:
+    def open_item(self, root, name):
+        return open(root + "/" + _path_part(name), "rb")
+
+    def describe(self, name):
+        return "item " + name
+"""
+
+
+def test_call_to_a_traversal_checker_removed():
+    after = CHECKER.replace('_path_part(name), "rb"', 'name, "rb"')
+    (f,) = findings_of(CALL, CHECKER, after, "store/items.py")
+    assert f.unit == "Store.open_item" and f.before.line == 9
+    assert "_path_part" in f.message and f.relevance.category == "path-traversal"
+
+
+def test_checker_reached_through_a_new_helper_is_silent():
+    after = CHECKER.replace('_path_part(name), "rb"', 'self._safe(name), "rb"')
+    after += "\n    def _safe(self, name):\n        return _path_part(name.strip())\n"
+    assert findings_of(CALL, CHECKER, after, "store/items.py") == []
+
+
+def test_check_inlined_is_silent():
+    after = CHECKER.replace(
+        '        return open(root + "/" + _path_part(name), "rb")\n',
+        '        if name in ("..", ".") or "/" in name:\n            raise ValueError("bad")\n'
+        '        return open(root + "/" + name, "rb")\n')
+    assert findings_of(CALL, CHECKER, after, "store/items.py") == []
+
+
+def test_helper_without_content_check_is_not_a_checker():
+    before = "def _num(v):\n    if v is None:\n        raise ValueError('missing')\n    return int(v)\n\ndef f(x):\n    return _num(x)\n"
+    after = "def _num(v):\n    if v is None:\n        raise ValueError('missing')\n    return int(v)\n\ndef f(x):\n    return int(x)\n"
+    assert findings_of(CALL, before, after) == []
+
+
+def test_escaper_helpers_are_left_to_the_escaping_rules():
+    before = ("def sanitize_header(v):\n    if '\\r' in v or '\\n' in v:\n        raise ValueError('crlf')\n    return v\n\n"
+              "def put(h, v):\n    h['X'] = sanitize_header(v)\n")
+    after = before.replace("h['X'] = sanitize_header(v)", "h['X'] = v")
+    assert findings_of(CALL, before, after) == []
