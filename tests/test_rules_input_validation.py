@@ -8,11 +8,12 @@ from rulekit import assert_example_holds, example_params, family_of, findings_of
 
 FILTER = "input-validation/filter-removed"
 CALL = "input-validation/check-call-removed"
+EXACT = "input-validation/exact-match-relaxed"
 
 
 def test_rule_table_has_both_kinds_of_example():
     rules = family_of("input-validation").rules
-    assert [r.id for r in rules] == [FILTER, CALL]
+    assert [r.id for r in rules] == [FILTER, CALL, EXACT]
     for r in rules:
         assert r.languages == ("python",)
         assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples)
@@ -119,3 +120,42 @@ def test_escaper_helpers_are_left_to_the_escaping_rules():
               "def put(h, v):\n    h['X'] = sanitize_header(v)\n")
     after = before.replace("h['X'] = sanitize_header(v)", "h['X'] = v")
     assert findings_of(CALL, before, after) == []
+
+
+JSON_BODY = """
+class Req:
+    def json_body(self):
+        kind = self.headers.get("Content-Type", "").lower().split(";")[0].strip()
+        if kind == "application/json" and self.length < self.MAX_BODY:
+            return decode(self.read())
+        return None
+"""
+
+
+def test_media_type_equality_relaxed_to_containment():
+    after = JSON_BODY.replace(
+        '        kind = self.headers.get("Content-Type", "").lower().split(";")[0].strip()\n'
+        '        if kind == "application/json" and',
+        '        if "application/json" in self.headers.get("Content-Type", "") and')
+    (f,) = findings_of(EXACT, JSON_BODY, after)
+    assert f.unit == "Req.json_body" and f.before.line == 4 and f.after.line == 3
+    assert f.severity == Severity.MEDIUM and "application/json" in f.message
+
+
+def test_host_equality_relaxed_to_containment():
+    before = "def trusted(host):\n    return host == 'api.example.com'\n"
+    after = "def trusted(host):\n    return 'api.example.com' in host\n"
+    (f,) = findings_of(EXACT, before, after)
+    assert f.unit == "trusted" and f.before.line == 2
+
+
+def test_containment_that_was_already_there_is_silent():
+    before = "def f(h):\n    if 'text/html' in h:\n        return 1\n    return h == 'text/html'\n"
+    after = "def f(h):\n    if 'text/html' in h:\n        return 1\n    return 0\n"
+    assert findings_of(EXACT, before, after) == []
+
+
+def test_equality_kept_alongside_a_new_containment_is_silent():
+    before = "def f(h):\n    return h == 'application/json'\n"
+    after = "def f(h):\n    if 'application/json' in h:\n        log(h)\n    return h == 'application/json'\n"
+    assert findings_of(EXACT, before, after) == []

@@ -10,6 +10,11 @@ Two shapes, both invisible to the removed-guard rules:
   the unit's text: the test must compare against a literal or call a content predicate, the
   unit must handle input (header/param/cookie/... words), and the same test must be gone
   from the after unit altogether (turned into a `raise` it is stronger, not weaker).
+* exact-match-relaxed: `ctype == 'application/json'` became `'application/json' in header`:
+  an exact test of a structured token (media type, host, origin/URL) now accepts any value that
+  merely contains it (`text/plain; x=application/json`, `evil.example.com.attacker.net`).
+  Comparisons are in the IR; the literal must look like such a token so `x == 'a'` -> `'a' in x`
+  on plain words stays silent.
 * check-call-removed: a unit stopped calling a helper of the same file whose body rejects
   input that carries control characters, `..` components or framing-header conflicts (the
   guard-content table) - `_hval(value)` replaced by `str(value)`. Helpers named like escapers
@@ -32,6 +37,7 @@ from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_find
 FAMILY = "input-validation"
 FILTER_REMOVED = f"{FAMILY}/filter-removed"
 CHECK_CALL_REMOVED = f"{FAMILY}/check-call-removed"
+EXACT_MATCH_RELAXED = f"{FAMILY}/exact-match-relaxed"
 
 CODE_KINDS = ("function", "method", "lambda")
 # words (of the unit's name, parameters, locals, or the loop line) saying the items are peer input
@@ -102,7 +108,28 @@ RULES = (
         languages=("python",),
     ),
 )
-SPEC_FILTER, SPEC_CALL = RULES
+RULES = RULES + (
+    RuleSpec(
+        EXACT_MATCH_RELAXED, "Exact match relaxed to substring", Severity.MEDIUM,
+        "An equality test against a media type, host or origin/URL literal became a containment test "
+        "(`'application/json' in content_type`): any value that merely contains the token now passes, so a "
+        "cross-site form post or a look-alike host is accepted.",
+        (
+            Example("def is_json(req):\n    ctype = req.headers.get('Content-Type', '').split(';')[0].strip()\n"
+                    "    return ctype == 'application/json'\n",
+                    "def is_json(req):\n    return 'application/json' in req.headers.get('Content-Type', '')\n", True),
+            Example("def is_admin(name):\n    return name == 'admin'\n",
+                    "def is_admin(name):\n    return 'admin' in name\n", False, "not a structured token"),
+            Example("def is_json(req):\n    return req.mimetype == 'application/json'\n",
+                    "def is_json(req):\n    return req.mimetype in ('application/json', 'application/ld+json')\n",
+                    False, "membership in a literal tuple is still exact"),
+        ),
+        languages=("python",),
+    ),
+)
+SPEC_FILTER, SPEC_CALL, SPEC_EXACT = RULES
+# a literal that names a media type, a host or an origin/URL: containment is not equality for these
+STRUCTURED_TOKEN = re.compile(r"^(?:[a-z]+/[a-z0-9][\w.+-]*|[a-z][a-z0-9+.-]*://\S+|(?:[a-z0-9-]+\.)+[a-z]{2,})$", re.I)
 
 
 # ------------------------------------------------------------------ filter-removed
@@ -236,10 +263,58 @@ def _check_call_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Findi
         )
 
 
+# ------------------------------------------------------------------ exact-match-relaxed
+
+
+def _literal(text: str) -> Optional[str]:
+    m = re.fullmatch(r"""[bu]?(?:"([^"\\]*)"|'([^'\\]*)')""", text.strip(), re.I)
+    return None if m is None else (m.group(1) if m.group(1) is not None else m.group(2))
+
+
+def _exact_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    equal: dict[str, object] = {}
+    for c in before.comparisons:
+        if c.atom.op != "==" or c.negated:
+            continue
+        for side in (c.left_text, c.right_text):
+            lit = _literal(side)
+            if lit and STRUCTURED_TOKEN.match(lit):
+                equal.setdefault(lit, c)
+    if not equal:
+        return
+    def contained(unit: Unit) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for c in unit.comparisons:
+            if c.atom.op == "in" and not c.negated and _literal(c.left_text) is not None and _literal(c.right_text) is None:
+                out.setdefault(_literal(c.left_text), c)  # type: ignore[arg-type]
+        return out
+    now, was = contained(after), contained(before)
+    still_equal = {lit for c in after.comparisons if c.atom.op == "==" for lit in (_literal(c.left_text), _literal(c.right_text)) if lit}
+    for lit, b in equal.items():
+        a = now.get(lit)
+        if a is None or lit in was or lit in still_equal:
+            continue
+        base = ctx.relevance(change)
+        rel = base if base.score >= 0.8 else Relevance(
+            "validation", 0.8, base.why_path or (change.qualname,), f"'{lit}' decides what input is accepted")
+        yield make_finding(
+            SPEC_EXACT, change, ctx,
+            f"exact test `{b.left_text} {b.source_op} {b.right_text}` became `{a.left_text} in {a.right_text}`: "  # type: ignore[attr-defined]
+            f"any value containing '{lit}' now passes",
+            before_line=b.span.line, after_line=a.span.line,  # type: ignore[attr-defined]
+            evidence_before=f"{b.left_text} {b.source_op} {b.right_text}",  # type: ignore[attr-defined]
+            evidence_after=f"{a.left_text} in {a.right_text}",  # type: ignore[attr-defined]
+            witness=f"a value such as 'x;{lit}' or '{lit}.x': rejected before, accepted after",
+            confidence=Confidence.MEDIUM, relevance=rel,
+        )
+
+
 @family(FAMILY, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None:
         return []
     if change.before.kind not in CODE_KINDS or change.after.kind not in CODE_KINDS:
         return []
-    return [*_filter_findings(change, ctx), *_check_call_findings(change, ctx)]
+    return [*_filter_findings(change, ctx), *_check_call_findings(change, ctx), *_exact_findings(change, ctx)]
