@@ -159,3 +159,34 @@ def test_equality_kept_alongside_a_new_containment_is_silent():
     before = "def f(h):\n    return h == 'application/json'\n"
     after = "def f(h):\n    if 'application/json' in h:\n        log(h)\n    return h == 'application/json'\n"
     assert findings_of(EXACT, before, after) == []
+
+
+# ---------------------------------------------------------------- guard content read through enclosing conditions
+
+from semdiff.lang.registry import backend_for  # noqa: E402
+from semdiff.rules._guard_content import content_relevance  # noqa: E402
+
+
+def _guard(src: str, line: int):
+    pf = backend_for("proto/p.py").parse("proto/p.py", src)
+    return next(g for u in pf.units for g in u.guards if g.span.line == line)
+
+
+def test_enclosing_framing_header_branch_makes_a_check_relevant():
+    src = ("def choose(name, value):\n"
+           "    if name == b'content-length':\n"
+           "        if not value.isdigit():\n"
+           "            raise BadRequest()\n"
+           "    return True\n")
+    rel = content_relevance([_guard(src, 3)])
+    assert rel is not None and rel.category == "request-smuggling"
+
+
+def test_earlier_exit_on_control_characters_does_not_make_a_later_check_relevant():
+    src = ("def parse(line, seen):\n"
+           "    if b'\\r' in line or b'\\n' in line:\n"
+           "        raise BadRequest()\n"
+           "    if line in seen:\n"
+           "        raise BadRequest()\n"
+           "    return line\n")
+    assert content_relevance([_guard(src, 4)]) is None

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from semdiff.ir import Guard, render
+from semdiff.ir import And, Atom, Formula, Guard, render
 from semdiff.model import Relevance
 
 
@@ -72,17 +72,23 @@ def condition_text(g: Guard) -> str:
     return render(g.condition) if g.condition is not None else ""
 
 
+def _positive(f: Formula) -> bool:
+    return isinstance(f, Atom) or (isinstance(f, And) and all(isinstance(a, Atom) for a in f.args))
+
+
 def content_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
     """The strongest table row any of `guards` matches on its condition, or None.
 
     The enclosing conditions count too: `if not data.isdigit(): fail()` under
-    `if header == b"content-length":` validates a framing header."""
+    `if header == b"content-length":` validates a framing header. Only positive path
+    parts are read (an `if` the check sits in); the negation of an earlier exit (`not
+    "\\r" in line`) says what other checks did, not what this one tests."""
     best: Optional[Relevance] = None
     for g in guards:
         text = condition_text(g)
         if not text or text in ("True", "False"):
             continue
-        text = "\n".join([text, *(render(f) for _, f in g.path)])
+        text = "\n".join([text, *(render(f) for _, f in g.path if _positive(f))])
         for row in CONTENT_ROWS:
             m = row.pattern.search(text)
             if m and (best is None or row.score > best.score):
