@@ -368,74 +368,18 @@ class _Assembler:
     def run(self, stats: BuildStats, not_analyzed: tuple[NotAnalyzed, ...]) -> CallGraph:
         nodes = self.nodes
         for path in sorted(self.facts):
-            name = module_name(path)
-            if not name or name in self.modules:
-                continue  # `a.py` next to `a/__init__.py`: the first wins, as Python's finder would
-            f = self.facts[path]
-            mod = self.modules[name] = _Module(name, path, f)
-            self.path_to_module[path] = name
-            self._add_node(name, kind="module", path=path, qualname=MODULE_SCOPE, line=1, partial=f.partial)
-            self.defs[name] = "module"
-            for d in f.definitions:
-                node = f"{name}.{d.qualname}"
-                self._add_node(node, kind=d.kind, path=path, qualname=d.qualname, line=d.line, end_line=d.end_line)
-                self.defs[node] = d.kind
-                if "." not in d.qualname:
-                    mod.symbols[d.qualname] = node
+            self.define_module(path, self.facts[path])
         for mod in self.modules.values():
-            hook = language_hook(mod.facts.language)  # JS/TS, Go, Java: semdiff.relevance.resolve_*
-            if hook is not None:
-                hook.bind(self, mod)
-                continue
-            for imp in mod.facts.imports:
-                target = self._absolute(mod, imp.module, imp.level)
-                if imp.local == "*":
-                    mod.stars.append(target)
-                elif imp.name:
-                    mod.symbols.setdefault(imp.local, f"{target}.{imp.name}" if target else imp.name)
-                else:
-                    mod.symbols.setdefault(imp.local, target)
+            self.bind(mod)
         # -- pass 2: class bases (needed to resolve inherited methods) ------------------------
         for mod in self.modules.values():
-            for d in mod.facts.definitions:
-                if d.kind == "class" and d.bases:
-                    node = f"{mod.name}.{d.qualname}"
-                    resolved = [self.resolve(mod, d.qualname.rpartition(".")[0] or MODULE_SCOPE, b) for b in d.bases]
-                    self.bases[node] = [b for b in resolved if b != node]
-                    for line_base in self.bases[node]:
-                        self._edge(node, line_base, "inherits", d.line, 0)
+            self.resolve_bases(mod)
         # -- pass 3: calls, decorators, depends, routes ---------------------------------------
         for mod in self.modules.values():
-            # a closure runs when what its enclosing function returns is called (the decorator
-            # pattern: `def guarded(f): def wrapper(...): check(); return f(...)`), so the
-            # enclosing function depends on it; col -1 marks the edge as not a call site
-            for d in mod.facts.definitions:
-                parent = d.qualname.rpartition(".")[0]
-                if parent and d.kind == "function" and self.defs.get(f"{mod.name}.{parent}") in ("function", "method"):
-                    self._edge(f"{mod.name}.{parent}", f"{mod.name}.{d.qualname}", "call", d.line, -1)
-            for c in mod.facts.calls:
-                src = mod.name if c.scope == MODULE_SCOPE else f"{mod.name}.{c.scope}"
-                dst = self.resolve(mod, c.scope, c.target)
-                if dst != src or c.kind != "call":
-                    self._edge(src, dst, c.kind, c.line, c.col)
-            for r in mod.facts.routes:
-                src = mod.name if r.scope == MODULE_SCOPE else f"{mod.name}.{r.scope}"
-                handler = f"{mod.name}.{r.handler}" if r.local else self.resolve(mod, r.scope, r.handler)
-                handlers = [handler]
-                if self.defs.get(handler) == "class":  # class-based view: its HTTP methods handle it
-                    handlers += [f"{handler}.{m}" for m in _VIEW_METHODS if f"{handler}.{m}" in self.defs]
-                for h in handlers:
-                    self._edge(src, h, "route", r.line, 0)
-                    # an unresolved handler: an external node that carries the route
-                    attrs = nodes.setdefault(h, {})
-                    attrs.setdefault("routes", [])
-                    label = f"{r.rule} ({r.framework})"
-                    if label not in attrs["routes"]:
-                        attrs["routes"].append(label)
+            self.link(mod)
         succ: dict[str, dict[str, Any]] = {}
         pred: dict[str, dict[str, Any]] = {}
-        for (u, v), (kinds, sites) in self.edges.items():
-            d = {"kinds": tuple(sorted(kinds)), "sites": tuple(sites)}
+        for (u, v), d in self.edge_data().items():
             if u not in nodes:
                 nodes[u] = {}
             if v not in nodes:
@@ -452,6 +396,90 @@ class _Assembler:
             if not attrs:
                 attrs["kind"] = "external"  # added by an edge: nothing in the repository defines it
         return CallGraph(None, dict(self.path_to_module), stats, not_analyzed, store=DictStore(nodes, succ, pred))
+
+    # -- the passes, one module at a time (semdiff.relevance.incremental re-runs 2 and 3 for the
+    # changed modules of a revision against the rest of the repository read lazily) --------------
+    def define_module(self, path: str, f: FileFacts) -> None:
+        """Pass 1: the module's node, its definitions' nodes and its top-level symbols."""
+        name = module_name(path)
+        if not name or name in self.modules:
+            return  # `a.py` next to `a/__init__.py`: the first wins, as Python's finder would
+        mod = self.modules[name] = _Module(name, path, f)
+        self.path_to_module[path] = name
+        self._add_node(name, kind="module", path=path, qualname=MODULE_SCOPE, line=1, partial=f.partial)
+        self.defs[name] = "module"
+        for d in f.definitions:
+            node = f"{name}.{d.qualname}"
+            self._add_node(node, kind=d.kind, path=path, qualname=d.qualname, line=d.line, end_line=d.end_line)
+            self.defs[node] = d.kind
+            if "." not in d.qualname:
+                mod.symbols[d.qualname] = node
+
+    def bind(self, mod: _Module) -> None:
+        """Pass 1, imports: what each imported local name stands for."""
+        hook = language_hook(mod.facts.language)  # JS/TS, Go, Java: semdiff.relevance.resolve_*
+        if hook is not None:
+            hook.bind(self, mod)
+            return
+        for imp in mod.facts.imports:
+            target = self._absolute(mod, imp.module, imp.level)
+            if imp.local == "*":
+                mod.stars.append(target)
+            elif imp.name:
+                mod.symbols.setdefault(imp.local, f"{target}.{imp.name}" if target else imp.name)
+            else:
+                mod.symbols.setdefault(imp.local, target)
+
+    def resolve_bases(self, mod: _Module) -> None:
+        """Pass 2: resolved bases of the module's classes, and their `inherits` edges.
+
+        Resolution memos are dropped after each class: a base resolved while other classes'
+        bases are still unknown must not be reused by later look-ups (pass 3 sees all bases), so
+        every result depends only on the repository, never on the order classes were visited.
+        """
+        for d in mod.facts.definitions:
+            if d.kind == "class" and d.bases:
+                node = f"{mod.name}.{d.qualname}"
+                resolved = [self.resolve(mod, d.qualname.rpartition(".")[0] or MODULE_SCOPE, b) for b in d.bases]
+                self.bases[node] = [b for b in resolved if b != node]
+                for line_base in self.bases[node]:
+                    self._edge(node, line_base, "inherits", d.line, 0)
+                self._canon.clear()
+                mod.memo.clear()
+
+    def link(self, mod: _Module) -> None:
+        """Pass 3: the module's call, decorator, depends and route edges."""
+        nodes = self.nodes
+        # a closure runs when what its enclosing function returns is called (the decorator
+        # pattern: `def guarded(f): def wrapper(...): check(); return f(...)`), so the
+        # enclosing function depends on it; col -1 marks the edge as not a call site
+        for d in mod.facts.definitions:
+            parent = d.qualname.rpartition(".")[0]
+            if parent and d.kind == "function" and self.defs.get(f"{mod.name}.{parent}") in ("function", "method"):
+                self._edge(f"{mod.name}.{parent}", f"{mod.name}.{d.qualname}", "call", d.line, -1)
+        for c in mod.facts.calls:
+            src = mod.name if c.scope == MODULE_SCOPE else f"{mod.name}.{c.scope}"
+            dst = self.resolve(mod, c.scope, c.target)
+            if dst != src or c.kind != "call":
+                self._edge(src, dst, c.kind, c.line, c.col)
+        for r in mod.facts.routes:
+            src = mod.name if r.scope == MODULE_SCOPE else f"{mod.name}.{r.scope}"
+            handler = f"{mod.name}.{r.handler}" if r.local else self.resolve(mod, r.scope, r.handler)
+            handlers = [handler]
+            if self.defs.get(handler) == "class":  # class-based view: its HTTP methods handle it
+                handlers += [f"{handler}.{m}" for m in _VIEW_METHODS if f"{handler}.{m}" in self.defs]
+            for h in handlers:
+                self._edge(src, h, "route", r.line, 0)
+                # an unresolved handler: an external node that carries the route
+                attrs = nodes.setdefault(h, {})
+                attrs.setdefault("routes", [])
+                label = f"{r.rule} ({r.framework})"
+                if label not in attrs["routes"]:
+                    attrs["routes"].append(label)
+
+    def edge_data(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The edges collected so far, as stored: {(u, v): {"kinds": sorted, "sites": in order}}."""
+        return {(u, v): {"kinds": tuple(sorted(kinds)), "sites": tuple(sites)} for (u, v), (kinds, sites) in self.edges.items()}
 
     def _edge(self, u: str, v: str, kind: str, line: int, col: int) -> None:
         entry = self.edges.get((u, v))

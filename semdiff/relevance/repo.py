@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import weakref
 from typing import Iterator, Optional
 
 from semdiff.model import NotAnalyzed
-from semdiff.relevance import snapshot
+from semdiff.relevance import incremental, snapshot
 from semdiff.relevance.cache import BlobCache
 from semdiff.relevance.facts import FileFacts, extractor_for
 from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, assemble, gc_paused
@@ -122,8 +123,25 @@ def graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache] = No
         return _graph_for_revision(repo_root, rev, cache)
 
 
+# the last graph opened or built per repository, for deriving the next revision's graph from it
+# (the head of a change after its base); weak, so it lives only as long as its user keeps it
+_RECENT: dict[str, tuple[str, "weakref.ref[CallGraph]"]] = {}
+
+
+def _remember(repo_root: str, tree: str, graph: CallGraph) -> CallGraph:
+    _RECENT[os.path.realpath(repo_root)] = (tree, weakref.ref(graph))
+    return graph
+
+
 def _graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache]) -> CallGraph:
     tree = tree_id(repo_root, rev)
+    graph = _open_or_build(repo_root, tree, cache)
+    if cache is not None:
+        _remember(repo_root, tree, graph)
+    return graph
+
+
+def _open_or_build(repo_root: str, tree: str, cache: Optional[BlobCache]) -> CallGraph:
     if cache is not None:
         known = snapshot.recall_tree(cache, tree)
         if known is not None:
@@ -146,6 +164,12 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
         if whole is not None:
             snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
             return whole
+        derived = _derive_from_recent(repo_root, tree, entries, cache)
+        if derived is not None:
+            payload = incremental.encode_derived(derived, key) or snapshot.encode(derived, key)
+            cache.put_binary("snapshot", snapshot.SNAPSHOT_VERSION, key, payload)
+            snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
+            return derived
     facts: dict[str, FileFacts] = {}
     not_analyzed: list[NotAnalyzed] = []
     wanted: dict[str, list[str]] = {}  # blob id -> paths still needing a parse
@@ -187,3 +211,96 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
         snapshot.store(cache, key, graph)
         snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
     return graph
+
+
+def changed_paths(repo_root: str, old_tree: str, new_tree: str) -> list[tuple[str, str, str, str, str, str]]:
+    """(status, old mode, new mode, old blob, new blob, path) of every file that differs."""
+    out = _run(repo_root, "diff-tree", "-r", "-z", "--no-renames", old_tree, new_tree)
+    fields = out.split(b"\0")
+    rows = []
+    i = 0
+    while i + 1 < len(fields):
+        meta = fields[i].decode()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        old_mode, new_mode, old_oid, new_oid, status = meta[1:].split()
+        rows.append((status, old_mode, new_mode, old_oid, new_oid, fields[i + 1].decode("utf-8", "surrogateescape")))
+        i += 2
+    return rows
+
+
+def _derive_from_recent(
+    repo_root: str, tree: str, entries: list[tuple[str, str, int]], cache: BlobCache,
+) -> Optional[CallGraph]:
+    """The graph of `tree` derived from the last graph of this repository (see
+    semdiff.relevance.incremental), or None when there is none or the change is not one the
+    derivation proves safe (the caller then assembles the revision)."""
+    recent = _RECENT.get(os.path.realpath(repo_root))
+    base = recent[1]() if recent is not None else None
+    if recent is None or base is None or recent[0] == tree:
+        return None
+    if any(n.reason == "unreadable" for n in base.not_analyzed):
+        return None
+    try:
+        diff = changed_paths(repo_root, recent[0], tree)
+    except GitReadError:
+        return None
+    oids = {p: (oid, size) for p, oid, size in entries}
+    changed: dict[str, tuple[str, str]] = {}
+    for status, old_mode, new_mode, old_oid, new_oid, path in diff:
+        if extractor_for(path) is None:
+            continue
+        if status != "M" or old_mode.encode() not in _REGULAR or new_mode.encode() not in _REGULAR:
+            return None  # a graph file added, deleted or turned into a link: the module set changes
+        if path not in oids or oids[path][1] > MAX_FILE_BYTES:
+            return None
+        changed[path] = (old_oid, new_oid)
+    if not changed or len(changed) > incremental.MAX_CHANGED_FILES:
+        return None
+    facts: dict[str, tuple[FileFacts, FileFacts]] = {}
+    wanted: dict[str, str] = {}
+    parsed = 0
+    for path, (old_oid, new_oid) in changed.items():
+        ex = extractor_for(path)
+        assert ex is not None
+        old = cache.get(ex.language, ex.version, old_oid)
+        if old is None:
+            return None
+        new = cache.get(ex.language, ex.version, new_oid)
+        if new is None:
+            wanted[new_oid] = path
+        else:
+            facts[path] = (old, new)
+    for oid, data in read_blobs(repo_root, list(wanted)):
+        path = wanted[oid]
+        if data is None:
+            return None
+        ex = extractor_for(path)
+        assert ex is not None
+        new = ex.extract(path, data)
+        parsed += 1
+        cache.put(ex.language, ex.version, oid, new)
+        old = cache.get(ex.language, ex.version, changed[path][0])
+        if old is None:
+            return None
+        facts[path] = (old, new)
+
+    def facts_for(path: str) -> Optional[FileFacts]:
+        hit = oids.get(path)
+        ex = extractor_for(path)
+        if hit is None or ex is None:
+            return None
+        return cache.get(ex.language, ex.version, hit[0])
+
+    too_large = tuple(
+        NotAnalyzed(p, "too-large", f"{size} bytes; call graph skips files over {MAX_FILE_BYTES}")
+        for p, _, size in entries if size > MAX_FILE_BYTES
+    )
+    not_analyzed = too_large + tuple(n for n in base.not_analyzed if n.reason != "too-large")
+    skipped = len(too_large)
+    stats = BuildStats(files=len(entries), parsed=parsed, cached=len(entries) - skipped - parsed, skipped=skipped)
+    try:
+        return incremental.derive(base, facts, facts_for, stats, not_analyzed)
+    except incremental.NotIncremental:
+        return None

@@ -49,9 +49,9 @@ from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, DictS
 if TYPE_CHECKING:
     import networkx as nx
 
-SNAPSHOT_VERSION = 4
+SNAPSHOT_VERSION = 5
 TREE_MEMO_VERSION = 1
-_MAGIC = b"SDGSNAP4"
+_MAGIC = b"SDGSNAP5"
 _FOOTER = struct.Struct("<QII8s")
 _ENTRY = struct.Struct("<QII")
 _NODE_KEYS = ("kind", "path", "qualname", "line", "end_line", "partial")
@@ -134,6 +134,9 @@ def _dicts_of(cg: CallGraph) -> DictStore:
     store = cg._store
     if isinstance(store, DictStore):
         return store
+    as_dicts = getattr(store, "as_dicts", None)  # a derived graph (semdiff.relevance.incremental)
+    if as_dicts is not None:
+        return as_dicts()  # type: ignore[no-any-return]
     g = cg.graph  # anything else (a lazily read snapshot): its whole networkx graph
     return DictStore(g._node, g._succ, g._pred)
 
@@ -445,6 +448,29 @@ class LazyStore:
             except _DAMAGE:
                 self._give_up()
         return self._fallback.pred(node)  # type: ignore[no-any-return]
+
+    def pred_entries(self, node: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+        """(source, kinds, source has routes) of every edge into `node`, as stored."""
+        if self._fallback is None:
+            try:
+                row = self._pred_rows.get(node)
+                if row is None:
+                    self._bucket(node, True)
+                    row = self._pred_rows.get(node)
+                    if row is None:
+                        return ()
+                _name, preds = row
+                if type(preds) is not tuple:
+                    raise CorruptSnapshot("bad predecessor row")
+                for u, kinds, _routed in preds:
+                    _str(u)
+                    _check_kinds(kinds)
+                return tuple((u, k, r is True) for u, k, r in preds)
+            except _DAMAGE:
+                self._give_up()
+        from semdiff.relevance.incremental import pred_entries
+
+        return pred_entries(self._fallback, node)
 
     def load_all(self) -> None:
         """Read every node bucket and make every node (exports, `find`, networkx)."""
