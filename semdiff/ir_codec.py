@@ -159,16 +159,23 @@ class _Schema:
             memo[id(v)] = out
             return out
 
+        new = object.__new__
+        set_dict = object.__setattr__
+
         def dec(v: Any, memo: dict) -> Any:
             if type(v) is not tuple or len(v) != count:
                 _bad()
-            key = (id(v), cls)
-            done = memo.get(key)
-            if done is not None:
-                return done
-            obj = cls(*[d(x, memo) for d, x in zip(decs, v)])
-            memo[key] = obj
+            # every field set from a checked value, as __init__ would, without the frozen
+            # class's object.__setattr__ per field (half the decoding time)
+            obj = new(cls)
+            set_dict(obj, "__dict__", {n: d(x, memo) for n, d, x in zip(names, decs, v)})
             return obj
+
+        if hasattr(cls, "__post_init__") or "__slots__" in vars(cls) or not hasattr(cls, "__dict__"):
+            def dec(v: Any, memo: dict) -> Any:  # noqa: F811 - __init__ does more than store fields
+                if type(v) is not tuple or len(v) != count:
+                    _bad()
+                return cls(*[d(x, memo) for d, x in zip(decs, v)])
 
         cell[0], cell[1] = enc, dec
         self.classes[cls] = (enc, dec)
@@ -214,7 +221,12 @@ class _Schema:
                 return v
             if type(v) is not tuple or len(v) != 2 or type(v[0]) is not int or not 0 <= v[0] < len(decs):
                 _bad()
-            return decs[v[0]](v[1], memo)
+            # formulas are shared (an atom in many path conditions): one object per encoded one
+            key = (id(v[1]), v[0])
+            done = memo.get(key)
+            if done is None:
+                done = memo[key] = decs[v[0]](v[1], memo)
+            return done
 
         return encn, decn, f"U[{prim_names}|{'|'.join(c[2] for c in compiled)}]"
 
