@@ -56,6 +56,34 @@ BASE = {
 
             def dispatch(self, request):
                 return self.guard(request)
+
+            class Nested:
+                def dispatch(self, request):
+                    return request
+        """
+    ),
+    "app/mixins.py": src(
+        """
+        from app.base import BaseView
+
+
+        class AuditMixin(BaseView):
+            def audit(self, request):
+                return request
+        """
+    ),
+    "app/odd.py": src(
+        """
+        from app.views import AdminView
+
+
+        class Odd(AdminView.Nested):  # inherited from BaseView: a member look-up
+            def run(self, request):
+                return self.dispatch(request)
+
+
+        def use(request):
+            return Odd().run(request)
         """
     ),
     "app/views.py": src(
@@ -67,6 +95,7 @@ BASE = {
         from app import auth
         from app.auth import require_admin
         from app.base import BaseView
+        from app.mixins import AuditMixin
         from app.util import helper
 
         app = Flask(__name__)
@@ -88,6 +117,11 @@ BASE = {
             def get(self, request):
                 self.guard(request)
                 return helper(request)
+
+
+        class SuperAdmin(AuditMixin):
+            def delete(self, request):
+                return self.audit(request)
 
 
         def outer(x):
@@ -186,6 +220,8 @@ DERIVED_CASES: dict[str, list[tuple[str, str, str]]] = {
     "retarget to an external": [("app/views.py", "hashlib.sha256(request.data)", "hashlib.md5(request.data)")],
     # a method call resolved through a base class in another module
     "self call through a base": [("app/views.py", "        self.guard(request)\n", "        self.dispatch(request)\n")],
+    # a method inherited through two bases in two other modules (resolved lazily)
+    "self call through two bases": [("app/views.py", "        return self.audit(request)\n", "        return self.guard(request)\n")],
     # a package __init__ whose submodule shares its namespace
     "edit a package init": [("app/pkg/__init__.py", "verify\n", "verify\n\nverify(None)\n")],
     # only line numbers move (a comment on top): every site and definition line changes
@@ -216,6 +252,7 @@ FALLBACK_CASES: dict[str, Any] = {
     "delete a module": lambda r: r.delete("app/pkg/impl.py"),
     "change a JavaScript file": lambda r: edit(r, "web/app.js", "jwt.verify(t, 'k')", "jwt.decode(t)"),
     "add a route": lambda r: edit(r, "app/views.py", "def outer(x):", "@app.route('/x')\ndef outer(x):"),
+    "edit next to a base resolved by member look-up": lambda r: edit(r, "app/odd.py", "return Odd().run(request)", "return Odd().dispatch(request)"),
     "change a class's bases": lambda r: edit(r, "app/views.py", "class AdminView(BaseView):", "class AdminView:"),
 }
 

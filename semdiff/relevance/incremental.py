@@ -177,6 +177,9 @@ class _Derivation(_Assembler):
         mod = self.modules[self.owner(cls)]
         qual = cls[len(mod.name) + 1:]
         found: Optional[list[str]] = None
+        # the full build resolves each class's bases with empty memos (graph._Assembler.
+        # resolve_bases): nothing resolved for pass 3 may be reused here, nor the reverse
+        self._forget()
         for d in mod.facts.definitions:
             if d.kind == "class" and d.bases and d.qualname == qual:
                 self._in_bases += 1
@@ -185,10 +188,13 @@ class _Derivation(_Assembler):
                 finally:
                     self._in_bases -= 1
                 found = [b for b in resolved if b != cls]
-        # the full build resolves bases without memos (graph._Assembler.resolve_bases)
-        self._canon.clear()
-        mod.memo.clear()
+        self._forget()
         return found or []
+
+    def _forget(self) -> None:
+        self._canon.clear()
+        for m in self.modules._made.values():  # type: ignore[attr-defined]
+            m.memo.clear()
 
     def resolve_bases(self, mod: _Module) -> None:
         self._in_bases += 1
@@ -206,9 +212,7 @@ class _Derivation(_Assembler):
     def edges_of(self, name: str, f: FileFacts) -> dict[tuple[str, str], dict[str, Any]]:
         """The edges the module `name` contributes when its file's facts are `f`."""
         self.edges = {}
-        self._canon.clear()
-        for m in self.modules._made.values():  # type: ignore[attr-defined]
-            m.memo.clear()
+        self._forget()
         mod = _Module(name, self._module_names[name], f)
         for d in f.definitions:
             if "." not in d.qualname:
