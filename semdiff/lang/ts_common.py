@@ -22,6 +22,7 @@ from bisect import bisect_left
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
@@ -46,7 +47,7 @@ from semdiff.ir import (
 )
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
 from semdiff.lang.normal import NEGATIVE_OPS, _canonical_string, call_atom, comparison
-from semdiff.lang.ts_guards import GuardWalk, clip, span_of
+from semdiff.lang.ts_guards import SPANS, GuardWalk, clip, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
 _TOKENS = re.compile(
@@ -145,8 +146,8 @@ class KeyIndex:
 
     def __init__(self, text: str, spans: list[tuple[int, int]], conts: Optional[list[int]]) -> None:
         self.text = text
-        self.starts = [a for a, _ in spans]
-        self.ends = [b for _, b in spans]
+        self.starts = list(map(_FIRST, spans))
+        self.ends = list(map(_SECOND, spans))
         self.end_at = dict(spans)
         self.comments = [(a, b) for a, b in spans if text[a] == "/"]  # strings start with a quote, names with a letter or `.`
         self.conts = conts  # positions of UTF-8 continuation bytes (None: ASCII, byte = char offsets)
@@ -155,7 +156,7 @@ class KeyIndex:
     def build(cls, src: bytes, decoded: Optional[str] = None) -> "KeyIndex":
         text = decoded if decoded is not None else src.decode("utf-8", "replace")
         conts = None if len(text) == len(src) else [m.start() for m in _CONTINUATION.finditer(src)]
-        return cls(text, [m.span() for m in _TOKENS.finditer(text)], conts)
+        return cls(text, list(map(_SPAN, _TOKENS.finditer(text))), conts)
 
     def _char(self, byte: int) -> int:
         return byte if self.conts is None else byte - bisect_left(self.conts, byte)
@@ -231,6 +232,8 @@ class KeyIndex:
 
 
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")
+_SPAN = re.Match.span
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 @dataclass
@@ -488,10 +491,12 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         was_enabled = gc.isenabled()
         gc.disable()
         _SQUASHED.clear()
+        SPANS.clear()
         try:
             return self._parse(path, text)
         finally:
             _SQUASHED.clear()
+            SPANS.clear()
             if was_enabled:
                 gc.enable()
 
@@ -614,7 +619,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
-                        owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
+                        owner.bind(name, prefix + (self.binding_key(value, owner, ctx) if value is not None else ""))
         return drafts
 
     def _assign_nodes_walk(self, root: Node, ctx: FileContext) -> list[UnitDraft]:
@@ -650,7 +655,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
-                        owner.bind(name, prefix + (self.key(value, owner, ctx) if value is not None else ""))
+                        owner.bind(name, prefix + (self.binding_key(value, owner, ctx) if value is not None else ""))
             if node.named_child_count:
                 for child in reversed(node.named_children):
                     ct = child.type
@@ -811,6 +816,15 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 found = d.key_memo[memo_key] = self._key(node, d.renames, d, ctx)
             return found
         return self._key(node, {}, None, ctx)
+
+    def binding_key(self, node: Node, d: UnitDraft, ctx: FileContext) -> str:
+        """key() of a value a local is bound to, while phase 1 still adds renames: its few edits
+        are found in its own range (the unit-wide edit list would be redone for every new local)."""
+        memo_key = (node.start_byte, node.end_byte, len(d.renames))
+        found = d.key_memo.get(memo_key)
+        if found is None:
+            found = d.key_memo[memo_key] = self._key(node, d.renames, None, ctx)
+        return found
 
     def _key(self, node: Node, renames: dict[str, str], d: Optional[UnitDraft], ctx: FileContext) -> str:
         text = ctx.text(node)

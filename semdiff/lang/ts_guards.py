@@ -48,7 +48,16 @@ ERROR_STATE = re.compile(r"\bErr[A-Z]\w*|\w*Error\s*\(|ErrorHandler|\.Error\s*\(
 
 
 def span_of(node: Node) -> Span:
-    return Span(node.start_point[0] + 1, node.end_point[0] + 1)
+    """Span of a node's lines. Span is frozen, so equal spans are one shared object (remembered
+    for the file being parsed: TreeSitterBackend.parse empties SPANS)."""
+    key = (node.start_point[0], node.end_point[0])
+    span = SPANS.get(key)
+    if span is None:
+        span = SPANS[key] = Span(key[0] + 1, key[1] + 1)
+    return span
+
+
+SPANS: dict[tuple[int, int], Span] = {}
 
 
 def clip(text: str, limit: int = 300) -> str:
