@@ -46,7 +46,7 @@ from semdiff.ir import (
     Unit,
 )
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
-from semdiff.lang.normal import NEGATIVE_OPS, _canonical_string, call_atom, comparison
+from semdiff.lang.normal import NEGATIVE_OPS, call_atom, comparison
 from semdiff.lang.ts_guards import SPANS, GuardWalk, clip, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
@@ -1067,8 +1067,16 @@ def fast_squash(text: str) -> str:
         done = _TRAILING_COMMA.sub("", _SPACES.sub("", text))
     else:
         parts = _STRING_SPLIT.split(text)
-        parts[::2] = [_TRAILING_COMMA.sub("", _SPACES.sub("", seg)) for seg in parts[::2]]
-        parts[1::2] = [_canonical_string(lit) for lit in parts[1::2]]
+        code = parts[::2]
+        if len(code) > 2 and "\0" not in text:
+            # every code segment squashed by one pass over them joined with NUL (neither space
+            # nor a closing bracket, so no segment's result depends on its neighbours)
+            parts[::2] = _TRAILING_COMMA.sub("", _SPACES.sub("", "\0".join(code))).split("\0")
+        else:
+            parts[::2] = [_TRAILING_COMMA.sub("", _SPACES.sub("", seg)) for seg in code]
+        # _canonical_string, inline: 'x' -> "x" unless it holds a double quote or an escape
+        parts[1::2] = [('"' + lit[1:-1] + '"' if lit[0] == "'" and '"' not in lit and "\\" not in lit else lit)
+                       for lit in parts[1::2]]
         done = "".join(parts)
     if len(_SQUASHED) < _SQUASHED_MAX:
         _SQUASHED[text] = done
