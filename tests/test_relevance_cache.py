@@ -279,7 +279,9 @@ def test_a_warm_query_reads_only_the_buckets_it_touches(tmp_path):
     got = RepoRelevance(None, lazy).relevance("pkg/views.py", "view", "after")
     assert got == RepoRelevance(None, fresh).relevance("pkg/views.py", "view", "after")
     assert got.category == "authz" and got.why_path[-1] == "pkg.auth.check_role"
-    total = 2 * max(1, fresh.graph.number_of_nodes() // 8)
+    from semdiff.relevance.snapshot import bucket_count
+
+    total = 2 * bucket_count(fresh.graph.number_of_nodes())
     assert 0 < store.bucket_reads < total // 2 and lazy._nx is None
 
 

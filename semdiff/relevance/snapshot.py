@@ -126,6 +126,15 @@ def recall_tree(cache: Any, tree: str) -> Optional[str]:
 
 
 # -- writing -------------------------------------------------------------------------------------
+def bucket_count(nodes: int) -> int:
+    """About NODES_PER_BUCKET nodes per bucket, rounded down to three significant bits, so the
+    two ends of a change almost always get the same count: then their unchanged nodes sit in
+    byte-identical buckets, which a run unpacks once for both (see `_decode`)."""
+    n = max(1, nodes // NODES_PER_BUCKET)
+    drop = max(0, n.bit_length() - 3)
+    return (n >> drop) << drop
+
+
 def bucket_of(node: str, buckets: int) -> int:
     return zlib.crc32(node.encode("utf-8", "surrogatepass")) % buckets
 
@@ -143,7 +152,7 @@ def _dicts_of(cg: CallGraph) -> DictStore:
 
 def encode(cg: CallGraph, key: str) -> bytes:
     g = _dicts_of(cg)
-    buckets = max(1, len(g.nodes) // NODES_PER_BUCKET)
+    buckets = bucket_count(len(g.nodes))
     node_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
     pred_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(buckets)]
     pool: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per distinct kinds tuple: marshal refs it
