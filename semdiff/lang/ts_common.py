@@ -726,9 +726,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 body = node.child_by_field_name("body")
                 if body is not None:
                     try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
+        call_types, binary_types, catch_types, if_types = self.CALL_TYPES, self.BINARY_TYPES, self.CATCH_TYPES, self.IF_TYPES
+        bound_types, regex_types = self.BOUND_TYPES, self.REGEX_TYPES
         for node in d.nodes:
             t = node.type
-            if t in self.CALL_TYPES and self.is_call(node):
+            if t in call_types and self.is_call(node):
                 calls.append(self._call(node, d, ctx, try_lines))
                 if node.id in ctx.registrations:
                     for mw_name, route, mw_node in self.route_middleware(node, ctx):
@@ -736,22 +738,22 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 pattern = self.regex_call(node, ctx)
                 if pattern is not None:
                     literals.append(Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))
-            elif t in self.BINARY_TYPES and self.binary_op(node) in self.COMPARE_OPS:
+            elif t in binary_types and self.binary_op(node) in self.COMPARE_OPS:
                 comparisons.append(self._comparison(node, d, ctx, any(a <= node.start_byte and node.end_byte <= b for a, b in d.guard_ranges)))
-            elif t in self.CATCH_TYPES:
+            elif t in catch_types:
                 handlers.append(self._catch_handler(node, d, ctx))
-            if t in self.IF_TYPES:
+            if t in if_types:
                 h = self._err_handler(node, d, ctx)
                 if h is not None:
                     handlers.append(h)
-            if t in self.BOUND_TYPES:
+            if t in bound_types:
                 for target, value, scope in self.bound_values(node, ctx, d):
                     literals.extend(self._literals_for(target, value, ctx))
                     if scope:
                         d.settings.append(self._setting(target, value, ctx, scope))
                         if scope == "assignment":
                             d.settings.extend(self._config_settings(target, value, ctx))
-            if t in self.REGEX_TYPES:
+            if t in regex_types:
                 rx = self.regex_literal(node, ctx)
                 if rx is not None:
                     literals.append(Literal(self._regex_target(node, ctx), (rx,), span_of(node), clip(ctx.text(node)), "regex"))
@@ -870,17 +872,25 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     # ---- calls ----
     def _call(self, node: Node, d: UnitDraft, ctx: FileContext, try_lines: Optional[list[tuple[int, int]]] = None) -> Call:
-        parent = node.parent
-        statement = parent is not None and parent.type == "expression_statement"
-        if parent is not None and parent.type == "await_expression" and parent.parent is not None:
-            statement = parent.parent.type == "expression_statement"
+        parent = node.parent  # (a parent is looked up from the root: once)
+        statement = False
+        if parent is not None:
+            ptype = parent.type
+            statement = ptype == "expression_statement"
+            if ptype == "await_expression":
+                grand = parent.parent
+                if grand is not None:
+                    statement = grand.type == "expression_statement"
         args = tuple(self.call_arguments(node, ctx))
-        keys = tuple(self.key(n, d, ctx) for n in self.positional_nodes(node) if n.type not in self.SPREAD_TYPES and n.type != "object")
+        key, spread = self.key, self.SPREAD_TYPES
+        keys = tuple([key(n, d, ctx) for n in self.positional_nodes(node) if (t := n.type) not in spread and t != "object"])
         span = span_of(node)
+        callee = ctx.callees.get(node.id)
+        if callee is None:
+            callee = self.callee(node, ctx)
         if try_lines and any(a <= span.line <= b for a, b in try_lines):
-            return Call(self.callee(node, ctx), args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys,
-                        in_try=True)
-        return Call(self.callee(node, ctx), args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys)
+            return Call(callee, args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys, in_try=True)
+        return Call(callee, args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys)
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
         head, sep, rest = dotted.partition(".")

@@ -382,9 +382,12 @@ class JavaScriptBackend(TreeSitterBackend):
             # ['a', 'b'].includes(x)  ~  x in ['a', 'b']
             fn = node.child_by_field_name("function")
             if fn is not None and fn.type == "member_expression":
-                obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+                obj = fn.child_by_field_name("object")
+                if obj is None or obj.type != "array":
+                    return []  # (most calls: the other fields need not be read)
+                prop = fn.child_by_field_name("property")
                 args = node.child_by_field_name("arguments")
-                if obj is not None and obj.type == "array" and prop is not None and ctx.text(prop) in ("includes", "indexOf", "some") and args is not None and args.named_children:
+                if prop is not None and ctx.text(prop) in ("includes", "indexOf", "some") and args is not None and args.named_children:
                     return [(fast_squash(ctx.text(args.named_children[0])), obj, "")]
         return []
 
