@@ -38,6 +38,12 @@ VERSION = 1
 MAGIC = b"SDIR1\0"
 _CRC = struct.Struct("<I")
 _MARSHAL_VERSION = 4
+# Decoding work (fields and sequence items visited) allowed per payload byte. marshal can
+# refer back to an object already read, so a forged entry of a few kilobytes could name one
+# big tuple a million times over; real entries need well under 2 (formulas, the only IR
+# objects shared on purpose, are decoded once per object).
+WORK_PER_BYTE = 4
+_WORK = 0  # the memo key of the remaining work (memo keys are otherwise ids or tuples)
 
 Encoder = Callable[[Any, dict], Any]
 Decoder = Callable[[Any, dict], Any]
@@ -49,6 +55,11 @@ class CodecError(ValueError):
 
 class _Bad(Exception):
     pass
+
+
+# what a malformed entry can raise while it is read: all of it means "miss". Not caught: the
+# budget's FileTimeout and MemoryError, which must reach the per-file budget handling.
+_MALFORMED = (_Bad, ValueError, EOFError, TypeError, RecursionError, OverflowError, IndexError, KeyError, AttributeError)
 
 
 def _bad() -> Any:
@@ -165,6 +176,9 @@ class _Schema:
         def dec(v: Any, memo: dict) -> Any:
             if type(v) is not tuple or len(v) != count:
                 _bad()
+            memo[_WORK] -= count
+            if memo[_WORK] < 0:
+                _bad()
             # every field set from a checked value, as __init__ would, without the frozen
             # class's object.__setattr__ per field (half the decoding time)
             obj = new(cls)
@@ -174,6 +188,9 @@ class _Schema:
         if hasattr(cls, "__post_init__") or "__slots__" in vars(cls) or not hasattr(cls, "__dict__"):
             def dec(v: Any, memo: dict) -> Any:  # noqa: F811 - __init__ does more than store fields
                 if type(v) is not tuple or len(v) != count:
+                    _bad()
+                memo[_WORK] -= count
+                if memo[_WORK] < 0:
                     _bad()
                 return cls(*[d(x, memo) for d, x in zip(decs, v)])
 
@@ -242,10 +259,16 @@ class _Schema:
             def dec(v: Any, memo: dict) -> Any:
                 if type(v) is not tuple:
                     _bad()
+                memo[_WORK] -= len(v)
+                if memo[_WORK] < 0:
+                    _bad()
                 return tuple([dec_i(x, memo) for x in v])
         else:
             def dec(v: Any, memo: dict) -> Any:
                 if type(v) is not tuple:
+                    _bad()
+                memo[_WORK] -= len(v)
+                if memo[_WORK] < 0:
                     _bad()
                 return kind(dec_i(x, memo) for x in v)
 
@@ -302,7 +325,9 @@ def encode(parsed: ir.ParsedFile, key: str = "") -> bytes:
 
 def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
     """The ParsedFile in `data`, or None for anything that is not a whole, intact entry of
-    this codec version, IR shape and `key`. Never raises."""
+    this codec version, IR shape and `key` (including one that would take more than
+    WORK_PER_BYTE steps per byte to read). A malformed entry never raises; the per-file
+    budget's FileTimeout and MemoryError do pass through."""
     try:
         if _SCHEMA is None or type(data) is not bytes or not data.startswith(MAGIC):
             return None
@@ -315,7 +340,7 @@ def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
         loaded = marshal.loads(payload)
         if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != SHAPE or loaded[1] != key:
             return None
-        parsed = _SCHEMA.parsed_file[1](loaded[2], {})
-    except Exception:  # noqa: BLE001 - _Bad, marshal's ValueError/EOFError, RecursionError, MemoryError...
+        parsed = _SCHEMA.parsed_file[1](loaded[2], {_WORK: WORK_PER_BYTE * len(payload) + 1000})
+    except _MALFORMED:
         return None
     return parsed if type(parsed) is ir.ParsedFile else None

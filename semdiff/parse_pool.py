@@ -44,10 +44,20 @@ def workers_for(count: int, jobs: int = 0) -> int:
 
 def split_cached(items: Sequence[Any], cached: Callable[[Any], bool], jobs: int = 0) -> frozenset[int]:
     """Indices of the items `cached` says are cheap, asked only when a pool would be used
-    (in a single process every item is computed here anyway)."""
+    (in a single process every item is computed here anyway).
+
+    Asking costs something in this process (the focus step, reading entries), so when the
+    first MIN_FILES items all miss the cache is taken to be cold and the rest are not asked:
+    a cold run keeps its old parallel cost."""
     if workers_for(len(items), jobs) <= 1:
         return frozenset()
-    return frozenset(i for i, item in enumerate(items) if cached(item))
+    hits: set[int] = set()
+    for i, item in enumerate(items):
+        if i == MIN_FILES and not hits:
+            break
+        if cached(item):
+            hits.add(i)
+    return frozenset(hits)
 
 
 def _run(index: int) -> Any:

@@ -225,3 +225,29 @@ def test_non_bytes_and_foreign_files_are_misses() -> None:
     assert ir_codec.decode(b"\x80\x04\x95" + b"\x00" * 40, "k") is None  # a pickle header
     assert ir_codec.decode("text", "k") is None  # type: ignore[arg-type]
     assert ir_codec.decode(ir_codec.MAGIC + b"\x00\x00", "k") is None
+
+
+def test_an_entry_that_names_one_big_tuple_over_and_over_is_a_miss() -> None:
+    """marshal back-references make a 100 kB entry that would decode to 10^8 objects."""
+    body = _body()
+    unit = body[2][0]
+    call = unit[10][0]
+    many_calls = (call,) * 10_000
+    big_unit = unit[:10] + (many_calls,) + unit[11:]
+    forged = (body[0], body[1], (big_unit,) * 10_000, *body[3:])
+    data = _wrap(forged)
+    assert len(data) < 200_000
+    assert ir_codec.decode(data, "k") is None
+    small = (body[0], body[1], (unit[:10] + ((call,) * 3,) + unit[11:],) * 3, *body[3:])
+    assert len(ir_codec.decode(_wrap(small), "k").units) == 3  # sharing as such is fine
+
+
+def test_a_budget_timeout_while_reading_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from semdiff.budget import FileTimeout
+
+    def expire(data):
+        raise FileTimeout("more than 1s")
+
+    monkeypatch.setattr(ir_codec.marshal, "loads", expire)
+    with pytest.raises(FileTimeout):
+        ir_codec.decode(ir_codec.encode(_sample(), "k"), "k")

@@ -233,3 +233,17 @@ def test_a_warm_run_does_not_import_libcst(cache_dir: Path) -> None:
     warm = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert cold.stdout.split() == ["2", "True"]
     assert warm.stdout.split() == ["2", "False"]
+
+
+def test_a_cold_cache_is_not_asked_about_every_file(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = pipeline._cache_hits
+
+    def spy(sides, cache):
+        asked.append(sides.new_path)
+        return real(sides, cache)
+
+    monkeypatch.setattr(pipeline, "_cache_hits", spy)
+    report = analyze_texts(_pairs(20), AnalyzeOptions(jobs=2))
+    assert len(asked) == parse_pool.MIN_FILES  # all missed: the rest go to the workers unasked
+    assert len(_entries(cache_dir)) == 40 and len([f for f in report.findings if f.rule_id == "removed-guard"]) == 20
