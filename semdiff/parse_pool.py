@@ -16,10 +16,8 @@ process that is itself a worker (audit pools, Dask workers): they are already pa
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import sys
 from typing import AbstractSet, Any, Callable, Optional, Sequence
 
 MIN_FILES = 8  # below this, forking costs more than it saves
@@ -32,10 +30,13 @@ def workers_for(count: int, jobs: int = 0) -> int:
     """How many processes to use for `count` files; 1 means run in this process."""
     if jobs == 1 or count < MIN_FILES:
         return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if sys.platform == "win32":  # no fork start method (multiprocessing.get_all_start_methods)
         return 1
-    me = multiprocessing.current_process()
-    if me.daemon or me.name != "MainProcess":
+    # multiprocessing (and concurrent.futures) cost ~50 ms to import, so they are imported
+    # only to fork; a process that never imported multiprocessing is no multiprocessing worker
+    mp = sys.modules.get("multiprocessing")
+    me = mp.current_process() if mp is not None else None
+    if me is not None and (me.daemon or me.name != "MainProcess"):
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     limit = jobs if jobs > 1 else cpus
@@ -76,10 +77,12 @@ def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, cr
     remote = [i for i in range(len(items)) if i not in local]
     if workers <= 1 or not remote:
         return [work(item) for item in items]
+    from concurrent.futures.process import BrokenProcessPool
+
     _STATE = (items, work)
     results: list[Any] = [None] * len(items)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with _executor(workers) as pool:
             # largest first, so no worker is left with one big file at the end
             order = sorted(remote, key=lambda i: -_size(items[i]))
             futures = {i: pool.submit(_run, i) for i in order}
@@ -93,6 +96,13 @@ def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, cr
     finally:
         _STATE = None
     return results
+
+
+def _executor(workers: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _size(item: Any) -> int:

@@ -193,11 +193,10 @@ def test_workers_write_entries_and_a_warm_run_forks_nothing(cache_dir: Path, mon
     cold = analyze_texts(pairs, AnalyzeOptions(jobs=2))
     assert len(_entries(cache_dir)) == 24  # written by the forked workers
 
-    class NoPool:
-        def __init__(self, *a, **k):
-            raise AssertionError("forked although every file was cached")
+    def no_pool(workers):
+        raise AssertionError("forked although every file was cached")
 
-    monkeypatch.setattr(parse_pool, "ProcessPoolExecutor", NoPool)
+    monkeypatch.setattr(parse_pool, "_executor", no_pool)
     _no_parsing(monkeypatch)
     warm = analyze_texts(pairs, AnalyzeOptions(jobs=2))
     assert _key(cold) == _key(warm)
@@ -226,13 +225,13 @@ def test_a_warm_run_does_not_import_libcst(cache_dir: Path) -> None:
         "from semdiff.pipeline import analyze_texts\n"
         f"pairs = {_pairs(2)!r}\n"
         "r = analyze_texts(pairs)\n"
-        "print(len(r.findings), 'libcst' in sys.modules)\n"
+        "print(len(r.findings), 'libcst' in sys.modules, 'concurrent.futures.process' in sys.modules)\n"
     )
     env = dict(os.environ, SEMDIFF_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
     cold = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     warm = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert cold.stdout.split() == ["2", "True"]
-    assert warm.stdout.split() == ["2", "False"]
+    assert cold.stdout.split() == ["2", "True", "False"]
+    assert warm.stdout.split() == ["2", "False", "False"]  # and nothing of process pools either
 
 
 def test_a_cold_cache_is_not_asked_about_every_file(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
