@@ -165,6 +165,7 @@ class CallGraph:
         self.modules = modules  # file path -> module name
         self.stats = stats
         self.not_analyzed = not_analyzed
+        self.snapshot_key: Optional[str] = None  # the cache's snapshot of this graph, once written or read
 
     @property
     def graph(self) -> "nx.DiGraph":
@@ -294,6 +295,7 @@ def build_graph(files: FileInput, *, cache: Optional[BlobCache] = None) -> CallG
             graph = assemble(facts, stats, tuple(not_analyzed))
             if cache is not None:
                 snapshot.store(cache, key, graph)
+                graph.snapshot_key = key
             return graph
 
         if cache is not None:

@@ -255,6 +255,7 @@ class OverlayStore:
         self.over_succ = succ
         self.over_pred = pred
         self._pred_made: dict[str, dict[str, Any]] = {}
+        self.base_key: Optional[str] = None  # snapshot key of the revision derived from, when known
 
     def attrs(self, node: str) -> Optional[dict[str, Any]]:
         a = self.over_nodes.get(node)
@@ -454,15 +455,16 @@ def _own_attrs(name: str, path: str, f: FileFacts) -> dict[str, dict[str, Any]]:
     return out
 
 
-def encode_derived(cg: CallGraph, key: str) -> Optional[bytes]:
-    """The snapshot of a derived graph, copying every bucket of the base snapshot it does not
-    change (None when the base is not a snapshot: encode the whole graph instead)."""
+def encode_derived(cg: CallGraph, key: str, source: Any = None) -> Optional[bytes]:
+    """The snapshot of a derived graph, copying every bucket of `source` (the snapshot of the
+    revision it was derived from; default: its base store when that is one) it does not change.
+    None when there is no such snapshot: encode the whole graph instead."""
     from semdiff.relevance import snapshot as snap
 
     overlay = cg._store
     if not isinstance(overlay, OverlayStore):
         return None
-    base = overlay.base
+    base = source if source is not None else overlay.base
     if not isinstance(base, snap.LazyStore) or base._fallback is not None:
         return None
     buckets = base.buckets
@@ -497,11 +499,22 @@ def encode_derived(cg: CallGraph, key: str) -> Optional[bytes]:
             return None
         return (n, tuple((u, kinds_of(k), r) for u, k, r in preds))
 
+    try:
+        return _encode_over(cg, key, base, node_slots, pred_slots, node_row, pred_row)
+    except snap._DAMAGE:
+        return None  # the base snapshot is damaged: encode the whole graph
+
+
+def _encode_over(cg: CallGraph, key: str, base: Any, node_slots: dict[int, list[str]], pred_slots: dict[int, list[str]],
+                 node_row: Callable[[str], Any], pred_row: Callable[[str], Any]) -> bytes:
+    import zlib
+
+    from semdiff.relevance import snapshot as snap
+
+    buckets = base.buckets
     parts = [snap._MAGIC]
     offset = len(snap._MAGIC)
     index = bytearray()
-    import zlib
-
     for slot in range(2 * buckets):
         raw = base.raw_bucket(slot)
         is_pred = slot >= buckets

@@ -166,9 +166,10 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
             return whole
         derived = _derive_from_recent(repo_root, tree, entries, cache)
         if derived is not None:
-            payload = incremental.encode_derived(derived, key) or snapshot.encode(derived, key)
+            payload = incremental.encode_derived(derived, key, _bucket_source(cache, derived)) or snapshot.encode(derived, key)
             cache.put_binary("snapshot", snapshot.SNAPSHOT_VERSION, key, payload)
             snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
+            derived.snapshot_key = key
             return derived
     facts: dict[str, FileFacts] = {}
     not_analyzed: list[NotAnalyzed] = []
@@ -209,8 +210,22 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
     graph = assemble(facts, stats, tuple(not_analyzed))
     if cache is not None and not any(n.reason == "unreadable" for n in not_analyzed):
         snapshot.store(cache, key, graph)
+        graph.snapshot_key = key
         snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
     return graph
+
+
+def _bucket_source(cache: BlobCache, derived: CallGraph) -> Optional[snapshot.LazyStore]:
+    """The base's snapshot, whose unchanged buckets the derived snapshot copies (the base graph
+    may be one assembled in this process: its snapshot was written when it was built)."""
+    base = getattr(derived._store, "base", None)
+    if isinstance(base, snapshot.LazyStore):
+        return base
+    key = getattr(derived._store, "base_key", None)
+    if key is None:
+        return None
+    opened = snapshot.load(cache, key)
+    return opened._store if opened is not None and isinstance(opened._store, snapshot.LazyStore) else None
 
 
 def changed_paths(repo_root: str, old_tree: str, new_tree: str) -> list[tuple[str, str, str, str, str, str]]:
@@ -301,6 +316,8 @@ def _derive_from_recent(
     skipped = len(too_large)
     stats = BuildStats(files=len(entries), parsed=parsed, cached=len(entries) - skipped - parsed, skipped=skipped)
     try:
-        return incremental.derive(base, facts, facts_for, stats, not_analyzed)
+        derived = incremental.derive(base, facts, facts_for, stats, not_analyzed)
     except incremental.NotIncremental:
         return None
+    derived._store.base_key = base.snapshot_key  # type: ignore[attr-defined]
+    return derived

@@ -532,7 +532,9 @@ def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
     except BaseException:
         os.close(fd)
         raise
-    return CallGraph(None, modules, stats, not_analyzed, store=LazyStore(fd, buckets, index, rebuild))
+    cg = CallGraph(None, modules, stats, not_analyzed, store=LazyStore(fd, buckets, index, rebuild))
+    cg.snapshot_key = key
+    return cg
 
 
 def load(cache: Any, key: str, rebuild: Optional[Callable[[], CallGraph]] = None) -> Optional[CallGraph]:
