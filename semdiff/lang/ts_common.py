@@ -289,6 +289,7 @@ class FileContext:
     # the walk query's nodes in pre-order with their start bytes, and the (start, end) of its
     # function nodes: set when that query ran (a tree without errors), else None
     walk_nodes: Optional[list[Node]] = None
+    positional: dict[int, list[Node]] = field(default_factory=dict)  # call id -> positional_nodes (positional_in)
     statement_denies: dict[int, Optional[Action]] = field(default_factory=dict)  # stmt id -> _statement_deny_call
     walk_starts: Optional[list[int]] = None
     fn_spans: Optional[list[tuple[int, int]]] = None
@@ -883,7 +884,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     statement = grand.type == "expression_statement"
         args = tuple(self.call_arguments(node, ctx))
         key, spread = self.key, self.SPREAD_TYPES
-        keys = tuple([key(n, d, ctx) for n in self.positional_nodes(node) if (t := n.type) not in spread and t != "object"])
+        keys = tuple([key(n, d, ctx) for n in self.positional_in(node, ctx) if (t := n.type) not in spread and t != "object"])
         span = span_of(node)
         callee = ctx.callees.get(node.id)
         if callee is None:

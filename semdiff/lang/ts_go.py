@@ -148,7 +148,7 @@ class GoBackend(TreeSitterBackend):
         out: list[Argument] = []
         for key, value in self.config_pairs(lit, ctx):
             out.append(self.argument(key, value, ctx))
-        for n in self.positional_nodes(lit):
+        for n in self.positional_in(lit, ctx):
             out.append(self.argument(None, _element(n), ctx))
         return out
 
@@ -265,7 +265,7 @@ class GoBackend(TreeSitterBackend):
         if call.type != "call_expression":
             return None
         c = self.callee(call, ctx)
-        args = self.positional_nodes(call)
+        args = self.positional_in(call, ctx)
         if c == "http.Error" or c.endswith(".Error") and len(args) == 3:
             return Action.ABORT
         if c.endswith(("WriteHeader", ".JSON", ".String", ".XML", ".NoContent", ".Status")) and args and DENY_STATUS.search(ctx.text(args[0])):

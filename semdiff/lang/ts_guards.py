@@ -163,6 +163,15 @@ class GuardWalk:
         compares, so `ConstantTimeCompare([]byte(a), []byte(b)) == 1` and `a == b` share one atom."""
         return node
 
+    def positional_in(self, call: Node, ctx: FileContext) -> list[Node]:
+        """positional_nodes(call), kept per call node for the file (a call's arguments are read
+        for its Argument list and again for its argument keys). Callers must not change the list."""
+        memo = ctx.positional
+        found = memo.get(call.id)
+        if found is None:
+            found = memo[call.id] = self.positional_nodes(call)
+        return found
+
     def positional_nodes(self, call: Node) -> list[Node]:
         args = call.child_by_field_name("arguments")
         if args is None:

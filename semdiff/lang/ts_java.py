@@ -112,7 +112,7 @@ class JavaBackend(TreeSitterBackend):
         return self.resolve(self.dotted(obj, ctx), ctx) + "." + name
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
-        return [self.argument(None, a, ctx) for a in self.positional_nodes(call)]
+        return [self.argument(None, a, ctx) for a in self.positional_in(call, ctx)]
 
     def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
         t = node.type
