@@ -230,3 +230,31 @@ def test_value_returning_or_is_not_a_predicate():
     assert unit(pf, "options").guards[0].kind == "exit"
     (g,) = unit(pf, "allowed").guards
     assert g.action is Action.PREDICATE and render(g.deny_when) == "not user.active or not user.verified"
+
+
+NON_ASCII_HANDLER = """\
+function requireOwner(req, res, next) {
+  // {note}
+  const owner = req.params.owner;
+  if (req.user.id !== owner) {
+    return res.status(403).json({ error: 'forbidden' });
+  }
+  router.post('/x', (q, r) => { r.status(401).end(); });
+  next();
+}
+"""
+
+
+def test_non_ascii_file_gives_the_same_ir_as_its_ascii_twin():
+    # ASCII files take node texts as slices of one decoded str and skip cutting functions out
+    # of calls that hold no 4xx; other files decode per node: both must see the same code
+    ascii_pf = parse(NON_ASCII_HANDLER.replace("{note}", "plain note"))
+    other_pf = parse(NON_ASCII_HANDLER.replace("{note}", "ünïcödé ✓ 日本"))
+    a, b = unit(ascii_pf, "requireOwner"), unit(other_pf, "requireOwner")
+    assert [(g.action, render(g.deny_when), g.span.line) for g in a.guards] == \
+        [(g.action, render(g.deny_when), g.span.line) for g in b.guards]
+    assert [(c.callee, c.arg_keys, c.span.line) for c in a.calls] == [(c.callee, c.arg_keys, c.span.line) for c in b.calls]
+    assert a.body_key == b.body_key  # comments are not part of a key
+    deny = [g for g in a.guards if g.action is Action.ABORT]
+    # the 401 is the nested handler's denial (its body is walked with the unit), not router.post's
+    assert [(g.span.line, g.text.split("(", 1)[0].strip()) for g in deny] == [(4, "if"), (7, "r.status")]
