@@ -85,6 +85,8 @@ class GraphStore(Protocol):
 
     def pred_kinds(self, node: str) -> tuple[str, ...]: ...
 
+    def pred_entries(self, node: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]: ...
+
     def to_networkx(self) -> "nx.DiGraph": ...
 
 
@@ -120,6 +122,10 @@ class DictStore:
 
     def pred_kinds(self, node: str) -> tuple[str, ...]:
         return tuple(sorted({k for d in self.pred_map.get(node, _NO_EDGES).values() for k in d["kinds"]}))
+
+    def pred_entries(self, node: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+        nodes = self.nodes
+        return tuple((u, tuple(d["kinds"]), bool(nodes[u].get("routes"))) for u, d in self.pred_map.get(node, _NO_EDGES).items())
 
     def to_networkx(self) -> "nx.DiGraph":
         import networkx as nx  # only exports, `find` and tests need the whole graph as networkx
@@ -190,6 +196,11 @@ class CallGraph:
     def predecessors(self, node: str) -> Mapping[str, Mapping[str, Any]]:
         """What depends on `node`: {source: {"kinds": ...}}."""
         return self._store.pred(node)
+
+    def predecessor_entries(self, node: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+        """(source, edge kinds, whether the source has routes) of every edge into `node`: what
+        a backward walk needs, without an edge dict per caller or reading each caller's row."""
+        return self._store.pred_entries(node)
 
     def predecessor_kinds(self, node: str) -> tuple[str, ...]:
         """The kinds of all edges into `node`, sorted (without reading who the sources are:

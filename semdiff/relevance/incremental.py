@@ -515,8 +515,9 @@ def _encode_over(cg: CallGraph, key: str, base: Any, node_slots: dict[int, list[
     parts = [snap._MAGIC]
     offset = len(snap._MAGIC)
     index = bytearray()
+    raws = base.raw_buckets()
     for slot in range(2 * buckets):
-        raw = base.raw_bucket(slot)
+        raw = raws[slot]
         is_pred = slot >= buckets
         names = (pred_slots if is_pred else node_slots).get(slot - buckets if is_pred else slot)
         if names:

@@ -180,13 +180,12 @@ class RepoRelevance:
         for depth in range(1, self.max_hops + 1):
             nxt: list[str] = []
             for n in frontier:
-                pred = cg.predecessors(n)
-                for p in sorted(pred):
-                    if p in parent or not _FORWARD.intersection(pred[p]["kinds"]):
+                for p, kinds, routed in sorted(cg.predecessor_entries(n)):
+                    if p in parent or _FORWARD.isdisjoint(kinds):
                         continue
                     parent[p] = n
                     nxt.append(p)
-                    if not _may_route(cg, p, pred[p]):
+                    if not routed:
                         continue
                     protected = self.forward(side, p)
                     if protected is None:

@@ -57,7 +57,7 @@ _ENTRY = struct.Struct("<QII")
 _NODE_KEYS = ("kind", "path", "qualname", "line", "end_line", "partial")
 _ATTR_TYPES = {"kind": str, "path": str, "qualname": str, "line": int, "end_line": int, "partial": bool}
 _NO_EDGES: Mapping[str, Mapping[str, Any]] = {}
-NODES_PER_BUCKET = 8
+NODES_PER_BUCKET = 4  # a walk reads a bucket for one node: smaller buckets unpack fewer rows it never asks about
 
 
 class CorruptSnapshot(ValueError):
@@ -273,6 +273,7 @@ class LazyStore:
         self.nodes: dict[str, dict[str, Any]] = {}
         self.succ_map: dict[str, Mapping[str, Any]] = {}
         self.pred_map: dict[str, Mapping[str, Any]] = {}
+        self._pred_entries: dict[str, tuple[tuple[str, tuple[str, ...], bool], ...]] = {}
         self._loaded: set[int] = set()  # node buckets in 0..n-1, predecessor buckets in n..2n-1
         self.bucket_reads = 0
 
@@ -284,13 +285,19 @@ class LazyStore:
         return self._buckets
 
     # -- reading ------------------------------------------------------------------------------------
-    def raw_bucket(self, slot: int) -> bytes:
-        """The checked bytes of bucket `slot` (node buckets 0..n-1, predecessor buckets n..2n-1)."""
-        offset, length, crc = _ENTRY.unpack_from(self._index, slot * _ENTRY.size)
-        raw = _pread(self._fd, length, offset)
-        if zlib.crc32(raw) != crc:
-            raise CorruptSnapshot("checksum mismatch")
-        return raw
+    def raw_buckets(self) -> list[bytes]:
+        """Every bucket's checked bytes, read at once (a derived snapshot copies most of them)."""
+        spans = [_ENTRY.unpack_from(self._index, slot * _ENTRY.size) for slot in range(2 * self._buckets)]
+        start = min(off for off, _, _ in spans)
+        end = max(off + length for off, length, _ in spans)
+        region = _pread(self._fd, end - start, start)
+        out = []
+        for off, length, crc in spans:
+            raw = region[off - start: off - start + length]
+            if len(raw) != length or zlib.crc32(raw) != crc:
+                raise CorruptSnapshot("checksum mismatch")
+            out.append(raw)
+        return out
 
     def _read(self, slot: int) -> Any:
         offset, length, crc = _ENTRY.unpack_from(self._index, slot * _ENTRY.size)
@@ -392,7 +399,7 @@ class LazyStore:
 
     def _give_up(self) -> Any:
         self._fallback = self._rebuild()._store
-        self._rows, self._pred_rows, self._light = {}, {}, {}
+        self._rows, self._pred_rows, self._light, self._pred_entries = {}, {}, {}, {}
         self.nodes, self.succ_map, self.pred_map = {}, {}, {}
         self.close()
         return self._fallback
@@ -461,6 +468,9 @@ class LazyStore:
     def pred_entries(self, node: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
         """(source, kinds, source has routes) of every edge into `node`, as stored."""
         if self._fallback is None:
+            hit = self._pred_entries.get(node)
+            if hit is not None:
+                return hit
             try:
                 row = self._pred_rows.get(node)
                 if row is None:
@@ -474,7 +484,8 @@ class LazyStore:
                 for u, kinds, _routed in preds:
                     _str(u)
                     _check_kinds(kinds)
-                return tuple((u, k, r is True) for u, k, r in preds)
+                made = self._pred_entries[node] = tuple((u, k, r is True) for u, k, r in preds)
+                return made
             except _DAMAGE:
                 self._give_up()
         from semdiff.relevance.incremental import pred_entries
