@@ -39,7 +39,7 @@ def test_log_call_names(callee, expected):
 
 @pytest.mark.parametrize("text,expected", [
     ("dict(request.headers)", True), ("request.cookies", True), ("self.request.headers", True),
-    ("request.headers['Host']", False), ("request.headers.get('Host')", False), ("request.headers_sent", False),
+    ("os.environ", True), ("headers", False), ("response.headers", False), ("request.headers['Host']", False), ("request.headers.get('Host')", False), ("request.headers_sent", False),
 ])
 def test_whole_mapping_pattern(text, expected):
     assert bool(WHOLE_SECRET_MAPPING.search(text)) is expected

@@ -41,10 +41,10 @@ RESPONSE_SINKS = ("write", "finish", "send_error", "Response", "HttpResponse", "
 # a log call: the callee's last word is one of these, or a word of its name is `log`/`logger`
 LOG_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal", "msg")
 LOG_WORDS = ("log", "logger", "logging", "log_method")
-# a whole mapping of request secrets (not one named header): `request.headers`, `dict(req.cookies)`
+# a whole mapping of request secrets (not one named header): `request.headers`, `dict(req.cookies)`,
+# `self.request.headers`, `os.environ`; a bare local `headers` may be a picked subset, so it does not count
 WHOLE_SECRET_MAPPING = re.compile(
-    r"(?<![\w.])(?:self\.)?(?:request|req|handler\.request|self\.request|flask\.request|environ|scope)?\.?"
-    r"(?:headers|cookies|META|environ)(?![\w\[.(])"
+    r"(?<!\w)(?:request|req|os)\.(?:headers|cookies|META|environ)(?![\w\[.(])"
 )
 
 _TB_BEFORE = ("class H:\n    def write_error(self, status, **kw):\n        reply = {'message': 'Unhandled error'}\n"
