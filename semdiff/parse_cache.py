@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import marshal
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -46,6 +48,8 @@ from semdiff import ir_codec
 from semdiff.ir import ParsedFile
 
 KIND = "parse"
+FOCUS_KIND = "focus"  # python_focus results: the blanked texts of one file change
+FOCUS_MAGIC = b"SDFOCUS1"
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 # installed packages whose code decides what a parse yields (identity: path, size, mtime)
 PARSER_PACKAGES = ("libcst", "tree_sitter", "tree_sitter_python", "tree_sitter_javascript", "tree_sitter_typescript",
@@ -175,3 +179,48 @@ class ParseCache:
         before = self.store.stats.writes
         self.store.put_binary(KIND, ir_codec.VERSION, key, data)
         self.writes += self.store.stats.writes - before
+
+    # -- the focus step's results ---------------------------------------------------------------
+    # Blanking (semdiff.lang.python_focus) needs a tree-sitter parse of both sides, about as
+    # long as decoding their entries, and its output is the key of those entries. It depends
+    # only on its inputs (and on code the fingerprint covers), so it is stored too.
+
+    @staticmethod
+    def focus_key(paths: tuple[str, str], texts: tuple[Optional[str], Optional[str]], removed: list[int], added: list[int],
+                  names: frozenset[str]) -> str:
+        h = hashlib.sha256(f"semdiff-focus\0{code_fingerprint()}\0".encode())
+        for text in texts:
+            h.update(b"-" if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+        h.update("\0".join([*paths, ",".join(map(str, removed)), ",".join(map(str, added)), *sorted(names)]).encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def get_focus(self, key: str, texts: tuple[Optional[str], Optional[str]]) -> Optional[tuple[Optional[str], Optional[str]]]:
+        """The blanked texts stored for `key`, if intact and shaped like `texts` (same sides
+        present, same number of lines: blanking never moves a line)."""
+        path = self.store.binary_path(FOCUS_KIND, ir_codec.VERSION, key)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_ENTRY_BYTES + 1)
+            head = len(FOCUS_MAGIC) + 4
+            if not data.startswith(FOCUS_MAGIC) or len(data) > MAX_ENTRY_BYTES:
+                return None
+            if int.from_bytes(data[len(FOCUS_MAGIC):head], "little") != zlib.crc32(data[head:]):
+                return None
+            value = marshal.loads(data[head:])
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        if type(value) is not tuple or len(value) != 3 or value[0] != key:
+            return None
+        out = value[1:]
+        for got, text in zip(out, texts):
+            if (got is None) != (text is None) or (got is not None and (type(got) is not str or got.count("\n") != text.count("\n"))):
+                return None
+        return out  # type: ignore[return-value]
+
+    def put_focus(self, key: str, focused: tuple[Optional[str], Optional[str]]) -> None:
+        payload = marshal.dumps((key, *focused), 4)
+        data = FOCUS_MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
+        if len(data) <= MAX_ENTRY_BYTES:
+            self.store.put_binary(FOCUS_KIND, ir_codec.VERSION, key, data)

@@ -230,7 +230,7 @@ class _Sides:
     added: list[int]
 
 
-def _sides(fc: FileChange, focus: Optional[frozenset[str]]) -> _Sides:
+def _sides(fc: FileChange, focus: Optional[frozenset[str]], cache: Optional["ParseCache"] = None) -> _Sides:
     if fc.hunk_only:
         old_text, new_text = _hunk_texts(fc, indent_headers=fc.path.endswith((".py", ".pyi")))
         if fc.status is ChangeStatus.ADDED:
@@ -243,9 +243,16 @@ def _sides(fc: FileChange, focus: Optional[frozenset[str]]) -> _Sides:
     new_path = fc.new_path or fc.path
     removed, added = _hunk_lines(fc)
     if focus is not None and not fc.hunk_only and _is_python(new_path if new_text is not None else old_path, new_text if new_text is not None else old_text):
-        from semdiff.lang.python_focus import focus as _focus
+        key = cache.focus_key((old_path, new_path), (old_text, new_text), removed, added, focus) if cache is not None else None
+        hit = cache.get_focus(key, (old_text, new_text)) if cache is not None and key is not None else None
+        if hit is not None:
+            old_text, new_text = hit
+        else:
+            from semdiff.lang.python_focus import focus as _focus
 
-        old_text, new_text = _focus(old_text, new_text, removed, added, focus)
+            old_text, new_text = _focus(old_text, new_text, removed, added, focus)
+            if cache is not None and key is not None:
+                cache.put_focus(key, (old_text, new_text))
     return _Sides(old_path, old_text, new_path, new_text, removed, added)
 
 
@@ -265,7 +272,7 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
     """Parse both sides of one file and align its units; failures become NotAnalyzed.
 
     `cache` answers sides parsed before; `sides` are the texts already prepared by the caller."""
-    s = sides if sides is not None else _sides(fc, focus)
+    s = sides if sides is not None else _sides(fc, focus, cache)
     removed, added = s.removed, s.added
     before = _parse_cached(s.old_path, s.old_text, cache) if s.old_text is not None else None
     after = _parse_cached(s.new_path, s.new_text, cache) if s.new_text is not None else None
@@ -332,7 +339,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         if cache is None or _budget.size_problem(fc, file_budget.max_file_bytes):
             return False
         try:
-            sides = prepared[id(fc)] = _sides(fc, focus_names)
+            sides = prepared[id(fc)] = _sides(fc, focus_names, cache)
             return _cache_hits(sides, cache)
         except Exception:  # noqa: BLE001 - the file's own run (inside its budget) will report it
             prepared.pop(id(fc), None)

@@ -43,10 +43,16 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from semdiff.lang import python_focus
+
     def refuse(path, text):
         raise AssertionError(f"parsed {path} although it was cached")
 
+    def refuse_focus(*args):
+        raise AssertionError("focused a file change although its blanked texts were cached")
+
     monkeypatch.setattr(pipeline, "_parse", refuse)
+    monkeypatch.setattr(python_focus, "focus", refuse_focus)
 
 
 # -- the fixture suite, warm ------------------------------------------------------------------------
@@ -246,3 +252,22 @@ def test_a_cold_cache_is_not_asked_about_every_file(cache_dir: Path, monkeypatch
     report = analyze_texts(_pairs(20), AnalyzeOptions(jobs=2))
     assert len(asked) == parse_pool.MIN_FILES  # all missed: the rest go to the workers unasked
     assert len(_entries(cache_dir)) == 40 and len([f for f in report.findings if f.rule_id == "removed-guard"]) == 20
+
+
+
+def test_a_focus_entry_that_does_not_fit_the_texts_is_recomputed(cache_dir: Path) -> None:
+    before = GUARDED.format(n=1) + "\n\n" + GUARDED.format(n=2)
+    after = GUARDED.format(n=1) + "\n\n" + OPEN.format(n=2)
+    first = analyze_texts([("app/v.py", before, after)])
+    focus_entries = sorted((cache_dir / "graph").glob(f"{parse_cache.FOCUS_KIND}-v*/*/*.bin"))
+    assert len(focus_entries) == 1
+    key = focus_entries[0].parent.name + focus_entries[0].stem
+    store = parse_cache.ParseCache()
+    assert store.get_focus(key, (before, after)) is not None
+    store.put_focus(key, ("x = 1\n", after))  # a forged entry: one line where the file has ten
+    assert store.get_focus(key, (before, after)) is None
+    focus_entries[0].write_bytes(focus_entries[0].read_bytes()[:-3])
+    assert store.get_focus(key, (before, after)) is None
+    again = analyze_texts([("app/v.py", before, after)])
+    assert _key(first) == _key(again)
+    assert store.get_focus(key, (before, after)) is not None  # rewritten by the run
