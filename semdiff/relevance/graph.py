@@ -180,7 +180,7 @@ class CallGraph:
         return self._nx
 
     def __contains__(self, node: object) -> bool:
-        return isinstance(node, str) and self._store.attrs(node) is not None
+        return isinstance(node, str) and self._store.kind(node) is not None
 
     def attrs(self, node: str) -> dict[str, Any]:
         """The node's attributes (kind, path, qualname, line, ...); KeyError when absent."""
