@@ -97,12 +97,13 @@ class DictStore:
     """An assembled graph as plain dicts: node -> attrs, node -> {target: edge data}, node ->
     {source: edge data} (the same edge dict on both sides, as networkx keeps it)."""
 
-    __slots__ = ("nodes", "succ_map", "pred_map")
+    __slots__ = ("nodes", "succ_map", "pred_map", "_entries")
 
     def __init__(self, nodes: dict[str, dict[str, Any]], succ_map: dict[str, dict[str, Any]], pred_map: dict[str, dict[str, Any]]):
         self.nodes = nodes
         self.succ_map = succ_map
         self.pred_map = pred_map
+        self._entries: dict[str, tuple[tuple[str, tuple[str, ...], bool], ...]] = {}
 
     def attrs(self, node: str) -> Optional[dict[str, Any]]:
         return self.nodes.get(node)
@@ -124,8 +125,12 @@ class DictStore:
         return tuple(sorted({k for d in self.pred_map.get(node, _NO_EDGES).values() for k in d["kinds"]}))
 
     def pred_entries(self, node: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
-        nodes = self.nodes
-        return tuple((u, tuple(d["kinds"]), bool(nodes[u].get("routes"))) for u, d in self.pred_map.get(node, _NO_EDGES).items())
+        hit = self._entries.get(node)
+        if hit is None:
+            nodes = self.nodes
+            hit = self._entries[node] = tuple(
+                (u, tuple(d["kinds"]), bool(nodes[u].get("routes"))) for u, d in self.pred_map.get(node, _NO_EDGES).items())
+        return hit
 
     def to_networkx(self) -> "nx.DiGraph":
         import networkx as nx  # only exports, `find` and tests need the whole graph as networkx
