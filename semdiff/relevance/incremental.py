@@ -302,7 +302,7 @@ class OverlayStore:
         if load_all is not None:
             load_all()
             fallback = getattr(base, "_fallback", None)
-            names = list((fallback if fallback is not None else base).nodes)
+            names = list((fallback if fallback is not None else base).nodes)  # type: ignore[union-attr]
         else:
             names = list(base.nodes)  # type: ignore[attr-defined]
         out = [n for n in names if self.over_nodes.get(n) is not _GONE]

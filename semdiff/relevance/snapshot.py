@@ -511,7 +511,7 @@ class LazyStore:
         self.load_all()
         if self._fallback is not None:
             return self._fallback.to_networkx()
-        return DictStore(self.nodes, dict(self.succ_map), {}).to_networkx()
+        return DictStore(self.nodes, {u: dict(out) for u, out in self.succ_map.items()}, {}).to_networkx()
 
 
 def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
