@@ -38,12 +38,14 @@ from semdiff.ir import (
 from semdiff.lang import normal
 from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text
 from semdiff.lang.python_nodes import (
+    ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
     ERROR_NAME,
     EXEMPT_DECORATOR,
     GUARD_CALL,
     ModuleTokens,
     LOG_CALLEE,
+    NOT_ASSIGNED_GUARD,
     REGEX_CALLEES,
     all_params,
     block,
@@ -436,14 +438,20 @@ class _Extractor:
             if isinstance(value, cst.Call):
                 callee = self.ex.callee(value)
                 if GUARD_CALL.search(callee) and not LOG_CALLEE.search(callee):
-                    text = self.ex.code(value)
-                    atom = normal.call_atom(callee, unit.namer.key(self.ex.resolve_text(text, value)), text)
-                    unit.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, self.span(stmt), text, reachable, "call-guard", contributors))
+                    self._call_guard(unit, value, callee, stmt, path, contributors, reachable)
+                self._argument_validators(unit, value, stmt, path, contributors, reachable)
             return
         if isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             value = stmt.value
             if value is not None:
                 self._collect_exprs(unit, value, in_guard=False, in_try=False)
+                call = value.expression if isinstance(value, cst.Await) else value
+                if isinstance(call, cst.Call) and not isinstance(stmt, cst.AugAssign):
+                    callee = self.ex.callee(call)
+                    if ASSIGNED_GUARD_CALL.search(callee) and not NOT_ASSIGNED_GUARD.search(callee) and not LOG_CALLEE.search(callee):
+                        self._call_guard(unit, call, callee, stmt, path, contributors, reachable)
+                if isinstance(call, cst.Call):
+                    self._argument_validators(unit, call, stmt, path, contributors, reachable)
                 targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
                 for t in targets:
                     self._literal_from(unit, self.ex.dotted(t), value)
@@ -457,6 +465,28 @@ class _Extractor:
         for child in stmt.children:
             if isinstance(child, cst.BaseExpression):
                 self._collect_exprs(unit, child, in_guard=False, in_try=False)
+
+    def _call_guard(self, unit: _UnitBuilder, call: cst.Call, callee: str, stmt: cst.CSTNode, path: Formula, contributors, reachable: bool) -> None:
+        """A checker call run for its exception (`check_x(...)`, `state = validate_state()`)."""
+        text = self.ex.code(call)
+        atom = normal.call_atom(callee, unit.namer.key(self.ex.resolve_text(text, call)), text)
+        unit.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, self.span(stmt), text, reachable, "call-guard", contributors))
+
+    def _argument_validators(self, unit: _UnitBuilder, call: cst.Call, stmt: cst.CSTNode, path: Formula, contributors, reachable: bool) -> None:
+        """`use(validate_x(v))`: a validator whose result is passed on still runs (and raises)
+        first, so it is the same check as `x = validate_x(v); use(x)` (inlining is not removal)."""
+        todo, seen = [call], 0
+        while todo and seen < 200:
+            node = todo.pop()
+            seen += 1
+            for arg in node.args:
+                v = arg.value.expression if isinstance(arg.value, cst.Await) else arg.value
+                if arg.star or not isinstance(v, cst.Call):
+                    continue
+                callee = self.ex.callee(v)
+                if ASSIGNED_GUARD_CALL.search(callee) and not NOT_ASSIGNED_GUARD.search(callee) and not LOG_CALLEE.search(callee):
+                    self._call_guard(unit, v, callee, stmt, path, contributors, reachable)
+                todo.append(v)
 
     # ------------------------------------------------------------------ settings / literals
 

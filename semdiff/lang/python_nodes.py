@@ -29,6 +29,12 @@ GUARD_CALL = re.compile(
     r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|login_required|permission|must_)\w*$",
     re.I,
 )
+# a validator whose result is kept (`state = self.validate_state()`): it raises when the
+# input is bad, so it is the same check as the bare call. Narrower than GUARD_CALL: an
+# assigned `require_x()`/`ensure_x()` more often fetches or creates than checks, and
+# subprocess's `check_output`/`check_call` run commands
+ASSIGNED_GUARD_CALL = re.compile(r"(^|\.)_*(validate|verify|check)(_\w+)?$", re.I)
+NOT_ASSIGNED_GUARD = re.compile(r"(^|\.)(check_output|check_call)$")
 ERROR_NAME = re.compile(r"(Error|Exception|BadRequest|Forbidden|Unauthori[sz]ed|Denied|Invalid\w*|Refused|Rejected)$")
 REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall", "re.finditer")
 

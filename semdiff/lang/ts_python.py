@@ -75,11 +75,13 @@ from semdiff.lang import normal
 from semdiff.lang.python_exprs import _BOOLISH_CALL, _DENY_STATUS, _DENY_WORDS, CONST_TIME_CALLEES, Namer
 from semdiff.lang.python_nodes import (
     ABORT_CALLEES,
+    ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
     ERROR_NAME,
     EXEMPT_DECORATOR,
     GUARD_CALL,
     LOG_CALLEE,
+    NOT_ASSIGNED_GUARD,
     REGEX_CALLEES,
     body_key,
 )
@@ -1078,15 +1080,21 @@ class _Extractor:
             if value.type == "call":
                 callee = self.callee(value)
                 if GUARD_CALL.search(callee) and not LOG_CALLEE.search(callee):
-                    text = self.code(value)
-                    atom = normal.call_atom(callee, unit.namer.key(self.resolve_text(text, value)), text)
-                    unit.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, _span(stmt), text, reachable, "call-guard", contributors))
+                    self._call_guard(unit, value, callee, stmt, path, contributors, reachable)
+                self._argument_validators(unit, value, stmt, path, contributors, reachable)
             return
         parts = _assignment(stmt)
         if parts is not None:
             kind, targets, value, _ = parts
             if value is not None:
                 self._collect_exprs(unit, value, in_guard=False, in_try=False)
+                call = _unparen(value.named_children[0]) if value.type == "await" and value.named_children else value
+                if call.type == "call" and kind != "aug":
+                    callee = self.callee(call)
+                    if ASSIGNED_GUARD_CALL.search(callee) and not NOT_ASSIGNED_GUARD.search(callee) and not LOG_CALLEE.search(callee):
+                        self._call_guard(unit, call, callee, stmt, path, contributors, reachable)
+                if call.type == "call":
+                    self._argument_validators(unit, call, stmt, path, contributors, reachable)
                 for t in targets:
                     t = _target(t)
                     self._literal_from(unit, self.dotted(t), value)
@@ -1106,6 +1114,37 @@ class _Extractor:
         for child in _kids(stmt):
             if child.type not in ("block", "ERROR") and not child.type.endswith("_statement"):
                 self._collect_exprs(unit, _unparen(child), in_guard=False, in_try=False)
+
+    def _call_guard(self, unit: _UnitBuilder, call: Node, callee: str, stmt: Node, path: Formula, contributors, reachable: bool) -> None:
+        """A checker call run for its exception (`check_x(...)`, `state = validate_state()`)."""
+        text = self.code(call)
+        atom = normal.call_atom(callee, unit.namer.key(self.resolve_text(text, call)), text)
+        unit.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, _span(stmt), text, reachable, "call-guard", contributors))
+
+    def _argument_validators(self, unit: _UnitBuilder, call: Node, stmt: Node, path: Formula, contributors, reachable: bool) -> None:
+        """`use(validate_x(v))`: a validator whose result is passed on still runs (and raises)
+        first, so it is the same check as `x = validate_x(v); use(x)` (inlining is not removal)."""
+        todo, seen = [call], 0
+        while todo and seen < 200:
+            node = todo.pop()
+            seen += 1
+            args = node.child_by_field_name("arguments")
+            if args is None or args.type != "argument_list":
+                continue
+            for arg in _kids(args):
+                if arg.type == "keyword_argument":
+                    arg = arg.child_by_field_name("value")
+                    if arg is None:
+                        continue
+                v = _unparen(arg)
+                if v.type == "await" and v.named_children:
+                    v = _unparen(v.named_children[0])
+                if v.type != "call":
+                    continue
+                callee = self.callee(v)
+                if ASSIGNED_GUARD_CALL.search(callee) and not NOT_ASSIGNED_GUARD.search(callee) and not LOG_CALLEE.search(callee):
+                    self._call_guard(unit, v, callee, stmt, path, contributors, reachable)
+                todo.append(v)
 
     def _statement_call(self, unit: _UnitBuilder, stmt: Node) -> None:
         """Python 2 `print x, y` / `exec code in ns`: recorded as the calls they became."""
