@@ -96,3 +96,32 @@ def test_middleware_tuple_lost_authentication():
 def test_ssl_context_attribute_is_left_to_disabled_verification():
     before = "import ssl\n\ndef ctx():\n    c = ssl.create_default_context()\n    c.check_hostname = True\n    return c\n"
     assert findings(before, before.replace("= True", "= False")) == []
+
+
+OAUTH_BACKEND = ("from .oauth import BaseOAuth2\n\n\nclass PartnerOAuth2(BaseOAuth2):\n"
+                 "    name = 'partner'\n    STATE_PARAMETER = True\n    REDIRECT_STATE = False\n")
+
+
+def test_oauth_state_parameter_turned_off_on_a_backend_class():
+    after = OAUTH_BACKEND.replace("STATE_PARAMETER = True", "STATE_PARAMETER = False")
+    assert brief(findings(OAUTH_BACKEND, after, path="auth/backends/partner.py")) == [(fam.FLAG, "PartnerOAuth2", 6)]
+
+
+def test_oauth_state_parameter_turned_on_or_redirect_state_dropped_is_quiet():
+    # hard negatives: turning the state parameter on, and the legacy redirect-URI state
+    # switched off while the state parameter stays on (the usual migration)
+    off = OAUTH_BACKEND.replace("STATE_PARAMETER = True", "STATE_PARAMETER = False")
+    assert findings(off, OAUTH_BACKEND, path="auth/backends/partner.py") == []
+    legacy = OAUTH_BACKEND.replace("REDIRECT_STATE = False", "REDIRECT_STATE = True")
+    assert findings(legacy, OAUTH_BACKEND, path="auth/backends/partner.py") == []
+
+
+def test_oidc_nonce_and_pkce_parameter_defaults_turned_off():
+    for flag in ("use_pkce", "verify_nonce"):
+        before = (f"def make_client(issuer, {flag}=True):\n"
+                  f"    return Client(issuer, option={flag})\n")
+        after = before.replace(f"{flag}=True", f"{flag}=False")
+        fs = findings(before, after, path="auth/oidc.py")
+        assert brief(fs) == [(fam.FLAG, "make_client", 1)] and flag in fs[0].message
+        # turned back on: stricter, quiet
+        assert findings(after, before, path="auth/oidc.py") == []

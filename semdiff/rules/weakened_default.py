@@ -63,6 +63,18 @@ FLAGS: dict[str, FlagSpec] = {
     "login_disabled": FlagSpec(FLAG, False, implicit=False, category="authn"),
     "oauthlib_insecure_transport": FlagSpec(FLAG, False, category="tls"),
     "session_expire_at_browser_close": FlagSpec(FLAG, True, implicit=False, category="session"),
+    # OAuth / OIDC anti-forgery: the state parameter (CSRF on the callback), the OIDC nonce
+    # (token replay) and PKCE (code interception) as backend attributes or client options
+    "state_parameter": FlagSpec(FLAG, True, category="csrf"),
+    "use_state": FlagSpec(FLAG, True, category="csrf"),
+    "validate_state": FlagSpec(FLAG, True, category="csrf"),
+    "verify_state": FlagSpec(FLAG, True, category="csrf"),
+    "verify_nonce": FlagSpec(FLAG, True, category="token"),
+    "validate_nonce": FlagSpec(FLAG, True, category="token"),
+    "use_nonce": FlagSpec(FLAG, True, category="token"),
+    "use_pkce": FlagSpec(FLAG, True, category="token"),
+    "pkce_enabled": FlagSpec(FLAG, True, category="token"),
+    "require_pkce": FlagSpec(FLAG, True, category="token"),
     # cookies
     "secure": FlagSpec(COOKIE, True, category="session"),
     "httponly": FlagSpec(COOKIE, True, category="session"),
