@@ -33,7 +33,8 @@ def run_in_process(tasks: Iterable[CommitTask]) -> Iterator[dict[str, Any]]:
 def _pool_context() -> Any:
     try:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["semdiff.audit.task", "semdiff.api", "semdiff.pipeline"])
+        # the Python backend (libcst) is imported lazily by the CLI; workers parse, so preload it
+        ctx.set_forkserver_preload(["semdiff.audit.task", "semdiff.api", "semdiff.pipeline", "semdiff.lang.python_cst"])
         return ctx
     except ValueError:  # platforms without a fork server
         return multiprocessing.get_context("spawn")
