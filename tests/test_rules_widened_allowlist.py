@@ -81,3 +81,22 @@ def test_redirect_validator_allowed_hosts_left_to_redirect_opened():
     )
     after = before.replace("{'a.example.com'}", "{'a.example.com', 'b.example.net'}")
     assert run(before, after) == []
+
+
+def test_collection_tested_in_an_unsafe_unit_is_a_deny_list_by_use():
+    before = ('_list_mutators = {"append", "clear", "pop"}\n\n\n'
+              "def is_unsafe_call(obj, attr):\n    if isinstance(obj, list):\n        return attr in _list_mutators\n    return False\n")
+    after = before.replace('"append", "clear", "pop"', '"append"')
+    fs = [f for f in run(before, after, "tmpl/sandbox.py") if f.rule_id == "widened-allowlist"]
+    assert [(f.unit, f.before.line, f.after.line) for f in fs] == [("<module>", 1, 1)]
+    assert "'clear', 'pop'" in fs[0].message
+    # grown (stricter): quiet
+    assert [f for f in run(after, before, "tmpl/sandbox.py") if f.rule_id == "widened-allowlist"] == []
+
+
+def test_unsafe_name_without_a_membership_check_is_not_a_deny_list():
+    # hard negative: the name says unsafe, but nothing tests membership in it
+    before = ('UNSAFE_CHARS = ["<", ">", "&"]\n\n\n'
+              "def describe_unsafe(text):\n    return ' '.join(UNSAFE_CHARS) + text\n")
+    after = before.replace('"<", ">", "&"', '"<"')
+    assert [f for f in run(before, after, "app/text.py") if f.rule_id == "widened-allowlist"] == []

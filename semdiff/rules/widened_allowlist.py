@@ -12,7 +12,7 @@ import re
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Call, Literal, Unit
+from semdiff.ir import Call, Literal, Unit, atoms_of
 from semdiff.model import Finding, Severity
 from semdiff.rules._catalog2_ir import (
     PATH_NORMALISERS,
@@ -116,6 +116,80 @@ def _named_lists(unit: Optional[Unit]) -> list[Literal]:
     skip = _validator_kwarg_targets(unit)
     return [l for l in unit.literals
             if l.kind in ("list", "tuple", "set", "dict-keys") and l.target not in skip and list_kind(l.target)]
+
+
+# ---------------------------------------------------------------- deny-lists known by their use
+
+# A name like UNSAFE_ATTRIBUTES or _mutable_spec does not say "deny-list" reliably; the use
+# does: the file tests membership in the collection (or in a loop variable drawn from it),
+# and what is tested against (that name or the loop variable) or the testing unit is called
+# unsafe (`if attr in UNSAFE_X: return True`; `for t, unsafe in _spec: return attr in unsafe`).
+# `is_safe_*` units are not a hint: `scheme in SCHEMES` there is an allow-list.
+UNSAFE_HINT = re.compile(r"(?i)(unsafe|insecure|dangerous|forbidden|disallow|blocked|denied|blacklist|denylist)")
+_MEMBERSHIP = re.compile(r"\s(?:not\s+)?in\s+([\w.]+)\s*$")
+_STRING = re.compile(r"""(['"])((?:\\.|(?!\1).)*)\1""")
+
+
+def _loop_bound(unit_text: str, var: str, target: str) -> bool:
+    """`for a, var in target` (or `in target.items()` ...) somewhere in the unit."""
+    return re.search(rf"\bfor\s+[^:\n]*\b{re.escape(var)}\b[^:\n]*\s+in\s+(?:\w+\.)*{re.escape(target)}\b", unit_text) is not None
+
+
+def _used_as_deny_list(target: str, path: str, units) -> bool:
+    last = target.rsplit(".", 1)[-1]
+    for (p, _q), u in units.items():
+        if p != path or not isinstance(u, Unit):
+            continue
+        for g in u.guards:
+            for a in atoms_of(g.condition):
+                if a.kind != "cmp" or a.op not in ("in", "not in"):
+                    continue
+                m = _MEMBERSHIP.search(a.text)
+                if m is None:
+                    continue
+                right = m.group(1)
+                named = right == target or right.rsplit(".", 1)[-1] == last
+                if not (named or (right.isidentifier() and _loop_bound(u.text, right, last))):
+                    continue
+                if UNSAFE_HINT.search(u.qualname) or UNSAFE_HINT.search(right):
+                    return True
+    return False
+
+
+def _strings_by_item(items: Iterable[str]) -> list[tuple[str, str]]:
+    """(item head, string) pairs: a plain item is its own string; a structured item such as
+    `(abc.MutableSequence, frozenset(["append", "pop"]))` contributes each string literal it
+    holds, grouped by the text before its first string."""
+    out: list[tuple[str, str]] = []
+    for item in items:
+        found = list(_STRING.finditer(item))
+        if not found:
+            out.append(("", item))
+            continue
+        head = item[:found[0].start()]
+        out.extend((head, m.group(2)) for m in found)
+    return out
+
+
+def _use_deny_lists(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    if before is None or after is None:
+        return
+    b_lists = [l for l in before.literals if l.kind in ("list", "tuple", "set", "dict-keys") and list_kind(l.target) is None]
+    a_lists = [l for l in after.literals if l.kind in ("list", "tuple", "set", "dict-keys") and list_kind(l.target) is None]
+    for b, a in pair_by_key(b_lists, a_lists, key=lambda l: l.target, text=lambda l: l.text):
+        if a is None or b is None or b.text == a.text:
+            continue
+        dropped = new_items(_strings_by_item(a.items), _strings_by_item(b.items), key=lambda x: x)
+        if not dropped or not _used_as_deny_list(a.target, after.path, ctx.after_units):
+            continue
+        names = ", ".join(repr(s) for _h, s in dropped)
+        yield make_finding(
+            SPEC, change, ctx,
+            f"{a.target} is checked as a deny-list (membership in it marks a value unsafe) and shrank: removed {names}",
+            before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+            severity=_sev(change, ctx, False),
+        )
 
 
 def _sev(change: UnitChange, ctx: RuleContext, wild: bool) -> Severity:
@@ -368,6 +442,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return []
     return [
         *_list_findings(change, ctx),
+        *_use_deny_lists(change, ctx),
         *_scalar_findings(change, ctx),
         *_regex_findings(change, ctx),
         *_built_pattern_findings(change, ctx),
