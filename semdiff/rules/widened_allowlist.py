@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Literal, Unit, atoms_of
-from semdiff.model import Finding, Severity
+from semdiff.model import Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     PATH_NORMALISERS,
     PREFIX_CHECKS,
@@ -135,7 +135,7 @@ def _loop_bound(unit_text: str, var: str, target: str) -> bool:
     return re.search(rf"\bfor\s+[^:\n]*\b{re.escape(var)}\b[^:\n]*\s+in\s+(?:\w+\.)*{re.escape(target)}\b", unit_text) is not None
 
 
-def _used_as_deny_list(target: str, path: str, units) -> bool:
+def _used_as_deny_list(target: str, path: str, units) -> Optional[str]:
     last = target.rsplit(".", 1)[-1]
     for (p, _q), u in units.items():
         if p != path or not isinstance(u, Unit):
@@ -152,8 +152,8 @@ def _used_as_deny_list(target: str, path: str, units) -> bool:
                 if not (named or (right.isidentifier() and _loop_bound(u.text, right, last))):
                     continue
                 if UNSAFE_HINT.search(u.qualname) or UNSAFE_HINT.search(right):
-                    return True
-    return False
+                    return u.qualname
+    return None
 
 
 def _strings_by_item(items: Iterable[str]) -> list[tuple[str, str]]:
@@ -181,14 +181,20 @@ def _use_deny_lists(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if a is None or b is None or b.text == a.text:
             continue
         dropped = new_items(_strings_by_item(a.items), _strings_by_item(b.items), key=lambda x: x)
-        if not dropped or not _used_as_deny_list(a.target, after.path, ctx.after_units):
+        checker = _used_as_deny_list(a.target, after.path, ctx.after_units) if dropped else None
+        if checker is None:
             continue
         names = ", ".join(repr(s) for _h, s in dropped)
+        # the unsafe-marking check is the evidence that the list matters, whatever the
+        # module's own name says: judged with that check's relevance floor
+        rel = ctx.relevance(change)
+        rel = Relevance(rel.category if rel.category != "none" else "validation", max(rel.score, 0.8),
+                        rel.why_path or (checker,), rel.reason or f"membership is tested as unsafe in {checker}")
         yield make_finding(
             SPEC, change, ctx,
-            f"{a.target} is checked as a deny-list (membership in it marks a value unsafe) and shrank: removed {names}",
+            f"{a.target} is checked as a deny-list (membership in it marks a value unsafe in `{checker}`) and shrank: removed {names}",
             before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
-            severity=_sev(change, ctx, False),
+            severity=scaled_severity(Severity.MEDIUM, rel), relevance=rel,
         )
 
 
