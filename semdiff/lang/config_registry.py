@@ -3,15 +3,26 @@
 Patterns are fnmatch globs tried against the base name and the full path (`*` also
 matches `/`, so `*.github/workflows/*.yml` matches the workflows directory at any depth).
 Order matters only where two patterns overlap: the first match wins.
+
+Backends are named, not imported: a run that meets no policy file never imports PyYAML or
+the config readers (the registry instantiates a backend on the first file it matches).
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from semdiff.lang.config_actions import GitHubActionsBackend
-from semdiff.lang.config_documents import ClaudeSettingsBackend, GitHubSettingsBackend, McpBackend
-from semdiff.lang.config_lines import AgentInstructionsBackend, CodeownersBackend, DockerfileBackend
-from semdiff.lang.config_manifests import PackageJsonBackend, PyprojectBackend, RequirementsBackend
+from semdiff.lang.treesitter_registry import factory
+
+GitHubActionsBackend = factory("config_actions", "GitHubActionsBackend")
+ClaudeSettingsBackend = factory("config_documents", "ClaudeSettingsBackend")
+GitHubSettingsBackend = factory("config_documents", "GitHubSettingsBackend")
+McpBackend = factory("config_documents", "McpBackend")
+AgentInstructionsBackend = factory("config_lines", "AgentInstructionsBackend")
+CodeownersBackend = factory("config_lines", "CodeownersBackend")
+DockerfileBackend = factory("config_lines", "DockerfileBackend")
+PackageJsonBackend = factory("config_manifests", "PackageJsonBackend")
+PyprojectBackend = factory("config_manifests", "PyprojectBackend")
+RequirementsBackend = factory("config_manifests", "RequirementsBackend")
 
 PATTERNS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("*.github/workflows/*.yml", GitHubActionsBackend),
