@@ -97,3 +97,26 @@ def test_realpath_removed_before_send_file():
         "import os\nfrom flask import send_file\ndef dl(name):\n    p = name\n    return send_file(p)\n",
     )
     assert [(f.unit, f.after.line) for f in found] == [("dl", 5)]
+
+
+def test_normaliser_removed_in_a_static_route_is_high_elsewhere_low():
+    from semdiff.model import Severity
+
+    before = ("from pathlib import Path\n\n\ndef {name}(directory):\n"
+              "    root = Path(directory).resolve()\n    return open(root / 'index.html')\n")
+    after = before.replace("Path(directory).resolve()", "Path(directory)")
+    served = [f for f in run(before.format(name="serve_index"), after.format(name="serve_index"), "web/files.py")
+              if f.rule_id == "injection-opened"]
+    assert [(f.unit, f.before.line, f.severity) for f in served] == [("serve_index", 5, Severity.HIGH)]
+    # hard negative for the severity: a tool reading its own config directory is not serving files
+    local = [f for f in run(before.format(name="load_theme"), after.format(name="load_theme"), "tools/theme.py")
+             if f.rule_id == "injection-opened"]
+    assert [(f.unit, f.severity) for f in local] == [("load_theme", Severity.LOW)]
+
+
+def test_escaper_swapped_for_another_is_quiet_but_dropped_is_reported():
+    before = "from html import escape\n\ndef render(name):\n    return '<b>' + escape(name) + '</b>'\n"
+    swapped = "import bleach\n\ndef render(name):\n    return '<b>' + bleach.clean(name) + '</b>'\n"
+    dropped = "def render(name):\n    return '<b>' + name + '</b>'\n"
+    assert [f for f in run(before, swapped, "app/html.py") if f.rule_id == "injection-opened"] == []
+    assert [(f.rule_id, f.unit) for f in run(before, dropped, "app/html.py") if f.rule_id == "injection-opened"] == [("injection-opened", "render")]

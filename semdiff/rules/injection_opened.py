@@ -68,6 +68,11 @@ FILE_SINKS = ("open", "io.open", "codecs.open", "send_file", "send_from_director
               "Path", "pathlib.Path", "read_text", "read_bytes", "write_text", "write_bytes",
               # uploads: werkzeug/Django FileStorage.save(path), and the directories made for them
               "save", "os.makedirs", "os.mkdir", "os.rename", "os.replace", "shutil.copy2")
+# where a path is served to clients: the calls that send a file, and units whose name says
+# they serve or register static/downloadable files
+FILE_SERVING_SINKS = ("send_file", "send_from_directory", "FileResponse", "static_file", "serve", "file_stream",
+                      "StaticFiles", "FileSystemStorage")
+FILE_SERVING_UNIT = re.compile(r"(?i)^_*(static|serve\w*|download\w*|\w*_download|send_file\w*|media|(add|register)_static\w*|static_(files?|route)\w*)$")
 
 RULES = (
     RuleSpec(
@@ -250,9 +255,12 @@ def _deserialisers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _escapes(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
-    def key(c: Call) -> tuple[str, str]:
+    def key(c: Call) -> str:
+        # by the escaped value only: `escape(name)` swapped for `bleach.clean(name)` (another
+        # escaper/sanitiser of the same value) keeps it sanitised; only a value that lost
+        # every escaper is reported
         arg = arg_at(c, 0, None)
-        return tail(c.callee), arg.value if arg else ""
+        return arg.value if arg else ""
 
     for b in new_items(calls_to(change.after, ESCAPERS), calls_to(change.before, ESCAPERS), key=key):
         arg = arg_at(b, 0, None)
@@ -326,6 +334,11 @@ def _file_names(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         # a filename sanitiser exists only to stop path traversal: losing it before a file
         # access matters whatever the function is called (normalisers have other uses)
         rel = Relevance("path-traversal", 0.8, rel.why_path or (change.qualname,), f"{lost[0].callee}() guards file names against '../'")
+    elif rel.score < 0.8 and (calls_to(change.after, FILE_SERVING_SINKS) or FILE_SERVING_UNIT.search(change.qualname.rsplit(".", 1)[-1])):
+        # a normaliser (resolve/realpath/abspath/normpath) has other uses, but where the path
+        # is served to clients (send_file, a static route) it is what keeps '../' inside the root
+        rel = Relevance("path-traversal", 0.8, rel.why_path or (change.qualname,),
+                        f"{lost[0].callee}() canonicalised a path that is served to clients")
     yield make_finding(
         SPEC, change, ctx, f"{lost[0].callee}() removed before file access {sink.callee}(): path traversal",
         before_line=lost[0].span.line, after_line=sink.span.line, evidence_before=lost[0].text, evidence_after=sink.text,
