@@ -51,7 +51,8 @@ class GoBackend(TreeSitterBackend):
     DECORATOR_TYPES: frozenset[str] = frozenset()
     SPREAD_TYPES = frozenset({"variadic_argument"})
 
-    BOUND_TYPES = frozenset({"const_spec", "var_spec", "short_var_declaration", "assignment_statement", "keyed_element"})
+    BOUND_TYPES = frozenset({"const_spec", "var_spec", "short_var_declaration", "assignment_statement", "keyed_element",
+                             "field_declaration"})
     BINDING_TYPES = frozenset({"short_var_declaration", "var_spec", "range_clause"})
 
     _LANG: Optional[Language] = None
@@ -379,6 +380,18 @@ class GoBackend(TreeSitterBackend):
             if left is None or right is None:
                 return []
             return [(fast_squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)]
+        if t == "field_declaration":
+            # `type T struct { F *X }` at top level: Setting("T.F", "*X", scope="field"), so a
+            # rule can see a field's type change (a nil check that cannot compile any more)
+            owner = node.parent.parent if node.parent is not None else None  # field_declaration_list -> struct_type
+            spec = owner.parent if owner is not None and owner.type == "struct_type" else None
+            type_node = node.child_by_field_name("type")
+            if unit.kind != "module" or spec is None or spec.type != "type_spec" or type_node is None:
+                return []
+            tname = spec.child_by_field_name("name")
+            if tname is None:
+                return []
+            return [(f"{ctx.text(tname)}.{ctx.text(n)}", type_node, "field") for n in node.children_by_field_name("name")]
         if t == "keyed_element":
             kids = [k for k in node.named_children if k.type not in self.COMMENT_TYPES]
             if len(kids) == 2:

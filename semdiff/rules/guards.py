@@ -380,6 +380,54 @@ def _as_rewrite(f: Finding) -> Finding:
     )
 
 
+# ---------------------------------------------------------------- Go: nil checks of retyped fields
+
+# Go types whose zero value is not nil: a field declared with one of them cannot be compared
+# with nil. Named types are not listed (a named type may be an interface or a func type).
+_GO_NOT_NILLABLE = re.compile(
+    r"^(string|bool|byte|rune|uintptr|u?int(8|16|32|64)?|float(32|64)|complex(64|128)|\[\d+\].*|struct\s*\{.*)$")
+_GO_NILLABLE = re.compile(r"^(\*|\[\]|map\[|func\b|chan\b|<-\s*chan\b|interface\s*\{|error$|any$)")
+
+
+def _field_types(units, path: str, field: str) -> list[tuple[str, str]]:
+    """(struct field key, declared type) of every top-level struct field so named in `path`."""
+    out: list[tuple[str, str]] = []
+    for (p, _q), u in units.items():
+        if p == path and isinstance(u, Unit) and u.kind == "module":
+            out.extend((st.key, st.value) for st in u.settings if st.scope == "field" and st.key.rsplit(".", 1)[-1] == field)
+    return out
+
+
+def _nil_fields_retyped(g: Guard, change: UnitChange, ctx: RuleContext) -> list[str]:
+    """Fields `x.F` whose every atom in `g` is `x.F == nil` / `x.F != nil`, when the change
+    moved each declaration of `F` in the file from a nillable type (pointer, slice, map, func,
+    chan, interface) to one that cannot be nil: the removed check could not compile any more,
+    so its removal is a consequence of the retyping, not a dropped check (Go only)."""
+    if change.language != "go":
+        return []
+    atoms = list(atoms_of(g.condition))
+    fields: list[str] = []
+    for a in atoms:
+        if a.kind != "cmp" or a.op not in ("==", "!=") or "nil" not in (a.left, a.right):
+            return []
+        other = a.right if a.left == "nil" else a.left
+        if not other or "." not in other:
+            return []
+        fields.append(other.rsplit(".", 1)[-1])
+    path = change.path
+    out: list[str] = []
+    for f in dict.fromkeys(fields):
+        before = dict(_field_types(ctx.before_units, path, f))
+        after = dict(_field_types(ctx.after_units, path, f))
+        if not before or not after or any(not _GO_NOT_NILLABLE.match(t) for t in after.values()):
+            return []
+        turned = [k for k, t in after.items() if k in before and _GO_NILLABLE.match(before[k])]
+        if not turned:
+            return []
+        out.extend(f"`{k}` ({before[k]} -> {after[k]})" for k in turned)
+    return out if atoms else []
+
+
 def _witness_text(g: Guard, w, others: Iterable[Guard]) -> str:
     if not w:
         return ""
@@ -423,6 +471,15 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
         what = "decorator" if g.kind == "decorator" else "check"
         message = f"The {what} `{g.text}` was removed from `{change.qualname}`; nothing in the new version denies that case."
         severity = None
+        retyped = _nil_fields_retyped(g, change, ctx)
+        if retyped:
+            message += (f" The same change made {', '.join(retyped)} a type that cannot be nil, so the nil check could no "
+                        "longer compile: the case it denied no longer exists in that form (check how an empty value is handled now).")
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, evidence_before=g.text, evidence_after="",
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.INFO,
+            )
         graph = ctx.options.get("repo_relevance")
         if graph is not None:
             callees = {a.callee for a in atoms_of(g.condition) if a.callee} | {a.callee.lstrip("@") for a in atoms_of(g.condition) if a.kind == "call" and a.callee}
