@@ -42,10 +42,45 @@ def callee_is(callee: str, names: Iterable[str]) -> Optional[str]:
     `flask.redirect`, `self.redirect` and `redirect` all match the row `redirect`; the row
     `yaml.load` matches `yaml.load` but not `load`.
     """
-    for n in names:
-        if callee == n or callee.endswith("." + n):
-            return n
-    return None
+    index = _name_index(names)
+    if index is None:
+        for n in names:
+            if callee == n or callee.endswith("." + n):
+                return n
+        return None
+    # the table names `callee` could stand for are its dotted tails: at most one per dot
+    best: Optional[tuple[int, str]] = None
+    start = 0
+    while True:
+        at = index.get(callee[start:])
+        if at is not None and (best is None or at < best[0]):
+            best = (at, callee[start:])
+        dot = callee.find(".", start)
+        if dot < 0:
+            return best[1] if best else None
+        start = dot + 1
+
+
+# tables are module constants asked about thousands of times per run; a name -> position map
+# per table turns each question into a few dict look-ups (first table name wins, as before)
+_INDEXES: dict[int, tuple[object, dict[str, int]]] = {}
+
+
+def _name_index(names: Iterable[str]) -> Optional[dict[str, int]]:
+    if not isinstance(names, (tuple, list, frozenset, set, dict)):
+        return None
+    if isinstance(names, (list, set, dict)):
+        return None  # mutable: could change between calls
+    hit = _INDEXES.get(id(names))
+    if hit is not None and hit[0] is names:
+        return hit[1]
+    index: dict[str, int] = {}
+    for i, n in enumerate(names):
+        index.setdefault(n, i)
+    if len(_INDEXES) > 512:
+        _INDEXES.clear()
+    _INDEXES[id(names)] = (names, index)
+    return index
 
 
 def tail(callee: str) -> str:
