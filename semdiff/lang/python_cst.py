@@ -386,6 +386,9 @@ class _Extractor:
                 cond = neg(self.ex.formula(value, unit.namer))
                 unit.guards.append(Guard(conj(path, cond), cond, Action.PREDICATE, self.span(stmt), self.ex.code(stmt), reachable, "predicate", contributors))
                 return
+            call = value.expression if isinstance(value, cst.Await) else value
+            if isinstance(call, cst.Call):  # `return use(validate_x(v))`: the validator still runs first
+                self._argument_validators(unit, call, stmt, conj(path, owner[1]) if owner is not None else path, contributors, reachable)
             action = Action.DENY_RETURN if is_deny_value(self.ex, value) else Action.RETURN
         elif isinstance(stmt, cst.Raise):
             if stmt.exc is not None:

@@ -986,6 +986,9 @@ class _Extractor:
                 cond = neg(self.formula(value, unit.namer))
                 unit.guards.append(Guard(conj(path, cond), cond, Action.PREDICATE, _span(stmt), self.code(stmt), reachable, "predicate", contributors))
                 return
+            call = _unparen(value.named_children[0]) if value is not None and value.type == "await" and value.named_children else value
+            if call is not None and call.type == "call":  # `return use(validate_x(v))`: the validator still runs first
+                self._argument_validators(unit, call, stmt, conj(path, owner[1]) if owner is not None else path, contributors, reachable)
             action = Action.DENY_RETURN if self.is_deny_value(value) else Action.RETURN
         elif stmt.type == "raise_statement":
             exc = kids[0] if kids else None
