@@ -68,8 +68,12 @@ def find_helper(caller: Unit, callee: str, units: Mapping[tuple[str, str], Unit]
 
 
 def _call_at(unit: Unit, guard: Guard) -> Optional[Call]:
+    """The call a call-guard stands for: the statement call on its line, or, for a validator
+    whose result is assigned or passed on (`state = self.validate_state()`), the call whose
+    text the guard carries; both must inline the same helper or a move between them reads
+    as a removal."""
     for c in unit.calls:
-        if c.span.line == guard.span.line and c.statement:
+        if c.span.line == guard.span.line and (c.statement or (guard.kind == "call-guard" and c.text == guard.text)):
             return c
     return None
 
