@@ -297,14 +297,20 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
     return align_units(fc, b_units, a_units, removed, added), b_units, a_units
 
 
-def _changed_module_names(changes: ChangeSet) -> frozenset[str]:
-    from semdiff.lang.python_focus import module_level_names
+def _changed_module_names(changes: ChangeSet, max_bytes: Optional[int] = None) -> frozenset[str]:
+    from semdiff.lang.python_focus import enclosing_statement_names, module_level_names
 
     # shebang scripts included, as in unit_changes_for: a name bound by a changed line of
     # `bin/manage` must keep the definitions that use it, as one in `manage.py` does
-    lines = (t for fc in changes.files if _is_python(fc.path, fc.new_text if fc.new_text is not None else fc.old_text)
-             for h in fc.hunks for t in (*h.removed_text, *h.added_text))
-    return module_level_names(lines)
+    python = [fc for fc in changes.files if _is_python(fc.path, fc.new_text if fc.new_text is not None else fc.old_text)]
+    names = module_level_names(t for fc in python for h in fc.hunks for t in (*h.removed_text, *h.added_text))
+    # a changed item inside a multi-line `UNSAFE = (...)` changes UNSAFE, named on another line
+    for fc in python:
+        if fc.hunk_only or any(t is not None and max_bytes is not None and len(t) > max_bytes for t in (fc.old_text, fc.new_text)):
+            continue  # hunk-only sides are fragments; oversized files are never parsed
+        removed, added = _hunk_lines(fc)
+        names |= enclosing_statement_names(fc.old_text, removed) | enclosing_statement_names(fc.new_text, added)
+    return names
 
 
 def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions()) -> Report:
@@ -315,7 +321,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     ]
     file_budget = _budget.FileBudget(options.max_file_bytes, options.file_timeout)
     skipped_paths = {n.path for n in not_analyzed}
-    focus_names = _changed_module_names(changes) if options.focus else None
+    focus_names = _changed_module_names(changes, options.max_file_bytes) if options.focus else None
     all_changes: list[UnitChange] = []
     before_units: dict[tuple[str, str], Unit] = UnitTable()
     after_units: dict[tuple[str, str], Unit] = UnitTable()

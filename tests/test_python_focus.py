@@ -136,3 +136,36 @@ def test_names_bound_by_a_changed_line_of_a_shebang_script_count_too() -> None:
     shell = file_change_from_texts("bin/run", "#!/bin/sh\nLIMIT=1\n", "#!/bin/sh\nLIMIT=2\n")
     assert _changed_module_names(ChangeSet(files=(script,), description="t")) == {"SECRET_CHECK"}
     assert _changed_module_names(ChangeSet(files=(shell,), description="t")) == frozenset()
+
+
+MULTI_BEFORE = '''UNSAFE_METHODS = (
+    "clear",
+    "pop",
+)
+
+
+def other():
+    return 1
+
+
+def is_unsafe(name):
+    return name in UNSAFE_METHODS
+'''
+MULTI_AFTER = MULTI_BEFORE.replace('    "pop",\n', "")
+
+
+def test_an_item_changed_inside_a_multi_line_constant_keeps_its_users() -> None:
+    """The changed line (`"pop",`) does not name the constant; the statement's first line does."""
+    old, new = focus(MULTI_BEFORE, MULTI_AFTER, removed=[3], added=[])
+    assert "def is_unsafe(name):" in old and "def is_unsafe(name):" in new
+    assert "def other():" not in old and "def other():" not in new
+
+
+def test_enclosing_statement_names_reach_other_files() -> None:
+    from semdiff.lang.python_focus import enclosing_statement_names
+
+    assert enclosing_statement_names(MULTI_BEFORE, [3]) == {"UNSAFE_METHODS"}
+    assert enclosing_statement_names(MULTI_BEFORE, [1]) == frozenset()  # the head line itself is a changed line already
+    cls = "class Box:\n    LIMITS = (\n        1,\n    )\n"
+    assert enclosing_statement_names(cls, [3]) == frozenset()  # class level: not a module name
+    assert enclosing_statement_names("def f(:\n", [1]) == frozenset()  # unsure: nothing

@@ -79,19 +79,22 @@ def _span(outer, lines: list[bytes]) -> tuple[int, int]:
     return r0, r1
 
 
-def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str, list]]:
+def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str, list], list[tuple[int, int]]]:
     tree = _parser().parse(data)
     root = tree.root_node
     if root.has_error:
         raise _GiveUp
     defs: list[_Def] = []
     class_bodies: dict[str, list] = {}  # class qualname -> its body statements
+    blocks: list[tuple[int, int]] = []  # rows of multi-line module/class-level statements
     stack = [(root.children, "", None)]
     while stack:
         children, prefix, parent = stack.pop()
         for child in children:
             found = _definition(child)
             if found is None:
+                if child.end_point[0] > child.start_point[0] and child.type != "comment":
+                    blocks.append((child.start_point[0], child.end_point[0]))
                 continue
             inner, outer = found
             name = _name(inner, data)
@@ -104,7 +107,7 @@ def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str,
                     stmts = [c for c in body.named_children if c.type != "comment"]
                     class_bodies[qual] = stmts
                     stack.append((stmts, qual + ".", qual))
-    return defs, class_bodies
+    return defs, class_bodies, blocks
 
 
 @dataclass
@@ -113,6 +116,7 @@ class _Side:
     lines: list[bytes]
     defs: list[_Def]
     class_bodies: dict[str, list]
+    blocks: list[tuple[int, int]]
 
 
 def _side(text: str) -> _Side:
@@ -120,8 +124,19 @@ def _side(text: str) -> _Side:
         raise _GiveUp  # libcst counts a lone CR as a line break, tree-sitter does not
     data = text.encode("utf-8", "surrogatepass")
     lines = data.split(b"\n")
-    defs, bodies = _definitions(data, lines)
-    return _Side(data, lines, defs, bodies)
+    defs, bodies, blocks = _definitions(data, lines)
+    return _Side(data, lines, defs, bodies, blocks)
+
+
+def _head_names(side: _Side, rows: Iterable[int], top_level_only: bool = False) -> set[str]:
+    """Names on the first line of each multi-line statement a changed row falls inside: an
+    item changed in the middle of `UNSAFE = (` ... `)` changes what `UNSAFE` holds."""
+    names: set[str] = set()
+    for r in rows:
+        for a, b in side.blocks:
+            if a < r <= b and not (top_level_only and side.lines[a][:1].isspace()):
+                names |= set(_IDENT.findall(side.lines[a].decode("utf-8", "surrogatepass")))
+    return names
 
 
 def _touched(side: _Side, changed: Iterable[int]) -> tuple[set[str], set[str]]:
@@ -130,9 +145,10 @@ def _touched(side: _Side, changed: Iterable[int]) -> tuple[set[str], set[str]]:
     touched = {d.qualname for d in side.defs if any(d.start <= r <= d.end for r in rows)}
     in_function = [(d.start, d.end) for d in side.defs if d.is_function]
     names: set[str] = set()
-    for r in rows:
-        if 0 <= r < len(side.lines) and not any(a <= r <= b for a, b in in_function):
-            names |= set(_IDENT.findall(side.lines[r].decode("utf-8", "surrogatepass")))
+    outside = [r for r in rows if 0 <= r < len(side.lines) and not any(a <= r <= b for a, b in in_function)]
+    for r in outside:
+        names |= set(_IDENT.findall(side.lines[r].decode("utf-8", "surrogatepass")))
+    names |= _head_names(side, outside)
     return touched, names - _KEYWORDS
 
 
@@ -199,6 +215,19 @@ def module_level_names(changed_lines: Iterable[str]) -> frozenset[str]:
         if line[:1].strip():
             out |= set(_IDENT.findall(line))
     return frozenset(out - _KEYWORDS)
+
+
+def enclosing_statement_names(text: Optional[str], changed: Iterable[int]) -> frozenset[str]:
+    """module_level_names for changed lines that sit inside a multi-line module-level statement
+    (the name it binds is on its first line, not on the changed one); empty when unsure."""
+    rows = [n - 1 for n in changed]
+    if text is None or not rows:
+        return frozenset()
+    try:
+        side = _side(text)
+    except (_GiveUp, UnicodeError, ValueError):
+        return frozenset()
+    return frozenset(_head_names(side, rows, top_level_only=True) - _KEYWORDS)
 
 
 def focus(
