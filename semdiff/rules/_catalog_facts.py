@@ -29,7 +29,7 @@ from typing import Callable, Hashable, Iterable, Iterator, Mapping, Optional, Se
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Relevance
-from semdiff.rules.base import RuleContext, RuleSpec, UnitTable, make_finding
+from semdiff.rules.base import RuleContext, RuleSpec, UnitTable, make_finding, units_in_file
 
 
 @dataclass(frozen=True)
@@ -174,8 +174,8 @@ def _file_fact_counts(units: Mapping[tuple[str, str], object], path: Optional[st
     counts: Counter = Counter()
     if path is None:
         return counts
-    for (p, _q), unit in units.items():
-        if p == path and isinstance(unit, Unit):
+    for unit in units_in_file(units, path):
+        if isinstance(unit, Unit):
             counts.update(_fact_key(f) for f in extract(unit))
     return counts
 

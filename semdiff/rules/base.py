@@ -37,7 +37,7 @@ class RuleSpec:
 
 
 class UnitTable(dict):  # type: ignore[type-arg]
-    """Units by (path, qualname), with the two lookups rules make for every change indexed
+    """Units by (path, qualname), with the lookups rules make for every change indexed
     once: a 10k-line change has thousands of units, and scanning them per lookup was the
     largest cost of the rules."""
 
@@ -59,15 +59,33 @@ class UnitTable(dict):  # type: ignore[type-arg]
             self.__dict__["_named"] = index
         return list(index.get(qualname, ()))
 
+    def in_file(self, path: str) -> list[object]:
+        index = self.__dict__.get("_in_file")
+        if index is None:
+            index = {}
+            for (p, _q), u in self.items():
+                index.setdefault(p, []).append(u)
+            self.__dict__["_in_file"] = index
+        return list(index.get(path, ()))
+
+    def _forget(self) -> None:
+        for name in ("_children", "_named", "_in_file"):
+            self.__dict__.pop(name, None)
+
     def __setitem__(self, key, value) -> None:  # noqa: ANN001 - dict's own signature
-        self.__dict__.pop("_children", None)
-        self.__dict__.pop("_named", None)
+        self._forget()
         super().__setitem__(key, value)
 
     def update(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        self.__dict__.pop("_children", None)
-        self.__dict__.pop("_named", None)
+        self._forget()
         super().update(*args, **kwargs)
+
+
+def units_in_file(units: Mapping[tuple[str, str], object], path: str) -> list[object]:
+    """The units of one file: indexed when `units` is a UnitTable, scanned otherwise."""
+    if isinstance(units, UnitTable):
+        return units.in_file(path)
+    return [u for (p, _q), u in units.items() if p == path]
 
 
 class RelevanceLookup(Protocol):

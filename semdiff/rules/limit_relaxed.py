@@ -31,7 +31,7 @@ from semdiff.rules._catalog2_ir import (
     pair_regex_sites,
     regex_profile,
 )
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULE_ID = "limit-relaxed"
 
@@ -291,7 +291,7 @@ def _input_relevance(change: UnitChange, ctx: RuleContext, *texts: str) -> Relev
 
 
 def _file_units(units, path: str) -> list[Unit]:
-    return [u for (p, _q), u in units.items() if p == path and isinstance(u, Unit) and u.kind in ("function", "method", "lambda")]
+    return [u for u in units_in_file(units, path) if isinstance(u, Unit) and u.kind in ("function", "method", "lambda")]
 
 
 def _file_slices(units, path: str, name: str) -> int:
