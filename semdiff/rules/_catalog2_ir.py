@@ -30,6 +30,10 @@ except ImportError:  # pragma: no cover - older Pythons
 
 T = TypeVar("T")
 
+# a Python string literal on one line, with its prefixes (r, b, u, f): the rules that read a
+# unit's own text (loop filters, slice caps) blank these before looking for code
+PY_STRING_LITERAL = re.compile(r"""[rbuRBUfF]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
+
 UNLIMITED = math.inf
 
 

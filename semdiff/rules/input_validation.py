@@ -29,7 +29,7 @@ from typing import Iterable, Mapping, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
-from semdiff.rules._catalog2_ir import name_words
+from semdiff.rules._catalog2_ir import PY_STRING_LITERAL, name_words
 from semdiff.rules._effective import find_helper
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
@@ -49,7 +49,6 @@ INPUT_WORDS = frozenset({
 _SKIP_ONE = re.compile(r"^\s*if\s+(?P<cond>.+?):\s*continue\s*(?:#.*)?$")
 _IF = re.compile(r"^\s*if\s+(?P<cond>.+?):\s*(?:#.*)?$")
 _CONTINUE = re.compile(r"^\s*continue\s*(?:#.*)?$")
-_STRING_LIT = re.compile(r"""[rbuRBU]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
 # the test looks at the item's content: a literal compared/contained, or a content predicate
 _CONTENT_TEST = re.compile(
     r"""(?:\bnot\s+in\b|\bin\b|==|!=)|\.(?:startswith|endswith|isdigit|isdecimal|isalnum|isalpha|isascii|isprintable"""
@@ -155,8 +154,8 @@ def _skip_filters(unit: Unit) -> list[tuple[int, str]]:
             if j >= len(lines) or not _CONTINUE.match(lines[j]):
                 continue
         cond = m.group("cond")
-        bare = _STRING_LIT.sub('""', cond)
-        if not _CONTENT_TEST.search(bare) or not (_STRING_LIT.search(cond) or re.search(r"\.is\w+\s*\(|\.(?:full)?match|\.search", bare)):
+        bare = PY_STRING_LITERAL.sub('""', cond)
+        if not _CONTENT_TEST.search(bare) or not (PY_STRING_LITERAL.search(cond) or re.search(r"\.is\w+\s*\(|\.(?:full)?match|\.search", bare)):
             continue
         out.append((unit.span.line + i, cond.strip()))
     return out

@@ -23,6 +23,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Action, Call, Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
+    PY_STRING_LITERAL,
     callee_is,
     name_words,
     number,
@@ -241,7 +242,6 @@ def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 
 # `x[:LIMIT]`, `x[0:self.max_items]`: slicing to a named cap
 SLICE_BOUND = re.compile(r"\[\s*(?:0\s*)?:\s*([A-Za-z_][\w.]*)\s*\]")
-_STRING = re.compile(r"""[rbuRBUfF]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
 # a size check's other side: a number at least this large, or a limit-named constant
 SIZE_CHECK_MIN = 1000
 LEN_TERM = re.compile(r"^len\((.+)\)$")
@@ -266,7 +266,7 @@ def _code_lines(unit: Unit) -> list[tuple[int, str]]:
     """(absolute line, code without strings and trailing comment) for the unit's own text."""
     out = []
     for i, line in enumerate(unit.text.splitlines()):
-        code = _STRING.sub('""', line)
+        code = PY_STRING_LITERAL.sub('""', line)
         j = code.find("#")
         out.append((unit.span.line + i, code if j < 0 else code[:j]))
     return out
