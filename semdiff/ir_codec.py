@@ -310,6 +310,20 @@ def available() -> bool:
     return _SCHEMA is not None
 
 
+def frame(magic: bytes, payload: bytes) -> bytes:
+    """`magic | CRC-32 of payload | payload`: the layout of every parse-cache entry."""
+    return magic + _CRC.pack(zlib.crc32(payload)) + payload
+
+
+def unframe(magic: bytes, data: bytes) -> Optional[bytes]:
+    """The payload of a `frame`d entry, or None when the magic or the checksum is wrong."""
+    head = len(magic) + _CRC.size
+    if type(data) is not bytes or len(data) < head or not data.startswith(magic):
+        return None
+    payload = data[head:]
+    return payload if _CRC.unpack_from(data, len(magic))[0] == zlib.crc32(payload) else None
+
+
 def encode(parsed: ir.ParsedFile, key: str = "") -> bytes:
     """Bytes for `parsed`; CodecError when it holds anything its declared types do not allow
     (or nests deeper than marshal allows), so such a file is simply not cached."""
@@ -320,7 +334,7 @@ def encode(parsed: ir.ParsedFile, key: str = "") -> bytes:
         payload = marshal.dumps((SHAPE, key, value), _MARSHAL_VERSION)
     except (_Bad, ValueError, TypeError, RecursionError) as exc:
         raise CodecError(f"cannot encode: {type(exc).__name__}") from None
-    return MAGIC + _CRC.pack(zlib.crc32(payload)) + payload
+    return frame(MAGIC, payload)
 
 
 def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
@@ -329,13 +343,8 @@ def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
     WORK_PER_BYTE steps per byte to read). A malformed entry never raises; the per-file
     budget's FileTimeout and MemoryError do pass through."""
     try:
-        if _SCHEMA is None or type(data) is not bytes or not data.startswith(MAGIC):
-            return None
-        head = len(MAGIC) + _CRC.size
-        if len(data) < head:
-            return None
-        payload = data[head:]
-        if _CRC.unpack_from(data, len(MAGIC))[0] != zlib.crc32(payload):
+        payload = unframe(MAGIC, data) if _SCHEMA is not None else None
+        if payload is None:
             return None
         loaded = marshal.loads(payload)
         if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != SHAPE or loaded[1] != key:

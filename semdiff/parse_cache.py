@@ -40,7 +40,6 @@ import importlib.util
 import marshal
 import os
 import sys
-import zlib
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -203,12 +202,10 @@ class ParseCache:
         try:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_ENTRY_BYTES + 1)
-            head = len(FOCUS_MAGIC) + 4
-            if not data.startswith(FOCUS_MAGIC) or len(data) > MAX_ENTRY_BYTES:
+            payload = ir_codec.unframe(FOCUS_MAGIC, data) if len(data) <= MAX_ENTRY_BYTES else None
+            if payload is None:
                 return None
-            if int.from_bytes(data[len(FOCUS_MAGIC):head], "little") != zlib.crc32(data[head:]):
-                return None
-            value = marshal.loads(data[head:])
+            value = marshal.loads(payload)
         except (OSError, ValueError, EOFError, TypeError):
             return None
         if type(value) is not tuple or len(value) != 3 or value[0] != key:
@@ -221,6 +218,6 @@ class ParseCache:
 
     def put_focus(self, key: str, focused: tuple[Optional[str], Optional[str]]) -> None:
         payload = marshal.dumps((key, *focused), 4)
-        data = FOCUS_MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
+        data = ir_codec.frame(FOCUS_MAGIC, payload)
         if len(data) <= MAX_ENTRY_BYTES:
             self.store.put_binary(FOCUS_KIND, ir_codec.VERSION, key, data)
