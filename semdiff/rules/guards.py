@@ -19,7 +19,7 @@ from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULES = (
     RuleSpec(
@@ -392,8 +392,8 @@ _GO_NILLABLE = re.compile(r"^(\*|\[\]|map\[|func\b|chan\b|<-\s*chan\b|interface\
 def _field_types(units, path: str, field: str) -> list[tuple[str, str]]:
     """(struct field key, declared type) of every top-level struct field so named in `path`."""
     out: list[tuple[str, str]] = []
-    for (p, _q), u in units.items():
-        if p == path and isinstance(u, Unit) and u.kind == "module":
+    for u in units_in_file(units, path):
+        if isinstance(u, Unit) and u.kind == "module":
             out.extend((st.key, st.value) for st in u.settings if st.scope == "field" and st.key.rsplit(".", 1)[-1] == field)
     return out
 

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Setting, Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULE_ID = "protective-state-dropped"
 
@@ -116,7 +116,7 @@ def _sets(settings: Iterable[Setting], key: str, protective: str) -> int:
 def _file_sets(units: Mapping[tuple[str, str], object], path: Optional[str], key: str, protective: str) -> int:
     if not path:
         return 0
-    return sum(_sets(u.settings, key, protective) for (p, _q), u in units.items() if p == path and isinstance(u, Unit))
+    return sum(_sets(u.settings, key, protective) for u in units_in_file(units, path) if isinstance(u, Unit))
 
 
 def _findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:

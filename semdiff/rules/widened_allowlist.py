@@ -28,7 +28,7 @@ from semdiff.rules._catalog2_ir import (
     tail,
 )
 from semdiff.relevance.names import words
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, scaled_severity
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, scaled_severity, units_in_file
 
 RULE_ID = "widened-allowlist"
 
@@ -137,8 +137,8 @@ def _loop_bound(unit_text: str, var: str, target: str) -> bool:
 
 def _used_as_deny_list(target: str, path: str, units) -> Optional[str]:
     last = target.rsplit(".", 1)[-1]
-    for (p, _q), u in units.items():
-        if p != path or not isinstance(u, Unit):
+    for u in units_in_file(units, path):
+        if not isinstance(u, Unit):
             continue
         for g in u.guards:
             for a in atoms_of(g.condition):
