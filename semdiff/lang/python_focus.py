@@ -17,6 +17,7 @@ up and return the texts unchanged, so the worst case is the old cost, never a wr
 """
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass
@@ -119,7 +120,10 @@ class _Side:
     blocks: list[tuple[int, int]]
 
 
+@functools.lru_cache(maxsize=32)
 def _side(text: str) -> _Side:
+    """One tree-sitter read per text: the changed-name pass over a whole change and the focus
+    of each file ask for the same sides (callers only read the result)."""
     if "\r" in text.replace("\r\n", ""):
         raise _GiveUp  # libcst counts a lone CR as a line break, tree-sitter does not
     data = text.encode("utf-8", "surrogatepass")
