@@ -25,6 +25,8 @@ def analyze(
     options: Optional[AnalyzeOptions] = None,
     purpose: Optional[str] = None,
     config: Optional["Config"] = None,
+    report_cache: bool = True,
+    cache_config: Optional["Config"] = None,
 ) -> Report:
     """Analyse a git range (`A..B`, `A...B`, a single commit), the staged or working-tree
     changes (no revision), or a unified diff (`diff_path`, '-' for stdin, or `diff_text`).
@@ -38,6 +40,12 @@ def analyze(
     their reasons; nothing is dropped silently. Without `config` no policy is applied: every
     finding is in `Report.findings`.
 
+    An exactly repeated analysis of a range between commits is read from the report cache
+    (semdiff/report_cache.py, docs/parse-cache.md) unless `report_cache=False`,
+    `options.use_cache` is off or $SEMDIFF_NO_REPORT_CACHE=1. `cache_config` is the
+    configuration `options` were derived from when the caller applies its policy itself (the
+    CLI does); it only keys that cache. Policy is applied after the cache, never stored.
+
     Raises `semdiff.errors.InputError` for unusable input (bad range, not a repository, a
     malformed configured baseline).
     """
@@ -50,7 +58,8 @@ def analyze(
             opts = replace(opts, rule_options={**dict(opts.rule_options), "ai_policy": config.ai_policy})
     if purpose is not None:
         opts = replace(opts, purpose_text=purpose)
-    report = _analyze(revision, repo, staged, diff_path, diff_text, opts)
+    report = _cached_analyze(revision, repo, staged, diff_path, diff_text, opts,
+                             report_cache, config if config is not None else cache_config)
     if config is None:
         return report
     from semdiff.suppress import apply_policy_files
@@ -58,9 +67,41 @@ def analyze(
     return apply_policy_files(report, config)[0]
 
 
+# NotAnalyzed reasons that depend on the load, the stack or a bug, not on the inputs: a report
+# holding one is not stored (a re-run may well analyse that file)
+_TRANSIENT_REASONS = frozenset({"timeout", "out-of-memory", "internal-error", "too-deep", "call-graph-error"})
+
+
+def _cached_analyze(
+    revision: Optional[str], repo: str, staged: bool, diff_path: Optional[str], diff_text: Optional[str],
+    opts: AnalyzeOptions, use_report_cache: bool, config: Optional["Config"],
+) -> Report:
+    """`_analyze`, answered from the report cache when this exact analysis was done before."""
+    key = cache = None
+    if use_report_cache and opts.use_cache and revision is not None and not staged and diff_path is None and diff_text is None:
+        from semdiff import report_cache
+
+        if report_cache.enabled_by_env() and report_cache.codec().available():
+            key = report_cache.report_key(repo, revision, opts, config)
+            cache = report_cache.ReportCache() if key is not None else None
+    if cache is not None and key is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    degraded: list[bool] = []
+    report = _analyze(revision, repo, staged, diff_path, diff_text, opts, degraded)
+    if cache is not None and key is not None and not degraded and _deterministic(report):
+        cache.put(key, report)
+    return report
+
+
+def _deterministic(report: Report) -> bool:
+    return not any(n.reason in _TRANSIENT_REASONS or "internal error" in n.detail for n in report.not_analyzed)
+
+
 def _analyze(
     revision: Optional[str], repo: str, staged: bool, diff_path: Optional[str], diff_text: Optional[str],
-    opts: AnalyzeOptions,
+    opts: AnalyzeOptions, degraded: Optional[list[bool]] = None,
 ) -> Report:
     request = ChangeRequest(
         repo=repo, revision=revision, staged=staged, diff_path=diff_path, diff_text=diff_text,
@@ -68,7 +109,7 @@ def _analyze(
     )
     changes = collect_changes(request)
     if opts.relevance is None and opts.use_graph:
-        repo_rel = repository_relevance(changes, opts)
+        repo_rel = repository_relevance(changes, opts, degraded)
         if isinstance(repo_rel, _GraphFailure):
             note = NotAnalyzed("<call graph>", "call-graph-error", f"relevance fell back to names: {repo_rel.detail}")
             changes = replace(changes, not_analyzed=changes.not_analyzed + (note,))
@@ -78,11 +119,15 @@ def _analyze(
     return analyze_changeset(changes, opts)
 
 
-def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions) -> Union["RepoRelevance", "_GraphFailure", None]:
+def repository_relevance(
+    changes: ChangeSet, opts: AnalyzeOptions, degraded: Optional[list[bool]] = None,
+) -> Union["RepoRelevance", "_GraphFailure", None]:
     """The call graph at both ends of the range, when there is a repository and code changed.
 
     Returns a `RepoRelevance`, or None (bare diff, nothing graphable, git unreadable): then
-    relevance falls back to names, and findings say so through their why-paths.
+    relevance falls back to names, and findings say so through their why-paths. When it is
+    None for a reason that may pass (git or the cache unreadable), True is appended to
+    `degraded`, so that the report is not stored as the answer for these inputs.
     """
     from semdiff.relevance.facts import extractor_for
 
@@ -101,6 +146,8 @@ def repository_relevance(changes: ChangeSet, opts: AnalyzeOptions) -> Union["Rep
         after = before if head == base else graph_for_revision(changes.repo_root, head, cache)
         seeds = load_seeds(opts.extra_seeds or None)
     except (GitReadError, SeedError, OSError):
+        if degraded is not None:
+            degraded.append(True)
         return None
     except Exception as exc:  # the graph refines relevance; its failure must not stop analysis
         return _GraphFailure(f"{type(exc).__name__}: {exc}")

@@ -151,7 +151,11 @@ def cli() -> None:
 @click.option("--purpose", "purpose_text", metavar="TEXT",
               help="The change's stated purpose (e.g. the pull request title and body); default: the commit messages, or $SEMDIFF_PURPOSE.")
 @click.option("--purpose-file", metavar="FILE", help="Read the stated purpose from FILE.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache (user cache dir; $SEMDIFF_CACHE_DIR).")
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write the parse, call-graph and report caches (user cache dir; $SEMDIFF_CACHE_DIR).")
+@click.option("--no-report-cache", is_flag=True,
+              help="Analyse again even when this exact range, configuration and semdiff version were analysed before"
+                   " (the other caches stay on; also $SEMDIFF_NO_REPORT_CACHE=1).")
 @click.option("--no-graph", is_flag=True, help="Skip the repository call graph: judge relevance by names only (faster, less precise).")
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes that parse a large change (8+ files): 0 = one per CPU, 1 = no extra processes.")
@@ -181,6 +185,7 @@ def analyze_command(
     purpose_text: Optional[str],
     purpose_file: Optional[str],
     no_cache: bool,
+    no_report_cache: bool,
     no_graph: bool,
     jobs: int,
     ai_policy: Optional[str],
@@ -223,7 +228,8 @@ def analyze_command(
         use_graph=not no_graph,
         jobs=jobs,
     )
-    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options)
+    report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options,
+                     report_cache=not no_report_cache, cache_config=cfg)
     threshold = semdiff_purpose.ai_policy_fail_on(report, threshold, ai_policy.lower())
     report, written = apply_policy_files(
         report, cfg, baseline_path=baseline_path, write_baseline_path=write_baseline_path, use_suppressions=not no_suppress,

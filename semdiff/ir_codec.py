@@ -78,13 +78,15 @@ _PRIMITIVES: dict[Any, tuple[type, ...]] = {
 
 
 class _Schema:
-    """Encoders/decoders for the IR types reachable from ParsedFile, and their shape text."""
+    """Encoders/decoders for the types reachable from one root dataclass (ParsedFile for the
+    parse cache), all declared in one module, and their shape text."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: type = ir.ParsedFile, module: types.ModuleType = ir) -> None:
+        self.module = module
         self.classes: dict[type, tuple[Encoder, Decoder]] = {}
         self.shape_parts: list[str] = []
         self._pending: dict[type, list] = {}
-        self.parsed_file = self._compile(ir.ParsedFile)
+        self.parsed_file = self.root = self._compile(root)
 
     # -- entry points
     def _compile(self, tp: Any) -> tuple[Encoder, Decoder, str]:
@@ -136,8 +138,8 @@ class _Schema:
         return enc, dec, cls.__name__
 
     def _dataclass(self, cls: type) -> tuple[Encoder, Decoder, str]:
-        if cls.__module__ != ir.__name__:
-            raise TypeError(f"ir_codec only encodes semdiff.ir classes, not {cls!r}")
+        if cls.__module__ != self.module.__name__:
+            raise TypeError(f"ir_codec only encodes {self.module.__name__} classes, not {cls!r}")
         if cls in self.classes:
             enc0, dec0 = self.classes[cls]
             return enc0, dec0, cls.__name__
@@ -151,7 +153,7 @@ class _Schema:
             return cell[1](v, memo)
 
         self.classes[cls] = (enc_fwd, dec_fwd)
-        hints = typing.get_type_hints(cls, vars(ir))
+        hints = typing.get_type_hints(cls, vars(self.module))
         fields = [f.name for f in dataclasses.fields(cls)]
         compiled = [self._compile(hints[name]) for name in fields]
         encs = tuple(c[0] for c in compiled)
@@ -293,9 +295,9 @@ class _Schema:
         return enc, dec, f"tuple[{','.join(c[2] for c in compiled)}]"
 
 
-def _build() -> tuple[Optional[_Schema], str]:
+def _build(root: type = ir.ParsedFile, module: types.ModuleType = ir) -> tuple[Optional[_Schema], str]:
     try:
-        schema = _Schema()
+        schema = _Schema(root, module)
     except (TypeError, NameError, AttributeError) as exc:  # an IR this codec does not know: no caching
         return None, f"unsupported:{exc}"
     shape = hashlib.sha256("\n".join(sorted(schema.shape_parts)).encode()).hexdigest()
@@ -353,3 +355,41 @@ def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
     except _MALFORMED:
         return None
     return parsed if type(parsed) is ir.ParsedFile else None
+
+
+class Codec:
+    """The same safe encoding for another tree of frozen dataclasses declared in one module
+    (the report cache stores `semdiff.model.Report` this way): `MAGIC | CRC-32 |
+    marshal((shape, key, value))`, decoded with every field checked against its type."""
+
+    def __init__(self, root: type, module: types.ModuleType, magic: bytes) -> None:
+        self.root_type = root
+        self.magic = magic
+        self._schema, self.shape = _build(root, module)
+
+    def available(self) -> bool:
+        return self._schema is not None
+
+    def encode(self, value: Any, key: str = "") -> bytes:
+        """CodecError when `value` holds anything its declared types do not allow."""
+        if self._schema is None:
+            raise CodecError(self.shape)
+        try:
+            payload = marshal.dumps((self.shape, key, self._schema.root[0](value, {})), _MARSHAL_VERSION)
+        except (_Bad, ValueError, TypeError, RecursionError) as exc:
+            raise CodecError(f"cannot encode: {type(exc).__name__}") from None
+        return frame(self.magic, payload)
+
+    def decode(self, data: bytes, key: str = "") -> Any:
+        """The value in `data`, or None for anything not a whole, intact entry of this shape and key."""
+        try:
+            payload = unframe(self.magic, data) if self._schema is not None else None
+            if payload is None:
+                return None
+            loaded = marshal.loads(payload)
+            if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != self.shape or loaded[1] != key:
+                return None
+            value = self._schema.root[1](loaded[2], {_WORK: WORK_PER_BYTE * len(payload) + 1000})
+        except _MALFORMED:
+            return None
+        return value if type(value) is self.root_type else None

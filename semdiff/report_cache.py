@@ -1,0 +1,213 @@
+"""Whole analysis reports by everything that decides them: an exactly repeated analysis is read.
+
+A CI job often runs semdiff twice on one pull request (once for SARIF, once for the PR
+comment), and a re-run of a job analyses the same range again. Both ask for a Report that
+is already known. The parse cache and the graph snapshots make such a run cheaper; this
+cache skips it: the Report the pipeline returned (before policy and reporters, so
+`--format sarif` and then `--format markdown` share one entry) is stored and read back.
+
+Only git ranges between commits are cached: a working-tree, staged or diff-file analysis
+has no content id to key it by. The key (sha256) covers:
+
+- the revision text as given (it is the report's description), and for each commit it names
+  (`A..B`, `A...B`: both ends; one commit: itself) its commit id and its tree id. Commit ids,
+  not only trees: a report carries its commits' messages (the default stated purpose) and
+  ids, which a rebase changes without changing a tree;
+- every analysis option (`AnalyzeOptions`: budgets, disabled rules, seeds, purpose text,
+  rule options such as the AI policy, focus, graph on/off), in a canonical form. Options that
+  cannot be put in one (a caller's own relevance function) mean "do not cache";
+- the effective configuration (the parsed `Config`) and the bytes of the file it came from;
+- the code: a hash of every file of the semdiff package and its grammar/seed data, plus the
+  parse cache's fingerprint (parser packages, Python version).
+
+Storage and trust are those of the parse cache (semdiff/parse_cache.py): one file per key in
+`<cache dir>/graph/report-v<VERSION>/`, published whole (temporary file + os.replace), and
+decoded by semdiff.ir_codec.Codec: `MAGIC | CRC-32 | marshal((shape, key, report))`, every
+field checked against `semdiff.model`'s declared types, never unpickled. A damaged, forged
+or foreign entry is a miss and is overwritten by the recomputed report.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from semdiff import ir_codec, model
+
+KIND = "report"
+VERSION = 1
+MAGIC = b"SDREPORT1\0"
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+_CODEC: Optional[ir_codec.Codec] = None
+_CODE: Optional[str] = None
+
+
+class Uncacheable(Exception):
+    """An input the key cannot describe exactly (then the analysis simply runs)."""
+
+
+def codec() -> ir_codec.Codec:
+    global _CODEC
+    if _CODEC is None:
+        _CODEC = ir_codec.Codec(model.Report, model, MAGIC)
+    return _CODEC
+
+
+def code_fingerprint() -> str:
+    """Every source and data file that can change a report, hashed once per process."""
+    global _CODE
+    if _CODE is None:
+        from semdiff import parse_cache
+        from semdiff.resources import grammars_dir
+
+        h = hashlib.sha256(f"semdiff-report-code\0{parse_cache.code_fingerprint()}\0".encode())
+        files = sorted(p for p in _PACKAGE_DIR.rglob("*") if "__pycache__" not in p.parts and p.is_file()
+                       and p.suffix in (".py", ".toml", ".scm", ".json", ".txt"))
+        grammars = grammars_dir()
+        if not grammars.is_relative_to(_PACKAGE_DIR):
+            files += sorted(p for p in grammars.rglob("*") if p.is_file())
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"<unreadable>"
+            h.update(f"{path.name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+            h.update(data)
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+def canonical(value: Any) -> str:
+    """A text that is equal exactly when two option values are (sets sorted, dataclasses by
+    field); Uncacheable for anything else (a function, an object of unknown state)."""
+    return repr(_canon(value, 0))
+
+
+def _canon(v: Any, depth: int) -> Any:
+    if depth > 50:
+        raise Uncacheable("options nest too deeply")
+    if v is None or type(v) in (str, int, float, bool, bytes):
+        return v
+    if isinstance(v, enum.Enum):
+        return (type(v).__name__, v.value)
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return (type(v).__name__, tuple((f.name, _canon(getattr(v, f.name), depth + 1)) for f in dataclasses.fields(v)))
+    if isinstance(v, Mapping):
+        return ("map", tuple(sorted(((repr(_canon(k, depth + 1)), _canon(x, depth + 1)) for k, x in v.items()), key=repr)))
+    if isinstance(v, (set, frozenset)):
+        return ("set", tuple(sorted((_canon(x, depth + 1) for x in v), key=repr)))
+    if isinstance(v, (tuple, list)):
+        return (type(v).__name__, tuple(_canon(x, depth + 1) for x in v))
+    raise Uncacheable(f"cannot key an option of type {type(v).__name__}")
+
+
+def _commit_ids(repo: str, revision: str) -> Optional[tuple[str, ...]]:
+    """(commit, tree) ids of every commit `revision` names, in one `git rev-parse`; None when
+    it is not a plain range of commits (then the analysis runs and reports any error)."""
+    rev = revision.strip()
+    if not rev or rev.startswith("-"):
+        return None
+    if "..." in rev:
+        names = rev.split("...", 1)
+    elif ".." in rev:
+        names = rev.split("..", 1)
+    else:
+        names = [rev]
+    names = [n or "HEAD" for n in names]
+    if any(n.startswith("-") or "\n" in n or "\0" in n for n in names):
+        return None
+    from semdiff.source.git import run_git
+
+    try:
+        proc = run_git(repo, ["rev-parse", "--end-of-options", *(f"{n}^{{commit}}" for n in names),
+                              *(f"{n}^{{tree}}" for n in names)], check=False)
+    except Exception:  # noqa: BLE001 - no git, no directory: the analysis itself reports it
+        return None
+    ids = [line for line in proc.stdout.decode("ascii", "replace").split() if line != "--end-of-options"]  # git < 2.41 echoes it
+    if proc.returncode != 0 or len(ids) != 2 * len(names) or not all(_is_object_id(i) for i in ids):
+        return None
+    return tuple(ids)
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def report_key(repo: str, revision: Optional[str], options: Any, config: Any = None) -> Optional[str]:
+    """The cache key of analysing `revision` in `repo` with `options` (and `config`), or None
+    when this analysis is not cacheable (no revision, not commits, uncanonical options)."""
+    if revision is None or getattr(options, "relevance", None) is not None:
+        return None
+    try:
+        opts = canonical(options)
+        cfg = canonical(config)
+    except Uncacheable:
+        return None
+    ids = _commit_ids(repo, revision)
+    if ids is None:
+        return None
+    h = hashlib.sha256(f"semdiff-report-v{VERSION}\0{code_fingerprint()}\0{codec().shape}\0".encode())
+    h.update("\0".join((revision, *ids, opts, cfg)).encode("utf-8", "surrogatepass"))
+    source = getattr(config, "source", None)
+    if source:
+        try:
+            h.update(b"\0config-file\0" + Path(source).read_bytes())
+        except OSError:
+            return None  # the file the options came from is gone: do not guess
+    return h.hexdigest()
+
+
+class ReportCache:
+    """Reports by key, in the shared cache directory (semdiff.relevance.cache.BlobCache)."""
+
+    def __init__(self, root: Any = None, store: Any = None) -> None:
+        if store is None:
+            from semdiff.relevance.cache import BlobCache
+
+            store = BlobCache(root)
+        self.store = store
+        self.hits = self.misses = self.corrupt = self.writes = 0
+
+    def path(self, key: str) -> Optional[Path]:
+        return self.store.binary_path(KIND, VERSION, key)  # type: ignore[no-any-return]
+
+    def get(self, key: str) -> Optional[model.Report]:
+        """The stored report, or None (missing, unreadable, damaged, another key: a miss)."""
+        path = self.path(key)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            self.misses += 1
+            return None
+        report = codec().decode(data, key) if len(data) <= MAX_ENTRY_BYTES else None
+        if report is None:
+            self.corrupt += 1
+            self.misses += 1
+            return None
+        self.hits += 1
+        return report  # type: ignore[no-any-return]
+
+    def put(self, key: str, report: model.Report) -> None:
+        """Best effort: an unencodable report or a read-only cache dir only costs speed."""
+        try:
+            data = codec().encode(report, key)
+        except ir_codec.CodecError:
+            return
+        if len(data) > MAX_ENTRY_BYTES:
+            return
+        before = self.store.stats.writes
+        self.store.put_binary(KIND, VERSION, key, data)
+        self.writes += self.store.stats.writes - before
+
+
+def enabled_by_env() -> bool:
+    """SEMDIFF_NO_REPORT_CACHE=1 turns the report cache off without touching the command line."""
+    return os.environ.get("SEMDIFF_NO_REPORT_CACHE", "") in ("", "0")
