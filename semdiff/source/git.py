@@ -88,12 +88,21 @@ def _filter_overrides(cwd: str, env: dict[str, str]) -> dict[str, str]:
     return out if pairs else {}
 
 
+# Commands that only read objects and refs: git never runs a clean/smudge filter for them, so
+# they need no `git config` call first (that call doubled the processes of a run)
+_NEVER_FILTERS = frozenset({"rev-parse", "log", "merge-base", "ls-tree", "cat-file", "rev-list", "show-ref", "for-each-ref"})
+
+
+def _may_filter(args: Sequence[str]) -> bool:
+    return not args or args[0] not in _NEVER_FILTERS or "--filters" in args or "--textconv" in args
+
+
 def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
             timeout: float = GIT_TIMEOUT_SECONDS, check: bool = True) -> subprocess.CompletedProcess:
     """Run `git <safe config> <args>` in `cwd`; the one place semdiff starts git."""
     argv = ["git", *_SAFE_CONFIG, "--no-pager", *args]
     env = _environment()
-    if os.path.isdir(cwd):
+    if os.path.isdir(cwd) and _may_filter(args):
         env.update(_filter_overrides(cwd, env))
     try:
         proc = subprocess.run(
