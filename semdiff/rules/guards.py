@@ -542,6 +542,7 @@ def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Findi
             continue
         still = any(c.callee == call.callee and {_sq(a.value) for a in c.positional[:2]} == operands for c in after.calls)
         if still:
+            out.extend(_timing_fallback(change, ctx, call, operands, taken))
             continue
         for cmp in after.comparisons:
             if cmp.source_op in ("==", "!=", "===", "!==") and {_sq(cmp.left_text), _sq(cmp.right_text)} == operands:
@@ -557,6 +558,64 @@ def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Findi
                 ))
                 break
     return out
+
+
+_PAIR_LOOP = re.compile(r"\bfor\s*\(?\s*(\w+)\s*,\s*(\w+)\s*\)?\s+in\s+(?:zip|izip|itertools\.zip_longest|zip_longest)\((.*)\)")
+_INDEXED = re.compile(r"^(.*?)(?:\[[^\[\]]*\]|\.(?:charCodeAt|codePointAt|charAt|at)\([^()]*\))$")
+
+
+def _element_operands(after: Unit, cmp: Comparison) -> Optional[set[str]]:
+    """The whole values a comparison of single elements walks: `a != b` in
+    `for a, b in zip(left, right)`, or `left[i] !== right[i]`. None when it compares
+    whole values (or anything else)."""
+    l, r = _sq(cmp.left_text), _sq(cmp.right_text)
+    ml, mr = _INDEXED.match(l), _INDEXED.match(r)
+    if ml and mr:
+        return {ml.group(1), mr.group(1)}
+    if not (re.fullmatch(r"\w+", l) and re.fullmatch(r"\w+", r)):
+        return None
+    for ln in range(cmp.span.line - 1, after.span.line - 1, -1):
+        m = _PAIR_LOOP.search(_line_text(after, ln))
+        if m and {m.group(1), m.group(2)} == {l, r}:
+            parts = [p.strip() for p in m.group(3).split(",")]
+            return {_sq(p) for p in parts} if len(parts) == 2 else None
+    return None
+
+
+def _line_text(unit: Unit, line: int) -> str:
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    return lines[i] if 0 <= i < len(lines) else ""
+
+
+def _timing_fallback(change: UnitChange, ctx: RuleContext, call, operands: set[str], taken: set[int]) -> list[Finding]:
+    """The constant-time call is still there, but the same secrets are now also compared
+    with `==`/`!=` on some path: a fast path before it (`if token == expected: return True`)
+    or a hand-written fallback beside it (`else: for a, b in zip(x, y): bits += a != b`).
+    Either leaks through timing what the constant-time call hid. Comparisons the unit
+    already made before are not new; length, None and literal checks have other operands."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    had = {(c.source_op, _sq(c.left_text), _sq(c.right_text)) for c in before.comparisons}
+    for cmp in after.comparisons:
+        if cmp.source_op not in ("==", "!=", "===", "!==") or cmp.span.line in taken:
+            continue
+        if (cmp.source_op, _sq(cmp.left_text), _sq(cmp.right_text)) in had:
+            continue
+        direct = {_sq(cmp.left_text), _sq(cmp.right_text)} == operands
+        if not direct and _element_operands(after, cmp) != operands:
+            continue
+        how = "compared directly" if direct else "compared element by element"
+        rel = _relevance(change, ctx, [])
+        rel = rel if rel.score >= 0.8 else Relevance("crypto", 0.85, rel.why_path, "constant-time comparison of secrets")
+        return [make_finding(
+            SPEC["altered-comparison"], change, ctx,
+            f"`{call.text}` (constant-time) no longer decides alone: on another path the same values are {how} "
+            f"with `{cmp.left_text} {cmp.source_op} {cmp.right_text}`, which leaks through timing how much of the secret matched.",
+            before_line=call.span.line, after_line=cmp.span.line, evidence_before=call.text,
+            evidence_after=_line_text(after, cmp.span.line).strip(), confidence=Confidence.MEDIUM, relevance=rel,
+        )]
+    return []
 
 
 _CONVERSIONS = (
