@@ -108,6 +108,7 @@ def _analyze(
         max_file_bytes=opts.max_file_bytes,
     )
     changes = collect_changes(request)
+    repo_rel = None
     if opts.relevance is None and opts.use_graph:
         repo_rel = repository_relevance(changes, opts, degraded)
         if isinstance(repo_rel, _GraphFailure):
@@ -116,7 +117,11 @@ def _analyze(
         elif repo_rel is not None:
             opts = replace(opts, relevance=_combined(repo_rel),
                            rule_options={**dict(opts.rule_options), "repo_relevance": repo_rel})
-    return analyze_changeset(changes, opts)
+    report = analyze_changeset(changes, opts)
+    save = getattr(repo_rel, "save_answers", None)
+    if save is not None:
+        save()  # the walks' answers, for the next run on these graphs
+    return report
 
 
 def repository_relevance(
@@ -151,7 +156,7 @@ def repository_relevance(
         return None
     except Exception as exc:  # the graph refines relevance; its failure must not stop analysis
         return _GraphFailure(f"{type(exc).__name__}: {exc}")
-    return RepoRelevance(before, after, seeds)
+    return RepoRelevance(before, after, seeds, answers=cache)
 
 
 def _combined(repo_rel: "RepoRelevance") -> Callable[["UnitChange"], "Relevance"]:

@@ -8,8 +8,11 @@ name-only floor of semdiff.relevance.names: when it knows nothing, the name deci
 """
 from __future__ import annotations
 
+import hashlib
+import marshal
 from collections import deque
-from typing import Iterable, Literal, Mapping, Optional
+from pathlib import Path
+from typing import Any, Iterable, Literal, Mapping, Optional
 
 from semdiff.model import Relevance
 from semdiff.relevance.facts import MODULE_SCOPE
@@ -25,6 +28,13 @@ _FORWARD = {"call", "decorator", "depends", "inherits"}
 # categories whose decorator on a caller counts as an enforced guard
 GUARD_CATEGORIES = {"authn", "authz", "session", "token", "csrf"}
 _STRONG = {"authn", "authz", "session", "token", "csrf", "tls"}
+# Walk answers stored next to a graph snapshot (see RepoRelevance.save_answers)
+ANSWERS_KIND = "relevance"
+ANSWERS_VERSION = 1
+_ANSWERS_MAGIC = b"SDRELANS1\0"
+MAX_ANSWERS = 200_000  # entries per file; a graph queried more than this keeps the first ones
+_ANSWER_SOURCES = ("propagate.py", "seeds.py", "names.py", "graph.py", "snapshot.py", "facts.py")
+_CODE: Optional[str] = None
 
 
 def name_floor(qualname: str) -> Relevance:
@@ -64,7 +74,10 @@ class RepoRelevance:
         *,
         max_hops: int = MAX_HOPS,
         decay: float = DECAY,
+        answers: Any = None,
     ) -> None:
+        """`answers`: a semdiff.relevance.cache.BlobCache holding walk results of earlier runs
+        on the same graphs (save_answers writes them); None = walk everything."""
         self.graphs: Mapping[str, Optional[CallGraph]] = {"before": before, "after": after}
         self.seeds = seeds if seeds is not None else load_seeds()
         self.max_hops = max_hops
@@ -77,6 +90,9 @@ class RepoRelevance:
         self._bwd_memo: dict[tuple[str, str], Optional[Relevance]] = {}
         self._rel_memo: dict[tuple[str, str, str], Relevance] = {}
         self._next_memo: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._answers = answers
+        self._answer_keys: dict[str, Optional[str]] = {}  # side -> key of its stored answers (None: none)
+        self._fresh = 0  # walks computed this run (nothing to write when 0)
 
     # -- lookup ---------------------------------------------------------------------------------
     def graph(self, side: Side) -> Optional[CallGraph]:
@@ -127,6 +143,11 @@ class RepoRelevance:
         key = (side, node)
         if key in self._fwd_memo:
             return self._fwd_memo[key]
+        if side not in self._answer_keys:
+            self._load_answers(side)
+            if key in self._fwd_memo:
+                return self._fwd_memo[key]
+        self._fresh += 1
         cg = self.graph(side)
         assert cg is not None
         best: Optional[tuple[float, int, str, SeedHit]] = None
@@ -168,8 +189,66 @@ class RepoRelevance:
         key = (side, node)
         if key in self._bwd_memo:
             return self._bwd_memo[key]
+        if side not in self._answer_keys:
+            self._load_answers(side)
+            if key in self._bwd_memo:
+                return self._bwd_memo[key]
+        self._fresh += 1
         result = self._bwd_memo[key] = self._backward(side, node)
         return result
+
+    # -- stored walk answers ----------------------------------------------------------------------
+    # forward/backward depend only on the graph (named by its snapshot key), the seeds, the
+    # hop limit, the decay and this code; a warm run on the same graphs reads them instead of
+    # walking ~thousands of nodes, and another change against the same base reuses the base's.
+    def _answers_key(self, side: Side) -> Optional[str]:
+        cg = self.graphs.get(side)
+        snap = getattr(cg, "snapshot_key", None) if cg is not None else None
+        if self._answers is None or not snap:
+            return None
+        try:
+            from semdiff.report_cache import Uncacheable, canonical
+
+            seeds = canonical(self.seeds)
+        except Uncacheable:
+            return None
+        h = hashlib.sha256(f"semdiff-relevance-answers\0{_code()}\0{snap}\0{self.max_hops}\0{self.decay!r}\0".encode())
+        h.update(seeds.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def _load_answers(self, side: Side) -> None:
+        key = self._answer_keys[side] = self._answers_key(side)
+        if key is None:
+            return
+        path = self._answers.binary_path(ANSWERS_KIND, ANSWERS_VERSION, key)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except (OSError, TypeError):
+            return
+        loaded = _decode_answers(data, key)
+        if loaded is None:
+            self._answers.stats.corrupt += 1
+            return
+        fwd, bwd = loaded
+        for memo, got in ((self._fwd_memo, fwd), (self._bwd_memo, bwd)):
+            for node, rel in got.items():
+                memo.setdefault((side, node), rel)
+
+    def save_answers(self) -> None:
+        """Store this run's walk answers (with those read) per graph, best effort."""
+        if self._answers is None or not self._fresh:
+            return
+        by_key: dict[str, list[str]] = {}
+        for side in ("before", "after"):
+            key = self._answer_keys[side] if side in self._answer_keys else self._answers_key(side)  # type: ignore[arg-type]
+            if key is not None:
+                by_key.setdefault(key, []).append(side)
+        for key, sides in by_key.items():
+            fwd = {node: rel for (s, node), rel in self._fwd_memo.items() if s in sides}
+            bwd = {node: rel for (s, node), rel in self._bwd_memo.items() if s in sides}
+            if len(fwd) + len(bwd) <= MAX_ANSWERS:
+                self._answers.put_binary(ANSWERS_KIND, ANSWERS_VERSION, key, _encode_answers(fwd, bwd, key))
 
     def _backward(self, side: Side, node: str) -> Optional[Relevance]:
         cg = self.graph(side)
@@ -348,3 +427,65 @@ class RepoRelevance:
             if not guarded:
                 return False
         return True
+
+
+def _code() -> str:
+    """Hash of the code a walk answer depends on (read once per process)."""
+    global _CODE
+    if _CODE is None:
+        h = hashlib.sha256()
+        here = Path(__file__).resolve().parent
+        for name in _ANSWER_SOURCES:
+            try:
+                data = (here / name).read_bytes()
+            except OSError:
+                data = b"<missing>"
+            h.update(f"{name}\0{len(data)}\0".encode())
+            h.update(data)
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+def _rel_row(rel: Optional[Relevance]) -> Optional[tuple[str, float, tuple[str, ...], str]]:
+    return None if rel is None else (rel.category, rel.score, tuple(rel.why_path), rel.reason)
+
+
+def _encode_answers(fwd: Mapping[str, Optional[Relevance]], bwd: Mapping[str, Optional[Relevance]], key: str) -> bytes:
+    from semdiff.ir_codec import frame
+
+    payload = marshal.dumps((key, tuple((n, _rel_row(r)) for n, r in fwd.items()), tuple((n, _rel_row(r)) for n, r in bwd.items())), 4)
+    return frame(_ANSWERS_MAGIC, payload)
+
+
+def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[Relevance]], dict[str, Optional[Relevance]]]]:
+    """The stored answers, or None for anything that is not an intact file of `key` (marshal of
+    plain values under a CRC, every row type-checked: the cache directory is not trusted)."""
+    from semdiff.ir_codec import unframe
+
+    payload = unframe(_ANSWERS_MAGIC, data)
+    if payload is None:
+        return None
+    try:
+        value = marshal.loads(payload)
+        if type(value) is not tuple or len(value) != 3 or value[0] != key:
+            return None
+        out: list[dict[str, Optional[Relevance]]] = []
+        for rows in value[1:]:
+            if type(rows) is not tuple:
+                return None
+            got: dict[str, Optional[Relevance]] = {}
+            for node, row in rows:
+                if type(node) is not str:
+                    return None
+                if row is None:
+                    got[node] = None
+                    continue
+                category, score, path, reason = row
+                if (type(category) is not str or type(score) not in (float, int) or type(path) is not tuple
+                        or type(reason) is not str or not all(type(p) is str for p in path)):
+                    return None
+                got[node] = Relevance(category, score, path, reason)
+            out.append(got)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return out[0], out[1]
