@@ -59,6 +59,15 @@ CONTEXT_FACTORIES: dict[str, int] = {
     "ssl._create_stdlib_context": 0,
     "ssl.create_default_context": 1,
 }
+# Client TLS option constructors whose verification depends on how they are called, by the
+# last segment of the callee. A verifying one replaced by a non-verifying one in the same
+# place is reported; a non-verifying one on its own is not (servers build them every day).
+# Twisted: optionsForClientTLS(host) checks chain and hostname, CertificateOptions() checks
+# nothing unless verify=True / trustRoot= / caCerts= is given.
+# stdlib: SSLContext(PROTOCOL_TLS_CLIENT) verifies, SSLContext() / PROTOCOL_TLS does not;
+# server-side contexts (PROTOCOL_TLS_SERVER, Purpose.CLIENT_AUTH) are no client fact at all.
+CLIENT_TLS_VERIFYING_KWARGS = frozenset({"trustRoot", "caCerts", "verify"})
+SERVER_SIDE_ARG = re.compile(r"\b(?:PROTOCOL_TLS_SERVER|CLIENT_AUTH)\b")
 # the global switch `ssl._create_default_https_context = ssl._create_unverified_context`
 CONTEXT_GLOBAL = "_create_default_https_context"
 
@@ -100,6 +109,7 @@ TOKEN_READERS: dict[str, dict[str, int]] = {
 }
 
 SLOT_REASONS = {
+    "context": "a TLS context that verified the peer was replaced by one that checks no certificate or hostname",
     "token-reader": "the token is now only decoded: its signature is no longer verified",
 }
 
@@ -134,7 +144,10 @@ RULES = (
               Example("import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n    return ctx\n",
                       "import ssl\n\ndef make_ctx():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = True\n    return ctx\n", False))),
     RuleSpec(UNVERIFIED, "Unverified TLS context", Severity.HIGH,
-             "ssl._create_unverified_context() used instead of a verifying context, or installed as the global default.",
+             "ssl._create_unverified_context() used instead of a verifying context, or installed as the global default; "
+             "or a verifying client context (create_default_context, SSLContext(PROTOCOL_TLS_CLIENT), Twisted "
+             "optionsForClientTLS) replaced in place by one that checks nothing (SSLContext(PROTOCOL_TLS) without "
+             "CERT_REQUIRED, CertificateOptions() without verify=/trustRoot=/caCerts=).",
              (Example("import ssl\n\ndef make_ctx():\n    return ssl.create_default_context()\n",
                       "import ssl\n\ndef make_ctx():\n    return ssl._create_unverified_context()\n", True),
               Example("import ssl\n\ndef make_ctx():\n    return ssl._create_unverified_context()\n",
@@ -223,11 +236,34 @@ def _tls_facts(call: Call) -> list[Fact]:
             out.append(Fact(TLS, f"option:{kw}", 0 if off else 1, call.span.line, call.text,
                             born_weak=f"`{kw}: {arg.text if arg else ''}` disables certificate verification" if off else "",
                             intrinsic="tls"))
+    if any(SERVER_SIDE_ARG.search(a.value) for a in call.args):
+        return out  # a server-side context: verifying clients is optional, not a client check
     if call.callee in CONTEXT_FACTORIES:
         rank = CONTEXT_FACTORIES[call.callee]
         out.append(Fact(UNVERIFIED, "context", rank, call.span.line, call.text,
                         born_weak="an unverified TLS context is created" if rank == 0 else "", intrinsic="tls"))
+    else:
+        rank = _client_options_rank(call)
+        if rank is not None:
+            out.append(Fact(UNVERIFIED, "context", rank, call.span.line, call.text, intrinsic="tls"))
     return out
+
+
+def _client_options_rank(call: Call) -> Optional[int]:
+    """1 when a client TLS options constructor verifies the peer as called, 0 when not,
+    None for other calls (see CLIENT_TLS_VERIFYING_KWARGS)."""
+    name = last(call.callee)
+    if name == "optionsForClientTLS":
+        return 1
+    if name == "CertificateOptions":
+        for a in call.args:
+            if a.name in CLIENT_TLS_VERIFYING_KWARGS and a.literal is not False and a.value not in ("None", "False"):
+                return 1
+        return 0
+    if call.callee in ("ssl.SSLContext", "SSLContext"):
+        proto = call.positional[0].value if call.positional else (call.kwarg("protocol").value if call.kwarg("protocol") else "")
+        return 1 if "PROTOCOL_TLS_CLIENT" in proto else 0
+    return None
 
 
 def _token_reader_facts(call: Call, language: str) -> list[Fact]:
@@ -398,12 +434,21 @@ def _file_weakens_verification(change: UnitChange, ctx: RuleContext) -> bool:
     return False
 
 
+def _drop_reverified(found: list, after_facts: list[Fact]) -> list:
+    """A non-verifying constructor whose result the unit then sets to CERT_REQUIRED
+    (`ctx = ssl.SSLContext(); ctx.verify_mode = ssl.CERT_REQUIRED`) still verifies."""
+    required = any(f.rule == CERT and f.value == CERT_MODES["CERT_REQUIRED"] for f in after_facts)
+    if not required:
+        return found
+    return [v for v in found if not (v.after.rule == UNVERIFIED and not v.after.born_weak)]
+
+
 @family(FAMILY, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None:
         return []
     extract = _side_extractor(ctx)
-    found = verdicts(change, ctx, extract, _weaker)
+    found = _drop_reverified(verdicts(change, ctx, extract, _weaker), extract(change.after))
     out = list(to_findings(change, ctx, SPECS, found))
     silencers = verdicts(change, ctx, _silencer_lines, lambda b, a: None)
     if silencers and (found or _file_weakens_verification(change, ctx)):
