@@ -23,8 +23,9 @@ def test_family_table_has_both_kinds_of_example_and_python_only_where_read():
     for r in RULES:
         assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
         assert "*" not in r.languages
-        # Python reads only the escaping and credential-header checks (its own tables)
-        assert ("python" in r.languages) == (r.id in ("escaping-removed", "credential-header-forwarded")), r.id
+        # Python reads only the escaping, credential-header and browser-policy checks (its own tables)
+        assert ("python" in r.languages) == (r.id in ("escaping-removed", "credential-header-forwarded",
+                                                      "browser-policy-removed")), r.id
         assert r.id in EXAMPLE_PATHS
 
 
