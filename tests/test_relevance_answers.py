@@ -132,3 +132,29 @@ def test_damaged_answers_are_ignored(setup, damage: str) -> None:
     again = _fresh_rr(root, sha, cache)
     assert _all(again) == walked
     assert again._fresh > 0
+
+
+def test_deferred_extractors_carry_the_real_language_and_version() -> None:
+    """The cache keys read language/version without importing the extractor; they must be the
+    real extractor's, for every built-in suffix."""
+    from semdiff.relevance import facts
+
+    for suffix in facts._BUILTIN:
+        ex = facts.extractor_for("x" + suffix)
+        real = ex.real()
+        assert (ex.language, ex.version) == (real.language, real.version), suffix
+
+
+def test_a_warm_graph_imports_no_extractor(setup) -> None:
+    import subprocess
+
+    root, sha, cache = setup
+    graph_for_revision(root, sha, BlobCache(cache))
+    code = (
+        "import sys; from semdiff.relevance.cache import BlobCache; from semdiff.relevance.repo import graph_for_revision;"
+        f"g = graph_for_revision({root!r}, {sha!r}, BlobCache({str(cache)!r}));"
+        "print(len(list(g.successors('app.main.load_user'))), 'semdiff.relevance.extract_python' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout.split()
+    assert out == ["1", "False"]

@@ -214,13 +214,14 @@ def test_warm_run_does_not_list_the_tree(tmp_path, monkeypatch):
 
 
 def test_tree_memo_is_ignored_when_the_extractor_version_changes(tmp_path, monkeypatch):
-    from semdiff.relevance.extract_python import PythonExtractor
+    from semdiff.relevance.facts import extractor_for
 
     repo, one = make_repo(tmp_path)
     cache_dir = tmp_path / "cache"
     graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
     listings = _listing_counter(monkeypatch)
-    monkeypatch.setattr(PythonExtractor, "version", EXTRACTOR_VERSION + 1000)
+    # the version the cache keys see (facts.EXTRACTOR_VERSIONS, carried by the deferred extractor)
+    monkeypatch.setattr(extractor_for("x.py"), "version", EXTRACTOR_VERSION + 1000)
     again = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
     assert len(listings) == 1 and again.stats.parsed == 4  # new version: no memo, no snapshot, no facts
     third = graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))

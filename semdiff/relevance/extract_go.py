@@ -21,9 +21,9 @@ from tree_sitter import Language, Node
 from semdiff.relevance.extract_treesitter import (
     COMPUTED, Draft, Site, TreeSitterExtractor, TypeTable, dotted, simple_type, text, unquote,
 )
-from semdiff.relevance.facts import CallSite, Definition, Import, RouteSite
+from semdiff.relevance.facts import EXTRACTOR_VERSIONS, CallSite, Definition, Import, RouteSite
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = EXTRACTOR_VERSIONS["go"]  # bump it in semdiff.relevance.facts
 PACKAGE = "<package>"
 ROUTE_METHODS = {"Handle", "HandleFunc", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "Any",
                  "Get", "Post", "Put", "Delete", "Patch", "Head", "Options", "Method", "MethodFunc"}

@@ -20,9 +20,9 @@ from tree_sitter import Language, Node
 from semdiff.relevance.extract_treesitter import (
     COMPUTED, Draft, Site, TreeSitterExtractor, TypeTable, dotted, simple_type, text, unquote,
 )
-from semdiff.relevance.facts import CallSite, Definition, Import, RouteSite
+from semdiff.relevance.facts import EXTRACTOR_VERSIONS, CallSite, Definition, Import, RouteSite
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = EXTRACTOR_VERSIONS["java"]  # bump it in semdiff.relevance.facts
 PACKAGE = "<package>"
 MAPPINGS = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "DeleteMapping": "DELETE",
             "PatchMapping": "PATCH", "RequestMapping": "ANY"}

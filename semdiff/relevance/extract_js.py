@@ -23,9 +23,9 @@ from tree_sitter import Language, Node
 from semdiff.relevance.extract_treesitter import (
     COMPUTED, Draft, Site, TreeSitterExtractor, TypeTable, dotted, simple_type, text, unquote,
 )
-from semdiff.relevance.facts import MODULE_SCOPE, CallSite, Definition, Import, RouteSite
+from semdiff.relevance.facts import EXTRACTOR_VERSIONS, MODULE_SCOPE, CallSite, Definition, Import, RouteSite
 
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = EXTRACTOR_VERSIONS["javascript"]  # bump it in semdiff.relevance.facts
 ROUTE_VERBS = {"get", "post", "put", "delete", "patch", "all", "options", "head"}
 # receivers whose `.get(...)` is plainly not a router (as grammars/javascript/routes.scm)
 NOT_ROUTERS = re.compile(

@@ -14,9 +14,9 @@ from typing import Optional
 import tree_sitter_python as tsp
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from semdiff.relevance.facts import MODULE_SCOPE, CallSite, Definition, FileFacts, Import, RouteSite
+from semdiff.relevance.facts import EXTRACTOR_VERSIONS, MODULE_SCOPE, CallSite, Definition, FileFacts, Import, RouteSite
 
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = EXTRACTOR_VERSIONS["python"]  # bump it in semdiff.relevance.facts
 # tree-sitter's query cursor is quadratic on a flat ERROR node made of very many tiny tokens
 # (50k unclosed `(` or `lambda:` take seconds, a hostile file minutes), so such trees are
 # refused. A real file with an unclosed bracket also yields a wide ERROR node, but of whole

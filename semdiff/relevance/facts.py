@@ -117,32 +117,53 @@ def register_extractor(suffix: str, factory: Callable[[], Extractor]) -> None:
     _FACTORIES[suffix] = factory
 
 
-def _load_builtin() -> None:
-    if _FACTORIES:
-        return
-    from semdiff.relevance.extract_python import PythonExtractor
+# Each built-in extractor's language and output version, the one place they are written (the
+# extractor classes read theirs from here): the cache keys and the snapshot's tree memo need
+# them on every run, the extractor itself (and its tree-sitter grammar) only on a cache miss.
+EXTRACTOR_VERSIONS: dict[str, int] = {"python": 2, "javascript": 2, "go": 1, "java": 1}
 
-    register_extractor(".py", PythonExtractor)
-    # tree-sitter languages: the extractor modules import their grammar wheel on first use
-    for suffix, (module, cls) in _TREE_SITTER.items():
-        register_extractor(suffix, _lazy(module, cls))
-
-
-# suffix -> (module under semdiff.relevance, class); the suffixes of semdiff.lang.treesitter_registry
-_TREE_SITTER: dict[str, tuple[str, str]] = {
-    **{s: ("extract_js", "JavaScriptExtractor") for s in (".js", ".mjs", ".cjs", ".jsx")},
-    **{s: ("extract_js", "TypeScriptExtractor") for s in (".ts", ".mts", ".cts")},
-    ".tsx": ("extract_js", "TsxExtractor"),
-    ".go": ("extract_go", "GoExtractor"),
-    ".java": ("extract_java", "JavaExtractor"),
+# suffix -> (module under semdiff.relevance, class, language, version key)
+_BUILTIN: dict[str, tuple[str, str, str, str]] = {
+    ".py": ("extract_python", "PythonExtractor", "python", "python"),
+    **{s: ("extract_js", "JavaScriptExtractor", "javascript", "javascript") for s in (".js", ".mjs", ".cjs", ".jsx")},
+    **{s: ("extract_js", "TypeScriptExtractor", "typescript", "javascript") for s in (".ts", ".mts", ".cts")},
+    ".tsx": ("extract_js", "TsxExtractor", "typescript", "javascript"),
+    ".go": ("extract_go", "GoExtractor", "go", "go"),
+    ".java": ("extract_java", "JavaExtractor", "java", "java"),
 }
 
 
-def _lazy(module: str, cls: str) -> Callable[[], Extractor]:
-    def make() -> Extractor:
-        import importlib
+def _load_builtin() -> None:
+    if _FACTORIES:
+        return
+    for suffix, (module, cls, language, version) in _BUILTIN.items():
+        register_extractor(suffix, _lazy(module, cls, language, EXTRACTOR_VERSIONS[version]))
 
-        return getattr(importlib.import_module(f"semdiff.relevance.{module}"), cls)()  # type: ignore[no-any-return]
+
+class _Deferred:
+    """An extractor whose module (and grammar wheel) is imported on its first `extract`: a
+    warm run reads every file's facts from the cache and never extracts."""
+
+    def __init__(self, module: str, cls: str, language: str, version: int) -> None:
+        self._module, self._cls = module, cls
+        self.language = language
+        self.version = version
+        self._real: Optional[Extractor] = None
+
+    def real(self) -> Extractor:
+        if self._real is None:
+            import importlib
+
+            self._real = getattr(importlib.import_module(f"semdiff.relevance.{self._module}"), self._cls)()
+        return self._real
+
+    def extract(self, path: str, data: bytes) -> FileFacts:
+        return self.real().extract(path, data)
+
+
+def _lazy(module: str, cls: str, language: str, version: int) -> Callable[[], Extractor]:
+    def make() -> Extractor:
+        return _Deferred(module, cls, language, version)
 
     return make
 
