@@ -41,7 +41,7 @@ import marshal
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from semdiff import ir_codec
 from semdiff.ir import ParsedFile
@@ -49,6 +49,8 @@ from semdiff.ir import ParsedFile
 KIND = "parse"
 FOCUS_KIND = "focus"  # python_focus results: the blanked texts of one file change
 FOCUS_MAGIC = b"SDFOCUS1"
+NAMES_KIND = "names"  # python_focus.enclosing_statement_names of one text and its changed lines
+NAMES_MAGIC = b"SDNAMES1"
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 # installed packages whose code decides what a parse yields (identity: path, size, mtime)
 PARSER_PACKAGES = ("libcst", "tree_sitter", "tree_sitter_python", "tree_sitter_javascript", "tree_sitter_typescript",
@@ -221,3 +223,34 @@ class ParseCache:
         data = ir_codec.frame(FOCUS_MAGIC, payload)
         if len(data) <= MAX_ENTRY_BYTES:
             self.store.put_binary(FOCUS_KIND, ir_codec.VERSION, key, data)
+
+    # -- the changed-names step ------------------------------------------------------------------
+    # Which module-level names a change's lines sit under (python_focus.enclosing_statement_names)
+    # needs a tree-sitter read of every changed Python file's both sides, the last parse left in
+    # a warm run; its answer depends only on the text, the lines and the (fingerprinted) code.
+
+    def enclosing_names(self, text: Optional[str], lines: list[int],
+                        compute: "Callable[[Optional[str], list[int]], frozenset[str]]") -> frozenset[str]:
+        """`compute(text, lines)`, read from the cache when this text and these lines were seen."""
+        if text is None or not lines:
+            return compute(text, lines)
+        h = hashlib.sha256(f"semdiff-names\0{code_fingerprint()}\0".encode())
+        h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+        h.update(",".join(map(str, lines)).encode())
+        key = h.hexdigest()
+        path = self.store.binary_path(NAMES_KIND, ir_codec.VERSION, key)
+        if path is not None:
+            try:
+                with open(path, "rb") as fh:
+                    payload = ir_codec.unframe(NAMES_MAGIC, fh.read(MAX_ENTRY_BYTES + 1))
+                value = marshal.loads(payload) if payload is not None else None
+            except (OSError, ValueError, EOFError, TypeError):
+                value = None
+            if (type(value) is tuple and len(value) == 2 and value[0] == key and type(value[1]) is tuple
+                    and all(type(n) is str for n in value[1])):
+                return frozenset(value[1])
+        names = compute(text, lines)
+        data = ir_codec.frame(NAMES_MAGIC, marshal.dumps((key, tuple(sorted(names))), 4))
+        if len(data) <= MAX_ENTRY_BYTES:
+            self.store.put_binary(NAMES_KIND, ir_codec.VERSION, key, data)
+        return names
