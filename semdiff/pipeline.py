@@ -297,7 +297,7 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
     return align_units(fc, b_units, a_units, removed, added), b_units, a_units
 
 
-def _changed_module_names(changes: ChangeSet, max_bytes: Optional[int] = None) -> frozenset[str]:
+def _changed_module_names(changes: ChangeSet, max_bytes: Optional[int] = None, cache: Optional["ParseCache"] = None) -> frozenset[str]:
     from semdiff.lang.python_focus import enclosing_statement_names, module_level_names
 
     # shebang scripts included, as in unit_changes_for: a name bound by a changed line of
@@ -309,7 +309,10 @@ def _changed_module_names(changes: ChangeSet, max_bytes: Optional[int] = None) -
         if fc.hunk_only or any(t is not None and max_bytes is not None and len(t) > max_bytes for t in (fc.old_text, fc.new_text)):
             continue  # hunk-only sides are fragments; oversized files are never parsed
         removed, added = _hunk_lines(fc)
-        names |= enclosing_statement_names(fc.old_text, removed) | enclosing_statement_names(fc.new_text, added)
+        if cache is not None:  # stored like parses: a warm run reads no tree
+            names |= cache.enclosing_names(fc.old_text, removed, enclosing_statement_names) | cache.enclosing_names(fc.new_text, added, enclosing_statement_names)
+        else:
+            names |= enclosing_statement_names(fc.old_text, removed) | enclosing_statement_names(fc.new_text, added)
     return names
 
 
@@ -321,13 +324,13 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     ]
     file_budget = _budget.FileBudget(options.max_file_bytes, options.file_timeout)
     skipped_paths = {n.path for n in not_analyzed}
-    focus_names = _changed_module_names(changes, options.max_file_bytes) if options.focus else None
+    cache = _parse_cache(options)
+    focus_names = _changed_module_names(changes, options.max_file_bytes, cache) if options.focus else None
     all_changes: list[UnitChange] = []
     before_units: dict[tuple[str, str], Unit] = UnitTable()
     after_units: dict[tuple[str, str], Unit] = UnitTable()
     todo = [fc for fc in changes.files if fc.path not in skipped_paths and _analyzable(fc)]
 
-    cache = _parse_cache(options)
     prepared: dict[int, _Sides] = {}
 
     def one_file(fc: FileChange) -> tuple[object, object, list[NotAnalyzed]]:
