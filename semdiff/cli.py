@@ -43,10 +43,25 @@ class DefaultCommandGroup(click.Group):
     """
 
     default_command = DEFAULT_COMMAND
+    # name -> (module, attribute): imported only when that command runs or help lists it, so
+    # `semdiff A..B` does not pay for the audit, baseline and graph commands' imports
+    lazy_commands: dict[str, tuple[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            import importlib
+
+            module, attr = self.lazy_commands[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         group_only = ("--help", "-h", "--version")
-        if not args or (args[0] not in self.commands and args[0] not in group_only):
+        known = args and (args[0] in self.commands or args[0] in self.lazy_commands)
+        if not args or (not known and args[0] not in group_only):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -304,14 +319,13 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
     click.echo(_safe(body), nl=False)
 
 
-from semdiff.audit.cli import audit_command  # noqa: E402  (subcommand modules register here)
-from semdiff.baseline_cli import baseline_command  # noqa: E402
-from semdiff.relevance.cli import explain_command, graph_command  # noqa: E402
-
-cli.add_command(audit_command)
-cli.add_command(baseline_command)
-cli.add_command(explain_command)
-cli.add_command(graph_command)
+# subcommand modules register here (imported when the command is used, see lazy_commands)
+DefaultCommandGroup.lazy_commands.update({
+    "audit": ("semdiff.audit.cli", "audit_command"),
+    "baseline": ("semdiff.baseline_cli", "baseline_command"),
+    "explain": ("semdiff.relevance.cli", "explain_command"),
+    "graph": ("semdiff.relevance.cli", "graph_command"),
+})
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
