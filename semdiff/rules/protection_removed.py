@@ -23,7 +23,9 @@ import re
 from typing import Iterable, Mapping, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Call, Unit
+from semdiff import logic
+from semdiff.ir import Atom, Call, Formula, Unit, atoms_of, conj, disj, neg
+from semdiff.lang.normal import squash
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._catalog2_ir import callee_is, new_items, pair_regex_sites, regex_profile, tail
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
@@ -124,8 +126,9 @@ RULES = (
         HEADERS, "Credentials forwarded across origins", Severity.HIGH,
         "A step that stripped Authorization/Cookie/... headers (on a redirect to another host or protocol) was "
         "removed, or the condition that triggers it now holds in fewer cases (a disjunct dropped or a conjunct "
-        "added), or (Python) a set of credential header names is gone from the file: credentials leak to the "
-        "new origin.",
+        "added), or (Python) a set of credential header names is gone from the file, or a same-origin test that "
+        "gated attaching a credential (XSRF cookie value, Authorization) now passes for another origin (an "
+        "alternative ORed around it, or the test dropped from the flag): credentials leak to the new origin.",
         (Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
                  "function follow(opts, same) {\n}\n", True),
          Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
@@ -497,6 +500,176 @@ def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             )
 
 
+# ---------------------------------------------------------------- origin test bypassed
+
+# a same-origin test by its name (isURLSameOrigin, same_origin, is_same_host, isSameSite) or these
+ORIGIN_CALLS = ("url_has_allowed_host_and_scheme", "is_safe_url", "is_same_domain")
+# what the gated statement carries: a credential sent only to the same origin
+CREDENTIAL_TEXT = re.compile(r"(?i)xsrf|csrf|cookie|token|authori[sz]ation|credential|secret|passw|session|api_?key|bearer")
+_CONT_END = re.compile(r"(?:&&|\|\||\(|=|,|\band|\bor|\bnot|\\)\s*$")
+_CONT_START = re.compile(r"^\s*(?:&&|\|\||\)|\band\b|\bor\b|\?|:(?!\s*$))")
+_ASSIGN = re.compile(r"^\s*(?:(?:const|let|var|final|auto)\s+)?([\w$.]+)\s*(?::[^=]+)?(?<![=!<>])=(?!=)\s*(.+?);?\s*$", re.S)
+_COND = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if|elif|while)\s*(.+?)\s*[{:]?\s*$", re.S)
+_RETURN = re.compile(r"^\s*return\s+(.+?);?\s*$", re.S)
+
+
+_SAME_ORIGIN = re.compile(r"(?i)same_?(?:origin|site|host|domain)")
+
+
+def is_origin_check(callee: str) -> bool:
+    return bool(callee_is(callee, ORIGIN_CALLS)) or bool(_SAME_ORIGIN.search(callee.rsplit(".", 1)[-1]))
+
+
+def _statement(unit: Unit, line: int) -> tuple[int, int, str]:
+    """The statement around `line`: joined while a line ends with or the next begins with a
+    boolean operator, an open parenthesis or `=` (a condition continued over lines)."""
+    start = end = line
+    while start > unit.span.line and (_CONT_END.search(_line(unit, start - 1)) or _CONT_START.match(_line(unit, start))):
+        start -= 1
+    while end < unit.span.end_line and (_CONT_END.search(_line(unit, end)) or _CONT_START.match(_line(unit, end + 1))):
+        end += 1
+    return start, end, " ".join(_line(unit, ln).strip() for ln in range(start, end + 1))
+
+
+def _split_bool(text: str, ops: tuple[str, ...]) -> list[str]:
+    """`text` split at top-level occurrences of `ops` (outside brackets and strings)."""
+    parts, depth, i, cur, quote = [], 0, 0, "", ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            cur += ch
+            if ch == "\\" and i + 1 < len(text):
+                cur += text[i + 1]
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote, cur = ch, cur + ch
+        elif ch in "([{":
+            depth, cur = depth + 1, cur + ch
+        elif ch in ")]}":
+            depth, cur = depth - 1, cur + ch
+        elif depth == 0 and any(text.startswith(op, i) and (op[0] in "&|" or (
+                (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and
+                (i + len(op) >= len(text) or not (text[i + len(op)].isalnum() or text[i + len(op)] == "_")))) for op in ops):
+            op = next(o for o in ops if text.startswith(o, i))
+            parts.append(cur)
+            cur = ""
+            i += len(op)
+            continue
+        else:
+            cur += ch
+        i += 1
+    parts.append(cur)
+    return [p.strip() for p in parts]
+
+
+def _wrapped(text: str) -> bool:
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
+
+
+def bool_formula(text: str, aliases: Mapping[str, str] = {}, depth: int = 0) -> Formula:
+    """A condition's text as a formula: `||`/`or`, `&&`/`and`, `!`/`not` and parentheses;
+    every other operand is an atom keyed by its whitespace-free text (aliases applied)."""
+    text = text.strip()
+    if depth > 40:
+        return Atom(key=squash(text), text=text)
+    for ops, build in (((" or ", "||"), disj), ((" and ", "&&"), conj)):
+        parts = _split_bool(text, tuple(o.strip() if o.strip() in ("or", "and") else o for o in ops))
+        if len(parts) > 1 and all(parts):
+            return build(*(bool_formula(p, aliases, depth + 1) for p in parts))
+    if _wrapped(text):
+        return bool_formula(text[1:-1], aliases, depth + 1)
+    m = re.match(r"^(?:!(?!=)|not\s+)(.*)$", text, re.S)
+    if m:
+        return neg(bool_formula(m.group(1), aliases, depth + 1))
+    key = squash(text)
+    key = aliases.get(key, key)
+    return Atom(key=key, text=text)
+
+
+def _origin_sites(unit: Unit) -> dict[tuple[str, str], tuple[int, str, str]]:
+    """Statements that test an origin check: (kind, name) -> (line, expression, call key)."""
+    out: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for c in unit.calls:
+        if not is_origin_check(c.callee):
+            continue
+        start, _end, stmt = _statement(unit, c.span.line)
+        m = _ASSIGN.match(stmt)
+        if m and not stmt.lstrip().startswith(("if", "elif", "while", "return")):
+            site, expr = ("=", m.group(1)), m.group(2)
+        elif _COND.match(stmt):
+            site, expr = ("if", squash(c.text)), _COND.match(stmt).group(1)
+        elif _RETURN.match(stmt):
+            site, expr = ("return", squash(c.text)), _RETURN.match(stmt).group(1)
+        else:
+            continue
+        if CREDENTIAL_TEXT.search(stmt):
+            out.setdefault(site, (start, expr, squash(c.text)))
+    return out
+
+
+def _aliases(unit: Unit) -> dict[str, str]:
+    """`same = isURLSameOrigin(url)` bound on its own: the local stands for the call."""
+    out: dict[str, str] = {}
+    for c in unit.calls:
+        if is_origin_check(c.callee):
+            m = _ASSIGN.match(_line(unit, c.span.line))
+            if m and squash(m.group(2)) == squash(c.text):
+                out[squash(m.group(1))] = squash(c.text)
+    return out
+
+
+def _origin_bypass(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """A credential-carrying statement gated by a same-origin test now holds in a case where
+    that test fails (`sameOrigin(u) && token` -> `(withCredentials || sameOrigin(u)) && token`,
+    or the test dropped): the credential goes to other origins."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_sites = _origin_sites(before)
+    if not b_sites:
+        return
+    a_alias = _aliases(after)
+    for (kind, name), (b_line, b_expr, call_key) in b_sites.items():
+        a_line, a_expr = None, None
+        if kind == "=":
+            for ln in range(after.span.line, after.span.end_line + 1):
+                start, _end, stmt = _statement(after, ln)
+                m = _ASSIGN.match(stmt)
+                if m and m.group(1) == name and CREDENTIAL_TEXT.search(stmt):
+                    a_line, a_expr = start, m.group(2)
+                    break
+        else:
+            hit = _origin_sites(after).get((kind, name))
+            if hit:
+                a_line, a_expr = hit[0], hit[1]
+        if a_expr is None:
+            continue
+        bf = bool_formula(b_expr, _aliases(before))
+        af = bool_formula(a_expr, a_alias)
+        if call_key not in {a.key for a in atoms_of(bf)}:
+            continue
+        origin = Atom(key=call_key, text=call_key)
+        w = logic.witness(conj(neg(origin), af), bf)
+        if w is None or isinstance(w, logic.Unknown):
+            continue
+        yield make_finding(
+            SPEC[HEADERS], change, ctx,
+            f"the same-origin test `{call_key}` no longer gates this credential: `{b_expr.strip()}` became "
+            f"`{a_expr.strip()}`, which holds for another origin when {logic.describe(w, [af, bf]) or 'the test fails'}",
+            before_line=b_line, after_line=a_line, evidence_before=b_expr.strip(), evidence_after=a_expr.strip(),
+            witness=logic.describe(w, [af, bf]), confidence=Confidence.MEDIUM,
+        )
+
+
 _PY_SET_CALL = re.compile(r"^(?:frozenset|set|tuple|list)\(\s*[\[\(\{](.*)[\]\)\}]\s*\)$", re.S)
 _PY_STR = re.compile(r"""[bBuU]?(["'])(.*?)\1""")
 
@@ -704,12 +877,12 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None:
         return policy
     if change.language == "python":
-        return [*policy, *_py_escaping(change, ctx), *_py_headers(change, ctx)]
+        return [*policy, *_py_escaping(change, ctx), *_py_headers(change, ctx), *_origin_bypass(change, ctx)]
     if change.language == "python":
         return [*_py_escaping(change, ctx), *_py_headers(change, ctx)]
     if change.language not in LANGS:
         return []
-    out: list[Finding] = [*policy, *_escaping(change, ctx), *_headers(change, ctx)]
+    out: list[Finding] = [*policy, *_escaping(change, ctx), *_headers(change, ctx), *_origin_bypass(change, ctx)]
     if change.language in BACKTRACKING_LANGS:
         out.extend(_redos(change, ctx))
     if change.language in ("javascript", "typescript"):
