@@ -23,9 +23,9 @@ def test_family_table_has_both_kinds_of_example_and_python_only_where_read():
     for r in RULES:
         assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
         assert "*" not in r.languages
-        # Python reads only the escaping, credential-header and browser-policy checks (its own tables)
+        # Python reads only the escaping, credential-header, browser-policy and identity checks (its own tables)
         assert ("python" in r.languages) == (r.id in ("escaping-removed", "credential-header-forwarded",
-                                                      "browser-policy-removed")), r.id
+                                                      "browser-policy-removed", "identity-namespace-removed")), r.id
         assert r.id in EXAMPLE_PATHS
 
 

@@ -49,6 +49,7 @@ PROTO = "prototype-key-check-removed"
 HEADERS = "credential-header-forwarded"
 READ_LIMIT = "read-limit-removed"
 BROWSER_POLICY = "browser-policy-removed"
+IDENTITY_NS = "identity-namespace-removed"
 
 # ---------------------------------------------------------------- tables
 
@@ -170,10 +171,26 @@ RULES = RULES + (
         languages=ESCAPING_LANGS, intrinsic="xss",
     ),
 )
+_NS_BEFORE = ("def user_info(provider, me):\n"
+              "    if provider == 'github':\n"
+              "        return {'username': 'github_' + me['login'], 'email': me['email']}\n"
+              "    return {}\n")
+RULES = RULES + (
+    RuleSpec(
+        IDENTITY_NS, "Identity namespace prefix removed", Severity.MEDIUM,
+        "An identity value (username, user_id, uid, login, principal, subject) that was built with a literal "
+        "namespace prefix (`'github_' + login`, f'ldap:{uid}') is now the bare value: an account from one "
+        "provider or realm can take the name of an account from another (account takeover by name collision).",
+        (Example(_NS_BEFORE, _NS_BEFORE.replace("'github_' + me['login']", "me['login']"), True, "prefix dropped"),
+         Example(_NS_BEFORE, _NS_BEFORE.replace("'github_' + me['login']", "f\"{provider}_{me['login']}\""), False,
+                 "still namespaced, by the provider's name")),
+        languages=("python", "javascript", "typescript"), intrinsic="authn",
+    ),
+)
 SPEC = {r.id: r for r in RULES}
 # path each rule's table examples are read as (`Example` has no path field)
 EXAMPLE_PATHS = {ESCAPING: "src/example.js", REDOS: "src/example.js", PROTO: "src/example.js",
-                 HEADERS: "src/example.js", READ_LIMIT: "pkg/example.go", BROWSER_POLICY: "app/handlers.py"}
+                 HEADERS: "src/example.js", READ_LIMIT: "pkg/example.go", BROWSER_POLICY: "app/handlers.py", IDENTITY_NS: "app/oauth.py"}
 
 
 # ---------------------------------------------------------------- escaping
@@ -670,6 +687,85 @@ def _origin_bypass(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
+# ---------------------------------------------------------------- identity namespace
+
+_IDENTITY_KEY = r"(?:user_?name|userName|user_?id|userId|uid|login|principal|subject|account_?id|accountId|remote_?user)"
+_IDENTITY_SITE = re.compile(r"""(?<![\w$.])(?:(['"])""" + _IDENTITY_KEY + r"""\1|""" + _IDENTITY_KEY + r""")\s*(?::(?!:)|=(?!=)|\]\s*=(?!=))\s*""")
+_CONCAT_PREFIX = re.compile(r"""^[bu]?(["'])((?:\\.|(?!\1).)+)\1\s*\+\s*(.+)$""", re.S)
+_FSTRING_PREFIX = re.compile(r"""^[fF](["'])([^{}"']+)\{([^{}]+)\}\1$""")
+_TEMPLATE_PREFIX = re.compile(r"""^`([^`$]+)\$\{([^{}]+)\}`$""")
+
+
+def _top_value(text: str) -> str:
+    """The expression at the start of `text`, up to a top-level `,`, `;` or closing bracket."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch in ",;\n" and depth == 0:
+            break
+        i += 1
+    return text[:i].strip()
+
+
+def _identity_values(unit: Unit) -> list[tuple[int, str, str, str]]:
+    """(line, key, prefix, rest) for each identity value in the unit; prefix is '' when bare."""
+    out = []
+    for off, src in enumerate(unit.text.splitlines()):
+        for m in _IDENTITY_SITE.finditer(src):
+            key = re.sub(r"['\"_]", "", m.group(0).split(":")[0].split("=")[0].split("]")[0]).strip().lower()
+            value = _top_value(src[m.end():])
+            if not value:
+                continue
+            prefix, rest = "", value
+            for rx in (_CONCAT_PREFIX, _FSTRING_PREFIX, _TEMPLATE_PREFIX):
+                pm = rx.match(value)
+                if pm:
+                    prefix, rest = (pm.group(2), pm.group(3)) if rx is not _TEMPLATE_PREFIX else (pm.group(1), pm.group(2))
+                    break
+            out.append((unit.span.line + off, key, prefix, squash(rest)))
+    return out
+
+
+def _identity_namespace(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """`'github_' + login` -> `login` for the same identity key: the provider/realm prefix that
+    kept external accounts apart from each other (and from local ones) is gone. A prefix
+    replaced by another prefix, or kept anywhere for the same value, is not a removal."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_vals = _identity_values(before)
+    if not any(p for _l, _k, p, _r in b_vals):
+        return
+    a_vals = _identity_values(after)
+    a_prefixed = {(k, r) for _l, k, p, r in a_vals if p}
+    a_bare = {(k, r): ln for ln, k, p, r in a_vals if not p}
+    dropped = [(ln, k, p, r) for ln, k, p, r in b_vals if p and (k, r) in a_bare and (k, r) not in a_prefixed]
+    if not dropped:
+        return
+    ln, key, prefix, rest = dropped[0]
+    prefixes = sorted({p for _l, _k, p, _r in dropped})
+    yield make_finding(
+        SPEC[IDENTITY_NS], change, ctx,
+        f"the {key} is no longer namespaced: `{prefix}` + {rest} became the bare {rest}"
+        + (f" (prefixes dropped: {', '.join(prefixes)})" if len(prefixes) > 1 else "")
+        + ": accounts from different providers or realms can now share a name",
+        before_line=ln, after_line=a_bare[(key, rest)], evidence_before=_line(before, ln).strip(),
+        evidence_after=_line(after, a_bare[(key, rest)]).strip(), confidence=Confidence.MEDIUM,
+    )
+
+
 _PY_SET_CALL = re.compile(r"^(?:frozenset|set|tuple|list)\(\s*[\[\(\{](.*)[\]\)\}]\s*\)$", re.S)
 _PY_STR = re.compile(r"""[bBuU]?(["'])(.*?)\1""")
 
@@ -877,7 +973,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None:
         return policy
     if change.language == "python":
-        return [*policy, *_py_escaping(change, ctx), *_py_headers(change, ctx), *_origin_bypass(change, ctx)]
+        return [*policy, *_py_escaping(change, ctx), *_py_headers(change, ctx), *_origin_bypass(change, ctx),
+                *_identity_namespace(change, ctx)]
     if change.language == "python":
         return [*_py_escaping(change, ctx), *_py_headers(change, ctx)]
     if change.language not in LANGS:
@@ -887,6 +984,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         out.extend(_redos(change, ctx))
     if change.language in ("javascript", "typescript"):
         out.extend(_prototype(change, ctx))
+        out.extend(_identity_namespace(change, ctx))
     if change.language == "go":
         out.extend(_read_limits(change, ctx))
     return out
