@@ -593,7 +593,7 @@ def _wrapped(text: str) -> bool:
     return True
 
 
-def bool_formula(text: str, aliases: Mapping[str, str] = {}, depth: int = 0) -> Formula:
+def bool_formula(text: str, aliases: Optional[Mapping[str, str]] = None, depth: int = 0) -> Formula:
     """A condition's text as a formula: `||`/`or`, `&&`/`and`, `!`/`not` and parentheses;
     every other operand is an atom keyed by its whitespace-free text (aliases applied)."""
     text = text.strip()
@@ -609,7 +609,7 @@ def bool_formula(text: str, aliases: Mapping[str, str] = {}, depth: int = 0) -> 
     if m:
         return neg(bool_formula(m.group(1), aliases, depth + 1))
     key = squash(text)
-    key = aliases.get(key, key)
+    key = (aliases or {}).get(key, key)
     return Atom(key=key, text=text)
 
 
@@ -901,10 +901,15 @@ def _own_text(unit: Unit, units: Mapping[tuple[str, str], object]) -> str:
     return "\n".join(lines)
 
 
+# cheap test before a unit's strings are read (most units mention no browser protection)
+_POLICY_HINT = re.compile(r"(?i)content-security|x-frame|x-content-type|strict-transport|cross-origin-|nosniff|"
+                          r"-src\b|sandbox|frame-ancestors|base-uri|trusted-types|upgrade-insecure")
+
+
 def _counts(units: Iterable[object], side_units: Mapping[tuple[str, str], object]) -> dict[str, int]:
     out: dict[str, int] = {}
     for u in units:
-        if isinstance(u, Unit):
+        if isinstance(u, Unit) and _POLICY_HINT.search(u.text):
             for t in policy_tokens(_own_text(u, side_units)):
                 out[t] = out.get(t, 0) + 1
     return out
