@@ -123,23 +123,31 @@ def python_nesting_problem(text: str) -> Optional[str]:
 
     `ast.parse` compiles to a syntax tree only; no code of the file is executed or imported.
     """
+    return python_syntax_check(text)[0]
+
+
+def python_syntax_check(text: str) -> tuple[Optional[str], bool]:
+    """(python_nesting_problem(text), whether CPython's own parser accepted the text).
+
+    The second half lets the Python backend trust libcst's tree for a text CPython accepts
+    (semdiff.lang.python_nodes.parse_module skips libcst's per-node re-validation only then)."""
     try:
         tree = ast.parse(text)
     except RecursionError:
-        return "nesting too deep (Python's parser gave up)"
+        return "nesting too deep (Python's parser gave up)", False
     except MemoryError:
-        return "nesting too deep (Python's parser ran out of stack)"
+        return "nesting too deep (Python's parser ran out of stack)", False
     except SyntaxError as exc:
         message = str(exc.msg or "")
         if any(m in message for m in _REFUSED_NESTING):
-            return f"nesting too deep ({message})"
-        return lexical_nesting_problem(text)
+            return f"nesting too deep ({message})", False
+        return lexical_nesting_problem(text), False
     except (ValueError, TypeError):  # e.g. NUL bytes; the backend reports them
-        return lexical_nesting_problem(text)
+        return lexical_nesting_problem(text), False
     depth = _ast_depth(tree, MAX_PYTHON_DEPTH)
     if depth > MAX_PYTHON_DEPTH:
-        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)"
-    return None
+        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)", True
+    return None, True
 
 
 # -- time -------------------------------------------------------------------------------------
