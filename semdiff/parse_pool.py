@@ -73,29 +73,77 @@ def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, cr
 
     Items whose index is in `local` are computed in this process (while the workers run).
     `crashed(item)` stands in for the result of an item whose worker died."""
-    global _STATE
-    remote = [i for i in range(len(items)) if i not in local]
-    if workers <= 1 or not remote:
-        return [work(item) for item in items]
-    from concurrent.futures.process import BrokenProcessPool
+    return start(items, work, workers, crashed, local).results()
 
-    _STATE = (items, work)
-    results: list[Any] = [None] * len(items)
-    try:
-        with _executor(workers) as pool:
-            # largest first, so no worker is left with one big file at the end
-            order = sorted(remote, key=lambda i: -_size(items[i]))
-            futures = {i: pool.submit(_run, i) for i in order}
-            for i in sorted(local):
-                results[i] = work(items[i])
-            for i, fut in futures.items():
+
+class Pending:
+    """Files handed to forked workers that are parsing them now; `results()` collects them.
+
+    Between `start` and `results` this process is free for other work: the API builds the
+    repository call graphs (a few seconds on a large repository, cold) while the workers parse,
+    instead of before they start."""
+
+    def __init__(self, items: Sequence[Any], work: Callable[[Any], Any], crashed: Callable[[Any], Any],
+                 local: AbstractSet[int], pool: Any = None, futures: Optional[dict[int, Any]] = None) -> None:
+        self.items, self.work, self.crashed, self.local = items, work, crashed, local
+        self.pool, self.futures = pool, futures
+        self.done = False
+
+    def results(self) -> list[Any]:
+        """Each item's result, in item order (once; a second call is an error)."""
+        global _STATE
+        assert not self.done, "results() of a pending parse asked twice"
+        self.done = True
+        if self.pool is None or self.futures is None:
+            return [self.work(item) for item in self.items]
+        from concurrent.futures.process import BrokenProcessPool
+
+        results: list[Any] = [None] * len(self.items)
+        try:
+            for i in sorted(self.local):
+                results[i] = self.work(self.items[i])
+            for i, fut in self.futures.items():
                 try:
                     results[i] = fut.result()
                 except BrokenProcessPool:
-                    results[i] = crashed(items[i])
-    finally:
+                    results[i] = self.crashed(self.items[i])
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            _STATE = None
+        return results
+
+    def cancel(self) -> None:
+        """Stop the workers without collecting (the run failed before it needed them)."""
+        global _STATE
+        if self.done:
+            return
+        self.done = True
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            _STATE = None
+
+
+def start(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashed: Callable[[Any], Any],
+          local: AbstractSet[int] = frozenset()) -> Pending:
+    """Fork the workers and hand them every item not in `local`; collect with `.results()`.
+
+    With one worker, nothing remote, or another pool of this module still open in this
+    process, nothing is forked and `results()` computes every item here."""
+    global _STATE
+    remote = [i for i in range(len(items)) if i not in local]
+    if workers <= 1 or not remote or _STATE is not None:
+        return Pending(items, work, crashed, local)
+    _STATE = (items, work)
+    pool = _executor(workers)
+    try:
+        # largest first, so no worker is left with one big file at the end
+        order = sorted(remote, key=lambda i: -_size(items[i]))
+        futures = {i: pool.submit(_run, i) for i in order}  # the first submit forks every worker
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
         _STATE = None
-    return results
+        raise
+    return Pending(items, work, crashed, local, pool, futures)
 
 
 def _executor(workers: int) -> Any:
