@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from semdiff.model import ChangeSet, NotAnalyzed, Report
-from semdiff.pipeline import AnalyzeOptions, analyze_changeset
+from semdiff.pipeline import AnalyzeOptions, analyze_changeset, start_parsing
 from semdiff.source import ChangeRequest, collect_changes
 
 if TYPE_CHECKING:
@@ -109,15 +109,22 @@ def _analyze(
     )
     changes = collect_changes(request)
     repo_rel = None
+    parsing = None
     if opts.relevance is None and opts.use_graph:
-        repo_rel = repository_relevance(changes, opts, degraded)
+        # a large change is parsed by forked workers while this process builds the graphs
+        parsing = start_parsing(changes, opts)
+        try:
+            repo_rel = repository_relevance(changes, opts, degraded)
+        except BaseException:
+            parsing.pending.cancel()
+            raise
         if isinstance(repo_rel, _GraphFailure):
             note = NotAnalyzed("<call graph>", "call-graph-error", f"relevance fell back to names: {repo_rel.detail}")
             changes = replace(changes, not_analyzed=changes.not_analyzed + (note,))
         elif repo_rel is not None:
             opts = replace(opts, relevance=_combined(repo_rel),
                            rule_options={**dict(opts.rule_options), "repo_relevance": repo_rel})
-    report = analyze_changeset(changes, opts)
+    report = analyze_changeset(changes, opts, parsing)
     save = getattr(repo_rel, "save_answers", None)
     if save is not None:
         save()  # the walks' answers, for the next run on these graphs

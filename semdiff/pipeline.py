@@ -316,21 +316,27 @@ def _changed_module_names(changes: ChangeSet, max_bytes: Optional[int] = None, c
     return names
 
 
-def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions()) -> Report:
-    # a code file that turned binary (a NUL byte) is how one hides a change from review
-    not_analyzed: list[NotAnalyzed] = [
-        replace(n, security_relevant=True) if n.reason == "binary" and backend_for(n.path) is not None else n
-        for n in changes.not_analyzed
-    ]
+@dataclass(frozen=True)
+class ParseJob:
+    """The files of a change, already being parsed (forked workers for a large change).
+
+    Started by `start_parsing` before the repository call graphs are built (semdiff.api), so
+    that the graphs are built while the workers parse; `analyze_changeset` collects it."""
+
+    todo: tuple[FileChange, ...]
+    pending: parse_pool.Pending
+
+
+def _todo(changes: ChangeSet) -> list[FileChange]:
+    skipped_paths = {n.path for n in changes.not_analyzed}
+    return [fc for fc in changes.files if fc.path not in skipped_paths and _analyzable(fc)]
+
+
+def _parse_plan(changes: ChangeSet, options: AnalyzeOptions, todo: list[FileChange]):
+    """(one_file, workers, crashed, local): how each file of `todo` is parsed and aligned."""
     file_budget = _budget.FileBudget(options.max_file_bytes, options.file_timeout)
-    skipped_paths = {n.path for n in not_analyzed}
     cache = _parse_cache(options)
     focus_names = _changed_module_names(changes, options.max_file_bytes, cache) if options.focus else None
-    all_changes: list[UnitChange] = []
-    before_units: dict[tuple[str, str], Unit] = UnitTable()
-    after_units: dict[tuple[str, str], Unit] = UnitTable()
-    todo = [fc for fc in changes.files if fc.path not in skipped_paths and _analyzable(fc)]
-
     prepared: dict[int, _Sides] = {}
 
     def one_file(fc: FileChange) -> tuple[object, object, list[NotAnalyzed]]:
@@ -359,7 +365,37 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     workers = parse_pool.workers_for(len(todo) - len(local), options.jobs)
     if workers > 1:
         getattr(backend_for("x.py"), "backend", lambda: None)()  # import libcst once, not in every worker
-    for fc, (done, skipped, found_na) in zip(todo, parse_pool.map_files(todo, one_file, workers, crashed, local)):
+    return one_file, workers, crashed, local
+
+
+def start_parsing(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions()) -> ParseJob:
+    """Begin parsing `changes` (workers forked now for a large change); pass the job to
+    `analyze_changeset` with the same changes, or `job.pending.cancel()` it."""
+    todo = _todo(changes)
+    one_file, workers, crashed, local = _parse_plan(changes, options, todo)
+    return ParseJob(tuple(todo), parse_pool.start(todo, one_file, workers, crashed, local))
+
+
+def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptions(),
+                      parsing: Optional[ParseJob] = None) -> Report:
+    """`parsing`: the job `start_parsing` began for these changes (used when it covers exactly
+    the same files; otherwise it is cancelled and the files are parsed here)."""
+    # a code file that turned binary (a NUL byte) is how one hides a change from review
+    not_analyzed: list[NotAnalyzed] = [
+        replace(n, security_relevant=True) if n.reason == "binary" and backend_for(n.path) is not None else n
+        for n in changes.not_analyzed
+    ]
+    all_changes: list[UnitChange] = []
+    before_units: dict[tuple[str, str], Unit] = UnitTable()
+    after_units: dict[tuple[str, str], Unit] = UnitTable()
+    todo = _todo(changes)
+    if parsing is not None and len(parsing.todo) == len(todo) and all(a is b for a, b in zip(parsing.todo, todo)):
+        results = parsing.pending.results()
+    else:
+        if parsing is not None:
+            parsing.pending.cancel()
+        results = parse_pool.map_files(todo, *_parse_plan(changes, options, todo))
+    for fc, (done, skipped, found_na) in zip(todo, results):
         not_analyzed.extend(found_na)
         if done is None:
             why = skipped.detail if skipped else "not analysed"
