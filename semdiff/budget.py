@@ -11,7 +11,12 @@ not analysed (never dropped, never a crash, never a hang):
   parser refuses such input cleanly, so `python_nesting_problem` asks it first (`ast.parse`
   only builds a tree, it never runs anything) and measures the tree depth iteratively;
 * time: `call_with_deadline` interrupts a file's parse + analysis after `file_timeout`
-  seconds (SIGALRM in the main thread; elsewhere a worker thread whose result is abandoned);
+  seconds (SIGALRM in the main thread; elsewhere a worker thread whose result is abandoned).
+  A signal cannot stop native code, and tree-sitter's error recovery on hostile text (a few
+  MB of unclosed brackets) runs for seconds inside one call, so every tree-sitter parse goes
+  through `parse_tree`, which feeds the text in chunks and checks the deadline between them
+  (outside any file's budget it applies `UNBUDGETED_PARSE_SECONDS` and raises
+  `ParseTooSlow`, an ordinary ValueError the callers already treat as "give up");
 * memory: `limit_memory` caps the address space of the whole process (the CLI sets it), so a
   runaway file raises MemoryError, which becomes `out-of-memory` for that file.
 
@@ -24,6 +29,7 @@ import ast
 import re
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional, TypeVar
 
@@ -44,8 +50,17 @@ _OPERATOR = re.compile(r"\*\*|//|<<|>>|[-+*/%@&|^~<>.]|\b(?:not|and|or|lambda|if
 _REFUSED_NESTING = ("too many nested parentheses", "too many levels of indentation", "too complex", "too deeply nested")
 
 
-class FileTimeout(Exception):
-    """The file's parse/analysis ran past its time budget."""
+class FileTimeout(BaseException):
+    """The file's parse/analysis ran past its time budget.
+
+    A BaseException, like KeyboardInterrupt, so that the `except Exception` a backend or a
+    rule keeps around its own work (turning a bug into a reported entry) cannot swallow it:
+    it must reach `analyse_within`, or the file would be reported as a parse error (or, worse,
+    analysed with its rest unbudgeted once the one-shot alarm has fired)."""
+
+
+class ParseTooSlow(ValueError):
+    """A tree-sitter parse outside any file's budget ran past `UNBUDGETED_PARSE_SECONDS`."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,84 @@ def python_syntax_check(text: str) -> tuple[Optional[str], bool]:
 
 # -- time -------------------------------------------------------------------------------------
 
+# The deadline of the file being analysed in this thread (time.monotonic()), set by
+# call_with_deadline; parse_tree reads it between the chunks it hands to tree-sitter.
+_ACTIVE = threading.local()
+
+# A tree-sitter parse outside any file's budget (the focus pre-pass, the relevance graph) may
+# take this long. Ordinary files parse in milliseconds (tree-sitter reads MBs per second);
+# only error recovery over hostile text gets near it.
+UNBUDGETED_PARSE_SECONDS = 3.0
+PARSE_CHUNK_BYTES = 64 * 1024
+# Texts whose parse ran out of time, by (grammar, length, hash): asked again in the same run
+# (the focus pass, then the file's own parse, then the graph) they are refused at once.
+_TOO_SLOW: dict[tuple[str, int, int], None] = {}
+_TOO_SLOW_MAX = 256
+
+
+def active_deadline() -> Optional[float]:
+    return getattr(_ACTIVE, "deadline", None)
+
+
+def _grammar(parser: object) -> str:
+    language = getattr(parser, "language", None)
+    return str(getattr(language, "name", None) or id(language))
+
+
+def parse_tree(parser, data: bytes):  # noqa: ANN001, ANN201 - tree_sitter.Parser -> tree_sitter.Tree
+    """`parser.parse(data)`, bounded in time: inside a file's budget FileTimeout when its
+    deadline passes, outside ParseTooSlow after UNBUDGETED_PARSE_SECONDS.
+
+    Small texts are parsed in one call (their cost is bounded by their size). Larger ones are
+    handed over in chunks through tree-sitter's read callback, which tree-sitter calls as it
+    advances; the callback raises once time is up, which aborts the native parse."""
+    deadline = active_deadline()
+    key = (_grammar(parser), len(data), hash(data))
+    if key in _TOO_SLOW:
+        return _too_slow(deadline, "refused: this text already ran out of parse time")
+    if len(data) <= PARSE_CHUNK_BYTES:
+        return parser.parse(data)
+    until = deadline if deadline is not None else time.monotonic() + UNBUDGETED_PARSE_SECONDS
+    expired: list[bool] = []
+
+    def read(offset: int, _point: object) -> bytes:
+        if time.monotonic() > until:
+            expired.append(True)
+            raise FileTimeout("tree-sitter parse ran past the deadline")
+        return data[offset:offset + PARSE_CHUNK_BYTES]
+
+    try:
+        tree = parser.parse(read)
+    except (FileTimeout, SystemError) as exc:  # the binding reports a callback's exception as SystemError
+        if not (expired or _caused_by_timeout(exc)):
+            raise
+        if len(_TOO_SLOW) >= _TOO_SLOW_MAX:
+            _TOO_SLOW.pop(next(iter(_TOO_SLOW)))
+        _TOO_SLOW[key] = None
+        return _too_slow(deadline, f"tree-sitter parse of {len(data)} bytes ran out of time")
+    if tree is None:
+        raise ParseTooSlow("tree-sitter returned no tree")
+    return tree
+
+
+def _caused_by_timeout(exc: BaseException) -> bool:
+    """Whether a FileTimeout (the alarm, or our callback) is in `exc`'s chain: a signal handler
+    that raises while native code runs surfaces as a SystemError wrapping it, maybe twice."""
+    seen = 0
+    current: Optional[BaseException] = exc
+    while current is not None and seen < 16:
+        if isinstance(current, FileTimeout):
+            return True
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return False
+
+
+def _too_slow(deadline: Optional[float], why: str):  # noqa: ANN202 - never returns
+    if deadline is not None:
+        raise FileTimeout(why)
+    raise ParseTooSlow(why)
+
+
 def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
@@ -167,8 +260,20 @@ def call_with_deadline(fn: Callable[[], T], seconds: Optional[float]) -> T:
     if seconds is None or seconds <= 0:
         return fn()
     if _in_main_thread() and hasattr(signal, "setitimer"):
-        return _with_alarm(fn, seconds)
-    return _with_worker(fn, seconds)
+        return _with_alarm(_deadline_set(fn, seconds), seconds)
+    return _with_worker(_deadline_set(fn, seconds), seconds)
+
+
+def _deadline_set(fn: Callable[[], T], seconds: float) -> Callable[[], T]:
+    """`fn` run with this thread's file deadline set (for parse_tree), the previous restored."""
+    def run() -> T:
+        previous = active_deadline()
+        _ACTIVE.deadline = time.monotonic() + seconds
+        try:
+            return fn()
+        finally:
+            _ACTIVE.deadline = previous
+    return run
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
