@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from semdiff.budget import parse_tree
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"self", "cls"}
 _PARSER = None
@@ -81,7 +83,7 @@ def _span(outer, lines: list[bytes]) -> tuple[int, int]:
 
 
 def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str, list], list[tuple[int, int]]]:
-    tree = _parser().parse(data)
+    tree = parse_tree(_parser(), data)
     root = tree.root_node
     if root.has_error:
         raise _GiveUp

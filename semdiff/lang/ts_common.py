@@ -28,6 +28,7 @@ from typing import Iterable, Optional, Union
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
+from semdiff.budget import parse_tree
 from semdiff.ir import (
     TRUE,
     Action,
@@ -503,7 +504,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def _parse(self, path: str, text: str) -> ParsedFile:
         src = text.encode("utf-8", "replace")
-        tree = self._parser.parse(src)
+        tree = parse_tree(self._parser, src)
         root = tree.root_node
         ctx = FileContext(path, src)
         self._run_file_queries(root, ctx)

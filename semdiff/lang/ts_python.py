@@ -71,6 +71,7 @@ from semdiff.ir import (
     disj,
     neg,
 )
+from semdiff.budget import parse_tree
 from semdiff.lang import normal
 from semdiff.lang.python_exprs import _BOOLISH_CALL, _DENY_STATUS, _DENY_WORDS, CONST_TIME_CALLEES, Namer
 from semdiff.lang.python_nodes import (
@@ -172,7 +173,7 @@ class PythonFallbackBackend(TreeSitterBackend):
             # quadratic in its length: minified or hostile input, refused as a whole
             return ParsedFile(path, self.language, (), error=f"line {long_line} is longer than {MAX_LINE} characters", partial=True)
         src = text.encode("utf-8", "surrogatepass")
-        tree = self._parser.parse(src)
+        tree = parse_tree(self._parser, src)
         root = tree.root_node
         ctx = FileContext(path, src)
         query = load_query(self.ts_language(), self.grammar, "units.scm")

@@ -14,6 +14,7 @@ from typing import Optional
 import tree_sitter_python as tsp
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
+from semdiff.budget import parse_tree
 from semdiff.relevance.facts import EXTRACTOR_VERSIONS, MODULE_SCOPE, CallSite, Definition, FileFacts, Import, RouteSite
 
 EXTRACTOR_VERSION = EXTRACTOR_VERSIONS["python"]  # bump it in semdiff.relevance.facts
@@ -141,7 +142,7 @@ class PythonExtractor:
 
     # ------------------------------------------------------------------------------------
     def _extract(self, path: str, data: bytes) -> FileFacts:
-        tree = self._parser.parse(data)
+        tree = parse_tree(self._parser, data)
         root = tree.root_node
         if root.has_error and _token_soup(root):
             return FileFacts(

@@ -23,6 +23,7 @@ from typing import Iterable, Optional
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
+from semdiff.budget import parse_tree
 from semdiff.relevance.extract_python import _token_soup, MAX_ERROR_WIDTH
 from semdiff.relevance.facts import MODULE_SCOPE, CallSite, Definition, FileFacts, Import, RouteSite
 
@@ -100,7 +101,7 @@ class TreeSitterExtractor(abc.ABC):
 
     # ------------------------------------------------------------------------------------
     def _extract(self, data: bytes) -> FileFacts:
-        tree = self._parser.parse(data)
+        tree = parse_tree(self._parser, data)
         root = tree.root_node
         if root.has_error and _token_soup(root):
             return FileFacts(
