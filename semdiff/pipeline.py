@@ -73,6 +73,8 @@ def _parse(path: str, text: Optional[str]) -> Optional[ParsedFile]:
         return parsed
     except RecursionError:
         return ParsedFile(path, getattr(backend, "language", "?"), (), error="nesting too deep to analyse")
+    except MemoryError:
+        raise  # the file's budget reports it as out-of-memory (and nothing is cached)
     except Exception as exc:  # a backend bug must become a reported entry, never a crash
         return ParsedFile(path, getattr(backend, "language", "?"), (), error=f"internal error: {type(exc).__name__}: {exc}")
 
