@@ -36,7 +36,7 @@ from semdiff.ir import (
     neg,
 )
 from semdiff.lang import normal
-from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text
+from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text, squash
 from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
@@ -222,7 +222,7 @@ class _Extractor:
         for p in all_params(node.params):
             if p.default is not None:
                 value = p.default
-                unit.settings.append(Setting(p.name.value, normal.squash(self.ex.code(value)), self.span(p), self.ex.code(p), self.ex.literal(value), "default"))
+                unit.settings.append(Setting(p.name.value, squash(self.ex.code(value)), self.span(p), self.ex.code(p), self.ex.literal(value), "default"))
                 self._literal_from(unit, p.name.value, value)
                 self._collect_exprs(unit, value, in_guard=False, in_try=False)
         body = block(node.body)
@@ -243,7 +243,7 @@ class _Extractor:
             self._collect_exprs(unit, expr, in_guard=False, in_try=False)
             last = name.rsplit(".", 1)[-1]
             if AUTH_DECORATOR.search(last) and not EXEMPT_DECORATOR.search(last):
-                key = "@" + normal.squash(name + (self.ex.code(expr)[len(self.ex.dotted(target)):] if isinstance(expr, cst.Call) else ""))
+                key = "@" + squash(name + (self.ex.code(expr)[len(self.ex.dotted(target)):] if isinstance(expr, cst.Call) else ""))
                 atom = normal.call_atom(name, key, text)
                 unit.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, self.span(dec), text, True, "decorator"))
 
@@ -466,7 +466,7 @@ class _Extractor:
                     # plain names are locals (module/class level is handled by the container)
                     key = self._setting_key(t) if unit.kind in ("function", "method") and not isinstance(t, cst.Name) else None
                     if key is not None:
-                        unit.settings.append(Setting(key, normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
+                        unit.settings.append(Setting(key, squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
             return
         for child in stmt.children:
             if isinstance(child, cst.BaseExpression):
@@ -515,13 +515,13 @@ class _Extractor:
             key = self._setting_key(t)
             if key is None:
                 continue
-            unit.settings.append(Setting(key, normal.squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
+            unit.settings.append(Setting(key, squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
             if isinstance(value, cst.Dict):
                 for el in value.elements:
                     if isinstance(el, cst.DictElement):
                         k = self.ex.literal(el.key)
                         if isinstance(k, str):
-                            unit.settings.append(Setting(f"{key}.{k}", normal.squash(self.ex.code(el.value)), self.span(el), self.ex.code(el), self.ex.literal(el.value), "config"))
+                            unit.settings.append(Setting(f"{key}.{k}", squash(self.ex.code(el.value)), self.span(el), self.ex.code(el), self.ex.literal(el.value), "config"))
 
     def _literal_from(self, unit: _UnitBuilder, target: str, value: cst.BaseExpression) -> None:
         items = self._collection_items(value)
@@ -535,16 +535,16 @@ class _Extractor:
             out = []
             for el in value.elements:
                 lit = self.ex.literal(el.value)
-                out.append(lit if isinstance(lit, str) else normal.squash(self.ex.code(el)))
+                out.append(lit if isinstance(lit, str) else squash(self.ex.code(el)))
             return tuple(str(x) for x in out)
         if isinstance(value, cst.Dict):
             out = []
             for el in value.elements:
                 if isinstance(el, cst.DictElement):
                     lit = self.ex.literal(el.key)
-                    out.append(lit if isinstance(lit, str) else normal.squash(self.ex.code(el.key)))
+                    out.append(lit if isinstance(lit, str) else squash(self.ex.code(el.key)))
                 else:
-                    out.append(normal.squash(self.ex.code(el)))
+                    out.append(squash(self.ex.code(el)))
             return tuple(str(x) for x in out)
         return None
 
@@ -555,7 +555,7 @@ class _Extractor:
         for a in args:
             name = a.keyword.value if a.keyword is not None else (a.star if a.star else None)
             code = self.ex.code(a.value)
-            out.append(Argument(name or None, normal.squash(code), code, self.ex.literal(a.value)))
+            out.append(Argument(name or None, squash(code), code, self.ex.literal(a.value)))
         return tuple(out)
 
     def _collect_exprs(self, unit: _UnitBuilder, expr: cst.CSTNode, *, in_guard: bool, in_try: bool, statement: bool = False) -> None:
@@ -605,7 +605,7 @@ class _ExprCollector:
                 Comparison(atom, isinstance(f, Not), op, ex.code(left), ex.code(target.comparator), self.ext.span(node), self.in_guard)
             )
             if op in ("in", "not in"):
-                self.ext._literal_from(self.unit, normal.squash(ex.code(left)), target.comparator)
+                self.ext._literal_from(self.unit, squash(ex.code(left)), target.comparator)
             left = target.comparator
         return True
 

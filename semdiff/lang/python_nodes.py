@@ -17,7 +17,7 @@ import libcst as cst
 
 from semdiff.ir import Action, Call, Const, Formula
 from semdiff.lang import normal
-from semdiff.lang.python_exprs import Exprs, Namer, is_deny_value
+from semdiff.lang.python_exprs import Exprs, Namer, is_deny_value, squash
 
 AUTH_DECORATOR = re.compile(
     r"(auth|login|permission|perm_|role|admin|staff|superuser|csrf|require|protect|secure|token|scope|access|authenticated|allow|guard|restrict|verified|signed)",
@@ -166,7 +166,7 @@ def handler_action(ex: Exprs, body: list[cst.CSTNode]) -> tuple[Action, Optional
             return Action.RAISE, None
     last = body[-1] if body else None
     if isinstance(last, cst.Return):
-        text = normal.squash(ex.code(last.value)) if last.value is not None else None
+        text = squash(ex.code(last.value)) if last.value is not None else None
         return (Action.DENY_RETURN if is_deny_value(ex, last.value) or last.value is None and False else Action.RETURN), text
     if last is not None and is_abort_call(ex, last):
         return Action.ABORT, None
@@ -257,7 +257,7 @@ def body_key(text: str, namer: Namer) -> str:
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(text)).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return normal.squash(text)
+        return squash(text)
     return key_from_tokens(toks, namer) or ""  # never None with multi-line strings allowed
 
 
