@@ -348,6 +348,21 @@ def guards_likely(text: Optional[str]) -> bool:
     return bool(text) and _GUARD_WORDS.search(text) is not None  # type: ignore[arg-type]
 
 
+def policy_file(path: str) -> bool:
+    """A file semdiff reads only because it is policy (CI workflows, assistant settings,
+    dependency manifests, Dockerfiles, CODEOWNERS): when it cannot be read, whatever it
+    changed (a permission, a dependency source) is unknown, so skipping it fails closed.
+    Our readers are stricter than the tools that consume these files (a deeply nested but
+    valid package.json, a YAML file PyYAML refuses), so a refusal is not proof of harmlessness."""
+    import fnmatch
+    import posixpath
+
+    from semdiff.lang.config_registry import PATTERNS
+
+    base = posixpath.basename(path)
+    return any(fnmatch.fnmatch(base, pattern) or fnmatch.fnmatch(path, pattern) for pattern, _ in PATTERNS)
+
+
 @dataclass(frozen=True)
 class Skipped:
     reason: str  # too-large | too-deep | timeout | out-of-memory

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from semdiff.lang.config_tree import ConfigSyntaxError, Node
+from semdiff.lang.config_tree import ConfigSyntaxError, Node, last_wins
 
 MAX_DEPTH = 200
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -60,7 +60,7 @@ class _Reader:
                 c = self.peek()
                 if c == "}":
                     self.i += 1
-                    return Node("map", start, self.line, entries=tuple(entries))
+                    return Node("map", start, self.line, entries=last_wins(entries))
                 if c != '"':
                     raise self.fail("expected a quoted key or '}'")
                 key_line = self.line

@@ -62,6 +62,17 @@ class Node:
         return self.kind == "seq"
 
 
+def last_wins(entries: Iterable[tuple[str, int, "Node"]]) -> tuple[tuple[str, int, "Node"], ...]:
+    """A mapping's entries with repeated keys collapsed the way loaders resolve them: the
+    last one counts (JSON.parse, json, PyYAML). Keeping both let `flatten` emit the shadowed
+    value too, so `{"deps": {"x": "1.0"}, "deps": {"x": "*"}}` read as still pinned."""
+    out: dict[str, tuple[str, int, Node]] = {}
+    for entry in entries:
+        out.pop(entry[0], None)
+        out[entry[0]] = entry
+    return tuple(out.values())
+
+
 def scalar_text(value: Scalar) -> str:
     if value is True:
         return "true"

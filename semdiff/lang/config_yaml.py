@@ -11,7 +11,7 @@ from typing import Optional
 
 import yaml
 
-from semdiff.lang.config_tree import ConfigSyntaxError, Node
+from semdiff.lang.config_tree import ConfigSyntaxError, Node, last_wins
 
 MAX_NODES = 200_000
 MAX_DEPTH = 200
@@ -76,17 +76,23 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             return Node("seq", line, end, items=tuple(self.convert(i, depth + 1) for i in node.value))
         entries: list[tuple[str, int, Node]] = []
+        merged: list[tuple[str, int, Node]] = []
         for k, v in node.value:
             value = self.convert(v, depth + 1)
             if isinstance(k, yaml.ScalarNode):
                 key = k.value  # raw text: `on:` stays "on", not YAML 1.1's True
             else:
                 key = "<complex-key>"
-            if key == "<<" and value.is_map:  # merge key: the merged entries count as written here
-                entries.extend(value.entries)
+            if key == "<<" and (value.is_map or value.is_seq):
+                # merge key: the merged entries count as written here, but an explicit key
+                # wins wherever it is written, and of several merged maps the first wins
+                for source in (value,) if value.is_map else reversed(value.items):
+                    if source.is_map:
+                        merged.extend(source.entries)
                 continue
             entries.append((key, k.start_mark.line + 1, value))
-        return Node("map", line, end, entries=tuple(entries))
+        explicit = {k for k, _, _ in entries}
+        return Node("map", line, end, entries=last_wins([e for e in merged if e[0] not in explicit] + entries))
 
 
 def read_yaml(text: str) -> Optional[Node]:
@@ -97,6 +103,9 @@ def read_yaml(text: str) -> Optional[Node]:
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_node() if loader.check_node() else None
+        if root is not None and loader.check_node():
+            # which document a consumer reads is not ours to guess: refuse, fail closed
+            raise ConfigSyntaxError("syntax error: more than one YAML document in the file")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
