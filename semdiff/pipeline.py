@@ -57,7 +57,7 @@ def _in_test_code(f: Finding) -> Finding:
 
 def path_looks_sensitive(path: str) -> bool:
     low = path.lower()
-    return any(w in low for w in SENSITIVE_PATH_WORDS)
+    return any(w in low for w in SENSITIVE_PATH_WORDS) or _budget.policy_file(path)
 
 
 def _parse(path: str, text: Optional[str]) -> Optional[ParsedFile]:
