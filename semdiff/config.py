@@ -106,9 +106,10 @@ def discover(repo_root: str | Path) -> Optional[Path]:
     root = Path(repo_root)
     dot = root / DOTFILE
     if dot.is_file():
-        return dot
+        return _inside(root, dot)
     pyproject = root / PYPROJECT
     if pyproject.is_file():
+        _inside(root, pyproject)
         try:
             data = _read_toml(pyproject)
         except ConfigError:
@@ -160,6 +161,17 @@ def _read_toml(p: Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: configuration is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses per nesting level: `x = [[[[...` crashed the CLI
+        raise ConfigError(f"{p}: invalid TOML: nested too deeply") from exc
+
+
+def _inside(root: Path, p: Path) -> Path:
+    """`p` when it resolves inside the repository; a symlink out of it is never followed."""
+    try:
+        p.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise ConfigError(f"{p}: is a symlink to outside the repository; not followed (pass --config FILE)") from exc
+    return p
 
 
 # -- checking -----------------------------------------------------------------------------------
