@@ -127,3 +127,14 @@ def test_a_job_for_the_same_changes_is_collected() -> None:
     report = analyze_changeset(changes, options, job)
     assert job.pending.done
     assert _key(report) == _key(analyze_texts(_pairs(10), AnalyzeOptions(jobs=1, use_cache=False)))
+
+
+def test_the_fork_freezes_nothing_for_good() -> None:
+    """Objects are frozen out of the collector only across the fork; afterwards this process
+    collects them as before."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    pending = parse_pool.start(list(range(10)), _square, 2, lambda x: None)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert [v for v, _ in pending.results()] == [x * x for x in range(10)]
