@@ -20,6 +20,11 @@ Two shapes, both invisible to the removed-guard rules:
   guard-content table) - `_hval(value)` replaced by `str(value)`. Helpers named like escapers
   or sanitizers are the escaping rules' business and are left to them. A replacement helper
   that itself calls the checker, or an inlined check with the same content, keeps it silent.
+* separator-widened: a query/form parser that split pairs on `&` alone now also splits on `;`
+  (`qs.replace(';', '&').split('&')`, `re.split('[&;]', qs)`). A proxy or cache that splits on
+  `&` only sees `a=1;admin=1` as one parameter, the application sees two: parameter cloaking
+  and web-cache poisoning (the reason CPython's parse_qsl dropped `;` in 3.9.2). Only a
+  separator made *equivalent* to `&` counts, so a cookie parser's own `split(';')` is silent.
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ FAMILY = "input-validation"
 FILTER_REMOVED = f"{FAMILY}/filter-removed"
 CHECK_CALL_REMOVED = f"{FAMILY}/check-call-removed"
 EXACT_MATCH_RELAXED = f"{FAMILY}/exact-match-relaxed"
+SEPARATOR_WIDENED = f"{FAMILY}/separator-widened"
 
 CODE_KINDS = ("function", "method", "lambda")
 # words (of the unit's name, parameters, locals, or the loop line) saying the items are peer input
@@ -45,6 +51,8 @@ INPUT_WORDS = frozenset({
     "header", "headers", "param", "params", "parameter", "parameters", "query", "qs", "cookie", "cookies",
     "field", "fields", "form", "environ", "request", "req", "multipart", "mime",
 })
+# ... and the words saying a unit parses a query or form string (separator-widened)
+QUERY_WORDS = frozenset({"query", "qs", "qsl", "querystring", "urlencoded", "param", "params", "form", "args", "url"})
 # `if <test>: continue` on one line or two
 _SKIP_ONE = re.compile(r"^\s*if\s+(?P<cond>.+?):\s*continue\s*(?:#.*)?$")
 _IF = re.compile(r"^\s*if\s+(?P<cond>.+?):\s*(?:#.*)?$")
@@ -126,7 +134,37 @@ RULES = RULES + (
         languages=("python",),
     ),
 )
-SPEC_FILTER, SPEC_CALL, SPEC_EXACT = RULES
+_QS_BEFORE = (
+    "def parse_query(qs):\n"
+    "    pairs = []\n"
+    "    for pair in qs.split('&'):\n"
+    "        if not pair:\n"
+    "            continue\n"
+    "        name, _, value = pair.partition('=')\n"
+    "        pairs.append((name, value))\n"
+    "    return pairs\n"
+)
+RULES = RULES + (
+    RuleSpec(
+        SEPARATOR_WIDENED, "Query separator widened", Severity.MEDIUM,
+        "A query/form-string parser that split pairs on `&` alone now treats `;` as a pair separator too "
+        "(`replace(';', '&')`, a `[&;]` split): `a=1;admin=1` is one parameter to a proxy or cache that splits on "
+        "`&` and two to the application (parameter cloaking, web-cache poisoning).",
+        (
+            Example(_QS_BEFORE, _QS_BEFORE.replace("qs.split('&')", "qs.replace(';', '&').split('&')"), True),
+            Example(_QS_BEFORE, _QS_BEFORE.replace("qs.split('&')", "re.split(r'[&;]', qs)"), True, "regex split"),
+            Example("def parse_cookie(header):\n    out = {}\n    for part in header.split(';'):\n"
+                    "        k, _, v = part.strip().partition('=')\n        out[k] = v\n    return out\n",
+                    "def parse_cookie(header):\n    out = {}\n    for part in header.replace(',', ';').split(';'):\n"
+                    "        k, _, v = part.strip().partition('=')\n        out[k] = v\n    return out\n",
+                    False, "cookie pairs are `;`-separated by definition"),
+            Example(_QS_BEFORE.replace("qs.split('&')", "qs.replace(';', '&').split('&')"), _QS_BEFORE, False,
+                    "`;` no longer a separator: narrower"),
+        ),
+        languages=("python",),
+    ),
+)
+SPEC_FILTER, SPEC_CALL, SPEC_EXACT, SPEC_SEPARATOR = RULES
 # a literal that names a media type, a host or an origin/URL: containment is not equality for these
 STRUCTURED_TOKEN = re.compile(r"^(?:[a-z]+/[a-z0-9][\w.+-]*|[a-z][a-z0-9+.-]*://\S+|(?:[a-z0-9-]+\.)+[a-z]{2,})$", re.I)
 
@@ -170,10 +208,10 @@ def _loop_line(unit: Unit, line: int) -> str:
     return ""
 
 
-def _input_hit(unit: Unit, *texts: str) -> Optional[str]:
+def _input_hit(unit: Unit, *texts: str, vocabulary: frozenset = INPUT_WORDS) -> Optional[str]:
     for n in (unit.qualname, *unit.params, *(name for name, _ in unit.locals), *texts):
         for w in name_words(n):
-            if w in INPUT_WORDS:
+            if w in vocabulary:
                 return w
     return None
 
@@ -310,10 +348,70 @@ def _exact_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
+# ------------------------------------------------------------------ separator-widened
+
+# `.split('&')`, `re.split(r"&", qs)`: pairs split on one separator
+_SPLIT_ON = re.compile(r"""split\(\s*[rbuRBU]*(['"])(&|;)\1""")
+# `.replace(';', '&')`: one separator rewritten into the other, so both split
+_REPLACE_SEP = re.compile(r"""\.replace\(\s*[bu]?(['"])(;|&)\1\s*,\s*[bu]?(['"])(&|;)\3\s*\)""")
+# a string literal holding a class or alternation of both: `[&;]`, `[;&]`, `&|;`
+_BOTH_IN_PATTERN = re.compile(r"""\[[^\]]*(?:&[^\]]*;|;[^\]]*&)[^\]]*\]|&\|;|;\|&""")
+
+
+def _code(unit: Unit) -> str:
+    """The unit's text without comments (strings kept: the separators are in them)."""
+    out = []
+    for line in unit.text.splitlines():
+        bare = PY_STRING_LITERAL.sub(lambda m: "_" * len(m.group(0)), line)
+        j = bare.find("#")
+        out.append(line if j < 0 else line[:j])
+    return "\n".join(out)
+
+
+def _separators(unit: Unit) -> tuple[set[str], Optional[tuple[int, str]]]:
+    """(separators the unit splits on, (line, text) where `&` and `;` are made one separator)."""
+    code = _code(unit)
+    split_on = {m.group(2) for m in _SPLIT_ON.finditer(code)}
+    for i, line in enumerate(code.splitlines()):
+        m = _REPLACE_SEP.search(line)
+        if m and m.group(2) != m.group(4) and m.group(4) in split_on:
+            return split_on, (unit.span.line + i, line.strip())
+        for lit in PY_STRING_LITERAL.finditer(line):
+            if _BOTH_IN_PATTERN.search(lit.group(0)):
+                return split_on, (unit.span.line + i, line.strip())
+    return split_on, None
+
+
+def _separator_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_split, b_merged = _separators(before)
+    if b_merged is not None or "&" not in b_split:
+        return  # `;` was already a separator, or the unit split no pairs on '&'
+    _, a_merged = _separators(after)
+    if a_merged is None:
+        return
+    hit = _input_hit(before, vocabulary=QUERY_WORDS) or _input_hit(after, vocabulary=QUERY_WORDS)
+    if hit is None:
+        return
+    line, text = a_merged
+    base = ctx.relevance(change)
+    rel = base if base.score >= 0.8 else Relevance(
+        "validation", 0.8, base.why_path or (change.qualname,), f"the separator decides which parameters a request carries ('{hit}')")
+    yield make_finding(
+        SPEC_SEPARATOR, change, ctx,
+        f"{change.qualname} now splits pairs on ';' as well as '&' (`{text}`): a value like `a=1;b=2` is one "
+        "parameter to anything that splits on '&' only, two here",
+        after_line=line, evidence_after=text, confidence=Confidence.MEDIUM,
+        witness="`x=1;admin=1`: one parameter before, two after", relevance=rel,
+    )
+
+
 @family(FAMILY, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None:
         return []
     if change.before.kind not in CODE_KINDS or change.after.kind not in CODE_KINDS:
         return []
-    return [*_filter_findings(change, ctx), *_check_call_findings(change, ctx), *_exact_findings(change, ctx)]
+    return [*_filter_findings(change, ctx), *_check_call_findings(change, ctx), *_exact_findings(change, ctx),
+            *_separator_findings(change, ctx)]
