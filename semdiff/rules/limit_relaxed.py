@@ -12,9 +12,15 @@ rules cannot see: a slice that caps a count (`pairs[:self.MAX_PARAMS]`) and a si
 whose exit is a plain `return` (drop the connection, stop reading) rather than a denial.
 When the bounded thing is input from a peer (request, header, query, body, buffer, received
 data) the bound is DoS protection wherever it sits, so those two keep medium severity.
+
+Regex risk (nested quantifiers, chains of overlapping unbounded repeats) is read by
+`_regex_risk`, shared with the JavaScript check. Besides a pattern edited in place, a function
+whose own regexes were replaced by a module-level compiled pattern it now uses is compared
+pattern set against pattern set, with patterns built by `%`/`.format` read as templates.
 """
 from __future__ import annotations
 
+import ast
 import math
 import re
 from typing import Iterable, Optional
@@ -31,7 +37,9 @@ from semdiff.rules._catalog2_ir import (
     pair_calls,
     pair_regex_sites,
     regex_profile,
+    regex_sites,
 )
+from semdiff.rules._regex_risk import RegexRisk, backtracking_reasons, regex_risk, risk_reasons, shown, template_pattern
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULE_ID = "limit-relaxed"
@@ -220,22 +228,136 @@ def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
         if bp is None or ap is None:
             continue
-        reasons = []
-        if ap.nested_unbounded and not bp.nested_unbounded:
-            reasons.append("nested quantifier introduced (catastrophic backtracking)")
+        risky = backtracking_reasons(b.pattern, a.pattern, before_anchored=b.implied_start, after_anchored=a.implied_start)
+        reasons = list(risky)
         if ap.unbounded_repeats > bp.unbounded_repeats and ap.bounded_repeats < bp.bounded_repeats:
             reasons.append("bounded quantifier made unbounded")
         if reasons:
             rel = ctx.relevance(change)
-            if ap.nested_unbounded and not bp.nested_unbounded and rel.score < 0.8:
+            if risky and rel.score < 0.8:
                 # catastrophic backtracking is a denial of service wherever the regex meets input,
                 # so a module-level pattern is not "far from anything sensitive"
-                rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,), "a nested unbounded quantifier backtracks catastrophically (ReDoS)")
+                rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,), "the pattern backtracks catastrophically (ReDoS)")
             yield make_finding(
                 SPEC, change, ctx, f"regex {a.pattern!r}: " + "; ".join(reasons),
                 before_line=b.line, after_line=a.line, evidence_before=b.pattern, evidence_after=a.pattern,
                 relevance=rel,
             )
+
+
+# ------------------------------------------------------------------ regexes a function runs
+
+# methods of a compiled pattern: `NAME.match(s)` runs the pattern bound to NAME
+PATTERN_METHODS = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer")
+_COMPILE_TAILS = ("compile",)
+_REGEX_MODULES = ("re", "regex")
+# a formatting template: a string literal followed by `%` or `.format(`
+_TEMPLATE = re.compile(r"""^\s*(?P<lit>[rRuUbB]{0,2}(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'))\s*(?:%|\.format\()""")
+
+
+def _call_pattern(call: Call) -> Optional[str]:
+    """The pattern of a regex call: a literal, or a `%`/`.format` template read with unknown parts."""
+    first = next((a for a in call.args if a.name is None), None) or call.kwarg("pattern")
+    if first is None:
+        return None
+    if isinstance(first.literal, str):
+        return first.literal
+    m = _TEMPLATE.match(first.text)
+    if m is None:
+        return None
+    try:
+        lit = ast.literal_eval(m.group("lit"))  # a string literal only: never evaluates code
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return template_pattern(lit) if isinstance(lit, str) else None
+
+
+def _is_regex_call(callee: str, tails: tuple[str, ...]) -> bool:
+    head, _, last = callee.rpartition(".")
+    return head in _REGEX_MODULES and last in tails
+
+
+def _named_patterns(units, path: str) -> dict[str, tuple[str, int]]:
+    """Module-level `NAME = re.compile(...)` of a file: name -> (pattern, line)."""
+    out: dict[str, tuple[str, int]] = {}
+    for u in units_in_file(units, path):
+        if not isinstance(u, Unit) or u.kind != "module":
+            continue
+        compiled = {c.span.line: c for c in u.calls if _is_regex_call(c.callee, _COMPILE_TAILS)}
+        for st in u.settings:
+            call = compiled.get(st.span.line)
+            if call is None or not (st.value or "").lstrip().startswith(call.callee):
+                continue
+            pattern = _call_pattern(call)
+            if pattern is not None:
+                out[st.key] = (pattern, st.span.line)
+    return out
+
+
+def _used_names(unit: Unit, named: dict[str, tuple[str, int]]) -> set[str]:
+    return {head for c in unit.calls for head, _, last in [c.callee.rpartition(".")]
+            if last in PATTERN_METHODS and head in named}
+
+
+def _run_patterns(unit: Unit, named: dict[str, tuple[str, int]], names: set[str]) -> dict[str, tuple[int, bool, str]]:
+    """Patterns a function runs itself or through the given module-level names:
+    pattern -> (line, anchored at the start, where it is written)."""
+    out: dict[str, tuple[int, bool, str]] = {}
+    for site in regex_sites(unit):
+        out.setdefault(site.pattern, (site.line, site.implied_start, site.key))
+    for c in unit.calls:
+        if _is_regex_call(c.callee, PATTERN_METHODS + _COMPILE_TAILS):
+            pattern = _call_pattern(c)
+            if pattern is not None:
+                out.setdefault(pattern, (c.span.line, c.callee.endswith(("match", "fullmatch")), c.callee))
+    for c in unit.calls:
+        head, _, last = c.callee.rpartition(".")
+        if head in names:
+            pattern, _line = named[head]
+            out.setdefault(pattern, (c.span.line, last in ("match", "fullmatch"), head))
+    return out
+
+
+def _worst(risks: list[RegexRisk]) -> RegexRisk:
+    return RegexRisk(any(r.nested_unbounded for r in risks), any(r.quadratic_prefix for r in risks),
+                     max((r.degree for r in risks), default=1))
+
+
+def _pattern_swap_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """A function's regexes replaced by ones that backtrack worse, inline or through a
+    module-level compiled pattern it started using (the in-place edit is `_redos_findings`'s)."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_named, a_named = _named_patterns(ctx.before_units, before.path), _named_patterns(ctx.after_units, after.path)
+    b_uses, a_uses = _used_names(before, b_named), _used_names(after, a_named)
+    if not (a_uses - b_uses):
+        return  # no pattern newly reached by name: pairs inside the unit are `_redos_findings`' business
+    was = _run_patterns(before, b_named, b_uses - a_uses)
+    now = _run_patterns(after, a_named, a_uses - b_uses)
+    gone = [p for p in was if p not in now]
+    if not gone:
+        return  # patterns added to what the function already ran: new code, not a weaker replacement
+    b_risks = [r for p in gone if (r := regex_risk(p, was[p][1])) is not None]
+    if len(b_risks) != len(gone):
+        return
+    prior = _worst(b_risks)
+    for pattern, (line, anchored, where) in now.items():
+        if pattern in was or where not in a_uses - b_uses:
+            continue
+        risk = regex_risk(pattern, anchored)
+        reasons = [] if risk is None else risk_reasons(prior, risk)
+        if not reasons:
+            continue
+        base = ctx.relevance(change)
+        rel = base if base.score >= 0.8 else Relevance(
+            "dos", 0.8, base.why_path or (change.qualname,), "the pattern backtracks catastrophically (ReDoS)")
+        gone_text = ", ".join(repr(p) for p in gone[:3])
+        yield make_finding(
+            SPEC, change, ctx, f"{change.qualname} now runs {where} = {shown(pattern)!r} in place of {gone_text}: " + "; ".join(reasons),
+            before_line=was[gone[0]][0], after_line=line, evidence_before=gone[0], evidence_after=shown(pattern),
+            relevance=rel, confidence=Confidence.MEDIUM,
+            witness=f"input that almost matches {where}: linear before, super-linear after",
+        )
 
 
 # ------------------------------------------------------------------ bounds the guard rules cannot see
@@ -372,5 +494,5 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return []
     found = [*_setting_findings(change, ctx), *_call_findings(change, ctx), *_redos_findings(change, ctx)]
     if change.before.kind in ("function", "method", "lambda") and change.after.kind in ("function", "method", "lambda"):
-        found += [*_slice_findings(change, ctx), *_size_check_findings(change, ctx)]
+        found += [*_slice_findings(change, ctx), *_size_check_findings(change, ctx), *_pattern_swap_findings(change, ctx)]
     return found
