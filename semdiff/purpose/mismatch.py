@@ -13,6 +13,7 @@ With no stated purpose at all (no commit messages, no --purpose) nothing is repo
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -60,12 +61,26 @@ class PurposeVerdict:
     strict: bool
 
 
+# Where test tooling lives besides test code: the CI configuration that runs the tests and
+# the manifests that pin the test runner. "Run tests on push", "pin pytest for the test
+# group" change these files and nothing else; only an ordinary behaviour change there is
+# within a tests claim (a weakening or a security-relevant change still exceeds it).
+_TEST_TOOLING = re.compile(
+    r"(^|/)\.github/workflows/|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.circleci/|(^|/)azure-pipelines\.ya?ml$"
+    r"|(^|/)(tox\.ini|noxfile\.py|pytest\.ini|\.coveragerc|codecov\.ya?ml)$"
+)
+
+
+def _test_tooling(e: UnitEffect) -> bool:
+    return e.effect is Effect.BEHAVIOUR and (e.area == "deps" or bool(_TEST_TOOLING.search(e.path)))
+
+
 def permitted(e: UnitEffect, claim: Claim) -> bool:
     """Is this unit's effect within what the claim allows?"""
     if e.effect.preserving or not claim.stated or not claim.narrow:
         return True
     for kind in claim.kinds:
-        if kind == "tests" and e.area == "tests":
+        if kind == "tests" and (e.area == "tests" or _test_tooling(e)):
             return True
         if kind == "deps" and e.area == "deps":
             return True
