@@ -199,13 +199,22 @@ def _quadratic_prefix(items: list) -> bool:
     return hi == _sre_c.MAXREPEAT and len(sub) == 1 and sub[0][0] in _SINGLE
 
 
+def quadratic_prefix(pattern: str) -> bool:
+    """Unanchored pattern whose first element is an unbounded repeat of one character class,
+    followed by something that can fail (`\\/+$`, `\\s+$`, `a+b`): each start position scans
+    the whole run again, so a failed search is quadratic in the input length."""
+    risk = regex_risk(pattern)
+    return bool(risk and risk.quadratic_prefix)
+
+
 def regex_risk(pattern: str, anchored_start: bool = False) -> Optional[RegexRisk]:
     """Risk of a pattern, or None when it does not parse (or is too big to read)."""
     if len(pattern) > MAX_PATTERN:
         return None
     profile = regex_profile(pattern)
     try:
-        items = _flatten(list(_sre_parse.parse(pattern)))
+        raw = list(_sre_parse.parse(pattern))
+        items = _flatten(raw)
     except Exception:  # re.error, RecursionError, OverflowError: not a pattern we can read
         return None
     if profile is None:
@@ -214,7 +223,7 @@ def regex_risk(pattern: str, anchored_start: bool = False) -> Optional[RegexRisk
     degree = _chain_degree(items)
     if not starts and degree > 1:
         degree += 1  # a search retries the chain from every start position
-    return RegexRisk(profile.nested_unbounded, _quadratic_prefix(items), degree)
+    return RegexRisk(profile.nested_unbounded, _quadratic_prefix(raw), degree)
 
 
 def backtracking_reasons(before: str, after: str, *, quadratic_prefix: bool = False,

@@ -27,16 +27,10 @@ from semdiff import logic
 from semdiff.ir import Atom, Call, Formula, Unit, atoms_of, conj, disj, neg
 from semdiff.lang.normal import squash
 from semdiff.model import Confidence, Finding, Severity
-from semdiff.rules._catalog2_ir import callee_is, new_items, pair_regex_sites, regex_profile, tail
+from semdiff.rules._catalog2_ir import callee_is, new_items, pair_regex_sites, tail
+from semdiff.rules._regex_risk import backtracking_reasons, quadratic_prefix  # noqa: F401 (quadratic_prefix re-exported)
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 from semdiff.relevance.names import words
-
-try:  # Python 3.11+
-    from re import _constants as _sre_c  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre_c  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 LANGS = ("javascript", "typescript", "go", "java")
 # Python shares the escaping check (its own escaper table below); the other checks stay off for it
@@ -328,40 +322,9 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 # ---------------------------------------------------------------- ReDoS
 
 
-_REPEATS = {_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT}
-_SINGLE = {_sre_c.LITERAL, _sre_c.NOT_LITERAL, _sre_c.IN, _sre_c.ANY, _sre_c.CATEGORY}
-
-
-def quadratic_prefix(pattern: str) -> bool:
-    """Unanchored pattern whose first element is an unbounded repeat of one character class,
-    followed by something that can fail (`\\/+$`, `\\s+$`, `a+b`): each start position scans
-    the whole run again, so a failed search is quadratic in the input length."""
-    if len(pattern) > 5000:
-        return False
-    try:
-        items = list(_sre_parse.parse(pattern))
-    except Exception:  # re.error, RecursionError: not a pattern we can read
-        return False
-    if len(items) < 2:
-        return False
-    op, av = items[0]
-    if op not in _REPEATS:
-        return False
-    lo, hi, sub = av
-    sub = list(sub)
-    return hi == _sre_c.MAXREPEAT and len(sub) == 1 and sub[0][0] in _SINGLE
-
-
 def _redos(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     for b, a in pair_regex_sites(change.before, change.after):
-        bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
-        if bp is None or ap is None:
-            continue
-        reasons = []
-        if ap.nested_unbounded and not bp.nested_unbounded:
-            reasons.append("nested unbounded quantifier introduced (exponential backtracking)")
-        if quadratic_prefix(a.pattern) and not quadratic_prefix(b.pattern) and not bp.nested_unbounded:
-            reasons.append("unanchored leading unbounded repeat before a suffix that can fail (quadratic backtracking)")
+        reasons = backtracking_reasons(b.pattern, a.pattern, quadratic_prefix=True)
         if reasons:
             yield make_finding(
                 SPEC[REDOS], change, ctx, f"regex /{a.pattern}/ (was /{b.pattern}/): " + "; ".join(reasons),
