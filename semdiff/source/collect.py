@@ -123,7 +123,7 @@ class _Side:
 
 def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet:
     entries = parse_raw(git.diff_raw(repo, plan.endpoints))
-    patch_files = _patch_files(git.diff_patch(repo, plan.endpoints)) if entries else {}
+    patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints)) if entries else {}
     files: list[FileChange] = []
     skipped: list[NotAnalyzed] = []
     usable: list[RawEntry] = []
@@ -148,8 +148,49 @@ def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet
     )
 
 
+def _patch_or_nothing(repo: git.Repository, endpoints: list) -> bytes:
+    """git's patch, or nothing when git cannot write it (a blob missing from a partial or
+    damaged clone fails the whole call): hunks are then computed from the texts, and the
+    blobs that are missing are reported per file as missing-object."""
+    try:
+        return git.diff_patch(repo, endpoints)
+    except InputError:
+        return b""
+
+
 def _not_code(entry: RawEntry) -> bool:
     return entry.has_mode(SYMLINK_MODE) or entry.has_mode(GITLINK_MODE)
+
+
+def _symlink_became_file(entry: RawEntry) -> bool:
+    return entry.letter == "T" and entry.old_mode == SYMLINK_MODE and entry.new_mode.startswith("100")
+
+
+def _is_code(path: str) -> bool:
+    from semdiff.lang.registry import backend_for
+
+    return backend_for(path) is not None
+
+
+def _type_change_note(entry: RawEntry, path: str) -> NotAnalyzed:
+    """What a symlink or submodule entry hides, in words a reviewer can act on."""
+    if entry.has_mode(GITLINK_MODE):
+        ends = " -> ".join(s[:12] if s else "(none)" for s in (entry.old_sha, entry.new_sha))
+        return NotAnalyzed(path, "submodule", f"submodule commit {ends}; the submodule's code is not analysed (review its own history)",
+                           entry.old_mode.startswith("100") and entry.letter == "T")
+    if entry.old_mode.startswith("100") and entry.letter == "T":
+        return NotAnalyzed(path, "symlink", "a regular file replaced by a symlink; the link is never followed, so the code "
+                           "that now stands at this path is not analysed", True)
+    if _symlink_became_file(entry):
+        # the code served at this path before came from wherever the link pointed: nothing to
+        # compare the new file with, so a code file here fails closed like a file turned symlink
+        return NotAnalyzed(path, "symlink", "before: a symlink (never followed), now a regular file; the code at this path "
+                           "cannot be compared, not analysed", _is_code(path))
+    if entry.letter == "M" and entry.old_mode == entry.new_mode == SYMLINK_MODE:
+        # retargeting `auth.py -> auth_strict.py` to `auth_lax.py` swaps the code at a code path
+        return NotAnalyzed(path, "symlink", "symlink retargeted; links are never followed, so the code now served at this "
+                           "path is not compared", _is_code(path))
+    return NotAnalyzed(path, "symlink", f"symlink entry ({entry.old_mode} -> {entry.new_mode}); never followed, not read as code", False)
 
 
 def _fetch_blobs(repo: git.Repository, entries: list[RawEntry], max_bytes: int, worktree: bool) -> dict[str, _Side]:
@@ -199,10 +240,7 @@ def _file_change(repo: git.Repository, entry: RawEntry, blobs: dict[str, _Side],
         old_blob=entry.old_sha or None, new_blob=entry.new_sha or None,
     )
     if status is ChangeStatus.TYPE_CHANGED:
-        kind = "submodule" if entry.has_mode(GITLINK_MODE) else "symlink"
-        code_replaced = entry.old_mode.startswith("100") and entry.letter == "T"
-        return base, [NotAnalyzed(base.path, kind, f"{kind} entry ({entry.old_mode} -> {entry.new_mode}); not read as code",
-                                  code_replaced)]
+        return base, [_type_change_note(entry, base.path)]
     old = blobs.get(entry.old_sha, _Side()) if entry.old_path is not None and entry.old_sha else _Side()
     if entry.new_path is None:
         new = _Side()

@@ -31,6 +31,10 @@ _SAFE_CONFIG: tuple[str, ...] = (
     "-c", "diff.mnemonicPrefix=false",
     "-c", "diff.relative=false",
     "-c", "core.quotePath=true",
+    # no transport at all: a partial clone's missing blob must not make git fetch it through
+    # the repository's remote (whose core.sshCommand / uploadpack the repository chooses);
+    # GIT_NO_LAZY_FETCH says the same to gits that know it
+    "-c", "protocol.allow=never",
 )
 
 # Inherited variables that locate the repository (set by git itself when we run inside a
@@ -43,10 +47,26 @@ _KEPT_GIT_VARS = frozenset({
 })
 
 # Diff options shared by the status and the patch call, so both see the same pairs.
+# `--ignore-submodules=dirty`: a moved submodule commit is still reported, but git does not
+# run `git status` inside each checked-out submodule to find uncommitted edits. That status
+# reads the submodule's own config, whose clean filters our overrides cannot know (they
+# are listed from the superproject's config), and would run them.
 DIFF_OPTIONS: tuple[str, ...] = (
     "--no-ext-diff", "--no-textconv", "--no-color", "--no-relative", "-M", "-C",
-    "--submodule=short", "--ignore-submodules=none",
+    "--submodule=short", "--ignore-submodules=dirty",
 )
+
+
+def safe_command(args: Sequence[str]) -> list[str]:
+    """`git <safe config> <args>`, for the few places that keep a git process open themselves
+    (a long-lived `cat-file --batch`) instead of calling `run_git`. They must only run
+    commands that never filter (see `_NEVER_FILTERS`)."""
+    return ["git", *_SAFE_CONFIG, "--no-pager", *args]
+
+
+def safe_environment() -> dict[str, str]:
+    """The environment `run_git` gives git (see `safe_command`)."""
+    return _environment()
 
 
 def _environment() -> dict[str, str]:
