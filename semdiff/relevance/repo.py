@@ -16,6 +16,7 @@ import weakref
 from typing import Iterator, Optional
 
 from semdiff.model import NotAnalyzed
+from semdiff.source.git import safe_command, safe_environment
 from semdiff.relevance import incremental, snapshot
 from semdiff.relevance.cache import BlobCache
 from semdiff.relevance.facts import FileFacts, extractor_for
@@ -30,12 +31,13 @@ class GitReadError(RuntimeError):
 
 
 def _git_cmd(repo_root: str, *args: str) -> list[str]:
-    return ["git", "-C", repo_root, "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", *args]
+    # the same defused config as semdiff.source.git.run_git: a partial clone's missing blob
+    # made `cat-file` lazily fetch it through the repository's own core.sshCommand
+    return safe_command(["-C", repo_root, *args])
 
 
 def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["GIT_TERMINAL_PROMPT"] = "0"
+    env = safe_environment()
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     return env
