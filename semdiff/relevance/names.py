@@ -51,6 +51,25 @@ def _first_hit(names: Iterable[str]) -> tuple[str, str, str] | None:
     return None
 
 
+# a callee that is not a (dotted) name: an inline function expression called on the spot
+# (`(() => {...})()`), or a chain after a call (`new Request(...).headers.has`)
+_PLAIN_CALLEE = re.compile(r"^[@\w$.:]+$")
+_TYPE_ARGS = re.compile(r"<[\w$.,\s\[\]?]*>")  # validate<User>(...), Collections.<T>check(...)
+_AFTER_LAST_CALL = re.compile(r"[)\]}]\s*((?:\.\s*[\w$]+)+)\s*$")
+
+
+def callee_name(callee: str) -> str:
+    """The name a call is made through. For `(() => { ... })()` that is no name at all: the
+    words inside the function's body (a `token` local, a `key` variable) say nothing about
+    what is being called, and matching them made feature-detection code look like token or
+    crypto handling. For `new Request(...).headers.has` it is the trailing member chain."""
+    callee = _TYPE_ARGS.sub("", callee.strip())
+    if _PLAIN_CALLEE.match(callee):
+        return callee
+    m = _AFTER_LAST_CALL.search(callee)
+    return m.group(1).lstrip(".").replace(" ", "") if m else ""
+
+
 def name_relevance(unit: Unit) -> Relevance:
     """Score from the unit's own name and decorators (strong), then its callees (weaker)."""
     own = _first_hit([unit.name] + [d.name for d in unit.decorators] + [unit.qualname])
@@ -58,7 +77,7 @@ def name_relevance(unit: Unit) -> Relevance:
         cat, word, name = own
         score = 0.9 if cat in _STRONG else 0.7
         return Relevance(cat, score, (unit.qualname,), f"name '{name}' mentions '{word}'")
-    called = _first_hit(c.callee for c in unit.calls if not c.callee.startswith(_NEUTRAL_MODULES))
+    called = _first_hit(n for n in map(callee_name, (c.callee for c in unit.calls)) if n and not n.startswith(_NEUTRAL_MODULES))
     if called:
         cat, word, name = called
         score = 0.6 if cat in _STRONG else 0.4
