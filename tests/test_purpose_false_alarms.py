@@ -26,6 +26,7 @@ jobs:
       - uses: actions/checkout@v4
       - run: pytest -q
 """
+URLJS = "export default function isAbsolute(url) {\n  return /^([a-z][a-z\\d+\\-.]*:)?\\/\\//i.test(url);\n}\n"
 PYPROJECT = """[project]
 name = "shop"
 version = "1.0"
@@ -39,7 +40,7 @@ test = ["pytest>=7"]
 def change(tmp_path: Path, after: dict[str, str], message: str):
     repo = GitRepo(tmp_path / "repo")
     repo.write({"app/cart.py": CART, ".github/workflows/ci.yml": WORKFLOW, "pyproject.toml": PYPROJECT,
-                "tests/test_cart.py": "def test_total():\n    assert total([]) == 0\n"})
+                "tests/test_cart.py": "def test_total():\n    assert total([]) == 0\n", "lib/url.js": URLJS})
     base = repo.commit("init")
     repo.write(after)
     head = repo.commit(message)
@@ -80,3 +81,30 @@ def test_tests_claim_changing_product_code_still_medium(tmp_path):
     [m] = mismatches(r)
     assert (m.path, m.unit, m.severity) == ("app/cart.py", "total", Severity.MEDIUM)
     assert ".github/workflows" not in m.message
+
+
+# ---------------------------------------------------------------- security fix vs its own rewrite
+
+
+def test_security_fix_rewriting_a_predicate_is_not_also_weakening(tmp_path):
+    after = URLJS.replace(":)?\\/", ":)\\/")
+    r = change(tmp_path, {"lib/url.js": after},
+               "fix(sec): protocol-relative URLs are not absolute")
+    low = [f for f in r.findings if f.rule_id == "removed-guard"]
+    assert low and all(f.severity < Severity.MEDIUM for f in low), "the rule still reports its own low finding"
+    assert mismatches(r) == []
+
+
+def test_security_fix_that_also_drops_a_real_check_is_high(tmp_path):
+    guard = ("def delete_user(request, uid):\n    if not request.user.is_admin:\n        raise PermissionDenied()\n"
+             "    return remove(uid)\n")
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"app/views.py": guard, "lib/url.js": URLJS})
+    base = repo.commit("init")
+    repo.write({"app/views.py": "def delete_user(request, uid):\n    return remove(uid)\n",
+                "lib/url.js": URLJS.replace(":)?\\/", ":)\\/")})
+    head = repo.commit("fix(sec): protocol-relative URLs are not absolute")
+    r = analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+    [m] = mismatches(r)
+    assert (m.path, m.unit, m.severity) == ("app/views.py", "delete_user", Severity.HIGH)
+    assert "isAbsolute" not in m.message

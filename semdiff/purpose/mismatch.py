@@ -59,6 +59,8 @@ class PurposeVerdict:
     exceeding: tuple[UnitEffect, ...]
     ai: tuple[AiLabel, ...]
     strict: bool
+    # (path, unit) of weakening findings at medium or above (the purpose rule's own excluded)
+    serious: frozenset[tuple[str, str]] = frozenset()
 
 
 # Where test tooling lives besides test code: the CI configuration that runs the tests and
@@ -103,7 +105,8 @@ def evaluate(ctx: ChangeContext) -> PurposeVerdict:
                    tuple(str(p) for p in patterns) if isinstance(patterns, (list, tuple)) else ())
     strict = str(opts.get("ai_policy", "default")).lower() == "strict" and bool(ai)
     exceeding = tuple(e for e in effects if not permitted(e, claim))
-    return PurposeVerdict(claim, effects, exceeding, ai, strict)
+    serious = frozenset((f.path, f.unit) for f in ctx.findings if f.rule_id not in OWN_RULES and f.severity >= Severity.MEDIUM)
+    return PurposeVerdict(claim, effects, exceeding, ai, strict, serious)
 
 
 def _rank(e: UnitEffect) -> tuple[int, float, int]:
@@ -141,7 +144,10 @@ def decide(v: PurposeVerdict) -> tuple[Optional[Severity], tuple[UnitEffect, ...
             return Severity.MEDIUM.bumped(bump), v.exceeding, "changes behaviour (AI-authored, strict policy)"
         return None, (), ""
     if "security-fix" in claim.kinds:
-        weak_all = tuple(e for e in v.effects if e.effect is Effect.WEAKENING)
+        # a security fix rewrites checks by design: only a weakening its own rule judged at
+        # least medium is "also weakens"; a low one (a rewritten predicate whose new form the
+        # rules cannot compare) stays the rule's own low finding, not a high escalation
+        weak_all = tuple(e for e in v.effects if e.effect is Effect.WEAKENING and (e.path, e.qualname) in v.serious)
         if weak_all:
             return Severity.HIGH.bumped(bump), weak_all, "also weakens security-relevant code"
     if v.strict and claim.kinds & {UNKNOWN}:
