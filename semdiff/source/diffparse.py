@@ -355,6 +355,45 @@ def _has_surrogates(hunks: tuple[Hunk, ...]) -> bool:
     return any(_SURROGATE.search(t) for h in hunks for t in h.removed_text + h.added_text + h.context_text)
 
 
+def _unreadable_hunk_header(segment: Segment) -> str:
+    """Why a segment holds change lines no parser reads, or ''. unidiff skips an `@@` line it
+    cannot match (`@@ -1,-3 +1 @@`, a combined diff's `@@@`) together with the lines under it,
+    and `+`/`-` lines past the end of a hunk's counts, so the file came out with fewer hunks
+    and no complaint: a change nobody analysed."""
+    old_left = new_left = 0
+    seen_hunk = False
+    for offset, line in enumerate(segment.lines):
+        where = f"line {segment.line_no + offset}"
+        if old_left > 0 or new_left > 0:
+            tag = line[:1]
+            if tag == " " or line in ("\n", "\r\n"):
+                old_left, new_left = old_left - 1, new_left - 1
+            elif tag == "-":
+                old_left -= 1
+            elif tag == "+":
+                new_left -= 1
+            elif tag != "\\":
+                old_left = new_left = 0  # truncated: unidiff reports it
+            else:
+                continue
+            if old_left > 0 or new_left > 0 or tag in " -+" or line in ("\n", "\r\n"):
+                continue
+        if line.startswith("@@"):
+            match = _HUNK_HEADER.match(line)
+            if not match:
+                kind = "combined (merge) diff hunks are not supported; diff against one parent" if line.startswith("@@@") \
+                    else "unreadable hunk header"
+                return f"{where}: {kind}: {_clean(line)[:80]!r}"
+            old_left, new_left, seen_hunk = int(match.group(2) or 1), int(match.group(4) or 1), True
+        elif seen_hunk and line[:1] in "+-" and _clean(line) not in ("--", "-- "):
+            # right after a hunk's counted lines: git apply and patch ignore it, a reader of
+            # the diff sees a change. Refused.
+            return f"{where}: a change line outside every hunk (the hunk line counts do not cover it)"
+        else:
+            seen_hunk = False  # prose after the diff body (a format-patch email's next message)
+    return ""
+
+
 def changes_from_diff(text: str, description: str = "diff") -> ChangeSet:
     """Hunk-only ChangeSet from a unified diff; raises ValueError when nothing in it parses.
 
@@ -367,6 +406,10 @@ def changes_from_diff(text: str, description: str = "diff") -> ChangeSet:
     for segment in segments:
         info = segment_info(segment)
         label = info.key or "<diff>"
+        unread = _unreadable_hunk_header(segment)
+        if unread:
+            skipped.append(NotAnalyzed(label, "malformed-diff", unread, True))
+            continue
         try:
             patched = parse_segment(segment)
             hunks = hunks_of(patched)
