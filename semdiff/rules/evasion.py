@@ -109,6 +109,30 @@ def _identifiers(text: str) -> set[str]:
     return set(_IDENT.findall(text))
 
 
+# a minifier's output: machine-chosen one- and two-letter names on lines nobody reads
+_MINIFIED_LINE = 500
+
+
+def lookalike(old: str, new: str) -> bool:
+    """Would a reader take `new` for `old`? Same skeleton, but not merely another letter case
+    (`Object`/`object`, `A`/`a` are seen at a glance; capital `I` for `l` still folds), and
+    not two throwaway names of one or two letters, which minified and generated code swaps on
+    every build (`i`/`l`, `Ye`/`ye`)."""
+    if old == new or skeleton(old) != skeleton(new):
+        return False
+    if old.casefold() == new.casefold():
+        return False
+    return min(len(old), len(new)) >= 3
+
+
+def _minified(unit: Unit, ctx: RuleContext) -> bool:
+    """Is the file a minifier's output (a line longer than any person writes)? Judged on the
+    whole file: a function cut out of a bundle can itself be short."""
+    module = ctx.after_units.get((unit.path, "<module>"))
+    text = module.text if isinstance(module, Unit) else unit.text
+    return any(len(line) > _MINIFIED_LINE for line in text.splitlines())
+
+
 def _touched_guards(unit: Unit, lines: Iterable[int]) -> list[Guard]:
     touched = set(lines)
     return [g for g in unit.guards if any(g.span.line <= n <= g.span.end_line for n in touched)]
@@ -121,6 +145,7 @@ def _confusables(change: UnitChange, ctx: RuleContext) -> list[Finding]:
     old_names = _identifiers(before.text)
     out: list[Finding] = []
     reported: set[str] = set()
+    minified = _minified(after, ctx)
     for g in _touched_guards(after, change.touched_after):
         new_names = _identifiers(g.text) - old_names
         removed = old_names - _identifiers(after.text)
@@ -128,7 +153,7 @@ def _confusables(change: UnitChange, ctx: RuleContext) -> list[Finding]:
             if name in reported:
                 continue
             mixed = scripts(name)
-            twin = next((old for old in sorted(removed) if old != name and skeleton(old) == skeleton(name)), None)
+            twin = None if minified else next((old for old in sorted(removed) if lookalike(old, name)), None)
             if twin is None and len(mixed) < 2:
                 continue
             reported.add(name)
