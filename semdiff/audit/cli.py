@@ -81,7 +81,12 @@ def audit_command(
     threshold = Severity.parse(flag_at)
     options = AuditOptions(rev_range, since, until, tuple(paths), all_parents, jobs or _default_jobs(), scheduler)
 
-    done, previous = jsonl.done_keys(resume_path)
+    rejected: list[int] = []
+    done, previous = jsonl.done_keys(resume_path, rejected)
+    if rejected and not quiet:
+        shown = ", ".join(str(n) for n in rejected[:5]) + (", ..." if len(rejected) > 5 else "")
+        click.echo(f"semdiff audit: {len(rejected)} line(s) of {resume_path} are not audit records (line {shown});"
+                   " ignored, their commits are analysed again", err=True)
     tasks, skipped = plan_audit(repo, options, frozenset(done))
 
     writers: list[jsonl.RecordWriter] = []
