@@ -15,7 +15,7 @@ from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family
 from semdiff.rules.config_support import config_finding, settings_of, spec_table, truthy
 from semdiff.rules.config_workflow_common import (
-    LANG, WORKFLOW, arg, job_looks_like_check, looks_like_check, sibling_jobs, step_identity, step_line,
+    CHECK_WORDS, LANG, WORKFLOW, arg, job_looks_like_check, looks_like_check, sibling_jobs, step_identity, step_line,
     step_text_for_words,
 )
 
@@ -246,10 +246,47 @@ def _removed_job(spec: RuleSpec, change: UnitChange, ctx: RuleContext, job: Unit
     is_check = job_looks_like_check(job) or any(looks_like_check(step_text_for_words(c)) for c in job.calls)
     if not (needed_by or is_check):
         return
+    if not needed_by and _check_moved(job, ctx):
+        return
     why = f"other jobs needed it ({', '.join(needed_by)})" if needed_by else "it ran tests, linters or security scans"
     yield config_finding(spec, change, ctx, f"job {job.name} was removed; {why}", before=job.span.line,
                          evidence_before=job.text.splitlines()[0] if job.text else job.name,
                          confidence=Confidence.MEDIUM if not needed_by else Confidence.HIGH)
+
+
+# words that name what a check does; "check", "verify" and the runners tox/nox say only that it is one
+_GENERIC_CHECK_WORDS = {"check", "checks", "verify", "tox", "nox"}
+_WORD_STEM = {"tests": "test", "linters": "lint", "linter": "lint", "scanner": "scan", "pytest": "test",
+              "unittest": "test", "jest": "test", "mocha": "test", "vitest": "test"}
+
+
+def _check_kinds(text: str, generic: bool = False) -> set[str]:
+    found = {_WORD_STEM.get(w, w) for w in (m.group(0).lower() for m in CHECK_WORDS.finditer(text or ""))}
+    return found if generic else found - _GENERIC_CHECK_WORDS
+
+
+def _check_moved(job: Unit, ctx: RuleContext) -> bool:
+    """Did the change re-create this check elsewhere? Consolidating per-version workflow files
+    into one matrix job, or replacing one scanner job by a new scanner workflow, deletes jobs
+    whose kind of check (tests, lint, security scan, ...) still runs in a job the same change
+    adds or edits. A removed job that other jobs `needs:` is never judged moved."""
+    kinds = _check_kinds(job.text)
+    generic = not kinds  # a job known as a check only by its runner (`tox -e py38`)
+    if generic:
+        kinds = _check_kinds(job.text, generic=True)
+    if not kinds:
+        return False
+    for (path, qualname), unit in ctx.after_units.items():
+        if not isinstance(unit, Unit) or unit.language != LANG or unit.parent != WORKFLOW:
+            continue
+        if (path, qualname) == (job.path, job.qualname):
+            continue
+        was = ctx.before_units.get((path, qualname))
+        if isinstance(was, Unit) and was.text == unit.text:
+            continue  # a sibling the change left as it was: it ran before too
+        if kinds & _check_kinds(unit.text, generic):
+            return True
+    return False
 
 
 CHECKS = (check_permissions, check_pinning, check_gating)
