@@ -82,11 +82,25 @@ def decode_tags(text: str) -> str:
     return "".join(chr(ord(ch) - 0xE0000) if 0xE0020 <= ord(ch) <= 0xE007E else "" for ch in text if _is_tag(ch))
 
 
+# Two standard uses of these characters that hide nothing. An emoji tag sequence: the black
+# flag U+1F3F4, a subdivision code in tag letters/digits, CANCEL TAG ("gbeng" is the flag of
+# England; Unicode's RGI list). And a single zero-width space right after "@" in front of a
+# name: GitHub and Dependabot write `@\u200bname` in release notes so quoting them does not
+# notify that user. Masked before the scan; anything else on the line is still read.
+_EMOJI_TAG_SEQUENCE = re.compile("\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,6}\U000E007F")
+_MENTION_GUARD = re.compile("(?<=@)\u200b(?=[A-Za-z0-9])")
+
+
+def _mask_benign(line: str) -> str:
+    return _MENTION_GUARD.sub("", _EMOJI_TAG_SEQUENCE.sub("\U0001F3F4", line))
+
+
 def hidden_characters(line: str, code: bool, first_line: bool = False) -> list[str]:
     """Names of suspicious characters in one line."""
     found: list[str] = []
     if not _ANY_HIDDEN.search(line):
         return found
+    line = _mask_benign(line)
     for i, ch in enumerate(line):
         if ch == "\ufeff" and first_line and i == 0:
             continue  # byte-order mark
