@@ -163,7 +163,7 @@ def test_submodule_bump_names_both_commits(repo: GitRepo) -> None:
 # -- names and ranges -----------------------------------------------------------------------------
 
 def test_odd_path_names_are_analysed_under_their_exact_names(repo: GitRepo) -> None:
-    names = ["app/with space.py", "app/-rf.py", "app/new\nline.py", "app/tab\t.py", 'app/quo"te.py', "app/caf\u00e9.py"]
+    names = ["app/with space.py", "app/-rf.py", "app/tab\t.py", 'app/quo"te.py', "app/caf\u00e9.py", "app/--.py"]
     repo.write({n: GUARDED for n in names})
     base = repo.commit("base")
     repo.write({n: UNGUARDED for n in names})
@@ -171,6 +171,29 @@ def test_odd_path_names_are_analysed_under_their_exact_names(repo: GitRepo) -> N
     report = analyze(f"{base}..{head}", repo=str(repo.root), options=OPTS, report_cache=False)
     assert sorted((f.rule_id, f.path) for f in report.findings) == sorted(("removed-guard", n) for n in names)
     assert report.not_analyzed == ()
+
+
+@pytest.mark.parametrize("name, label", [
+    ("app/x.py\nsemdiff: no findings.\n  fake.py", "app/x.py\\nsemdiff: no findings.\\n  fake.py"),
+    ("app/\x1b[2Jclear.py", "app/\\x1b[2Jclear.py"),
+    ("app/admin\u202e.py", "app/admin\\u202e.py"),
+], ids=["newline", "escape-sequence", "bidi-override"])
+def test_paths_that_would_forge_report_lines_are_refused_under_an_escaped_label(repo: GitRepo, name: str, label: str) -> None:
+    """A path printed verbatim could add a fake line to the text report, clear the terminal or
+    reorder what the reader sees; it is refused (fail closed) and labelled with escapes."""
+    repo.write({name: GUARDED})
+    base = repo.commit("base")
+    repo.write({name: UNGUARDED})
+    head = repo.commit("head")
+    changes = collect_changes(ChangeRequest(repo=str(repo.root), revision=f"{base}..{head}"))
+    assert _na(changes) == [(label, "unsafe-path", True)]
+    assert "control or bidirectional-override characters" in changes.not_analyzed[0].detail
+    proc = _cli(repo.root, f"{base}..{head}", ci=True)
+    assert proc.returncode == 1
+    text = subprocess.run([sys.executable, "-m", "semdiff", f"{base}..{head}", "--no-cache"], cwd=repo.root,
+                          env={**isolated_git_env(), "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=120,
+                          stdin=subprocess.DEVNULL).stdout.decode()
+    assert name not in text and label in text
 
 
 def test_non_utf8_path_is_reported_not_analysed_under_a_lossy_name(repo: GitRepo) -> None:

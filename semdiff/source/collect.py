@@ -15,7 +15,7 @@ from semdiff.errors import InputError
 from semdiff.model import ChangeSet, ChangeStatus, Commit, FileChange, Hunk, NotAnalyzed
 from semdiff.source import git
 from semdiff.source.diffparse import changes_from_diff, hunks_of, parse_segment, segment_info, split_segments
-from semdiff.source.paths import unsafe_reason
+from semdiff.source.paths import display_path, unsafe_reason
 from semdiff.source.rawdiff import ABSENT_MODE, GITLINK_MODE, SYMLINK_MODE, RawEntry, parse_raw
 from semdiff.source.request import ChangeRequest
 from semdiff.source.textdecode import decode_source
@@ -130,7 +130,7 @@ def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet
     for entry in entries:
         bad = unsafe_reason(entry.old_path) or unsafe_reason(entry.new_path)
         if bad:
-            skipped.append(NotAnalyzed(entry.key or "<unknown>", "unsafe-path", bad, True))
+            skipped.append(NotAnalyzed(display_path(entry.key) or "<unknown>", "unsafe-path", bad, True))
         elif entry.letter in ("U", "X"):
             skipped.append(NotAnalyzed(entry.key, "unmerged" if entry.letter == "U" else "unknown-change",
                                        "resolve the merge conflict first", True))

@@ -16,7 +16,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile
 
 from semdiff.model import ChangeSet, ChangeStatus, FileChange, Hunk, NotAnalyzed
-from semdiff.source.paths import unsafe_reason
+from semdiff.source.paths import display_path, unsafe_reason
 from semdiff.source.rawdiff import GITLINK_MODE, SYMLINK_MODE
 
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -405,7 +405,7 @@ def changes_from_diff(text: str, description: str = "diff") -> ChangeSet:
     segments = split_segments(text)
     for segment in segments:
         info = segment_info(segment)
-        label = info.key or "<diff>"
+        label = display_path(info.key) or "<diff>"
         unread = _unreadable_hunk_header(segment)
         if unread:
             skipped.append(NotAnalyzed(label, "malformed-diff", unread, True))
