@@ -232,3 +232,29 @@ def test_empty_range_is_an_empty_report(repo: GitRepo) -> None:
     base = repo.commit("base")
     report = analyze(f"{base}..{base}", repo=str(repo.root), options=OPTS, report_cache=False)
     assert report.findings == () and report.not_analyzed == ()
+
+
+# -- the working tree and encodings ------------------------------------------------------------------
+
+def test_checked_out_code_file_swapped_for_a_fifo_fails_closed_without_blocking(repo: GitRepo) -> None:
+    repo.write({"app/auth.py": GUARDED, "README": "r\n"})
+    repo.commit("base")
+    (repo.root / "app" / "auth.py").unlink()
+    os.mkfifo(repo.root / "app" / "auth.py")  # opening it for reading would block forever
+    (repo.root / "README").unlink()
+    os.mkfifo(repo.root / "README")
+    changes = collect_changes(ChangeRequest(repo=str(repo.root)))
+    assert sorted(_na(changes)) == [("README", "not-a-file", False), ("app/auth.py", "not-a-file", True)]
+
+
+@pytest.mark.parametrize("encoding, name", [("utf-16", "UTF-16LE"), ("utf-16-be", None), ("utf-32", "UTF-32LE")])
+def test_utf16_and_utf32_code_is_named_and_fails_closed(repo: GitRepo, encoding: str, name) -> None:
+    repo.write({"web/auth.ts": "export function f(): void {}\n"})
+    base = repo.commit("base")
+    data = ("\ufeff" if name is None else "").encode(encoding) + "export function f(): void { }\n".encode(encoding)
+    repo.write_bytes({"web/auth.ts": data})
+    head = repo.commit("head")
+    report = analyze(f"{base}..{head}", repo=str(repo.root), options=OPTS, report_cache=False)
+    assert _na(report) == [("web/auth.ts", "binary", True)]
+    expected = f"{name or 'UTF-16BE'} text (byte-order mark)"
+    assert report.not_analyzed[0].detail.startswith(expected)

@@ -18,12 +18,15 @@ from semdiff.source.diffparse import changes_from_diff, hunks_of, parse_segment,
 from semdiff.source.paths import display_path, unsafe_reason
 from semdiff.source.rawdiff import ABSENT_MODE, GITLINK_MODE, SYMLINK_MODE, RawEntry, parse_raw
 from semdiff.source.request import ChangeRequest
-from semdiff.source.textdecode import decode_source
+from semdiff.source.textdecode import binary_detail, decode_source
 from semdiff.source.textpairs import hunks_between
 from semdiff.source.worktree import read_checked_out
 
 # Reasons that hide code a reviewer may need: CI fails closed on these.
 _RELEVANT_REASONS = frozenset({"invalid-utf8", "too-large", "lfs-pointer", "unsafe-path", "missing-object", "unreadable"})
+# A checked-out code file swapped for a FIFO, a device or a symlink: the code at that path is
+# unknown, so these hide code a reviewer needs when the path is code (a README symlink does not).
+_CODE_RELEVANT_REASONS = frozenset({"not-a-file", "symlink"})
 
 
 def collect_changes(request: ChangeRequest) -> ChangeSet:
@@ -256,12 +259,14 @@ def _file_change(repo: git.Repository, entry: RawEntry, blobs: dict[str, _Side],
             return None, []  # stat-dirty working-tree file with no real change
         return replace(base, status=ChangeStatus.MODE_CHANGED), []
     if any(side.data is not None and b"\0" in side.data for side in (old, new)) or (patch and patch.binary and _undecided(old, new)):
-        return replace(base, status=ChangeStatus.BINARY), [NotAnalyzed(base.path, "binary", "contains NUL bytes")]
+        wide = next((binary_detail(side.data) for side in (new, old) if side.data is not None and b"\0" in side.data), "contains NUL bytes")
+        return replace(base, status=ChangeStatus.BINARY), [NotAnalyzed(base.path, "binary", wide)]
     notes: list[NotAnalyzed] = []
     old, new = _decoded(old, entry.old_path), _decoded(new, entry.new_path)
     for label, side in (("before", old), ("after", new)):
         if side.reason:
-            notes.append(NotAnalyzed(base.path, side.reason, f"{label}: {side.detail}", side.reason in _RELEVANT_REASONS))
+            notes.append(NotAnalyzed(base.path, side.reason, f"{label}: {side.detail}", side.reason in _RELEVANT_REASONS
+                                     or (side.reason in _CODE_RELEVANT_REASONS and _is_code(base.path))))
     git_hunks = patch.hunks if patch else ()
     if notes:
         return replace(base, hunks=git_hunks), notes

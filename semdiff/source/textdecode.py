@@ -30,6 +30,19 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data
 
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
+              (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE"))
+
+
+def binary_detail(data: Optional[bytes]) -> str:
+    """Why bytes with NULs are not read, naming a UTF-16/32 byte-order mark when there is one
+    (such a file is text to a browser or tsc, so say so instead of calling it binary data)."""
+    for bom, name in _WIDE_BOMS:
+        if data and data.startswith(bom):
+            return f"{name} text (byte-order mark); only UTF-8 is read, convert it to analyse it"
+    return "contains NUL bytes"
+
+
 def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -55,7 +68,7 @@ def python_cookie(data: bytes) -> Optional[str]:
 
 def decode_source(path: str, data: bytes) -> Decoded:
     if is_binary(data):
-        return Decoded(reason="binary", detail="contains NUL bytes")
+        return Decoded(reason="binary", detail=binary_detail(data))
     if data.startswith(LFS_POINTER_PREFIX):
         return Decoded(reason="lfs-pointer", detail="Git LFS pointer; the real content is not in the repository")
     codec = "utf-8"
