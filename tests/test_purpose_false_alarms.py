@@ -108,3 +108,53 @@ def test_security_fix_that_also_drops_a_real_check_is_high(tmp_path):
     [m] = mismatches(r)
     assert (m.path, m.unit, m.severity) == ("app/views.py", "delete_user", Severity.HIGH)
     assert "isAbsolute" not in m.message
+
+
+# ---------------------------------------------------------------- comment-only edits of Go/JS modules
+
+CSRF_GO = """package middleware
+
+// CSRFConfig defines the config for the CSRF middleware.
+type CSRFConfig struct {
+	// TokenLength is the length of the generated token.
+	TokenLength uint8
+	// Generator defines a function to generate token.
+	// Optional. Defaults tp randomString(TokenLength).
+	Generator func() string
+}
+
+// DefaultCSRFConfig is the default CSRF middleware config.
+var DefaultCSRFConfig = CSRFConfig{TokenLength: 32}
+
+func verifyToken(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+"""
+
+
+def go_change(tmp_path: Path, after: str, message: str):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"middleware/csrf.go": CSRF_GO})
+    base = repo.commit("init")
+    repo.write({"middleware/csrf.go": after})
+    head = repo.commit(message)
+    return analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+
+
+def test_typo_fixed_in_a_go_doc_comment_is_silent(tmp_path):
+    r = go_change(tmp_path, CSRF_GO.replace("Defaults tp", "Defaults to"), "docs(csrf): fix godoc typo")
+    assert mismatches(r) == []
+    assert r.purpose.verdict == "matches its purpose"
+
+
+def test_docs_claim_that_changes_a_go_module_value_is_still_flagged(tmp_path):
+    after = CSRF_GO.replace("Defaults tp", "Defaults to").replace("TokenLength: 32", "TokenLength: 8")
+    r = go_change(tmp_path, after, "docs(csrf): fix godoc typo")
+    [m] = mismatches(r)
+    assert (m.path, m.unit, m.severity) == ("middleware/csrf.go", "<module>", Severity.HIGH)
+
+
+def test_go_build_directive_is_code_not_comment(tmp_path):
+    r = go_change(tmp_path, CSRF_GO.replace("package middleware\n", "//go:build ignore\n\npackage middleware\n"),
+                  "docs(csrf): fix godoc typo")
+    assert [m.unit for m in mismatches(r)] == ["<module>"]
