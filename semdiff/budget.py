@@ -381,7 +381,8 @@ def analyse_within(fc: FileChange, work: Callable[[], T], budget: FileBudget) ->
     try:
         return call_with_deadline(work, budget.file_timeout), None
     except FileTimeout as exc:
-        return None, Skipped("timeout", f"parse and analysis took {exc} (raise it with --file-timeout)")
+        why = f"took {exc}" if str(exc).startswith("more than") else f"stopped: {exc}"
+        return None, Skipped("timeout", f"parse and analysis {why} (raise it with --file-timeout)")
     except MemoryError:
         return None, Skipped("out-of-memory", "the memory limit was reached while analysing this file")
     except RecursionError:

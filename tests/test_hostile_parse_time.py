@@ -95,7 +95,7 @@ def test_megabytes_of_unclosed_brackets_in_python_are_refused_quickly(monkeypatc
     report = analyze_texts([("app/views.py", guarded, unguarded + "x=(" * 300_000 + "\n")],
                            AnalyzeOptions(file_timeout=2.0, use_cache=False, jobs=1))
     assert [(n.path, n.reason, n.security_relevant) for n in report.not_analyzed] == [("app/views.py", "timeout", True)]
-    assert "already ran out of parse time" in report.not_analyzed[0].detail
+    assert report.not_analyzed[0].detail.startswith("parse and analysis stopped: refused: this text already ran out of parse time")
 
 
 def test_memory_error_inside_a_backend_is_out_of_memory_not_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
