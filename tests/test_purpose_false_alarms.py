@@ -158,3 +158,32 @@ def test_go_build_directive_is_code_not_comment(tmp_path):
     r = go_change(tmp_path, CSRF_GO.replace("package middleware\n", "//go:build ignore\n\npackage middleware\n"),
                   "docs(csrf): fix godoc typo")
     assert [m.unit for m in mismatches(r)] == ["<module>"]
+
+
+# ---------------------------------------------------------------- minified build output
+
+BUNDLE = ("export function encryptPayload(e,t){if(!t)throw new TypeError(\"key\");return seal(e,t)}"
+          + ";".join(f"function h{i}(e){{return e+{i}}}" for i in range(40)) + "\n")
+
+
+def test_cleanup_deleting_a_minified_bundle_is_silent(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"dist/web/index.bundle.min.js": BUNDLE, "src/encrypt.js": "export function encryptPayload(e, t) {\n  return seal(e, t);\n}\n"})
+    base = repo.commit("release")
+    repo.delete("dist/web/index.bundle.min.js")
+    head = repo.commit("chore: cleanup after release")
+    r = analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+    assert r.purpose.claim == "refactor"
+    assert mismatches(r) == []
+
+
+def test_cleanup_that_changes_security_source_is_still_flagged(tmp_path):
+    src = "export function encryptPayload(e, t) {\n  return seal(e, t);\n}\n"
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"dist/web/index.bundle.min.js": BUNDLE, "src/encrypt.js": src})
+    base = repo.commit("release")
+    repo.write({"src/encrypt.js": src.replace("seal(e, t)", "seal(e, t || DEFAULT_KEY)")})
+    head = repo.commit("chore: cleanup after release")
+    r = analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+    [m] = mismatches(r)
+    assert (m.path, m.unit, m.severity) == ("src/encrypt.js", "encryptPayload", Severity.HIGH)
