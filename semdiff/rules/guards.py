@@ -18,6 +18,7 @@ from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, conj,
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._guard_content import content_relevance
+from semdiff.rules._moved_checks import moved_into_callee
 from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -479,6 +480,15 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 SPEC["removed-guard"], change, ctx, message,
                 before_line=g.span.line, evidence_before=g.text, evidence_after="",
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.INFO,
+            )
+        moved = moved_into_callee(g, after, ctx.after_units)
+        if moved is not None:
+            # the same check now runs in code this function calls (a shared core): a move
+            message += f" The same check now runs in `{moved.qualname}` ({moved.path}), which `{change.qualname}` calls."
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, evidence_before=g.text, evidence_after="",
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
             )
         graph = ctx.options.get("repo_relevance")
         if graph is not None:
