@@ -57,7 +57,6 @@ from semdiff.lang.python_nodes import (
     is_false,
     local_names,
     param_names,
-    parse_module,
     skip_docstring,
     source_positions,
     soft_kind,
@@ -93,15 +92,13 @@ class PythonBackend:
     language = "python"
 
     def parse(self, path: str, text: str) -> ParsedFile:
-        from semdiff.budget import python_syntax_check
+        from semdiff.budget import python_nesting_problem
 
-        deep, accepted = python_syntax_check(text)  # libcst's native parser segfaults on deep nesting
+        deep = python_nesting_problem(text)  # libcst's native parser segfaults on deep nesting
         if deep:
             return ParsedFile(path, self.language, (), error=deep)
         try:
-            # libcst's per-node validation is skipped only for text CPython itself accepts
-            # (libcst's grammar takes a few things CPython refuses, e.g. `'a' b'b'`)
-            module = parse_module(text) if accepted else cst.parse_module(text)
+            module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
             return ParsedFile(path, self.language, (), error=f"syntax error at line {exc.raw_line}: {exc.message}")
         except RecursionError:

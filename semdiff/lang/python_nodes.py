@@ -10,7 +10,6 @@ import re
 import tokenize
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
-from threading import get_ident
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
@@ -570,61 +569,3 @@ def source_positions(module: cst.Module, text: str):
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     return ProviderPositions(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), text)
-
-
-# ---------------------------------------------------------------- parsing
-
-_SKIPPING: Optional[int] = None  # the thread parsing without validation, if any
-
-
-def _post_init(self) -> None:
-    if _SKIPPING != get_ident():
-        self._validate()
-
-
-def _can_skip_validation() -> bool:
-    """Only libcst's own one-line `__post_init__` (`self._validate()`) is replaced: a libcst
-    whose hook does anything more keeps it, and parses as before."""
-    hook = cst.CSTNode.__dict__.get("__post_init__")
-    if hook is _post_init:
-        return True
-    code = getattr(hook, "__code__", None)
-    if code is None or code.co_names != ("_validate",) or code.co_argcount != 1:
-        return False
-    if any("__post_init__" in vars(c) for c in _all_subclasses(cst.CSTNode)):
-        return False
-    cst.CSTNode.__post_init__ = _post_init  # same behaviour while no parse of ours is running
-    return True
-
-
-def _all_subclasses(cls: type) -> list[type]:
-    out, todo = [], [cls]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            out.append(sub)
-            todo.append(sub)
-    return out
-
-
-def parse_module(text: str) -> cst.Module:
-    """`cst.parse_module(text)` without re-validating every node the native parser builds.
-
-    libcst runs each node's `_validate` from `__post_init__` as the node is constructed;
-    for nodes that come out of its own parser the checks cannot fail (the grammar already
-    enforced them; libcst's own comment on `__post_init__` says as much), yet they were
-    about a sixth of a parse. The skip names the parsing thread (one global read per node,
-    cheaper than a threading.local), so nodes built by any other thread, or by this one
-    outside the parse, are validated as usual; when two threads parse at once, races only
-    ever fall back to validating.
-
-    Only for text CPython's own parser accepted (the backend's nesting guard parses it
-    first): libcst's grammar takes a few things CPython refuses (`'a' b'b'`), which only
-    the validation rejects; for those, the validating parse keeps its old answer."""
-    global _SKIPPING
-    if _SKIPPING is not None or not _can_skip_validation():  # another thread's parse: validate
-        return cst.parse_module(text)
-    _SKIPPING = get_ident()
-    try:
-        return cst.parse_module(text)
-    finally:
-        _SKIPPING = None
