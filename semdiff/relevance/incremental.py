@@ -409,12 +409,16 @@ def _derive(
     sources = set(over_succ)
     over_pred: dict[str, PredEntries] = {}
     overlay = OverlayStore(store, over_nodes, over_succ, over_pred)
+    added: dict[str, list] = {}  # target -> rows of the changed sources, in source order
+    for u in sorted(sources):
+        routed = None
+        for t, e in new_edges[u].items():
+            if routed is None:
+                routed = bool((overlay.attrs(u) or {}).get("routes"))
+            added.setdefault(t, []).append((u, e["kinds"], routed))
     for t in touched_targets:
         kept = [row for row in pred_entries(store, t) if row[0] not in sources]
-        for u in sorted(sources):
-            e = new_edges[u].get(t)
-            if e is not None:
-                kept.append((u, e["kinds"], bool((overlay.attrs(u) or {}).get("routes"))))
+        kept.extend(added.get(t, ()))
         over_pred[t] = tuple(kept)
     # a node that only existed as an edge's end goes when its last edge does
     for n in touched_targets | sources:
