@@ -187,3 +187,25 @@ def test_cleanup_that_changes_security_source_is_still_flagged(tmp_path):
     r = analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
     [m] = mismatches(r)
     assert (m.path, m.unit, m.severity) == ("src/encrypt.js", "encryptPayload", Severity.HIGH)
+
+
+# ---------------------------------------------------------------- narrow words in a commit body
+
+def test_body_mentioning_its_tests_is_not_a_tests_claim(tmp_path):
+    r = change(tmp_path, {"app/cart.py": "def total(items):\n    return sum(items or [])\n",
+                          "tests/test_cart.py": "def test_total():\n    assert total(None) == 0\n"},
+               "Handle a missing item list in total()\n\n* Handle None\n\n* Add test for total with no items")
+    assert r.purpose.claim == "unknown"
+    assert mismatches(r) == []
+
+
+def test_narrow_subject_is_still_held_to_its_promise(tmp_path):
+    r = change(tmp_path, {"app/cart.py": "def total(items):\n    return sum(items or [])\n"},
+               "Add test for total with no items")
+    [m] = mismatches(r)
+    assert (m.unit, m.severity) == ("total", Severity.MEDIUM)
+
+
+def test_broad_body_claim_still_counts():
+    from semdiff.purpose.claims import classify_message
+    assert classify_message("update things", "This fixes a security bypass. Adds a test.").kinds == {"security-fix"}

@@ -149,12 +149,18 @@ def classify_message(subject: str, body: str = "", source: str = "message",
     if weak:
         evidence.extend(_describe(weak, f"{where} (weak)"))
         return MessageClaim(source, subject, frozenset(weak), tuple(evidence))
-    body_strong = _keyword_hits(body, t, "strong")
+    # A body describes the change and what came with it ("Add test for ...", "update the
+    # docs", "bump the lockfile"); only the subject (or --purpose) makes a narrow promise. A
+    # broad body claim (a security fix, a bug fix) still counts: it widens, never narrows.
+    body_all = _keyword_hits(body, t, "strong")
+    body_strong = {c: w for c, w in body_all.items() if c not in t.narrow}
     if body_strong:
         evidence.extend(_describe(body_strong, f"{source} body"))
         return MessageClaim(source, subject, frozenset(body_strong), tuple(evidence))
-    return MessageClaim(source, subject, frozenset({UNKNOWN}),
-                        (f'{where} "{_quote(subject)}" matches no prefix or keyword',))
+    unknown = [f'{where} "{_quote(subject)}" matches no prefix or keyword']
+    if body_all:
+        unknown.append(f"{source} body mentions {', '.join(sorted(body_all))} (accompanying work, not a narrow claim)")
+    return MessageClaim(source, subject, frozenset({UNKNOWN}), tuple(unknown))
 
 
 def combine(messages: Sequence[MessageClaim], tables: Optional[ClaimTables] = None) -> Claim:
