@@ -8,6 +8,7 @@ seconds), what could not be analysed, and the files that were listed but not rea
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from typing import Iterable, Iterator, Optional
 
@@ -26,6 +27,18 @@ _SEVERITY_STYLE = {
 # statuses the pipeline lists but does not compare as code
 _NOT_CODE = (ChangeStatus.BINARY, ChangeStatus.MODE_CHANGED, ChangeStatus.TYPE_CHANGED)
 _PLAIN_WIDTH = 100
+# Analysed code, commit messages and paths are the change author's text: an ESC sequence in a
+# string literal could clear or rewrite the reviewer's terminal, a CR or line break forge a
+# "no findings" line, a bidi override reorder what is shown. They are printed as escapes.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(s: str) -> str:
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], s)  # repr escapes every one of them
+
+
+def _text(s: str, style: str = "") -> Text:
+    return Text(_safe(s), style=style)
 
 
 def _plural(n: int, word: str) -> str:
@@ -36,7 +49,7 @@ def summary_line(report: Report) -> Text:
     counts = Counter(f.severity for f in report.findings)
     per_sev = ", ".join(f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s])
     what = report.description or "change"
-    line = Text(f"semdiff: {what}: ", style="bold")
+    line = _text(f"semdiff: {what}: ", style="bold")
     line.append(_plural(len(report.findings), "finding"), style="bold red" if report.findings else "bold green")
     if per_sev:
         line.append(f" ({per_sev})")
@@ -57,12 +70,12 @@ def _loc(loc: Optional[Location]) -> str:
 
 
 def _snippet(label: str, code: str) -> Iterator[Text]:
-    yield Text(f"  {label}:", style="bold")
+    yield _text(f"  {label}:", style="bold")
     if not code.strip():
-        yield Text("    (nothing)", style="dim")
+        yield _text("    (nothing)", style="dim")
         return
     for line in code.rstrip("\n").split("\n"):
-        yield Text(f"    | {line}", style="red" if label == "before" else "green")
+        yield _text(f"    | {line}", style="red" if label == "before" else "green")
 
 
 def finding_block(f: Finding) -> Group:
@@ -70,35 +83,35 @@ def finding_block(f: Finding) -> Group:
     head.append(f.severity.label.upper(), style=_SEVERITY_STYLE[f.severity])
     head.append(f"  {f.confidence.label} confidence  ")
     head.append(f.rule_id, style="bold")
-    head.append(f"  {f.title}")
+    head.append(_safe(f"  {f.title}"))
     lines: list[RenderableType] = [head]
-    lines.append(Text(f"  at {_loc(f.after)} (after), {_loc(f.before)} (before)  in {f.unit}"))
-    lines.append(Text(f"  {f.message}"))
+    lines.append(_text(f"  at {_loc(f.after)} (after), {_loc(f.before)} (before)  in {f.unit}"))
+    lines.append(_text(f"  {f.message}"))
     lines.extend(_snippet("before", f.evidence.before))
     lines.extend(_snippet("after", f.evidence.after))
     if f.evidence.witness:
-        lines.append(Text(f"  witness: {f.evidence.witness}"))
+        lines.append(_text(f"  witness: {f.evidence.witness}"))
     rel = f.relevance
     why = " -> ".join(rel.why_path) if rel.why_path else "-"
     rel_line = f"  relevance: {rel.category} ({rel.score:.2f}) via {why}"
     if rel.reason:
         rel_line += f": {rel.reason}"
-    lines.append(Text(rel_line, style="dim"))
+    lines.append(_text(rel_line, style="dim"))
     tail = f"  fingerprint: {f.fingerprint}"
     if f.hunk_only:
         tail += "  (hunk-only: analysed from the diff alone)"
-    lines.append(Text(tail, style="dim"))
+    lines.append(_text(tail, style="dim"))
     return Group(*lines)
 
 
 def not_analyzed_section(report: Report) -> Iterator[Text]:
     if not report.not_analyzed:
         return
-    yield Text(f"Not analysed ({len(report.not_analyzed)})", style="bold yellow")
+    yield _text(f"Not analysed ({len(report.not_analyzed)})", style="bold yellow")
     for n in report.not_analyzed:
-        line = Text(f"  {n.path}  {n.reason}")
+        line = _text(f"  {n.path}  {n.reason}")
         if n.detail:
-            line.append(f"  {n.detail}")
+            line.append(_safe(f"  {n.detail}"))
         if n.security_relevant:
             line.append("  [security-relevant]", style="bold red")
         yield line
@@ -119,18 +132,18 @@ def files_section(files: Iterable[FileChange]) -> Iterator[Text]:
     if not files:
         return
     counts = Counter(fc.status.value for fc in files)
-    yield Text(
+    yield _text(
         "Files: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
         style="bold",
     )
     not_code = [fc for fc in files if fc.status in _NOT_CODE]
     if not_code:
-        yield Text(f"  listed, not analysed as code ({len(not_code)}):")
+        yield _text(f"  listed, not analysed as code ({len(not_code)}):")
         for fc in not_code:
-            yield Text(f"    {_describe(fc)}")
+            yield _text(f"    {_describe(fc)}")
     other = [fc for fc in files if fc.status not in _NOT_CODE and fc.status is not ChangeStatus.MODIFIED]
     for fc in other:
-        yield Text(f"  {_describe(fc)}")
+        yield _text(f"  {_describe(fc)}")
 
 
 def purpose_line(report: Report) -> Optional[Text]:
@@ -138,7 +151,7 @@ def purpose_line(report: Report) -> Optional[Text]:
     p = report.purpose
     if p is None or not p.verdict:
         return None
-    return Text(f"Purpose: {p.claim} -> {p.verdict}", style="bold red" if p.exceeds else "green")
+    return _text(f"Purpose: {p.claim} -> {p.verdict}", style="bold red" if p.exceeds else "green")
 
 
 def renderables(report: Report) -> list[RenderableType]:
@@ -147,17 +160,17 @@ def renderables(report: Report) -> list[RenderableType]:
     if verdict is not None:
         out.append(verdict)
     if report.suppressed:
-        out.append(Text(f"{len(report.suppressed)} finding(s) suppressed (see --format json for the reasons)", style="dim"))
+        out.append(_text(f"{len(report.suppressed)} finding(s) suppressed (see --format json for the reasons)", style="dim"))
     for f in report.findings:
-        out.append(Text(""))
+        out.append(_text(""))
         out.append(finding_block(f))
     na = list(not_analyzed_section(report))
     if na:
-        out.append(Text(""))
+        out.append(_text(""))
         out.extend(na)
     files = list(files_section(report.files))
     if files:
-        out.append(Text(""))
+        out.append(_text(""))
         out.extend(files)
     return out
 
