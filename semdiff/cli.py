@@ -18,6 +18,7 @@ import click
 
 from semdiff import __version__, policy
 from semdiff.errors import InputError
+from semdiff.outfile import write_text
 from semdiff.report import available as available_formats
 from semdiff.report import formatter
 
@@ -289,8 +290,7 @@ def _attest(report: Any, exit_code: int, threshold: Any, repo: str, path: str) -
     name = os.path.basename(os.path.abspath(repo)) or "repository"
     body = format_statement(build_statement(report, exit_code, repo_name=name, fail_on=threshold))
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(_safe(body))
+        write_text(path, _safe(body))
     except OSError as exc:
         raise InputError(f"cannot write attestation to '{path}': {exc.strerror or exc}; choose a writable path") from exc
 
@@ -304,8 +304,7 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
     if output is not None:
         body = _safe(formatter(fmt)(report))
         try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(body)
+            write_text(output, body)
         except OSError as exc:
             raise InputError(f"cannot write report to '{output}': {exc.strerror or exc}; choose a writable path") from exc
         return

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import click
 
 from semdiff.model import Severity
+from semdiff.outfile import write_text
 
 SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
 _REPORT_FORMATS = ("sarif", "markdown", "json")
@@ -135,8 +136,7 @@ def _emit_report(records: list[dict[str, Any]], fmt: str, threshold: Severity, o
         body = formatter(fmt)(summary.flagged_report(records, threshold, f"audit {rev}"))
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(body)
+            write_text(output, body)
         except OSError as exc:
             raise InputError(f"cannot write report to '{output}': {exc.strerror or exc}; choose a writable path") from exc
     else:
