@@ -106,7 +106,8 @@ def analyse_commit(task: CommitTask) -> dict[str, Any]:
 
     start = time.perf_counter()
     try:
-        report = analyze(task.revision, repo=task.repo, options=AnalyzeOptions(purpose_text=task.message))
+        report = analyze(task.revision, repo=task.repo, options=AnalyzeOptions(purpose_text=task.message),
+                         report_cache=False)  # --resume is how an audit re-runs; ~0.2 MB per commit otherwise
     except InputError as exc:
         return record_for(task, None, time.perf_counter() - start, f"input error: {exc}")
     except Exception as exc:  # one bad commit must not end a six-month audit; the record says so
