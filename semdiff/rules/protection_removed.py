@@ -101,7 +101,9 @@ RULES = (
         REDOS, "Regex made catastrophic (ReDoS)", Severity.MEDIUM,
         "A regex literal was edited into a backtracking-prone form: a nested unbounded quantifier (`(a+)+`, "
         "`(.+\\.)*`) or an unanchored leading unbounded repeat followed by a suffix that can fail (`/\\/+$/`, "
-        "`/\\s+$/`), which is quadratic on every failed search. Not Go: RE2 does not backtrack.",
+        "`/\\s+$/`), which is quadratic on every failed search, or a chain of three or more unbounded repeats with "
+        "overlapping characters before a part that can fail (`^\\s*(.*?)\\s*$`-like, O(n^k)); the reasons are shared "
+        "with limit-relaxed (semdiff/rules/_regex_risk.py). Not Go: RE2 does not backtrack.",
         (Example("function trim(s) {\n  return s.replace(/\\/?\\/$/, '');\n}\n", "function trim(s) {\n  return s.replace(/\\/+$/, '');\n}\n", True),
          Example("function trim(s) {\n  return s.replace(/\\/+$/, '');\n}\n", "function trim(s) {\n  return s.replace(/\\/?\\/$/, '');\n}\n", False, "fixed")),
         languages=BACKTRACKING_LANGS, intrinsic="dos",
