@@ -15,6 +15,7 @@ hostile nesting yields a partial unit, never a RecursionError.
 from __future__ import annotations
 
 import abc
+import dataclasses
 
 import gc
 import hashlib
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Union
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
@@ -130,6 +131,43 @@ def is_auth_name(name: str) -> bool:
 
 
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
+
+
+def fast_constructor(cls: type) -> Callable[..., object]:
+    """A constructor for a frozen IR dataclass that fills the instance's __dict__ directly.
+
+    A frozen dataclass's own __init__ sets every field through object.__setattr__ (its
+    __setattr__ refuses), about twice the cost of filling the fresh instance's dict; the
+    backends build tens of thousands of Arguments and Calls per file. Same signature, same
+    field values in the same order, so instances compare, hash, print and pickle alike.
+    Anything the dict fill would skip -- __post_init__, slots, init=False fields or default
+    factories -- and the class itself is returned instead."""
+    if (not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__
+            or not getattr(cls, "__dataclass_params__").frozen):
+        return cls
+    params, body = [], []
+    defaults: dict[str, object] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init or f.default_factory is not dataclasses.MISSING or not f.name.isidentifier():
+            return cls
+        if f.default is dataclasses.MISSING:
+            if defaults:
+                return cls
+            params.append(f.name)
+        else:
+            defaults[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        body.append(f"    d[{f.name!r}] = {f.name}")
+    source = f"def make({', '.join(params)}):\n    o = _new(_cls)\n    d = o.__dict__\n" + "\n".join(body) + "\n    return o\n"
+    namespace: dict[str, object] = {"_new": object.__new__, "_cls": cls, **defaults}
+    exec(compile(source, f"<fast_constructor {cls.__name__}>", "exec"), namespace)  # our own field names only
+    make = namespace["make"]
+    return make  # type: ignore[return-value]
+
+
+_Argument = fast_constructor(Argument)
+_Call = fast_constructor(Call)
+_Comparison = fast_constructor(Comparison)
 
 
 class KeyIndex:
@@ -730,9 +768,13 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
         call_types, binary_types, catch_types, if_types = self.CALL_TYPES, self.BINARY_TYPES, self.CATCH_TYPES, self.IF_TYPES
         bound_types, regex_types = self.BOUND_TYPES, self.REGEX_TYPES
+        cls = type(self)
+        if cls._err_handler is TreeSitterBackend._err_handler and cls.err_branch is TreeSitterBackend.err_branch:
+            if_types = frozenset()  # no error branches in this language: _err_handler would find none
+        is_call = self.is_call
         for node in d.nodes:
             t = node.type
-            if t in call_types and self.is_call(node):
+            if t in call_types and is_call(node):
                 calls.append(self._call(node, d, ctx, try_lines))
                 if node.id in ctx.registrations:
                     for mw_name, route, mw_node in self.route_middleware(node, ctx):
@@ -891,8 +933,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if callee is None:
             callee = self.callee(node, ctx)
         if try_lines and any(a <= span.line <= b for a, b in try_lines):
-            return Call(callee, args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys, in_try=True)
-        return Call(callee, args, span, clip(ctx.text(node)), statement=statement, arg_keys=keys)
+            return _Call(callee, args, span, clip(ctx.text(node)), statement, True, keys)
+        return _Call(callee, args, span, clip(ctx.text(node)), statement, False, keys)
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
         head, sep, rest = dotted.partition(".")
@@ -901,10 +943,14 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             return target + sep + rest
         return dotted
 
+    # node types literal_of can give a value for (None: ask it about every node)
+    LITERAL_TYPES: Optional[frozenset[str]] = None
+
     def argument(self, name: Optional[str], node: Node, ctx: FileContext) -> Argument:
         text = ctx.text(node)
-        lit = self.literal_of(node, ctx)
-        return Argument(name, fast_squash(text), text, lit)
+        types = self.LITERAL_TYPES
+        lit = self.literal_of(node, ctx) if types is None or node.type in types else None
+        return _Argument(name, fast_squash(text), text, lit)
 
     def _middleware(self, d: UnitDraft, name: str, route: str, mw: Node, call: Node, ctx: FileContext) -> None:
         args = (Argument(None, fast_squash(route), route, _unquote(route)),) if route else ()
@@ -925,7 +971,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         f = comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
         atom = f.arg if isinstance(f, Not) else f
         assert isinstance(atom, Atom)
-        return Comparison(atom, op in NEGATIVE_OPS, op, ctx.text(lu), ctx.text(ru), span_of(node), in_guard)
+        return _Comparison(atom, op in NEGATIVE_OPS, op, ctx.text(lu), ctx.text(ru), span_of(node), in_guard)
 
     # ---- handlers ----
     def classify_handler_body(self, block: Optional[Node], ctx: FileContext) -> tuple[Action, Optional[str]]:

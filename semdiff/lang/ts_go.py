@@ -38,6 +38,7 @@ class GoBackend(TreeSitterBackend):
     IDENT_TYPES = frozenset({"identifier"})
     FUNCTION_TYPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
     CALL_TYPES = frozenset({"call_expression", "composite_literal"})
+    LITERAL_TYPES = frozenset({"interpreted_string_literal", "raw_string_literal", "int_literal", "float_literal", "true", "false"})
     BLOCK_TYPES = frozenset({"block"})
     NULL_TYPES = frozenset({"nil"})
     THROW_TYPES: frozenset[str] = frozenset()

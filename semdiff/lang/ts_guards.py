@@ -249,6 +249,10 @@ class GuardWalk:
             elif t == "labeled_statement" or t == "labeled_statement_block":
                 inner = [c for c in stmt.named_children if c.type not in self.COMMENT_TYPES][1:]
                 path = self._walk(d, ctx, inner, path, contrib, owner, depth + 1)
+            elif t == "expression_statement" and not stmt.has_error:
+                # an expression statement's only named children are its expression and comments
+                # (no block, case or loop body): nested_blocks() would find nothing
+                self._simple(d, ctx, stmt, path, contrib, reachable)
             else:
                 nested = self.nested_blocks(stmt)
                 if nested:

@@ -37,6 +37,8 @@ class JavaBackend(TreeSitterBackend):
     IDENT_TYPES = frozenset({"identifier"})
     FUNCTION_TYPES = frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "compact_constructor_declaration"})
     CALL_TYPES = frozenset({"method_invocation", "object_creation_expression"})
+    LITERAL_TYPES = frozenset({"string_literal", "text_block", "decimal_integer_literal", "hex_integer_literal", "octal_integer_literal",
+                               "binary_integer_literal", "decimal_floating_point_literal", "true", "false"})
     BLOCK_TYPES = frozenset({"block", "constructor_body"})
     NULL_TYPES = frozenset({"null_literal"})
     ASSERT_TYPES = frozenset({"assert_statement"})

@@ -43,6 +43,7 @@ class JavaScriptBackend(TreeSitterBackend):
     BOUND_TYPES = frozenset({"variable_declarator", "assignment_expression", "field_definition", "public_field_definition", "pair", "call_expression"})
     BINDING_TYPES = frozenset({"variable_declarator", "catch_clause", "for_in_statement"})
     REGEX_TYPES = frozenset({"regex"})
+    LITERAL_TYPES = frozenset({"string", "template_string", "number", "true", "false", "unary_expression"})
 
     _LANG: Optional[Language] = None
 
@@ -355,6 +356,8 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
         t = node.type
+        if t == "call_expression" and ctx.src[node.start_byte : node.start_byte + 1] != b"[":
+            return []  # only `[...].includes(x)` below: a call on an array literal starts with its `[`
         top = unit.kind == "module"
         if t == "variable_declarator":
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
