@@ -209,3 +209,14 @@ def test_narrow_subject_is_still_held_to_its_promise(tmp_path):
 def test_broad_body_claim_still_counts():
     from semdiff.purpose.claims import classify_message
     assert classify_message("update things", "This fixes a security bypass. Adds a test.").kinds == {"security-fix"}
+
+
+def test_cleanup_deleting_bundled_dist_output_is_silent(tmp_path):
+    sign = "export async function sign(payload, key) {\n  if (!key) {\n    throw new TypeError('key required')\n  }\n  return seal(payload, key)\n}\n"
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"dist/webapi/jws/sign.js": sign, "src/jws/sign.ts": sign})
+    base = repo.commit("release")
+    repo.delete("dist/webapi/jws/sign.js")
+    head = repo.commit("chore: cleanup after release")
+    r = analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+    assert r.purpose.claim == "refactor" and mismatches(r) == []

@@ -71,13 +71,14 @@ class UnitEffect:
         return c.before.span.line if c.before is not None else None
 
 
-_MINIFIED_NAME = re.compile(r"[.-]min\.(js|mjs|cjs|css)$|\.bundle\.min\.")
+_MINIFIED_NAME = re.compile(r"[.-]min\.(js|mjs|cjs|css)$|\.bundle\.min\.|(^|/)(dist|build)/.+\.(js|mjs|cjs|d\.ts)$")
 _MINIFIED_LINE = 500
 
 
 def minified(uc: UnitChange) -> bool:
-    """A minifier's output: named so (`app.min.js`), or a unit on a line longer than anyone
-    writes. Release commits rebuild or delete these bundles; a unit in one called
+    """Build output: a minifier's (`app.min.js`, a unit on a line longer than anyone writes)
+    or a bundler's (JavaScript under `dist/` or `build/`). Release commits rebuild or delete
+    these; a unit in one called
     `setAdditionalAuthenticatedData` is not security-relevant code a narrow claim promised
     to leave alone (the sources it is built from are)."""
     if _MINIFIED_NAME.search(uc.path):
