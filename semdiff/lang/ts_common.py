@@ -15,7 +15,6 @@ hostile nesting yields a partial unit, never a RecursionError.
 from __future__ import annotations
 
 import abc
-import dataclasses
 
 import gc
 import hashlib
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Iterable, Optional, Union
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
@@ -49,7 +48,7 @@ from semdiff.ir import (
 )
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
 from semdiff.lang.normal import NEGATIVE_OPS, call_atom, comparison
-from semdiff.lang.ts_guards import SPANS, GuardWalk, clip, span_of
+from semdiff.lang.ts_guards import SPANS, GuardWalk, clip, fast_constructor, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
 _TOKENS = re.compile(
@@ -131,38 +130,6 @@ def is_auth_name(name: str) -> bool:
 
 
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
-
-
-def fast_constructor(cls: type) -> Callable[..., object]:
-    """A constructor for a frozen IR dataclass that fills the instance's __dict__ directly.
-
-    A frozen dataclass's own __init__ sets every field through object.__setattr__ (its
-    __setattr__ refuses), about twice the cost of filling the fresh instance's dict; the
-    backends build tens of thousands of Arguments and Calls per file. Same signature, same
-    field values in the same order, so instances compare, hash, print and pickle alike.
-    Anything the dict fill would skip -- __post_init__, slots, init=False fields or default
-    factories -- and the class itself is returned instead."""
-    if (not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__
-            or not getattr(cls, "__dataclass_params__").frozen):
-        return cls
-    params, body = [], []
-    defaults: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init or f.default_factory is not dataclasses.MISSING or not f.name.isidentifier():
-            return cls
-        if f.default is dataclasses.MISSING:
-            if defaults:
-                return cls
-            params.append(f.name)
-        else:
-            defaults[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-        body.append(f"    d[{f.name!r}] = {f.name}")
-    source = f"def make({', '.join(params)}):\n    o = _new(_cls)\n    d = o.__dict__\n" + "\n".join(body) + "\n    return o\n"
-    namespace: dict[str, object] = {"_new": object.__new__, "_cls": cls, **defaults}
-    exec(compile(source, f"<fast_constructor {cls.__name__}>", "exec"), namespace)  # our own field names only
-    make = namespace["make"]
-    return make  # type: ignore[return-value]
 
 
 _Argument = fast_constructor(Argument)
@@ -255,6 +222,22 @@ class KeyIndex:
                 out.append((spans[k][0], spans[k][1], " "))
                 k += 1
         if renames:
+            starts = self.starts
+            lo, hi = bisect_left(starts, a), bisect_left(starts, b)
+            if hi - lo <= 4 * len(renames):
+                # fewer tokens in the range than finds of the names would take: look each token
+                # up instead (same edits: a renamed name's whole token, inside the range)
+                ends, get = self.ends, renames.get
+                for k in range(lo, hi):
+                    e = ends[k]
+                    if e > b:
+                        break  # tokens do not overlap: later ones end later still
+                    s = starts[k]
+                    new = get(text[s:e])
+                    if new is not None and text[s] in _ID_START:
+                        out.append((s, e, new))
+                out.sort()
+                return out
             end_at = self.end_at
             find = text.find
             for name, new in renames.items():

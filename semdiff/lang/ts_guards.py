@@ -10,9 +10,10 @@ operator with another, so hostile nesting marks the unit partial instead of rais
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from tree_sitter import Node
 
@@ -47,13 +48,49 @@ CONST_TIME_CALLEES = ("timingSafeEqual", "ConstantTimeCompare", "MessageDigest.i
 ERROR_STATE = re.compile(r"\bErr[A-Z]\w*|\w*Error\s*\(|ErrorHandler|\.Error\s*\(|\bsetError\b|\berrors?\s*=")
 
 
+def fast_constructor(cls: type) -> Callable[..., object]:
+    """A constructor for a frozen IR dataclass that fills the instance's __dict__ directly.
+
+    A frozen dataclass's own __init__ sets every field through object.__setattr__ (its
+    __setattr__ refuses), about twice the cost of filling the fresh instance's dict; the
+    backends build tens of thousands of Arguments and Calls per file. Same signature, same
+    field values in the same order, so instances compare, hash, print and pickle alike.
+    Anything the dict fill would skip -- __post_init__, slots, init=False fields or default
+    factories -- and the class itself is returned instead."""
+    if (not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__
+            or not getattr(cls, "__dataclass_params__").frozen):
+        return cls
+    params, body = [], []
+    defaults: dict[str, object] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init or f.default_factory is not dataclasses.MISSING or not f.name.isidentifier():
+            return cls
+        if f.default is dataclasses.MISSING:
+            if defaults:
+                return cls
+            params.append(f.name)
+        else:
+            defaults[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        body.append(f"    d[{f.name!r}] = {f.name}")
+    source = f"def make({', '.join(params)}):\n    o = _new(_cls)\n    d = o.__dict__\n" + "\n".join(body) + "\n    return o\n"
+    namespace: dict[str, object] = {"_new": object.__new__, "_cls": cls, **defaults}
+    exec(compile(source, f"<fast_constructor {cls.__name__}>", "exec"), namespace)  # our own field names only
+    make = namespace["make"]
+    return make  # type: ignore[return-value]
+
+
+_Guard = fast_constructor(Guard)
+_Span = fast_constructor(Span)
+
+
 def span_of(node: Node) -> Span:
     """Span of a node's lines. Span is frozen, so equal spans are one shared object (remembered
     for the file being parsed: TreeSitterBackend.parse empties SPANS)."""
     key = (node.start_point[0], node.end_point[0])
     span = SPANS.get(key)
     if span is None:
-        span = SPANS[key] = Span(key[0] + 1, key[1] + 1)
+        span = SPANS[key] = _Span(key[0] + 1, key[1] + 1)
     return span
 
 
@@ -239,7 +276,7 @@ class GuardWalk:
                     self._mark_guard_expr(d, test)
                     f = self.formula(test, d, ctx)
                     cond = neg(f)
-                    d.guards.append(Guard(conj(path, cond), cond, Action.ASSERT, span_of(stmt), clip(ctx.text(stmt)),
+                    d.guards.append(_Guard(conj(path, cond), cond, Action.ASSERT, span_of(stmt), clip(ctx.text(stmt)),
                                           reachable, "assert", contrib))
                     path, contrib = conj(path, f), contrib + ((line_of(stmt), f),)
             elif t in self.TRY_TYPES:
@@ -370,7 +407,7 @@ class GuardWalk:
         if kinds <= {"log", "pass"}:
             action = Action.LOG if "log" in kinds else Action.PASS
             text = self._line_text(ctx, stmt) + " " + " ".join(squash_space(ctx.text(s)) for s in body[:2])
-            d.guards.append(Guard(deny_when, cond, action, span_of(stmt), clip(text), reachable, "branch", contrib))
+            d.guards.append(_Guard(deny_when, cond, action, span_of(stmt), clip(text), reachable, "branch", contrib))
 
     def _soft_kind(self, stmt: Node, ctx: FileContext) -> str:
         if stmt.type == "empty_statement" or (stmt.type in self.BLOCK_TYPES and not self.statements(stmt)):
@@ -397,7 +434,7 @@ class GuardWalk:
             if len(values) == 1 and self.is_boolish(values[0], ctx):
                 self._mark_guard_expr(d, values[0])
                 cond = neg(self.formula(values[0], d, ctx))
-                d.guards.append(Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(ctx.text(stmt)),
+                d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(ctx.text(stmt)),
                                       reachable, "predicate", contrib))
                 return
             action = None
@@ -422,7 +459,7 @@ class GuardWalk:
             cond, span, text, kind = TRUE, Span(line_of(stmt), end.end_point[0] + 1), code, "branch"
         if action is Action.RETURN and owner is None:
             kind = "exit"  # a plain return: not a check, but it ends every path (rules need its line)
-        d.guards.append(Guard(path, cond, action, span, clip(text), reachable, kind, contrib))
+        d.guards.append(_Guard(path, cond, action, span, clip(text), reachable, kind, contrib))
 
     def _try(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, depth: int) -> None:
         body = stmt.child_by_field_name("body")
@@ -454,7 +491,7 @@ class GuardWalk:
         if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee):
             text = clip(ctx.text(value))
             atom = call_atom(callee, self.key(value, d, ctx), text)
-            d.guards.append(Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, span_of(stmt), text, reachable,
+            d.guards.append(_Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, span_of(stmt), text, reachable,
                                   "call-guard", contrib))
 
     def is_boolish(self, node: Node, ctx: FileContext) -> bool:
