@@ -22,7 +22,7 @@ from bisect import bisect_left
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from operator import itemgetter
+from operator import gt, itemgetter, methodcaller
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
@@ -56,6 +56,11 @@ _TOKENS = re.compile(
     r"""|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
     r"""|(?P<dot>\.\s*)?(?P<id>[A-Za-z_$][\w$]*)"""
 )
+
+# the same tokens, found after a possessive run of characters no token starts with: the scan
+# skips that run in one step instead of trying every alternative at each of its characters.
+# A token cannot start inside the run, so the `t` spans are exactly `_TOKENS.finditer`'s.
+_TOKENS_SKIPPING = re.compile(r"""[^"'`/.A-Za-z_$]*+(?P<t>""" + _TOKENS.pattern + ")")
 
 # a text that is one `_TOKENS` name (no dot) or string, or digits only: its key needs no scan
 _LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|[0-9]+""")
@@ -162,7 +167,7 @@ class KeyIndex:
     def build(cls, src: bytes, decoded: Optional[str] = None) -> "KeyIndex":
         text = decoded if decoded is not None else src.decode("utf-8", "replace")
         conts = None if len(text) == len(src) else [m.start() for m in _CONTINUATION.finditer(src)]
-        return cls(text, list(map(_SPAN, _TOKENS.finditer(text))), conts)
+        return cls(text, list(map(_TOKEN_SPAN, _TOKENS_SKIPPING.finditer(text))), conts)
 
     def _char(self, byte: int) -> int:
         return byte if self.conts is None else byte - bisect_left(self.conts, byte)
@@ -254,7 +259,7 @@ class KeyIndex:
 
 
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")
-_SPAN = re.Match.span
+_TOKEN_SPAN = methodcaller("span", "t")
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
@@ -606,16 +611,23 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         open_units: list[tuple[int, int, UnitDraft]] = []  # (start, end, draft) of enclosing units
         skip_until = -1
         # captures come grouped by pattern, not in tree order: sort to pre-order (outer first)
+        # by (start, -end), stably; each node's start, end and type are read once, here
         nodes = QueryCursor(query).captures(root).get("n", [])
-        nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        starts = [n.start_byte for n in nodes]
+        ends = [n.end_byte for n in nodes]
+        keys = list(zip(starts, [-e for e in ends]))
+        if any(map(gt, keys, keys[1:])):
+            order = sorted(range(len(nodes)), key=keys.__getitem__)
+            nodes = [nodes[i] for i in order]
+            starts = [starts[i] for i in order]
+            ends = [ends[i] for i in order]
+        types = [n.type for n in nodes]
         ctx.walk_nodes = nodes
-        ctx.walk_starts = [n.start_byte for n in nodes]
-        ctx.fn_spans = [(n.start_byte, n.end_byte) for n in nodes if n.type in functions]
-        for node in nodes:
-            start, end = node.start_byte, node.end_byte
+        ctx.walk_starts = starts
+        ctx.fn_spans = [(a, b) for a, b, t in zip(starts, ends, types) if t in functions]
+        for node, start, end, t in zip(nodes, starts, ends, types):
             if start < skip_until:
                 continue
-            t = node.type
             if t in decorators and self.outer_decorator(node):
                 skip_until = end
                 continue
