@@ -921,8 +921,23 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 if grand is not None:
                     statement = grand.type == "expression_statement"
         args = tuple(self.call_arguments(node, ctx))
-        key, spread = self.key, self.SPREAD_TYPES
-        keys = tuple([key(n, d, ctx) for n in self.positional_in(node, ctx) if (t := n.type) not in spread and t != "object"])
+        key, spread, text_of, renames = self.key, self.SPREAD_TYPES, ctx.text, d.renames
+        keys_list: list[str] = []
+        for n in self.positional_in(node, ctx):
+            t = n.type
+            if t in spread or t == "object":
+                continue
+            # most arguments are one name, string or number: key() would answer from _key's
+            # first lines (a name renamed, else the squashed text) -- without its memo entry
+            text = text_of(n)
+            lone = _LONE_TOKEN.fullmatch(text)
+            if lone is None:
+                keys_list.append(key(n, d, ctx))
+            elif lone.lastgroup == "id":
+                keys_list.append(renames.get(text, text))
+            else:
+                keys_list.append(fast_squash(text))
+        keys = tuple(keys_list)
         span = span_of(node)
         callee = ctx.callees.get(node.id)
         if callee is None:
