@@ -301,7 +301,7 @@ class JavaScriptBackend(TreeSitterBackend):
 
     @staticmethod
     def _may_deny_by_status(call: Node, ctx: FileContext) -> bool:
-        """Can the call's text without its functions match DENY_STATUS or HTTP_STATUS_DENY?
+        r"""Can the call's text without its functions match DENY_STATUS or HTTP_STATUS_DENY?
         Both need `4\d\d` or `HttpStatus.` in one piece of that text (the `<fn>` put in for a
         cut function holds neither and breaks any run across it), so the call's whole text
         must hold them too: when it does not, cutting the functions out is skipped."""
