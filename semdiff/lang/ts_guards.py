@@ -28,12 +28,26 @@ MAX_BLOCK_DEPTH = 120  # deeper statement nesting is not walked for guards (unit
 
 Contributors = tuple[tuple[int, Formula], ...]
 
-# same vocabulary as the Python backend (semdiff/lang/python_cst.py), camelCase aware
+# same vocabulary as the Python backend (semdiff/lang/python_cst.py), camelCase aware: the
+# verb in any case (`CheckAccess`, `requireAuth`), then a word boundary that is case-sensitive
+# (`requireAdmin`, `check_user` and `verify` yes; `checkout`, `validator`, `requires` no). The
+# flag is scoped to the verb: a global IGNORECASE made `(?![a-z])` refuse every capital too,
+# so no camelCase checker call was a call-guard.
+_GUARD_VERB = r"(?i:require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|loginRequired|permission|must)"
 GUARD_CALL = re.compile(
-    r"(^|\.)_*(require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|"
-    r"loginRequired|permission|must)(?![a-z])\w*$|(^|\.)_*(require|check|verify|ensure|assert|authorize|authenticate|validate|enforce)$",
-    re.IGNORECASE,
+    r"(^|\.)_*" + _GUARD_VERB + r"(?![a-z])\w*$|"
+    r"(^|\.)_*(?i:require|check|verify|ensure|assert|authorize|authenticate|validate|enforce)$"
 )
+# a call handed a function is a builder or a registration (`http.authorizeHttpRequests(auth ->
+# ...)`, `ensureIndexes(() => ...)`), configured by its callback, not a check run for its throw
+_CALLBACK_TYPES = frozenset({"arrow_function", "function_expression", "function", "lambda_expression", "func_literal"})
+
+
+def _takes_callback(call: Node) -> bool:
+    args = call.child_by_field_name("arguments")
+    return args is not None and any(a.type in _CALLBACK_TYPES for a in args.named_children)
+
+
 BOOLISH_CALL = re.compile(
     r"(^|\.)(is[A-Z_]|has[A-Z_]|can[A-Z_]|should[A-Z_]|check|verify|validate|valid|timingSafeEqual|ConstantTimeCompare|isEqual|"
     r"equals|Equal$|startsWith|endsWith|HasPrefix|HasSuffix|includes|contains|Contains|match|test$|allowed|permitted|"
@@ -488,7 +502,7 @@ class GuardWalk:
         if value.type not in self.CALL_TYPES or value.type in self.NEW_TYPES:
             return
         callee = self.callee(value, ctx)
-        if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee):
+        if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee) and not _takes_callback(value):
             text = clip(ctx.text(value))
             atom = call_atom(callee, self.key(value, d, ctx), text)
             d.guards.append(_Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, span_of(stmt), text, reachable,

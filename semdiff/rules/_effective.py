@@ -55,7 +55,10 @@ def substitute(f: Formula, args: Mapping[int, str], via: str) -> Formula:
 def find_helper(caller: Unit, callee: str, units: Mapping[tuple[str, str], Unit]) -> Optional[Unit]:
     name = callee.rsplit(".", 1)[-1]
     candidates = []
-    if callee.startswith(("self.", "cls.")) and caller.parent:
+    # a method of the caller's own class: `self.`/`cls.` (Python), `this.` (JS/TS/Java), and in
+    # Java a bare name, which the compiler resolves to the class's own method first
+    own_class = callee.startswith(("self.", "cls.", "this.")) and callee.count(".") == 1
+    if caller.parent and (own_class or ("." not in callee and caller.path.endswith(".java"))):
         candidates.append((caller.path, f"{caller.parent}.{name}"))
     candidates.append((caller.path, name))
     for c in candidates:
