@@ -16,7 +16,7 @@ from typing import Mapping, Optional
 from semdiff.ir import Action, Guard, Unit, atoms_of
 
 MAX_HOPS = 3
-MAX_AMBIGUOUS = 3  # units one bare callee name may stand for before it is not followed
+MAX_AMBIGUOUS = 16  # units one bare callee name may stand for before it is not followed
 MAX_REACH = 500  # units searched from one function; a shared core is a few hops, not the codebase
 _DENYING = {Action.RAISE, Action.DENY_RETURN, Action.ABORT, Action.ASSERT, Action.PREDICATE}
 _SPACE = re.compile(r"\s+")
@@ -78,7 +78,7 @@ def _reach(start: Unit, units: Mapping[tuple[str, str], object], memo: dict) -> 
 
 def _targets(caller: Unit, named: list[Unit]) -> list[Unit]:
     """Where a call by bare name goes: the caller's own file's unit of that name, else the
-    name's units elsewhere when there are few. A name defined in dozens of modules (`helper`,
+    name's units elsewhere when there are not too many. A name defined in hundreds of modules (`helper`,
     `check`) says nothing about which one runs, and following all of them made a 200-file
     change walk every unit of the change from each removed check (9 s of a 10k-line change)."""
     if len(named) <= 1:
