@@ -108,3 +108,20 @@ def test_memory_error_inside_a_backend_is_out_of_memory_not_a_parse_error(monkey
     report = analyze_texts([("web/views.js", GUARDED_JS, UNGUARDED_JS)], AnalyzeOptions(use_cache=False, jobs=1))
     assert [(n.path, n.reason, n.security_relevant) for n in report.not_analyzed] == [("web/views.js", "out-of-memory", True)]
     assert pipeline  # the module whose `_parse` must let MemoryError through
+
+
+def test_functions_nested_past_the_unit_depth_limit_are_too_deep() -> None:
+    """10k nested JS functions cost quadratic unit building (the whole file budget, then a
+    timeout); past MAX_UNIT_DEPTH levels the file is refused as too deep, and 150 levels
+    (deeper than any real code) still parse."""
+    from semdiff.lang.registry import backend_for
+    from semdiff.lang.ts_common import MAX_UNIT_DEPTH
+
+    def nested(n: int) -> str:
+        return "".join(f"function f{i}() {{\n" for i in range(n)) + "return 1;\n" + "}\n" * n
+
+    backend = backend_for("src/deep.js")
+    deep = backend.parse("src/deep.js", nested(MAX_UNIT_DEPTH + 50))
+    assert deep.error.startswith("nesting too deep") and deep.units == ()
+    ok = backend.parse("src/ok.js", nested(150))
+    assert ok.error is None and len(ok.units) == 151

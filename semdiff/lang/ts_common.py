@@ -263,6 +263,16 @@ _TOKEN_SPAN = methodcaller("span", "t")
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
+# Functions nested deeper than this are refused as too deep: every unit carries its enclosing
+# units' qualified name and walks, so 10k nested functions cost quadratic time (the whole file
+# budget, then a timeout) for code no person writes; real code nests a handful of levels.
+MAX_UNIT_DEPTH = 200
+
+
+class _UnitsTooDeep(Exception):
+    """Raised while collecting units past MAX_UNIT_DEPTH; the file becomes too-deep."""
+
+
 @dataclass
 class UnitDraft:
     """A unit being collected: its node, names and the nodes that belong to it alone."""
@@ -284,6 +294,7 @@ class UnitDraft:
     partial: bool = False
     key_edits: Optional[tuple] = None  # KeyIndex.key_text's edits of this unit's range, for len(renames)
     key_memo: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (start, end, len(renames)) -> key
+    depth: int = 0  # units enclosing this one (the module is 0)
 
     def would_bind(self, name: str) -> bool:
         """Would `bind(name, ...)` add a rename? (Else its source key need not be computed.)"""
@@ -522,6 +533,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         SPANS.clear()
         try:
             return self._parse(path, text)
+        except _UnitsTooDeep:
+            return ParsedFile(path, self.language, (), partial=True,
+                              error=f"nesting too deep (functions nested more than {MAX_UNIT_DEPTH} levels)")
         finally:
             _SQUASHED.clear()
             SPANS.clear()
@@ -721,7 +735,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             kind, qual = ("function" if kind != "method" else "method"), name
         else:
             kind, qual = "function", f"{parent.qualname}.<locals>.{name}"
-        draft = UnitDraft(node, kind, qual, name.rsplit(".", 1)[-1], parent, partial=node.has_error)
+        if parent.depth >= MAX_UNIT_DEPTH:
+            raise _UnitsTooDeep()
+        draft = UnitDraft(node, kind, qual, name.rsplit(".", 1)[-1], parent, partial=node.has_error, depth=parent.depth + 1)
         if kind != "class":
             draft.params = self.param_names(node, ctx)
             for i, p in enumerate(draft.params):
