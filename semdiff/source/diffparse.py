@@ -59,16 +59,11 @@ def split_segments(text: str) -> list[Segment]:
     while i < len(lines):
         line = lines[i]
         if old_left > 0 or new_left > 0:
-            tag = line[:1]
-            if tag == " " or line in ("\n", "\r\n"):
-                old_left, new_left = old_left - 1, new_left - 1
-            elif tag == "-":
-                old_left -= 1
-            elif tag == "+":
-                new_left -= 1
-            elif tag != "\\":
+            step = _hunk_step(line, old_left, new_left)
+            if step is None:
                 old_left = new_left = 0  # truncated hunk: let unidiff report it, rescan line
                 continue
+            old_left, new_left = step
             assert current is not None
             current.append(line)
             i += 1
@@ -100,6 +95,22 @@ def split_segments(text: str) -> list[Segment]:
             current.append(line)
         i += 1
     return [Segment(tuple(s), n) for s, n in zip(segments, starts)]
+
+
+def _hunk_step(line: str, old_left: int, new_left: int) -> Optional[tuple[int, int]]:
+    """The old/new lines still owed by an open hunk after `line`, or None when `line` cannot
+    belong to it (the hunk was truncated). A blank line counts as blank context, and
+    `\\ No newline at end of file` counts for neither side."""
+    tag = line[:1]
+    if tag == " " or line in ("\n", "\r\n"):
+        return old_left - 1, new_left - 1
+    if tag == "-":
+        return old_left - 1, new_left
+    if tag == "+":
+        return old_left, new_left - 1
+    if tag == "\\":
+        return old_left, new_left
+    return None
 
 
 def _continues_git_header(current: list[str], minus_line: str) -> bool:
@@ -365,19 +376,14 @@ def _unreadable_hunk_header(segment: Segment) -> str:
     for offset, line in enumerate(segment.lines):
         where = f"line {segment.line_no + offset}"
         if old_left > 0 or new_left > 0:
-            tag = line[:1]
-            if tag == " " or line in ("\n", "\r\n"):
-                old_left, new_left = old_left - 1, new_left - 1
-            elif tag == "-":
-                old_left -= 1
-            elif tag == "+":
-                new_left -= 1
-            elif tag != "\\":
-                old_left = new_left = 0  # truncated: unidiff reports it
-            else:
+            step = _hunk_step(line, old_left, new_left)
+            if step is not None:
+                old_left, new_left = step
                 continue
-            if old_left > 0 or new_left > 0 or tag in " -+" or line in ("\n", "\r\n"):
+            old_left = new_left = 0  # truncated: unidiff reports it
+            if not line:
                 continue
+            # the line is read below (a hunk header, or prose after the diff)
         if line.startswith("@@"):
             match = _HUNK_HEADER.match(line)
             if not match:
