@@ -30,6 +30,7 @@ import re
 import signal
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional, TypeVar
 
@@ -137,32 +138,27 @@ def python_nesting_problem(text: str) -> Optional[str]:
     """Why `text` is nested too deeply for libcst to parse safely, or None.
 
     `ast.parse` compiles to a syntax tree only; no code of the file is executed or imported.
-    """
-    return python_syntax_check(text)[0]
-
-
-def python_syntax_check(text: str) -> tuple[Optional[str], bool]:
-    """(python_nesting_problem(text), whether CPython's own parser accepted the text).
-
-    The second half lets the Python backend trust libcst's tree for a text CPython accepts
-    (semdiff.lang.python_nodes.parse_module skips libcst's per-node re-validation only then)."""
+    The compiler's warnings about the analysed text (an invalid escape such as `'\\d'`) are
+    about someone else's code: they are silenced, not printed on the user's terminal."""
     try:
-        tree = ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
     except RecursionError:
-        return "nesting too deep (Python's parser gave up)", False
+        return "nesting too deep (Python's parser gave up)"
     except MemoryError:
-        return "nesting too deep (Python's parser ran out of stack)", False
+        return "nesting too deep (Python's parser ran out of stack)"
     except SyntaxError as exc:
         message = str(exc.msg or "")
         if any(m in message for m in _REFUSED_NESTING):
-            return f"nesting too deep ({message})", False
-        return lexical_nesting_problem(text), False
+            return f"nesting too deep ({message})"
+        return lexical_nesting_problem(text)
     except (ValueError, TypeError):  # e.g. NUL bytes; the backend reports them
-        return lexical_nesting_problem(text), False
+        return lexical_nesting_problem(text)
     depth = _ast_depth(tree, MAX_PYTHON_DEPTH)
     if depth > MAX_PYTHON_DEPTH:
-        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)", True
-    return None, True
+        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)"
+    return None
 
 
 # -- time -------------------------------------------------------------------------------------
