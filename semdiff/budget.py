@@ -32,9 +32,9 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Iterable, Optional, TypeVar
 
-from semdiff.model import FileChange
+from semdiff.model import FileChange, NotAnalyzed
 
 T = TypeVar("T")
 
@@ -383,3 +383,87 @@ def analyse_within(fc: FileChange, work: Callable[[], T], budget: FileBudget) ->
         return None, Skipped("out-of-memory", "the memory limit was reached while analysing this file")
     except RecursionError:
         return None, Skipped("too-deep", "nesting too deep to analyse")
+
+
+# -- the call-graph build's whole budget ------------------------------------------------------
+# Each file the call graph parses is bounded (parse_tree: UNBUDGETED_PARSE_SECONDS), but a
+# change or repository with many hostile files could still take minutes. The build of both
+# graphs of a change shares one deadline; files not parsed by then are left out of the graph
+# and reported (GRAPH_TIMEOUT_REASON), and such a report is never cached (it depends on the
+# load, not on the inputs).
+
+DEFAULT_GRAPH_TIMEOUT = 120.0
+GRAPH_TIMEOUT_ENV = "SEMDIFF_GRAPH_TIMEOUT"
+GRAPH_TIMEOUT_REASON = "graph-timeout"
+GRAPH_SUMMARY_PATH = "<call graph>"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point on the monotonic clock (None: no limit) and the budget it came from."""
+
+    at: Optional[float]
+    seconds: Optional[float] = None
+
+    def expired(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+
+NO_DEADLINE = Deadline(None)
+
+
+def graph_timeout(configured: Optional[float] = None) -> Optional[float]:
+    """The whole-build budget in seconds: `configured` (AnalyzeOptions.graph_timeout), else
+    $SEMDIFF_GRAPH_TIMEOUT, else DEFAULT_GRAPH_TIMEOUT; 0 or less means no limit (None)."""
+    import os
+
+    value: Optional[float] = configured
+    if value is None:
+        env = os.environ.get(GRAPH_TIMEOUT_ENV, "").strip()
+        try:
+            value = float(env) if env else DEFAULT_GRAPH_TIMEOUT
+        except ValueError:
+            value = DEFAULT_GRAPH_TIMEOUT  # a typo in the environment must not turn the limit off
+    return value if value > 0 else None
+
+
+def deadline_after(seconds: Optional[float]) -> Deadline:
+    return NO_DEADLINE if seconds is None else Deadline(time.monotonic() + seconds, seconds)
+
+
+def graph_timeout_entry(path: str, deadline: Deadline) -> NotAnalyzed:
+    """A file the call-graph build did not reach before its whole budget ran out."""
+    spent = f"{deadline.seconds:g} s" if deadline.seconds is not None else "its time"
+    return NotAnalyzed(path, GRAPH_TIMEOUT_REASON,
+                       f"call graph build stopped after {spent} (whole-build budget, {GRAPH_TIMEOUT_ENV} or "
+                       "AnalyzeOptions.graph_timeout): this file was not parsed, so its calls are missing "
+                       "from the graph and relevance through it is unknown")
+
+
+def graph_timeout_report(skipped: Iterable[NotAnalyzed], changed: Iterable[str],
+                         sensitive: Callable[[str], bool]) -> tuple[NotAnalyzed, ...]:
+    """What a report says about files the call-graph build left out for lack of time.
+
+    A changed file, or one whose path looks security-relevant (`sensitive`), is a file whose
+    calls could decide whether a weakening is reached: it gets its own entry, security-relevant,
+    so CI fails closed. The others are counted in one entry (a cold build of a large repository
+    could leave thousands), which is not security-relevant by itself."""
+    from dataclasses import replace
+
+    changed_set = frozenset(changed)
+    relevant: dict[str, NotAnalyzed] = {}
+    rest: dict[str, NotAnalyzed] = {}
+    for n in skipped:
+        if n.reason != GRAPH_TIMEOUT_REASON:
+            continue
+        if n.path in changed_set or sensitive(n.path):
+            relevant.setdefault(n.path, replace(n, security_relevant=True))
+        else:
+            rest.setdefault(n.path, n)
+    out = [relevant[p] for p in sorted(relevant)]
+    if rest:
+        names = sorted(rest)
+        examples = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        out.append(NotAnalyzed(GRAPH_SUMMARY_PATH, GRAPH_TIMEOUT_REASON,
+                               f"{len(names)} other file(s) not parsed ({examples}); {rest[names[0]].detail}", False))
+    return tuple(out)

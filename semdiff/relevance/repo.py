@@ -15,6 +15,7 @@ import subprocess
 import weakref
 from typing import Iterator, Optional
 
+from semdiff.budget import GRAPH_TIMEOUT_REASON, NO_DEADLINE, Deadline, graph_timeout_entry
 from semdiff.model import NotAnalyzed
 from semdiff.source.git import safe_command, safe_environment
 from semdiff.relevance import incremental, snapshot
@@ -24,6 +25,8 @@ from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, assem
 
 _REGULAR = {b"100644", b"100755"}
 _GIT_TIMEOUT = 120
+# a graph missing files for these reasons is not the revision's graph: never stored whole or derived from
+_INCOMPLETE = frozenset({"unreadable", GRAPH_TIMEOUT_REASON})
 
 
 class GitReadError(RuntimeError):
@@ -116,13 +119,16 @@ def read_blobs(repo_root: str, blob_ids: list[str]) -> Iterator[tuple[str, Optio
         proc.stdout.close()
 
 
-def graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache] = None) -> CallGraph:
+def graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache] = None,
+                       deadline: Deadline = NO_DEADLINE) -> CallGraph:
     """The call graph of `rev` in the repository at `repo_root` (git objects only).
 
+    Files not parsed when `deadline` passes are left out and listed in `not_analyzed` as
+    budget.GRAPH_TIMEOUT_REASON; such a graph is neither stored whole nor derived from.
     Raises GitReadError when the revision cannot be listed.
     """
     with gc_paused():
-        return _graph_for_revision(repo_root, rev, cache)
+        return _graph_for_revision(repo_root, rev, cache, deadline)
 
 
 # the last graph opened or built per repository, for deriving the next revision's graph from it
@@ -135,26 +141,27 @@ def _remember(repo_root: str, tree: str, graph: CallGraph) -> CallGraph:
     return graph
 
 
-def _graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache]) -> CallGraph:
+def _graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache], deadline: Deadline) -> CallGraph:
     tree = tree_id(repo_root, rev)
-    graph = _open_or_build(repo_root, tree, cache)
+    graph = _open_or_build(repo_root, tree, cache, deadline)
     if cache is not None:
         _remember(repo_root, tree, graph)
     return graph
 
 
-def _open_or_build(repo_root: str, tree: str, cache: Optional[BlobCache]) -> CallGraph:
+def _open_or_build(repo_root: str, tree: str, cache: Optional[BlobCache], deadline: Deadline = NO_DEADLINE) -> CallGraph:
     if cache is not None:
         known = snapshot.recall_tree(cache, tree)
         if known is not None:
-            whole = snapshot.load(cache, known, rebuild=lambda: _build(repo_root, tree, cache))
+            whole = snapshot.load(cache, known, rebuild=lambda: _build(repo_root, tree, cache, deadline=deadline))
             if whole is not None:
                 return whole
-            return _build(repo_root, tree, cache)  # the same tree has the same key: no second look
-    return _build(repo_root, tree, cache, use_snapshot=True)
+            return _build(repo_root, tree, cache, deadline=deadline)  # the same tree has the same key: no second look
+    return _build(repo_root, tree, cache, use_snapshot=True, deadline=deadline)
 
 
-def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: bool = False) -> CallGraph:
+def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: bool = False,
+           deadline: Deadline = NO_DEADLINE) -> CallGraph:
     """List the tree, then the whole-revision snapshot or an assembly from per-blob facts.
 
     `use_snapshot=False` is the rebuild of a damaged snapshot: assemble and store it again.
@@ -162,11 +169,11 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
     entries = [(p, oid, size) for p, oid, size in list_tree(repo_root, tree, tree) if extractor_for(p) is not None]
     key = snapshot.revision_key((p, oid) for p, oid, _ in entries)
     if cache is not None and use_snapshot:
-        whole = snapshot.load(cache, key, rebuild=lambda: _build(repo_root, tree, cache))
+        whole = snapshot.load(cache, key, rebuild=lambda: _build(repo_root, tree, cache, deadline=deadline))
         if whole is not None:
             snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
             return whole
-        derived = _derive_from_recent(repo_root, tree, entries, cache)
+        derived = _derive_from_recent(repo_root, tree, entries, cache, deadline)
         if derived is not None:
             payload = incremental.encode_derived(derived, key, _bucket_source(cache, derived)) or snapshot.encode(derived, key)
             cache.put_binary("snapshot", snapshot.SNAPSHOT_VERSION, key, payload)
@@ -176,6 +183,7 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
     facts: dict[str, FileFacts] = {}
     not_analyzed: list[NotAnalyzed] = []
     wanted: dict[str, list[str]] = {}  # blob id -> paths still needing a parse
+    done: set[str] = set()
     cached = skipped = 0
     for path, oid, size in entries:
         ex = extractor_for(path)
@@ -191,7 +199,13 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
         else:
             wanted.setdefault(oid, []).append(path)
     parsed = 0
-    for oid, data in read_blobs(repo_root, list(wanted)):
+    blobs = read_blobs(repo_root, list(wanted))
+    for oid, data in blobs:
+        if deadline.expired():  # this blob and every one after it: left out, reported
+            blobs.close()
+            not_analyzed.extend(graph_timeout_entry(p, deadline) for o, ps in wanted.items() if o not in done for p in ps)
+            break
+        done.add(oid)
         paths = wanted[oid]
         if data is None:
             for path in paths:
@@ -210,7 +224,7 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
             facts[path] = result
     stats = BuildStats(files=len(entries), parsed=parsed, cached=cached, skipped=skipped)
     graph = assemble(facts, stats, tuple(not_analyzed))
-    if cache is not None and not any(n.reason == "unreadable" for n in not_analyzed):
+    if cache is not None and not any(n.reason in _INCOMPLETE for n in not_analyzed):
         snapshot.store(cache, key, graph)
         graph.snapshot_key = key
         snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
@@ -248,7 +262,7 @@ def changed_paths(repo_root: str, old_tree: str, new_tree: str) -> list[tuple[st
 
 
 def _derive_from_recent(
-    repo_root: str, tree: str, entries: list[tuple[str, str, int]], cache: BlobCache,
+    repo_root: str, tree: str, entries: list[tuple[str, str, int]], cache: BlobCache, deadline: Deadline = NO_DEADLINE,
 ) -> Optional[CallGraph]:
     """The graph of `tree` derived from the last graph of this repository (see
     semdiff.relevance.incremental), or None when there is none or the change is not one the
@@ -257,7 +271,7 @@ def _derive_from_recent(
     base = recent[1]() if recent is not None else None
     if recent is None or base is None or recent[0] == tree:
         return None
-    if any(n.reason == "unreadable" for n in base.not_analyzed):
+    if any(n.reason in _INCOMPLETE for n in base.not_analyzed):
         return None
     try:
         diff = changed_paths(repo_root, recent[0], tree)
@@ -291,7 +305,7 @@ def _derive_from_recent(
             facts[path] = (old, new)
     for oid, data in read_blobs(repo_root, list(wanted)):
         path = wanted[oid]
-        if data is None:
+        if data is None or deadline.expired():  # the assembly below reports what time left out
             return None
         ex = extractor_for(path)
         assert ex is not None
