@@ -69,7 +69,7 @@ def analyze(
 
 # NotAnalyzed reasons that depend on the load, the stack or a bug, not on the inputs: a report
 # holding one is not stored (a re-run may well analyse that file)
-_TRANSIENT_REASONS = frozenset({"timeout", "out-of-memory", "internal-error", "too-deep", "call-graph-error"})
+_TRANSIENT_REASONS = frozenset({"timeout", "out-of-memory", "internal-error", "too-deep", "call-graph-error", "graph-timeout"})
 
 
 def _cached_analyze(
@@ -125,6 +125,8 @@ def _analyze(
             opts = replace(opts, relevance=_combined(repo_rel),
                            rule_options={**dict(opts.rule_options), "repo_relevance": repo_rel})
     report = analyze_changeset(changes, opts, parsing)
+    if repo_rel is not None and not isinstance(repo_rel, _GraphFailure):
+        report = _with_graph_timeouts(report, changes, repo_rel)
     save = getattr(repo_rel, "save_answers", None)
     if save is not None:
         save()  # the walks' answers, for the next run on these graphs
@@ -150,12 +152,15 @@ def repository_relevance(
     from semdiff.relevance.repo import GitReadError, graph_for_revision
     from semdiff.relevance.seeds import SeedError, load_seeds
 
+    from semdiff.budget import deadline_after, graph_timeout
+
     cache = BlobCache() if opts.use_cache else None
     base = changes.base or "HEAD"
     head = changes.head or "HEAD"
+    deadline = deadline_after(graph_timeout(opts.graph_timeout))  # one budget for both graphs
     try:
-        before = graph_for_revision(changes.repo_root, base, cache)
-        after = before if head == base else graph_for_revision(changes.repo_root, head, cache)
+        before = graph_for_revision(changes.repo_root, base, cache, deadline)
+        after = before if head == base else graph_for_revision(changes.repo_root, head, cache, deadline)
         seeds = load_seeds(opts.extra_seeds or None)
     except (GitReadError, SeedError, OSError):
         if degraded is not None:
@@ -164,6 +169,20 @@ def repository_relevance(
     except Exception as exc:  # the graph refines relevance; its failure must not stop analysis
         return _GraphFailure(f"{type(exc).__name__}: {exc}")
     return RepoRelevance(before, after, seeds, answers=cache)
+
+
+def _with_graph_timeouts(report: Report, changes: ChangeSet, repo_rel: "RepoRelevance") -> Report:
+    """The report, plus the files the call-graph builds left out when their whole budget ran
+    out (budget.graph_timeout_report: changed or security-looking files fail CI closed)."""
+    from semdiff.budget import GRAPH_TIMEOUT_REASON, graph_timeout_report
+    from semdiff.pipeline import path_looks_sensitive
+
+    graphs = {id(g): g for g in repo_rel.graphs.values() if g is not None}.values()  # one graph when base == head
+    skipped = [n for g in graphs for n in g.not_analyzed if n.reason == GRAPH_TIMEOUT_REASON]
+    if not skipped:
+        return report
+    changed = [p for fc in changes.files for p in (fc.old_path, fc.new_path) if p]
+    return replace(report, not_analyzed=report.not_analyzed + graph_timeout_report(skipped, changed, path_looks_sensitive))
 
 
 def _combined(repo_rel: "RepoRelevance") -> Callable[["UnitChange"], "Relevance"]:
