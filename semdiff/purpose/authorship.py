@@ -94,12 +94,17 @@ def ai_labels(commits: Iterable[object], repo_root: Optional[str] = None,
               extra_patterns: Sequence[str] = ()) -> tuple[AiLabel, ...]:
     commits = list(commits)[:MAX_COMMITS]
     extra = compile_all(extra_patterns, "ai_patterns option")
-    idents = commit_identities(repo_root, [str(getattr(c, "sha", "")) for c in commits if getattr(c, "sha", "")])
+    # a commit read from git carries its author and committer (semdiff.source.git.log_commits):
+    # only commits without them are looked up, so a git range's labels never rest on a second
+    # git call that may fail quietly (and a report cached without its labels)
+    own = {str(getattr(c, "sha", "")): tuple(i for i in (getattr(c, "author", ""), getattr(c, "committer", "")) if i)
+           for c in commits}
+    idents = commit_identities(repo_root, [sha for sha, ids in own.items() if sha and not ids])
     out = []
     for c in commits:
         sha = str(getattr(c, "sha", ""))
         label = label_commit(sha, str(getattr(c, "subject", "")), str(getattr(c, "body", "")),
-                             idents.get(sha, ()), extra)
+                             own.get(sha) or idents.get(sha, ()), extra)
         if label is not None:
             out.append(label)
     return tuple(out)
