@@ -67,11 +67,6 @@ def analyze(
     return apply_policy_files(report, config)[0]
 
 
-# NotAnalyzed reasons that depend on the load, the stack or a bug, not on the inputs: a report
-# holding one is not stored (a re-run may well analyse that file)
-_TRANSIENT_REASONS = frozenset({"timeout", "out-of-memory", "internal-error", "too-deep", "call-graph-error", "graph-timeout"})
-
-
 def _cached_analyze(
     revision: Optional[str], repo: str, staged: bool, diff_path: Optional[str], diff_text: Optional[str],
     opts: AnalyzeOptions, use_report_cache: bool, config: Optional["Config"],
@@ -90,13 +85,9 @@ def _cached_analyze(
             return hit
     degraded: list[bool] = []
     report = _analyze(revision, repo, staged, diff_path, diff_text, opts, degraded)
-    if cache is not None and key is not None and not degraded and _deterministic(report):
-        cache.put(key, report)
+    if cache is not None and key is not None and not degraded:
+        cache.put(key, report)  # only what the inputs decide (report_cache.storable)
     return report
-
-
-def _deterministic(report: Report) -> bool:
-    return not any(n.reason in _TRANSIENT_REASONS or "internal error" in n.detail for n in report.not_analyzed)
 
 
 def _analyze(
