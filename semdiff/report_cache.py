@@ -15,7 +15,10 @@ has no content id to key it by. The key (sha256) covers:
   ids, which a rebase changes without changing a tree;
 - every analysis option (`AnalyzeOptions`: budgets, disabled rules, seeds, purpose text,
   rule options such as the AI policy, focus, graph on/off), in a canonical form. Options that
-  cannot be put in one (a caller's own relevance function) mean "do not cache";
+  cannot be put in one (a caller's own relevance function) mean "do not cache". Options that
+  decide only how or how long, never what (NEUTRAL_OPTIONS: `jobs`, `graph_timeout`), are left
+  out: their only effect on a report is a transient outcome (a dead worker, a spent graph
+  budget), and a report holding one is never stored;
 - the effective configuration (the parsed `Config`) and the bytes of the file it came from;
 - the code: a hash of every file of the semdiff package and its grammar/seed data, plus the
   parse cache's fingerprint (parser packages, Python version).
@@ -25,6 +28,12 @@ Storage and trust are those of the parse cache (semdiff/parse_cache.py): one fil
 decoded by semdiff.ir_codec.Codec: `MAGIC | CRC-32 | marshal((shape, key, report))`, every
 field checked against `semdiff.model`'s declared types, never unpickled. A damaged, forged
 or foreign entry is a miss and is overwritten by the recomputed report.
+
+What is stored (`storable`): only a report the inputs decide. Not one holding an outcome of
+the moment (TRANSIENT_REASONS: a timeout, the memory limit, an internal error, a nesting
+refusal, a failed or cut-short call graph), nor one whose commits lack their author and
+committer: AI-authorship labels are read from those identities, and a report built after
+their lookup quietly failed would be answered forever without its labels.
 """
 from __future__ import annotations
 
@@ -45,6 +54,14 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 _CODEC: Optional[ir_codec.Codec] = None
 _CODE: Optional[str] = None
+
+
+# AnalyzeOptions fields that decide how (processes) or how long (the graph build's budget) an
+# analysis runs, never what a stored report says: not part of the key (a report whose run they
+# did change holds a transient NotAnalyzed and is not stored)
+NEUTRAL_OPTIONS = ("jobs", "graph_timeout")
+# NotAnalyzed reasons that depend on the load, the stack or a bug, not on the inputs
+TRANSIENT_REASONS = frozenset({"timeout", "out-of-memory", "internal-error", "too-deep", "call-graph-error", "graph-timeout"})
 
 
 class Uncacheable(Exception):
@@ -144,7 +161,7 @@ def report_key(repo: str, revision: Optional[str], options: Any, config: Any = N
     if revision is None or getattr(options, "relevance", None) is not None:
         return None
     try:
-        opts = canonical(options)
+        opts = canonical(_without_neutral(options))
         cfg = canonical(config)
     except Uncacheable:
         return None
@@ -160,6 +177,22 @@ def report_key(repo: str, revision: Optional[str], options: Any, config: Any = N
         except OSError:
             return None  # the file the options came from is gone: do not guess
     return h.hexdigest()
+
+
+def _without_neutral(options: Any) -> Any:
+    """`options` with NEUTRAL_OPTIONS at their defaults (so they key nothing)."""
+    if not dataclasses.is_dataclass(options) or isinstance(options, type):
+        return options
+    defaults = {f.name: f.default for f in dataclasses.fields(options)
+                if f.name in NEUTRAL_OPTIONS and f.default is not dataclasses.MISSING}
+    return dataclasses.replace(options, **defaults) if defaults else options
+
+
+def storable(report: model.Report) -> bool:
+    """Whether `report` is what these inputs always give (see the module docstring)."""
+    if any(n.reason in TRANSIENT_REASONS or "internal error" in n.detail for n in report.not_analyzed):
+        return False
+    return all(c.author and c.committer for c in report.commits)
 
 
 class ReportCache:
@@ -196,7 +229,10 @@ class ReportCache:
         return report  # type: ignore[no-any-return]
 
     def put(self, key: str, report: model.Report) -> None:
-        """Best effort: an unencodable report or a read-only cache dir only costs speed."""
+        """Best effort: an unencodable report or a read-only cache dir only costs speed.
+        A report that is not `storable` is not written."""
+        if not storable(report):
+            return
         try:
             data = codec().encode(report, key)
         except ir_codec.CodecError:
