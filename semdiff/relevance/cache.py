@@ -104,6 +104,22 @@ class BlobCache:
         """Where the binary file `key` of `kind` lives (None for a key that is not an id)."""
         return self._path(kind, version, key, ".bin")
 
+    def read_binary(self, kind: str, version: int, key: str, max_bytes: int, touch: bool = False) -> Optional[bytes]:
+        """The binary file `key` of `kind`, read whole: None when missing or unreadable, b""
+        (which no decoder accepts) when it is larger than `max_bytes`. `touch` marks it used
+        now (its mtime), for caches evicted least recently used first (semdiff.parse_cache)."""
+        path = self.binary_path(kind, version, key)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+                if touch:
+                    _touch(fh.fileno(), path)
+        except OSError:
+            return None
+        return data if len(data) <= max_bytes else b""
+
     def put_binary(self, kind: str, version: int, key: str, payload: bytes) -> None:
         """Published whole (temporary file + os.replace), best effort like put_document."""
         path = self.binary_path(kind, version, key)
@@ -128,3 +144,11 @@ class BlobCache:
                     os.unlink(tmp_name)
                 except OSError:
                     pass
+
+
+def _touch(fd: int, path: Path) -> None:
+    """Set a file's mtime to now; best effort (a read-only cache only loses recency)."""
+    try:
+        os.utime(fd if os.utime in os.supports_fd else path)
+    except OSError:
+        pass
