@@ -46,12 +46,15 @@ def callee_is(callee: str, names: Iterable[str]) -> Optional[str]:
     `flask.redirect`, `self.redirect` and `redirect` all match the row `redirect`; the row
     `yaml.load` matches `yaml.load` but not `load`.
     """
-    index = _name_index(names)
-    if index is None:
+    entry = _name_index(names)
+    if entry is None:
         for n in names:
             if callee == n or callee.endswith("." + n):
                 return n
         return None
+    index, answers = entry
+    if callee in answers:
+        return answers[callee]
     # the table names `callee` could stand for are its dotted tails: at most one per dot
     best: Optional[tuple[int, str]] = None
     start = 0
@@ -61,30 +64,38 @@ def callee_is(callee: str, names: Iterable[str]) -> Optional[str]:
             best = (at, callee[start:])
         dot = callee.find(".", start)
         if dot < 0:
-            return best[1] if best else None
+            break
         start = dot + 1
+    if len(answers) >= _MAX_ANSWERS:
+        answers.clear()
+    answers[callee] = found = best[1] if best else None
+    return found
 
 
 # tables are module constants asked about thousands of times per run; a name -> position map
-# per table turns each question into a few dict look-ups (first table name wins, as before)
-_INDEXES: dict[int, tuple[object, dict[str, int]]] = {}
+# per table turns each question into a few dict look-ups (first table name wins, as before),
+# and each table keeps its answers per callee (the same callees are asked about by several
+# families and for both sides of every unit)
+_INDEXES: dict[int, tuple[object, dict[str, int], dict[str, Optional[str]]]] = {}
+_MAX_ANSWERS = 4096  # callees remembered per table (analysed code names them, so bounded)
 
 
-def _name_index(names: Iterable[str]) -> Optional[dict[str, int]]:
+def _name_index(names: Iterable[str]) -> Optional[tuple[dict[str, int], dict[str, Optional[str]]]]:
     if not isinstance(names, (tuple, list, frozenset, set, dict)):
         return None
     if isinstance(names, (list, set, dict)):
         return None  # mutable: could change between calls
     hit = _INDEXES.get(id(names))
     if hit is not None and hit[0] is names:
-        return hit[1]
+        return hit[1], hit[2]
     index: dict[str, int] = {}
     for i, n in enumerate(names):
         index.setdefault(n, i)
     if len(_INDEXES) > 512:
         _INDEXES.clear()
-    _INDEXES[id(names)] = (names, index)
-    return index
+    answers: dict[str, Optional[str]] = {}
+    _INDEXES[id(names)] = (names, index, answers)
+    return index, answers
 
 
 def tail(callee: str) -> str:
