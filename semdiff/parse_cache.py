@@ -40,6 +40,7 @@ import importlib.util
 import marshal
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
@@ -109,16 +110,22 @@ def cacheable(parsed: ParsedFile) -> bool:
 class ParseCache:
     """ParsedFile entries by content key, on disk, plus the entries decoded this run."""
 
-    def __init__(self, root: Union[str, Path, None] = None, store: Any = None) -> None:
+    def __init__(self, root: Union[str, Path, None] = None, store: Any = None, max_bytes: Optional[int] = None) -> None:
+        """`max_bytes`: the size bound of the parse, focus and names entries together (see
+        `max_cache_bytes`; None: $SEMDIFF_PARSE_CACHE_MAX_BYTES, else DEFAULT_MAX_BYTES)."""
         if store is None:
             from semdiff.relevance.cache import BlobCache
 
             store = BlobCache(root)
         self.store = store  # a semdiff.relevance.cache.BlobCache: location and atomic writes
+        self.max_bytes = max_cache_bytes(max_bytes)
         self.hits = 0
         self.misses = 0
         self.corrupt = 0
         self.writes = 0
+        self.evicted = 0
+        self._written = 0  # bytes written since this process last swept (or looked whether to)
+        self._looked = False  # whether this process asked if a sweep is due
         self._memo: dict[str, ParsedFile] = {}
 
     @staticmethod
@@ -139,16 +146,11 @@ class ParseCache:
         if hit is not None:
             self.hits += 1
             return hit
-        path = self._file(key)
-        if path is None:
-            return None
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
+        data = self.store.read_binary(KIND, ir_codec.VERSION, key, MAX_ENTRY_BYTES, touch=True)
+        if data is None:
             self.misses += 1
             return None
-        parsed = ir_codec.decode(data, key) if len(data) <= MAX_ENTRY_BYTES else None
+        parsed = ir_codec.decode(data, key)
         if parsed is None:
             self.corrupt += 1
             self.misses += 1
@@ -177,9 +179,28 @@ class ParseCache:
             return
         if len(data) > MAX_ENTRY_BYTES:
             return
+        self._write(KIND, key, data)
+
+    def _write(self, kind: str, key: str, data: bytes) -> None:
+        """Publish an entry, then evict least recently used entries if the bound calls for it."""
         before = self.store.stats.writes
-        self.store.put_binary(KIND, ir_codec.VERSION, key, data)
-        self.writes += self.store.stats.writes - before
+        self.store.put_binary(kind, ir_codec.VERSION, key, data)
+        if self.store.stats.writes == before:
+            return  # not written (read-only or full cache dir)
+        if kind == KIND:
+            self.writes += 1
+        self._written += len(data)
+        if self.max_bytes is None:
+            return
+        if self._written < self.max_bytes // SWEEP_FRACTION:
+            if self._looked:
+                return
+            self._looked = True  # the first write of a process: sweep if none ran for a while
+            if not sweep_due(self.store.root):
+                return
+        self._written = 0
+        self._looked = True
+        self.evicted += evict(self.store.root, self.max_bytes)
 
     # -- the focus step's results ---------------------------------------------------------------
     # Blanking (semdiff.lang.python_focus) needs a tree-sitter parse of both sides, about as
@@ -198,17 +219,13 @@ class ParseCache:
     def get_focus(self, key: str, texts: tuple[Optional[str], Optional[str]]) -> Optional[tuple[Optional[str], Optional[str]]]:
         """The blanked texts stored for `key`, if intact and shaped like `texts` (same sides
         present, same number of lines: blanking never moves a line)."""
-        path = self.store.binary_path(FOCUS_KIND, ir_codec.VERSION, key)
-        if path is None:
+        data = self.store.read_binary(FOCUS_KIND, ir_codec.VERSION, key, MAX_ENTRY_BYTES, touch=True)
+        payload = ir_codec.unframe(FOCUS_MAGIC, data) if data else None
+        if payload is None:
             return None
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_ENTRY_BYTES + 1)
-            payload = ir_codec.unframe(FOCUS_MAGIC, data) if len(data) <= MAX_ENTRY_BYTES else None
-            if payload is None:
-                return None
             value = marshal.loads(payload)
-        except (OSError, ValueError, EOFError, TypeError):
+        except (ValueError, EOFError, TypeError):
             return None
         if type(value) is not tuple or len(value) != 3 or value[0] != key:
             return None
@@ -222,7 +239,7 @@ class ParseCache:
         payload = marshal.dumps((key, *focused), 4)
         data = ir_codec.frame(FOCUS_MAGIC, payload)
         if len(data) <= MAX_ENTRY_BYTES:
-            self.store.put_binary(FOCUS_KIND, ir_codec.VERSION, key, data)
+            self._write(FOCUS_KIND, key, data)
 
     # -- the changed-names step ------------------------------------------------------------------
     # Which module-level names a change's lines sit under (python_focus.enclosing_statement_names)
@@ -238,19 +255,141 @@ class ParseCache:
         h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
         h.update(",".join(map(str, lines)).encode())
         key = h.hexdigest()
-        path = self.store.binary_path(NAMES_KIND, ir_codec.VERSION, key)
-        if path is not None:
-            try:
-                with open(path, "rb") as fh:
-                    payload = ir_codec.unframe(NAMES_MAGIC, fh.read(MAX_ENTRY_BYTES + 1))
-                value = marshal.loads(payload) if payload is not None else None
-            except (OSError, ValueError, EOFError, TypeError):
-                value = None
-            if (type(value) is tuple and len(value) == 2 and value[0] == key and type(value[1]) is tuple
-                    and all(type(n) is str for n in value[1])):
-                return frozenset(value[1])
+        data = self.store.read_binary(NAMES_KIND, ir_codec.VERSION, key, MAX_ENTRY_BYTES, touch=True)
+        payload = ir_codec.unframe(NAMES_MAGIC, data) if data else None
+        try:
+            value = marshal.loads(payload) if payload is not None else None
+        except (ValueError, EOFError, TypeError):
+            value = None
+        if (type(value) is tuple and len(value) == 2 and value[0] == key and type(value[1]) is tuple
+                and all(type(n) is str for n in value[1])):
+            return frozenset(value[1])
         names = compute(text, lines)
         data = ir_codec.frame(NAMES_MAGIC, marshal.dumps((key, tuple(sorted(names))), 4))
         if len(data) <= MAX_ENTRY_BYTES:
-            self.store.put_binary(NAMES_KIND, ir_codec.VERSION, key, data)
+            self._write(NAMES_KIND, key, data)
         return names
+
+
+# -- size bound: least recently used entries go first ------------------------------------------
+# Every entry read is marked used (its mtime, BlobCache.read_binary(touch=True)); a sweep lists
+# the parse, focus and names entries of every key space (old ones included: they are never
+# read again, so they are the least recently used), and when they hold more than the bound it
+# deletes the oldest until they fit in LOW_WATER of it. A process sweeps when it has written
+# 1/SWEEP_FRACTION of the bound since its last sweep, or at its first write when no process has
+# swept for SWEEP_EVERY seconds. One sweep at a time (a lock file, whose mtime says when the
+# last sweep ran); concurrent readers are safe: an entry is unlinked, never truncated, so a
+# reader that opened it reads it whole and one that comes after finds nothing (a miss).
+
+MAX_BYTES_ENV = "SEMDIFF_PARSE_CACHE_MAX_BYTES"
+DEFAULT_MAX_BYTES = 1024 ** 3
+LOW_WATER = 0.8
+SWEEP_FRACTION = 8
+SWEEP_EVERY = 3600.0
+STALE_TMP_SECONDS = 3600.0  # a temporary file this old is a writer that died before publishing
+EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND)
+_LOCK_NAME = ".parse-evict.lock"
+
+
+def max_cache_bytes(configured: Optional[int] = None) -> Optional[int]:
+    """The bound in bytes: `configured`, else $SEMDIFF_PARSE_CACHE_MAX_BYTES (an integer,
+    optionally with a K, M or G suffix), else DEFAULT_MAX_BYTES; 0 or less means unbounded (None)."""
+    value = configured
+    if value is None:
+        value = _parse_size(os.environ.get(MAX_BYTES_ENV, ""))
+    return value if value > 0 else None
+
+
+def _parse_size(text: str) -> int:
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}.get(text[-1:], 1)
+    try:
+        return int(float(text[:-1] if scale > 1 else text) * scale) if text else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES  # a typo in the environment must not unbound the cache
+
+
+def sweep_due(root: Union[str, Path]) -> bool:
+    """Whether no sweep ran in the last SWEEP_EVERY seconds (the lock file's mtime)."""
+    try:
+        last = os.stat(Path(root) / "graph" / _LOCK_NAME).st_mtime
+    except OSError:
+        return True
+    return time.time() - last >= SWEEP_EVERY
+
+
+def evict(root: Union[str, Path], max_bytes: int, low_water: float = LOW_WATER) -> int:
+    """Delete least recently used parse/focus/names entries under `root` (the cache dir)
+    until they hold at most `low_water * max_bytes`, if they hold more than `max_bytes`; also
+    stale temporary files. Returns how many entries were deleted; never raises OSError (a
+    sweep another process holds, or an unwritable directory, is simply skipped)."""
+    graph = Path(root) / "graph"
+    try:
+        graph.mkdir(parents=True, exist_ok=True)
+        lock = open(graph / _LOCK_NAME, "a+b")
+    except OSError:
+        return 0
+    with lock:
+        if not _try_lock(lock.fileno()):
+            return 0
+        try:
+            entries, total = _list_entries(graph)
+            removed = 0
+            if total > max_bytes:
+                target = int(max_bytes * low_water)
+                entries.sort()
+                for _mtime, size, path in entries:
+                    if total <= target:
+                        break
+                    try:
+                        os.unlink(path)
+                        removed += 1
+                    except FileNotFoundError:
+                        pass  # gone already (cleared by hand)
+                    except OSError:
+                        continue  # still counted: another process may hold it open (Windows)
+                    total -= size
+            os.utime(lock.fileno() if os.utime in os.supports_fd else graph / _LOCK_NAME)
+            return removed
+        except OSError:
+            return 0
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): sweeps may overlap; unlinking twice is harmless
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file is closed
+    except OSError:
+        return False
+    return True
+
+
+def _list_entries(graph: Path) -> tuple[list[tuple[float, int, str]], int]:
+    """(mtime, size, path) of every entry of EVICTED_KINDS, and their total size; stale
+    temporary files are deleted on the way."""
+    now = time.time()
+    entries: list[tuple[float, int, str]] = []
+    total = 0
+    for top in os.scandir(graph):
+        if not top.is_dir(follow_symlinks=False) or top.name.partition("-v")[0] not in EVICTED_KINDS:
+            continue
+        for shard in os.scandir(top.path):
+            if not shard.is_dir(follow_symlinks=False):
+                continue
+            for e in os.scandir(shard.path):
+                try:
+                    if not e.is_file(follow_symlinks=False):
+                        continue
+                    st = e.stat(follow_symlinks=False)
+                    if e.name.startswith(".tmp-"):
+                        if now - st.st_mtime > STALE_TMP_SECONDS:
+                            os.unlink(e.path)
+                    elif e.name.endswith(".bin"):
+                        entries.append((st.st_mtime, st.st_size, e.path))
+                        total += st.st_size
+                except FileNotFoundError:
+                    continue  # published over or evicted meanwhile
+    return entries, total

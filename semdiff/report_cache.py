@@ -211,16 +211,11 @@ class ReportCache:
 
     def get(self, key: str) -> Optional[model.Report]:
         """The stored report, or None (missing, unreadable, damaged, another key: a miss)."""
-        path = self.path(key)
-        if path is None:
-            return None
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
+        data = self.store.read_binary(KIND, VERSION, key, MAX_ENTRY_BYTES)
+        if data is None:
             self.misses += 1
             return None
-        report = codec().decode(data, key) if len(data) <= MAX_ENTRY_BYTES else None
+        report = codec().decode(data, key)
         if report is None:
             self.corrupt += 1
             self.misses += 1
