@@ -27,7 +27,7 @@ from semdiff import logic
 from semdiff.ir import Atom, Call, Formula, Unit, atoms_of, conj, disj, neg
 from semdiff.lang.normal import squash
 from semdiff.model import Confidence, Finding, Severity
-from semdiff.rules._catalog2_ir import callee_is, new_items, pair_regex_sites, tail
+from semdiff.rules._catalog2_ir import callee_is, name_words, new_items, pair_regex_sites, tail
 from semdiff.rules._regex_risk import backtracking_reasons, quadratic_prefix  # noqa: F401 (quadratic_prefix re-exported)
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 from semdiff.relevance.names import words
@@ -781,6 +781,55 @@ def _py_headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     )
 
 
+# a set of credential headers is a strip-list (losing an item leaks it) when its name says so;
+# a list of headers to forward or copy shrinking is the opposite
+_STRIP_WORDS = ("remove", "removed", "strip", "stripped", "drop", "redact", "redacted", "sensitive", "secret",
+                "secrets", "private", "mask", "masked", "hide", "hidden", "exclude", "excluded", "unsafe",
+                "credential", "credentials", "filtered", "scrub")
+
+
+def _py_named_header_sets(unit: Unit) -> dict[str, tuple[int, str, frozenset[str]]]:
+    """Credential-header sets bound to a strip-list name: name -> (line, text, lower-case items)."""
+    out: dict[str, tuple[int, str, frozenset[str]]] = {}
+    for st in unit.settings:
+        if not name_words(st.key) & set(_STRIP_WORDS):
+            continue
+        m = _PY_SET_CALL.match(st.value)
+        raw = [x.strip() for x in m.group(1).split(",") if x.strip()] if m else []
+        strs = [_PY_STR.fullmatch(x) for x in raw]
+        if raw and all(strs) and all(x.group(2).lower() in SENSITIVE_HEADERS for x in strs if x):
+            out[st.key] = (st.span.line, st.text, frozenset(x.group(2).lower() for x in strs if x))
+    for lit in unit.literals:
+        items = [i.strip("\"'").lower() for i in lit.items]
+        if (lit.kind in ("list", "set", "tuple") and items and all(i in SENSITIVE_HEADERS for i in items)
+                and name_words(lit.target) & set(_STRIP_WORDS)):
+            out.setdefault(lit.target, (lit.span.line, lit.text, frozenset(items)))
+    return out
+
+
+def _py_header_set_shrank(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """Python: a strip-list of credential headers (`REMOVE_HEADERS_ON_REDIRECT = frozenset([...])`)
+    still exists but lost a header: that header now follows the request to the other origin.
+    (A set that is gone altogether is `_py_headers`' finding.)"""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_sets, a_sets = _py_named_header_sets(before), _py_named_header_sets(after)
+    for key, (a_line, a_text, a_items) in a_sets.items():
+        if key not in b_sets:
+            continue
+        b_line, b_text, b_items = b_sets[key]
+        lost = sorted(b_items - a_items)
+        if not lost or a_items - b_items or len(a_items) < 2:  # fewer than two: `_py_headers` reports it gone
+            continue
+        yield make_finding(
+            SPEC[HEADERS], change, ctx,
+            f"{key} no longer names {', '.join(lost)}: that header is now kept when a request is forwarded or "
+            f"redirected to another origin",
+            before_line=b_line, after_line=a_line, evidence_before=re.sub(r"\s+", " ", b_text).strip()[:200],
+            evidence_after=re.sub(r"\s+", " ", a_text).strip()[:200],
+        )
+
+
 # ---------------------------------------------------------------- bounded reads
 
 
@@ -943,10 +992,10 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None:
         return policy
     if change.language == "python":
-        return [*policy, *_py_escaping(change, ctx), *_py_headers(change, ctx), *_origin_bypass(change, ctx),
+        return [*policy, *_py_escaping(change, ctx), *_py_headers(change, ctx), *_py_header_set_shrank(change, ctx), *_origin_bypass(change, ctx),
                 *_identity_namespace(change, ctx)]
     if change.language == "python":
-        return [*_py_escaping(change, ctx), *_py_headers(change, ctx)]
+        return [*_py_escaping(change, ctx), *_py_headers(change, ctx), *_py_header_set_shrank(change, ctx)]
     if change.language not in LANGS:
         return []
     out: list[Finding] = [*policy, *_escaping(change, ctx), *_headers(change, ctx), *_origin_bypass(change, ctx)]
