@@ -123,7 +123,8 @@ RULES = (
         HEADERS, "Credentials forwarded across origins", Severity.HIGH,
         "A step that stripped Authorization/Cookie/... headers (on a redirect to another host or protocol) was "
         "removed, or the condition that triggers it now holds in fewer cases (a disjunct dropped or a conjunct "
-        "added), or (Python) a set of credential header names is gone from the file, or a same-origin test that "
+        "added), or (Python) a set of credential header names is gone from the file or a strip-list of them lost a "
+        "header, or a same-origin test that "
         "gated attaching a credential (XSRF cookie value, Authorization) now passes for another origin (an "
         "alternative ORed around it, or the test dropped from the flag): credentials leak to the new origin.",
         (Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
