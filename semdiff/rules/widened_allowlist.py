@@ -37,7 +37,7 @@ ALLOW_WORDS = ("allow", "allowed", "allows", "whitelist", "whitelisted", "allowl
                "trusted", "permitted", "origins", "accepted", "accept")
 # ... and a deny-list when one of these is (checked first: DISALLOWED_HOSTS is a deny-list)
 DENY_WORDS = ("deny", "denied", "denylist", "block", "blocked", "blocklist", "blacklist", "blacklisted",
-              "forbidden", "banned", "disallow", "disallowed", "reject", "rejected")
+              "forbidden", "banned", "disallow", "disallowed", "reject", "rejected", "invalid", "illegal")
 # well-known allow-list names whose words alone would not say so
 ALLOW_NAMES = ("ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST", "CSRF_TRUSTED_ORIGINS",
                "SAFE_METHODS", "allow_origins", "allow_methods", "allow_headers", "allowed_extensions",
