@@ -103,6 +103,9 @@ FLAG_CALLS: dict[str, dict[str, object]] = {
     "from_mapping": {},
 }
 CONFIG_RECEIVER = re.compile(r"(?i)config|settings")
+# cookie flag fields of Go structs (net/http.Cookie, gorilla/sessions.Options, ...): left out of a
+# composite literal they are false, so deleting `Secure: true` is the same as writing `Secure: false`
+GO_ZERO_COOKIE_FIELDS = frozenset({"secure", "httponly"})
 
 # settings lists that carry protective middleware: target name -> middleware class name -> category
 MIDDLEWARE_TARGETS = frozenset({"MIDDLEWARE", "MIDDLEWARE_CLASSES"})
@@ -179,11 +182,20 @@ SPECS = {r.id: r for r in RULES}
 
 
 def _bool_of(value: str) -> Optional[bool]:
-    return {"True": True, "False": False, "1": True, "0": False}.get(value)
+    # `true`/`false`: the spelling of JavaScript, TypeScript, Go and Java
+    return {"True": True, "False": False, "true": True, "false": False, "1": True, "0": False}.get(value)
+
+
+def _go_composite(call) -> bool:
+    """`Options{...}` / `http.Cookie{...}`: a Go composite literal, whose omitted fields hold the
+    zero value (false for a bool), unlike a call whose omitted keywords take unknown defaults."""
+    return call.text.startswith(call.callee) and call.text[len(call.callee):].lstrip().startswith("{")
 
 
 def _samesite_rank(value: str) -> Optional[int]:
-    return SAMESITE_RANK.get(value.strip("'\"").lower())
+    low = value.strip("'\"").lower()
+    go = re.fullmatch(r"(?:\w+\.)?samesite(none|lax|strict)mode", low)  # Go: http.SameSiteLaxMode
+    return SAMESITE_RANK.get(go.group(1) if go else low)
 
 
 def _flag_fact(name: str, value: str, line: int, text: str, slot: str, *, implicit_ok: bool, param: bool) -> Optional[Fact]:
@@ -247,6 +259,15 @@ def _named_values(unit: Unit, nested: list[Unit]) -> Iterable[tuple[str, str, in
     for call in unit.calls:
         method = last(call.callee)
         defaults = FLAG_CALLS.get(method)
+        if defaults is None and unit.language == "go" and _go_composite(call):
+            # a cookie flag field left out of a Go literal is false: `Secure: true` deleted turns it off
+            named = [a for a in call.args if a.name and a.name not in ("*", "**")]
+            for arg in named:
+                yield arg.name, arg.value, call.span.line, call.text, f"{method}:{arg.name.lower()}", "call"
+            given = {a.name.lower() for a in named}
+            for kw in GO_ZERO_COOKIE_FIELDS - given:
+                yield kw, "false", call.span.line, call.text, f"{method}:{kw}", "call-default"
+            continue
         if defaults is None:
             continue
         receiver = call.callee[: -len(method) - 1] if "." in call.callee else ""
