@@ -30,6 +30,7 @@ from semdiff.ir import Action, Call, Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     PY_STRING_LITERAL,
+    REGEX_NAME_WORDS,
     callee_is,
     name_words,
     number,
@@ -243,6 +244,42 @@ def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 before_line=b.line, after_line=a.line, evidence_before=b.pattern, evidence_after=a.pattern,
                 relevance=rel,
             )
+
+
+# a raw string constant (`IPV6 = r"..."`) is how Python writes a regex piece that is later
+# formatted into a bigger pattern; its name need not say "regex"
+_RAW_STRING_ASSIGNMENT = re.compile(r"""=\s*[bB]?[rR][bB]?["']""")
+
+
+def _raw_string_patterns(unit: Optional[Unit]) -> dict[str, tuple[str, int]]:
+    if unit is None:
+        return {}
+    return {st.key: (st.literal, st.span.line) for st in unit.settings
+            if isinstance(st.literal, str) and st.scope == "assignment" and not name_words(st.key) & set(REGEX_NAME_WORDS)
+            and _RAW_STRING_ASSIGNMENT.search(st.text)}
+
+
+def _raw_string_redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """A raw-string constant not named like a regex (regex sites cover those) edited into a
+    catastrophically backtracking pattern: only the backtracking reasons count here, since
+    the name does not say the string is a regex."""
+    before = _raw_string_patterns(change.before)
+    for key, (a_pat, a_line) in _raw_string_patterns(change.after).items():
+        if key not in before or before[key][0] == a_pat:
+            continue
+        b_pat, b_line = before[key]
+        if regex_profile(b_pat) is None or regex_profile(a_pat) is None:
+            continue
+        reasons = backtracking_reasons(b_pat, a_pat)
+        if not reasons:
+            continue
+        rel = ctx.relevance(change)
+        if rel.score < 0.8:
+            rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,), "the pattern backtracks catastrophically (ReDoS)")
+        yield make_finding(
+            SPEC, change, ctx, f"regex piece {key} = {a_pat!r}: " + "; ".join(reasons),
+            before_line=b_line, after_line=a_line, evidence_before=b_pat, evidence_after=a_pat, relevance=rel,
+        )
 
 
 # ------------------------------------------------------------------ regexes a function runs
@@ -492,7 +529,8 @@ def _size_check_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Findi
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None or change.before is None:
         return []
-    found = [*_setting_findings(change, ctx), *_call_findings(change, ctx), *_redos_findings(change, ctx)]
+    found = [*_setting_findings(change, ctx), *_call_findings(change, ctx), *_redos_findings(change, ctx),
+             *_raw_string_redos_findings(change, ctx)]
     if change.before.kind in ("function", "method", "lambda") and change.after.kind in ("function", "method", "lambda"):
         found += [*_slice_findings(change, ctx), *_size_check_findings(change, ctx), *_pattern_swap_findings(change, ctx)]
     return found
