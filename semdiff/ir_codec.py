@@ -33,6 +33,7 @@ import zlib
 from typing import Any, Callable, Optional
 
 from semdiff import ir
+from semdiff.ir_construct import fast_constructor
 
 VERSION = 1
 MAGIC = b"SDIR1\0"
@@ -172,8 +173,7 @@ class _Schema:
             memo[id(v)] = out
             return out
 
-        new = object.__new__
-        set_dict = object.__setattr__
+        make = fast_constructor(cls)  # every field set from a checked value, as __init__ would
 
         def dec(v: Any, memo: dict) -> Any:
             if type(v) is not tuple or len(v) != count:
@@ -181,20 +181,7 @@ class _Schema:
             memo[_WORK] -= count
             if memo[_WORK] < 0:
                 _bad()
-            # every field set from a checked value, as __init__ would, without the frozen
-            # class's object.__setattr__ per field (half the decoding time)
-            obj = new(cls)
-            set_dict(obj, "__dict__", {n: d(x, memo) for n, d, x in zip(names, decs, v)})
-            return obj
-
-        if hasattr(cls, "__post_init__") or "__slots__" in vars(cls) or not hasattr(cls, "__dict__"):
-            def dec(v: Any, memo: dict) -> Any:  # noqa: F811 - __init__ does more than store fields
-                if type(v) is not tuple or len(v) != count:
-                    _bad()
-                memo[_WORK] -= count
-                if memo[_WORK] < 0:
-                    _bad()
-                return cls(*[d(x, memo) for d, x in zip(decs, v)])
+            return make(*[d(x, memo) for d, x in zip(decs, v)])
 
         cell[0], cell[1] = enc, dec
         self.classes[cls] = (enc, dec)

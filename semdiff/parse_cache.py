@@ -57,7 +57,7 @@ MAX_ENTRY_BYTES = 16 * 1024 * 1024
 PARSER_PACKAGES = ("libcst", "tree_sitter", "tree_sitter_python", "tree_sitter_javascript", "tree_sitter_typescript",
                    "tree_sitter_go", "tree_sitter_java", "yaml")
 _SEMDIFF_DIR = Path(__file__).resolve().parent
-SOURCES = ("ir.py", "ir_codec.py", "parse_cache.py", "budget.py", "pipeline.py", "resources.py")
+SOURCES = ("ir.py", "ir_codec.py", "ir_construct.py", "parse_cache.py", "budget.py", "pipeline.py", "resources.py")
 
 _FINGERPRINT: Optional[str] = None
 
