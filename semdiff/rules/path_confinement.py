@@ -1,0 +1,195 @@
+"""path-confinement-removed: a file path built from input is no longer kept inside its directory.
+
+Two idioms of JavaScript/TypeScript, Go and Java confine an attacker-named file, and neither
+*denies* anything, so the guard rules cannot see them go:
+
+* basename-unwrapped: the name was reduced to its last component before it was joined to a
+  directory (`filepath.Join(dir, filepath.Base("s_" + id))`, `path.join(root, path.basename(name))`,
+  `FilenameUtils.getName(name)`), and now the same expression is used bare: `../../etc/passwd`
+  walks out of the directory. Only an unwrapped argument counts - the argument text must now
+  appear on a changed line of the same unit, and no basename call of the new code may still
+  wrap it (a call moved to another line, or swapped for another basename helper, is silent).
+* prefix-separator-dropped: a containment test compares a path's prefix with the root, and the
+  root used to end with a separator (`root + sep`, `base + File.separator`,
+  `root + string(os.PathSeparator)`, `dir + '/'`). Without it `/srv/app` is a prefix of
+  `/srv/app-secrets/key`: the classic partial path traversal (CVE-2014-6394 in `send`, many Java
+  `getCanonicalPath().startsWith(root)` advisories). Reported only when the unit still runs a
+  prefix test (startsWith / HasPrefix / indexOf(..) === 0 / substr(0, ..)) that names the root.
+
+Python is left to injection-opened (os.path.basename, secure_filename, safe_join).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Call, Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import callee_is
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+FAMILY = "path-confinement-removed"
+BASENAME = f"{FAMILY}/basename-unwrapped"
+PREFIX_SEP = f"{FAMILY}/prefix-separator-dropped"
+LANGS = ("javascript", "typescript", "go", "java")
+
+# calls that keep only a path's last component, by exact callee or dotted tail
+BASENAME_CALLS = (
+    "filepath.Base", "path.Base",  # Go
+    "path.basename", "path.posix.basename", "path.win32.basename", "basename",  # Node
+    "FilenameUtils.getName", "FilenameUtils.getBaseName", "getFileName",  # Java (commons-io, java.nio Path)
+)
+# a basename step still on the line, in any form (`Paths.get(n).getFileName()`, `path.win32.basename(n)`)
+_BASENAME_ON_LINE = re.compile(r"(?<![\w$])(?:Base|basename|getName|getBaseName|getFileName)\s*\(")
+# a separator appended to a root: `+ sep`, `+ path.sep`, `+ '/'`, `+ File.separator`, Go's string(os.PathSeparator)
+_SEP = (r"(?:path\.sep|sep|File\.separator|File\.separatorChar|'/'|\"/\"|`/`|'\\\\'|\"\\\\\\\\\"|"
+        r"string\((?:os|filepath)\.(?:PathSeparator|Separator)\)|FileSystems\.getDefault\(\)\.getSeparator\(\))")
+_ROOT_PLUS_SEP = re.compile(r"(?P<root>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\([^()]*\))?)\s*\+\s*" + _SEP + r"(?![\w$.(])")
+# a prefix test: startsWith / HasPrefix / indexOf(..) === 0 / substr|slice|substring(0, ..)
+_PREFIX_TEST = re.compile(r"startsWith\(|HasPrefix\(|indexOf\([^)]*\)\s*[!=]==?\s*0|\.(?:substr|slice|substring)\(\s*0\s*,")
+
+_BN_BEFORE = ('package store\n\nimport "path/filepath"\n\n'
+              'func (s *Store) file(id string) string {\n\treturn filepath.Join(s.dir, filepath.Base("s_"+id))\n}\n')
+_BN_AFTER = _BN_BEFORE.replace('filepath.Base("s_"+id)', '"s_"+id')
+_PS_BEFORE = ("function inside(root, p) {\n  root = normalize(root + sep)\n"
+              "  return normalize(p).substr(0, root.length) === root\n}\n")
+_PS_AFTER = _PS_BEFORE.replace("root + sep", "root")
+
+RULES = (
+    RuleSpec(
+        BASENAME, "Path no longer reduced to its file name", Severity.HIGH,
+        "A basename call (Go filepath.Base/path.Base, Node path.basename, Java FilenameUtils.getName / "
+        "Path.getFileName) was unwrapped: the same expression is now used bare where the file name was, so a "
+        "name with `../` reaches outside the directory (path traversal).",
+        (Example(_BN_BEFORE, _BN_AFTER, True), Example(_BN_AFTER, _BN_BEFORE, False, "basename added")),
+        languages=LANGS, intrinsic="injection",
+    ),
+    RuleSpec(
+        PREFIX_SEP, "Containment prefix lost its separator", Severity.HIGH,
+        "The root a path's prefix is compared with no longer ends with a separator (`root + sep` -> `root`, "
+        "`base + File.separator` -> `base`) while the unit still runs the prefix test (startsWith, HasPrefix, "
+        "substr(0, root.length)): `/srv/app-secrets` now passes as inside `/srv/app` (partial path traversal).",
+        (Example(_PS_BEFORE, _PS_AFTER, True), Example(_PS_AFTER, _PS_BEFORE, False, "separator added")),
+        languages=LANGS, intrinsic="injection",
+    ),
+)
+SPEC = {r.id: r for r in RULES}
+EXAMPLE_PATHS = {BASENAME: "store/store.go", PREFIX_SEP: "lib/inside.js"}
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _line(unit: Unit, line: int) -> str:
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    return lines[i] if 0 <= i < len(lines) else ""
+
+
+def _is_basename(call: Call) -> bool:
+    return bool(callee_is(call.callee, BASENAME_CALLS)) and len(call.positional) == 1
+
+
+def _arg(call: Call) -> str:
+    return _squash(call.positional[0].text if call.positional[0].text else call.positional[0].value)
+
+
+def _basename_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    still = {_arg(c) for c in after.calls if _is_basename(c)}
+    seen: set[str] = set()
+    for call in before.calls:
+        if not _is_basename(call) or call.positional[0].literal is not None:
+            continue
+        arg = _arg(call)
+        if arg in still or arg in seen or len(arg) < 2 or call.span.line not in change.touched_before:
+            continue
+        # the bare argument now sits on a changed line, and no longer inside any basename call
+        where = next((ln for ln in change.touched_after
+                      if arg in _squash(_line(after, ln)) and _squash(call.text) not in _squash(_line(after, ln))
+                      and not _BASENAME_ON_LINE.search(_line(after, ln))
+                      and not _wrapped_by_helper(after, ln, arg, ctx)), None)
+        if where is None:
+            continue
+        seen.add(arg)
+        yield make_finding(
+            SPEC[BASENAME], change, ctx,
+            f"{call.callee}({arg}) removed: `{arg}` is now used as a path without being reduced to its file name",
+            before_line=call.span.line, after_line=where,
+            evidence_before=_line(before, call.span.line).strip(), evidence_after=_line(after, where).strip(),
+        )
+
+
+def _wrapped_by_helper(after: Unit, line: int, arg: str, ctx: RuleContext) -> bool:
+    """`safeName(name)` on the line, and a function of that name in the change reduces its input
+    with a basename call (or is named as a sanitiser): the check moved into a helper."""
+    for c in after.calls:
+        if c.span.line != line or len(c.positional) != 1 or _arg(c) != arg or _is_basename(c):
+            continue
+        name = c.callee.rsplit(".", 1)[-1]
+        if re.search(r"(?i)sani|safe|basename|filename", name):
+            return True
+        for unit in list(ctx.after_units.values()):
+            if getattr(unit, "name", None) == name and any(_is_basename(x) for x in getattr(unit, "calls", ())):
+                return True
+    return False
+
+
+def _prefix_test_line(unit: Unit, root: str) -> Optional[int]:
+    for ln in range(unit.span.line, unit.span.end_line + 1):
+        text = _line(unit, ln)
+        if _PREFIX_TEST.search(text) and root in _squash(text):
+            return ln
+    return None
+
+
+def _prefix_separator_dropped(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    after_flat = _squash(after.text)
+    seps_before = len(_ROOT_PLUS_SEP.findall(before.text))
+    seps_after = len(_ROOT_PLUS_SEP.findall(after.text))
+    for ln in change.touched_before:
+        src = _line(before, ln)
+        for m in _ROOT_PLUS_SEP.finditer(src):
+            root, joined = m.group("root"), _squash(m.group(0))
+            # the separator is still appended somewhere in the unit (moved, reformatted, to a renamed root): silent
+            if after_flat.count(joined) >= _squash(before.text).count(joined) or seps_after >= seps_before:
+                continue
+            if not (_prefix_test_line(before, _squash(root)) or _prefix_test_line(before, _assigned(src, m))):
+                continue
+            test = _prefix_test_line(after, _squash(root)) or _prefix_test_line(after, _assigned(src, m))
+            if test is None:
+                continue  # the containment test itself is gone or rewritten (path.relative, ...): not this rule
+            # the root itself is still there, now without the separator (not replaced by another API)
+            where = next((a for a in change.touched_after if _squash(root) in _squash(_line(after, a))), None)
+            if where is None:
+                continue
+            yield make_finding(
+                SPEC[PREFIX_SEP], change, ctx,
+                f"`{m.group(0).strip()}` became `{root}`: the prefix test on line {test} now accepts a sibling "
+                f"directory whose name starts with the root's",
+                before_line=ln, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
+            )
+            return
+
+
+def _assigned(src: str, m: re.Match[str]) -> str:
+    """`base = root + sep` / `String base = dir + File.separator;`: the name holding the joined root
+    (the prefix test names it rather than the root)."""
+    head = re.search(r"([A-Za-z_$][\w$.]*)\s*:?=\s*[^=]*$", src[: m.start()])
+    return head.group(1) if head else "\0"
+
+
+@family(FAMILY, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.before is None or change.after is None or change.language not in LANGS:
+        return []
+    if not (change.touched_before and change.touched_after):
+        return []
+    out = list(_basename_unwrapped(change, ctx))
+    out.extend(_prefix_separator_dropped(change, ctx))
+    return out

@@ -1,0 +1,105 @@
+"""path-confinement-removed: table examples, and the two checks across JS/TS, Go and Java with
+the rule id, unit and lines asserted (positives and hard negatives)."""
+from __future__ import annotations
+
+import pytest
+
+from semdiff.rules.path_confinement import BASENAME, EXAMPLE_PATHS, PREFIX_SEP, RULES
+from rulekit import family_of, findings_of
+
+FAMILY = "path-confinement-removed"
+
+
+def test_family_table_has_both_kinds_of_example():
+    assert [r.id for r in family_of(FAMILY).rules] == [r.id for r in RULES]
+    for r in RULES:
+        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
+
+
+@pytest.mark.parametrize("rule_id,example", [
+    pytest.param(r.id, ex, id=f"{r.id}-{i}-{'fires' if ex.fires else 'silent'}")
+    for r in RULES for i, ex in enumerate(r.examples)
+])
+def test_table_example(rule_id, example):
+    hits = findings_of(rule_id, example.before, example.after, EXAMPLE_PATHS[rule_id])
+    assert bool(hits) == example.fires, [f.message for f in hits]
+
+
+JS_UPLOAD = """
+const path = require('path')
+
+function target(dir, name) {
+  const file = path.join(dir, path.basename(name))
+  return file
+}
+"""
+
+
+def test_js_basename_unwrapped():
+    hits = findings_of(BASENAME, JS_UPLOAD, JS_UPLOAD.replace("path.basename(name)", "name"), "lib/upload.js")
+    assert [(f.unit, f.before.line, f.after.line) for f in hits] == [("target", 4, 4)]
+
+
+def test_js_basename_swapped_for_another_basename_is_silent():
+    after = JS_UPLOAD.replace("path.basename(name)", "path.posix.basename(name)")
+    assert findings_of(BASENAME, JS_UPLOAD, after, "lib/upload.js") == []
+
+
+def test_js_basename_hoisted_to_a_variable_is_silent():
+    after = JS_UPLOAD.replace("  const file = path.join(dir, path.basename(name))\n",
+                              "  const base = path.basename(name)\n  const file = path.join(dir, base)\n")
+    assert findings_of(BASENAME, JS_UPLOAD, after, "lib/upload.js") == []
+
+
+JAVA_INSIDE = """
+class Files {
+    static boolean inside(File base, File f) throws IOException {
+        String root = base.getCanonicalPath() + File.separator;
+        return f.getCanonicalPath().startsWith(root);
+    }
+}
+"""
+
+
+def test_java_prefix_separator_dropped():
+    after = JAVA_INSIDE.replace(" + File.separator", "")
+    hits = findings_of(PREFIX_SEP, JAVA_INSIDE, after, "src/main/java/Files.java")
+    assert [(f.unit, f.before.line, f.after.line) for f in hits] == [("Files.inside", 3, 3)]
+
+
+def test_java_prefix_check_replaced_by_path_api_is_silent():
+    after = JAVA_INSIDE.replace("String root = base.getCanonicalPath() + File.separator;",
+                                "Path root = base.toPath().toRealPath();").replace(
+        "return f.getCanonicalPath().startsWith(root);", "return f.toPath().toRealPath().startsWith(root);")
+    assert findings_of(PREFIX_SEP, JAVA_INSIDE, after, "src/main/java/Files.java") == []
+
+
+def test_separator_kept_but_line_reformatted_is_silent():
+    after = JAVA_INSIDE.replace("base.getCanonicalPath() + File.separator", "base.getCanonicalPath()  +  File.separator")
+    assert findings_of(PREFIX_SEP, JAVA_INSIDE, after, "src/main/java/Files.java") == []
+
+
+GO_JOIN = """
+package store
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+func within(root, p string) bool {
+	return strings.HasPrefix(filepath.Clean(p), filepath.Clean(root)+string(os.PathSeparator))
+}
+"""
+
+
+def test_go_prefix_separator_dropped():
+    after = GO_JOIN.replace("+string(os.PathSeparator)", "")
+    hits = findings_of(PREFIX_SEP, GO_JOIN, after, "store/within.go")
+    assert [(f.unit, f.before.line, f.after.line) for f in hits] == [("within", 9, 9)]
+
+
+def test_separator_join_without_prefix_test_is_silent():
+    before = "function url(base, p) {\n  return base + '/' + p\n}\n"
+    after = "function url(base, p) {\n  return base + p\n}\n"
+    assert findings_of(PREFIX_SEP, before, after, "lib/url.js") == []
