@@ -84,6 +84,18 @@ _CHECK_BEFORE = (
     "        self.headers[name] = _header_value(str(value))\n"
 )
 
+_QS_BEFORE = (
+    "def parse_query(qs):\n"
+    "    pairs = []\n"
+    "    for pair in qs.split('&'):\n"
+    "        if not pair:\n"
+    "            continue\n"
+    "        name, _, value = pair.partition('=')\n"
+    "        pairs.append((name, value))\n"
+    "    return pairs\n"
+)
+
+# the family's rules, one table
 RULES = (
     RuleSpec(
         FILTER_REMOVED, "Input filter removed", Severity.MEDIUM,
@@ -114,8 +126,6 @@ RULES = (
         ),
         languages=("python",),
     ),
-)
-RULES = RULES + (
     RuleSpec(
         EXACT_MATCH_RELAXED, "Exact match relaxed to substring", Severity.MEDIUM,
         "An equality test against a media type, host or origin/URL literal became a containment test "
@@ -133,18 +143,6 @@ RULES = RULES + (
         ),
         languages=("python",),
     ),
-)
-_QS_BEFORE = (
-    "def parse_query(qs):\n"
-    "    pairs = []\n"
-    "    for pair in qs.split('&'):\n"
-    "        if not pair:\n"
-    "            continue\n"
-    "        name, _, value = pair.partition('=')\n"
-    "        pairs.append((name, value))\n"
-    "    return pairs\n"
-)
-RULES = RULES + (
     RuleSpec(
         SEPARATOR_WIDENED, "Query separator widened", Severity.MEDIUM,
         "A query/form-string parser that split pairs on `&` alone now treats `;` as a pair separator too "
