@@ -19,17 +19,11 @@ from semdiff.purpose import authorship
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gitrepo import GitRepo  # noqa: E402
+from test_report_cache import _entries, cache_dir  # noqa: E402,F401 - the same cache fixture
 
 GUARDED = "def delete_{i}(request, uid):\n    if not request.user.is_admin:\n        raise PermissionError()\n    return uid\n"
 OPEN = "def delete_{i}(request, uid):\n    return uid\n"
 SHA = "ab" * 20
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SEMDIFF_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SEMDIFF_NO_REPORT_CACHE", raising=False)
-    return tmp_path / "cache"
 
 
 @pytest.fixture
@@ -41,10 +35,6 @@ def repo(tmp_path: Path) -> GitRepo:
     r.write({f"app/views{i}.py": OPEN.format(i=i) for i in range(10)})
     r.commit("drop the admin checks")
     return r
-
-
-def _entries(cache: Path) -> list[Path]:
-    return sorted((cache / "graph").glob(f"{report_cache.KIND}-v*/*/*.bin"))
 
 
 # -- the key ---------------------------------------------------------------------------------------
