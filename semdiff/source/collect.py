@@ -76,15 +76,13 @@ def _plan_revision(repo: git.Repository, revision: str) -> _Plan:
     git.refuse_option_like(rev)
     if "..." in rev:
         left, right = rev.split("...", 1)
-        a = git.require_commit(repo, left or "HEAD")
-        b = git.require_commit(repo, right or "HEAD")
+        a, b = git.require_commits(repo, [left or "HEAD", right or "HEAD"])
         base = git.merge_base(repo, a, b)
         commits = git.log_commits(repo, [f"{base}..{b}"])
         return _Plan(base, b, git.diff_args(base, b, False), revision, base, commits)
     if ".." in rev:
         left, right = rev.split("..", 1)
-        a = git.require_commit(repo, left or "HEAD")
-        b = git.require_commit(repo, right or "HEAD")
+        a, b = git.require_commits(repo, [left or "HEAD", right or "HEAD"])
         commits = git.log_commits(repo, [f"{a}..{b}"])
         return _Plan(a, b, git.diff_args(a, b, False), revision, a, commits)
     sha = git.require_commit(repo, rev)
@@ -125,8 +123,9 @@ class _Side:
 
 
 def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet:
-    entries = parse_raw(git.diff_raw(repo, plan.endpoints))
-    patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints)) if entries else {}
+    filters = git.filter_overrides(repo.root)  # listed once for both diffs
+    entries = parse_raw(git.diff_raw(repo, plan.endpoints, filters))
+    patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints, filters)) if entries else {}
     files: list[FileChange] = []
     skipped: list[NotAnalyzed] = []
     usable: list[RawEntry] = []
@@ -151,12 +150,12 @@ def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet
     )
 
 
-def _patch_or_nothing(repo: git.Repository, endpoints: list) -> bytes:
+def _patch_or_nothing(repo: git.Repository, endpoints: list, filters: Optional[dict[str, str]] = None) -> bytes:
     """git's patch, or nothing when git cannot write it (a blob missing from a partial or
     damaged clone fails the whole call): hunks are then computed from the texts, and the
     blobs that are missing are reported per file as missing-object."""
     try:
-        return git.diff_patch(repo, endpoints)
+        return git.diff_patch(repo, endpoints, filters)
     except InputError:
         return b""
 

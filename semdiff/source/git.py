@@ -118,12 +118,17 @@ def _may_filter(args: Sequence[str]) -> bool:
 
 
 def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
-            timeout: float = GIT_TIMEOUT_SECONDS, check: bool = True) -> subprocess.CompletedProcess:
-    """Run `git <safe config> <args>` in `cwd`; the one place semdiff starts git."""
+            timeout: float = GIT_TIMEOUT_SECONDS, check: bool = True,
+            filters: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """Run `git <safe config> <args>` in `cwd`; the one place semdiff starts git.
+
+    `filters`: the overrides `filter_overrides(cwd)` returned for this repository, when the
+    caller runs several commands that may filter (the diff status and the patch of one
+    change): the repository's configuration is then listed once, not before each command."""
     argv = ["git", *_SAFE_CONFIG, "--no-pager", *args]
     env = _environment()
     if os.path.isdir(cwd) and _may_filter(args):
-        env.update(_filter_overrides(cwd, env))
+        env.update(filters if filters is not None else _filter_overrides(cwd, env))
     try:
         proc = subprocess.run(
             argv,
@@ -144,6 +149,12 @@ def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
     if check and proc.returncode != 0:
         raise InputError(f"git {args[0]} failed: {first_line(proc.stderr)}")
     return proc
+
+
+def filter_overrides(cwd: str) -> dict[str, str]:
+    """The filter overrides `run_git` would compute for a command that may filter in `cwd`,
+    to pass back to it (`filters=`) for each of a few commands run together."""
+    return _filter_overrides(cwd, _environment()) if os.path.isdir(cwd) else {}
 
 
 def first_line(data: bytes) -> str:
@@ -173,6 +184,12 @@ class Repository:
 def open_repository(path: str) -> Repository:
     if not os.path.isdir(path):
         raise InputError(f"repository path does not exist or is not a directory: {path}")
+    # the usual case (inside a working tree) in one call; anything else (bare repository, not
+    # a repository, inside .git) is asked again step by step, for its own answer or message
+    both = run_git(path, ["rev-parse", "--is-bare-repository", "--show-toplevel"], check=False)
+    lines = both.stdout.split(b"\n")
+    if both.returncode == 0 and len(lines) == 3 and lines[0] == b"false" and lines[1] and not lines[2]:
+        return Repository(root=os.fsdecode(lines[1]))
     proc = run_git(path, ["rev-parse", "--is-bare-repository"], check=False)
     if proc.returncode != 0:
         msg = first_line(proc.stderr)
@@ -205,6 +222,39 @@ def require_commit(repo: Repository, rev: str) -> str:
             "(a shallow clone may lack the base: git fetch --unshallow)"
         )
     return sha
+
+
+_HEX = frozenset(b"0123456789abcdef")
+
+# (repository root, commit id) -> its root tree id, learnt while resolving a range: a commit
+# id always names the same tree, so the call graph (semdiff.relevance.repo.tree_id) need not
+# ask git again. Bounded; only full ids as git printed them are keys.
+_TREES: dict[tuple[str, str], str] = {}
+
+
+def known_tree(root: str, commit: str) -> Optional[str]:
+    """The root tree of `commit` when this process already read it from git (else None)."""
+    return _TREES.get((root, commit))
+
+
+def require_commits(repo: Repository, revs: Sequence[str]) -> list[str]:
+    """`require_commit` for each of `revs`, with one git call when all resolve (the usual
+    case); otherwise each is resolved on its own, for the same answer or error as before.
+    The commits' root trees are read in the same call and remembered (`known_tree`)."""
+    for rev in revs:
+        refuse_option_like(rev)
+    proc = run_git(repo.root, ["rev-parse", "--end-of-options", *(r + "^{commit}" for r in revs),
+                               *(r + "^{tree}" for r in revs)], check=False)
+    # git before 2.43 echoes --end-of-options without --verify: it is not an id
+    ids = [line for line in proc.stdout.split(b"\n") if line and line != b"--end-of-options"]
+    if proc.returncode != 0 or len(ids) != 2 * len(revs) or not all(len(i) in (40, 64) and set(i) <= _HEX for i in ids):
+        return [require_commit(repo, rev) for rev in revs]
+    shas = [i.decode("ascii") for i in ids]
+    if len(_TREES) > 1024:
+        _TREES.clear()
+    for commit, tree in zip(shas[:len(revs)], shas[len(revs):]):
+        _TREES[(repo.root, commit)] = tree
+    return shas[:len(revs)]
 
 
 def merge_base(repo: Repository, a: str, b: str) -> str:
@@ -252,13 +302,13 @@ def diff_args(base: str, head: Optional[str], cached: bool) -> list[str]:
     return out
 
 
-def diff_raw(repo: Repository, endpoints: Sequence[str]) -> bytes:
-    return run_git(repo.root, ["diff", "--raw", "-z", "--no-abbrev", *DIFF_OPTIONS, *endpoints]).stdout
+def diff_raw(repo: Repository, endpoints: Sequence[str], filters: Optional[dict[str, str]] = None) -> bytes:
+    return run_git(repo.root, ["diff", "--raw", "-z", "--no-abbrev", *DIFF_OPTIONS, *endpoints], filters=filters).stdout
 
 
-def diff_patch(repo: Repository, endpoints: Sequence[str]) -> bytes:
+def diff_patch(repo: Repository, endpoints: Sequence[str], filters: Optional[dict[str, str]] = None) -> bytes:
     return run_git(repo.root, ["diff", "-U3", "--src-prefix=a/", "--dst-prefix=b/", *DIFF_OPTIONS,
-                               *endpoints]).stdout
+                               *endpoints], filters=filters).stdout
 
 
 # -- blobs -----------------------------------------------------------------------------------
