@@ -17,7 +17,7 @@ from typing import Iterator, Optional
 
 from semdiff.budget import GRAPH_TIMEOUT_REASON, NO_DEADLINE, Deadline, graph_timeout_entry
 from semdiff.model import NotAnalyzed
-from semdiff.source.git import safe_command, safe_environment
+from semdiff.source.git import known_tree, safe_command, safe_environment
 from semdiff.relevance import incremental, snapshot
 from semdiff.relevance.cache import BlobCache
 from semdiff.relevance.facts import FileFacts, extractor_for
@@ -60,7 +60,10 @@ def _run(repo_root: str, *args: str) -> bytes:
 
 
 def tree_id(repo_root: str, rev: str) -> str:
-    """The id of `rev`'s root tree."""
+    """The id of `rev`'s root tree (known already when the range was resolved: one git call less)."""
+    known = known_tree(repo_root, rev)
+    if known is not None:
+        return known
     return _run(repo_root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}").strip().decode()
 
 
