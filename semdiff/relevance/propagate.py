@@ -387,47 +387,64 @@ class RepoRelevance:
             frontier = nxt
         return False
 
-    def enforced_by_all_callers(self, path: str, qualname: str, guard_callees: set[str], side: Side = "after") -> bool:
+    def enforced_by_all_callers(
+        self, path: str, qualname: str, guard_callees: set[str], side: Side = "after", max_hops: int = 3, max_nodes: int = 64,
+    ) -> bool:
         """True when every caller guards before calling: a guard moved into the callers.
 
         A caller counts when it calls one of `guard_callees` (matched by full name, dotted
         suffix or last name component) at an earlier position than its first call to the unit,
         or is decorated with one of them, with a decorator that reaches one of them, or with an
-        authn/authz/session/token/csrf seed decorator ("applies an auth decorator"). False
-        when the unit has no callers or is itself a route (the framework calls it unguarded).
+        authn/authz/session/token/csrf seed decorator ("applies an auth decorator"). A caller
+        that does none of this still counts when, in turn, all of *its* callers do (a check
+        hoisted to the entry points a few calls up), within `max_hops` levels of callers and
+        `max_nodes` callers in all. False when the unit has no callers or is itself a route
+        (the framework calls it unguarded), and likewise for any unguarded caller up the way.
         """
         cg = self.graph(side)
         node = self.node(path, qualname, side)
-        if cg is None or node is None or cg.routes(node):
+        if cg is None or node is None:
             return False
-        callers = [p for p, e in cg.predecessors(node).items() if {"call", "depends"} & set(e["kinds"])]
-        if not callers:
-            return False
-        for caller in callers:
-            call_at = cg.first_site(caller, node, ("call", "depends"))
-            guarded = False
-            for m, e in cg.successors(caller).items():
-                if m == node:
-                    continue
-                kinds = e["kinds"]
-                if "decorator" in kinds:
-                    hit = self.seed(side, m)
-                    if (
-                        _matches_guard(m, guard_callees)
-                        or (hit is not None and hit.category in GUARD_CATEGORIES)
-                        or self._reaches(side, m, guard_callees)
-                    ):
-                        guarded = True
-                        break
-                if "call" in kinds and _matches_guard(m, guard_callees):
-                    guard_at = cg.first_site(caller, m, ("call",))
-                    if guard_at is not None and call_at is not None and guard_at < call_at:
-                        guarded = True
-                        break
-            if not guarded:
-                return False
-        return True
+        budget = [max_nodes]
 
+        def guarded_callers(n: str, depth: int, chain: frozenset[str]) -> bool:
+            if cg.routes(n) or depth > max_hops:
+                return False
+            callers = [p for p, e in cg.predecessors(n).items() if {"call", "depends"} & set(e["kinds"])]
+            if not callers:
+                return False
+            for caller in sorted(callers):
+                budget[0] -= 1
+                if budget[0] < 0 or caller in chain:
+                    return False
+                if self._guards_call(side, cg, caller, n, guard_callees):
+                    continue
+                if not guarded_callers(caller, depth + 1, chain | {caller}):
+                    return False
+            return True
+
+        return guarded_callers(node, 1, frozenset({node}))
+
+    def _guards_call(self, side: Side, cg: CallGraph, caller: str, node: str, guard_callees: set[str]) -> bool:
+        """Does `caller` apply one of the guards before its call to `node`?"""
+        call_at = cg.first_site(caller, node, ("call", "depends"))
+        for m, e in cg.successors(caller).items():
+            if m == node:
+                continue
+            kinds = e["kinds"]
+            if "decorator" in kinds:
+                hit = self.seed(side, m)
+                if (
+                    _matches_guard(m, guard_callees)
+                    or (hit is not None and hit.category in GUARD_CATEGORIES)
+                    or self._reaches(side, m, guard_callees)
+                ):
+                    return True
+            if "call" in kinds and _matches_guard(m, guard_callees):
+                guard_at = cg.first_site(caller, m, ("call",))
+                if guard_at is not None and call_at is not None and guard_at < call_at:
+                    return True
+        return False
 
 def _code() -> str:
     """Hash of the code a walk answer depends on (read once per process)."""

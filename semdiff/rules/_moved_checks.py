@@ -109,3 +109,197 @@ def moved_into_callee(g: Guard, after: Unit, after_units: Mapping[tuple[str, str
         if text in texts or (atoms and atoms in atom_sets):
             return v
     return None
+
+
+# ---------------------------------------------------------------- the same check, new arguments
+
+_LITERAL = re.compile(r"""^(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`$]*`|-?\d[\d_.xXa-fA-F]*|true|false|True|False|None|null|nil|undefined)$""")
+_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+def _call_of(unit: Unit, g: Guard):
+    for c in unit.calls:
+        if c.span.line == g.span.line and c.text == g.text:
+            return c
+    for c in unit.calls:
+        if c.span.line == g.span.line and c.statement:
+            return c
+    return None
+
+
+def _literal(text: str) -> bool:
+    return bool(_LITERAL.match(text.strip()))
+
+
+def _roots(text: str) -> set[str]:
+    """Identifiers an argument is computed from, with string literals blanked."""
+    text = re.sub(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""", '""', text)
+    return {m.group(0) for m in _NAME.finditer(text) if m.group(0) not in ("this", "self", "new", "typeof")}
+
+
+def _assigned_from(unit: Unit, name: str) -> set[str]:
+    """Identifiers of what local `name` was bound to (`const entry = lookup(alg)` -> lookup, alg)."""
+    m = re.search(r"(?:^|[\s,({;])" + re.escape(name) + r"\s*:?=(?!=)\s*([^\n;]+)", unit.text)
+    return _roots(m.group(1)) if m else set()
+
+
+def _derived(old: str, new: str, after: Unit) -> bool:
+    """Is the new argument the old one re-expressed (`alg` -> `entry` bound from `alg`,
+    `enc` -> `enc.enc`), rather than another value (`secret` -> `fallback`)?"""
+    if old.strip() == new.strip():
+        return True
+    if _literal(old) or _literal(new):
+        return False
+    was = _roots(old)
+    now = _roots(new)
+    if was & now:
+        return True
+    for n in now:
+        if was & _assigned_from(after, n):
+            return True
+    return False
+
+
+def _indent(unit: Unit, line: int) -> Optional[int]:
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    if not (0 <= i < len(lines)):
+        return None
+    s = lines[i]
+    return len(s) - len(s.lstrip())
+
+
+def same_check_call(g: Guard, before: Unit, after: Unit) -> Optional[tuple[str, int]]:
+    """The removed check `g` was a call of a check function (`checkKeyType(alg, key, 'sign')`)
+    and the new unit still makes that call, with its literal arguments unchanged and each
+    changed argument re-derived from the old one (`checkKeyType(entry, key, 'sign')` after
+    `const entry = lookup(alg)`), or with the same arguments but its result now kept
+    (`const ok = validateOption(x)`). Returns (the new call's text, its line), or None.
+
+    The call must be on no narrower a path: the new call-guard's path admits every case the
+    old one's did, or, for a call whose result is now kept (no guard of its own), it sits no
+    deeper in the unit than before. A changed literal (`'admin'` -> `'viewer'`), a dropped
+    argument or an argument replaced by an unrelated value is not the same check."""
+    if g.kind not in ("call-guard", "inlined") or g.action not in _DENYING:
+        return None
+    old = _call_of(before, g)
+    if old is None:
+        return None
+    old_pos = [a.value for a in old.positional]
+    old_kw = {a.name: a.value for a in old.args if a.name}
+    for new in after.calls:
+        if new.callee != old.callee or len(new.positional) != len(old_pos):
+            continue
+        new_pos = [a.value for a in new.positional]
+        new_kw = {a.name: a.value for a in new.args if a.name}
+        if set(new_kw) != set(old_kw):
+            continue
+        pairs = list(zip(old_pos, new_pos)) + [(old_kw[k], new_kw[k]) for k in old_kw]
+        if not all(_derived(o, n, after) for o, n in pairs):
+            continue
+        guards = [h for h in after.guards if h.span.line == new.span.line and h.kind in ("call-guard", "inlined")]
+        if guards:
+            h = guards[0]
+            if not h.reachable:
+                continue
+            from semdiff import logic
+            from semdiff.ir import conj
+
+            w = logic.witness(conj(*(f for _, f in g.path)), conj(*(f for _, f in h.path)))
+            if w is not None:
+                continue  # some old path no longer reaches it (or too many atoms to tell)
+            return new.text, new.span.line
+        if any(o.strip() != n.strip() for o, n in pairs):
+            continue  # without a guard of its own, only the very same call counts
+        bi, ai = _indent(before, old.span.line), _indent(after, new.span.line)
+        if bi is None or ai is None or ai > bi:
+            continue
+        return new.text, new.span.line
+    return None
+
+
+# ---------------------------------------------------------------- the check made by every caller
+
+MAX_UP_HOPS = 3  # callers of callers ...: an entry point a few calls up, not the whole program
+MAX_UP_UNITS = 64  # callers examined per removed check
+
+
+def _callers(target: Unit, units: Mapping[tuple[str, str], object], memo: dict) -> list[tuple[Unit, object]]:
+    """(caller, call) for every call in the change's units that resolves to `target`."""
+    index = memo.get("callers")
+    if index is None:
+        index = memo["callers"] = {}
+        by_name = _by_name(units, memo)
+        for u in units.values():
+            if not isinstance(u, Unit):
+                continue
+            for c in u.calls:
+                for v in _targets(u, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
+                    if v is not u:
+                        index.setdefault(id(v), []).append((u, c))
+    return index.get(id(target), [])
+
+
+def _translate(text: str, atoms: frozenset[str], params: tuple[str, ...], call) -> tuple[str, frozenset[str]]:
+    """The check in the caller's terms: the callee's parameters replaced by the call's arguments."""
+    args = [a.value for a in call.positional]
+    names = {p: args[i] for i, p in enumerate(params) if i < len(args)}
+    out = re.sub(r"(?<![.\w$])[A-Za-z_$][\w$]*", lambda m: names.get(m.group(0), m.group(0)), text)
+    keys = call.arg_keys or ()
+
+    def sub(k: str) -> str:
+        return re.sub(r"\$(\d+)", lambda m: keys[int(m.group(1))] if int(m.group(1)) < len(keys) else "?" + m.group(0), k)
+
+    return _SPACE.sub(" ", out).strip(), frozenset(sub(a) for a in atoms)
+
+
+def _made_before(caller: Unit, call, text: str, atoms: frozenset[str], memo: dict) -> bool:
+    texts, atom_sets = _tests(caller, memo)
+    if text not in texts and not (atoms and atoms in atom_sets):
+        return False
+    # the caller's check must come before its call (on the way in, not after the fact)
+    return any(
+        h.span.line < call.span.line and (_text(h) == text or (atoms and _atoms(h) == atoms))
+        for h in caller.guards if h.action in _DENYING and h.reachable
+    )
+
+
+def enforced_by_callers(
+    g: Guard, after: Unit, after_units: Mapping[tuple[str, str], object], outside_callers=None,
+) -> Optional[list[str]]:
+    """Qualnames of the units that now make the removed check `g` before calling `after`, when
+    every path into `after` through the change's units passes one of them within MAX_UP_HOPS
+    (a check hoisted to the entry points); None when some caller chain reaches an entry point,
+    the hop limit or the unit limit without it, or when `after` has no caller at all.
+
+    `outside_callers(unit)` says whether code outside the change calls a unit (from the
+    repository call graph); such a unit's unseen callers are not known to check, so it fails.
+    The check is matched in each caller's terms (parameters replaced by the call's arguments):
+    the same normalised text or the same canonical atoms, made before the call."""
+    if g.action not in _DENYING or g.kind in ("decorator", "exit"):
+        return None
+    memo = _memo(after_units)
+    budget = [MAX_UP_UNITS]
+    where: list[str] = []
+
+    def up(unit: Unit, text: str, atoms: frozenset[str], hops: int, chain: frozenset[int]) -> bool:
+        if hops >= MAX_UP_HOPS or (outside_callers is not None and outside_callers(unit)):
+            return False
+        callers = _callers(unit, after_units, memo)
+        if not callers:
+            return False
+        for caller, call in callers:
+            budget[0] -= 1
+            if budget[0] < 0 or id(caller) in chain:
+                return False
+            t, a = _translate(text, atoms, unit.params, call)
+            if _made_before(caller, call, t, a, memo):
+                where.append(caller.qualname)
+                continue
+            if not up(caller, t, a, hops + 1, chain | {id(caller)}):
+                return False
+        return True
+
+    if up(after, _text(g), _atoms(g), 0, frozenset({id(after)})):
+        return sorted(set(where))
+    return None

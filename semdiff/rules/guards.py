@@ -18,7 +18,7 @@ from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, conj,
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._guard_content import content_relevance
-from semdiff.rules._moved_checks import moved_into_callee
+from semdiff.rules._moved_checks import enforced_by_callers, moved_into_callee, same_check_call
 from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -481,6 +481,17 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 before_line=g.span.line, evidence_before=g.text, evidence_after="",
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.INFO,
             )
+        still = same_check_call(g, before, after)
+        if still is not None:
+            # the same check function still runs on the same path, its arguments re-expressed
+            message = (f"The check `{g.text}` in `{change.qualname}` is still made as `{still[0]}` (line {still[1]}): "
+                       "same check function, literal arguments unchanged, the other arguments derived from the old ones; "
+                       "check that they still name the same values.")
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, after_line=still[1], evidence_before=g.text, evidence_after=still[0],
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
+            )
         moved = moved_into_callee(g, after, ctx.after_units)
         if moved is not None:
             # the same check now runs in code this function calls (a shared core): a move
@@ -491,6 +502,16 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
             )
         graph = ctx.options.get("repo_relevance")
+        upstream = enforced_by_callers(g, after, ctx.after_units, _outside_callers(graph, ctx) if graph is not None else None)
+        if upstream is not None:
+            # hoisted: every way into this function now passes the same check first
+            shown = ", ".join(f"`{q}`" for q in upstream[:5]) + (f" and {len(upstream) - 5} more" if len(upstream) > 5 else "")
+            message += f" Every caller of `{change.qualname}` in the change (up to its entry points) now makes the same check before calling it: {shown}."
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, evidence_before=g.text, evidence_after="",
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
+            )
         if graph is not None:
             callees = {a.callee for a in atoms_of(g.condition) if a.callee} | {a.callee.lstrip("@") for a in atoms_of(g.condition) if a.kind == "call" and a.callee}
             if callees and graph.enforced_by_all_callers(after.path, after.qualname, callees, "after"):
@@ -537,6 +558,21 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
         before_line=g.span.line, after_line=h.span.line, evidence_before=g.text, evidence_after=h.text,
         witness=_witness_text(g, w, related), confidence=conf if not uncertain else Confidence.LOW, relevance=rel,
     )
+
+
+def _outside_callers(graph, ctx: RuleContext):
+    """Whether the repository call graph knows callers of a unit that the change's own units
+    do not account for (unchanged files calling it): their checks are unknown."""
+    from semdiff.rules._moved_checks import _callers, _memo
+
+    def outside(unit: Unit) -> bool:
+        known = graph.callers(unit.path, unit.qualname, "after")
+        if not known:
+            return False
+        seen = {graph.node(c.path, c.qualname, "after") for c, _call in _callers(unit, ctx.after_units, _memo(ctx.after_units))}
+        return any(k not in seen for k in known)
+
+    return outside
 
 
 def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Finding]:
