@@ -70,6 +70,63 @@ def callee_name(callee: str) -> str:
     return m.group(1).lstrip(".").replace(" ", "") if m else ""
 
 
+# JavaScript/TypeScript and Go: receivers are mostly values (`key.slice`, `typ.Key`,
+# `token.split`), and the languages' own built-ins carry security words without doing
+# security (`Math.random` is the non-cryptographic generator). For these, a callee counts
+# only through the name actually called (its last component), built-ins are neutral, and the
+# weak words below count only beside a word that puts them in a cryptographic context
+# (`importKey`, `generateKeyPair`, `getRandomValues` on `crypto`), never alone (`findKey`,
+# `Key`, `random`).
+_RECEIVER_LANGS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".go")
+_BUILTIN_RECEIVERS = (
+    "Math.", "JSON.", "Object.", "Array.", "Number.", "String.", "Reflect.", "Symbol.", "console.", "Date.",
+    "Promise.", "Intl.", "RegExp.", "Map.", "Set.", "reflect.", "strings.", "bytes.", "fmt.", "strconv.", "sort.",
+    "errors.", "sync.", "time.", "math.", "math/rand.", "rand.", "utf8.", "unicode.",
+)
+_WEAK_ALONE = {"key", "random", "hash", "state"}  # findKey, Math.random, location.hash, setState
+_CONTEXT = {
+    "private", "public", "secret", "sign", "signing", "verify", "import", "export", "generate", "derive", "wrap",
+    "unwrap", "crypto", "cryptographic", "encrypt", "decrypt", "encryption", "decryption", "pair", "jwk", "jwks",
+    "hmac", "rsa", "ecdsa", "ecdh", "aes", "pbkdf2", "scrypt", "bcrypt", "argon2", "cipher", "values", "bytes",
+    "uuid", "api", "master", "session", "password", "token", "csrf", "nonce", "subtle", "oauth", "bcrypt", "jose",
+    "jwt", "check", "validate", "create",
+}
+
+
+# receivers that are security libraries/packages, not values: their calls count by receiver
+_LIBRARIES = {
+    "crypto", "subtle", "hmac", "jwt", "jose", "jws", "jwe", "bcrypt", "tls", "ssl", "x509", "sha1", "sha256", "sha512",
+    "md5", "aes", "rsa", "ecdsa", "ed25519", "cipher", "argon2", "scrypt", "pbkdf2", "csrf", "oauth", "oauth2", "passport",
+    "subtle", "forge", "nacl", "sodium", "webcrypto", "jsonwebtoken", "acme", "pkcs8", "pem",
+}
+
+
+def _receiver_language(unit: Unit) -> bool:
+    return unit.path.endswith(_RECEIVER_LANGS)
+
+
+def _callee_hit(name: str, strict: bool) -> tuple[str, str] | None:
+    """`categorise` for a callee; `strict` (JS/TS/Go): only the called name, weak words need context."""
+    if not strict:
+        return categorise(name)
+    if name.startswith(_BUILTIN_RECEIVERS):
+        return None
+    last = name.rpartition(".")[2]
+    receiver = words(name.rpartition(".")[0])
+    ws = words(last)
+    for cat, vocab in CATEGORY_WORDS.items():
+        for w in ws:
+            if w not in vocab:
+                continue
+            if w in _WEAK_ALONE and not (((set(ws) - {w}) | set(receiver)) & _CONTEXT):
+                continue
+            return cat, w
+    libs = [w for w in receiver if w in _LIBRARIES]
+    if libs:  # the receiver is a security library or package: `hmac.New`, `jwt.decode`, `tls.Dial`
+        return categorise(libs[0]) or ("crypto", libs[0])
+    return None
+
+
 def name_relevance(unit: Unit) -> Relevance:
     """Score from the unit's own name and decorators (strong), then its callees (weaker)."""
     own = _first_hit([unit.name] + [d.name for d in unit.decorators] + [unit.qualname])
@@ -77,7 +134,15 @@ def name_relevance(unit: Unit) -> Relevance:
         cat, word, name = own
         score = 0.9 if cat in _STRONG else 0.7
         return Relevance(cat, score, (unit.qualname,), f"name '{name}' mentions '{word}'")
-    called = _first_hit(n for n in map(callee_name, (c.callee for c in unit.calls)) if n and not n.startswith(_NEUTRAL_MODULES))
+    strict = _receiver_language(unit)
+    called = None
+    for n in map(callee_name, (c.callee for c in unit.calls)):
+        if not n or n.startswith(_NEUTRAL_MODULES):
+            continue
+        hit = _callee_hit(n, strict)
+        if hit:
+            called = (hit[0], hit[1], n)
+            break
     if called:
         cat, word, name = called
         score = 0.6 if cat in _STRONG else 0.4
