@@ -1,0 +1,137 @@
+"""redirect-normalisation-removed: a redirect target is no longer normalised before it is sent.
+
+Open redirects in JavaScript/TypeScript, Go and Java are usually closed by rewriting the target
+in place just before the redirect, not by a check that denies: backslashes encoded or turned
+into `/` (`url = url.replace(/\\/g, '%5C')`, `path = strings.ReplaceAll(path, "\\", "/")`),
+leading slashes collapsed (`path = "/" + strings.Trim(path, "/")`), so `//evil.example` and
+`/\\evil.example` cannot leave the site. Nothing is denied, so the guard rules do not see such a
+line go. This family reads the unit's own text:
+
+* the unit redirects (`redirect`, `http.Redirect`, `sendRedirect`, `res.location`, or sets the
+  `Location` header) to a variable `v`, before and after;
+* a changed line of the old unit re-assigned `v` from itself through a rewriting step
+  (`replace`/`replaceAll`/`strings.ReplaceAll`/`strings.Trim*`/`TrimLeft`/`path.Clean`/`normalize`);
+* no line of the new unit re-assigns `v` through such a step any more (the same step, reworded
+  or moved, or a new helper `v = clean(v)`, keeps it silent).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+FAMILY = "redirect-normalisation-removed"
+LANGS = ("javascript", "typescript", "go", "java")
+
+# a redirect sink by the callee's last name, or a Location header being set
+_SINK_CALL = re.compile(r"(?<![\w$])(?:redirect|Redirect|sendRedirect|location)\s*\(")
+_LOCATION_HEADER = re.compile(r"""(?i)(?:set|setHeader|header|Set|Add|addHeader)\s*\(\s*(['"`])location\1\s*,""")
+# `v = <rhs>` / `v := <rhs>` / `const v = <rhs>`
+_ASSIGN = re.compile(r"^\s*(?:(?:const|let|var|final\s+\w+|String)\s+)?(?P<v>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*:?=(?!=)\s*(?P<rhs>.+?);?\s*$")
+# a rewriting step over the value
+_REWRITE = re.compile(
+    r"\.replace(?:All)?\(|strings\.(?:ReplaceAll|Replace|Trim|TrimLeft|TrimPrefix)\(|path\.Clean\(|"
+    r"filepath\.Clean\(|\.normalize\(|(?<![\w$.])normalize\(|[Ss]anitize\w*\(|[Cc]lean\w*\(")
+
+_JS_BEFORE = ("function go(res, url) {\n  url = url.replace(/\\\\/g, '%5C')\n"
+              "  res.setHeader('Location', encodeURI(url))\n  res.statusCode = 302\n}\n")
+_JS_AFTER = "function go(res, url) {\n  res.setHeader('Location', encodeURI(url))\n  res.statusCode = 302\n}\n"
+
+RULES = (
+    RuleSpec(
+        FAMILY, "Redirect target no longer normalised", Severity.MEDIUM,
+        "A line that rewrote a redirect target in place (backslashes encoded or turned into '/', leading "
+        "slashes collapsed, the path cleaned) is gone while the unit still redirects to that value: "
+        "`//evil.example` or `/\\evil.example` now leaves the site (open redirect).",
+        (Example(_JS_BEFORE, _JS_AFTER, True),
+         Example(_JS_BEFORE, _JS_BEFORE.replace("url = url.replace(/\\\\/g, '%5C')", "url = url.replaceAll('\\\\', '%5C')"),
+                 False, "same step reworded")),
+        languages=LANGS, intrinsic="redirect",
+    ),
+)
+SPEC = {r.id: r for r in RULES}
+EXAMPLE_PATHS = {FAMILY: "lib/response.js"}
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _lines(unit: Unit) -> list[tuple[int, str]]:
+    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(r"(?<![\w$.])" + re.escape(name) + r"(?![\w$])", text) is not None
+
+
+def _sink_lines(unit: Unit, var: str) -> list[int]:
+    """Lines that redirect to `var`: the sink call or Location header names it, or names a
+    variable built from it one step earlier (`target := fmt.Sprintf("//%s%s", host, path)`).
+    The unit's own first line (`redirect (url) {`) is its signature, not a redirect."""
+    names = {var}
+    for _ln, text in _lines(unit):
+        m = _ASSIGN.match(text)
+        if m and m.group("v") != var and _mentions(m.group("rhs"), var):
+            names.add(m.group("v"))
+    out = []
+    for ln, text in _lines(unit)[1:]:
+        if (_SINK_CALL.search(text) or _LOCATION_HEADER.search(text)) and any(_mentions(text, n) for n in names):
+            out.append(ln)
+    return out
+
+
+def _rewrites(unit: Unit, lines: Optional[Iterable[int]] = None) -> dict[str, list[tuple[int, str]]]:
+    """Self re-assignments through a rewriting step, by variable: `v = v.replace(...)`."""
+    wanted = set(lines) if lines is not None else None
+    out: dict[str, list[tuple[int, str]]] = {}
+    for ln, text in _lines(unit):
+        if wanted is not None and ln not in wanted:
+            continue
+        m = _ASSIGN.match(text)
+        if not m:
+            continue
+        var, rhs = m.group("v"), m.group("rhs")
+        if _mentions(rhs, var) and _REWRITE.search(rhs):
+            out.setdefault(var, []).append((ln, text))
+    return out
+
+
+def _rewrites_at(unit: Unit, lines: list[int]) -> int:
+    return sum(len(_REWRITE.findall(_lines(unit)[ln - unit.span.line][1])) for ln in lines)
+
+
+@family(FAMILY, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    if before is None or after is None or change.language not in LANGS or not change.touched_before:
+        return []
+    removed = _rewrites(before, change.touched_before)
+    if not removed:
+        return []
+    kept = _rewrites(after)
+    out: list[Finding] = []
+    for var, sites in removed.items():
+        if var in kept and len(kept[var]) >= len(_rewrites(before).get(var, [])):
+            continue  # still rewritten as often (reworded, moved, or a helper took its place)
+        after_flat = _squash(after.text)
+        gone = [(ln, text) for ln, text in sites if _squash(text) not in after_flat]
+        if not gone or not _sink_lines(before, var):
+            continue
+        sinks = _sink_lines(after, var)
+        if not sinks:
+            continue  # the unit no longer redirects to that value
+        if _rewrites_at(after, sinks) > _rewrites_at(before, _sink_lines(before, var)):
+            continue  # the rewriting moved into the redirect call itself: `res.redirect(clean(url))`
+        ln, text = gone[0]
+        out.append(make_finding(
+            SPEC[FAMILY], change, ctx,
+            f"`{text.strip()}` removed: `{var}` now reaches the redirect on line {sinks[0]} without that rewriting",
+            before_line=ln, after_line=sinks[0], evidence_before=text.strip(),
+            evidence_after=_lines(after)[sinks[0] - after.span.line][1].strip(),
+        ))
+    return out
