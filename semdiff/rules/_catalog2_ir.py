@@ -46,6 +46,11 @@ def callee_is(callee: str, names: Iterable[str]) -> Optional[str]:
     `flask.redirect`, `self.redirect` and `redirect` all match the row `redirect`; the row
     `yaml.load` matches `yaml.load` but not `load`.
     """
+    hit = _INDEXES.get(id(names))  # the usual case first: a table asked about before
+    if hit is not None and hit[0] is names:
+        answers = hit[2]
+        if callee in answers:
+            return answers[callee]
     entry = _name_index(names)
     if entry is None:
         for n in names:
@@ -134,6 +139,9 @@ def pair_by_key(before: Sequence[T], after: Sequence[T], key: Callable[[T], Hash
     for bs, as_ in groups.values():
         left = list(bs)
         for a in as_:
+            if len(left) == 1:  # one candidate: it is the best whatever its similarity
+                out.append((left.pop(), a))
+                continue
             best_i, best = -1, -1.0
             for i, b in enumerate(left):
                 s = 2.0 if text(a) == text(b) else difflib.SequenceMatcher(None, text(b), text(a), autojunk=False).ratio()
