@@ -436,15 +436,16 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     )
     findings: list[Finding] = []
     for fam in families():
+        langs = _family_languages(fam)
         for change in all_changes:
-            if not _family_applies(fam, change):
+            if not _family_applies(fam, change, langs):
                 continue
             try:
                 found = list(fam.check(change, ctx))
             except RecursionError:
                 not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
                 continue
-            if is_test_path(change.path):
+            if found and is_test_path(change.path):
                 found = [_in_test_code(f) for f in found]
             findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
     purpose = None
@@ -466,9 +467,14 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     )
 
 
-def _family_applies(fam, change: UnitChange) -> bool:
+def _family_languages(fam) -> frozenset[str]:
+    return frozenset(lang for rule in fam.rules for lang in rule.languages)
+
+
+def _family_applies(fam, change: UnitChange, langs: Optional[frozenset[str]] = None) -> bool:
     """A family runs on the languages its rules declare ("*" = every language)."""
-    langs = {lang for rule in fam.rules for lang in rule.languages}
+    if langs is None:
+        langs = _family_languages(fam)
     if "*" in langs or change.language in langs:
         return True
     unit = change.after or change.before
