@@ -1,0 +1,84 @@
+"""client-ip-spoofable: the client address is now taken from the left end of X-Forwarded-For.
+
+Every proxy appends the address it received the request from to `X-Forwarded-For`; only the
+entries added by the site's own proxies (the right end) are trustworthy, while the left end is
+whatever the client sent. Code that picked the rightmost entry (`ips[ips.length - 1]`,
+`.at(-1)`, `.pop()`, `parts[len(parts)-1]`, `lastIndexOf(',')`) and now picks the first one
+(`split(',')[0]`, `.shift()`, `strings.Split(h, ",")[0]`, `indexOf(',')`) lets any client claim
+any address: IP allowlists, rate limits and audit logs are bypassed (hono's ALB adapter
+advisory, chi's RealIP history, many Express `req.ip` mistakes).
+
+Read from the unit's text: the unit names the X-Forwarded-For header (or a `forwarded`/`xff`
+variable), a rightmost pick is gone, and a leftmost pick appears on a changed line. Switching to
+a trusted-proxy walker or to the socket address adds no leftmost pick and stays silent.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from semdiff.align.units import UnitChange
+from semdiff.ir import Unit
+from semdiff.model import Finding, Severity
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+
+RULE_ID = "client-ip-spoofable"
+LANGS = ("javascript", "typescript", "go", "java")
+
+_XFF = re.compile(r"(?i)x-forwarded-for|\bxff\b|forwarded_?for|forwardedFor")
+# the last entry of a split list, or the text after the last comma
+_RIGHTMOST = re.compile(
+    r"\[\s*(?P<a>[\w$.]+)\.length\s*-\s*1\s*\]|\[\s*len\(\s*(?P<b>[\w.]+)\s*\)\s*-\s*1\s*\]|"
+    r"\.at\(\s*-1\s*\)|\.pop\(\)|lastIndexOf\(|strings\.LastIndex(?:Byte)?\(|\.get\(\s*(?P<c>[\w$.]+)\.size\(\)\s*-\s*1\s*\)")
+# the first entry: `split(',')[0]`, `.shift()`, `Split(h, ",")[0]`, `[0]` on a split list, the text before the first comma
+_LEFTMOST = re.compile(
+    r"""split\(\s*(['"`]),\s*\1\s*\)\s*\[\s*0\s*\]|Split\(\s*[^,]+,\s*(['"`]),\s*\2\s*\)\s*\[\s*0\s*\]|"""
+    r"""\.shift\(\)|split\(\s*(['"`]),\s*\3\s*\)\s*\.get\(\s*0\s*\)|\bips?\s*\[\s*0\s*\]|\bparts\s*\[\s*0\s*\]|"""
+    r"""\.indexOf\(\s*(['"`]),\s*\4\s*\)|strings\.Index(?:Byte)?\(\s*[^,]+,\s*(['"`]),\5""")
+
+_BEFORE = ("function clientIp(req) {\n  const xff = req.headers['x-forwarded-for']\n  if (xff) {\n"
+           "    const ips = xff.split(',')\n    return ips[ips.length - 1].trim()\n  }\n  return req.socket.remoteAddress\n}\n")
+_AFTER = ("function clientIp(req) {\n  const xff = req.headers['x-forwarded-for']\n  if (xff) {\n"
+          "    return xff.split(',')[0].trim()\n  }\n  return req.socket.remoteAddress\n}\n")
+
+RULES = (
+    RuleSpec(
+        RULE_ID, "Client address taken from the spoofable end of X-Forwarded-For", Severity.MEDIUM,
+        "A unit reading X-Forwarded-For used its rightmost entry (the one the site's proxy appended) and now "
+        "uses the first one, which the client writes itself: any client can claim any IP and pass IP "
+        "allowlists and rate limits.",
+        (Example(_BEFORE, _AFTER, True), Example(_AFTER, _BEFORE, False, "fixed: rightmost entry")),
+        languages=LANGS, intrinsic="authn",
+    ),
+)
+SPEC = {r.id: r for r in RULES}
+EXAMPLE_PATHS = {RULE_ID: "src/ip.js"}
+
+
+def _lines(unit: Unit) -> list[tuple[int, str]]:
+    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
+
+
+@family(RULE_ID, RULES)
+def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    if before is None or after is None or change.language not in LANGS or not change.touched_after:
+        return []
+    if not (_XFF.search(before.text) and _XFF.search(after.text)):
+        return []
+    right_before = [(ln, t) for ln, t in _lines(before) if _RIGHTMOST.search(t)]
+    right_after = [(ln, t) for ln, t in _lines(after) if _RIGHTMOST.search(t)]
+    if not right_before or len(right_after) >= len(right_before):
+        return []
+    touched = set(change.touched_after)
+    left_new = [(ln, t) for ln, t in _lines(after) if ln in touched and _LEFTMOST.search(t)]
+    left_old = sum(1 for _ln, t in _lines(before) if _LEFTMOST.search(t))
+    if not left_new or sum(1 for _ln, t in _lines(after) if _LEFTMOST.search(t)) <= left_old:
+        return []
+    (bl, bt), (al, at) = right_before[0], left_new[0]
+    return [make_finding(
+        SPEC[RULE_ID], change, ctx,
+        f"the client address now comes from the first X-Forwarded-For entry (`{at.strip()}`) instead of the "
+        f"last (`{bt.strip()}`); the client writes the first entry itself",
+        before_line=bl, after_line=al, evidence_before=bt.strip(), evidence_after=at.strip(),
+    )]
