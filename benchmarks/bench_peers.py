@@ -17,18 +17,122 @@ at HEAD, in turn, `--runs` times; the table gives medians and the ratio semdiff/
 - floor:     `git diff --raw` plus reading both blobs of every changed file (`git cat-file
              --batch`) and a tree-sitter parse of each: the least any structural diff tool does.
 
-    python benchmarks/bench_peers.py [--runs 5] [--files 1000]
+    python benchmarks/bench_peers.py [--runs 5] [--files 1000] [--breakdown]
+
+--breakdown: instead of the peers, where a warm semdiff run's time goes, stage by stage, in a
+fresh process per run (min and median of --runs): start-up and imports, git (collect_changes),
+the parse plan (focus, parse-cache reads), the call graphs, the rule families (each, and the
+imports of their modules), the change-level checks (purpose), policy and the report. The
+stages are timed by wrapping semdiff's functions in that process (perf_counter); nothing
+else changes, and the report cache is off as in the warm figure.
 """
 from __future__ import annotations
+
+import sys
+import time
+
+
+def stages(argv: list[str]) -> None:
+    """Run `semdiff <argv>` in this process with its stages timed; print them as JSON on stderr."""
+    t_start = time.perf_counter()
+    import json
+    from collections import defaultdict
+    from typing import Callable
+
+    acc: dict[str, float] = defaultdict(float)
+
+    def wrap(mod: object, name: str, label: str) -> None:
+        fn = getattr(mod, name, None)
+        if fn is None:
+            return
+
+        def timed_fn(*a: object, **k: object) -> object:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                acc[label] += time.perf_counter() - t
+
+        setattr(mod, name, timed_fn)
+
+    t = time.perf_counter()
+    import semdiff.cli as cli
+    import semdiff.api as api
+    import semdiff.pipeline as pipeline
+    import semdiff.parse_pool as parse_pool
+    import semdiff.suppress as suppress
+
+    acc["imports at start-up (semdiff.cli, api, pipeline)"] = time.perf_counter() - t
+    wrap(api, "collect_changes", "git and diff reading (collect_changes)")
+    wrap(api, "start_parsing", "parse plan: focus, parse-cache reads (start_parsing)")
+    wrap(api, "repository_relevance", "call graphs opened (repository_relevance)")
+    wrap(suppress, "apply_policy_files", "policy (suppressions, baseline)")
+    wrap(cli, "_emit", "report formatted and written")
+    original_families, original_checks, original_start = pipeline.families, pipeline.change_checks, parse_pool.start
+
+    class Timed:
+        def __init__(self, fam: object) -> None:
+            self.fam, self.name, self.rules = fam, fam.name, fam.rules  # type: ignore[attr-defined]
+
+        def check(self, change: object, ctx: object) -> list:
+            t = time.perf_counter()
+            try:
+                return list(self.fam.check(change, ctx))  # type: ignore[attr-defined]
+            finally:
+                acc[f"  rule family {self.name}"] += time.perf_counter() - t
+                acc["rule families (all)"] += time.perf_counter() - t
+
+    def families() -> list:
+        t = time.perf_counter()
+        fams = [Timed(f) for f in original_families()]
+        acc["rule modules imported (families())"] += time.perf_counter() - t
+        return fams
+
+    def change_checks() -> list:
+        out = []
+        for name, specs, fn in original_checks():
+            def timed_check(c: object, fn: Callable = fn, name: str = name) -> object:
+                t = time.perf_counter()
+                try:
+                    return fn(c)
+                finally:
+                    acc[f"change-level check {name}"] += time.perf_counter() - t
+            out.append((name, specs, timed_check))
+        return out
+
+    def start(*a: object, **k: object) -> object:
+        pending = original_start(*a, **k)
+        results = pending.results
+
+        def timed_results() -> object:
+            t = time.perf_counter()
+            try:
+                return results()
+            finally:
+                acc["parse results: cached IR decoded, units aligned"] += time.perf_counter() - t
+
+        object.__setattr__(pending, "results", timed_results)
+        return pending
+
+    pipeline.families, pipeline.change_checks, parse_pool.start = families, change_checks, start
+    wrap(api, "analyze_changeset", "analyze_changeset (parse results, rules, checks)")
+    wrap(api, "analyze", "semdiff.api.analyze (all analysis)")
+    cli.cli.main(args=argv, prog_name="semdiff", standalone_mode=False)
+    acc["total in this process (after interpreter start)"] = time.perf_counter() - t_start
+    print(json.dumps(acc), file=sys.stderr)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--stages"]:
+    # before this script's own imports: semdiff's imports are timed as a user's run pays them
+    stages(sys.argv[2:])
+    sys.exit(0)
 
 import argparse
 import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -66,6 +170,26 @@ def floor(repo: str, base: str, head: str) -> int:
     return n
 
 
+def breakdown(repo: Path, env: dict, runs: int) -> None:
+    """`stages` `runs` times, each in a fresh process; min and median per stage."""
+    import json
+
+    rows = []
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, __file__, "--stages", "HEAD~1..HEAD", "--format", "json", "--no-report-cache"],
+                           cwd=repo, env=env, capture_output=True)
+        walls.append(time.perf_counter() - t0)
+        rows.append(json.loads(p.stderr.decode().strip().splitlines()[-1]))
+    keys = sorted({k for r in rows for k in r}, key=lambda k: -statistics.median(r.get(k, 0.0) for r in rows))
+    print(f"warm run by stage, {runs} fresh processes (ms: min, median); whole process wall"
+          f" {1000 * min(walls):.0f} / {1000 * statistics.median(walls):.0f} ms")
+    for k in keys:
+        xs = [1000 * r.get(k, 0.0) for r in rows]
+        print(f"  {min(xs):7.1f} {statistics.median(xs):7.1f}  {k}")
+
+
 def timed(fn: Callable[[], None], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -88,6 +212,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--files", type=int, default=1000, help="modules in the generated repository (~100 lines each)")
+    ap.add_argument("--breakdown", action="store_true", help="time a warm semdiff run stage by stage instead of the peers")
     args = ap.parse_args()
     compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
     print(f"machine: {bench_scaling.machine()}; runs per tool: {args.runs}")
@@ -111,6 +236,10 @@ def main() -> None:
             run([tool("bandit"), "-f", "json", "-q", "-b", str(work / "baseline.json"), *files], repo)
 
         semdiff_cmd = [sys.executable, "-m", "semdiff", "HEAD~1..HEAD", "--format", "json"]
+        if args.breakdown:
+            run([*semdiff_cmd, "--no-report-cache"], repo, env=env)  # fills the parse/graph caches
+            breakdown(repo, env, args.runs)
+            return
         cases: dict[str, Callable[[], None]] = {
             "semdiff": lambda: run([*semdiff_cmd, "--no-report-cache"], repo, env=env),
             "semdiff-rp": lambda: run(semdiff_cmd, repo, env=env),
