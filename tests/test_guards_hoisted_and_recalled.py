@@ -143,3 +143,42 @@ def test_twin_kept_result_under_a_condition_still_fires():
         "  let extractable\n  if (options.check) {\n    extractable = validateExtractableOption(options.extractable)\n  }\n",
     ))
     assert (8, Severity.HIGH, "") in got
+
+
+# 3. A check call moved into a callee that makes it on what it was passed:
+# `checkKeyType(entry, key, 'sign')` -> `prepareKey(entry, key, 'sign')` whose body runs
+# `checkKeyType(entry, key, usage)`. Twin: the callee checks for another usage.
+CALLER_BEFORE = """export async function createSignature(alg, key, data) {
+  const entry = jwsAlgorithm(alg)
+  checkKeyType(entry, key, 'sign')
+  const k = await normalizeKey(key, entry)
+  return sign(entry, k, data)
+}
+"""
+CALLER_AFTER = """export async function createSignature(alg, key, data) {
+  const entry = jwsAlgorithm(alg)
+  const k = await prepareKey(entry, key, 'sign')
+  return sign(entry, k, data)
+}
+"""
+PREPARE = """export async function prepareKey(entry, key, usage) {
+  checkKeyType(entry, key, usage)
+  return normalizeKey(key, entry)
+}
+"""
+
+
+def _into_callee(helper: str):
+    r = analyze_texts([("src/lib/jws_sign.ts", CALLER_BEFORE, CALLER_AFTER), ("src/lib/normalize_key.ts", None, helper)])
+    return [(f.unit, f.before.line, f.severity, f.message) for f in r.findings if f.rule_id == "removed-guard"]
+
+
+def test_check_moved_into_a_callee_in_the_callers_terms_is_low():
+    [(unit, line, sev, msg)] = _into_callee(PREPARE)
+    assert (unit, line, sev) == ("createSignature", 3, Severity.LOW)
+    assert "now runs in `prepareKey` (src/lib/normalize_key.ts)" in msg
+
+
+def test_twin_callee_checks_another_usage_still_fires():
+    [(unit, line, sev, _msg)] = _into_callee(PREPARE.replace("checkKeyType(entry, key, usage)", "checkKeyType(entry, key, 'verify')"))
+    assert (unit, line, sev) == ("createSignature", 3, Severity.HIGH)

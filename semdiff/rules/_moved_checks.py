@@ -108,6 +108,24 @@ def moved_into_callee(g: Guard, after: Unit, after_units: Mapping[tuple[str, str
         texts, atom_sets = _tests(v, memo)
         if text in texts or (atoms and atoms in atom_sets):
             return v
+    return _moved_into_direct_callee(text, atoms, after, after_units, memo)
+
+
+def _moved_into_direct_callee(text: str, atoms: frozenset[str], after: Unit, after_units, memo: dict) -> Optional[Unit]:
+    """A function `after` calls that makes the check on what it was passed: the callee's
+    check in the caller's terms (`checkKeyType(entry, key, usage)` in `prepareKey(entry, key,
+    'sign')` is `checkKeyType(entry, key, 'sign')`)."""
+    by_name = _by_name(after_units, memo)
+    for c in after.calls:
+        for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
+            if v is after:
+                continue
+            for h in v.guards:
+                if h.action not in _DENYING or not h.reachable:
+                    continue
+                t, a = _translate(_text(h), _atoms(h), v.params, c)
+                if t == text or (atoms and a == atoms):
+                    return v
     return None
 
 
