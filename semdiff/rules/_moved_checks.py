@@ -115,18 +115,25 @@ def _moved_into_direct_callee(text: str, atoms: frozenset[str], after: Unit, aft
     """A function `after` calls that makes the check on what it was passed: the callee's
     check in the caller's terms (`checkKeyType(entry, key, usage)` in `prepareKey(entry, key,
     'sign')` is `checkKeyType(entry, key, 'sign')`)."""
-    by_name = _by_name(after_units, memo)
-    for c in after.calls:
-        for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
-            if v is after:
-                continue
-            for h in v.guards:
-                if h.action not in _DENYING or not h.reachable:
+    table = memo.setdefault("direct", {})
+    hit = table.get(id(after))
+    if hit is None:
+        by_name = _by_name(after_units, memo)
+        texts: dict[str, Unit] = {}
+        atom_sets: dict[frozenset[str], Unit] = {}
+        for c in after.calls:
+            for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
+                if v is after:
                     continue
-                t, a = _translate(_text(h), _atoms(h), v.params, c)
-                if t == text or (atoms and a == atoms):
-                    return v
-    return None
+                for h in v.guards:
+                    if h.action in _DENYING and h.reachable:
+                        t, a = _translate(_text(h), _atoms(h), v.params, c)
+                        texts.setdefault(t, v)
+                        if a:
+                            atom_sets.setdefault(a, v)
+        hit = table[id(after)] = (after, texts, atom_sets)  # the unit is kept so its id is not reused
+    _unit, texts, atom_sets = hit
+    return texts.get(text) or (atom_sets.get(atoms) if atoms else None)
 
 
 # ---------------------------------------------------------------- the same check, new arguments
