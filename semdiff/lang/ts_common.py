@@ -140,6 +140,14 @@ _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
 _Argument = fast_constructor(Argument)
 _Call = fast_constructor(Call)
 _Comparison = fast_constructor(Comparison)
+_Decorator = fast_constructor(Decorator)
+_Guard = fast_constructor(Guard)
+_Handler = fast_constructor(Handler)
+_Literal = fast_constructor(Literal)
+_Not = fast_constructor(Not)
+_Setting = fast_constructor(Setting)
+_Unit = fast_constructor(Unit)
+_Span = fast_constructor(Span)
 
 
 class KeyIndex:
@@ -472,7 +480,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         """Only called for nodes from `decorator_nodes` (none by default, e.g. Go); languages
         with decorators or annotations read their arguments in an override."""
         text = ctx.text(node)
-        return Decorator(text.lstrip("@").split("(", 1)[0].strip(), (), span_of(node), text)
+        return _Decorator(text.lstrip("@").split("(", 1)[0].strip(), (), span_of(node), text)
 
     def outer_decorator(self, node: Node) -> bool:
         """A decorator that sits outside the node of the unit it decorates (collected with that unit)."""
@@ -766,7 +774,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         for dec in d.decorators:  # annotations/decorators first, route middleware is added below
             if is_auth_name(dec.name):
                 atom = call_atom(dec.name, "@" + fast_squash(dec.text.lstrip("@")), dec.text)
-                d.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, dec.span, dec.text, kind="decorator"))
+                d.guards.append(_Guard(_Not(atom), _Not(atom), Action.DECORATOR, dec.span, dec.text, kind="decorator"))
         for body in d.bodies:
             self._walk(d, ctx, self.top_statements(body), TRUE, (), None, 0)
         # calls inside a try body (by line) are built with in_try set: find the try bodies first
@@ -792,7 +800,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                         self._middleware(d, mw_name, route, mw_node, node, ctx)
                 pattern = self.regex_call(node, ctx)
                 if pattern is not None:
-                    literals.append(Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))
+                    literals.append(_Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))
             elif t in binary_types and self.binary_op(node) in self.COMPARE_OPS:
                 comparisons.append(self._comparison(node, d, ctx, any(a <= node.start_byte and node.end_byte <= b for a, b in d.guard_ranges)))
             elif t in catch_types:
@@ -811,15 +819,15 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             if t in regex_types:
                 rx = self.regex_literal(node, ctx)
                 if rx is not None:
-                    literals.append(Literal(self._regex_target(node, ctx), (rx,), span_of(node), clip(ctx.text(node)), "regex"))
+                    literals.append(_Literal(self._regex_target(node, ctx), (rx,), span_of(node), clip(ctx.text(node)), "regex"))
         node = d.node
-        return Unit(
+        return _Unit(
             path=ctx.path,
             language=self.language,
             kind=d.kind,
             qualname=d.qualname,
             name=d.name,
-            span=Span(min([span_of(node).line] + [dec.span.line for dec in d.decorators]), span_of(node).end_line),
+            span=_Span(min([span_of(node).line] + [dec.span.line for dec in d.decorators]), span_of(node).end_line),
             params=tuple(d.params),
             decorators=tuple(d.decorators),
             guards=tuple(d.guards),
@@ -981,11 +989,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def _middleware(self, d: UnitDraft, name: str, route: str, mw: Node, call: Node, ctx: FileContext) -> None:
         args = (Argument(None, fast_squash(route), route, _unquote(route)),) if route else ()
         text = clip(ctx.text(mw))
-        d.decorators.append(Decorator(name, args, span_of(mw), text))
+        d.decorators.append(_Decorator(name, args, span_of(mw), text))
         if is_auth_name(name) or is_auth_name(text):
             where = f"{self.callee(call, ctx).rsplit('.', 1)[-1]}({fast_squash(route)})" if route else self.callee(call, ctx).rsplit(".", 1)[-1]
             atom = call_atom(name, f"middleware:{where}:{name}", f"{name} on {where}")
-            d.guards.append(Guard(Not(atom), Not(atom), Action.DECORATOR, span_of(mw), clip(ctx.text(call).split("\n", 1)[0]),
+            d.guards.append(_Guard(_Not(atom), _Not(atom), Action.DECORATOR, span_of(mw), clip(ctx.text(call).split("\n", 1)[0]),
                                   kind="decorator"))
 
     # ---- comparisons ----
@@ -1046,7 +1054,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         body = try_node.child_by_field_name("body") if try_node is not None else None
         if body is not None:
             guarded = self._callees_in(body, ctx)
-        return Handler(self.catch_types(clause, ctx), action, returns, tuple(guarded), span_of(clause), clip(ctx.text(clause)))
+        return _Handler(self.catch_types(clause, ctx), action, returns, tuple(guarded), span_of(clause), clip(ctx.text(clause)))
 
     def _callees_in(self, node: Node, ctx: FileContext) -> list[str]:
         """Callees of the calls in `node`, in source order, not looking into nested functions."""
@@ -1095,7 +1103,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if guarded is None:
             return None
         action, returns = self.classify_handler_body(cons, ctx)
-        return Handler(("error",), action, returns, guarded, span_of(node), clip(ctx.text(node)))
+        return _Handler(("error",), action, returns, guarded, span_of(node), clip(ctx.text(node)))
 
     # ---- literals and settings ----
     def _literals_for(self, target: str, value: Node, ctx: FileContext) -> list[Literal]:
@@ -1103,11 +1111,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if found is None:
             return []
         kind, items = found
-        return [Literal(target, items, span_of(value), clip(ctx.text(value)), kind)]
+        return [_Literal(target, items, span_of(value), clip(ctx.text(value)), kind)]
 
     def _setting(self, key: str, value: Node, ctx: FileContext, scope: str) -> Setting:
         text = ctx.text(value)
-        return Setting(key, fast_squash(text), span_of(value), clip(ctx.text(value.parent) if value.parent else text),
+        return _Setting(key, fast_squash(text), span_of(value), clip(ctx.text(value.parent) if value.parent else text),
                        self.literal_of(value, ctx), scope)
 
     def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:
@@ -1133,8 +1141,15 @@ _NEEDS_SQUASH = re.compile(r"[\s'\"`,]")
 
 
 _QUOTES = re.compile(r"['\"`]")
-_SPACES = re.compile(r"\s+")
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+
+
+def _squash_code(code: str) -> str:
+    """Whitespace out, then trailing commas out (squash()'s two substitutions on code outside
+    strings). `str.split()` drops exactly the characters `\\s` matches (both ask
+    Py_UNICODE_ISSPACE) in one C pass, and most code holds no comma before a closing bracket."""
+    code = "".join(code.split())
+    return _TRAILING_COMMA.sub("", code) if "," in code else code
 
 
 def fast_squash(text: str) -> str:
@@ -1148,16 +1163,16 @@ def fast_squash(text: str) -> str:
     if done is not None:
         return done
     if _QUOTES.search(text) is None:
-        done = _TRAILING_COMMA.sub("", _SPACES.sub("", text))
+        done = _squash_code(text)
     else:
         parts = _STRING_SPLIT.split(text)
         code = parts[::2]
         if len(code) > 2 and "\0" not in text:
             # every code segment squashed by one pass over them joined with NUL (neither space
             # nor a closing bracket, so no segment's result depends on its neighbours)
-            parts[::2] = _TRAILING_COMMA.sub("", _SPACES.sub("", "\0".join(code))).split("\0")
+            parts[::2] = _squash_code("\0".join(code)).split("\0")
         else:
-            parts[::2] = [_TRAILING_COMMA.sub("", _SPACES.sub("", seg)) for seg in code]
+            parts[::2] = [_squash_code(seg) for seg in code]
         # _canonical_string, inline: 'x' -> "x" unless it holds a double quote or an escape
         parts[1::2] = [('"' + lit[1:-1] + '"' if lit[0] == "'" and '"' not in lit and "\\" not in lit else lit)
                        for lit in parts[1::2]]

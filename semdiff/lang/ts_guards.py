@@ -96,6 +96,7 @@ def fast_constructor(cls: type) -> Callable[..., object]:
 
 _Guard = fast_constructor(Guard)
 _Span = fast_constructor(Span)
+_Not = fast_constructor(Not)
 
 
 def span_of(node: Node) -> Span:
@@ -391,23 +392,26 @@ class GuardWalk:
         line = line_of(stmt)
         inner = contrib + ((line, cond),)
         body = self.statements(cons)
-        body_cont = self._walk(d, ctx, body, conj(path, cond), inner, (stmt, cond), depth + 1)
-        self._record_soft_guard(d, ctx, stmt, body, conj(path, cond), cond, inner, reachable)
-        else_path = conj(path, neg(cond))
-        else_contrib = contrib + ((line, neg(cond)),)
+        body_path = conj(path, cond)
+        body_cont = self._walk(d, ctx, body, body_path, inner, (stmt, cond), depth + 1)
+        self._record_soft_guard(d, ctx, stmt, body, body_path, cond, inner, reachable)
+        # the negated test is needed up to four times: built once (an equal value each time)
+        not_cond = neg(cond)
+        else_path = conj(path, not_cond)
+        else_contrib = contrib + ((line, not_cond),)
         if alt is not None and alt.type in self.IF_TYPES:
             else_cont, _ = self._if(d, ctx, alt, else_path, else_contrib, reachable, depth + 1)
         elif alt is not None:
-            else_cont = self._walk(d, ctx, self.statements(alt), else_path, else_contrib, (stmt, neg(cond)), depth + 1)
+            else_cont = self._walk(d, ctx, self.statements(alt), else_path, else_contrib, (stmt, not_cond), depth + 1)
         else:
             else_cont = else_path
         body_exits, else_exits = _is_false(body_cont), _is_false(else_cont)
         if body_exits and else_exits:
             return FALSE, contrib
         if body_exits:
-            return conj(path, neg(cond)), contrib + ((line, neg(cond)),)
+            return else_path, else_contrib
         if else_exits:
-            return conj(path, cond), contrib + ((line, cond),)
+            return body_path, inner
         return path, contrib
 
     def if_prelude(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool) -> None:
@@ -466,11 +470,11 @@ class GuardWalk:
         code = squash_space(ctx.text(stmt)) if end.id == stmt.id else squash_space(ctx.text(stmt)) + " " + squash_space(ctx.text(end))
         if owner is not None:
             if_node, cond = owner
-            span = Span(line_of(if_node), end.end_point[0] + 1)
+            span = _Span(line_of(if_node), end.end_point[0] + 1)
             text = f"{self._line_text(ctx, if_node)} {code}"
             kind = "branch"
         else:
-            cond, span, text, kind = TRUE, Span(line_of(stmt), end.end_point[0] + 1), code, "branch"
+            cond, span, text, kind = TRUE, _Span(line_of(stmt), end.end_point[0] + 1), code, "branch"
         if action is Action.RETURN and owner is None:
             kind = "exit"  # a plain return: not a check, but it ends every path (rules need its line)
         d.guards.append(_Guard(path, cond, action, span, clip(text), reachable, kind, contrib))
@@ -505,7 +509,7 @@ class GuardWalk:
         if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee) and not _takes_callback(value):
             text = clip(ctx.text(value))
             atom = call_atom(callee, self.key(value, d, ctx), text)
-            d.guards.append(_Guard(conj(path, Not(atom)), Not(atom), Action.RAISE, span_of(stmt), text, reachable,
+            d.guards.append(_Guard(conj(path, _Not(atom)), _Not(atom), Action.RAISE, span_of(stmt), text, reachable,
                                   "call-guard", contrib))
 
     def is_boolish(self, node: Node, ctx: FileContext) -> bool:
