@@ -319,6 +319,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         w = logic.witness(g.deny_when, cover)
         if w is None:
             continue
+        if _covered_as_isinstance(g, a_live):
+            continue  # `type(x) is C` -> `isinstance(x, C)`: the new test admits subclasses too, so denies more
         uncertain = isinstance(w, logic.Unknown)
         if uncertain:
             # too many atoms to decide: only report if the exact check text vanished
@@ -351,6 +353,49 @@ def _as_generated(change: UnitChange, ctx: RuleContext, findings: list[Finding])
     note = (f" `{change.path}` is build output regenerated in this change together with its sources ({shown}), "
             "whose own changes are analysed: this repeats them (check that the bundle matches a clean build).")
     return [replace(f, severity=min(f.severity, Severity.LOW), message=f.message + note) for f in findings]
+
+
+_EXACT_TYPE = re.compile(r"^type\((.+)\)$|^(.+)\.__class__$")
+_CLASS_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+def _as_isinstance(f: Formula, positive: bool = True) -> Formula:
+    """`f` with each exact-type test that makes it deny (`type(x) is C`, `x.__class__ == C`,
+    in a positive position) read as `isinstance(x, C)`, which holds whenever it does: a check
+    rewritten that way denies at least as much. Negative positions stay (`type(x) is not C`
+    -> `not isinstance(x, C)` would let subclasses through)."""
+    from dataclasses import replace as _replace
+
+    from semdiff.ir import And, Atom, Not, Or
+
+    if isinstance(f, Atom):
+        if not positive or f.kind != "cmp" or f.op not in ("is", "==") or f.left is None or f.right is None:
+            return f
+        for obj, cls in ((f.left, f.right), (f.right, f.left)):
+            m = _EXACT_TYPE.match(obj)
+            if m and _CLASS_NAME.match(cls):
+                x = m.group(1) or m.group(2)
+                return _replace(f, key=f"isinstance({x},{cls})", kind="call", op=None, left=None, right=None,
+                                linear=None, callee="isinstance", text=f"isinstance({x}, {cls})")
+        return f
+    if isinstance(f, Not):
+        return Not(_as_isinstance(f.arg, not positive))
+    if isinstance(f, And):
+        return And(tuple(_as_isinstance(a, positive) for a in f.args))
+    if isinstance(f, Or):
+        return Or(tuple(_as_isinstance(a, positive) for a in f.args))
+    return f
+
+
+def _covered_as_isinstance(g: Guard, a_live: list[Guard]) -> bool:
+    from dataclasses import replace as _replace
+
+    deny = _as_isinstance(g.deny_when)
+    if deny == g.deny_when:
+        return False
+    g2 = _replace(g, deny_when=deny, condition=_as_isinstance(g.condition))
+    related = _related(g2, a_live)
+    return bool(related) and logic.witness(g2.deny_when, disj(*(h.deny_when for h in related))) is None
 
 
 _RAISED = re.compile(r"^raised\((.*)\)$")
