@@ -59,6 +59,12 @@ CONTENT_ROWS: tuple[ContentRow, ...] = (
                re.compile(r"(?i)\b\w*(?:(?:will|should|must|pending|connection|conn)_?clos(?:e|ing)|"
                           r"clos(?:e|ing)_?(?:when|after|connection|conn)|keep_?alive)\w*\b"),
                "tests whether the connection is closing"),
+    # a count/size/depth compared with a named maximum (`nestingLevel > MAX_NESTING_LEVEL`,
+    # `len(parts) >= HEADER_LIMIT`): a resource limit, whose removal is a denial of service
+    ContentRow("dos", 0.8,
+               re.compile(r"[<>]=?\s*(?:[\w$]+\.)*(?:[A-Z][A-Z0-9]*_)*(?:MAX|MAXIMUM|LIMIT)(?:_[A-Z0-9]+)*(?![\w$])|"
+                          r"(?<![\w$])(?:[A-Z][A-Z0-9]*_)*(?:MAX|MAXIMUM|LIMIT)(?:_[A-Z0-9]+)*\s*[<>]=?"),
+               "compares a count or size with a named maximum"),
     # `s.translate(None, ALLOWED) != b""`: every character is on an allow-list
     ContentRow("validation", 0.6, re.compile(r"\.translate\(\s*None\s*,"), "tests input against a character allow-list"),
     # a sandbox's own switches and attribute checks
