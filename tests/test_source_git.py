@@ -502,3 +502,43 @@ def test_form_feed_and_unicode_separators_do_not_split_hunk_lines(repo):
     (h,) = fc.hunks
     assert h.removed == (4,) and h.added == (4,) and h.added_text == ("c = 4",)
     assert h.context_text == ("a = 1", "\x0c", "b = '\u2028'")
+
+
+# -- run_bounded / one-call resolution (speed changes that must not change answers) -----------
+
+def test_run_bounded_matches_subprocess_run_and_feeds_stdin():
+    import subprocess
+
+    from semdiff.source.git import run_bounded
+
+    argv = [sys.executable, "-c", "import sys; d = sys.stdin.read(); print(d.upper()); print('e', file=sys.stderr); sys.exit(3)"]
+    got = run_bounded(argv, input=b"abc", timeout=60)
+    want = subprocess.run(argv, input=b"abc", capture_output=True, timeout=60)
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr) == (3, b"ABC\n", b"e\n")
+    assert run_bounded([sys.executable, "-c", "import sys; print(sys.stdin.read() == '')"], timeout=60).stdout == b"True\n"
+
+
+def test_run_bounded_kills_a_child_that_outlives_its_timeout():
+    import subprocess
+
+    from semdiff.source.git import run_bounded
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_bounded([sys.executable, "-c", "import time; print('started', flush=True); time.sleep(60)"], timeout=0.5)
+
+
+def test_range_resolved_in_one_call_gives_the_same_commits_and_errors(repo):
+    from semdiff.source import git
+
+    repo.write({"x.py": "x = 1\n"})
+    a = repo.commit("one")
+    repo.write({"x.py": "x = 2\n"})
+    b = repo.commit("two")
+    r = git.open_repository(str(repo.root))
+    assert r.root == str(repo.root.resolve()) and not r.bare
+    assert git.require_commits(r, ["HEAD~1", "HEAD"]) == [git.require_commit(r, "HEAD~1"), git.require_commit(r, "HEAD")] == [a, b]
+    assert git.known_tree(r.root, b) == repo.run_git("rev-parse", "HEAD^{tree}").strip()
+    with pytest.raises(InputError, match="unknown revision or missing commit: 'nope'"):
+        git.require_commits(r, ["HEAD", "nope"])
+    with pytest.raises(InputError, match="starts with '-'"):
+        git.require_commits(r, ["HEAD", "--all"])
