@@ -408,12 +408,16 @@ def _extractor(ctx: RuleContext, side: str):
 def _side_extractor(ctx: RuleContext):
     """One extractor usable for both sides: nested units are looked up on the unit's own side."""
     after_x, before_x = _extractor(ctx, "after"), _extractor(ctx, "before")
+    known: dict[int, tuple[Unit, list[Fact]]] = {}  # a check asks for the after unit's facts twice
 
     def extract(unit: Unit) -> list[Fact]:
+        hit = known.get(id(unit))
+        if hit is not None and hit[0] is unit:
+            return hit[1]
         key = (unit.path, unit.qualname)
-        if ctx.after_units.get(key) is unit:
-            return after_x(unit)
-        return before_x(unit)
+        facts = after_x(unit) if ctx.after_units.get(key) is unit else before_x(unit)
+        known[id(unit)] = (unit, facts)
+        return facts
 
     return extract
 
