@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import callee_is
 from semdiff.rules._catalog_facts import (
     Fact, argument, int_of, last, looks_constant, name_words, to_findings, verdicts,
 )
@@ -230,11 +231,17 @@ def _matches(callee: str, key: str) -> bool:
     return callee == key or callee.endswith("." + key)
 
 
+_TABLE_KEYS: dict[int, tuple[dict, tuple[str, ...]]] = {}
+
+
 def _lookup(table: dict, callee: str):
-    for key, row in table.items():
-        if _matches(callee, key):
-            return key, row
-    return None, None
+    """The first row (table order) whose key is `callee` or its dotted tail, as `_matches`
+    decides, by the dotted-tail index of `callee_is` (each call site asks 5 tables)."""
+    hit = _TABLE_KEYS.get(id(table))
+    if hit is None or hit[0] is not table or len(hit[1]) != len(table):
+        hit = _TABLE_KEYS[id(table)] = (table, tuple(table))
+    key = callee_is(callee, hit[1])
+    return (key, table[key]) if key is not None else (None, None)
 
 
 def _secret_context(unit: Unit, words: frozenset[str] = SECRET_WORDS) -> bool:
