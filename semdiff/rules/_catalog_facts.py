@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Hashable, Iterable, Iterator, Mapping, Optional, Sequence
@@ -89,6 +90,19 @@ class LineMap:
 
     @classmethod
     def of(cls, change: UnitChange) -> "LineMap":
+        """The map of the change's file: built once per file (every catalog family asks for
+        every unit change of it), kept while that FileChange lives."""
+        f = change.file
+        hit = _LINE_MAPS.get(id(f))
+        if hit is not None and hit[0]() is f:
+            return hit[1]
+        built = cls._build(change)
+        key = id(f)
+        _LINE_MAPS[key] = (weakref.ref(f, lambda _ref: _LINE_MAPS.pop(key, None)), built)
+        return built
+
+    @classmethod
+    def _build(cls, change: UnitChange) -> "LineMap":
         n2o: dict[int, int] = {}
         added: dict[int, tuple[int, int]] = {}
         removed: dict[int, tuple[int, int]] = {}
@@ -108,6 +122,9 @@ class LineMap:
             shifts.append((h.new_start + h.new_length, delta))
             ranges.append((h.new_start, end))
         return cls(n2o, added, removed, tuple(shifts), tuple(ranges))
+
+
+_LINE_MAPS: dict[int, tuple["weakref.ref", LineMap]] = {}
 
 
 # ---------------------------------------------------------------- pairing
