@@ -130,7 +130,7 @@ def _minified(unit: Unit, ctx: RuleContext) -> bool:
     whole file: a function cut out of a bundle can itself be short."""
     module = ctx.after_units.get((unit.path, "<module>"))
     text = module.text if isinstance(module, Unit) else unit.text
-    return any(len(line) > _MINIFIED_LINE for line in text.splitlines())
+    return max(map(len, text.splitlines()), default=0) > _MINIFIED_LINE
 
 
 def _touched_guards(unit: Unit, lines: Iterable[int]) -> list[Guard]:
