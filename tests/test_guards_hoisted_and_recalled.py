@@ -182,3 +182,16 @@ def test_check_moved_into_a_callee_in_the_callers_terms_is_low():
 def test_twin_callee_checks_another_usage_still_fires():
     [(unit, line, sev, _msg)] = _into_callee(PREPARE.replace("checkKeyType(entry, key, usage)", "checkKeyType(entry, key, 'verify')"))
     assert (unit, line, sev) == ("createSignature", 3, Severity.HIGH)
+
+
+def test_check_call_whose_result_the_callee_keeps_is_low():
+    kept = PREPARE.replace("  checkKeyType(entry, key, usage)\n  return normalizeKey(key, entry)", "  const tagged = checkKeyType(entry, key, usage)\n  return normalizeKey(tagged, entry)")
+    assert kept != PREPARE
+    [(unit, line, sev, msg)] = _into_callee(kept)
+    assert (unit, line, sev) == ("createSignature", 3, Severity.LOW) and "`prepareKey`" in msg
+
+
+def test_twin_kept_result_of_another_usage_still_fires():
+    kept = PREPARE.replace("  checkKeyType(entry, key, usage)\n  return normalizeKey(key, entry)", "  const tagged = checkKeyType(entry, key, 'verify')\n  return normalizeKey(tagged, entry)")
+    [(unit, line, sev, _msg)] = _into_callee(kept)
+    assert (unit, line, sev) == ("createSignature", 3, Severity.HIGH)

@@ -108,10 +108,13 @@ def moved_into_callee(g: Guard, after: Unit, after_units: Mapping[tuple[str, str
         texts, atom_sets = _tests(v, memo)
         if text in texts or (atoms and atoms in atom_sets):
             return v
-    return _moved_into_direct_callee(text, atoms, after, after_units, memo)
+    called = g.text.split("(", 1)[0].strip() if g.kind in ("call-guard", "inlined") and "(" in g.text else None
+    return _moved_into_direct_callee(text, atoms, after, after_units, memo, called)
 
 
-def _moved_into_direct_callee(text: str, atoms: frozenset[str], after: Unit, after_units, memo: dict) -> Optional[Unit]:
+def _moved_into_direct_callee(
+    text: str, atoms: frozenset[str], after: Unit, after_units, memo: dict, called: Optional[str] = None,
+) -> Optional[Unit]:
     """A function `after` calls that makes the check on what it was passed: the callee's
     check in the caller's terms (`checkKeyType(entry, key, usage)` in `prepareKey(entry, key,
     'sign')` is `checkKeyType(entry, key, 'sign')`)."""
@@ -133,7 +136,30 @@ def _moved_into_direct_callee(text: str, atoms: frozenset[str], after: Unit, aft
                             atom_sets.setdefault(a, v)
         hit = table[id(after)] = (after, texts, atom_sets)  # the unit is kept so its id is not reused
     _unit, texts, atom_sets = hit
-    return texts.get(text) or (atom_sets.get(atoms) if atoms else None)
+    found = texts.get(text) or (atom_sets.get(atoms) if atoms else None)
+    if found is None and called is not None:
+        found = _kept_check_call(text, called, after, after_units, memo)
+    return found
+
+
+def _kept_check_call(text: str, called: str, after: Unit, after_units, memo: dict) -> Optional[Unit]:
+    """A removed call-guard `checkKeyType(entry, key, 'sign')` whose call now runs in a callee
+    that keeps its result (`const tagged = checkKeyType(entry, key, usage)` in `prepareKey(entry,
+    key, 'sign')`): no call-guard of its own there, the same call in the caller's terms."""
+    by_name = _by_name(after_units, memo)
+    for c in after.calls:
+        for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
+            if v is after:
+                continue
+            for c2 in v.calls:
+                if c2.callee == called and _quotes(_translate(_SPACE.sub(" ", c2.text).strip(), frozenset(), v.params, c)[0]) == _quotes(text):
+                    return v
+    return None
+
+
+def _quotes(text: str) -> str:
+    """Single-quoted string literals as double-quoted (argument values come normalised)."""
+    return re.sub(r"'((?:\\.|[^'\\\"])*)'", r'"\1"', text)
 
 
 # ---------------------------------------------------------------- the same check, new arguments
