@@ -329,7 +329,21 @@ DefaultCommandGroup.lazy_commands.update({
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point (`semdiff = semdiff.cli:main`)."""
+    _tune_gc()
     cli.main(args=list(argv) if argv is not None else None, prog_name="semdiff")
+
+
+def _tune_gc() -> None:
+    """The command's process is ours (the library API never does this): what the imports
+    built (modules, classes, rule tables) lives as long as the process, so it is frozen out of
+    the collector's scans, and the youngest generation is collected every 10,000 allocations
+    instead of 700. A warm PR run allocates a few hundred thousand objects that stay alive and
+    little cyclic garbage; Python's defaults spent ~2 % of its instructions (one full
+    collection included) re-scanning them. Garbage cycles are still collected."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 if __name__ == "__main__":  # pragma: no cover
