@@ -193,9 +193,18 @@ EXAMPLE_PATHS = {ESCAPING: "src/example.js", REDOS: "src/example.js", PROTO: "sr
 # ---------------------------------------------------------------- escaping
 
 
+_PY_ESCAPERS: dict[str, bool] = {}  # callee -> is_escaper(callee, "python"); the tables are constants
+
+
 def is_escaper(callee: str, language: str = "") -> bool:
     if language == "python":
-        return bool(callee_is(callee, PY_ESCAPER_CALLS)) or any(w in PY_ESCAPER_WORDS for w in words(callee))
+        known = _PY_ESCAPERS.get(callee)
+        if known is None:
+            known = bool(callee_is(callee, PY_ESCAPER_CALLS)) or any(w in PY_ESCAPER_WORDS for w in words(callee))
+            if len(_PY_ESCAPERS) >= 4096:
+                _PY_ESCAPERS.clear()
+            _PY_ESCAPERS[callee] = known
+        return known
     if callee_is(callee, ESCAPER_CALLS):
         return True
     return any(w in ESCAPER_WORDS for w in words(callee))
