@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Mapping, Optional
 
 from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, conj, disj
-from semdiff.lang.normal import squash
+from semdiff.lang.normal import linear_of, squash
 from semdiff.rules.base import UnitTable
 
 _PARAM = re.compile(r"\$(\d+)")
@@ -113,7 +113,8 @@ def _path_of(g: Guard) -> Formula:
     return conj(*(f for _, f in g.path)) if g.path else Const(True)
 
 
-_LOCAL = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")
+_LOCAL = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
+_SYMMETRIC = ("==", "is")
 
 
 def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
@@ -128,7 +129,13 @@ def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
         lin = f.linear
         if lin is not None:
             lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
-        return replace(f, key=key(f.key) or f.key, left=key(f.left), right=key(f.right), linear=lin)
+        left, right = key(f.left), key(f.right)
+        if f.kind == "cmp" and f.op in _SYMMETRIC and left is not None and right is not None and right < left:
+            # symmetric operands are stored sorted; a renamed operand may change the order
+            left, right = right, left
+            sep = " " if f.op == "is" else ""
+            return replace(f, key=f"{left}{sep}{f.op}{sep}{right}", left=left, right=right, linear=linear_of(left, f.op, right))
+        return replace(f, key=key(f.key) or f.key, left=left, right=right, linear=lin)
     if isinstance(f, Not):
         return Not(rekey(f.arg, mapping))
     if isinstance(f, And):
@@ -146,7 +153,32 @@ def local_unifier(before: Unit, after: Unit) -> dict[str, str]:
     (`user = safe(g.user)` -> `user = g.user`): same name, same role.
     """
     b = dict(before.locals)
-    return {ak: b[name] for name, ak in after.locals if name in b and b[name] != ak}
+    mapping = {ak: b[name] for name, ak in after.locals if name in b and b[name] != ak}
+    mapping.update(param_unifier(before.params, after.params))
+    return mapping
+
+
+def param_unifier(before: tuple[str, ...], after: tuple[str, ...]) -> dict[str, str]:
+    """After-side parameter placeholders -> before-side ones when parameters moved.
+
+    Parameters are keyed by position, so that a consistent rename keeps every key; but
+    dropping an unused leading parameter (or inserting one) then shifts every later key
+    and each unchanged check on them reads as removed. A parameter that keeps its name is
+    the same parameter wherever it moved; the leftovers pair up in order when they are
+    as many on both sides (renames), and a new parameter gets a placeholder no before-side
+    key can hold.
+    """
+    if before == after:
+        return {}
+    where = {name: i for i, name in enumerate(before)}
+    mapping: dict[int, str] = {j: f"${where[name]}" for j, name in enumerate(after) if name in where}
+    left_b = [i for i, name in enumerate(before) if name not in set(after)]
+    left_a = [j for j, name in enumerate(after) if name not in where]
+    if len(left_b) == len(left_a):
+        mapping.update({j: f"${i}" for i, j in zip(left_b, left_a)})
+    else:
+        mapping.update({j: f"$new{j}" for j in left_a})
+    return {f"${j}": v for j, v in mapping.items() if v != f"${j}"}
 
 
 def rekey_guard(g: Guard, mapping: Mapping[str, str]) -> Guard:
