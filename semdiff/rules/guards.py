@@ -276,6 +276,19 @@ def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
     return None
 
 
+def _refused_by_new_exit(g: Guard, related: list[Guard], a_all, line: int) -> bool:
+    """Is the new gate in front of the check an early exit that itself denies?
+
+    `if not key.is_public(): return False` inserted before an unchanged `return False`
+    makes the old check run on fewer paths, but every case that now skips it is refused
+    by the new exit: stricter, not a short-circuit."""
+    exits = [x for x in _denying(a_all) if x.reachable and x.span.line == line]
+    if not exits:
+        return False
+    cover = disj(*(x.deny_when for x in related), *(x.deny_when for x in exits))
+    return logic.witness(g.deny_when, cover) is None
+
+
 def _path_rescoped(g: Guard, h: Guard) -> bool:
     """Does the unchanged check now also run on paths where it did not run before?
 
@@ -595,6 +608,8 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
     same_test = logic.equivalent(g.condition, h.condition)
     if same_test:
         line = _new_contributor_line(g, h)
+        if line is not None and _refused_by_new_exit(g, related, a_all, line):
+            return None
         if line is not None:
             src = after.text.splitlines()[line - after.span.line].strip() if 0 <= line - after.span.line < len(after.text.splitlines()) else ""
             found = make_finding(
