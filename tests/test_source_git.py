@@ -542,3 +542,23 @@ def test_range_resolved_in_one_call_gives_the_same_commits_and_errors(repo):
         git.require_commits(r, ["HEAD", "nope"])
     with pytest.raises(InputError, match="starts with '-'"):
         git.require_commits(r, ["HEAD", "--all"])
+
+
+def test_run_bounded_large_input_and_output_and_a_child_that_does_not_read():
+    from semdiff.source.git import run_bounded
+
+    data = b"x" * 2_000_000
+    both = run_bounded([sys.executable, "-c", "import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d * 2); sys.stderr.write('e' * 70000)"],
+                       input=data, timeout=60)
+    assert (both.returncode, both.stdout, both.stderr) == (0, data * 2, b"e" * 70000)
+    deaf = run_bounded([sys.executable, "-c", "print('hi')"], input=b"y" * 1_000_000, timeout=60)
+    assert (deaf.returncode, deaf.stdout) == (0, b"hi\n")
+
+
+def test_run_bounded_times_out_a_child_that_closed_its_pipes_but_keeps_running():
+    import subprocess
+
+    from semdiff.source.git import run_bounded
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_bounded([sys.executable, "-c", "import os, time; os.close(1); os.close(2); time.sleep(60)"], timeout=0.5)
