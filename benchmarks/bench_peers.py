@@ -117,7 +117,10 @@ def stages(argv: list[str]) -> None:
     pipeline.families, pipeline.change_checks, parse_pool.start = families, change_checks, start
     wrap(api, "analyze_changeset", "analyze_changeset (parse results, rules, checks)")
     wrap(api, "analyze", "semdiff.api.analyze (all analysis)")
-    cli.cli.main(args=argv, prog_name="semdiff", standalone_mode=False)
+    try:
+        cli.main(argv)  # the console entry point, as `python -m semdiff` runs it
+    except SystemExit:
+        pass
     acc["total in this process (after interpreter start)"] = time.perf_counter() - t_start
     print(json.dumps(acc), file=sys.stderr)
 
