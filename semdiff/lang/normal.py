@@ -49,6 +49,35 @@ def _canonical_string(lit: str) -> str:
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 
+def split_top(text: str, sep: str) -> list[str]:
+    """`text` split on `sep` where it stands outside brackets and string literals.
+
+    Keys and conditions are source text; splitting them on a plain `,` or `&&` would cut
+    through nested calls and quoted values."""
+    parts, depth, start, i, quote = [], 0, 0, 0, ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
 def squash(text: str) -> str:
     """Remove whitespace (and trailing commas) outside string literals: the base of every key."""
     out: list[str] = []

@@ -20,6 +20,7 @@ from semdiff.relevance.names import categorise
 from semdiff.rules._generated import rebuilt_from
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import enforced_by_callers, moved_into_callee, same_check_call
+from semdiff.rules._call_keywords import call_unifier, rekey_calls
 from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -319,6 +320,9 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     b_all = effective_guards(before, ctx.before_units)
     unify = local_unifier(before, after)
     a_all = tuple(rekey_guard(h, unify) for h in effective_guards(after, ctx.after_units))
+    calls = call_unifier(b_all, a_all)
+    if calls:  # the same checking call with harmless keywords added is the same check
+        a_all = tuple(rekey_calls(h, calls) for h in a_all)
     b_guards = [g for g in _denying(b_all) if g.reachable]
     a_guards = _denying(a_all)
     a_live = [h for h in a_guards if h.reachable]

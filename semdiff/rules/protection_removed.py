@@ -25,7 +25,7 @@ from typing import Iterable, Mapping, Optional
 from semdiff.align.units import UnitChange
 from semdiff import logic
 from semdiff.ir import Atom, Call, Formula, Unit, atoms_of, conj, disj, neg
-from semdiff.lang.normal import squash
+from semdiff.lang.normal import split_top, squash
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._catalog2_ir import callee_is, name_words, new_items, pair_regex_sites, tail
 from semdiff.rules._regex_risk import backtracking_reasons, quadratic_prefix  # noqa: F401 (quadratic_prefix re-exported)
@@ -416,28 +416,7 @@ def _strip_calls(unit: Unit) -> list[Call]:
 
 def _split_top(cond: str, op: str) -> list[str]:
     """Split a condition on a top-level boolean operator (outside brackets and strings)."""
-    parts, depth, cur, i, quote = [], 0, "", 0, ""
-    while i < len(cond):
-        ch = cond[i]
-        if quote:
-            cur += ch
-            if ch == quote and cond[i - 1] != "\\":
-                quote = ""
-        elif ch in "\"'`":
-            quote, cur = ch, cur + ch
-        elif ch in "([{":
-            depth, cur = depth + 1, cur + ch
-        elif ch in ")]}":
-            depth, cur = depth - 1, cur + ch
-        elif depth == 0 and cond.startswith(op, i):
-            parts.append(cur)
-            cur, i = "", i + len(op)
-            continue
-        else:
-            cur += ch
-        i += 1
-    parts.append(cur)
-    return [re.sub(r"\s+", "", p) for p in parts if p.strip()]
+    return [re.sub(r"\s+", "", p) for p in split_top(cond, op) if p.strip()]
 
 
 _IF = re.compile(r"^\s*(?:}\s*else\s+)?if\s*\(?(.*?)\)?\s*\{\s*$")

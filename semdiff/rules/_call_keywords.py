@@ -1,0 +1,103 @@
+"""A checking call that only gained keyword arguments is the same check.
+
+Guards that are calls (`return key.verify(sig, msg, hashfunc=h)`) are atoms keyed by
+their whole text, so adding `allow_truncate=False` makes a new atom and the old check
+reads as removed. Most added keywords tune or harden the call; the ones that can loosen
+it (`verify=False`, `allow_unsigned=True`, `options=opts`, `leeway=600`) are left as
+different checks, so the guard rules keep reporting them (and the flag rules name them).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Iterable, Mapping
+
+from semdiff.ir import And, Atom, Formula, Guard, Not, Or, atoms_of
+from semdiff.lang.normal import split_top
+
+_KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(.+)$", re.S)
+# words whose flag turned on loosens a call, and words whose flag turned off does
+_LOOSENING = re.compile(r"(?i)allow|skip|disable|insecure|unsafe|ignore|trust|lax|permissive|bypass|unverified|no_?verify")
+_TIGHTENING = re.compile(r"(?i)verif|check|validat|require|strict|secure|enforce|raise|safe")
+# numbers whose direction is unknown (a longer leeway loosens), and values that carry options
+_TUNED = re.compile(r"(?i)leeway|toleran|skew|max|min|limit|timeout|age|ttl|expir|option|config|setting|kwargs|params")
+_FALSY = {"False", "false", "None", "null", "nil", "0", '""', "''", "[]", "{}", "()"}
+_TRUTHY = {"True", "true", "1"}
+_LITERAL = re.compile(r"""^(?:-?\d+(?:\.\d+)?|"[^"]*"|'[^']*'|True|False|None|true|false|null|nil)$""")
+
+
+def _harmless(piece: str) -> bool:
+    m = _KEYWORD.match(piece)
+    if m is None:
+        return False  # a new positional argument changes what is checked
+    name, value = m.group(1), m.group(2)
+    if _LITERAL.match(value):
+        if value in _TRUTHY:
+            return not _LOOSENING.search(name)
+        if value in _FALSY:
+            return not _TIGHTENING.search(name)
+        return not _TUNED.search(name) and not _LOOSENING.search(name)
+    return not (_LOOSENING.search(name) or _TIGHTENING.search(name) or _TUNED.search(name))
+
+
+def only_keywords_added(before_key: str, after_key: str) -> bool:
+    """Is `after_key` the call `before_key` with harmless keyword arguments appended?"""
+    if not (before_key.endswith(")") and after_key.endswith(")")) or len(after_key) <= len(before_key):
+        return False
+    head = before_key[:-1]
+    if not after_key.startswith(head):
+        return False
+    rest = after_key[len(head):-1]
+    if not head.endswith("("):
+        if not rest.startswith(","):
+            return False
+        rest = rest[1:]
+    pieces = split_top(rest, ",")
+    return bool(pieces) and all(_harmless(p) for p in pieces)
+
+
+def call_unifier(before: Iterable[Guard], after: Iterable[Guard]) -> dict[str, str]:
+    """After-side call-atom keys -> the before-side key of the same call with fewer keywords."""
+    b_calls: dict[str, list[str]] = {}
+    b_keys: set[str] = set()
+    for g in before:
+        for a in atoms_of(g.deny_when):
+            b_keys.add(a.key)
+            if a.kind == "call" and a.callee:
+                b_calls.setdefault(a.callee, []).append(a.key)
+    if not b_calls:
+        return {}
+    mapping: dict[str, str] = {}
+    for h in after:
+        for a in atoms_of(h.deny_when):
+            if a.kind != "call" or not a.callee or a.key in b_keys or a.key in mapping:
+                continue
+            for bk in b_calls.get(a.callee, ()):
+                if only_keywords_added(bk, a.key):
+                    mapping[a.key] = bk
+                    break
+    return mapping
+
+
+def _rekey_atoms(f: Formula, mapping: Mapping[str, str]) -> Formula:
+    if isinstance(f, Atom):
+        k = mapping.get(f.key)
+        return f if k is None else replace(f, key=k)
+    if isinstance(f, Not):
+        return Not(_rekey_atoms(f.arg, mapping))
+    if isinstance(f, And):
+        return And(tuple(_rekey_atoms(a, mapping) for a in f.args))
+    if isinstance(f, Or):
+        return Or(tuple(_rekey_atoms(a, mapping) for a in f.args))
+    return f
+
+
+def rekey_calls(g: Guard, mapping: Mapping[str, str]) -> Guard:
+    if not mapping:
+        return g
+    return replace(
+        g,
+        deny_when=_rekey_atoms(g.deny_when, mapping),
+        condition=_rekey_atoms(g.condition, mapping),
+        path=tuple((line, _rekey_atoms(f, mapping)) for line, f in g.path),
+    )
