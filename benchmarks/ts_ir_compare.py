@@ -58,6 +58,8 @@ def mirror_files(root: Path, only: Optional[set[str]] = None) -> Iterator[tuple[
 
 
 def parse(path: str, text: str) -> str:
+    if os.environ.get("TS_IR_TRACE"):
+        sys.stderr.write(path + "\n"); sys.stderr.flush()
     backend = backend_for(path.split(":", 1)[-1], text.split("\n", 1)[0])
     if backend is None:
         return "<no backend>"

@@ -47,8 +47,8 @@ from semdiff.ir import (
     Unit,
 )
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
-from semdiff.lang.normal import NEGATIVE_OPS, call_atom, comparison
-from semdiff.lang.ts_guards import SPANS, GuardWalk, clip, fast_constructor, span_of
+from semdiff.lang.normal import NEGATIVE_OPS, call_atom
+from semdiff.lang.ts_guards import COMPARISONS, SPANS, GuardWalk, clip, fast_constructor, file_comparison, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
 _TOKENS = re.compile(
@@ -359,6 +359,23 @@ class FileContext:
             return ""
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
+    def clipped(self, node: Node) -> str:
+        """clip(self.text(node)) without slicing all of a long node: a call's text holds its
+        callbacks (`describe(() => { ...a whole test file... })`, each nested call again), and
+        clip keeps 297 characters of it. Equal to clip(text): when the node's last character is
+        not a space and the first 1000 hold 301 past the leading spaces, the stripped text is
+        longer than 300 and starts with those."""
+        s = self.ascii_src
+        a, b = node.start_byte, node.end_byte
+        if s is not None and b - a > _CLIP_WINDOW and not s[b - 1].isspace():
+            head = s[a : a + _CLIP_WINDOW].lstrip()
+            if len(head) > _CLIP_LIMIT:
+                return head[: _CLIP_LIMIT - 3] + "..."
+        return clip(self.text(node))
+
+
+_CLIP_WINDOW, _CLIP_LIMIT = 1000, 300  # clip()'s default limit
+
 
 class TreeSitterBackend(GuardWalk, abc.ABC):
     """Template for one tree-sitter language; subclasses fill in the node vocabulary."""
@@ -539,6 +556,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         gc.disable()
         _SQUASHED.clear()
         SPANS.clear()
+        COMPARISONS.clear()
         try:
             return self._parse(path, text)
         except _UnitsTooDeep:
@@ -547,6 +565,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         finally:
             _SQUASHED.clear()
             SPANS.clear()
+            COMPARISONS.clear()
             if was_enabled:
                 gc.enable()
 
@@ -967,8 +986,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if callee is None:
             callee = self.callee(node, ctx)
         if try_lines and any(a <= span.line <= b for a, b in try_lines):
-            return _Call(callee, args, span, clip(ctx.text(node)), statement, True, keys)
-        return _Call(callee, args, span, clip(ctx.text(node)), statement, False, keys)
+            return _Call(callee, args, span, ctx.clipped(node), statement, True, keys)
+        return _Call(callee, args, span, ctx.clipped(node), statement, False, keys)
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
         head, sep, rest = dotted.partition(".")
@@ -1002,7 +1021,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         lu = self.unparen(left) if left is not None else node
         ru = self.unparen(right) if right is not None else node
-        f = comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
+        f = file_comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
         atom = f.arg if isinstance(f, Not) else f
         assert isinstance(atom, Atom)
         return _Comparison(atom, op in NEGATIVE_OPS, op, ctx.text(lu), ctx.text(ru), span_of(node), in_guard)

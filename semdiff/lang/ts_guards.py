@@ -112,6 +112,21 @@ def span_of(node: Node) -> Span:
 SPANS: dict[tuple[int, int], Span] = {}
 
 
+def file_comparison(left_key: str, op: str, right_key: str, left_text: str, right_text: str) -> Formula:
+    """normal.comparison(), remembered for the file being parsed: a tested comparison is
+    normalised for its guard's formula and again for its Comparison record, with the same
+    arguments (comparison() is a pure function of them, and its atoms are frozen).
+    TreeSitterBackend.parse empties COMPARISONS at each file's start and end."""
+    args = (left_key, op, right_key, left_text, right_text)
+    found = COMPARISONS.get(args)
+    if found is None:
+        found = COMPARISONS[args] = comparison(left_key, op, right_key, left_text, right_text)
+    return found
+
+
+COMPARISONS: dict[tuple[str, str, str, str, str], Formula] = {}
+
+
 def clip(text: str, limit: int = 300) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -190,7 +205,7 @@ class GuardWalk:
                     ct = self._const_time_compared(lu, ru, op, d, ctx)
                     if ct is not None:
                         return ct
-                    return comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
+                    return file_comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
         k = self.key(node, d, ctx)
         text = clip(ctx.text(node))
         if t in self.CALL_TYPES:
@@ -198,7 +213,7 @@ class GuardWalk:
             pair = self._const_time_operands(node, callee)
             if pair is not None:
                 a, b = pair
-                return comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
+                return file_comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
             return call_atom(callee, k, text)
         if t in self.IDENT_TYPES or t in self.MEMBER_TYPES:
             return name_atom(k, text)
@@ -240,7 +255,7 @@ class GuardWalk:
             if pair is None or value not in ("0", "1"):
                 continue
             a, b = pair
-            f = comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
+            f = file_comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
             positive = (value == "1") == (op in ("==", "==="))
             return f if positive else neg(f)
         return None
