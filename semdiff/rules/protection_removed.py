@@ -200,14 +200,28 @@ def is_escaper(callee: str, language: str = "") -> bool:
     if language == "python":
         known = _PY_ESCAPERS.get(callee)
         if known is None:
-            known = bool(callee_is(callee, PY_ESCAPER_CALLS)) or any(w in PY_ESCAPER_WORDS for w in words(callee))
+            ws = words(callee)
+            known = bool(callee_is(callee, PY_ESCAPER_CALLS)) or any(w in PY_ESCAPER_WORDS for w in ws) or _strips_unsafe(ws)
             if len(_PY_ESCAPERS) >= 4096:
                 _PY_ESCAPERS.clear()
             _PY_ESCAPERS[callee] = known
         return known
     if callee_is(callee, ESCAPER_CALLS):
         return True
-    return any(w in ESCAPER_WORDS for w in words(callee))
+    ws = words(callee)
+    return any(w in ESCAPER_WORDS for w in ws) or _strips_unsafe(ws)
+
+
+# a helper that strips what an attacker smuggles (`stripControlChars`, `removeScriptTags`)
+# protects like an escaper; stripping in general (`stripWhitespace`, `removeSuffix`) does not
+STRIPPER_WORDS = frozenset({"strip", "remove", "drop", "filter"})
+UNSAFE_OBJECT_WORDS = frozenset({"control", "controls", "ctrl", "tag", "tags", "html", "script", "scripts", "unsafe",
+                                 "invalid", "dangerous", "crlf", "newline", "newlines", "nonprintable", "bidi"})
+
+
+def _strips_unsafe(ws) -> bool:
+    s = set(ws)
+    return bool(s & STRIPPER_WORDS) and bool(s & UNSAFE_OBJECT_WORDS)
 
 
 def _first_arg(call: Call) -> Optional[str]:
