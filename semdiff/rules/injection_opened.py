@@ -334,6 +334,11 @@ def _file_names(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         # a filename sanitiser exists only to stop path traversal: losing it before a file
         # access matters whatever the function is called (normalisers have other uses)
         rel = Relevance("path-traversal", 0.8, rel.why_path or (change.qualname,), f"{lost[0].callee}() guards file names against '../'")
+    elif rel.score < 0.8 and has_prefix_check(change.before) and not has_prefix_check(change.after):
+        # the canonicalised path fed a containment test that went with it: nothing keeps
+        # '../' inside the root any more, whatever the function is called
+        rel = Relevance("path-traversal", 0.8, rel.why_path or (change.qualname,),
+                        f"{lost[0].callee}() and the containment test it fed were both removed")
     elif rel.score < 0.8 and (calls_to(change.after, FILE_SERVING_SINKS) or FILE_SERVING_UNIT.search(change.qualname.rsplit(".", 1)[-1])):
         # a normaliser (resolve/realpath/abspath/normpath) has other uses, but where the path
         # is served to clients (send_file, a static route) it is what keeps '../' inside the root
