@@ -58,3 +58,67 @@ def test_hardening_keyword_on_a_verify_call_is_silent():
 def test_loosening_keyword_on_a_verify_call_is_reported():
     found = _findings(BEFORE.replace("hashfunc=self.hash_alg)", "hashfunc=self.hash_alg, allow_truncate=True)"))
     assert ("removed-guard", "ECDSAKey.verify", 8) in found
+
+
+def test_argument_dropped_with_its_parameter_follows_the_signature():
+    from semdiff.rules._call_keywords import follows_signature
+    b_params, a_params = ("self", "payload", "token", "key"), ("self", "token", "key")
+    assert follows_signature("$0._check($1,$2,$3)", "$0._check($2,$3)", b_params, a_params)
+    assert follows_signature("$0._check($1,$2,key=$3)", "$0._check($2,key=$3)", b_params, a_params)
+    # the wrong argument dropped: the check now sees other values
+    assert not follows_signature("$0._check($1,$2,$3)", "$0._check($1,$3)", b_params, a_params)
+    # the callee kept its parameters: a dropped argument now takes a default
+    assert not follows_signature("$0._check($1,$2,$3)", "$0._check($2,$3)", b_params, b_params)
+
+
+SIG_BEFORE = '''
+class Verifier:
+    def _valid(self, payload, token, key):
+        return hmac.compare_digest(token, key)
+
+    def verify(self, payload, token, key):
+        if not self._valid(payload, token, key):
+            raise PermissionError("bad token")
+        return payload
+'''
+
+
+def _sig_findings(after: str):
+    report = analyze_texts([("auth/verify.py", SIG_BEFORE, after)])
+    return [(f.rule_id, f.unit) for f in report.findings]
+
+
+def test_unused_argument_removed_from_both_sides_is_silent():
+    after = SIG_BEFORE.replace("def _valid(self, payload, token, key)", "def _valid(self, token, key)") \
+        .replace("self._valid(payload, token, key)", "self._valid(token, key)")
+    assert _sig_findings(after) == []
+
+
+def test_argument_removed_while_the_callee_still_takes_it_is_reported():
+    after = SIG_BEFORE.replace("self._valid(payload, token, key)", "self._valid(payload, token)")
+    assert ("widened-condition", "Verifier.verify") in _sig_findings(after) or \
+        ("removed-guard", "Verifier.verify") in _sig_findings(after)
+
+
+INLINED_BEFORE = '''
+class Signer:
+    def _verify_signature(self, payload, signing_input, header, key, algorithms):
+        alg = header.get("alg")
+        if algorithms is not None and alg not in algorithms:
+            raise ValueError("alg not allowed")
+        alg_obj = self._algorithms[alg]
+        if not alg_obj.verify(signing_input, key):
+            raise ValueError("bad signature")
+
+    def decode(self, jwt, key, algorithms):
+        payload, signing_input, header = self._load(jwt)
+        self._verify_signature(payload, signing_input, header, key, algorithms)
+        return payload
+'''
+
+
+def test_helper_parameter_cleanup_keeps_the_inlined_checks():
+    after = INLINED_BEFORE.replace("def _verify_signature(self, payload, signing_input,", "def _verify_signature(self, signing_input,") \
+        .replace("self._verify_signature(payload, signing_input,", "self._verify_signature(signing_input,")
+    report = analyze_texts([("jwtlib/api.py", INLINED_BEFORE, after)])
+    assert [(f.rule_id, f.unit) for f in report.findings] == []

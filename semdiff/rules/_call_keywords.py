@@ -1,16 +1,19 @@
-"""A checking call that only gained keyword arguments is the same check.
+"""A checking call that only gained keyword arguments, or that follows its callee's own
+signature change, is the same check.
 
 Guards that are calls (`return key.verify(sig, msg, hashfunc=h)`) are atoms keyed by
 their whole text, so adding `allow_truncate=False` makes a new atom and the old check
 reads as removed. Most added keywords tune or harden the call; the ones that can loosen
 it (`verify=False`, `allow_unsigned=True`, `options=opts`, `leeway=600`) are left as
 different checks, so the guard rules keep reporting them (and the flag rules name them).
+Likewise an argument dropped from the call because the callee, in the same change, dropped
+that parameter (an unused argument cleaned up on both sides) leaves the check as it was.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Optional
 
 from semdiff.ir import And, Atom, Formula, Guard, Not, Or, atoms_of
 from semdiff.lang.normal import split_top
@@ -56,8 +59,57 @@ def only_keywords_added(before_key: str, after_key: str) -> bool:
     return bool(pieces) and all(_harmless(p) for p in pieces)
 
 
+def _args(key: str) -> Optional[tuple[str, list[str]]]:
+    """(callee text, top-level arguments) of a call key ending in its own argument list."""
+    if not key.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(key) - 1, -1, -1):
+        ch = key[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            depth -= 1
+            if depth == 0:
+                inner = key[i + 1:-1]
+                return key[:i], (split_top(inner, ",") if inner else [])
+    return None
+
+
+def follows_signature(before_key: str, after_key: str, b_params: tuple[str, ...], a_params: tuple[str, ...]) -> bool:
+    """Is `after_key` the call `before_key` without the arguments of parameters its callee dropped?"""
+    removed = [i for i, p in enumerate(b_params) if p not in a_params]
+    if not removed or tuple(p for p in b_params if p in a_params) != a_params:
+        return False  # the callee must only have lost parameters, in place
+    b, a = _args(before_key), _args(after_key)
+    if b is None or a is None or b[0] != a[0]:
+        return False
+    offset = 1 if b_params and b_params[0] in ("self", "cls") and "." in b[0] else 0
+    gone = {i - offset for i in removed if i >= offset}
+    gone_names = {b_params[i] for i in removed}
+    kept = [arg for i, arg in enumerate(b[1]) if i not in gone and _keyword_name(arg) not in gone_names]
+    return kept == a[1]
+
+
+def _keyword_name(arg: str) -> Optional[str]:
+    m = _KEYWORD.match(arg)
+    return m.group(1) if m else None
+
+
+def signature_unifier(before: Iterable[Guard], after: Iterable[Guard],
+                      callee_params: Callable[[str], Optional[tuple[tuple[str, ...], tuple[str, ...]]]]) -> dict[str, str]:
+    """After-side call-atom keys -> the before-side key of the same call, when the callee
+    (whose before/after parameters `callee_params` gives) dropped the missing arguments."""
+    return _unify(before, after, lambda callee, bk, ak: (sig := callee_params(callee)) is not None
+                  and follows_signature(bk, ak, sig[0], sig[1]))
+
+
 def call_unifier(before: Iterable[Guard], after: Iterable[Guard]) -> dict[str, str]:
     """After-side call-atom keys -> the before-side key of the same call with fewer keywords."""
+    return _unify(before, after, lambda callee, bk, ak: only_keywords_added(bk, ak))
+
+
+def _unify(before: Iterable[Guard], after: Iterable[Guard], same: Callable[[str, str, str], bool]) -> dict[str, str]:
     b_calls: dict[str, list[str]] = {}
     b_keys: set[str] = set()
     for g in before:
@@ -73,7 +125,7 @@ def call_unifier(before: Iterable[Guard], after: Iterable[Guard]) -> dict[str, s
             if a.kind != "call" or not a.callee or a.key in b_keys or a.key in mapping:
                 continue
             for bk in b_calls.get(a.callee, ()):
-                if only_keywords_added(bk, a.key):
+                if same(a.callee, bk, a.key):
                     mapping[a.key] = bk
                     break
     return mapping

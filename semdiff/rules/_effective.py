@@ -7,6 +7,7 @@ the caller's arguments. Helpers we cannot see stay opaque call atoms.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from typing import Mapping, Optional
@@ -16,6 +17,7 @@ from semdiff.lang.normal import linear_of, squash
 from semdiff.rules.base import UnitTable
 
 _PARAM = re.compile(r"\$(\d+)")
+_LOCAL_ONLY = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")
 _IDENT = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(\.?)([A-Za-z_][A-Za-z0-9_]*)""")
 RAISING = {"raise", "abort", "assert", "decorator"}
 
@@ -32,10 +34,28 @@ def param_key(text: str, params: tuple[str, ...]) -> str:
     return _IDENT.sub(sub, squash(text))
 
 
-def substitute(f: Formula, args: Mapping[int, str], via: str) -> Formula:
+def helper_locals(helper: Unit) -> dict[str, str]:
+    """A helper's local placeholders -> names that depend only on the helper and the local.
+
+    Locals are keyed by what they were bound to, and that binding is written with the
+    helper's positional parameter placeholders: dropping an unused parameter from the helper
+    renames every local, and its inlined checks would no longer match the old ones. Inside
+    the caller, a helper's local is best known by its own name (as the caller's own locals
+    are unified by name)."""
+    out: dict[str, str] = {}
+    for name, placeholder in helper.locals:
+        base, _, ordinal = placeholder.partition("_")
+        digest = hashlib.sha1(f"{helper.qualname}\0{name}".encode("utf-8")).hexdigest()[:6]
+        out[placeholder] = f"%{digest}" + (f"_{ordinal}" if ordinal else "")
+    return out
+
+
+def substitute(f: Formula, args: Mapping[int, str], via: str, locals_: Optional[Mapping[str, str]] = None) -> Formula:
     def key(k: Optional[str]) -> Optional[str]:
         if k is None:
             return None
+        if locals_:
+            k = _LOCAL_ONLY.sub(lambda m: locals_.get(m.group(0), m.group(0)), k)
         return _PARAM.sub(lambda m: args.get(int(m.group(1)), f"?{via}{m.group(1)}"), k)
 
     if isinstance(f, Atom):
@@ -44,11 +64,11 @@ def substitute(f: Formula, args: Mapping[int, str], via: str) -> Formula:
             lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
         return replace(f, key=key(f.key) or f.key, left=key(f.left), right=key(f.right), linear=lin, text=f"{f.text} (in {via})")
     if isinstance(f, Not):
-        return Not(substitute(f.arg, args, via))
+        return Not(substitute(f.arg, args, via, locals_))
     if isinstance(f, And):
-        return And(tuple(substitute(a, args, via) for a in f.args))
+        return And(tuple(substitute(a, args, via, locals_) for a in f.args))
     if isinstance(f, Or):
-        return Or(tuple(substitute(a, args, via) for a in f.args))
+        return Or(tuple(substitute(a, args, via, locals_) for a in f.args))
     return f
 
 
@@ -103,7 +123,8 @@ def effective_guards(unit: Unit, units: Mapping[tuple[str, str], Unit], depth: i
             out.append(g)
             continue
         path = _path_of(g)
-        deny = disj(*(substitute(h.deny_when, args, helper.name) for h in inner))
+        own = helper_locals(helper)
+        deny = disj(*(substitute(h.deny_when, args, helper.name, own) for h in inner))
         out.append(replace(g, deny_when=conj(path, deny), condition=deny, kind="inlined"))
     return tuple(out)
 
