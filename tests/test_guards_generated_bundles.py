@@ -58,3 +58,23 @@ def test_build_output_paths():
     assert build_output("dist/axios.js") and build_output("dist/browser/axios.cjs") and build_output("lib/x.min.js")
     assert build_output("build/index.d.ts") and build_output("vendor/app.js", "x" * 600)
     assert not build_output("lib/core/headers.js") and not build_output("src/dist.js") and not build_output("dist/app.py")
+
+
+LINKS_BEFORE = "function loginUrl(base, next) {\n  return base + '/login?next=' + encodeURIComponent(next);\n}\n\nmodule.exports = { loginUrl };\n"
+LINKS_AFTER = LINKS_BEFORE.replace("encodeURIComponent(next)", "next")
+
+
+def _escaping(files):
+    r = analyze_texts(files)
+    return sorted((f.path, f.unit, f.severity) for f in r.findings if f.rule_id == "escaping-removed")
+
+
+def test_escaping_removed_in_a_rebuilt_minified_bundle_is_low():
+    got = _escaping([("lib/links.js", LINKS_BEFORE, LINKS_AFTER), ("dist/links.min.js", LINKS_BEFORE, LINKS_AFTER)])
+    assert [(p, s) for p, _u, s in got] == [("dist/links.min.js", Severity.LOW), ("lib/links.js", got[1][2])]
+    assert got[1][2] >= Severity.MEDIUM
+
+
+def test_twin_escaping_removed_in_a_bundle_alone_keeps_its_severity():
+    got = _escaping([("dist/links.min.js", LINKS_BEFORE, LINKS_AFTER)])
+    assert len(got) == 1 and got[0][0] == "dist/links.min.js" and got[0][2] >= Severity.MEDIUM

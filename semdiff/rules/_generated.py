@@ -46,3 +46,21 @@ def rebuilt_from(path: str, text: str, before_units, after_units, changed: Optio
     if changed is not None:
         sources &= changed
     return sorted(sources)
+
+
+def as_generated(change, ctx, findings: list) -> list:
+    """Findings in build output rebuilt beside its sources repeat the sources' own: low, saying so."""
+    if not findings:
+        return findings
+    from dataclasses import replace
+
+    from semdiff.model import Severity
+
+    unit = change.after or change.before
+    sources = rebuilt_from(change.path, unit.text if unit is not None else "", ctx.before_units, ctx.after_units)
+    if not sources:
+        return findings
+    shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    note = (f" `{change.path}` is build output regenerated in this change together with its sources ({shown}), "
+            "whose own changes are analysed: this repeats them (check that the bundle matches a clean build).")
+    return [replace(f, severity=min(f.severity, Severity.LOW), message=f.message + note) for f in findings]

@@ -17,7 +17,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, conj, disj
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
-from semdiff.rules._generated import rebuilt_from
+from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import enforced_by_callers, moved_into_callee, same_check_call
 from semdiff.rules._call_keywords import call_unifier, rekey_calls
@@ -353,23 +353,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             if f.after is not None:
                 reported_after_lines.add(f.after.line)
     findings.extend(_timing(change, ctx, reported_after_lines))
-    return _as_generated(change, ctx, findings)
-
-
-def _as_generated(change: UnitChange, ctx: RuleContext, findings: list[Finding]) -> list[Finding]:
-    """Findings in build output rebuilt beside its sources repeat the sources' own: low."""
-    if not findings:
-        return findings
-    unit = change.after or change.before
-    sources = rebuilt_from(change.path, unit.text if unit is not None else "", ctx.before_units, ctx.after_units)
-    if not sources:
-        return findings
-    from dataclasses import replace
-
-    shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
-    note = (f" `{change.path}` is build output regenerated in this change together with its sources ({shown}), "
-            "whose own changes are analysed: this repeats them (check that the bundle matches a clean build).")
-    return [replace(f, severity=min(f.severity, Severity.LOW), message=f.message + note) for f in findings]
+    return as_generated(change, ctx, findings)
 
 
 _EXACT_TYPE = re.compile(r"^type\((.+)\)$|^(.+)\.__class__$")
