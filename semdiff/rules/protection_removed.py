@@ -1009,4 +1009,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         out.extend(_identity_namespace(change, ctx))
     if change.language == "go":
         out.extend(_read_limits(change, ctx))
+    if change.language in ("javascript", "typescript"):
+        from semdiff.rules._generated import as_generated
+
+        out = as_generated(change, ctx, out)  # a bundle rebuilt beside its sources repeats them
     return out
