@@ -24,6 +24,8 @@ DENY_STATUS = re.compile(
 )
 ERR_VALUE = re.compile(r"^(err\w*|\w*Err\w*|\w*Error)$")
 ERR_CONSTRUCTOR = re.compile(r"(^|\.)(New|Errorf|Wrap\w*|New\w*Error|\w*Err\w*|Error)$")
+ERR_PACKAGE = re.compile(r"^(errors|errorsx|xerrors|pkgerrors|\w*errs?|oops|eris)$")
+ERR_WRAPPER = re.compile(r"^(With\w*|Wrap\w*|Trace\w*|Annotate\w*|Stack\w*|Join)$")
 DENY_WORDS = ("forbid", "unauthori", "denied", "deny", "reject", "invalid", "fail")
 WRAP_ONLY = re.compile(r"(^|\.)(HandlerFunc|Handler|WrapF|WrapH|StripPrefix|TimeoutHandler)$")
 ABORT_CALLS = re.compile(r"(^|\.)(Abort\w*|Redirect|Fatal\w*|Exit|Panic\w*)$")
@@ -293,6 +295,14 @@ class GoBackend(TreeSitterBackend):
             if c in ("errors.New", "fmt.Errorf") or ERR_CONSTRUCTOR.search(c) and ("err" in c.lower() or c.startswith(("errors.", "fmt.", "status."))):
                 return Action.DENY_RETURN
             if any(w in last.lower() for w in DENY_WORDS) or DENY_STATUS.search(ctx.text(v)) and "Error" in c:
+                return Action.DENY_RETURN
+            # an error decorated or wrapped on its way out is still the error:
+            # ErrInvalidRequest.WithHint(...), errorsx.WithStack(err), pkgerrors.WithMessage(err, ...)
+            head = c.split(".", 1)[0]
+            if "." in c and (ERR_VALUE.match(head) or ERR_PACKAGE.match(head)):
+                return Action.DENY_RETURN
+            args = self.positional_in(v, ctx)
+            if args and self.deny_value(args[0], ctx) is Action.DENY_RETURN and ERR_WRAPPER.search(last):
                 return Action.DENY_RETURN
         if t == "selector_expression" and ERR_VALUE.match(ctx.text(v.child_by_field_name("field"))):
             return Action.DENY_RETURN
