@@ -73,6 +73,33 @@ def _prose(text: str) -> str:
     return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
 
 
+# A subject that opens with one of these verbs says what the code now *does*; a narrow
+# keyword after it is the thing acted on, not the author's claim: "Warn about common option
+# misspellings" adds a warning (not a typo fix), "Don't strip internal whitespace before
+# parsing JSON" changes parsing (not formatting), "Reject tests with ..." is not test work.
+# Claim verbs ("fix typo", "update docs", "add tests", "remove trailing whitespace") are not
+# listed, so those subjects keep their narrow promise.
+_BEHAVIOUR_VERBS = frozenset({
+    "warn", "warns", "reject", "rejects", "deny", "denies", "disallow", "disallows", "allow", "allows",
+    "accept", "accepts", "handle", "handles", "don't", "dont", "never", "validate", "validates",
+    "verify", "verifies", "detect", "detects", "prevent", "prevents", "block", "blocks", "enforce",
+    "enforces", "require", "requires", "raise", "raises", "throw", "throws", "ignore", "ignores",
+    "tolerate", "tolerates", "suggest", "suggests", "catch", "catches", "report", "reports", "error",
+    "errors", "fail", "fails", "guard", "guards", "avoid", "avoids", "support", "supports", "parse",
+    "parses", "normalize", "normalise", "normalizes", "normalises", "escape", "escapes",
+})
+_LEAD_WORD = re.compile(r"^\s*(do not|does not|[A-Za-z][A-Za-z']*)", re.I)
+
+
+def _behaviour_verb(text: str) -> Optional[str]:
+    """The subject's opening verb when it names a behaviour ("Warn", "Don't"), else None."""
+    m = _LEAD_WORD.match(text)
+    if not m:
+        return None
+    word = m.group(1).lower().replace("\u2019", "'")
+    return m.group(1) if word in _BEHAVIOUR_VERBS or word in ("do not", "does not") else None
+
+
 def _keyword_hits(text: str, tables: ClaimTables, strength: str) -> dict[str, list[str]]:
     text = _prose(text)
     hits: dict[str, list[str]] = {}
@@ -124,8 +151,16 @@ def classify_message(subject: str, body: str = "", source: str = "message",
                                     (f'{where} prefix "{subject[: m.start(4)].strip()}" -> {prefix_claim}, breaking change',))
     evidence: list[str] = []
     strong = _keyword_hits(rest, t, "strong")
+    # a component label ("jws: don't strip ...") is not a type, but the verb follows it
+    verb = _behaviour_verb(m.group(4) if m else rest)
+    acted_on = {c: w for c, w in strong.items() if c in t.narrow} if verb else {}
+    if acted_on:
+        strong = {c: w for c, w in strong.items() if c not in t.narrow}
+        words = ", ".join(f'"{w}"' for ws in acted_on.values() for w in ws)
+        evidence.append(f'{where} opens with "{verb}": {words} is what the change acts on, not a narrow claim')
     if prefix_claim is not None and prefix_type not in t.generic_prefixes:
         # an explicit, specific Conventional Commits type is the author's own label
+        evidence = []
         evidence.append(f'{where} prefix "{subject[: m.start(4)].strip() if m else ""}" -> {prefix_claim}')
         return MessageClaim(source, subject, frozenset({prefix_claim}), tuple(evidence))
     if strong:
@@ -146,6 +181,8 @@ def classify_message(subject: str, body: str = "", source: str = "message",
         evidence.append(f'{where} prefix "{prefix_type}:" -> {prefix_claim}')
         return MessageClaim(source, subject, frozenset({prefix_claim}), tuple(evidence))
     weak = _keyword_hits(rest, t, "weak")
+    if verb:
+        weak = {c: w for c, w in weak.items() if c not in t.narrow}
     if weak:
         evidence.extend(_describe(weak, f"{where} (weak)"))
         return MessageClaim(source, subject, frozenset(weak), tuple(evidence))
@@ -157,7 +194,7 @@ def classify_message(subject: str, body: str = "", source: str = "message",
     if body_strong:
         evidence.extend(_describe(body_strong, f"{source} body"))
         return MessageClaim(source, subject, frozenset(body_strong), tuple(evidence))
-    unknown = [f'{where} "{_quote(subject)}" matches no prefix or keyword']
+    unknown = evidence + [f'{where} "{_quote(subject)}" matches no prefix or keyword']
     if body_all:
         unknown.append(f"{source} body mentions {', '.join(sorted(body_all))} (accompanying work, not a narrow claim)")
     return MessageClaim(source, subject, frozenset({UNKNOWN}), tuple(unknown))
