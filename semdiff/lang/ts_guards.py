@@ -36,7 +36,15 @@ Contributors = tuple[tuple[int, Formula], ...]
 _GUARD_VERB = r"(?i:require|check|verify|ensure|assert|authorize|authorise|authenticate|validate|enforce|protect|deny|forbid|loginRequired|permission|must)"
 GUARD_CALL = re.compile(
     r"(^|\.)_*" + _GUARD_VERB + r"(?![a-z])\w*$|"
-    r"(^|\.)_*(?i:require|check|verify|ensure|assert|authorize|authenticate|validate|enforce)$"
+    r"(^|\.)_*(?i:require|check|verify|ensure|assert|authorize|authenticate|validate|enforce)$|"
+    # assertion classes whose methods throw on failure: Validate.isTrue / notNull (commons,
+    # jsoup), Assert.state / hasText (Spring), Guard.notEmpty
+    r"(^|\.)(?:Validate|Assert|Guard|Ensure)\.(?:is[A-Z]\w*|not[A-Z]\w*|has[A-Z]\w*|state|that|noNullElements)$"
+)
+# checkers whose trailing string arguments are only the failure message
+ASSERTION_CALL = re.compile(
+    r"(^|\.)(?:Validate|Assert|Guard|Ensure)\.\w+$|(^|\.)(?:Preconditions\.)?check(?:Argument|State|NotNull|ElementIndex|PositionIndex)$|"
+    r"(^|\.)(?:Objects\.)?requireNonNull$|(^|\.)(?:invariant|assert)$"
 )
 # a call handed a function is a builder or a registration (`http.authorizeHttpRequests(auth ->
 # ...)`, `ensureIndexes(() => ...)`), configured by its callback, not a check run for its throw
@@ -523,9 +531,20 @@ class GuardWalk:
         callee = self.callee(value, ctx)
         if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee) and not _takes_callback(value):
             text = clip(ctx.text(value))
-            atom = call_atom(callee, self.key(value, d, ctx), text)
+            atom = call_atom(callee, self._assertion_key(value, callee, d, ctx), text)
             d.guards.append(_Guard(conj(path, _Not(atom)), _Not(atom), Action.RAISE, span_of(stmt), text, reachable,
                                   "call-guard", contrib))
+
+    def _assertion_key(self, call: Node, callee: str, d: UnitDraft, ctx: FileContext) -> str:
+        """An assertion's failure message is not its check: `Validate.isTrue(ok, "msg")` and
+        `checkArgument(ok, "other msg")` keep one key when only the trailing strings differ."""
+        if not ASSERTION_CALL.search(callee):
+            return self.key(call, d, ctx)
+        args = self.positional_in(call, ctx)
+        if len(args) < 2 or any(a.type not in self.STRING_TYPES and a.type != "template_string" for a in args[1:]):
+            return self.key(call, d, ctx)
+        # assertion classes and functions are static names: the callee is its own key
+        return f"{callee}({self.key(args[0], d, ctx)},<message>)"
 
     def is_boolish(self, node: Node, ctx: FileContext) -> bool:
         """Is `return <node>` a predicate whose truth is the function's verdict?"""
