@@ -20,7 +20,7 @@ from semdiff.relevance.names import categorise
 from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import enforced_by_callers, moved_into_callee, same_check_call
-from semdiff.rules._call_keywords import call_unifier, rekey_calls
+from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -321,6 +321,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     unify = local_unifier(before, after)
     a_all = tuple(rekey_guard(h, unify) for h in effective_guards(after, ctx.after_units))
     calls = call_unifier(b_all, a_all)
+    calls.update(signature_unifier(b_all, a_all, _callee_params(before, after, ctx)))
     if calls:  # the same checking call with harmless keywords added is the same check
         a_all = tuple(rekey_calls(h, calls) for h in a_all)
     b_guards = [g for g in _denying(b_all) if g.reachable]
@@ -354,6 +355,14 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 reported_after_lines.add(f.after.line)
     findings.extend(_timing(change, ctx, reported_after_lines))
     return as_generated(change, ctx, findings)
+
+
+def _callee_params(before: Unit, after: Unit, ctx: RuleContext):
+    """Callee name -> (its parameters before, after) when both versions are in the change."""
+    def params(callee: str):
+        hb, ha = find_helper(before, callee, ctx.before_units), find_helper(after, callee, ctx.after_units)
+        return None if hb is None or ha is None else (hb.params, ha.params)
+    return params
 
 
 _EXACT_TYPE = re.compile(r"^type\((.+)\)$|^(.+)\.__class__$")
