@@ -18,7 +18,7 @@ from semdiff import logic
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
-from semdiff.purpose import extract, pysyntax
+from semdiff.purpose import extract, goequiv, pysyntax
 from semdiff.purpose.tables import ClaimTables, claim_tables
 
 
@@ -201,7 +201,9 @@ def classify_effects(
             cands = by_shape.get((uc.before.kind, sh.dump), []) if sh is not None else []
             if cands:
                 partner[id(uc)] = cands.pop(0)
+    _pair_moved_units(unit_changes, added, partner, before_trees)
     paired_added = {id(p) for p in partner.values()}
+    go_consts = _GoConstants(unit_changes) if precise else None
 
     helpers: dict[str, str] = {}
     for uc in unit_changes:
@@ -231,6 +233,12 @@ def classify_effects(
         if b is None or a is None:
             continue
         effect = _compare(uc, b, a, bt, at, path_b, path_a, helpers, after_helpers, before_helpers, extracted)
+        if effect[0] is Effect.BEHAVIOUR and go_consts is not None and b.language == a.language == "go" \
+                and b.kind != "module" and a.kind != "module":
+            proof = goequiv.same_behaviour(b.text, a.text, go_consts.of("before", path_b), go_consts.of("after", path_a))
+            if proof is not None:
+                effect = (_name_move(b, a, path_b, path_a)[0] if (b.qualname, path_b) != (a.qualname, path_a)
+                          else Effect.EQUIVALENT, proof)
         results[id(uc)] = effect
 
     out: list[UnitEffect] = []
@@ -270,6 +278,78 @@ def classify_effects(
     return tuple(out)
 
 
+def _dir(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _tree_key(unit: Unit) -> Optional[tuple[str, ...]]:
+    """What must be equal for two non-Python units to be the same code: the Go canonical
+    tokens, else the backend's token stream (names removed, so the unit's name is compared
+    separately)."""
+    if unit.language == "go":
+        c = goequiv.canonical(unit.text)
+        return c.tokens if c is not None else None
+    return (unit.body_key,) if unit.body_key else None
+
+
+def _pair_moved_units(unit_changes: Sequence[UnitChange], added: Sequence[UnitChange],
+                      partner: dict[int, UnitChange], before_trees: Mapping[int, Optional[ast.AST]]) -> None:
+    """Pair a deleted non-Python function with an added one of the same name and code: "move
+    util functions to utils.go" moves `safeInt8` between files of one Go package, which is a
+    move, not a removal plus an addition. Go functions only move within their package (same
+    directory); for other languages the name and the token stream must match."""
+    taken = {id(p) for p in partner.values()}
+    cands: dict[tuple[str, str, str, str], list[UnitChange]] = {}
+    for uc in added:
+        u = uc.after
+        if id(uc) in taken or u is None or u.language == "python" or u.kind in ("module", "class"):
+            continue
+        key = _tree_key(u)
+        if key is not None:
+            place = _dir(uc.path) if u.language == "go" else ""
+            cands.setdefault((u.language, u.kind, u.qualname, place), []).append(uc)
+    if not cands:
+        return
+    for uc in unit_changes:
+        u = uc.before
+        if uc.after is not None or u is None or id(uc) in partner or u.language == "python" or before_trees.get(id(uc)) is not None:
+            continue
+        path_b = uc.file.old_path or uc.path
+        place = _dir(path_b) if u.language == "go" else ""
+        pool = cands.get((u.language, u.kind, u.qualname, place), [])
+        key = _tree_key(u) if pool else None
+        for other in pool:
+            if key is not None and _tree_key(other.after) == key:  # type: ignore[arg-type]
+                partner[id(uc)] = other
+                pool.remove(other)
+                break
+
+
+class _GoConstants:
+    """Literal `const` values of each Go package (directory) the change touches, per side, read
+    from the full file texts: "magic numbers -> named constants" needs the values."""
+
+    def __init__(self, unit_changes: Sequence[UnitChange]) -> None:
+        self._files: dict[tuple[str, str], list[str]] = {}
+        seen: set[int] = set()
+        for uc in unit_changes:
+            f = uc.file
+            if id(f) in seen:
+                continue
+            seen.add(id(f))
+            if f.old_path and f.old_path.endswith(".go") and f.old_text:
+                self._files.setdefault(("before", _dir(f.old_path)), []).append(f.old_text)
+            if f.new_path and f.new_path.endswith(".go") and f.new_text:
+                self._files.setdefault(("after", _dir(f.new_path)), []).append(f.new_text)
+        self._cache: dict[tuple[str, str], dict[str, str]] = {}
+
+    def of(self, side: str, path: str) -> dict[str, str]:
+        key = (side, _dir(path))
+        if key not in self._cache:
+            self._cache[key] = goequiv.constants(self._files.get(key, ()))
+        return self._cache[key]
+
+
 # Module units of the tree-sitter languages carry no token stream (`body_key` is empty), so a
 # fixed typo in a doc comment of `csrf.go` read as a behaviour change of a security-relevant
 # module. Their code, with comments and layout removed, is compared instead. Strings are
@@ -297,6 +377,11 @@ def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, af
             kb, ka = _module_key(b), _module_key(a)
             if kb is not None and kb == ka:
                 return Effect.UNCHANGED, ("same code once comments and formatting are removed",)
+            if b.language == a.language == "go":
+                gb, ga = goequiv.module_key(b.text), goequiv.module_key(a.text)
+                if gb is not None and gb == ga:
+                    return Effect.UNCHANGED, ("same package-level code once functions (compared on their own), "
+                                              "plain imports and comments are set aside",)
         if b.body_key and b.body_key == a.body_key:
             if same_place:
                 return Effect.UNCHANGED, ("normalised token streams are equal (comments, formatting, names removed)",)

@@ -1,0 +1,396 @@
+"""Behaviour-preserving Go rewrites, proved on a canonical token stream.
+
+Go units carry only the backend's token stream, so every modernisation that a refactor or
+`gofix`/`modernize` run makes ("for loop can be modernized using range over int", "magic
+numbers to named constants", `strings.Split` -> `strings.SplitSeq`, `interface{}` -> `any`)
+read as a behaviour change — and under a "refactor" claim in a function named
+`bodyAllowedForStatus` or `ValidateStruct`, as a HIGH purpose mismatch. Both sides are
+brought to one canonical form here; equal forms are the same behaviour. Each rewrite is only
+made where it is sound, so anything else (a dropped check, a flipped comparison, a loop
+bound that changes) still differs:
+
+* `for i := 0; i < N; i++ {` is `for i := range N {` when the body neither assigns `i` nor
+  anything N is made of, and N is a name, a selector, `len(...)` of one, or an argument-less
+  method call (evaluated once either way only if nothing in the body changes it);
+* a name bound to a literal by a `const` declaration of the same package, or a net/http
+  status constant, is that literal (unless the function declares the name itself);
+* on a parameter of integer type, `x <= 199` is `x < 200` and `x >= 100` is `x > 99`;
+* `for _, v := range strings.Split(a, b)` is `for v := range strings.SplitSeq(a, b)`, also
+  through a local name used for nothing else (same for SplitAfter, Fields, FieldsFunc, and
+  the bytes package);
+* pure aliases: `interface{}` / `any`, `reflect.Ptr` / `reflect.Pointer`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Optional
+
+_TOKEN = re.compile(
+    r"(?P<directive>//go:[^\n]*|//\s*\+build[^\n]*)"
+    r"|(?P<comment>//[^\n]*|/\*.*?\*/)"
+    r"|(?P<str>`[^`]*`|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"
+    r"|(?P<num>0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+    r"|(?P<ident>[A-Za-z_]\w*)"
+    r"|(?P<op>\.\.\.|<<=|>>=|&\^=|:=|<=|>=|==|!=|&&|\|\||\+\+|--|\+=|-=|\*=|/=|%=|&=|\|=|\^=|<<|>>|&\^|<-|\S)",
+    re.S,
+)
+_MAX_TEXT = 200_000  # a unit larger than this is not worth proving (and must not be slow)
+
+# net/http status constants a "named constants" refactor swaps in for their numbers
+HTTP_STATUS = {
+    "StatusContinue": 100, "StatusSwitchingProtocols": 101, "StatusProcessing": 102, "StatusEarlyHints": 103,
+    "StatusOK": 200, "StatusCreated": 201, "StatusAccepted": 202, "StatusNonAuthoritativeInfo": 203,
+    "StatusNoContent": 204, "StatusResetContent": 205, "StatusPartialContent": 206,
+    "StatusMultipleChoices": 300, "StatusMovedPermanently": 301, "StatusFound": 302, "StatusSeeOther": 303,
+    "StatusNotModified": 304, "StatusTemporaryRedirect": 307, "StatusPermanentRedirect": 308,
+    "StatusBadRequest": 400, "StatusUnauthorized": 401, "StatusPaymentRequired": 402, "StatusForbidden": 403,
+    "StatusNotFound": 404, "StatusMethodNotAllowed": 405, "StatusNotAcceptable": 406, "StatusRequestTimeout": 408,
+    "StatusConflict": 409, "StatusGone": 410, "StatusLengthRequired": 411, "StatusPreconditionFailed": 412,
+    "StatusRequestEntityTooLarge": 413, "StatusUnsupportedMediaType": 415, "StatusTooManyRequests": 429,
+    "StatusInternalServerError": 500, "StatusNotImplemented": 501, "StatusBadGateway": 502,
+    "StatusServiceUnavailable": 503, "StatusGatewayTimeout": 504,
+}
+_ALIASES = {("interface", "{", "}"): ("any",), ("reflect", ".", "Ptr"): ("reflect", ".", "Pointer")}
+_SEQ = {"Split": "SplitSeq", "SplitAfter": "SplitAfterSeq", "Fields": "FieldsSeq", "FieldsFunc": "FieldsFuncSeq"}
+_INT_TYPES = frozenset({"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte", "rune"})
+_ASSIGN = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "&^=", "++", "--"})
+
+
+@dataclass(frozen=True)
+class Canonical:
+    tokens: tuple[str, ...]
+    rewrites: tuple[str, ...]  # what was normalised, for the evidence
+
+
+def tokens(text: str) -> Optional[list[str]]:
+    """Code tokens without comments and layout; None for text too large to bother with."""
+    if len(text) > _MAX_TEXT:
+        return None
+    out = []
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup != "comment":
+            out.append(m.group(0))
+    return out
+
+
+_CONST_LINE = re.compile(r"^\s*(?:const\s+)?([A-Za-z_]\w*)(?:\s+[A-Za-z_][\w.]*)?\s*=\s*(-?\d[\d_]*|0[xX][0-9a-fA-F_]+|\"(?:\\.|[^\"\\\n])*\")\s*(?://.*)?$")
+_CONST_BLOCK = re.compile(r"^const\s*\((.*?)^\)", re.S | re.M)
+_CONST_ONE = re.compile(r"^const\s+[^(\n][^\n]*$", re.M)
+
+
+def constants(file_texts: Iterable[str]) -> dict[str, str]:
+    """name -> literal token of the `const` declarations (literal values only, no iota) of
+    one package's files; a name declared with two different values is left out."""
+    found: dict[str, set[str]] = {}
+    for text in file_texts:
+        if not text or len(text) > 2_000_000:
+            continue
+        lines = [m.group(1) for m in _CONST_BLOCK.finditer(text)]
+        for block in lines:
+            for line in block.splitlines():
+                m = _CONST_LINE.match(line)
+                if m:
+                    found.setdefault(m.group(1), set()).add(_literal(m.group(2)))
+        for m in _CONST_ONE.finditer(text):
+            lm = _CONST_LINE.match(m.group(0))
+            if lm:
+                found.setdefault(lm.group(1), set()).add(_literal(lm.group(2)))
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+def _literal(tok: str) -> str:
+    if tok.startswith('"'):
+        return tok
+    try:
+        return str(int(tok.replace("_", ""), 0))
+    except ValueError:
+        return tok
+
+
+def _close(toks: list[str], i: int) -> int:
+    """Index of the bracket closing the one at i (or len(toks))."""
+    pairs = {"(": ")", "{": "}", "[": "]"}
+    want = pairs[toks[i]]
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j] == toks[i]:
+            depth += 1
+        elif toks[j] == want:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)
+
+
+def _assigned(body: list[str], name: str) -> bool:
+    """Is `name` assigned, incremented or has its address taken anywhere in body?"""
+    for k, t in enumerate(body):
+        if t != name or (k > 0 and body[k - 1] == "."):
+            continue
+        nxt = body[k + 1] if k + 1 < len(body) else ""
+        if nxt in _ASSIGN or nxt == ",":  # `i, j = ...` / `i ++`
+            if nxt == "," and not any(x in _ASSIGN for x in body[k + 1: k + 8]):
+                continue
+            return True
+        if k > 0 and body[k - 1] == "&":
+            return True
+    return False
+
+
+def _limit_ok(limit: list[str], body: list[str]) -> bool:
+    """N is loop-invariant: a name, selector, len() of one, or an argument-less method call,
+    none of whose names the body assigns."""
+    if not limit:
+        return False
+    core = limit
+    if limit[0] == "len" and len(limit) >= 3 and limit[1] == "(" and limit[-1] == ")":
+        core = limit[2:-1]
+    elif len(limit) >= 3 and limit[-2:] == ["(", ")"]:
+        core = limit[:-2]
+    if not core or not all(re.fullmatch(r"[A-Za-z_]\w*|\.", t) for t in core):
+        return False
+    names = [t for t in core if t != "."]
+    return not any(_assigned(body, n) for n in names[:1]) and "(" not in core
+
+
+def _range_int(toks: list[str], notes: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        # for I := 0 ; I < N ; I ++ {
+        if (toks[i] == "for" and i + 7 < len(toks) and re.fullmatch(r"[A-Za-z_]\w*", toks[i + 1])
+                and toks[i + 2] == ":=" and toks[i + 3] == "0" and toks[i + 4] == ";"
+                and toks[i + 5] == toks[i + 1] and toks[i + 6] == "<"):
+            var = toks[i + 1]
+            j = i + 7
+            while j < len(toks) and toks[j] not in (";", "{"):
+                j += 1
+            if (j + 3 < len(toks) and toks[j] == ";" and toks[j + 1] == var and toks[j + 2] == "++"
+                    and toks[j + 3] == "{"):
+                limit = toks[i + 7: j]
+                end = _close(toks, j + 3)
+                body = toks[j + 4: end]
+                if not _assigned(body, var) and _limit_ok(limit, body):
+                    used = var in body
+                    out.extend(["for"] + ([var, ":="] if used else []) + ["range"] + limit)
+                    notes.append("three-clause counting loop is range over int")
+                    i = j + 3
+                    continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
+def _range_unused(toks: list[str]) -> list[str]:
+    """`for i := range N {` with i unused in the body is `for range N {`."""
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if toks[i] == "for" and i + 3 < len(toks) and toks[i + 2] == ":=" and toks[i + 3] == "range" \
+                and re.fullmatch(r"[A-Za-z_]\w*", toks[i + 1]):
+            j = i + 4
+            while j < len(toks) and toks[j] != "{":
+                j += 1
+            if j < len(toks) and toks[i + 1] not in toks[j + 1: _close(toks, j)] and toks[i + 1] != "_":
+                out.extend(["for", "range"])
+                i += 4
+                continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
+def _seq(toks: list[str], notes: list[str]) -> list[str]:
+    # direct: for _ , V := range PKG . Split ( ... )  ->  for V := range PKG . SplitSeq ( ... )
+    out = list(toks)
+    i = 0
+    while i < len(out):
+        if (out[i] == "for" and out[i + 1: i + 3] == ["_", ","] and i + 8 < len(out) and out[i + 4] == ":="
+                and out[i + 5] == "range" and out[i + 6] in ("strings", "bytes") and out[i + 7] == "."
+                and out[i + 8] in _SEQ):
+            out[i: i + 9] = ["for", out[i + 3], ":=", "range", out[i + 6], ".", _SEQ[out[i + 8]]]
+            notes.append("range over a split slice is range over its sequence")
+        i += 1
+    # through a name: X := PKG . Split ( ... ) ... for _ , V := range X {   (X used nowhere else)
+    i = 0
+    while i + 4 < len(out):
+        if (re.fullmatch(r"[A-Za-z_]\w*", out[i]) and out[i + 1] == ":=" and out[i + 2] in ("strings", "bytes")
+                and out[i + 3] == "." and out[i + 4] in _SEQ and (i == 0 or out[i - 1] != ",")):
+            name = out[i]
+            uses = [k for k, t in enumerate(out) if t == name and k != i and (k == 0 or out[k - 1] != ".")]
+            if len(uses) == 1:
+                k = uses[0]
+                if k >= 5 and out[k - 6: k - 3] == ["for", "_", ","] and out[k - 2] == ":=" and out[k - 1] == "range":
+                    var = out[k - 3]
+                    out[k - 6: k + 1] = ["for", var, ":=", "range", name]
+                    out[i + 4] = _SEQ[out[i + 4]]
+                    notes.append("range over a split slice is range over its sequence")
+        i += 1
+    return out
+
+
+def _int_params(toks: list[str]) -> set[str]:
+    """Parameters declared with an integer type in the unit's signature (`func f(a, b int)`)."""
+    try:
+        start = toks.index("(")
+    except ValueError:
+        return set()
+    if toks[:1] != ["func"]:
+        return set()
+    # a method: func ( r *T ) name ( params )
+    if start == 1:
+        start = toks.index("(", _close(toks, start) + 1) if "(" in toks[_close(toks, start) + 1:] else -1
+        if start < 0:
+            return set()
+    end = _close(toks, start)
+    params = toks[start + 1: end]
+    out: set[str] = set()
+    pending: list[str] = []
+    k = 0
+    while k < len(params):
+        t = params[k]
+        if re.fullmatch(r"[A-Za-z_]\w*", t) and k + 1 < len(params) and params[k + 1] == ",":
+            pending.append(t)
+            k += 2
+            continue
+        if re.fullmatch(r"[A-Za-z_]\w*", t) and k + 1 < len(params) and params[k + 1] in _INT_TYPES \
+                and (k + 2 >= len(params) or params[k + 2] == ","):
+            out.update(pending + [t])
+            pending = []
+            k += 3
+            continue
+        pending = []
+        k += 1
+    return out
+
+
+def _constants(toks: list[str], consts: Mapping[str, str], notes: list[str]) -> list[str]:
+    local = {toks[k - 1] for k in range(1, len(toks)) if toks[k] == ":="} | {
+        toks[k + 1] for k in range(len(toks) - 1) if toks[k] in ("var", "const")}
+    out: list[str] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        prev = out[-1] if out else ""
+        if t == "http" and k + 2 < len(toks) and toks[k + 1] == "." and toks[k + 2] in HTTP_STATUS and "http" not in local:
+            out.append(str(HTTP_STATUS[toks[k + 2]]))
+            notes.append(f"http.{toks[k + 2]} is {HTTP_STATUS[toks[k + 2]]}")
+            k += 3
+            continue
+        if t in consts and prev != "." and t not in local and not (k + 1 < len(toks) and toks[k + 1] in (":", "(")):
+            out.append(consts[t])
+            notes.append(f"constant {t} is {consts[t]}")
+            k += 1
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def _int_bounds(toks: list[str], ints: set[str], notes: list[str]) -> list[str]:
+    out = list(toks)
+    for k in range(1, len(out) - 1):
+        if out[k] in ("<=", ">=") and out[k - 1] in ints and (k < 2 or out[k - 2] != ".") \
+                and re.fullmatch(r"\d+", out[k + 1]) and (k + 2 >= len(out) or out[k + 2] not in (".", "(", "[", "*", "/", "%", "<<", ">>", "&")):
+            n = int(out[k + 1])
+            out[k], out[k + 1] = ("<", str(n + 1)) if out[k] == "<=" else (">", str(n - 1))
+            notes.append("integer bound written inclusively")
+    return out
+
+
+def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
+    """The canonical token stream of one Go unit's text (None if it cannot be tokenised)."""
+    toks = tokens(text)
+    if toks is None:
+        return None
+    notes: list[str] = []
+    for pat, rep in _ALIASES.items():
+        n = len(pat)
+        k = 0
+        while k + n <= len(toks):
+            if tuple(toks[k: k + n]) == pat:
+                toks[k: k + n] = list(rep)
+                notes.append(f"{''.join(pat)} is {''.join(rep)}")
+            k += 1
+    ints = _int_params(toks)
+    toks = _constants(toks, consts, notes)
+    toks = _int_bounds(toks, ints, notes)
+    toks = _range_int(toks, notes)
+    toks = _range_unused(toks)
+    toks = _seq(toks, notes)
+    return Canonical(tuple(toks), tuple(dict.fromkeys(notes)))
+
+
+def same_behaviour(before: str, after: str, consts_before: Mapping[str, str] = {},
+                   consts_after: Mapping[str, str] = {}) -> Optional[tuple[str, ...]]:
+    """The rewrites that make the two Go units equal, or None when they differ."""
+    b = canonical(before, consts_before)
+    a = canonical(after, consts_after)
+    if b is None or a is None or b.tokens != a.tokens:
+        return None
+    # a rewrite both sides share (http.StatusNoContent in both) explains nothing
+    notes = tuple(n for n in dict.fromkeys(b.rewrites + a.rewrites) if (n in b.rewrites) != (n in a.rewrites))
+    return notes or ("same code once comments and formatting are removed",)
+
+
+def module_key(text: str) -> Optional[tuple[str, ...]]:
+    """A Go file's package-level code without its function declarations (units compared on
+    their own) and without plain imports (they follow the code: moving `safeInt8` to
+    utils.go moves its "math" import too). Blank and dot imports run or expose a package's
+    init and stay; so do build directives."""
+    toks = tokens(text)
+    if toks is None:
+        return None
+    out: list[str] = []
+    depth = 0  # only a `func` at package level declares a function (not a field's func type)
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in ("(", "{", "["):
+            depth += 1
+        elif t in (")", "}", "]"):
+            depth -= 1
+        if t == "func" and depth == 0 and (not out or out[-1] not in ("=", ",", ":", "return")):
+            j = i + 1
+            if j < len(toks) and toks[j] == "(":  # receiver
+                j = _close(toks, j) + 1
+            while j < len(toks) and toks[j] not in ("{",):
+                if toks[j] == "(":
+                    j = _close(toks, j)
+                j += 1
+            i = _close(toks, j) + 1 if j < len(toks) else j
+            continue
+        if t == "import" and depth == 0:
+            j = i + 1
+            if j < len(toks) and toks[j] == "(":
+                end = _close(toks, j)
+                kept = _kept_imports(toks[j + 1: end])
+                if kept:
+                    out.extend(["import", "("] + kept + [")"])
+                i = end + 1
+                continue
+            spec = toks[j: j + 2] if j + 1 < len(toks) and not toks[j].startswith(('"', "`")) else toks[j: j + 1]
+            kept = _kept_imports(spec)
+            if kept:
+                out.extend(["import"] + kept)
+            i = j + len(spec)
+            continue
+        out.append(t)
+        i += 1
+    return tuple(out)
+
+
+def _kept_imports(spec: list[str]) -> list[str]:
+    kept: list[str] = []
+    k = 0
+    while k < len(spec):
+        if spec[k] in ("_", ".") and k + 1 < len(spec):
+            kept.extend(spec[k: k + 2])
+            k += 2
+        elif spec[k].startswith(("//go:", "//")):
+            kept.append(spec[k])
+            k += 1
+        else:
+            k += 2 if not spec[k].startswith(('"', "`")) else 1
+    return kept
