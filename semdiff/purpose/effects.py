@@ -260,6 +260,10 @@ def classify_effects(
             effect, evidence = Effect.BEHAVIOUR, ("added" if uc.before is None else "deleted",)
         other_after = partner[id(uc)].after if id(uc) in partner else uc.after
         area = area_of(uc.path, t)
+        bumps = _action_bumps(uc.before, other_after) if effect is Effect.BEHAVIOUR and area == "code" else None
+        if bumps:
+            area = "deps"
+            evidence = evidence + (bumps,)
         # test code does not run in production: its asserts are not the product's guards
         # a narrow claim is only contradicted by code that is clearly security-relevant: a
         # strong name/graph signal (>= 0.6) or a changed guard, not a callee word alone
@@ -276,6 +280,37 @@ def classify_effects(
             evidence = evidence + (f"security-relevant: {rel.reason or why}",)
         out.append(UnitEffect(uc, effect, evidence, relevant, area, rules, rel.score))
     return tuple(out)
+
+
+# `uses: owner/action@ref` (optionally quoted, optionally `# v1.2.3`-commented, as a step
+# item or a job-level reusable workflow)
+_USES = re.compile(r"""^(\s*(?:-\s+)?uses:\s*)(['"]?)([\w.-]+/[\w./-]+)@([^\s'"#]+)\2(\s+#.*)?\s*$""")
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _action_bumps(before: Optional[Unit], after: Optional[Unit]) -> Optional[str]:
+    """"Update GitHub actions deps versions" bumps `uses: actions/checkout@v5` to `@v6`: a
+    dependency update of the workflow, within a deps claim, whatever the job is called. Only
+    when every changed line is such a bump of the same action; a different action (another
+    owner or repository), a commit pin given up for a movable tag, or any other edit is not."""
+    if before is None or after is None or before.language != "github-actions" or after.language != "github-actions":
+        return None
+    lb, la = before.text.splitlines(), after.text.splitlines()
+    if len(lb) != len(la) or len(lb) > 5000:
+        return None
+    bumped = []
+    for x, y in zip(lb, la):
+        if x == y:
+            continue
+        mx, my = _USES.match(x), _USES.match(y)
+        if not mx or not my or mx.group(1) != my.group(1) or mx.group(3) != my.group(3):
+            return None
+        if _SHA.fullmatch(mx.group(4)) and not _SHA.fullmatch(my.group(4)):
+            return None
+        bumped.append(f"{mx.group(3)} {mx.group(4)} -> {my.group(4)}")
+    if not bumped:
+        return None
+    return "action versions bumped: " + ", ".join(dict.fromkeys(bumped))
 
 
 def _dir(path: str) -> str:
