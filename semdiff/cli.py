@@ -330,6 +330,7 @@ DefaultCommandGroup.lazy_commands.update({
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point (`semdiff = semdiff.cli:main`)."""
     _tune_gc()
+    _room_for_native_recursion()
     cli.main(args=list(argv) if argv is not None else None, prog_name="semdiff")
 
 
@@ -344,6 +345,27 @@ def _tune_gc() -> None:
 
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+
+
+NATIVE_STACK_BYTES = 256 * 1024 * 1024
+
+
+def _room_for_native_recursion() -> None:
+    """Let the main thread's stack grow to 256 MiB (the soft limit, never above the hard one).
+
+    tree-sitter walks a syntax tree recursively in native code; a large minified bundle
+    nests deeply enough to overflow the usual 8 MiB and kill the process with SIGSEGV, where
+    no Python handler can turn it into a "not analysed" entry. Stack pages are only used as
+    the recursion needs them; the command's process is ours (the library API never does this)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+        want = NATIVE_STACK_BYTES if hard == resource.RLIM_INFINITY else min(NATIVE_STACK_BYTES, hard)
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_STACK, (want, hard))
+    except (ImportError, ValueError, OSError):  # not POSIX, or not allowed: keep the limit
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
