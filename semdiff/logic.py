@@ -106,8 +106,23 @@ def _members_feasible(constraints: list[tuple[frozenset[str], bool]]) -> bool:
     return any(all((v in lits) == truth for lits, truth in constraints) for v in candidates)
 
 
+_NULLS = frozenset({"None", "null", "undefined", "nil"})
+
+
+def _null_operand(atom: Atom) -> Optional[str]:
+    """`x` for `x is None` / `x == null` / `x === undefined` / `x == nil`, else None."""
+    if atom.kind != "cmp" or atom.op not in ("is", "==") or atom.left is None or atom.right is None:
+        return None
+    if atom.right in _NULLS and atom.left not in _NULLS:
+        return atom.left
+    if atom.left in _NULLS and atom.right not in _NULLS:
+        return atom.right
+    return None
+
+
 def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
-    """Can the atoms take these truth values together? Numbers on the same term must fit one
+    """Can the atoms take these truth values together? A value tested null is not truthy.
+    Numbers on the same term must fit one
     real value (`age < 10` true but `age < 20` false cannot); equality and membership tests of
     the same operand against literals must fit one value (`key == "a"` true but
     `key in ("a", "b")` false cannot)."""
@@ -115,6 +130,12 @@ def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
     members: dict[str, list[tuple[frozenset[str], bool]]] = defaultdict(list)
     for key, value in values.items():
         atom = atoms[key]
+        if value:
+            # a null value is falsy: `x is None` and `x` (truthiness) cannot both hold, so
+            # `x is not None and ...` rewritten as `x and ...` is compared on real cases only
+            null = _null_operand(atom)
+            if null is not None and values.get(null) is True and atoms[null].kind == "name":
+                return False
         lin: Optional[Linear] = atom.linear
         if lin is not None:
             groups[lin.term].append((lin.op if value else _NEGATED[lin.op], lin.constant))
