@@ -66,3 +66,11 @@ def test_python_callees_keep_their_reading():
     pf = backend_for("app/ids.py").parse("app/ids.py", "def make_id():\n    return key.hex()\n")
     unit = next(u for u in pf.units if u.qualname == "make_id")
     assert name_relevance(unit).category == "crypto"
+
+
+def test_jose_key_words_are_token_words():
+    from semdiff.relevance.names import categorise
+
+    assert categorise("isUsableJWK") == ("token", "jwk")
+    assert categorise("fetch_jwks") == ("token", "jwks")
+    assert categorise("isUsable") is None

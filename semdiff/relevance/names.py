@@ -16,7 +16,7 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "authn": ("auth", "authenticate", "login", "logout", "password", "passwd", "credential", "credentials", "mfa", "otp", "totp", "2fa"),
     "authz": ("permission", "permissions", "authorize", "authorized", "authorization", "role", "roles", "admin", "acl", "access", "allowed", "allow", "owner", "privilege", "scope", "scopes", "grant", "forbidden", "policy", "uid", "getuid", "euid", "geteuid"),
     "session": ("session", "cookie", "cookies", "remember"),
-    "token": ("token", "jwt", "jws", "jwe", "bearer", "apikey", "nonce", "oauth", "saml", "oidc", "state"),
+    "token": ("token", "jwt", "jws", "jwe", "jwk", "jwks", "jose", "bearer", "apikey", "nonce", "oauth", "saml", "oidc", "state"),
     "signature": ("sign", "signature", "signed", "signer", "hmac", "unsign", "signing"),
     "crypto": ("digest", "hash", "encrypt", "decrypt", "cipher", "crypto", "key", "secret", "salt", "random"),
     "tls": ("tls", "ssl", "cert", "certificate", "verify", "hostname", "https"),
