@@ -182,3 +182,70 @@ def test_split_to_splitseq_and_interface_to_any():
     b2 = b.replace("\treturn out\n", "\treturn append(out, parts...)\n")
     a2 = a.replace("\treturn out\n", "\treturn append(out, parts...)\n")
     assert goequiv.same_behaviour(b2, a2) is None
+
+
+# ---------------------------------------------------------------- gofix: Cut, WaitGroup.Go
+
+BASIC = """package middleware
+
+import "bytes"
+
+type BasicAuthConfig struct {
+	Validator func(user, password string) (bool, error)
+}
+
+func (config BasicAuthConfig) check(auths [][]byte) error {
+	var lastError error
+	for _, b := range auths {
+		idx := bytes.IndexByte(b, ':')
+		if idx >= 0 {
+			valid, err := config.Validator(string(b[:idx]), string(b[idx+1:]))
+			if err != nil {
+				lastError = err
+			} else if valid {
+				return nil
+			}
+		}
+	}
+	return lastError
+}
+"""
+CUT = BASIC.replace("\t\tidx := bytes.IndexByte(b, ':')\n\t\tif idx >= 0 {", "\t\tbefore, after, ok := bytes.Cut(b, []byte{':'})\n\t\tif ok {")
+
+
+def basic_change(tmp_path: Path, after: str, message: str):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"middleware/basic_auth.go": BASIC})
+    base = repo.commit("init")
+    repo.write({"middleware/basic_auth.go": after})
+    head = repo.commit(message)
+    return analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+
+
+def test_index_split_to_bytes_cut_in_basic_auth_is_silent(tmp_path):
+    after = CUT.replace("string(b[:idx]), string(b[idx+1:])", "string(before), string(after)")
+    r = basic_change(tmp_path, after, "refactor: modernize code usage using gofix")
+    assert mismatches(r) == []
+    assert dict(r.purpose.effects) == {"behaviour-preserving": 1}
+
+
+def test_cut_rewrite_that_swaps_user_and_password_is_reported(tmp_path):
+    after = CUT.replace("string(b[:idx]), string(b[idx+1:])", "string(after), string(before)")
+    r = basic_change(tmp_path, after, "refactor: modernize code usage using gofix")
+    [m] = mismatches(r)
+    assert (m.rule_id, m.path, m.unit, m.severity) == ("purpose-mismatch", "middleware/basic_auth.go", "BasicAuthConfig.check", Severity.HIGH)
+    assert m.after is not None and m.after.line == 12
+
+
+def test_index_used_otherwise_is_not_a_cut():
+    b = "func f(b []byte) string {\n\ti := bytes.IndexByte(b, ':')\n\tif i >= 0 {\n\t\treturn string(b[i:])\n\t}\n\treturn \"\"\n}\n"
+    a = "func f(b []byte) string {\n\tx, y, ok := bytes.Cut(b, []byte{':'})\n\tif ok {\n\t\treturn string(y)\n\t}\n\treturn \"\"\n}\n"
+    assert goequiv.same_behaviour(b, a) is None  # b[i:] keeps the ':'
+
+
+def test_waitgroup_go():
+    b = "func f(wg *sync.WaitGroup, s *Server) {\n\twg.Add(1)\n\tgo func() {\n\t\tdefer wg.Done()\n\t\ts.Serve()\n\t}()\n}\n"
+    a = "func f(wg *sync.WaitGroup, s *Server) {\n\twg.Go(func() {\n\t\ts.Serve()\n\t})\n}\n"
+    assert goequiv.same_behaviour(b, a) == ("WaitGroup Add/go/defer Done is WaitGroup.Go",)
+    # Done no longer deferred: not the same
+    assert goequiv.same_behaviour(b.replace("defer wg.Done()", "wg.Done()"), a) is None

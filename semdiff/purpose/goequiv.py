@@ -230,6 +230,106 @@ def _seq(toks: list[str], notes: list[str]) -> list[str]:
     return out
 
 
+def _wait_group_go(toks: list[str], notes: list[str]) -> list[str]:
+    """`W.Add(1); go func() { defer W.Done(); BODY }()` is `W.Go(func() { BODY })` (what
+    sync.WaitGroup.Go does)."""
+    out = list(toks)
+    i = 0
+    while i + 20 < len(out):
+        w = out[i]
+        if (re.fullmatch(r"[A-Za-z_]\w*", w) and out[i + 1: i + 6] == [".", "Add", "(", "1", ")"]
+                and out[i + 6: i + 12] == ["go", "func", "(", ")", "{", "defer"]
+                and out[i + 12: i + 17] == [w, ".", "Done", "(", ")"] and (i == 0 or out[i - 1] != ".")):
+            end = _close(out, i + 10)
+            if out[end + 1: end + 3] == ["(", ")"]:
+                body = out[i + 17: end]
+                out[i: end + 3] = [w, ".", "Go", "(", "func", "(", ")", "{"] + body + ["}", ")"]
+                notes.append("WaitGroup Add/go/defer Done is WaitGroup.Go")
+        i += 1
+    return out
+
+
+def _cut(toks: list[str], notes: list[str]) -> list[str]:
+    """`i := bytes.IndexByte(b, ':'); if i >= 0 { ... b[:i] ... b[i+1:] }` is
+    `x, y, ok := bytes.Cut(b, []byte{':'}); if ok { ... x ... y }` (also strings.IndexByte /
+    strings.Index with a one-character separator and strings.Cut): both become one neutral
+    form. Only when the index is used for nothing else and b is never assigned."""
+    out = list(toks)
+    name = re.compile(r"[A-Za-z_]\w*")
+    # the Cut form: X , Y , OK := PKG . Cut ( B , SEP )
+    for i in range(len(out) - 12):
+        if (name.fullmatch(out[i]) and out[i + 1] == "," and name.fullmatch(out[i + 2]) and out[i + 3] == ","
+                and name.fullmatch(out[i + 4]) and out[i + 5] == ":=" and out[i + 6] in ("bytes", "strings")
+                and out[i + 7: i + 10] == [".", "Cut", "("] and name.fullmatch(out[i + 10]) and out[i + 11] == ","):
+            end = _close(out, i + 9)
+            sep = _separator(out[i + 6], out[i + 12: end])
+            if sep is None:
+                continue
+            x, y, ok, b = out[i], out[i + 2], out[i + 4], out[i + 10]
+            rest = out[end + 1:]
+            if _assigned(rest, b) or any(_assigned(rest, v) for v in (x, y, ok)):
+                continue
+            rest = ["§before" if t == x else "§after" if t == y else "§found" if t == ok else t for t in rest]
+            pkg = out[i + 6]
+            out[i:] = ["§cut", pkg, b, sep] + rest
+            notes.append(f"{pkg}.Cut is an index split")
+            break
+    # the index form: I := PKG . IndexByte|Index ( B , SEP ) ; if I >= 0 { ... B [ : I ] ... B [ I + 1 : ] }
+    for i in range(len(out) - 10):
+        if (name.fullmatch(out[i]) and out[i + 1] == ":=" and out[i + 2] in ("bytes", "strings") and out[i + 3] == "."
+                and out[i + 4] in ("IndexByte", "Index") and out[i + 5] == "(" and name.fullmatch(out[i + 6])
+                and out[i + 7] == ","):
+            end = _close(out, i + 5)
+            sep = _separator(out[i + 2], out[i + 8: end], index=out[i + 4])
+            idx, b = out[i], out[i + 6]
+            rest = out[end + 1:]
+            if sep is None or _assigned(rest, b) or _assigned(rest, idx):
+                continue
+            new: list[str] = []
+            k = 0
+            ok = True
+            while k < len(rest):
+                if rest[k: k + 4] == ["if", idx, ">=", "0"]:
+                    new += ["if", "§found"]
+                    k += 4
+                elif rest[k: k + 5] == [b, "[", ":", idx, "]"]:
+                    new.append("§before")
+                    k += 5
+                elif rest[k: k + 7] == [b, "[", idx, "+", "1", ":", "]"]:
+                    new.append("§after")
+                    k += 7
+                elif rest[k] == idx:
+                    ok = False  # the index itself is used: not a plain split
+                    break
+                else:
+                    new.append(rest[k])
+                    k += 1
+            if ok:
+                pkg, fn = out[i + 2], out[i + 4]
+                out[i:] = ["§cut", pkg, b, sep] + new
+                notes.append(f"{pkg}.{fn} split is {pkg}.Cut")
+                break
+    return out
+
+
+def _separator(pkg: str, arg: list[str], index: str = "Cut") -> Optional[str]:
+    """The one separator character of a Cut/Index argument, as a neutral token."""
+    if pkg == "bytes" and index == "Cut" and len(arg) == 6 and arg[:4] == ["[", "]", "byte", "{"] and arg[5] == "}":
+        lit = arg[4]
+    elif len(arg) == 1:
+        lit = arg[0]
+    else:
+        return None
+    m = re.fullmatch(r"'([^'\\])'|\"([^\"\\])\"", lit)
+    if not m:
+        return None
+    if index == "Index" and not lit.startswith('"'):
+        return None
+    if index == "IndexByte" and not lit.startswith("'"):
+        return None
+    return "§sep" + (m.group(1) or m.group(2))
+
+
 def _int_params(toks: list[str]) -> set[str]:
     """Parameters declared with an integer type in the unit's signature (`func f(a, b int)`)."""
     try:
@@ -319,6 +419,8 @@ def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
     toks = _range_int(toks, notes)
     toks = _range_unused(toks)
     toks = _seq(toks, notes)
+    toks = _wait_group_go(toks, notes)
+    toks = _cut(toks, notes)
     return Canonical(tuple(toks), tuple(dict.fromkeys(notes)))
 
 
