@@ -155,6 +155,9 @@ def cli() -> None:
               help="Files larger than this are reported as not analysed (too-large) [default: 5000000].")
 @click.option("--file-timeout", type=click.FloatRange(min=0), default=None,
               help="Seconds of parse and analysis per file before it is reported as not analysed (timeout); 0 = no limit [default: 10].")
+@click.option("--graph-timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds for building both repository call graphs; files left out are reported as not analysed"
+                   " (graph-timeout); 0 = no limit [default: $SEMDIFF_GRAPH_TIMEOUT, else 120].")
 @click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True, metavar="MB",
               help="Cap on the process address space in MB (0 = no cap); a file that needs more is not analysed.")
 @click.option(
@@ -193,6 +196,7 @@ def analyze_command(
     allow_unanalyzed: bool,
     max_file_bytes: Optional[int],
     file_timeout: Optional[float],
+    graph_timeout: Optional[float],
     max_memory: int,
     config_path: Optional[str],
     baseline_path: Optional[str],
@@ -244,6 +248,8 @@ def analyze_command(
         use_graph=not no_graph,
         jobs=jobs,
     )
+    if graph_timeout is not None:
+        options = _replace(options, graph_timeout=graph_timeout)
     report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options,
                      report_cache=not no_report_cache, cache_config=cfg)
     threshold = semdiff_purpose.ai_policy_fail_on(report, threshold, ai_policy.lower())

@@ -182,3 +182,17 @@ def test_report_without_timeouts_has_no_graph_entries_and_is_stored(repo: GitRep
     assert not report.at_or_above(Severity.CRITICAL)
     assert policy.decide(report, Severity.CRITICAL, fail_on_unanalyzed=True).exit_code == policy.EXIT_OK
     assert len(list((cache_dir / "graph").glob(f"{report_cache.KIND}-v*/*/*.bin"))) == 1
+
+
+def test_cli_graph_timeout_reaches_the_build_and_fails_closed(repo: GitRepo, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from semdiff.cli import cli
+
+    seen: list = []
+    _spent_budget(monkeypatch, seen)
+    result = CliRunner().invoke(cli, ["HEAD~1..HEAD", "--repo", str(repo.root), "--graph-timeout", "7",
+                                      "--fail-on", "critical", "--format", "json"])
+    assert seen == [7.0]
+    assert result.exit_code == policy.EXIT_FINDINGS
+    assert "failing closed" in result.output or "failing closed" in (result.stderr if result.stderr_bytes else "")
