@@ -249,3 +249,21 @@ def test_waitgroup_go():
     assert goequiv.same_behaviour(b, a) == ("WaitGroup Add/go/defer Done is WaitGroup.Go",)
     # Done no longer deferred: not the same
     assert goequiv.same_behaviour(b.replace("defer wg.Done()", "wg.Done()"), a) is None
+
+
+def test_bounds_that_the_body_can_change_are_not_range_over_int():
+    loop = "func f(s *Stack, m map[string]int) {{\n\tfor i := 0; i < {limit}; i++ {{\n\t\t{body}\n\t}}\n}}\n"
+    for limit, body in (("s.Len()", "s.Pop()"), ("len(m)", "m[\"k\"+strconv.Itoa(i)] = i"), ("len(m)", "delete(m, \"a\")")):
+        b = loop.format(limit=limit, body=body)
+        a = b.replace(f"for i := 0; i < {limit}; i++", f"for i := range {limit}")
+        assert goequiv.same_behaviour(b, a) is None, (limit, body)
+    b = loop.format(limit="v.NumField()", body="use(v.Field(i))").replace("s *Stack", "v reflect.Value")
+    assert goequiv.same_behaviour(b, b.replace("for i := 0; i < v.NumField(); i++", "for i := range v.NumField()")) is not None
+
+
+def test_a_parameter_shadowing_a_package_constant_is_not_the_constant():
+    b = "func f(key string, minKeyLength int) bool {\n\treturn len(key) >= 32\n}\n"
+    a = b.replace(">= 32", ">= minKeyLength")
+    assert goequiv.same_behaviour(b, a, {"minKeyLength": "32"}, {"minKeyLength": "32"}) is None
+    b2 = b.replace(", minKeyLength int", "")
+    assert goequiv.same_behaviour(b2, b2.replace(">= 32", ">= minKeyLength"), {}, {"minKeyLength": "32"}) is not None

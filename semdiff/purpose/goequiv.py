@@ -138,20 +138,43 @@ def _assigned(body: list[str], name: str) -> bool:
     return False
 
 
+# reflect.Value/Type accessors that read and never change what they are called on: a loop
+# bounded by `value.NumField()` may call `value.Field(i)` and keep its bound
+_READ_ONLY = frozenset({"Len", "Cap", "NumField", "Field", "Index", "Type", "Elem", "Kind", "NumMethod",
+                        "Method", "NumIn", "NumOut", "In", "Out", "IsNil", "IsValid", "CanSet", "CanInterface"})
+
+
 def _limit_ok(limit: list[str], body: list[str]) -> bool:
     """N is loop-invariant: a name, selector, len() of one, or an argument-less method call,
-    none of whose names the body assigns."""
+    and the body changes none of it (no assignment to its root; for len(m) no element stores
+    or deletes, since a map's length changes with them; for a method call, the body only
+    reads its receiver through read-only accessors)."""
     if not limit:
         return False
-    core = limit
+    core, kind = limit, "name"
     if limit[0] == "len" and len(limit) >= 3 and limit[1] == "(" and limit[-1] == ")":
-        core = limit[2:-1]
+        core, kind = limit[2:-1], "len"
     elif len(limit) >= 3 and limit[-2:] == ["(", ")"]:
-        core = limit[:-2]
+        core, kind = limit[:-2], "call"
     if not core or not all(re.fullmatch(r"[A-Za-z_]\w*|\.", t) for t in core):
         return False
-    names = [t for t in core if t != "."]
-    return not any(_assigned(body, n) for n in names[:1]) and "(" not in core
+    root = core[0]
+    if _assigned(body, root):
+        return False
+    uses = [k for k, t in enumerate(body) if t == root and (k == 0 or body[k - 1] != ".")]
+    if kind == "len":
+        if "delete" in body:
+            return False
+        for k in uses:
+            if k + 1 < len(body) and body[k + 1] == "[":
+                end = _close(body, k + 1)
+                if end + 1 < len(body) and body[end + 1] in _ASSIGN:
+                    return False
+    if kind == "call":
+        for k in uses:
+            if not (body[k + 1: k + 2] == ["."] and body[k + 2: k + 3] and body[k + 2] in _READ_ONLY):
+                return False
+    return True
 
 
 def _range_int(toks: list[str], notes: list[str]) -> list[str]:
@@ -330,6 +353,14 @@ def _separator(pkg: str, arg: list[str], index: str = "Cut") -> Optional[str]:
     return "§sep" + (m.group(1) or m.group(2))
 
 
+def _param_names(toks: list[str]) -> set[str]:
+    """Every name in the unit's receiver and parameter lists (they shadow package consts)."""
+    if toks[:1] != ["func"] or "{" not in toks:
+        return set()
+    head = toks[: toks.index("{")]
+    return {t for t in head[1:] if re.fullmatch(r"[A-Za-z_]\w*", t)}
+
+
 def _int_params(toks: list[str]) -> set[str]:
     """Parameters declared with an integer type in the unit's signature (`func f(a, b int)`)."""
     try:
@@ -367,7 +398,7 @@ def _int_params(toks: list[str]) -> set[str]:
 
 def _constants(toks: list[str], consts: Mapping[str, str], notes: list[str]) -> list[str]:
     local = {toks[k - 1] for k in range(1, len(toks)) if toks[k] == ":="} | {
-        toks[k + 1] for k in range(len(toks) - 1) if toks[k] in ("var", "const")}
+        toks[k + 1] for k in range(len(toks) - 1) if toks[k] in ("var", "const")} | _param_names(toks)
     out: list[str] = []
     k = 0
     while k < len(toks):
