@@ -18,7 +18,7 @@ from semdiff import logic
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
-from semdiff.purpose import extract, goequiv, pysyntax
+from semdiff.purpose import cmessages, extract, goequiv, pysyntax, release
 from semdiff.purpose.tables import ClaimTables, claim_tables
 
 
@@ -264,11 +264,15 @@ def classify_effects(
         if bumps:
             area = "deps"
             evidence = evidence + (bumps,)
+        metadata = release.metadata_only(uc.before, other_after) if effect is Effect.BEHAVIOUR and area == "code" else None
+        if metadata:
+            area = "deps"
+            evidence = evidence + (metadata,)
         # test code does not run in production: its asserts are not the product's guards
         # a narrow claim is only contradicted by code that is clearly security-relevant: a
         # strong name/graph signal (>= 0.6) or a changed guard, not a callee word alone
         # minified build output mirrors sources reviewed elsewhere: its names say nothing
-        relevant = area != "tests" and not minified(uc) and (
+        relevant = area != "tests" and not minified(uc) and not metadata and (
             rel.score >= 0.6 or (guards_changed(uc.before, other_after) and (rel.score >= 0.3 or _guards_look_sensitive(uc)))
         )
         if rules:
@@ -422,6 +426,9 @@ def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, af
                 return Effect.UNCHANGED, ("normalised token streams are equal (comments, formatting, names removed)",)
             eff, why = _name_move(b, a, path_b, path_a)
             return eff, (why, "normalised token streams are equal")
+        wording = cmessages.only_messages_differ(a.language, b.text, a.text) if same_place and b.language == a.language else None
+        if wording:
+            return Effect.WORDING, (wording,)
         return Effect.BEHAVIOUR, ("normalised token streams differ",)
 
     if pysyntax.shape(bt) == pysyntax.shape(at) and pysyntax.shape(bt) is not None:
