@@ -128,18 +128,39 @@ def _moved_into_direct_callee(
             for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
                 if v is after:
                     continue
+                origins = _origins(after, c)
                 for h in v.guards:
                     if h.action in _DENYING and h.reachable:
                         t, a = _translate(_text(h), _atoms(h), v.params, c)
                         texts.setdefault(t, v)
                         if a:
                             atom_sets.setdefault(a, v)
+                        if origins is not None:
+                            texts.setdefault(_translate(_text(h), frozenset(), v.params, c, origins)[0], v)
         hit = table[id(after)] = (after, texts, atom_sets)  # the unit is kept so its id is not reused
     _unit, texts, atom_sets = hit
     found = texts.get(text) or (atom_sets.get(atoms) if atoms else None)
     if found is None and called is not None:
         found = _kept_check_call(text, called, after, after_units, memo)
     return found
+
+
+def _origins(after: Unit, call) -> Optional[list[str]]:
+    """The call's arguments with each local traced back to the one parameter of the caller it
+    was bound from (`alg_ = alg if alg is not None else "none"; self.lookup(alg_)` -> `alg`),
+    or None when no argument is such a local: the check the callee now makes on `alg_` is the
+    one the caller used to make on `alg`."""
+    values = [a.value for a in call.positional]
+    out, changed = [], False
+    for v in values:
+        if _NAME.fullmatch(v) and v not in after.params:
+            roots = _assigned_from(after, v) & set(after.params)
+            if len(roots) == 1:
+                out.append(next(iter(roots)))
+                changed = True
+                continue
+        out.append(v)
+    return out if changed else None
 
 
 def _kept_check_call(text: str, called: str, after: Unit, after_units, memo: dict) -> Optional[Unit]:
@@ -190,7 +211,8 @@ def _roots(text: str) -> set[str]:
 
 def _assigned_from(unit: Unit, name: str) -> set[str]:
     """Identifiers of what local `name` was bound to (`const entry = lookup(alg)` -> lookup, alg)."""
-    m = re.search(r"(?:^|[\s,({;])" + re.escape(name) + r"\s*:?=(?!=)\s*([^\n;]+)", unit.text)
+    # the first binding, with an optional type annotation (`alg_: str = ...`, `alg_ := ...`)
+    m = re.search(r"(?:^|[\s,({;])" + re.escape(name) + r"\s*(?::\s*[\w\[\]., |]+\s*)?:?=(?!=)\s*([^\n;]+)", unit.text)
     return _roots(m.group(1)) if m else set()
 
 
@@ -291,15 +313,26 @@ def _callers(target: Unit, units: Mapping[tuple[str, str], object], memo: dict) 
     return index.get(id(target), [])
 
 
-def _translate(text: str, atoms: frozenset[str], params: tuple[str, ...], call) -> tuple[str, frozenset[str]]:
-    """The check in the caller's terms: the callee's parameters replaced by the call's arguments."""
-    args = [a.value for a in call.positional]
-    names = {p: args[i] for i, p in enumerate(params) if i < len(args)}
+def _translate(text: str, atoms: frozenset[str], params: tuple[str, ...], call,
+               values: Optional[list[str]] = None) -> tuple[str, frozenset[str]]:
+    """The check in the caller's terms: the callee's parameters replaced by the call's arguments
+    (`values` instead of the arguments' own text when given). A method called through its
+    instance (`self.m(x)`) receives the instance as its first parameter, so the arguments
+    start at the second."""
+    args = values if values is not None else [a.value for a in call.positional]
+    shift = 1 if params and params[0] in ("self", "cls") and "." in call.callee else 0
+    names = {p: args[i - shift] for i, p in enumerate(params) if 0 <= i - shift < len(args)}
     out = re.sub(r"(?<![.\w$])[A-Za-z_$][\w$]*", lambda m: names.get(m.group(0), m.group(0)), text)
     keys = call.arg_keys or ()
+    own_instance = shift == 1 and call.callee.split(".", 1)[0] in ("self", "cls")
 
     def sub(k: str) -> str:
-        return re.sub(r"\$(\d+)", lambda m: keys[int(m.group(1))] if int(m.group(1)) < len(keys) else "?" + m.group(0), k)
+        def arg(m: re.Match) -> str:
+            i = int(m.group(1)) - shift
+            if i == -1 and own_instance:
+                return "$0"  # `self.m(...)` from a method: the callee's self is the caller's
+            return keys[i] if 0 <= i < len(keys) else "?" + m.group(0)
+        return re.sub(r"\$(\d+)", arg, k)
 
     return _SPACE.sub(" ", out).strip(), frozenset(sub(a) for a in atoms)
 
