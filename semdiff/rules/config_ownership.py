@@ -103,9 +103,45 @@ def check_codeowners(change: UnitChange, ctx: RuleContext) -> Iterator[Finding]:
         how = "now has no owner" if not owners_a else f"lost {', '.join(sorted(lost))}"
         if hit_a is not None and _norm(hit_a.target) != target:
             how += f" (overridden by later rule '{hit_a.target}')"
+        renamed = renamed_teams(lost, owners_a - owners_b) if hit_a is not None and _norm(hit_a.target) == target else None
+        if renamed:
+            how += f"; {renamed} (a renamed team, still required)"
         yield config_finding(spec, change, ctx, f"{label} {how}", before=rule_b.span.line,
                              after=hit_a.span.line if hit_a is not None else None,
-                             evidence_before=rule_b.text, evidence_after=hit_a.text if hit_a is not None else "")
+                             evidence_before=rule_b.text, evidence_after=hit_a.text if hit_a is not None else "",
+                             severity=Severity.LOW if renamed else None)
+
+
+_TEAM = re.compile(r"^@([\w.-]+)/([\w.-]+)$")
+
+
+def renamed_teams(lost: frozenset[str], gained: frozenset[str]) -> Optional[str]:
+    """"Update codeowner file with new GitHub team name": `@org/dx-sdks-engineer` became
+    `@org/project-dx-sdks-engineer-codeowner` on the same rule. Every lost owner must be a
+    team whose replacement is a team of the same organisation with its name inside (or
+    around) the old one's words; another organisation, a person, or an unrelated team
+    (`@org/security` -> `@org/interns`) is a real change of who approves."""
+    pool = set(gained)
+    pairs = []
+    for old in sorted(lost):
+        mo = _TEAM.match(old)
+        if not mo:
+            return None
+        words_o = set(re.split(r"[-_.]+", mo.group(2))) - {""}
+        match = None
+        for new in sorted(pool):
+            mn = _TEAM.match(new)
+            if not mn or mn.group(1) != mo.group(1):
+                continue
+            words_n = set(re.split(r"[-_.]+", mn.group(2))) - {""}
+            if words_o and words_n and (words_o <= words_n or words_n <= words_o):
+                match = new
+                break
+        if match is None:
+            return None
+        pool.discard(match)
+        pairs.append(f"{old} -> {match}")
+    return ", ".join(pairs) if pairs else None
 
 
 _B = "branch-policy-weakened"
