@@ -287,7 +287,8 @@ LOW_WATER = 0.8
 SWEEP_FRACTION = 8
 SWEEP_EVERY = 3600.0
 STALE_TMP_SECONDS = 3600.0  # a temporary file this old is a writer that died before publishing
-EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND)
+REPORT_KIND = "report"  # semdiff.report_cache's entries: one per analysed range, so they grow without bound too
+EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND, REPORT_KIND)
 _LOCK_NAME = ".parse-evict.lock"
 
 
@@ -319,7 +320,7 @@ def sweep_due(root: Union[str, Path]) -> bool:
 
 
 def evict(root: Union[str, Path], max_bytes: int, low_water: float = LOW_WATER) -> int:
-    """Delete least recently used parse/focus/names entries under `root` (the cache dir)
+    """Delete least recently used parse/focus/names/report entries under `root` (the cache dir)
     until they hold at most `low_water * max_bytes`, if they hold more than `max_bytes`; also
     stale temporary files. Returns how many entries were deleted; never raises OSError (a
     sweep another process holds, or an unwritable directory, is simply skipped)."""

@@ -46,7 +46,7 @@ from typing import Any, Mapping, Optional
 
 from semdiff import ir_codec, model
 
-KIND = "report"
+KIND = "report"  # parse_cache.REPORT_KIND: evicted with the parse entries, least recently used first
 VERSION = 1
 MAGIC = b"SDREPORT1\0"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
@@ -211,7 +211,7 @@ class ReportCache:
 
     def get(self, key: str) -> Optional[model.Report]:
         """The stored report, or None (missing, unreadable, damaged, another key: a miss)."""
-        data = self.store.read_binary(KIND, VERSION, key, MAX_ENTRY_BYTES)
+        data = self.store.read_binary(KIND, VERSION, key, MAX_ENTRY_BYTES, touch=True)
         if data is None:
             self.misses += 1
             return None

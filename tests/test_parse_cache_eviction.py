@@ -59,11 +59,16 @@ def test_sweep_deletes_least_recently_used_down_to_low_water(tmp_path: Path) -> 
     report.parent.mkdir(parents=True)
     report.write_bytes(b"r" * 50_000)
     os.utime(report, (1, 1))
-    removed = parse_cache.evict(tmp_path, max_bytes=10_000, low_water=0.5)  # 12,000 > 10,000 -> keep <= 5,000
-    assert removed == 7
+    relevance = tmp_path / "graph" / "relevance-v1" / "ab" / ("d" * 62 + ".bin")
+    relevance.parent.mkdir(parents=True)
+    relevance.write_bytes(b"g" * 50_000)
+    os.utime(relevance, (1, 1))
+    removed = parse_cache.evict(tmp_path, max_bytes=10_000, low_water=0.5)  # 62,000 > 10,000 -> keep <= 5,000
+    assert removed == 8
+    assert not report.exists()  # the report cache is bounded with them (and was the oldest)
     assert [p.exists() for p in focus] == [False, False]
     assert [p.exists() for p in paths] == [False] * 5 + [True] * 5  # the five most recently used stay
-    assert report.exists()  # other caches are not this bound's
+    assert relevance.exists()  # the graph caches are not this bound's
 
 
 def test_sweep_under_the_bound_deletes_nothing_and_records_the_time(tmp_path: Path) -> None:
