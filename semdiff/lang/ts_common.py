@@ -963,24 +963,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 grand = parent.parent
                 if grand is not None:
                     statement = grand.type == "expression_statement"
-        args = tuple(self.call_arguments(node, ctx))
-        key, spread, text_of, renames = self.key, self.SPREAD_TYPES, ctx.text, d.renames
-        keys_list: list[str] = []
-        for n in self.positional_in(node, ctx):
-            t = n.type
-            if t in spread or t == "object":
-                continue
-            # most arguments are one name, string or number: key() would answer from _key's
-            # first lines (a name renamed, else the squashed text) -- without its memo entry
-            text = text_of(n)
-            lone = _LONE_TOKEN.fullmatch(text)
-            if lone is None:
-                keys_list.append(key(n, d, ctx))
-            elif lone.lastgroup == "id":
-                keys_list.append(renames.get(text, text))
-            else:
-                keys_list.append(fast_squash(text))
-        keys = tuple(keys_list)
+        args, keys = self.call_parts(node, d, ctx)
         span = span_of(node)
         callee = ctx.callees.get(node.id)
         if callee is None:
@@ -988,6 +971,39 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if try_lines and any(a <= span.line <= b for a, b in try_lines):
             return _Call(callee, args, span, ctx.clipped(node), statement, True, keys)
         return _Call(callee, args, span, ctx.clipped(node), statement, False, keys)
+
+    def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:
+        """A call's Arguments and the keys of its positional arguments (spreads and object
+        literals have none). This generic version reads the arguments twice (call_arguments,
+        then positional_in); backends whose arguments are mostly one Argument per positional
+        node override it with one pass that builds both with `_plain_argument`."""
+        args = tuple(self.call_arguments(call, ctx))
+        spread = self.SPREAD_TYPES
+        keys = [self._argument_key(n, ctx.text(n), None, d, ctx) for n in self.positional_in(call, ctx)
+                if n.type not in spread and n.type != "object"]
+        return args, tuple(keys)
+
+    def _argument_key(self, n: Node, text: str, squashed: Optional[str], d: UnitDraft, ctx: FileContext) -> str:
+        """key() of a positional argument. Most are one name, string or number: key() would
+        answer from _key's first lines (a name renamed, else the squashed text -- `squashed`
+        when the caller has it already) without its memo entry."""
+        lone = _LONE_TOKEN.fullmatch(text)
+        if lone is None:
+            return self.key(n, d, ctx)
+        if lone.lastgroup == "id":
+            return d.renames.get(text, text)
+        return fast_squash(text) if squashed is None else squashed
+
+    def _plain_argument(self, n: Node, t: str, d: UnitDraft, ctx: FileContext,
+                        args: list[Argument], keys: list[str]) -> None:
+        """argument(None, n) and its key, appended: the node's text is read and squashed once
+        for both (its Argument's value is the squashed text, as is a lone string's key)."""
+        text = ctx.text(n)
+        types = self.LITERAL_TYPES
+        lit = self.literal_of(n, ctx) if types is None or t in types else None
+        squashed = fast_squash(text)
+        args.append(_Argument(None, squashed, text, lit))
+        keys.append(self._argument_key(n, text, squashed, d, ctx))
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
         head, sep, rest = dotted.partition(".")

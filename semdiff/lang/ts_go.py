@@ -148,6 +148,25 @@ class GoBackend(TreeSitterBackend):
                 out.append(self.argument(None, a, ctx))
         return out
 
+    def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:
+        """call_arguments and the positional keys in one pass over the arguments (a struct
+        literal's fields take the generic way)."""
+        if call.type == "composite_literal":
+            return super().call_parts(call, d, ctx)
+        node = call.child_by_field_name("arguments")
+        args: list[Argument] = []
+        keys: list[str] = []
+        comments = self.COMMENT_TYPES
+        for a in node.named_children if node is not None else []:
+            t = a.type
+            if t in comments:
+                continue
+            if t == "variadic_argument":
+                args.append(self.argument("*", a.named_children[0] if a.named_children else a, ctx))
+            else:
+                self._plain_argument(a, t, d, ctx, args, keys)
+        return tuple(args), tuple(keys)
+
     def _struct_fields(self, lit: Node, ctx: FileContext) -> list[Argument]:
         out: list[Argument] = []
         for key, value in self.config_pairs(lit, ctx):

@@ -116,6 +116,15 @@ class JavaBackend(TreeSitterBackend):
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
         return [self.argument(None, a, ctx) for a in self.positional_in(call, ctx)]
 
+    def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:
+        """call_arguments and the positional keys in one pass (every positional argument is one
+        Argument and has a key: Java has no spreads or object literals)."""
+        args: list[Argument] = []
+        keys: list[str] = []
+        for a in self.positional_in(call, ctx):
+            self._plain_argument(a, a.type, d, ctx, args, keys)
+        return tuple(args), tuple(keys)
+
     def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
         t = node.type
         text = ctx.text(node)

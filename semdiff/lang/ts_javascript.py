@@ -115,6 +115,27 @@ class JavaScriptBackend(TreeSitterBackend):
                 out.append(self.argument(None, a, ctx))
         return out
 
+    def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:
+        """call_arguments and the positional keys in one pass over the arguments (a tagged
+        template's one argument takes the generic way)."""
+        node = call.child_by_field_name("arguments")
+        if node is None or node.type == "template_string":
+            return super().call_parts(call, d, ctx)
+        args: list[Argument] = []
+        keys: list[str] = []
+        comments = self.COMMENT_TYPES
+        for a in node.named_children:
+            t = a.type
+            if t in comments:
+                continue
+            if t == "object":
+                args.extend(self._object_arguments(a, ctx))
+            elif t == "spread_element":
+                args.append(self.argument("*", a.named_children[0] if a.named_children else a, ctx))
+            else:
+                self._plain_argument(a, t, d, ctx, args, keys)
+        return tuple(args), tuple(keys)
+
     def _object_arguments(self, obj: Node, ctx: FileContext) -> list[Argument]:
         """`{rejectUnauthorized: false, tls: {minVersion: 'TLSv1'}}` -> named arguments (nested as a.b)."""
         out: list[Argument] = []
