@@ -85,6 +85,13 @@ def test_overload_implementation_check_weakened_still_exceeds_the_claim():
     after = KEYS_UNPRAGMA.replace("if not key:", "if key is None:")
     r = run("pkg/algorithms.py", KEYS, after, "Improve coverage config and remove unused test code")
     [g] = [f for f in r.findings if f.rule_id == "removed-guard"]
-    assert (g.unit, g.before.line) == ("KeyAlgorithm.to_jwk#3", 17)
+    assert (g.unit, g.before.line) == ("KeyAlgorithm.to_jwk", 17)  # the implementation keeps the plain name
     [m] = [f for f in r.findings if f.rule_id == "purpose-mismatch"]
-    assert m.unit == "KeyAlgorithm.to_jwk#3" and m.severity >= Severity.HIGH
+    assert m.unit == "KeyAlgorithm.to_jwk" and m.severity >= Severity.HIGH
+
+
+def test_overload_stubs_are_numbered_after_the_implementation():
+    from semdiff.lang.python_cst import PythonBackend
+
+    names = [u.qualname for u in PythonBackend().parse("pkg/algorithms.py", KEYS).units if u.name == "to_jwk"]
+    assert names == ["KeyAlgorithm.to_jwk#2", "KeyAlgorithm.to_jwk#3", "KeyAlgorithm.to_jwk"]

@@ -63,7 +63,7 @@ from semdiff.lang.python_nodes import (
     walk_nodes,
     with_in_try,
 )
-from semdiff.lang.unique_names import unique_qualnames
+from semdiff.lang.unique_names import python_overload_stub, unique_qualnames
 
 FuncNode = cst.FunctionDef
 _DEFS = (cst.FunctionDef, cst.ClassDef)
@@ -165,7 +165,7 @@ class _Extractor:
         root = _UnitBuilder("<module>", "<module>", "module", self.module, None, Namer({}, {}))
         self._walk_container(root, block(self.module.body), level="module")
         self._finish(root, Span(1, max(1, len(self.lines))))
-        return ParsedFile(self.path, "python", unique_qualnames(self.units), imports=tuple(sorted(self.imports.items())))
+        return ParsedFile(self.path, "python", unique_qualnames(self.units, python_overload_stub), imports=tuple(sorted(self.imports.items())))
 
     def _walk_container(self, unit: _UnitBuilder, stmts: list[cst.CSTNode], level: str) -> None:
         """Module or class body: record settings, then analyse statements like a body."""
