@@ -95,3 +95,48 @@ def test_overload_stubs_are_numbered_after_the_implementation():
 
     names = [u.qualname for u in PythonBackend().parse("pkg/algorithms.py", KEYS).units if u.name == "to_jwk"]
     assert names == ["KeyAlgorithm.to_jwk#2", "KeyAlgorithm.to_jwk#3", "KeyAlgorithm.to_jwk"]
+
+
+CHAIN = textwrap.dedent('''
+    class Connection:
+        def verified_chain(self):
+            stack = self._lib.get_verified_chain(self._ssl)
+            if stack == self._ffi.NULL:
+                return None
+            return self._to_list(stack)
+''').lstrip()
+
+CHAIN_OVERLOADED = textwrap.dedent('''
+    import typing
+
+
+    class Connection:
+        @typing.overload
+        def verified_chain(self, *, as_objects: typing.Literal[True]) -> list:
+            pass
+
+        @typing.overload
+        def verified_chain(self, *, as_objects: typing.Literal[False] = False) -> list:
+            pass
+
+        def verified_chain(self, *, as_objects=False):
+            stack = self._lib.get_verified_chain(self._ssl)
+            if stack == self._ffi.NULL:
+                return None
+            if as_objects:
+                return self._to_objects(stack)
+            return self._to_list(stack)
+''').lstrip()
+
+
+def test_a_function_gaining_overload_stubs_is_compared_with_its_implementation():
+    # the implementation keeps the plain name, so it (not the first stub) meets the old function
+    r = run("net/ssl.py", CHAIN, CHAIN_OVERLOADED)
+    assert [f for f in r.findings if f.severity >= Severity.LOW] == []
+
+
+def test_a_function_gaining_overload_stubs_and_losing_its_check_is_reported():
+    after = CHAIN_OVERLOADED.replace("        if stack == self._ffi.NULL:\n            return None\n", "")
+    assert after != CHAIN_OVERLOADED
+    [f] = [f for f in run("net/ssl.py", CHAIN, after).findings if f.rule_id == "removed-guard"]
+    assert (f.unit, f.before.line) == ("Connection.verified_chain", 4)
