@@ -293,6 +293,7 @@ class UnitDraft:
     params: list[str] = field(default_factory=list)
     renames: dict[str, str] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)  # own nodes in source order (not nested units)
+    types: list[str] = field(default_factory=list)  # their types, read once when assigned (phase 2 reads them twice)
     bodies: list[Node] = field(default_factory=list)  # statement containers walked for guards
     decorators: list[Decorator] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
@@ -692,6 +693,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     owner.bodies.append(body)
             if t in interesting:
                 owner.nodes.append(node)
+                owner.types.append(t)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
@@ -728,6 +730,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     owner.bodies.append(body)
             if t in interesting:
                 owner.nodes.append(node)
+                owner.types.append(t)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
@@ -779,8 +782,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 stack = [dec]
                 while stack:
                     n = stack.pop()
-                    if n.type in interesting:
+                    nt = n.type
+                    if nt in interesting:
                         draft.nodes.append(n)
+                        draft.types.append(nt)
                     stack.extend(reversed(n.named_children))
         return draft
 
@@ -799,8 +804,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         # calls inside a try body (by line) are built with in_try set: find the try bodies first
         try_lines: list[tuple[int, int]] = []
         try_types = self.TRY_TYPES
-        for node in d.nodes:
-            if node.type in try_types:
+        for node, t in zip(d.nodes, d.types):
+            if t in try_types:
                 body = node.child_by_field_name("body")
                 if body is not None:
                     try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
@@ -810,8 +815,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if cls._err_handler is TreeSitterBackend._err_handler and cls.err_branch is TreeSitterBackend.err_branch:
             if_types = frozenset()  # no error branches in this language: _err_handler would find none
         is_call = self.is_call
-        for node in d.nodes:
-            t = node.type
+        for node, t in zip(d.nodes, d.types):
             if t in call_types and is_call(node):
                 calls.append(self._call(node, d, ctx, try_lines))
                 if node.id in ctx.registrations:
