@@ -220,7 +220,13 @@ def parse_tree(parser, data: bytes):  # noqa: ANN001, ANN201 - tree_sitter.Parse
         return _too_slow(deadline, f"tree-sitter parse of {len(data)} bytes ran out of time")
     if tree is None:
         raise ParseTooSlow("tree-sitter returned no tree")
-    return tree
+    # A tree parsed through a read callback keeps the callback as its source: later reads of
+    # node text (query predicates such as #match?, evaluated in native code) call it again,
+    # and once the deadline has passed it raises there, where the binding cannot handle it
+    # (intermittent SIGSEGV in QueryCursor.matches on large files, seen by H1 and H8).
+    # Re-parsing the same bytes with that tree as the old one reuses every node (no edits:
+    # microseconds) and gives a tree backed by the bytes themselves.
+    return parser.parse(data, tree)
 
 
 def _caused_by_timeout(exc: BaseException) -> bool:
