@@ -48,6 +48,7 @@ from semdiff.ir import (
 )
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
 from semdiff.lang.normal import NEGATIVE_OPS, call_atom
+from semdiff.lang.unique_names import unique_qualnames
 from semdiff.lang.ts_guards import COMPARISONS, SPANS, GuardWalk, clip, fast_constructor, file_comparison, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
@@ -581,7 +582,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         self._find_registrations(root, ctx)
         drafts = self._assign_nodes(root, ctx)
         units = tuple(self._build_unit(d, ctx) for d in drafts)
-        return ParsedFile(path, self.language, _unique_qualnames(units), partial=root.has_error,
+        return ParsedFile(path, self.language, unique_qualnames(units), partial=root.has_error,
                           imports=tuple(sorted(ctx.imports.items())))
 
     # ---- phase 1: units and their own nodes ----
@@ -1236,16 +1237,3 @@ def _unquote(text: str) -> str:
 
 def unquote(text: str) -> str:
     return _unquote(text)
-
-
-def _unique_qualnames(units: Iterable[Unit]) -> tuple[Unit, ...]:
-    """Overloads and redefinitions share a name; later ones get `#2`, `#3` ..."""
-    seen: dict[str, int] = {}
-    out: list[Unit] = []
-    for u in units:
-        n = seen.get(u.qualname, 0) + 1
-        seen[u.qualname] = n
-        if n > 1:
-            u = replace(u, qualname=f"{u.qualname}#{n}")
-        out.append(u)
-    return tuple(out)

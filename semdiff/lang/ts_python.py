@@ -72,6 +72,7 @@ from semdiff.ir import (
     neg,
 )
 from semdiff.budget import parse_tree
+from semdiff.lang.unique_names import python_overload_stub, unique_qualnames
 from semdiff.lang import normal
 from semdiff.lang.python_exprs import _BOOLISH_CALL, _DENY_STATUS, _DENY_WORDS, CONST_TIME_CALLEES, Namer
 from semdiff.lang.python_nodes import (
@@ -530,7 +531,7 @@ class _Extractor:
         for n in self.children.get(0, []):
             self._unit(root, n)
         self._finish(root, Span(1, max(1, len(self.lines))), self.root)
-        return ParsedFile(self.path, "python", tuple(self.units), partial=self.root.has_error,
+        return ParsedFile(self.path, "python", unique_qualnames(self.units, python_overload_stub), partial=self.root.has_error,
                           imports=tuple(sorted(self.imports.items())))
 
     def _units_with_errors(self) -> set[int]:
