@@ -20,7 +20,7 @@ import gc
 import hashlib
 from bisect import bisect_left
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import gt, itemgetter, methodcaller
 from pathlib import Path
