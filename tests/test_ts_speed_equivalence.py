@@ -80,4 +80,7 @@ class _WithFactory:
 def test_fast_constructor_falls_back_where_the_dict_fill_would_skip_work() -> None:
     assert fast_constructor(_Checked) is _Checked
     assert fast_constructor(_Mutable) is _Mutable
-    assert fast_constructor(_WithFactory) is _WithFactory
+    # default factories are called per instance (semdiff.ir_construct, shared with ir_codec)
+    make = fast_constructor(_WithFactory)
+    a, b = make(), make()
+    assert a == _WithFactory() and a.items == [] and a.items is not b.items

@@ -10,7 +10,6 @@ operator with another, so hostile nesting marks the unit partial instead of rais
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Callable, Optional
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from tree_sitter import Node
 
 from semdiff.ir import FALSE, TRUE, Action, Const, Formula, Guard, Not, Span, conj, disj, neg
+from semdiff.ir_construct import fast_constructor  # noqa: F401 (ts_common imports it from here)
 from semdiff.lang.normal import call_atom, comparison, expr_atom, name_atom
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,38 +68,6 @@ CONST_TIME_CALLEES = ("timingSafeEqual", "ConstantTimeCompare", "MessageDigest.i
 
 
 ERROR_STATE = re.compile(r"\bErr[A-Z]\w*|\w*Error\s*\(|ErrorHandler|\.Error\s*\(|\bsetError\b|\berrors?\s*=")
-
-
-def fast_constructor(cls: type) -> Callable[..., object]:
-    """A constructor for a frozen IR dataclass that fills the instance's __dict__ directly.
-
-    A frozen dataclass's own __init__ sets every field through object.__setattr__ (its
-    __setattr__ refuses), about twice the cost of filling the fresh instance's dict; the
-    backends build tens of thousands of Arguments and Calls per file. Same signature, same
-    field values in the same order, so instances compare, hash, print and pickle alike.
-    Anything the dict fill would skip -- __post_init__, slots, init=False fields or default
-    factories -- and the class itself is returned instead."""
-    if (not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__
-            or not getattr(cls, "__dataclass_params__").frozen):
-        return cls
-    params, body = [], []
-    defaults: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init or f.default_factory is not dataclasses.MISSING or not f.name.isidentifier():
-            return cls
-        if f.default is dataclasses.MISSING:
-            if defaults:
-                return cls
-            params.append(f.name)
-        else:
-            defaults[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-        body.append(f"    d[{f.name!r}] = {f.name}")
-    source = f"def make({', '.join(params)}):\n    o = _new(_cls)\n    d = o.__dict__\n" + "\n".join(body) + "\n    return o\n"
-    namespace: dict[str, object] = {"_new": object.__new__, "_cls": cls, **defaults}
-    exec(compile(source, f"<fast_constructor {cls.__name__}>", "exec"), namespace)  # our own field names only
-    make = namespace["make"]
-    return make  # type: ignore[return-value]
 
 
 _Guard = fast_constructor(Guard)
