@@ -198,5 +198,7 @@ def expr_atom(key: str, text: str) -> Atom:
 
 
 def squash_spaces(text: str) -> str:
-    """Collapse runs of whitespace: for quoting code in messages, not for keys."""
-    return re.sub(r"\s+", " ", text).strip()
+    """Collapse runs of whitespace: for quoting code in messages, not for keys.
+    (str.split() splits on the same characters as the regex class for whitespace, and is
+    several times faster.)"""
+    return " ".join(text.split())

@@ -19,6 +19,7 @@ from tree_sitter import Node
 from semdiff.ir import FALSE, TRUE, Action, Const, Formula, Guard, Not, Span, conj, disj, neg
 from semdiff.ir_construct import fast_constructor  # noqa: F401 (ts_common imports it from here)
 from semdiff.lang.normal import call_atom, comparison, expr_atom, name_atom
+from semdiff.lang.normal import squash_spaces as squash_space
 
 if TYPE_CHECKING:  # pragma: no cover
     from semdiff.lang.ts_common import FileContext, UnitDraft
@@ -114,10 +115,6 @@ def line_of(node: Node) -> int:
 
 def _is_false(f: Formula) -> bool:
     return isinstance(f, Const) and not f.value
-
-
-def squash_space(text: str) -> str:
-    return " ".join(text.split())
 
 
 class GuardWalk:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from semdiff.lang.normal import squash_spaces
+
 LANGUAGES = frozenset({"go", "javascript", "typescript", "tsx", "java"})
 
 _TOKENS = re.compile(
@@ -95,17 +97,13 @@ def message_position(code: str, at: int) -> bool:
     return bool(_MESSAGE_LAST.match(last))
 
 
-def _squash(code: str) -> str:
-    return " ".join(code.split())
-
-
 def only_messages_differ(language: str, before: str, after: str) -> Optional[str]:
     """Evidence when the two unit texts differ only in error/log message strings, else None."""
     if language not in LANGUAGES or before == after or len(before) > _MAX_TEXT or len(after) > _MAX_TEXT:
         return None
     code_b, strings_b = _split(before)
     code_a, strings_a = _split(after)
-    if len(strings_b) != len(strings_a) or _squash(code_b) != _squash(code_a):
+    if len(strings_b) != len(strings_a) or squash_spaces(code_b) != squash_spaces(code_a):
         return None
     changed = []
     for (sb, ob), (sa, oa) in zip(strings_b, strings_a):

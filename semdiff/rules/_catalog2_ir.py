@@ -406,6 +406,23 @@ IMPLIED_ANCHORS = {"fullmatch": (True, True), "match": (True, False)}
 # ------------------------------------------------------------------ source lines
 
 
+def unit_lines(unit: Unit) -> list[tuple[int, str]]:
+    """(file line number, text) of each line of the unit's source."""
+    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
+
+
+def unit_line(unit: Unit, line: int) -> str:
+    """The text of file line `line` if it is inside the unit, else ''."""
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    return lines[i] if 0 <= i < len(lines) else ""
+
+
+def mentions(text: str, name: str) -> bool:
+    """Does `text` use the name `name` itself (not a longer name, nor a property `.name`)?"""
+    return re.search(r"(?<![\w.$])" + re.escape(name) + r"(?![\w$])", text) is not None
+
+
 def first_line_with(unit: Optional[Unit], needle: str, prefer: Iterable[int] = ()) -> Optional[int]:
     """Line (absolute) of the first occurrence of `needle` as a word in the unit's text,
     preferring the given (touched) lines."""

@@ -21,6 +21,7 @@ from typing import Iterable
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Severity
+from semdiff.rules._catalog2_ir import unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 RULE_ID = "cache-credential-bypass-removed"
@@ -57,12 +58,8 @@ SPEC = {r.id: r for r in RULES}
 EXAMPLE_PATHS = {RULE_ID: "src/middleware/cache.ts"}
 
 
-def _lines(unit: Unit) -> list[tuple[int, str]]:
-    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
-
-
 def _cred_tests(unit: Unit) -> list[tuple[int, str]]:
-    return [(ln, t) for ln, t in _lines(unit) if _CRED_TEST.search(t) and _COND.search(t)]
+    return [(ln, t) for ln, t in unit_lines(unit) if _CRED_TEST.search(t) and _COND.search(t)]
 
 
 @family(RULE_ID, RULES)
@@ -78,7 +75,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     count = lambda tests: sum(len(_CRED_TEST.findall(t)) for _ln, t in tests)  # noqa: E731
     if not gone or count(new) >= count(old):
         return []
-    helper = any(_HELPER.search(t) for ln, t in _lines(after) if ln in set(change.touched_after))
+    helper = any(_HELPER.search(t) for ln, t in unit_lines(after) if ln in set(change.touched_after))
     ln, text = gone[0]
     return [make_finding(
         SPEC[RULE_ID], change, ctx,

@@ -18,8 +18,8 @@ import re
 from typing import Iterable
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 RULE_ID = "client-ip-spoofable"
@@ -55,10 +55,6 @@ SPEC = {r.id: r for r in RULES}
 EXAMPLE_PATHS = {RULE_ID: "src/ip.js"}
 
 
-def _lines(unit: Unit) -> list[tuple[int, str]]:
-    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
-
-
 @family(RULE_ID, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
@@ -66,14 +62,14 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return []
     if not (_XFF.search(before.text) and _XFF.search(after.text)):
         return []
-    right_before = [(ln, t) for ln, t in _lines(before) if _RIGHTMOST.search(t)]
-    right_after = [(ln, t) for ln, t in _lines(after) if _RIGHTMOST.search(t)]
+    right_before = [(ln, t) for ln, t in unit_lines(before) if _RIGHTMOST.search(t)]
+    right_after = [(ln, t) for ln, t in unit_lines(after) if _RIGHTMOST.search(t)]
     if not right_before or len(right_after) >= len(right_before):
         return []
     touched = set(change.touched_after)
-    left_new = [(ln, t) for ln, t in _lines(after) if ln in touched and _LEFTMOST.search(t)]
-    left_old = sum(1 for _ln, t in _lines(before) if _LEFTMOST.search(t))
-    if not left_new or sum(1 for _ln, t in _lines(after) if _LEFTMOST.search(t)) <= left_old:
+    left_new = [(ln, t) for ln, t in unit_lines(after) if ln in touched and _LEFTMOST.search(t)]
+    left_old = sum(1 for _ln, t in unit_lines(before) if _LEFTMOST.search(t))
+    if not left_new or sum(1 for _ln, t in unit_lines(after) if _LEFTMOST.search(t)) <= left_old:
         return []
     (bl, bt), (al, at) = right_before[0], left_new[0]
     return [make_finding(

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Severity
-from semdiff.rules._catalog2_ir import callee_is
+from semdiff.rules._catalog2_ir import callee_is, unit_line
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 from semdiff.relevance.names import words
 
@@ -81,12 +81,6 @@ SPEC = {r.id: r for r in RULES}
 # ---------------------------------------------------------------- helpers
 
 
-def _line(unit: Unit, line: int) -> str:
-    lines = unit.text.splitlines()
-    i = line - unit.span.line
-    return lines[i] if 0 <= i < len(lines) else ""
-
-
 def _mentions(text: str, name: str) -> bool:
     return re.search(r"(?<![\w.])" + re.escape(name) + r"(?!\w)", text) is not None
 
@@ -115,7 +109,7 @@ def _traceback_flows(unit: Unit) -> list[tuple[Call, Call]]:
             continue
         hit = next((s for s in sinks if s.span.line <= f.span.line <= s.span.end_line and f.text in s.text), None)
         if hit is None:
-            m = _TARGET.match(_line(unit, f.span.line))
+            m = _TARGET.match(unit_line(unit, f.span.line))
             name = m.group(1) if m else None
             if name and name != "self":
                 hit = next((s for s in sinks if s.span.line > f.span.line
@@ -152,7 +146,7 @@ def _error_details(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         yield make_finding(
             SPEC[ERROR_DETAILS], change, ctx,
             f"{f.callee}() now reaches the response through {sink.callee}(): the client sees the stack trace",
-            after_line=f.span.line, evidence_after=_line(after, f.span.line).strip(),
+            after_line=f.span.line, evidence_after=unit_line(after, f.span.line).strip(),
         )
         return
 
@@ -168,7 +162,7 @@ def _secrets_logged(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             SPEC[SECRETS_LOGGED], change, ctx,
             f"{c.callee}() now logs the whole `{m}` mapping: credentials it carries (Authorization, Cookie, "
             f"tokens in URLs) are written to the log",
-            after_line=c.span.line, evidence_after=_line(after, c.span.line).strip(),
+            after_line=c.span.line, evidence_after=unit_line(after, c.span.line).strip(),
         )
         return
 

@@ -26,7 +26,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Severity
-from semdiff.rules._catalog2_ir import callee_is
+from semdiff.rules._catalog2_ir import callee_is, unit_line
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 FAMILY = "path-confinement-removed"
@@ -82,12 +82,6 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def _line(unit: Unit, line: int) -> str:
-    lines = unit.text.splitlines()
-    i = line - unit.span.line
-    return lines[i] if 0 <= i < len(lines) else ""
-
-
 def _is_basename(call: Call) -> bool:
     return bool(callee_is(call.callee, BASENAME_CALLS)) and len(call.positional) == 1
 
@@ -109,8 +103,8 @@ def _basename_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Findin
             continue
         # the bare argument now sits on a changed line, and no longer inside any basename call
         where = next((ln for ln in change.touched_after
-                      if arg in _squash(_line(after, ln)) and _squash(call.text) not in _squash(_line(after, ln))
-                      and not _BASENAME_ON_LINE.search(_line(after, ln))
+                      if arg in _squash(unit_line(after, ln)) and _squash(call.text) not in _squash(unit_line(after, ln))
+                      and not _BASENAME_ON_LINE.search(unit_line(after, ln))
                       and not _wrapped_by_helper(after, ln, arg, ctx)), None)
         if where is None:
             continue
@@ -119,7 +113,7 @@ def _basename_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Findin
             SPEC[BASENAME], change, ctx,
             f"{call.callee}({arg}) removed: `{arg}` is now used as a path without being reduced to its file name",
             before_line=call.span.line, after_line=where,
-            evidence_before=_line(before, call.span.line).strip(), evidence_after=_line(after, where).strip(),
+            evidence_before=unit_line(before, call.span.line).strip(), evidence_after=unit_line(after, where).strip(),
         )
 
 
@@ -140,7 +134,7 @@ def _wrapped_by_helper(after: Unit, line: int, arg: str, ctx: RuleContext) -> bo
 
 def _prefix_test_line(unit: Unit, root: str) -> Optional[int]:
     for ln in range(unit.span.line, unit.span.end_line + 1):
-        text = _line(unit, ln)
+        text = unit_line(unit, ln)
         if _PREFIX_TEST.search(text) and root in _squash(text):
             return ln
     return None
@@ -153,7 +147,7 @@ def _prefix_separator_dropped(change: UnitChange, ctx: RuleContext) -> Iterable[
     seps_before = len(_ROOT_PLUS_SEP.findall(before.text))
     seps_after = len(_ROOT_PLUS_SEP.findall(after.text))
     for ln in change.touched_before:
-        src = _line(before, ln)
+        src = unit_line(before, ln)
         for m in _ROOT_PLUS_SEP.finditer(src):
             root, joined = m.group("root"), _squash(m.group(0))
             # the separator is still appended somewhere in the unit (moved, reformatted, to a renamed root): silent
@@ -165,14 +159,14 @@ def _prefix_separator_dropped(change: UnitChange, ctx: RuleContext) -> Iterable[
             if test is None:
                 continue  # the containment test itself is gone or rewritten (path.relative, ...): not this rule
             # the root itself is still there, now without the separator (not replaced by another API)
-            where = next((a for a in change.touched_after if _squash(root) in _squash(_line(after, a))), None)
+            where = next((a for a in change.touched_after if _squash(root) in _squash(unit_line(after, a))), None)
             if where is None:
                 continue
             yield make_finding(
                 SPEC[PREFIX_SEP], change, ctx,
                 f"`{m.group(0).strip()}` became `{root}`: the prefix test on line {test} now accepts a sibling "
                 f"directory whose name starts with the root's",
-                before_line=ln, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
+                before_line=ln, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
             )
             return
 

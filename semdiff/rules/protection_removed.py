@@ -27,7 +27,7 @@ from semdiff import logic
 from semdiff.ir import Atom, Call, Formula, Unit, atoms_of, conj, disj, neg
 from semdiff.lang.normal import split_top, squash
 from semdiff.model import Confidence, Finding, Severity
-from semdiff.rules._catalog2_ir import callee_is, name_words, new_items, pair_regex_sites, tail
+from semdiff.rules._catalog2_ir import callee_is, mentions, name_words, new_items, pair_regex_sites, tail, unit_line
 from semdiff.rules._regex_risk import backtracking_reasons, quadratic_prefix  # noqa: F401 (quadratic_prefix re-exported)
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 from semdiff.relevance.names import words
@@ -229,16 +229,6 @@ def _first_arg(call: Call) -> Optional[str]:
     return pos[0].value if pos else None
 
 
-def _line(unit: Unit, line: int) -> str:
-    lines = unit.text.splitlines()
-    i = line - unit.span.line
-    return lines[i] if 0 <= i < len(lines) else ""
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(r"(?<![\w.$])" + re.escape(name) + r"(?![\w$])", text) is not None
-
-
 def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
@@ -251,9 +241,9 @@ def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         arg = _first_arg(b) or ""
         if b.positional[0].literal is not None or arg in still_escaped or not re.fullmatch(r"[\w$.\[\]\"']+", arg):
             continue
-        src = _line(before, b.span.line)
+        src = unit_line(before, b.span.line)
         reassigned = re.match(r"\s*" + re.escape(arg) + r"\s*:?=\s*", src) is not None
-        uses = [ln for ln in range(after.span.line, after.span.end_line + 1) if _mentions(_line(after, ln), arg)]
+        uses = [ln for ln in range(after.span.line, after.span.end_line + 1) if mentions(unit_line(after, ln), arg)]
         if reassigned:
             # `x = escape(x)` deleted: every later use of x is now unescaped
             later = [ln for ln in uses if ln >= (after.span.line + (b.span.line - before.span.line))]
@@ -264,7 +254,7 @@ def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         yield make_finding(
             SPEC[ESCAPING], change, ctx, f"{b.callee}({arg}) removed; {arg} is now used unescaped",
-            before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
+            before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
         )
 
 
@@ -298,7 +288,7 @@ def _left_to_injection_opened(change: UnitChange, b: Call) -> bool:
 def _inlined_source(before: Unit, name: str, esc_line: int) -> Optional[str]:
     """`name = <expr>` bound above the escaping line: the expression the escaped copy came from."""
     for ln in range(esc_line - 1, before.span.line - 1, -1):
-        m = re.match(r"\s*" + re.escape(name) + r"\s*(?::[^=]+)?=\s*(.+?)\s*$", _line(before, ln))
+        m = re.match(r"\s*" + re.escape(name) + r"\s*(?::[^=]+)?=\s*(.+?)\s*$", unit_line(before, ln))
         if m and "==" not in m.group(0):
             return re.sub(r"\s+", "", m.group(1))
     return None
@@ -325,23 +315,23 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue  # the same value is escaped in the new code (maybe by another escaper)
         if _left_to_injection_opened(change, b):
             continue
-        src = _line(before, b.span.line)
+        src = unit_line(before, b.span.line)
         reassigned = re.match(r"\s*" + re.escape(name) + r"\s*(?::[^=]+)?=(?!=)", src) is not None
         touched = sorted(change.touched_after)
-        where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line and _mentions(_line(after, ln), name)), None)
+        where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line and mentions(unit_line(after, ln), name)), None)
         how = f"{name} is now used unescaped"
-        if where is None and reassigned and not any(_mentions(_line(after, ln), name) for ln in range(after.span.line, after.span.end_line + 1)):
+        if where is None and reassigned and not any(mentions(unit_line(after, ln), name) for ln in range(after.span.line, after.span.end_line + 1)):
             origin = _inlined_source(before, name, b.span.line)
             if origin and len(origin) >= 4:
                 where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line
-                              and origin in re.sub(r"\s+", "", _line(after, ln))), None)
+                              and origin in re.sub(r"\s+", "", unit_line(after, ln))), None)
                 how = f"the value it scrubbed (`{origin}`) is now used directly"
         if where is None:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         reported.add(name)
         yield make_finding(
             SPEC[ESCAPING], change, ctx, f"{b.callee}({arg}) removed; {how}",
-            before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=_line(after, where).strip(),
+            before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
         )
 
 
@@ -423,7 +413,7 @@ def _strip_calls(unit: Unit) -> list[Call]:
         if parts[-1].lower() not in HEADER_REMOVERS or not any("header" in p.lower() for p in parts[:-1]):
             continue
         arg = _first_arg(c) or ""
-        if _SENSITIVE.search(arg) or any(_SENSITIVE.search(_line(unit, ln)) for ln in range(c.span.line - 3, c.span.line)):
+        if _SENSITIVE.search(arg) or any(_SENSITIVE.search(unit_line(unit, ln)) for ln in range(c.span.line - 3, c.span.line)):
             out.append(c)
     return out
 
@@ -438,10 +428,10 @@ _IF = re.compile(r"^\s*(?:}\s*else\s+)?if\s*\(?(.*?)\)?\s*\{\s*$")
 
 def _enclosing_condition(unit: Unit, line: int) -> Optional[tuple[int, str]]:
     """The `if` condition directly enclosing `line` (the nearest less-indented `if ... {` above)."""
-    text = _line(unit, line)
+    text = unit_line(unit, line)
     indent = len(text) - len(text.lstrip())
     for ln in range(line - 1, max(unit.span.line, line - 6) - 1, -1):
-        src = _line(unit, ln)
+        src = unit_line(unit, ln)
         if not src.strip():
             continue
         ind = len(src) - len(src.lstrip())
@@ -509,11 +499,11 @@ def _statement(unit: Unit, line: int) -> tuple[int, int, str]:
     """The statement around `line`: joined while a line ends with or the next begins with a
     boolean operator, an open parenthesis or `=` (a condition continued over lines)."""
     start = end = line
-    while start > unit.span.line and (_CONT_END.search(_line(unit, start - 1)) or _CONT_START.match(_line(unit, start))):
+    while start > unit.span.line and (_CONT_END.search(unit_line(unit, start - 1)) or _CONT_START.match(unit_line(unit, start))):
         start -= 1
-    while end < unit.span.end_line and (_CONT_END.search(_line(unit, end)) or _CONT_START.match(_line(unit, end + 1))):
+    while end < unit.span.end_line and (_CONT_END.search(unit_line(unit, end)) or _CONT_START.match(unit_line(unit, end + 1))):
         end += 1
-    return start, end, " ".join(_line(unit, ln).strip() for ln in range(start, end + 1))
+    return start, end, " ".join(unit_line(unit, ln).strip() for ln in range(start, end + 1))
 
 
 def _split_bool(text: str, ops: tuple[str, ...]) -> list[str]:
@@ -607,7 +597,7 @@ def _aliases(unit: Unit) -> dict[str, str]:
     out: dict[str, str] = {}
     for c in unit.calls:
         if is_origin_check(c.callee):
-            m = _ASSIGN.match(_line(unit, c.span.line))
+            m = _ASSIGN.match(unit_line(unit, c.span.line))
             if m and squash(m.group(2)) == squash(c.text):
                 out[squash(m.group(1))] = squash(c.text)
     return out
@@ -729,8 +719,8 @@ def _identity_namespace(change: UnitChange, ctx: RuleContext) -> Iterable[Findin
         f"the {key} is no longer namespaced: `{prefix}` + {rest} became the bare {rest}"
         + (f" (prefixes dropped: {', '.join(prefixes)})" if len(prefixes) > 1 else "")
         + ": accounts from different providers or realms can now share a name",
-        before_line=ln, after_line=a_bare[(key, rest)], evidence_before=_line(before, ln).strip(),
-        evidence_after=_line(after, a_bare[(key, rest)]).strip(), confidence=Confidence.MEDIUM,
+        before_line=ln, after_line=a_bare[(key, rest)], evidence_before=unit_line(before, ln).strip(),
+        evidence_after=unit_line(after, a_bare[(key, rest)]).strip(), confidence=Confidence.MEDIUM,
     )
 
 
@@ -962,12 +952,12 @@ def _browser_policy(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return
     token = gone[0]
     line = next((ln for ln in range(before.span.line, before.span.end_line + 1)
-                 if token in " ".join(policy_tokens(_line(before, ln)))), before.span.line)
+                 if token in " ".join(policy_tokens(unit_line(before, ln)))), before.span.line)
     where = f"{change.qualname} was removed from {before.parent}" if after is None else f"{change.qualname} no longer sets it"
     yield make_finding(
         SPEC[BROWSER_POLICY], change, ctx,
         f"the browser protection `{token}` is no longer set: {where}, and nothing else in the change sets it",
-        before_line=line, after_line=None, evidence_before=_line(before, line).strip(),
+        before_line=line, after_line=None, evidence_before=unit_line(before, line).strip(),
         witness=f"before: `{token}` sent with the response; after: not sent", confidence=Confidence.MEDIUM,
     )
 

@@ -22,6 +22,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
+from semdiff.rules._catalog2_ir import mentions, unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 FAMILY = "redirect-normalisation-removed"
@@ -61,26 +62,18 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def _lines(unit: Unit) -> list[tuple[int, str]]:
-    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(r"(?<![\w$.])" + re.escape(name) + r"(?![\w$])", text) is not None
-
-
 def _sink_lines(unit: Unit, var: str) -> list[int]:
     """Lines that redirect to `var`: the sink call or Location header names it, or names a
     variable built from it one step earlier (`target := fmt.Sprintf("//%s%s", host, path)`).
     The unit's own first line (`redirect (url) {`) is its signature, not a redirect."""
     names = {var}
-    for _ln, text in _lines(unit):
+    for _ln, text in unit_lines(unit):
         m = _ASSIGN.match(text)
-        if m and m.group("v") != var and _mentions(m.group("rhs"), var):
+        if m and m.group("v") != var and mentions(m.group("rhs"), var):
             names.add(m.group("v"))
     out = []
-    for ln, text in _lines(unit)[1:]:
-        if (_SINK_CALL.search(text) or _LOCATION_HEADER.search(text)) and any(_mentions(text, n) for n in names):
+    for ln, text in unit_lines(unit)[1:]:
+        if (_SINK_CALL.search(text) or _LOCATION_HEADER.search(text)) and any(mentions(text, n) for n in names):
             out.append(ln)
     return out
 
@@ -89,20 +82,20 @@ def _rewrites(unit: Unit, lines: Optional[Iterable[int]] = None) -> dict[str, li
     """Self re-assignments through a rewriting step, by variable: `v = v.replace(...)`."""
     wanted = set(lines) if lines is not None else None
     out: dict[str, list[tuple[int, str]]] = {}
-    for ln, text in _lines(unit):
+    for ln, text in unit_lines(unit):
         if wanted is not None and ln not in wanted:
             continue
         m = _ASSIGN.match(text)
         if not m:
             continue
         var, rhs = m.group("v"), m.group("rhs")
-        if _mentions(rhs, var) and _REWRITE.search(rhs):
+        if mentions(rhs, var) and _REWRITE.search(rhs):
             out.setdefault(var, []).append((ln, text))
     return out
 
 
 def _rewrites_at(unit: Unit, lines: list[int]) -> int:
-    return sum(len(_REWRITE.findall(_lines(unit)[ln - unit.span.line][1])) for ln in lines)
+    return sum(len(_REWRITE.findall(unit_lines(unit)[ln - unit.span.line][1])) for ln in lines)
 
 
 @family(FAMILY, RULES)
@@ -132,6 +125,6 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             SPEC[FAMILY], change, ctx,
             f"`{text.strip()}` removed: `{var}` now reaches the redirect on line {sinks[0]} without that rewriting",
             before_line=ln, after_line=sinks[0], evidence_before=text.strip(),
-            evidence_after=_lines(after)[sinks[0] - after.span.line][1].strip(),
+            evidence_after=unit_lines(after)[sinks[0] - after.span.line][1].strip(),
         ))
     return out
