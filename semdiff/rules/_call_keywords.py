@@ -15,8 +15,9 @@ import re
 from dataclasses import replace
 from typing import Callable, Iterable, Mapping, Optional
 
-from semdiff.ir import And, Atom, Formula, Guard, Not, Or, atoms_of
+from semdiff.ir import Atom, Guard, atoms_of
 from semdiff.lang.normal import split_top
+from semdiff.rules._effective import map_guard
 
 _KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(.+)$", re.S)
 # words whose flag turned on loosens a call, and words whose flag turned off does
@@ -131,25 +132,12 @@ def _unify(before: Iterable[Guard], after: Iterable[Guard], same: Callable[[str,
     return mapping
 
 
-def _rekey_atoms(f: Formula, mapping: Mapping[str, str]) -> Formula:
-    if isinstance(f, Atom):
-        k = mapping.get(f.key)
-        return f if k is None else replace(f, key=k)
-    if isinstance(f, Not):
-        return Not(_rekey_atoms(f.arg, mapping))
-    if isinstance(f, And):
-        return And(tuple(_rekey_atoms(a, mapping) for a in f.args))
-    if isinstance(f, Or):
-        return Or(tuple(_rekey_atoms(a, mapping) for a in f.args))
-    return f
-
-
 def rekey_calls(g: Guard, mapping: Mapping[str, str]) -> Guard:
     if not mapping:
         return g
-    return replace(
-        g,
-        deny_when=_rekey_atoms(g.deny_when, mapping),
-        condition=_rekey_atoms(g.condition, mapping),
-        path=tuple((line, _rekey_atoms(f, mapping)) for line, f in g.path),
-    )
+
+    def atom(a: Atom) -> Atom:
+        k = mapping.get(a.key)
+        return a if k is None else replace(a, key=k)
+
+    return map_guard(g, atom)

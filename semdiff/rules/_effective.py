@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
-from typing import Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, conj, disj
 from semdiff.lang.normal import linear_of, squash
@@ -58,18 +58,36 @@ def substitute(f: Formula, args: Mapping[int, str], via: str, locals_: Optional[
             k = _LOCAL_ONLY.sub(lambda m: locals_.get(m.group(0), m.group(0)), k)
         return _PARAM.sub(lambda m: args.get(int(m.group(1)), f"?{via}{m.group(1)}"), k)
 
-    if isinstance(f, Atom):
-        lin = f.linear
+    def atom(a: Atom) -> Atom:
+        lin = a.linear
         if lin is not None:
             lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
-        return replace(f, key=key(f.key) or f.key, left=key(f.left), right=key(f.right), linear=lin, text=f"{f.text} (in {via})")
+        return replace(a, key=key(a.key) or a.key, left=key(a.left), right=key(a.right), linear=lin, text=f"{a.text} (in {via})")
+
+    return map_atoms(f, atom)
+
+
+def map_atoms(f: Formula, fn: Callable[[Atom], Atom]) -> Formula:
+    """`f` with every atom replaced by `fn(atom)`, its structure kept."""
+    if isinstance(f, Atom):
+        return fn(f)
     if isinstance(f, Not):
-        return Not(substitute(f.arg, args, via, locals_))
+        return Not(map_atoms(f.arg, fn))
     if isinstance(f, And):
-        return And(tuple(substitute(a, args, via, locals_) for a in f.args))
+        return And(tuple(map_atoms(a, fn) for a in f.args))
     if isinstance(f, Or):
-        return Or(tuple(substitute(a, args, via, locals_) for a in f.args))
+        return Or(tuple(map_atoms(a, fn) for a in f.args))
     return f
+
+
+def map_guard(g: Guard, fn: Callable[[Atom], Atom]) -> Guard:
+    """`g` with `fn` applied to every atom of its deny formula, condition and path."""
+    return replace(
+        g,
+        deny_when=map_atoms(g.deny_when, fn),
+        condition=map_atoms(g.condition, fn),
+        path=tuple((line, map_atoms(f, fn)) for line, f in g.path),
+    )
 
 
 def find_helper(caller: Unit, callee: str, units: Mapping[tuple[str, str], Unit]) -> Optional[Unit]:
@@ -146,24 +164,19 @@ def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
     def key(k: Optional[str]) -> Optional[str]:
         return None if k is None else _LOCAL.sub(lambda m: mapping.get(m.group(0), m.group(0)), k)
 
-    if isinstance(f, Atom):
-        lin = f.linear
+    def atom(a: Atom) -> Atom:
+        lin = a.linear
         if lin is not None:
             lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
-        left, right = key(f.left), key(f.right)
-        if f.kind == "cmp" and f.op in _SYMMETRIC and left is not None and right is not None and right < left:
+        left, right = key(a.left), key(a.right)
+        if a.kind == "cmp" and a.op in _SYMMETRIC and left is not None and right is not None and right < left:
             # symmetric operands are stored sorted; a renamed operand may change the order
             left, right = right, left
-            sep = " " if f.op == "is" else ""
-            return replace(f, key=f"{left}{sep}{f.op}{sep}{right}", left=left, right=right, linear=linear_of(left, f.op, right))
-        return replace(f, key=key(f.key) or f.key, left=left, right=right, linear=lin)
-    if isinstance(f, Not):
-        return Not(rekey(f.arg, mapping))
-    if isinstance(f, And):
-        return And(tuple(rekey(a, mapping) for a in f.args))
-    if isinstance(f, Or):
-        return Or(tuple(rekey(a, mapping) for a in f.args))
-    return f
+            sep = " " if a.op == "is" else ""
+            return replace(a, key=f"{left}{sep}{a.op}{sep}{right}", left=left, right=right, linear=linear_of(left, a.op, right))
+        return replace(a, key=key(a.key) or a.key, left=left, right=right, linear=lin)
+
+    return map_atoms(f, atom)
 
 
 def local_unifier(before: Unit, after: Unit) -> dict[str, str]:
