@@ -214,9 +214,10 @@ def is_escaper(callee: str, language: str = "") -> bool:
 
 # a helper that strips what an attacker smuggles (`stripControlChars`, `removeScriptTags`)
 # protects like an escaper; stripping in general (`stripWhitespace`, `removeSuffix`) does not
-STRIPPER_WORDS = frozenset({"strip", "remove", "drop", "filter"})
-UNSAFE_OBJECT_WORDS = frozenset({"control", "controls", "ctrl", "tag", "tags", "html", "script", "scripts", "unsafe",
-                                 "invalid", "dangerous", "crlf", "newline", "newlines", "nonprintable", "bidi"})
+# (not "filter"/"drop" nor "invalid": filterInvalidEntries / dropInvalidRows clean data, not text)
+STRIPPER_WORDS = frozenset({"strip", "remove"})
+UNSAFE_OBJECT_WORDS = frozenset({"control", "controls", "ctrl", "tags", "html", "script", "scripts", "unsafe",
+                                 "crlf", "newline", "newlines", "nonprintable", "bidi"})
 
 
 def _strips_unsafe(ws) -> bool:
