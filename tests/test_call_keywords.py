@@ -15,6 +15,7 @@ BASE = "$0.key.verify($2,$1,hashfunc=$0.hash_alg)"
     ("$0.key.verify($2,$1,hashfunc=$0.hash_alg,verify_exp=False)", False),  # verification off
     ("$0.key.verify($2,$1,hashfunc=$0.hash_alg,leeway=600)", False),  # direction unknown
     ("$0.key.verify($2,$1,hashfunc=$0.hash_alg,options=%abc123)", False),  # options carry flags
+    ("$0.key.verify($2,$1,hashfunc=$0.hash_alg,key=$0.other)", False),  # a computed value: another input
     ("$0.key.verify($2,$1,hashfunc=$0.hash_alg,$3)", False),  # a new positional argument
     ("$0.key.verify($2,hashfunc=$0.hash_alg)", False),  # an argument removed
 ])
