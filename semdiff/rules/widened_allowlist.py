@@ -226,11 +226,36 @@ def _list_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         else:
             dropped = new_items(a.items, b.items, key=lambda i: i)
             if dropped:
+                refuser = _refusing_guard(change.after, a.target)
+                rel = ctx.relevance(change)
+                if refuser is not None and rel.score < 0.8:
+                    # the unit refuses a value that holds one of the items: that refusal is the
+                    # evidence the list is a check, whatever the unit is called (as for deny-lists
+                    # known by their use, below)
+                    rel = Relevance(rel.category if rel.category != "none" else "validation", 0.8,
+                                    rel.why_path or (change.qualname,),
+                                    rel.reason or f"the unit refuses input that matches {a.target}: `{refuser}`")
                 yield make_finding(
-                    SPEC, change, ctx, f"deny-list {a.target} shrank: removed {', '.join(map(repr, dropped))}",
+                    SPEC, change, ctx, f"deny-list {a.target} shrank: removed {', '.join(map(repr, dropped))}"
+                    + (f" (checked by `{refuser}`)" if refuser else ""),
                     before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
-                    severity=_sev(change, ctx, False),
+                    severity=scaled_severity(Severity.MEDIUM, rel), relevance=rel,
                 )
+
+
+def _refusing_guard(unit: Optional[Unit], target: str) -> Optional[str]:
+    """The first line of a guard of `unit` (a place it refuses to go on: raise, error return)
+    whose own test names the list `target`, or None."""
+    if unit is None:
+        return None
+    last = target.rsplit(".", 1)[-1]
+    pat = re.compile(r"(?<![\w$])(?:[\w$]+\.)*" + re.escape(last) + r"(?![\w$])")
+    for g in unit.guards:
+        head = g.text.strip().splitlines()[0] if g.text.strip() else ""
+        if pat.search(head):
+            head = head.strip()
+            return head if len(head) <= 90 else head[:87] + "..."
+    return None
 
 
 def _wild_value(value: Optional[object]) -> bool:
