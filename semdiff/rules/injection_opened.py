@@ -59,7 +59,8 @@ YAML_SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 ESCAPERS = ("html.escape", "markupsafe.escape", "escape", "cgi.escape", "conditional_escape", "bleach.clean",
             "xml.sax.saxutils.escape", "shlex.quote", "pipes.quote", "escape_html", "quoteattr")
 TEMPLATE_ENGINES = ("Environment", "SandboxedEnvironment", "jinja2.Template", "Jinja2Templates")
-MARKUP_WRAPPERS = ("Markup", "mark_safe", "SafeString", "SafeText")
+# MarkSafe: a template compiler's node that emits its expression unescaped (jinja2.nodes.MarkSafe)
+MARKUP_WRAPPERS = ("Markup", "mark_safe", "SafeString", "SafeText", "MarkSafe")
 
 # file names
 FILE_SANITISERS = ("secure_filename", "safe_join", "os.path.basename")
