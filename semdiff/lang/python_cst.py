@@ -36,7 +36,7 @@ from semdiff.ir import (
     neg,
 )
 from semdiff.lang import normal
-from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text, squash
+from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, op_text, squash, unwalrus
 from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
@@ -600,10 +600,11 @@ class _ExprCollector:
             f = ex.comparison(left, op, target.comparator, self.unit.namer)
             atom = f.arg if isinstance(f, Not) else f
             self.unit.comparisons.append(
-                Comparison(atom, isinstance(f, Not), op, ex.code(left), ex.code(target.comparator), self.ext.span(node), self.in_guard)
+                Comparison(atom, isinstance(f, Not), op, ex.code(unwalrus(left)), ex.code(unwalrus(target.comparator)),
+                           self.ext.span(node), self.in_guard)
             )
             if op in ("in", "not in"):
-                self.ext._literal_from(self.unit, squash(ex.code(left)), target.comparator)
+                self.ext._literal_from(self.unit, squash(ex.code(unwalrus(left))), unwalrus(target.comparator))
             left = target.comparator
         return True
 

@@ -173,6 +173,7 @@ class Exprs:
 
     def formula(self, node: cst.BaseExpression, namer: Namer, depth: int = 0) -> Formula:
         """Boolean formula of a test expression, atoms normalised (see semdiff.ir)."""
+        node = unwalrus(node)
         if depth > 200:
             return normal.expr_atom(namer.key(self.code(node)), self.code(node))
         if isinstance(node, cst.BooleanOperation):
@@ -216,8 +217,20 @@ class Exprs:
         return text
 
     def comparison(self, left: cst.BaseExpression, op: str, right: cst.BaseExpression, namer: Namer) -> Formula:
+        left, right = unwalrus(left), unwalrus(right)
         lt, rt = self.code(left), self.code(right)
         return normal.comparison(namer.key(lt), op, namer.key(rt), lt, rt)
+
+
+def unwalrus(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The value of a named expression: `(m := f(x)) is None` tests `f(x) is None`, the
+    binding only names the value for later use, so a test gaining or losing a walrus is
+    the same test (and keys/texts must not differ for it)."""
+    for _ in range(200):
+        if not isinstance(node, cst.NamedExpr):
+            return node
+        node = node.value
+    return node
 
 
 def _fold(op: type, a: float, b: float) -> LiteralValue:

@@ -224,6 +224,20 @@ def _unparen(node: Node) -> Node:
     return node
 
 
+def _unwalrus(node: Node) -> Node:
+    """python_exprs.unwalrus: the value of a named expression (parentheses dropped), since
+    `(m := f(x)) is None` tests `f(x) is None`."""
+    node = _unparen(node)
+    for _ in range(MAX_EXPR_DEPTH):
+        if node.type != "named_expression":
+            return node
+        value = node.child_by_field_name("value")
+        if value is None:
+            return node
+        node = _unparen(value)
+    return node
+
+
 def _dotted(node: Node, ctx: FileContext) -> str:
     """`a.b.c` as written; calls and subscripts keep a marker (as Exprs.dotted does)."""
     suffix: list[str] = []
@@ -1280,7 +1294,7 @@ class _Extractor:
         return None
 
     def formula(self, node: Node, namer: Namer, depth: int = 0) -> Formula:
-        node = _unparen(node)
+        node = _unwalrus(node)
         if depth > MAX_EXPR_DEPTH:
             return normal.expr_atom(namer.key(self.code(node)), self.code(node))
         t = node.type
@@ -1328,6 +1342,7 @@ class _Extractor:
         return text
 
     def comparison(self, left: Node, op: str, right: Node, namer: Namer) -> Formula:
+        left, right = _unwalrus(left), _unwalrus(right)
         lt, rt = self.code(left), self.code(right)
         return normal.comparison(namer.key(lt), op, namer.key(rt), lt, rt)
 
@@ -1341,7 +1356,7 @@ class _Extractor:
             if c.type in _CMP_OPS and not c.is_named or c.type in ("not in", "is not"):
                 ops.append(" ".join(c.type.split()))
             elif c.is_named:
-                operands.append(_unparen(c))
+                operands.append(_unwalrus(c))
         if len(operands) != len(ops) + 1:
             return []
         return [(operands[i], ops[i], operands[i + 1]) for i in range(len(ops))]
