@@ -5,12 +5,13 @@ Separate from semdiff.lang.python_cst so the backend module reads as the walk it
 """
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
-from typing import Iterable, Optional, Sequence, Union
+from typing import Callable, Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -207,6 +208,7 @@ def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, s
     found: dict[str, str] = {}
     counts: dict[str, int] = {}
     param_map = {p: f"${i}" for i, p in enumerate(param_names(fn.params))}
+    aliases = dict(identity_aliases(ex.code(fn), ex.resolve))
 
     class Binder:
         def _bind(self, target: cst.CSTNode, source: str) -> None:
@@ -215,6 +217,11 @@ def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, s
             ]
             source = Namer(param_map, found).key(source)
             for n in names:
+                if isinstance(n, cst.Name) and n.value in aliases and n.value not in found:
+                    same = param_map.get(aliases[n.value]) or found.get(aliases[n.value])
+                    if same is not None:
+                        found[n.value] = same  # the very value of a parameter or local
+                        continue
                 if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
                     base = Namer.local_name(source, 0)
                     counts[base] = counts.get(base, 0) + 1
@@ -241,6 +248,114 @@ def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, s
     for node in walk_nodes(fn.body, skip=_BINDER_SKIP, want=_BINDINGS):
         getattr(binder, "visit_" + type(node).__name__)(node)
     return found
+
+
+# `typing.cast(T, x)` returns x itself: a local bound to it is the value x
+IDENTITY_CALLEES = frozenset({"typing.cast", "typing_extensions.cast"})
+# a line binding a bare name to a bare name or to a `cast(...)` call: the cheap test that
+# decides whether a function's text is parsed again for aliases at all
+_ALIAS_LINE = re.compile(
+    r"(?m)^[ \t]+[A-Za-z_]\w*[ \t]*(?::[^=\n]+)?=[ \t]*"
+    r"(?:(?!(?:None|True|False)\b)[A-Za-z_]\w*[ \t]*(?:#.*)?$|(?:[A-Za-z_]\w*\.)?cast[ \t]*\()"
+)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
+
+
+def identity_aliases(text: str, resolve: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(alias, source) for locals of the function in `text` that are the very value of a
+    parameter or of another such local: `k = key` or `k = cast(T, key)` (typing.cast is
+    the identity), where the alias is bound exactly once and the source never re-bound in
+    the function. Then every use of the alias reads the source's value, so a check
+    rewritten from `validate(key)` to `validate(k)` tests the same thing.
+
+    Sound only under these conditions, hence strict: any other binding of either name
+    (assignment, augmented assignment, loop/with/except/import target, `del`, a nested
+    definition of the name, `global`/`nonlocal` anywhere inside) disqualifies it; a local
+    source must be bound outside loops, before the alias. `text` is the function's own
+    source (it starts at `def`/`async`), parsed with `ast` (never executed); a text that
+    does not parse (Python 2) has no aliases. Result in binding order.
+    """
+    if not _ALIAS_LINE.search(text):
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    fn = tree.body[0]
+    a = fn.args
+    params = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None}
+    stores: dict[str, int] = {}
+    first: dict[str, tuple[int, int]] = {}  # name -> position of its first binding
+    in_loop: set[str] = set()
+    candidates: list[tuple[str, str, tuple[int, int]]] = []
+    poisoned: set[str] = set()
+
+    def store(name: str, node: ast.AST, loop: bool) -> None:
+        stores[name] = stores.get(name, 0) + 1
+        pos = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        first[name] = min(first.get(name, pos), pos)
+        if loop:
+            in_loop.add(name)
+
+    stack: list[tuple[ast.AST, bool, bool]] = [(n, False, False) for n in reversed(fn.body)]
+    while stack:
+        node, loop, nested = stack.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            poisoned.update(node.names)
+        if not nested:
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                store(node.id, node, loop)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                store(node.name, node, loop)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                store(node.name, node, loop)
+            elif isinstance(node, ast.alias):
+                store((node.asname or node.name).split(".")[0], node, loop)
+            elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+                store(node.name, node, loop)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                store(node.rest, node, loop)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                source = _alias_value(node.value, resolve)
+                if len(targets) == 1 and isinstance(targets[0], ast.Name) and source is not None:
+                    candidates.append((targets[0].id, source, (targets[0].lineno, targets[0].col_offset)))
+        inner_nested = nested or isinstance(node, _SCOPES)
+        inner_loop = loop or isinstance(node, _LOOPS)
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            stack.append((child, inner_loop, inner_nested))
+    out: list[tuple[str, str]] = []
+    for alias, source, at in sorted(candidates, key=lambda c: c[2]):
+        if alias in params or alias in poisoned or source in poisoned or stores.get(alias) != 1 or alias == source:
+            continue
+        if source in params:
+            ok = source not in stores
+        else:
+            ok = stores.get(source) == 1 and first[source] < at and source not in in_loop and alias not in in_loop
+        if ok:
+            out.append((alias, source))
+    return out
+
+
+def _alias_value(value: ast.expr, resolve: Callable[[str], str]) -> Optional[str]:
+    """The name a bound value is the identity of: `x` or `cast(T, x)`, else None."""
+    if isinstance(value, ast.Name):
+        return None if value.id in ("None", "True", "False") else value.id
+    if isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords:
+        func, parts = value.func, []
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            return None
+        dotted = ".".join([func.id, *reversed(parts)])
+        arg = value.args[1]
+        if resolve(dotted) in IDENTITY_CALLEES and isinstance(arg, ast.Name):
+            return arg.id
+    return None
 
 
 def skip_docstring(body: list[cst.CSTNode]) -> list[cst.CSTNode]:

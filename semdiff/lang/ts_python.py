@@ -86,6 +86,7 @@ from semdiff.lang.python_nodes import (
     NOT_ASSIGNED_GUARD,
     REGEX_CALLEES,
     body_key,
+    identity_aliases,
 )
 from semdiff.lang.ts_common import FileContext, TreeSitterBackend, load_query
 
@@ -624,7 +625,8 @@ class _Extractor:
         qn = self._child_qualname(parent, name)
         params, defaults = self._params(node)
         body = node.child_by_field_name("body")
-        namer = Namer({p: f"${i}" for i, p in enumerate(params)}, self._local_names(body, set(params), params))
+        namer = Namer({p: f"${i}" for i, p in enumerate(params)},
+                      self._local_names(body, set(params), params, identity_aliases(self.code(node), self.resolve)))
         kind = "method" if parent.kind == "class" else "function"
         unit = _UnitBuilder(qn, name, kind, node, parent.qualname, namer, params=params)
         self._decorators(unit, node)
@@ -664,11 +666,14 @@ class _Extractor:
                 defaults.append((self.ctx.text(ident), ident, _unparen(value)))
         return tuple(names), defaults
 
-    def _local_names(self, body: Optional[Node], params: set[str], ordered: tuple[str, ...]) -> dict[str, str]:
-        """python_nodes.local_names: locals named after their first binding."""
+    def _local_names(self, body: Optional[Node], params: set[str], ordered: tuple[str, ...],
+                     alias_pairs: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+        """python_nodes.local_names: locals named after their first binding (an identity
+        alias named as its source, see python_nodes.identity_aliases)."""
         found: dict[str, str] = {}
         counts: dict[str, int] = {}
         param_map = {p: f"${i}" for i, p in enumerate(ordered)}
+        aliases = dict(alias_pairs)
         if body is None:
             return found
 
@@ -689,6 +694,11 @@ class _Extractor:
             source = Namer(param_map, found).key(source)
             for n in names:
                 name = self.ctx.text(n)
+                if name in aliases and name not in found:
+                    same = param_map.get(aliases[name]) or found.get(aliases[name])
+                    if same is not None:
+                        found[name] = same  # the very value of a parameter or local
+                        continue
                 if name not in params and name not in found:
                     base = Namer.local_name(source, 0)
                     counts[base] = counts.get(base, 0) + 1
