@@ -45,6 +45,8 @@ from semdiff.lang.python_nodes import (
     GUARD_CALL,
     ModuleTokens,
     LOG_CALLEE,
+    LOOKUP_ERROR,
+    MAX_LOOKUPS,
     NOT_ASSIGNED_GUARD,
     REGEX_CALLEES,
     all_params,
@@ -427,11 +429,26 @@ class _Extractor:
             # the caught types is the swallowed-exception family's question, not a guard change
             raised = disj(*(normal.expr_atom(f"raised({c})", f"{c}(...) raised") for c in guarded[:6])) if 0 < len(guarded) <= 6 \
                 else normal.expr_atom("raised(*)", "the try body raised")
+            if LOOKUP_ERROR in catches:
+                raised = disj(raised, *self._missing_keys(unit, body))
             self._walk(unit, hbody, conj(path, raised), contributors + ((self.line(handler), raised),))
         if stmt.orelse is not None:
             self._walk(unit, block(stmt.orelse.body), path, contributors)
         if stmt.finalbody is not None:
             self._walk(unit, block(stmt.finalbody.body), path, contributors)
+
+    def _missing_keys(self, unit: _UnitBuilder, body: list[cst.CSTNode]) -> list[Formula]:
+        """`not (k in d)` for each `x = d[k]` / `return d[k]` statement of a try body whose
+        handler catches KeyError: a mapping lookup raises it exactly when the key is missing,
+        so `try: x = d[k] except KeyError: raise E` denies what `if k not in d: raise E`
+        denied (EAFP for LBYL), and the guard rules see the same test."""
+        out: list[Formula] = []
+        for s in body:
+            value = s.value if isinstance(s, (cst.Assign, cst.AnnAssign, cst.Return)) else None
+            if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index) \
+                    and value.slice[0].slice.star is None:
+                out.append(neg(self.ex.comparison(value.slice[0].slice.value, "in", value.value, unit.namer)))
+        return out[:MAX_LOOKUPS]
 
     def _simple(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, reachable: bool) -> None:
         if isinstance(stmt, cst.Expr):

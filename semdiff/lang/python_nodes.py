@@ -178,6 +178,11 @@ def handler_action(ex: Exprs, body: list[cst.CSTNode]) -> tuple[Action, Optional
     return Action.OTHER, None
 
 
+# a handler catching this runs when a mapping lookup `d[k]` of its try body finds no key
+LOOKUP_ERROR = "KeyError"
+MAX_LOOKUPS = 6  # lookups of one try body read as key tests (as for the calls' raised atoms)
+
+
 def with_in_try(call: Call) -> Call:
     from dataclasses import replace
 

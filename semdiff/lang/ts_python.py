@@ -83,6 +83,8 @@ from semdiff.lang.python_nodes import (
     EXEMPT_DECORATOR,
     GUARD_CALL,
     LOG_CALLEE,
+    LOOKUP_ERROR,
+    MAX_LOOKUPS,
     NOT_ASSIGNED_GUARD,
     REGEX_CALLEES,
     body_key,
@@ -1056,6 +1058,8 @@ class _Extractor:
                                              self.code(clause).split("\n", 1)[0] + " " + " ".join(self.code(s) for s in hbody[:2])))
                 raised = disj(*(normal.expr_atom(f"raised({c})", f"{c}(...) raised") for c in guarded[:6])) if 0 < len(guarded) <= 6 \
                     else normal.expr_atom("raised(*)", "the try body raised")
+                if LOOKUP_ERROR in catches:
+                    raised = disj(raised, *self._missing_keys(unit, body))
                 self._walk(unit, hbody, conj(path, raised), contributors + ((_line(clause), raised),), None, depth + 1)
             elif clause.type == "else_clause":
                 orelse = clause
@@ -1065,6 +1069,28 @@ class _Extractor:
             self._walk(unit, self._block(orelse.child_by_field_name("body")), path, contributors, None, depth + 1)
         if finalbody is not None:
             self._walk(unit, self._block(next((c for c in finalbody.named_children if c.type == "block"), None)), path, contributors, None, depth + 1)
+
+    def _missing_keys(self, unit: _UnitBuilder, body: list[Node]) -> list[Formula]:
+        """python_cst._missing_keys: `not (k in d)` for each `x = d[k]` / `return d[k]`
+        statement of a try body whose handler catches KeyError (EAFP for LBYL)."""
+        out: list[Formula] = []
+        for s in body:
+            value: Optional[Node] = None
+            if s.type == "return_statement":
+                kids = _kids(s)
+                value = _unparen(kids[0]) if len(kids) == 1 and kids[0].type != "expression_list" else None
+            else:
+                parts = _assignment(s)
+                if parts is not None and parts[0] != "aug":
+                    value = parts[2]
+            if value is None or value.type != "subscript":
+                continue
+            d, keys = value.child_by_field_name("value"), value.children_by_field_name("subscript")
+            if d is None or len(keys) != 1 or keys[0].type in ("slice", "list_splat", "expression_list") \
+                    or any(c.type == "," for c in value.children):
+                continue
+            out.append(neg(self.comparison(_unparen(keys[0]), "in", d, unit.namer)))
+        return out[:MAX_LOOKUPS]
 
     def _handler_types(self, clause: Node) -> tuple[str, ...]:
         value = clause.child_by_field_name("value")
