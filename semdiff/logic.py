@@ -12,7 +12,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional, Union
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 from semdiff.ir import And, Atom, Const, Formula, Linear, Not, Or, atoms_of
 
@@ -98,12 +98,60 @@ def _membership(atom: Atom) -> Optional[tuple[str, frozenset[str]]]:
     return None
 
 
-def _members_feasible(constraints: list[tuple[frozenset[str], bool]]) -> bool:
+def _members_feasible(constraints: list[tuple[frozenset[str], bool]],
+                      tokens: Sequence[tuple[str, str, bool]] = (), null: Optional[bool] = None) -> bool:
     """Is there one value of the operand making every `operand in set` come out as given?
-    Trying each literal named, plus one value none of them names, covers every case."""
-    candidates = set().union(*(lits for lits, _ in constraints))
-    candidates.add(None)  # a value equal to no literal named here
-    return any(all((v in lits) == truth for lits, truth in constraints) for v in candidates)
+    Trying each literal named, plus one value none of them names, covers every case.
+
+    `tokens` are `"t" in split(operand)` tests (see _token_test) with their truth: for a
+    literal value that is one plain token, the split holds exactly that token. `null`: the
+    operand is tested null (`x is None` true), so it equals no literal."""
+    candidates: set = set().union(*(lits for lits, _ in constraints), *({f'"{t}"'} for t, _, _ in tokens))
+    candidates.add(None)  # a value equal to no literal named here (null among them)
+    for v in candidates:
+        if null and v is not None:
+            continue
+        if not all((v in lits) == truth for lits, truth in constraints):
+            continue
+        if isinstance(v, str) and not all(_token_member(t, v, sep, truth) for t, sep, truth in tokens):
+            continue
+        return True
+    return False
+
+
+# Calls that split a header/list value on a separator into its tokens: for a value that is a
+# single plain token (no separator, space or quote) the result holds exactly that token, so
+# `v == "chunked"` and `"chunked" in parse_set_header(v)` hold together (a rewrite from an
+# equality test to a token test is stricter, never wider). Case-insensitive containers
+# (HeaderSet) make tokens that differ only in case undecided, never unequal.
+_TOKEN_SPLITTERS = r"(?:[A-Za-z_][\w.]*\.)?(?:parse_set_header|parse_list_header|parse_http_list|from_header)"
+_TOKEN_CALL = re.compile(rf"^{_TOKEN_SPLITTERS}\((?P<a>[^(),]+)\)$|^(?P<b>[^(),]+)\.split\((?P<sep>\"[^\"\\]\")?\)$")
+_PLAIN_TOKEN = re.compile(r'"([A-Za-z0-9!#$%&*+.^_`|~-]+)"')
+
+
+def _token_test(atom: Atom) -> Optional[tuple[str, str, str]]:
+    """(operand, token, separator) for `"tok" in splitter(operand)`, else None."""
+    if atom.kind != "cmp" or atom.op != "in" or atom.left is None or atom.right is None:
+        return None
+    lit, call = _PLAIN_TOKEN.fullmatch(atom.left), _TOKEN_CALL.fullmatch(atom.right)
+    if lit is None or call is None:
+        return None
+    operand = call.group("a") or call.group("b")
+    sep = call.group("sep")
+    return operand, lit.group(1), (sep[1:-1] if sep else ("," if call.group("a") else " "))
+
+
+def _token_member(token: str, value: str, sep: str, truth: bool) -> bool:
+    """Can `token in split(value)` be `truth` for the literal `value` (a quoted text)?"""
+    plain = _PLAIN_TOKEN.fullmatch(value)
+    if plain is None or sep in plain.group(1):
+        return True  # not one plain token: the split is not known here
+    v = plain.group(1)
+    if v == token:
+        return truth
+    if v.lower() == token.lower():
+        return True  # a case-insensitive container may hold it
+    return not truth
 
 
 _NULLS = frozenset({"None", "null", "undefined", "nil"})
@@ -128,12 +176,16 @@ def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
     `key in ("a", "b")` false cannot)."""
     groups: dict[str, list[tuple[str, float]]] = defaultdict(list)
     members: dict[str, list[tuple[frozenset[str], bool]]] = defaultdict(list)
+    tokens: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    nulls: dict[str, bool] = {}
     for key, value in values.items():
         atom = atoms[key]
+        null = _null_operand(atom)
+        if null is not None and value:
+            nulls[null] = True  # tested null (a value tested non-null may be any other value)
         if value:
             # a null value is falsy: `x is None` and `x` (truthiness) cannot both hold, so
             # `x is not None and ...` rewritten as `x and ...` is compared on real cases only
-            null = _null_operand(atom)
             if null is not None and values.get(null) is True and atoms[null].kind == "name":
                 return False
         lin: Optional[Linear] = atom.linear
@@ -142,9 +194,16 @@ def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
         member = _membership(atom)
         if member is not None:
             members[member[0]].append((member[1], value))
-    return all(_feasible(cons) for cons in groups.values() if len(cons) > 1) and all(
-        _members_feasible(cons) for cons in members.values() if len(cons) > 1
-    )
+        token = _token_test(atom)
+        if token is not None:
+            tokens[token[0]].append((token[1], token[2], value))
+    if not all(_feasible(cons) for cons in groups.values() if len(cons) > 1):
+        return False
+    for operand in set(members) | set(tokens):
+        cons, toks, null = members.get(operand, []), tokens.get(operand, []), nulls.get(operand)
+        if len(cons) + len(toks) + (null is not None) > 1 and cons and not _members_feasible(cons, toks, null):
+            return False
+    return True
 
 
 def witness(holds: Formula, fails: Formula, max_atoms: int = MAX_ATOMS) -> Union[dict[str, bool], Unknown, None]:
