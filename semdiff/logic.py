@@ -103,7 +103,7 @@ def _members_feasible(constraints: list[tuple[frozenset[str], bool]],
     """Is there one value of the operand making every `operand in set` come out as given?
     Trying each literal named, plus one value none of them names, covers every case.
 
-    `tokens` are `"t" in split(operand)` tests (see _token_test) with their truth: for a
+    `tokens` are `"t" in split(operand)` tests (see token_test) with their truth: for a
     literal value that is one plain token, the split holds exactly that token. `null`: the
     operand is tested null (`x is None` true), so it equals no literal."""
     candidates: set = set().union(*(lits for lits, _ in constraints), *({f'"{t}"'} for t, _, _ in tokens))
@@ -129,7 +129,7 @@ _TOKEN_CALL = re.compile(rf"^{_TOKEN_SPLITTERS}\((?P<a>[^(),]+)\)$|^(?P<b>[^(),]
 _PLAIN_TOKEN = re.compile(r'"([A-Za-z0-9!#$%&*+.^_`|~-]+)"')
 
 
-def _token_test(atom: Atom) -> Optional[tuple[str, str, str]]:
+def token_test(atom: Atom) -> Optional[tuple[str, str, str]]:
     """(operand, token, separator) for `"tok" in splitter(operand)`, else None."""
     if atom.kind != "cmp" or atom.op != "in" or atom.left is None or atom.right is None:
         return None
@@ -194,7 +194,7 @@ def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
         member = _membership(atom)
         if member is not None:
             members[member[0]].append((member[1], value))
-        token = _token_test(atom)
+        token = token_test(atom)
         if token is not None:
             tokens[token[0]].append((token[1], token[2], value))
     if not all(_feasible(cons) for cons in groups.values() if len(cons) > 1):

@@ -120,6 +120,9 @@ def _keys(f: Formula) -> set[str]:
             out.add("lin:" + a.linear.term)
         if a.kind == "cmp":
             out.add("ops:" + "|".join(sorted((a.left or "", a.right or ""))))
+        token = logic.token_test(a)
+        if token is not None:  # `"t" in split(x)` tests what `x == "t"` tests (see logic)
+            out.add("ops:" + "|".join(sorted((f'"{token[1]}"', token[0]))))
     return out
 
 
