@@ -123,8 +123,10 @@ def _members_feasible(constraints: list[tuple[frozenset[str], bool]],
 # single plain token (no separator, space or quote) the result holds exactly that token, so
 # `v == "chunked"` and `"chunked" in parse_set_header(v)` hold together (a rewrite from an
 # equality test to a token test is stricter, never wider). Case-insensitive containers
-# (HeaderSet) make tokens that differ only in case undecided, never unequal.
-_TOKEN_SPLITTERS = r"(?:[A-Za-z_][\w.]*\.)?(?:parse_set_header|parse_list_header|parse_http_list|from_header)"
+# (HeaderSet) make tokens that differ only in case undecided, never unequal. Only these
+# list parsers: other `X.from_header` classes (Authorization, ETags, Range) parse into
+# objects whose `in` tests something else.
+_TOKEN_SPLITTERS = r"(?:[A-Za-z_][\w.]*\.)?(?:parse_set_header|parse_list_header|parse_http_list|HeaderSet\.from_header)"
 _TOKEN_CALL = re.compile(rf"^{_TOKEN_SPLITTERS}\((?P<a>[^(),]+)\)$|^(?P<b>[^(),]+)\.split\((?P<sep>\"[^\"\\]\")?\)$")
 _PLAIN_TOKEN = re.compile(r'"([A-Za-z0-9!#$%&*+.^_`|~-]+)"')
 

@@ -255,6 +255,7 @@ def test_equal_to_a_plain_token_means_the_split_holds_it(call):
     ('"chunked"', '"gzip"', "parse_set_header($0)"),  # another token
     ('"a,b"', '"a"', "parse_set_header($0)"),  # the value is a list itself: not decided
     ('"chunked"', '"chunked"', "decode($0)"),  # not a known splitter
+    ('"basic"', '"basic"', "Authorization.from_header($0)"),  # parses into an object, not tokens
     ('"chunked"', '"chunked"', "parse_set_header($1)"),  # another operand
     ('"a b"', '"a"', "$0.split()"),
 ])
