@@ -28,10 +28,28 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 _NEUTRAL_MODULES = ("inspect.", "typing.", "logging.", "warnings.", "functools.", "itertools.", "collections.", "dataclasses.", "textwrap.", "re.")
 _STRONG = {"authn", "authz", "session", "token", "csrf", "tls", "signature"}
 _SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
+# an acronym run ends where its last capital starts a capitalised word: HMAC|Key, JWT|Secret,
+# HTTP|Header, IO|Error. At least two capitals before the cut, so OAuth and ETag stay whole,
+# and a plural's s is no word start (JWTs, ACLsFor keep the acronym).
+_ACRONYM_END = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z])(?![A-Z]s(?![a-z]))")
 
 
 def words(name: str) -> list[str]:
-    return [w.lower() for w in _SPLIT.split(name) if w]
+    """Identifier words, lower-case: snake_case and camelCase parts, with acronym runs cut
+    off the word they lead (`HMACKey` -> hmac, key), or `HMACKey` is one unknown word and an
+    acronym-led name (JWTSecret, RSAPublicKey, parseHTTPHeader) loses its security word. The
+    run read whole (`apikey` of `APIKey`) is kept after the parts, so a vocabulary word
+    spelled as a compound still matches."""
+    out: list[str] = []
+    whole: list[str] = []
+    for part in _SPLIT.split(name):
+        if not part:
+            continue
+        cut = [w for w in _ACRONYM_END.split(part) if w]
+        out.extend(w.lower() for w in cut)
+        if len(cut) > 1:
+            whole.append(part.lower())
+    return out + whole
 
 
 def categorise(name: str) -> tuple[str, str] | None:
