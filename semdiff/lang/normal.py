@@ -49,12 +49,13 @@ def _canonical_string(lit: str) -> str:
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 
-def split_top(text: str, sep: str) -> list[str]:
-    """`text` split on `sep` where it stands outside brackets and string literals.
-
-    Keys and conditions are source text; splitting them on a plain `,` or `&&` would cut
-    through nested calls and quoted values."""
-    parts, depth, start, i, quote = [], 0, 0, 0, ""
+def _top_level_cuts(text: str, seps: tuple[str, ...], first: bool = False) -> tuple[list[tuple[int, int]], int]:
+    """Where `text` has one of `seps` outside brackets and string literals: the (start, end)
+    of each such separator, and where the scan ended. With `first`, the scan ends at the first
+    separator or at a closing bracket that closes nothing (the end of the enclosing
+    expression); otherwise unbalanced closers are passed over and every separator is cut."""
+    cuts: list[tuple[int, int]] = []
+    depth, i, quote = 0, 0, ""
     while i < len(text):
         ch = text[i]
         if quote:
@@ -67,15 +68,38 @@ def split_top(text: str, sep: str) -> list[str]:
         elif ch in "([{":
             depth += 1
         elif ch in ")]}":
+            if first and depth == 0:
+                return cuts, i
             depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            parts.append(text[start:i])
-            i += len(sep)
-            start = i
-            continue
+        elif depth == 0:
+            sep = next((s for s in seps if text.startswith(s, i)), None)
+            if sep is not None:
+                if first:
+                    return cuts, i
+                cuts.append((i, i + len(sep)))
+                i += len(sep)
+                continue
         i += 1
-    parts.append(text[start:])
-    return parts
+    return cuts, len(text)
+
+
+def split_top(text: str, sep: str) -> list[str]:
+    """`text` split on `sep` where it stands outside brackets and string literals.
+
+    Keys and conditions are source text; splitting them on a plain `,` or `&&` would cut
+    through nested calls and quoted values."""
+    cuts, _end = _top_level_cuts(text, (sep,))
+    starts = [0] + [e for _s, e in cuts]
+    ends = [s for s, _e in cuts] + [len(text)]
+    return [text[a:b] for a, b in zip(starts, ends)]
+
+
+def leading_expression(text: str, stops: tuple[str, ...] = (",", ";", "\n")) -> str:
+    """The expression at the start of `text`: up to a top-level `,`, `;` or line end, or the
+    bracket that closes the construct it stands in (`'a' + b}` -> `'a' + b`). A value read
+    off the rest of a line (`key: <value>, ...`) ends there, where `split_top` would go on."""
+    _cuts, end = _top_level_cuts(text, stops, first=True)
+    return text[:end].strip()
 
 
 def squash(text: str) -> str:
