@@ -5,21 +5,16 @@ from __future__ import annotations
 import pytest
 
 from semdiff.pipeline import analyze_texts
-from semdiff.rules.protection_removed import (
-    EXAMPLE_PATHS,
-    RULES,
-    _narrower,
-    _split_top,
-    is_escaper,
-    quadratic_prefix,
-)
+from semdiff.rules._regex_risk import quadratic_prefix
+from semdiff.rules.credential_headers import _narrower, _split_top
+from semdiff.rules.protection_removed import EXAMPLE_PATHS, GROUP, RULES, is_escaper
 from rulekit import family_of, findings_of
 
-FAMILY = "protection-removed"
-
-
 def test_family_table_has_both_kinds_of_example_and_python_only_where_read():
-    assert [r.id for r in family_of(FAMILY).rules] == [r.id for r in RULES]
+    # one module, table and registration per rule: the family is named for its rule
+    for module in GROUP:
+        assert [r.id for r in family_of(module.RULE_ID).rules] == [module.RULE_ID]
+    assert [r.id for r in RULES] == [m.RULE_ID for m in GROUP]
     for r in RULES:
         assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
         assert "*" not in r.languages
