@@ -299,3 +299,59 @@ def test_header_token_test_of_fewer_values_is_flagged():
     before = TE_BEFORE.replace('if te == "chunked":', 'if te in ("chunked", "compress"):')
     after = TE_BEFORE.replace('if te == "chunked":', 'if te is not None and "chunked" in parse_set_header(te):')
     assert [f[:3] for f in _findings(before, after, "server/framing.py")] == [("removed-guard", "body_length", 4)]
+
+
+EAFP_ONLY = """
+    ALGORITHMS = {"HS256": 1}
+
+    def signer_for(name, strict):
+        try:
+            value = ALGORITHMS[name]
+        except KeyError:
+            raise InvalidAlgorithmError(name) from None
+        return value
+"""
+
+
+def test_keyerror_handler_to_membership_test_is_the_same_denial():
+    after = """
+    ALGORITHMS = {"HS256": 1}
+
+    def signer_for(name, strict):
+        if name not in ALGORITHMS:
+            raise InvalidAlgorithmError(name)
+        return ALGORITHMS[name]
+    """
+    assert _findings(EAFP_ONLY, after, "auth/signers.py") == []
+
+
+def test_keyerror_handler_to_a_weaker_membership_test_is_flagged():
+    after = """
+    ALGORITHMS = {"HS256": 1}
+
+    def signer_for(name, strict):
+        if name not in ALGORITHMS and strict:
+            raise InvalidAlgorithmError(name)
+        return ALGORITHMS.get(name)
+    """
+    found = _findings(EAFP_ONLY, after, "auth/signers.py")
+    assert [f[:3] for f in found] == [("removed-guard", "signer_for", 8)] and found[0][3] >= 2
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_lookup_only_try_body_raises_only_for_a_missing_key(fallback):
+    u = _unit("""
+        def f(d, k):
+            try:
+                v = d[k]
+            except KeyError:
+                raise ValueError(k)
+            try:
+                w = g(d)[k]
+            except KeyError:
+                raise ValueError(k)
+            return v, w
+    """, "f", fallback)
+    first, second = [g for g in u.guards if g.action.denies]
+    assert {a.key for a in _atoms(first.deny_when)} == {"$1 in $0"}
+    assert {a.key for a in _atoms(second.deny_when)} == {"raised(g)", "$1 in g($0)"}

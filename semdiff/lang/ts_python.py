@@ -1059,7 +1059,9 @@ class _Extractor:
                 raised = disj(*(normal.expr_atom(f"raised({c})", f"{c}(...) raised") for c in guarded[:6])) if 0 < len(guarded) <= 6 \
                     else normal.expr_atom("raised(*)", "the try body raised")
                 if LOOKUP_ERROR in catches:
-                    raised = disj(raised, *self._missing_keys(unit, body))
+                    missing = self._missing_keys(unit, body)
+                    # a body of nothing but lookups (no call) raises KeyError only for a missing key
+                    raised = disj(*missing) if missing and len(missing) == len(body) and not guarded else disj(raised, *missing)
                 self._walk(unit, hbody, conj(path, raised), contributors + ((_line(clause), raised),), None, depth + 1)
             elif clause.type == "else_clause":
                 orelse = clause
