@@ -73,7 +73,8 @@ def test_typo_claim_that_flips_a_check_is_still_reported(tmp_path):
     r = change(tmp_path, {"lib/helpers/validator.js": VALIDATOR}, {"lib/helpers/validator.js": after},
                "fix typo in validator")
     [m] = mismatches(r)
-    assert (m.path, m.severity) == ("lib/helpers/validator.js", Severity.CRITICAL)
+    # altered-comparison judged the flip medium (relevance 0.4); the typo claim that hid it adds one level
+    assert (m.path, m.severity) == ("lib/helpers/validator.js", Severity.HIGH)
     assert "weakens" in m.message and m.after is not None and m.after.line == 5, (m.unit, m.after)
 
 

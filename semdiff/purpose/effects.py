@@ -4,7 +4,8 @@ Every aligned `UnitChange` gets one `Effect`. The behaviour-preserving ones are 
 normalised syntax trees (semdiff.purpose.pysyntax for Python; the backend's `body_key`,
 a formatting- and comment-free token stream, for other languages), never guessed from
 lines; whatever cannot be proved is a behaviour change. A unit that a rule family found
-weaker is a weakening whatever its syntax says.
+weaker is a weakening unless its code is proved equivalent (PROVED_SAME_CODE): the proof
+compares the whole unit, the rule one construct it could not follow through a rewrite.
 """
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ class Effect(str, enum.Enum):
 
 
 PRESERVING = frozenset({Effect.UNCHANGED, Effect.WORDING, Effect.RENAMED, Effect.MOVED, Effect.EQUIVALENT})
+# Proofs that outrank a rule's finding on the same unit: the unit's own code, in the same
+# place, compared whole (conditions by truth table, helpers inlined, Go rewrites made
+# canonical, locals renamed). Not the proofs that set something aside a rule may be about:
+# comments and formatting (UNCHANGED: an added `# nosec`), message strings (WORDING: a log
+# line now carrying a secret), the place a body moved to (MOVED: the checks around it).
+PROVED_SAME_CODE = frozenset({Effect.EQUIVALENT, Effect.RENAMED})
 ORDER = tuple(Effect)
 
 
@@ -50,6 +57,8 @@ class UnitEffect:
     area: str = "code"  # code | tests | deps | docs
     rules: tuple[str, ...] = ()  # rule ids of the weakening findings on this unit
     relevance_score: float = 0.0
+    # the highest severity those findings were given (what a purpose mismatch resting on them may claim)
+    weakening_severity: Severity = Severity.INFO
 
     @property
     def qualname(self) -> str:
@@ -176,10 +185,12 @@ def classify_effects(
     to be checked, and far cheaper on large changes."""
     t = tables or claim_tables()
     weak: dict[tuple[str, str], list[str]] = {}
+    weak_severity: dict[tuple[str, str], Severity] = {}
     for f in findings:
         # info findings are context (e.g. a weakened assertion in test code), not weakenings
         if f.rule_id not in ignore_rules and f.severity > Severity.INFO:
             weak.setdefault((f.path, f.unit), []).append(f.rule_id)
+            weak_severity[(f.path, f.unit)] = max(f.severity, weak_severity.get((f.path, f.unit), Severity.INFO))
 
     before_trees = {id(uc): _tree(uc.before) if precise else None for uc in unit_changes}
     after_trees = {id(uc): _tree(uc.after) if precise else None for uc in unit_changes}
@@ -275,15 +286,26 @@ def classify_effects(
         relevant = area != "tests" and not minified(uc) and not metadata and (
             rel.score >= 0.6 or (guards_changed(uc.before, other_after) and (rel.score >= 0.3 or _guards_look_sensitive(uc)))
         )
-        if rules:
+        if rules and effect in PROVED_SAME_CODE and _in_place(uc):
+            # the proof compared this unit's whole code before and after and found the same
+            # behaviour: the rule read a rewrite it could not follow, not a weakening
+            evidence = evidence + (f"{', '.join(sorted(set(rules)))} reported here, but the code is proved equivalent",)
+        elif rules:
             effect = Effect.WEAKENING
             evidence = evidence + (f"weakening found by {', '.join(sorted(set(rules)))}",)
         elif effect is Effect.BEHAVIOUR and relevant:
             effect = Effect.SECURITY
             why = " -> ".join(rel.why_path) if rel.is_relevant and rel.why_path else "its guards or decorators changed"
             evidence = evidence + (f"security-relevant: {rel.reason or why}",)
-        out.append(UnitEffect(uc, effect, evidence, relevant, area, rules, rel.score))
+        out.append(UnitEffect(uc, effect, evidence, relevant, area, rules, rel.score,
+                              weak_severity.get((key_path, uc.qualname), Severity.INFO)))
     return tuple(out)
+
+
+def _in_place(uc: UnitChange) -> bool:
+    """Both sides of the unit exist, under the same name in the same file."""
+    b, a = uc.before, uc.after
+    return b is not None and a is not None and b.qualname == a.qualname and (uc.file.old_path or uc.path) == uc.path
 
 
 # `uses: owner/action@ref` (optionally quoted, optionally `# v1.2.3`-commented, as a step

@@ -430,6 +430,49 @@ def _int_bounds(toks: list[str], ints: set[str], notes: list[str]) -> list[str]:
     return out
 
 
+def _selector(toks: list[str]) -> bool:
+    """A name or a selector chain (`v`, `r.Method`): read without side effects, however often."""
+    return len(toks) % 2 == 1 and all(
+        (re.fullmatch(r"[A-Za-z_]\w*", t) is not None) if k % 2 == 0 else t == "." for k, t in enumerate(toks))
+
+
+def _contains(toks: list[str], notes: list[str]) -> list[str]:
+    """`for _, c := range xs { if v == c { return true } }; return false` is
+    `return slices.Contains(xs, v)` (modernize's slicescontains): the loop answers true at the
+    first element equal to v, and false when none is. Only for that exact body, with v a name
+    or selector that does not mention the loop variable (the loop reads it once per element,
+    Contains once)."""
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if (toks[i] == "for" and toks[i + 1: i + 3] == ["_", ","] and i + 5 < len(toks)
+                and re.fullmatch(r"[A-Za-z_]\w*", toks[i + 3]) and toks[i + 4: i + 6] == [":=", "range"]):
+            elem = toks[i + 3]
+            j = i + 6
+            while j < len(toks) and toks[j] != "{":
+                j += 1
+            xs = toks[i + 6: j]
+            if xs and j < len(toks):
+                end = _close(toks, j)
+                body = toks[j + 1: end]
+                value = None
+                if body[:1] == ["if"] and body[-4:] == ["{", "return", "true", "}"]:
+                    cond = body[1:-4]
+                    if len(cond) >= 3 and cond[-2:] == ["==", elem]:
+                        value = cond[:-2]
+                    elif len(cond) >= 3 and cond[:2] == [elem, "=="]:
+                        value = cond[2:]
+                if (value is not None and _selector(value) and elem not in value
+                        and toks[end + 1: end + 3] == ["return", "false"]):
+                    out.extend(["return", "slices", ".", "Contains", "(", *xs, ",", *value, ")"])
+                    notes.append("a loop returning true at the first equal element is slices.Contains")
+                    i = end + 3
+                    continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
 def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
     """The canonical token stream of one Go unit's text (None if it cannot be tokenised)."""
     toks = tokens(text)
@@ -452,6 +495,7 @@ def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
     toks = _seq(toks, notes)
     toks = _wait_group_go(toks, notes)
     toks = _cut(toks, notes)
+    toks = _contains(toks, notes)
     return Canonical(tuple(toks), tuple(dict.fromkeys(notes)))
 
 

@@ -125,6 +125,22 @@ def _unit_line(e: UnitEffect) -> str:
     return f"{e.path}:{e.qualname} ({e.effect.value}{': ' + detail if detail else ''})"
 
 
+def narrow_claim_support(e: UnitEffect) -> Severity:
+    """How severe a narrow claim's mismatch this unit can make it. A weakening: one level above
+    what its own rule judged (the claim hid it), so a low removed check in code with no path to
+    anything sensitive is a medium mismatch, a high one critical; a security-relevant unit is a
+    high mismatch whatever the rule said (changing it is already outside the claim)."""
+    if e.effect is Effect.WEAKENING:
+        own = e.weakening_severity.bumped(1)
+        return max(own, Severity.HIGH) if e.relevant else own
+    return Severity.HIGH
+
+
+def _serious_weakening(e: UnitEffect) -> bool:
+    """A weakening in security-relevant code, or one its rule judged at least medium."""
+    return e.relevant or e.weakening_severity >= Severity.MEDIUM
+
+
 def decide(v: PurposeVerdict) -> tuple[Optional[Severity], tuple[UnitEffect, ...], str]:
     """(severity or None, the units to name, what is wrong) for the purpose-mismatch finding."""
     claim = v.claim
@@ -134,10 +150,13 @@ def decide(v: PurposeVerdict) -> tuple[Optional[Severity], tuple[UnitEffect, ...
     weakening = tuple(e for e in v.exceeding if e.effect is Effect.WEAKENING)
     bump = 1 if v.strict else 0
     if claim.narrow:
-        if weakening:
-            return Severity.CRITICAL, sec, "weakens security-relevant code"
         if sec:
-            return Severity.HIGH.bumped(bump), sec, "changes behaviour in security-relevant code"
+            severity = max(narrow_claim_support(e) for e in sec).bumped(bump)
+            if not weakening:
+                return severity, sec, "changes behaviour in security-relevant code"
+            if any(_serious_weakening(e) for e in weakening):
+                return severity, sec, "weakens security-relevant code"
+            return severity, sec, "weakens a check its rule judged low (no path to anything sensitive)"
         if v.exceeding and claim.kinds == frozenset({"tests"}):
             return Severity.MEDIUM.bumped(bump), v.exceeding, "changes behaviour outside test code"
         if v.exceeding and v.strict:
@@ -169,7 +188,7 @@ def verdict_line(v: PurposeVerdict, severity: Optional[Severity], named: Sequenc
         if risky:
             line += f"; changes behaviour in {_sec_noun(risky)}"
     elif severity is not None and v.claim.narrow:
-        sec = [e for e in named if e.effect in (Effect.SECURITY, Effect.WEAKENING)]
+        sec = [e for e in named if e.effect is Effect.SECURITY or (e.effect is Effect.WEAKENING and _serious_weakening(e))]
         line = f"exceeds its purpose in {_sec_noun(sec)}" if sec else f"exceeds its purpose in {_noun(named)}: it {problem}"
         weak = [e for e in named if e.effect is Effect.WEAKENING]
         if weak:
