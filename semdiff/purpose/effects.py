@@ -473,8 +473,12 @@ def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, af
     proof = _extract_proof(uc, b, a, bt, at, path_b, path_a, helpers, after_helpers, before_helpers, extracted)
     if proof is not None:
         return Effect.EQUIVALENT, proof
-    ok, ev = pysyntax.same_shape(pysyntax.shape(bt, rename=True, helpers=helpers, booleans=True, messages=True),
-                                 pysyntax.shape(at, rename=True, booleans=True, messages=True))
+    ok, ev = pysyntax.same_shape(pysyntax.shape(bt, rename=True, helpers=helpers, booleans=True, typing=True),
+                                 pysyntax.shape(at, rename=True, booleans=True, typing=True))
+    if ok:
+        return Effect.EQUIVALENT, ("only what a type checker reads differs (annotations, typing.cast, a typed temporary)",) + ev
+    ok, ev = pysyntax.same_shape(pysyntax.shape(bt, rename=True, helpers=helpers, booleans=True, messages=True, typing=True),
+                                 pysyntax.shape(at, rename=True, booleans=True, messages=True, typing=True))
     if ok:
         return Effect.WORDING, ("only message strings (exception or log text) differ",) + ev
     return Effect.BEHAVIOUR, ("syntax trees differ after normalisation",)

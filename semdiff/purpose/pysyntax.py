@@ -13,7 +13,11 @@ a time, so the first layer that makes the trees equal names what the change is:
                rewrite or swapped comparison operands are equal here, with the formulas as
                evidence;
 * wording    - strings that are only messages (exception arguments, log/print calls,
-               `msg=`/`detail=` keywords) become placeholders.
+               `msg=`/`detail=` keywords) become placeholders;
+* typing     - what only a type checker reads is set aside (semdiff.purpose.pytyping):
+               parameter and return annotations of functions no decorator reads them from,
+               local variable annotations, `typing.cast(T, x)`, and a typed temporary that
+               is returned or stored at once (`x: bytes = f(); return x`).
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from typing import Mapping, Optional
 
 from semdiff import logic
 from semdiff.ir import Atom, Const, Formula, conj, disj, neg
+from semdiff.purpose import pytyping
 
 MESSAGE_CALLS = frozenset({
     "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo",
@@ -264,25 +269,27 @@ _SHAPES: "weakref.WeakKeyDictionary[ast.AST, dict[tuple, Optional[Shape]]]" = we
 
 
 def shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = {},
-          booleans: bool = False, messages: bool = False) -> Optional[Shape]:
+          booleans: bool = False, messages: bool = False, typing: bool = False) -> Optional[Shape]:
     """The normalised form of a unit tree under the chosen layers (the tree is not modified).
 
     Memoised per tree and layers: effect proofs ask for the same shapes several times."""
-    key = (rename, tuple(sorted(helpers.items())), booleans, messages)
+    key = (rename, tuple(sorted(helpers.items())), booleans, messages, typing)
     try:
         memo = _SHAPES.setdefault(tree, {})
     except TypeError:  # not weak-referenceable: compute without the memo
-        return _shape(tree, rename=rename, helpers=helpers, booleans=booleans, messages=messages)
+        return _shape(tree, rename=rename, helpers=helpers, booleans=booleans, messages=messages, typing=typing)
     if key not in memo:
-        memo[key] = _shape(tree, rename=rename, helpers=helpers, booleans=booleans, messages=messages)
+        memo[key] = _shape(tree, rename=rename, helpers=helpers, booleans=booleans, messages=messages, typing=typing)
     return memo[key]
 
 
 def _shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = {},
-           booleans: bool = False, messages: bool = False) -> Optional[Shape]:
+           booleans: bool = False, messages: bool = False, typing: bool = False) -> Optional[Shape]:
     try:
         t = copy.deepcopy(tree)
         _strip_docstrings(t)
+        if typing:
+            t = pytyping.without_typing(t)
         if isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             t.name = "_"  # the unit's own name is compared separately (rename / move)
         if rename or helpers:
@@ -294,6 +301,8 @@ def _shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = 
         if booleans:
             plain = copy.deepcopy(tree)  # the same conditions in source names, for evidence
             _strip_docstrings(plain)
+            if typing:
+                plain = pytyping.without_typing(plain)
             named = _Conditions()
             named.visit(_Messages().visit(plain) if messages else plain)
             cond = _Conditions()
