@@ -100,6 +100,27 @@ def _behaviour_verb(text: str) -> Optional[str]:
     return m.group(1) if word in _BEHAVIOUR_VERBS or word in ("do not", "does not") else None
 
 
+# "Clean up" names a code clean-up (a refactor claim) unless what is cleaned up is a run-time
+# resource: "more resource cleanup", "clean up temp files", "socket cleanup" close files and
+# connections, which is what the code now does, not a promise that it does the same as before.
+_RESOURCE = (r"(?:resources?|files?|file\s+handles?|handles?|sockets?|connections?|fds?|descriptors?|temp(?:orary)?"
+             r"|tmp|tempfiles?|tmpdirs?|temp\s+dirs?|processe?s?|subprocesse?s?|threads?|locks?|memory|leaks?|streams?)")
+_RESOURCE_CLEANUP = re.compile(
+    rf"\b{_RESOURCE}\s+(?:[\w-]+\s+){{0,2}}clean[ -]?ups?\b"
+    rf"|\bclean(?:ed|ing|s)?[ -]?ups?\s+(?:(?:of|the|all|any|open|opened|leaked|unused|stale|leftover)\s+){{0,3}}{_RESOURCE}\b",
+    re.I)
+_CLEANUP_WORD = re.compile(r"clean[ -]?ups?", re.I)
+
+
+def _resource_cleanup(text: str, strong: dict[str, list[str]]) -> Optional[str]:
+    """The phrase when the only refactor keyword is a clean-up of run-time resources."""
+    words = strong.get("refactor", [])
+    if not words or not all(_CLEANUP_WORD.fullmatch(w) for w in words):
+        return None
+    m = _RESOURCE_CLEANUP.search(_prose(text))
+    return m.group(0) if m else None
+
+
 def _keyword_hits(text: str, tables: ClaimTables, strength: str) -> dict[str, list[str]]:
     text = _prose(text)
     hits: dict[str, list[str]] = {}
@@ -151,6 +172,11 @@ def classify_message(subject: str, body: str = "", source: str = "message",
                                     (f'{where} prefix "{subject[: m.start(4)].strip()}" -> {prefix_claim}, breaking change',))
     evidence: list[str] = []
     strong = _keyword_hits(rest, t, "strong")
+    released = _resource_cleanup(rest, strong)
+    if released:
+        del strong["refactor"]
+        evidence.append(f'{where} "{released}" releases run-time resources (files, connections): '
+                        "a behaviour change, not a code clean-up")
     # a component label ("jws: don't strip ...") is not a type, but the verb follows it
     verb = _behaviour_verb(m.group(4) if m else rest)
     acted_on = {c: w for c, w in strong.items() if c in t.narrow} if verb else {}
