@@ -161,6 +161,22 @@ def _inlined_source(before: Unit, name: str, esc_line: int) -> Optional[str]:
     return None
 
 
+# `x.translate(T)` with a table named for what it neutralises (`_control_char_table`,
+# `ESCAPE_TABLE`, `unsafe_map`) escapes x, the receiver: str.translate maps each control
+# character to its escaped form, as werkzeug's request log did
+_TRANSLATE_TABLE_WORDS = frozenset({"control", "ctrl", "escape", "escapes", "escaped", "unsafe", "nonprint", "nonprintable"})
+
+
+def _py_escaped(c: Call) -> Optional[str]:
+    """The value a Python call escapes: an escaper's first argument, or the receiver of a
+    `.translate(T)` whose table T is named for control/unsafe characters or escaping."""
+    receiver, _, method = c.callee.rpartition(".")
+    if method == "translate" and receiver and len(c.positional) == 1:
+        table = c.positional[0].value.rsplit(".", 1)[-1]
+        return receiver if set(words(table)) & _TRANSLATE_TABLE_WORDS else None
+    return first_arg(c) if is_escaper(c.callee, "python") else None
+
+
 def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     """Python form of the escaping check. Besides `escape(x)` gone while `x` is still used it
     reads `escaped = escape_filter_chars(username)` gone while `username` is used on a touched
@@ -168,17 +184,17 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     inlined away (`v = d[k]; v = scrub(v); out[k] = v` -> `out[k] = d[k]`)."""
     before, after = change.before, change.after
     assert before is not None and after is not None
-    b_esc = [c for c in before.calls if is_escaper(c.callee, "python") and first_arg(c)]
-    a_esc = [c for c in after.calls if is_escaper(c.callee, "python") and first_arg(c)]
-    key = lambda c: (tail(c.callee), first_arg(c))  # noqa: E731
-    still_escaped = {first_arg(c) for c in new_items(b_esc, a_esc, key=key)}
+    b_esc = [c for c in before.calls if _py_escaped(c)]
+    a_esc = [c for c in after.calls if _py_escaped(c)]
+    key = lambda c: (tail(c.callee), _py_escaped(c))  # noqa: E731
+    still_escaped = {_py_escaped(c) for c in new_items(b_esc, a_esc, key=key)}
     reported: set[str] = set()
     for b in new_items(a_esc, b_esc, key=key):
-        arg = first_arg(b) or ""
+        arg = _py_escaped(b) or ""
         name = _py_flowing_name(arg)
         if b.positional[0].literal is not None or arg in still_escaped or name is None or name in reported:
             continue
-        if name in still_escaped or any(_py_flowing_name(first_arg(c) or "") == name for c in a_esc):
+        if name in still_escaped or any(_py_flowing_name(_py_escaped(c) or "") == name for c in a_esc):
             continue  # the same value is escaped in the new code (maybe by another escaper)
         if _left_to_injection_opened(change, b):
             continue
@@ -193,11 +209,16 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line
                               and origin in re.sub(r"\s+", "", unit_line(after, ln))), None)
                 how = f"the value it scrubbed (`{origin}`) is now used directly"
+        if where is None and reassigned and b.span.line in change.touched_before:
+            # `x = escape(x)` deleted outright: x's later uses now see the raw value
+            start = after.span.line + (b.span.line - before.span.line)
+            where = next((ln for ln in range(start, after.span.end_line + 1) if mentions(unit_line(after, ln), name)), None)
         if where is None:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         reported.add(name)
+        shown = b.text.strip() if b.callee.endswith(".translate") else f"{b.callee}({arg})"
         yield make_finding(
-            SPEC, change, ctx, f"{b.callee}({arg}) removed; {how}",
+            SPEC, change, ctx, f"{shown} removed; {how}",
             before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
         )
 
