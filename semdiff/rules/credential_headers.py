@@ -2,9 +2,10 @@
 
 Three ways the same leak shows, each compared before with after:
 
-* a step that strips Authorization/Cookie/... on a redirect (`headers.delete('authorization')`)
-  removed, or the condition that triggers it holding in fewer cases (JavaScript/TypeScript,
-  Go, Java);
+* a step that strips Authorization/Cookie/... on a redirect (`headers.delete('authorization')`,
+  a helper named for it: `removeMatchingHeaders(/^(?:authorization|cookie)$/i, h)`) removed or
+  naming fewer credential headers, or the condition that triggers it holding in fewer cases
+  (JavaScript/TypeScript, Go, Java);
 * (Python) a set of credential header names gone from the file, or a strip-list of them
   (`REMOVE_HEADERS_ON_REDIRECT`) that lost a header;
 * a same-origin test that gated attaching a credential (XSRF cookie value, Authorization)
@@ -20,6 +21,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Atom, Call, Unit, atoms_of, conj, neg
 from semdiff.lang.normal import split_top, squash
 from semdiff.model import Confidence, Finding, Severity
+from semdiff.relevance.names import words
 from semdiff.rules._catalog2_ir import callee_is, name_words, unit_line
 from semdiff.rules._condition_text import bool_formula, statement
 from semdiff.rules._web_protection import WEB_AND_PYTHON, bundle_repeats_low, first_arg
@@ -36,8 +38,9 @@ RULES = (
     RuleSpec(
         RULE_ID, "Credentials forwarded across origins", Severity.HIGH,
         "A step that stripped Authorization/Cookie/... headers (on a redirect to another host or protocol) was "
-        "removed, or the condition that triggers it now holds in fewer cases (a disjunct dropped or a conjunct "
-        "added), or (Python) a set of credential header names is gone from the file or a strip-list of them lost a "
+        "removed or now names fewer of them (a header regex narrowed: `/^(?:authorization|cookie)$/i` -> "
+        "`/^authorization$/i`), or the condition that triggers it now holds in fewer cases (a disjunct dropped or a "
+        "conjunct added, or a case such as a scheme change no longer tested at all), or (Python) a set of credential header names is gone from the file or a strip-list of them lost a "
         "header, or a same-origin test that "
         "gated attaching a credential (XSRF cookie value, Authorization) now passes for another origin (an "
         "alternative ORed around it, or the test dropped from the flag): credentials leak to the new origin.",
@@ -59,18 +62,49 @@ EXAMPLE_PATHS = {RULE_ID: "src/example.js"}
 _SENSITIVE = re.compile(r"""["'`](%s)["'`]""" % "|".join(re.escape(h) for h in SENSITIVE_HEADERS), re.I)
 
 
+# a helper named for removing headers (`removeMatchingHeaders(re, headers)`, `stripHeaders`, `dropHeaders`)
+_HELPER_REMOVER_WORDS = frozenset({"remove", "delete", "strip", "drop", "unset"})
+_HELPER_HEADER_WORDS = frozenset({"header", "headers"})
+# a JavaScript regex literal: /body/flags
+_REGEX_LITERAL = re.compile(r"^/(?P<body>(?:[^/\\\n]|\\.)+)/(?P<flags>[a-z]*)$")
+
+
+def _is_remover(callee: str) -> bool:
+    parts = callee.split(".")
+    if parts[-1].lower() in HEADER_REMOVERS and any("header" in p.lower() for p in parts[:-1]):
+        return True
+    ws = name_words(parts[-1])
+    return bool(ws & _HELPER_REMOVER_WORDS) and bool(ws & _HELPER_HEADER_WORDS)
+
+
+def _regex_headers(arg: str) -> frozenset[str]:
+    """The credential header names a header-matching regex literal (`/^(?:authorization|cookie)$/i`)
+    matches, read by matching each known name against it (short pattern, short names)."""
+    m = _REGEX_LITERAL.match(arg.strip())
+    if not m or len(m.group("body")) > 200:
+        return frozenset()
+    try:
+        rx = re.compile(m.group("body"), re.I if "i" in m.group("flags") else 0)
+    except (re.error, RecursionError, OverflowError):
+        return frozenset()
+    return frozenset(h for h in SENSITIVE_HEADERS if rx.search(h))
+
+
+def _stripped_headers(unit: Unit, c: Call) -> frozenset[str]:
+    """The credential headers a removal call strips: its literal, its regex, or the literal list
+    of names on one of the three lines above it (a loop variable)."""
+    arg = first_arg(c) or ""
+    found = {m.group(1).lower() for m in _SENSITIVE.finditer(arg)} | set(_regex_headers(arg))
+    if not found:
+        for ln in range(c.span.line - 3, c.span.line):
+            found |= {m.group(1).lower() for m in _SENSITIVE.finditer(unit_line(unit, ln))}
+    return frozenset(found)
+
+
 def _strip_calls(unit: Unit) -> list[Call]:
-    """Header-removal calls whose header is a sensitive literal, or a loop variable over a
-    literal list of sensitive names on one of the three lines above."""
-    out = []
-    for c in unit.calls:
-        parts = c.callee.split(".")
-        if parts[-1].lower() not in HEADER_REMOVERS or not any("header" in p.lower() for p in parts[:-1]):
-            continue
-        arg = first_arg(c) or ""
-        if _SENSITIVE.search(arg) or any(_SENSITIVE.search(unit_line(unit, ln)) for ln in range(c.span.line - 3, c.span.line)):
-            out.append(c)
-    return out
+    """Header-removal calls whose header is a sensitive literal or a regex literal matching one,
+    or a loop variable over a literal list of sensitive names on one of the three lines above."""
+    return [c for c in unit.calls if _is_remover(c.callee) and _stripped_headers(unit, c)]
 
 
 def _split_top(cond: str, op: str) -> list[str]:
@@ -94,17 +128,52 @@ def _enclosing_condition(unit: Unit, line: int) -> Optional[tuple[int, str]]:
             m = _IF.match(src)
             if m:
                 return ln, m.group(1)
+            if re.match(r"\s*(?:}\s*else\s+)?if\s*\(", src):
+                # a condition wrapped over a few lines: `if (a ||\n    b) {`
+                joined = src
+                for nxt in range(ln + 1, min(line, ln + 5)):
+                    joined += " " + unit_line(unit, nxt).strip()
+                    m = _IF.match(joined)
+                    if m:
+                        return ln, m.group(1)
             indent = ind
     return None
 
 
 def _narrower(before: str, after: str) -> bool:
-    """Does the stripping trigger hold in fewer cases: a disjunct dropped or a conjunct added?"""
+    """Does the stripping trigger hold in fewer cases: a disjunct dropped or a conjunct added,
+    or a disjunct whose own subject (`a.protocol !== b.protocol`) the new condition no longer
+    mentions at all (the rest rewritten around it)?"""
     bo, ao = _split_top(before, "||"), _split_top(after, "||")
     if len(bo) > 1 or len(ao) > 1:
-        return set(ao) < set(bo)
+        if set(ao) < set(bo):
+            return True
+        return _disjunct_forgotten(bo, after)
     ba, aa = _split_top(before, "&&"), _split_top(after, "&&")
     return set(ba) < set(aa)
+
+
+def _text_words(text: str) -> set[str]:
+    """Identifier words of a condition's text (`a.protocol !== b.protocol` -> a, protocol, b)."""
+    out: set[str] = set()
+    for ident in re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"(['\"`]).*?\1", " ", text)):
+        out.update(words(ident))
+    return out
+
+
+def _disjunct_forgotten(disjuncts: list[str], after: str) -> bool:
+    """A disjunct of the old trigger whose own words (those no other disjunct uses) are all
+    absent from the new condition: the case it covered is no longer tested."""
+    after_words = _text_words(after)
+    if after_words & {"origin", "origins"}:
+        return False  # an origin test (`!sameOrigin(a, b)`) covers scheme, host and port together
+    per = [_text_words(d) for d in disjuncts]
+    for i, ws in enumerate(per):
+        others = set().union(*(w for j, w in enumerate(per) if j != i))
+        own = ws - others
+        if own and not own & after_words:
+            return True
+    return False
 
 
 def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
@@ -119,6 +188,20 @@ def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             before_line=b.span.line, evidence_before=b.text,
         )
         return
+    b_names = frozenset().union(*(_stripped_headers(before, c) for c in b_strip))
+    a_names = frozenset().union(*(_stripped_headers(after, c) for c in a_strip))
+    lost = sorted(b_names - a_names)
+    if lost:
+        b = next((c for c in b_strip if set(lost) & _stripped_headers(before, c)), b_strip[0])
+        a = next((c for c in a_strip if _squash_call(c) not in {_squash_call(x) for x in b_strip}), None)
+        yield make_finding(
+            SPEC, change, ctx,
+            f"{', '.join(lost)} no longer stripped: `{b.text}` became "
+            f"`{a.text if a else 'nothing'}`, so that header is kept when the request goes to another origin",
+            before_line=b.span.line, after_line=a.span.line if a else None, evidence_before=b.text,
+            evidence_after=a.text if a else "",
+        )
+        return
     for b, a in zip(b_strip, a_strip):
         bc, ac = _enclosing_condition(before, b.span.line), _enclosing_condition(after, a.span.line)
         if bc and ac and _narrower(bc[1], ac[1]):
@@ -128,6 +211,10 @@ def _headers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 before_line=bc[0], after_line=ac[0], evidence_before=bc[1].strip(), evidence_after=ac[1].strip(),
                 confidence=Confidence.MEDIUM,
             )
+
+
+def _squash_call(c: Call) -> str:
+    return squash(c.text)
 
 
 # ---------------------------------------------------------------- Python credential header sets
