@@ -16,6 +16,16 @@ Two idioms of JavaScript/TypeScript, Go and Java confine an attacker-named file,
   `getCanonicalPath().startsWith(root)` advisories). Reported only when the unit still runs a
   prefix test (startsWith / HasPrefix / indexOf(..) === 0 / substr(0, ..)) that names the root.
 
+* normaliser-unwrapped: a root-anchored normalisation (`filepath.Clean("/"+name)`,
+  `path.posix.normalize('/' + p)`, `Paths.get("/" + p).normalize()` is not read) or a helper named
+  for stripping/normalising a path or URL (`stripRequestFragment(uri)`, `normalizeUrlPath(p)`,
+  `cleanSlashes(p)`) was unwrapped: its argument is now used bare on a changed line. Cleaning
+  `"/"+name` first is what keeps `../` inside the directory a later Join adds; a stripped
+  fragment/slash is what a later path match or access rule compares. An unanchored Clean (a
+  linter's `os.Open(filepath.Clean(p))`) confines nothing and is not read; helpers that clean up
+  data or resources (`cleanupTempPath`, `stripPathEntries`) are not normalisers; sanitise/escape
+  helpers are escaping-removed's.
+
 Python is left to injection-opened (os.path.basename, secure_filename, safe_join).
 """
 from __future__ import annotations
@@ -26,12 +36,14 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Severity
+from semdiff.relevance.names import words
 from semdiff.rules._catalog2_ir import callee_is, unit_line
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 FAMILY = "path-confinement-removed"
 BASENAME = f"{FAMILY}/basename-unwrapped"
 PREFIX_SEP = f"{FAMILY}/prefix-separator-dropped"
+NORMALISER = f"{FAMILY}/normaliser-unwrapped"
 LANGS = ("javascript", "typescript", "go", "java")
 
 # calls that keep only a path's last component, by exact callee or dotted tail
@@ -48,6 +60,17 @@ _SEP = (r"(?:path\.sep|sep|File\.separator|File\.separatorChar|'/'|\"/\"|`/`|'\\
 _ROOT_PLUS_SEP = re.compile(r"(?P<root>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\([^()]*\))?)\s*\+\s*" + _SEP + r"(?![\w$.(])")
 # a prefix test: startsWith / HasPrefix / indexOf(..) === 0 / substr|slice|substring(0, ..)
 _PREFIX_TEST = re.compile(r"startsWith\(|HasPrefix\(|indexOf\([^)]*\)\s*[!=]==?\s*0|\.(?:substr|slice|substring)\(\s*0\s*,")
+
+# path normalisers: they confine only a root-anchored argument ("/" + name)
+NORMALISER_CALLS = ("filepath.Clean", "path.Clean", "path.normalize", "path.posix.normalize", "posix.normalize",
+                    "FilenameUtils.normalize", "Paths.normalize")
+_ANCHORED = re.compile(r"""^(["'`])[/\\]+\1\+(?P<rest>.+)$""")
+# a helper named for stripping/normalising a path or URL (`stripRequestFragment`, `normalizePath`)
+NORMALISE_VERBS = frozenset({"strip", "normalize", "normalise", "clean", "canonicalize", "canonicalise"})
+NORMALISE_OBJECTS = frozenset({"path", "url", "uri", "fragment", "slash", "slashes", "dots"})
+# ... but not one that cleans up data or resources (`cleanupTempPath`, `stripPathEntries`)
+DATA_WORDS = frozenset({"up", "cleanup", "entries", "entry", "rows", "row", "records", "items", "list", "cache",
+                        "temp", "tmp", "files", "dirs", "old", "stale", "paths", "urls"})
 
 _BN_BEFORE = ('package store\n\nimport "path/filepath"\n\n'
               'func (s *Store) file(id string) string {\n\treturn filepath.Join(s.dir, filepath.Base("s_"+id))\n}\n')
@@ -74,8 +97,24 @@ RULES = (
         languages=LANGS, intrinsic="injection",
     ),
 )
+_NU_BEFORE = ('package store\n\nimport "path/filepath"\n\n'
+              'func (s *Store) file(name string) string {\n\treturn filepath.Join(s.dir, filepath.Clean("/"+name))\n}\n')
+_NU_AFTER = _NU_BEFORE.replace('filepath.Clean("/"+name)', 'name')
+RULES = RULES + (
+    RuleSpec(
+        NORMALISER, "Path or URL no longer normalised", Severity.HIGH,
+        "A root-anchored normalisation (Go filepath.Clean(\"/\"+name), Node path.normalize('/' + p), commons-io "
+        "FilenameUtils.normalize) or a helper named for stripping/normalising a path or URL (stripRequestFragment, "
+        "normalizePath, cleanSlashes) was unwrapped: its argument is now used bare, so `../` escapes the directory a "
+        "later join adds, or a fragment/trailing slash slips past the path match an access rule makes (a helper "
+        "unwrapped is medium).",
+        (Example(_NU_BEFORE, _NU_AFTER, True),
+         Example(_NU_BEFORE.replace('"/"+name', "name"), _NU_AFTER, False, "unanchored Clean confines nothing")),
+        languages=LANGS, intrinsic="injection",
+    ),
+)
 SPEC = {r.id: r for r in RULES}
-EXAMPLE_PATHS = {BASENAME: "store/store.go", PREFIX_SEP: "lib/inside.js"}
+EXAMPLE_PATHS = {BASENAME: "store/store.go", PREFIX_SEP: "lib/inside.js", NORMALISER: "store/store.go"}
 
 
 def _squash(text: str) -> str:
@@ -132,6 +171,73 @@ def _wrapped_by_helper(after: Unit, line: int, arg: str, ctx: RuleContext) -> bo
     return False
 
 
+def _normaliser_kind(call: Call, language: str) -> Optional[str]:
+    """'path' for a root-anchored path normaliser, 'helper' for a path/URL strip helper, else None."""
+    if len(call.positional) != 1 or call.positional[0].literal is not None:
+        return None
+    if callee_is(call.callee, NORMALISER_CALLS):
+        return "path" if _ANCHORED.match(_arg(call)) else None
+    from semdiff.rules.escaping_removed import is_escaper  # sanitise/escape helpers are that rule's
+
+    ws = set(words(call.callee.rsplit(".", 1)[-1]))
+    if ws & NORMALISE_VERBS and ws & NORMALISE_OBJECTS and not ws & DATA_WORDS and not is_escaper(call.callee, language):
+        return "helper"
+    return None
+
+
+def _bare(call: Call) -> str:
+    """The value the normaliser was given: `"/"+name` -> `name`."""
+    arg = _arg(call)
+    m = _ANCHORED.match(arg)
+    return m.group("rest") if m else arg
+
+
+def _normaliser_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    still = {_bare(c) for c in after.calls if _normaliser_kind(c, change.language)}
+    seen: set[str] = set()
+    for call in before.calls:
+        kind = _normaliser_kind(call, change.language)
+        if kind is None or call.span.line not in change.touched_before:
+            continue
+        bare, text = _bare(call), _squash(call.text)
+        src = _squash(unit_line(before, call.span.line))
+        if bare in still or bare in seen or len(bare) < 2 or src.startswith(text):
+            continue  # still normalised somewhere, or a statement of its own (its result unused)
+        where = next((ln for ln in sorted(change.touched_after)
+                      if _mentions_bare(unit_line(after, ln), bare) and text not in _squash(unit_line(after, ln))
+                      and not _normalised_on(after, ln, bare, change.language)), None)
+        if where is None:
+            continue
+        seen.add(bare)
+        yield make_finding(
+            SPEC[NORMALISER], change, ctx,
+            f"{call.callee}({_arg(call)}) removed: `{bare}` is now used without that normalisation",
+            before_line=call.span.line, after_line=where,
+            evidence_before=unit_line(before, call.span.line).strip(), evidence_after=unit_line(after, where).strip(),
+            severity=None if kind == "path" else Severity.MEDIUM,
+        )
+
+
+def _mentions_bare(line: str, bare: str) -> bool:
+    flat = _squash(line)
+    i = flat.find(bare)
+    while i != -1:
+        before_ok = i == 0 or not (flat[i - 1].isalnum() or flat[i - 1] in "_$.")
+        end = i + len(bare)
+        after_ok = end == len(flat) or not (flat[end].isalnum() or flat[end] in "_$")
+        if before_ok and after_ok:
+            return True
+        i = flat.find(bare, i + 1)
+    return False
+
+
+def _normalised_on(unit: Unit, line: int, bare: str, language: str) -> bool:
+    return any(c.span.line == line and _normaliser_kind(c, language) is not None and bare in _squash(c.text)
+               for c in unit.calls)
+
+
 def _prefix_test_line(unit: Unit, root: str) -> Optional[int]:
     for ln in range(unit.span.line, unit.span.end_line + 1):
         text = unit_line(unit, ln)
@@ -186,4 +292,5 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return []
     out = list(_basename_unwrapped(change, ctx))
     out.extend(_prefix_separator_dropped(change, ctx))
+    out.extend(_normaliser_unwrapped(change, ctx))
     return out
