@@ -435,7 +435,8 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         before_units=before_units,
     )
     findings: list[Finding] = []
-    for fam in families():
+    languages = _languages_present(all_changes)
+    for fam in families(languages):
         langs = _family_languages(fam)
         for change in all_changes:
             if not _family_applies(fam, change, langs):
@@ -449,7 +450,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
                 found = [_in_test_code(f) for f in found]
             findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
     purpose = None
-    for name, _specs, fn in change_checks():
+    for name, _specs, fn in change_checks(languages):
         result = fn(ChangeContext(changes, tuple(all_changes), tuple(findings), ctx, options.purpose_text))
         findings.extend(f for f in result.findings if f.rule_id not in options.disabled_rules)
         purpose = result.purpose if result.purpose is not None else purpose
@@ -465,6 +466,19 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         hunk_only=hunk_only,
         purpose=purpose,
     )
+
+
+def _languages_present(changes: Iterable[UnitChange]) -> frozenset[str]:
+    """The languages `_family_applies` can match for these changes: only the rule modules
+    whose families run on them need importing (semdiff.rules.load_for)."""
+    out: set[str] = set()
+    for change in changes:
+        unit = change.after or change.before
+        if unit is not None:
+            out.add(unit.language)
+            if unit.kind == "config":
+                out.add("config")
+    return frozenset(out)
 
 
 def _family_languages(fam) -> frozenset[str]:
