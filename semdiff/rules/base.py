@@ -152,9 +152,11 @@ def change_family(name: str, rules: Iterable[RuleSpec]) -> Callable[[ChangeCheck
     return register
 
 
-def change_checks() -> tuple[tuple[str, tuple[RuleSpec, ...], ChangeCheckFn], ...]:
-    families()  # loads every rule module, including change-level ones
-    return tuple((n, r, f) for n, (r, f) in _CHANGE_CHECKS.items())
+def change_checks(languages: Optional[Iterable[str]] = None) -> tuple[tuple[str, tuple[RuleSpec, ...], ChangeCheckFn], ...]:
+    """Every change-level check; with `languages`, loading only the rule modules a change of
+    those languages needs (see `families`)."""
+    rows = tuple((n, r, f) for n, (r, f) in _registered(languages, _CHANGE_CHECKS, "CHECK_ORDER").items())
+    return rows
 
 
 def family(name: str, rules: Iterable[RuleSpec]) -> Callable[[CheckFn], CheckFn]:
@@ -167,11 +169,25 @@ def family(name: str, rules: Iterable[RuleSpec]) -> Callable[[CheckFn], CheckFn]
     return register
 
 
-def families() -> tuple[Family, ...]:
-    from semdiff.rules import load_all  # noqa: F401  (import side effect registers families)
+def families(languages: Optional[Iterable[str]] = None) -> tuple[Family, ...]:
+    """Every registered family. With `languages` (those of a change's units, plus "config"
+    when it has configuration units) only the modules whose families can run on them are
+    imported, and the families come in the order a full load registers them, so a run sees
+    the same families, in the same order, that can apply to its units."""
+    return tuple(_registered(languages, _FAMILIES, "FAMILY_ORDER").values())
 
-    load_all()
-    return tuple(_FAMILIES.values())
+
+def _registered(languages: Optional[Iterable[str]], table: dict, order_name: str) -> dict:
+    import semdiff.rules as package  # import side effects register families
+
+    if languages is None or not package.load_for(languages):
+        package.load_all()
+        return table
+    rank = {name: i for i, name in enumerate(getattr(package, order_name))}
+    if any(name not in rank for name in table):  # a family the order table does not know
+        package.load_all()
+        return table
+    return {name: table[name] for name in sorted(table, key=rank.__getitem__)}
 
 
 def all_rules() -> dict[str, RuleSpec]:
