@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
-import traceback
 from typing import Any, Optional, Sequence
 
 import click
 
 from semdiff import __version__, policy
 from semdiff.errors import InputError
-from semdiff.outfile import write_text
 from semdiff.report import available as available_formats
 from semdiff.report import formatter
 
@@ -105,6 +102,8 @@ class DefaultCommandGroup(click.Group):
             return policy.EXIT_USAGE
         except Exception as exc:  # anything else is a semdiff bug: say so in one line
             if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+                import traceback
+
                 traceback.print_exc()
             return _fail(
                 f"internal error: {type(exc).__name__}: {exc}. This is a bug in semdiff;"
@@ -301,6 +300,14 @@ def _attest(report: Any, exit_code: int, threshold: Any, repo: str, path: str) -
         raise InputError(f"cannot write attestation to '{path}': {exc.strerror or exc}; choose a writable path") from exc
 
 
+def write_text(path: str, body: str) -> None:
+    """semdiff.outfile.write_text, imported on first use: it pulls in tempfile (and random),
+    which a report written to stdout never needs."""
+    from semdiff.outfile import write_text as write
+
+    write(path, body)
+
+
 def _safe(text: str) -> str:
     """Hostile input can carry undecodable bytes; never let them crash the output."""
     return _SURROGATE.sub("\ufffd", text)
@@ -316,6 +323,8 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
         return
     isatty = getattr(sys.stdout, "isatty", None)
     if fmt == "text" and isatty is not None and isatty():
+        import shutil
+
         from semdiff.report import text
 
         body = text.format_report(report, color=True, width=shutil.get_terminal_size().columns)
