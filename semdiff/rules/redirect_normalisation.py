@@ -1,4 +1,4 @@
-"""redirect-normalisation-removed: a redirect target is no longer normalised before it is sent.
+r"""redirect-normalisation-removed: a redirect target is no longer normalised before it is sent.
 
 Open redirects in JavaScript/TypeScript, Go and Java are usually closed by rewriting the target
 in place just before the redirect, not by a check that denies: backslashes encoded or turned
@@ -13,6 +13,11 @@ line go. This family reads the unit's own text:
   (`replace`/`replaceAll`/`strings.ReplaceAll`/`strings.Trim*`/`TrimLeft`/`path.Clean`/`normalize`);
 * no line of the new unit re-assigns `v` through such a step any more (the same step, reworded
   or moved, or a new helper `v = clean(v)`, keeps it silent).
+
+A step whose pattern is anchored at the start and collapses slashes or backslashes
+(`path = re.sub("^//+", "/", path)`, `value = value.replace(/^(\w+:)?\s*[\\/]\s*[\\/]/, '$1//')`) is
+the protocol-relative-URL fix itself: it is reported when `v` is still used after the removed
+line, whatever reads it next (a later redirect built from a lookup, a hostname check).
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ from semdiff.rules._catalog2_ir import mentions, unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 FAMILY = "redirect-normalisation-removed"
+# Python reads the same (`re.sub` is a rewriting step below), but it is not listed yet: the lazy
+# rule loader's table (semdiff/rules/__init__.py MODULE_LANGUAGES) must name it first
 LANGS = ("javascript", "typescript", "go", "java")
 
 # a redirect sink by the callee's last name, or a Location header being set
@@ -36,7 +43,10 @@ _ASSIGN = re.compile(r"^\s*(?:(?:const|let|var|final\s+\w+|String)\s+)?(?P<v>[A-
 # a rewriting step over the value
 _REWRITE = re.compile(
     r"\.replace(?:All)?\(|strings\.(?:ReplaceAll|Replace|Trim|TrimLeft|TrimPrefix)\(|path\.Clean\(|"
-    r"filepath\.Clean\(|\.normalize\(|(?<![\w$.])normalize\(|[Ss]anitize\w*\(|[Cc]lean\w*\(")
+    r"filepath\.Clean\(|\.normalize\(|(?<![\w$.])normalize\(|[Ss]anitize\w*\(|[Cc]lean\w*\(|(?<![\w$])re\.subn?\(")
+# a rewrite anchored at the start that collapses leading slashes/backslashes (`^//+`, `^\/+`,
+# `^(\w+:)?\s*[\\/]\s*[\\/]`, `^[/\\]+`): what keeps `//evil.example` from being a host
+_LEADING_SLASHES = re.compile(r"\^.{0,30}?(?://|\[\\\\/\]|\[/\\\\\]|\\\\\\\\|\\/\+|(?<!\\)/\+)")
 
 _JS_BEFORE = ("function go(res, url) {\n  url = url.replace(/\\\\/g, '%5C')\n"
               "  res.setHeader('Location', encodeURI(url))\n  res.statusCode = 302\n}\n")
@@ -47,7 +57,9 @@ RULES = (
         FAMILY, "Redirect target no longer normalised", Severity.MEDIUM,
         "A line that rewrote a redirect target in place (backslashes encoded or turned into '/', leading "
         "slashes collapsed, the path cleaned) is gone while the unit still redirects to that value: "
-        "`//evil.example` or `/\\evil.example` now leaves the site (open redirect).",
+        "`//evil.example` or `/\\evil.example` now leaves the site (open redirect). A rewrite anchored at the start "
+        "that collapses leading slashes/backslashes (`re.sub('^//+', '/', path)`) is reported whenever the value is "
+        "still used after it (a later redirect or host check reads it).",
         (Example(_JS_BEFORE, _JS_AFTER, True),
          Example(_JS_BEFORE, _JS_BEFORE.replace("url = url.replace(/\\\\/g, '%5C')", "url = url.replaceAll('\\\\', '%5C')"),
                  False, "same step reworded")),
@@ -98,6 +110,14 @@ def _rewrites_at(unit: Unit, lines: list[int]) -> int:
     return sum(len(_REWRITE.findall(unit_lines(unit)[ln - unit.span.line][1])) for ln in lines)
 
 
+def _later_use(unit: Unit, var: str, start: int) -> Optional[int]:
+    """First line at or after `start` (where the removed step stood) that reads `var`."""
+    for ln, text in unit_lines(unit):
+        if ln >= start and mentions(text, var):
+            return ln
+    return None
+
+
 @family(FAMILY, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
@@ -113,6 +133,20 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue  # still rewritten as often (reworded, moved, or a helper took its place)
         after_flat = _squash(after.text)
         gone = [(ln, text) for ln, text in sites if _squash(text) not in after_flat]
+        slashes = [(ln, text) for ln, text in gone if _LEADING_SLASHES.search(text)]
+        if slashes and not any(_LEADING_SLASHES.search(t) for _l, t in kept.get(var, [])):
+            ln, text = slashes[0]
+            removed_above = sum(1 for x in change.touched_before if before.span.line <= x < ln)
+            use = _later_use(after, var, after.span.line + (ln - before.span.line) - removed_above)
+            if use is not None:
+                out.append(make_finding(
+                    SPEC[FAMILY], change, ctx,
+                    f"`{text.strip()}` removed: `{var}` now reaches line {use} with its leading slashes/backslashes "
+                    f"uncollapsed (`//host` or `/\\host` reads as another site)",
+                    before_line=ln, after_line=use, evidence_before=text.strip(),
+                    evidence_after=unit_lines(after)[use - after.span.line][1].strip(),
+                ))
+                continue
         if not gone or not _sink_lines(before, var):
             continue
         sinks = _sink_lines(after, var)
