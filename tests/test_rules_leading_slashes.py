@@ -52,3 +52,12 @@ def test_collapse_reworded_is_silent():
 def test_value_no_longer_read_is_silent():
     after = (JS.replace(LINE, "").replace("new URL(value, 'relative://x')", "new URL(hosts[0])"))
     assert findings_of(RULE, JS, after, PATH) == []
+
+
+def test_collapse_moved_into_a_helper_on_the_first_read_is_silent():
+    after = JS.replace(LINE, "").replace("new URL(value, 'relative://x')", "new URL(collapseLead(value), 'relative://x')") + r"""
+function collapseLead(v) {
+  return v.replace(/^(\w+:)?\s*[\\/]\s*[\\/]/, '$1//');
+}
+"""
+    assert findings_of(RULE, JS, after, PATH) == []

@@ -110,12 +110,26 @@ def _rewrites_at(unit: Unit, lines: list[int]) -> int:
     return sum(len(_REWRITE.findall(unit_lines(unit)[ln - unit.span.line][1])) for ln in lines)
 
 
-def _later_use(unit: Unit, var: str, start: int) -> Optional[int]:
-    """First line at or after `start` (where the removed step stood) that reads `var`."""
+def _later_use(unit: Unit, var: str, start: int, ctx: RuleContext) -> Optional[int]:
+    """First line at or after `start` (where the removed step stood) that reads `var`, unless that
+    read passes it through a rewriting step or a helper that collapses leading slashes
+    (`res.redirect(sanitizeRedirect(target))`): the normalisation moved, it did not go."""
     for ln, text in unit_lines(unit):
-        if ln >= start and mentions(text, var):
-            return ln
+        if ln < start or not mentions(text, var):
+            continue
+        m = _ASSIGN.match(text)
+        if m and m.group("v") == var and not mentions(m.group("rhs"), var):
+            continue  # (re-)bound here, not read
+        if _REWRITE.search(text) or _collapsing_helper_on(text, ctx):
+            return None
+        return ln
     return None
+
+
+def _collapsing_helper_on(text: str, ctx: RuleContext) -> bool:
+    called = set(re.findall(r"([A-Za-z_$][\w$]*)\s*\(", text))
+    return any(getattr(u, "name", None) in called and _LEADING_SLASHES.search(getattr(u, "text", "") or "")
+               for u in list(ctx.after_units.values()))
 
 
 @family(FAMILY, RULES)
@@ -137,7 +151,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if slashes and not any(_LEADING_SLASHES.search(t) for _l, t in kept.get(var, [])):
             ln, text = slashes[0]
             removed_above = sum(1 for x in change.touched_before if before.span.line <= x < ln)
-            use = _later_use(after, var, after.span.line + (ln - before.span.line) - removed_above)
+            use = _later_use(after, var, after.span.line + (ln - before.span.line) - removed_above, ctx)
             if use is not None:
                 out.append(make_finding(
                     SPEC[FAMILY], change, ctx,
