@@ -115,6 +115,7 @@ class _Schema:
                 _bad()
             return v
 
+        _PRIMITIVE_CHECKS[check] = allowed  # the generated decoders test these in line
         return check, check, name
 
     def _enum(self, cls: type) -> tuple[Encoder, Decoder, str]:
@@ -174,14 +175,7 @@ class _Schema:
             return out
 
         make = fast_constructor(cls)  # every field set from a checked value, as __init__ would
-
-        def dec(v: Any, memo: dict) -> Any:
-            if type(v) is not tuple or len(v) != count:
-                _bad()
-            memo[_WORK] -= count
-            if memo[_WORK] < 0:
-                _bad()
-            return make(*[d(x, memo) for d, x in zip(decs, v)])
+        dec = _generated_decoder(cls.__name__, make, decs)
 
         cell[0], cell[1] = enc, dec
         self.classes[cls] = (enc, dec)
@@ -244,7 +238,20 @@ class _Schema:
                 _bad()
             return tuple([enc_i(x, memo) for x in v])
 
-        if kind is tuple:
+        allowed = _PRIMITIVE_CHECKS.get(dec_i)
+        if kind is tuple and allowed is not None:
+            # a tuple of primitives (names, keys): checked in place; tuple(v) is v itself
+            def dec(v: Any, memo: dict) -> Any:
+                if type(v) is not tuple:
+                    _bad()
+                memo[_WORK] -= len(v)
+                if memo[_WORK] < 0:
+                    _bad()
+                for x in v:
+                    if type(x) not in allowed:
+                        _bad()
+                return v
+        elif kind is tuple:
             def dec(v: Any, memo: dict) -> Any:
                 if type(v) is not tuple:
                     _bad()
@@ -280,6 +287,44 @@ class _Schema:
             return tuple([d(x, memo) for d, x in zip(decs, v)])
 
         return enc, dec, f"tuple[{','.join(c[2] for c in compiled)}]"
+
+
+# primitive decoders -> the types they accept (filled by _Schema._primitive)
+_PRIMITIVE_CHECKS: dict[Decoder, tuple[type, ...]] = {}
+
+
+def _generated_decoder(name: str, make: Callable[..., Any], decs: tuple[Decoder, ...]) -> Decoder:
+    """One dataclass's decoder as straight-line code: the same checks, in the same order, as
+    `make(*[d(x, memo) for d, x in zip(decs, v)])` after the length and work checks, with a
+    primitive field's type test written in line instead of called (most fields are str,
+    int or bool, and a call per field was most of the decoding time)."""
+    count = len(decs)
+    namespace: dict[str, Any] = {"_bad": _bad, "_make": make, "_W": _WORK}
+    args = []
+    for i, d in enumerate(decs):
+        allowed = _PRIMITIVE_CHECKS.get(d)
+        if allowed is None:
+            namespace[f"_d{i}"] = d
+            args.append(f"_d{i}(f{i}, memo)")
+        elif len(allowed) == 1:
+            namespace[f"_t{i}"] = allowed[0]
+            args.append(f"f{i} if type(f{i}) is _t{i} else _bad()")
+        else:
+            namespace[f"_t{i}"] = allowed
+            args.append(f"f{i} if type(f{i}) in _t{i} else _bad()")
+    fields = "".join(f"f{i}, " for i in range(count))
+    source = (
+        "def dec(v, memo):\n"
+        f"    if type(v) is not tuple or len(v) != {count}:\n"
+        "        _bad()\n"
+        f"    memo[_W] -= {count}\n"
+        "    if memo[_W] < 0:\n"
+        "        _bad()\n"
+        + (f"    {fields}= v\n" if count else "")
+        + f"    return _make({', '.join(args)})\n"
+    )
+    exec(compile(source, f"<ir_codec decoder {name}>", "exec"), namespace)  # our own field count only
+    return namespace["dec"]
 
 
 def _build(root: type = ir.ParsedFile, module: types.ModuleType = ir) -> tuple[Optional[_Schema], str]:
