@@ -19,7 +19,11 @@ from semdiff import logic
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
-from semdiff.purpose import cmessages, extract, goequiv, pysyntax, release
+from semdiff.purpose import cmessages
+
+# semdiff.purpose.pysyntax, extract, goequiv and release are imported where they are used:
+# the syntax-tree proofs run only for a narrow claim or a security fix (`precise`), Go's
+# only for Go units, so most runs never need them (their import is ~2 % of a warm run)
 from semdiff.purpose.tables import ClaimTables, claim_tables
 
 
@@ -113,6 +117,8 @@ def _tree(unit: Optional[Unit]) -> Optional[ast.AST]:
     # statements are compared by body_key (cheap, already free of nested units and formatting)
     if unit is None or unit.language != "python" or unit.partial or unit.kind in ("module", "class"):
         return None
+    from semdiff.purpose import pysyntax
+
     return pysyntax.parse_unit(unit.text, unit.kind)
 
 
@@ -201,14 +207,14 @@ def classify_effects(
     by_shape: dict[tuple[str, str], list[UnitChange]] = {}
     for uc in added:
         tree = after_trees[id(uc)]
-        sh = pysyntax.shape(tree, rename=True) if tree is not None else None
+        sh = _renamed_shape(tree)
         if sh is not None:
             by_shape.setdefault((uc.after.kind, sh.dump), []).append(uc)  # type: ignore[union-attr]
     partner: dict[int, UnitChange] = {}
     for uc in unit_changes:
         if uc.after is None and uc.before is not None:
             tree = before_trees[id(uc)]
-            sh = pysyntax.shape(tree, rename=True) if tree is not None else None
+            sh = _renamed_shape(tree)
             cands = by_shape.get((uc.before.kind, sh.dump), []) if sh is not None else []
             if cands:
                 partner[id(uc)] = cands.pop(0)
@@ -246,6 +252,8 @@ def classify_effects(
         effect = _compare(uc, b, a, bt, at, path_b, path_a, helpers, after_helpers, before_helpers, extracted)
         if effect[0] is Effect.BEHAVIOUR and go_consts is not None and b.language == a.language == "go" \
                 and b.kind != "module" and a.kind != "module":
+            from semdiff.purpose import goequiv
+
             proof = goequiv.same_behaviour(b.text, a.text, go_consts.of("before", path_b), go_consts.of("after", path_a))
             if proof is not None:
                 effect = (_name_move(b, a, path_b, path_a)[0] if (b.qualname, path_b) != (a.qualname, path_a)
@@ -275,7 +283,7 @@ def classify_effects(
         if bumps:
             area = "deps"
             evidence = evidence + (bumps,)
-        metadata = release.metadata_only(uc.before, other_after) if effect is Effect.BEHAVIOUR and area == "code" else None
+        metadata = _metadata_only(uc.before, other_after) if effect is Effect.BEHAVIOUR and area == "code" else None
         if metadata:
             area = "deps"
             evidence = evidence + (metadata,)
@@ -300,6 +308,21 @@ def classify_effects(
         out.append(UnitEffect(uc, effect, evidence, relevant, area, rules, rel.score,
                               weak_severity.get((key_path, uc.qualname), Severity.INFO)))
     return tuple(out)
+
+
+def _renamed_shape(tree: Optional[ast.AST]) -> object:
+    """pysyntax.shape(tree, rename=True), or None without a tree (no proofs asked for)."""
+    if tree is None:
+        return None
+    from semdiff.purpose import pysyntax
+
+    return pysyntax.shape(tree, rename=True)
+
+
+def _metadata_only(before: Optional[Unit], after: Optional[Unit]) -> Optional[str]:
+    from semdiff.purpose import release
+
+    return release.metadata_only(before, after)
 
 
 def _in_place(uc: UnitChange) -> bool:
@@ -348,6 +371,8 @@ def _tree_key(unit: Unit) -> Optional[tuple[str, ...]]:
     tokens, else the backend's token stream (names removed, so the unit's name is compared
     separately)."""
     if unit.language == "go":
+        from semdiff.purpose import goequiv
+
         c = goequiv.canonical(unit.text)
         return c.tokens if c is not None else None
     return (unit.body_key,) if unit.body_key else None
@@ -407,6 +432,8 @@ class _GoConstants:
     def of(self, side: str, path: str) -> dict[str, str]:
         key = (side, _dir(path))
         if key not in self._cache:
+            from semdiff.purpose import goequiv
+
             self._cache[key] = goequiv.constants(self._files.get(key, ()))
         return self._cache[key]
 
@@ -439,6 +466,8 @@ def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, af
             if kb is not None and kb == ka:
                 return Effect.UNCHANGED, ("same code once comments and formatting are removed",)
             if b.language == a.language == "go":
+                from semdiff.purpose import goequiv
+
                 gb, ga = goequiv.module_key(b.text), goequiv.module_key(a.text)
                 if gb is not None and gb == ga:
                     return Effect.UNCHANGED, ("same package-level code once functions (compared on their own), "
@@ -452,6 +481,8 @@ def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, af
         if wording:
             return Effect.WORDING, (wording,)
         return Effect.BEHAVIOUR, ("normalised token streams differ",)
+
+    from semdiff.purpose import pysyntax
 
     if pysyntax.shape(bt) == pysyntax.shape(at) and pysyntax.shape(bt) is not None:
         if same_place:
@@ -488,6 +519,8 @@ def _extract_proof(uc, b: Unit, a: Unit, bt, at, path_b, path_a, helpers, after_
     new_h = after_helpers.get((path_a, a.parent), {}) | (after_helpers.get((path_a, "<module>"), {}) if a.parent != "<module>" else {})
     old_h = before_helpers.get((path_b, b.parent), {}) | (before_helpers.get((path_b, "<module>"), {}) if b.parent != "<module>" else {})
     new_h = {k: v for k, v in new_h.items() if k != a.name}
+    from semdiff.purpose import extract, pysyntax
+
     old_h = {k: v for k, v in old_h.items() if k != b.name}
     a_in = extract.inline_helpers(at, new_h) if new_h else None
     b_in = extract.inline_helpers(bt, old_h) if old_h else None
