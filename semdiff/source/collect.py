@@ -123,7 +123,10 @@ class _Side:
 
 
 def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet:
-    filters = git.filter_overrides(repo.root)  # listed once for both diffs
+    # clean/smudge filters convert between the working tree and the object store: a diff of
+    # two commits reads only objects and never runs one, so the repository's filter drivers
+    # are looked up (once, for both diffs) only when the index or working tree is an endpoint
+    filters = git.filter_overrides(repo.root) if plan.head is None else {}
     entries = parse_raw(git.diff_raw(repo, plan.endpoints, filters))
     patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints, filters)) if entries else {}
     files: list[FileChange] = []
