@@ -1,8 +1,8 @@
 """Stage 1 entry point: a `ChangeRequest` -> a `ChangeSet`.
 
 Git inputs are read with a fixed number of processes whatever the size of the change: one
-`git diff --raw -z` for statuses and blob ids, one `git diff -U3` for hunks, and
-`cat-file --batch-check` + `--batch` for the blobs. Full texts always come from blobs, except
+`git diff --raw -z -p` for statuses, blob ids and hunks (two calls, raw then patch, when
+that one fails), and `cat-file --batch-check` + `--batch` for the blobs. Full texts always come from blobs, except
 the new side of the working-tree comparison, which is read from disk by `worktree`.
 """
 from __future__ import annotations
@@ -127,8 +127,13 @@ def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet
     # two commits reads only objects and never runs one, so the repository's filter drivers
     # are looked up (once, for both diffs) only when the index or working tree is an endpoint
     filters = git.filter_overrides(repo.root) if plan.head is None else {}
-    entries = parse_raw(git.diff_raw(repo, plan.endpoints, filters))
-    patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints, filters)) if entries else {}
+    both = git.diff_raw_and_patch(repo, plan.endpoints, filters)
+    if both is not None:
+        entries = parse_raw(both[0])
+        patch_files = _patch_files(both[1]) if entries else {}
+    else:
+        entries = parse_raw(git.diff_raw(repo, plan.endpoints, filters))
+        patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints, filters)) if entries else {}
     files: list[FileChange] = []
     skipped: list[NotAnalyzed] = []
     usable: list[RawEntry] = []

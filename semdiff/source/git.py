@@ -402,6 +402,39 @@ def diff_patch(repo: Repository, endpoints: Sequence[str], filters: Optional[dic
                                *endpoints], filters=filters).stdout
 
 
+def diff_raw_and_patch(repo: Repository, endpoints: Sequence[str],
+                       filters: Optional[dict[str, str]] = None) -> Optional[tuple[bytes, bytes]]:
+    """`diff_raw` and `diff_patch` from one git process (`--raw -z -p`: the raw records, one
+    NUL, then the same patch text), or None when that call fails or its output does not split
+    cleanly; the caller then asks the two questions apart, as before, for the same answers
+    (a partial clone's missing blob fails the patch but not the raw diff)."""
+    try:
+        proc = run_git(repo.root, ["diff", "--raw", "-z", "--no-abbrev", "-U3", "--src-prefix=a/", "--dst-prefix=b/",
+                                   *DIFF_OPTIONS, *endpoints], filters=filters, check=False)
+    except InputError:
+        return None
+    out = proc.stdout
+    if proc.returncode != 0:
+        return None
+    pos = 0
+    while out.startswith(b":", pos):
+        meta_end = out.find(b"\0", pos)
+        parts = out[pos + 1:meta_end].split() if meta_end >= 0 else []
+        if len(parts) < 5:
+            return None
+        pos = meta_end + 1
+        for _ in range(2 if parts[4][:1] in (b"R", b"C") else 1):
+            end = out.find(b"\0", pos)
+            if end < 0:
+                return None
+            pos = end + 1
+    if pos == len(out):
+        return out, b""
+    if out[pos:pos + 1] != b"\0":
+        return None
+    return out[:pos], out[pos + 1:]
+
+
 # -- blobs -----------------------------------------------------------------------------------
 
 _BATCH_BYTES = 64 * 1024 * 1024
