@@ -67,3 +67,23 @@ def test_collected_change_set_is_unchanged_by_the_single_call(tmp_path: Path, mo
     assert together == apart
     assert {f.path for f in together.files} >= {"a b.py", "ü.py", "moved_dst.py", "plain.py"}
     assert all(f.hunks for f in together.files if f.path.endswith(".py") and f.path != "moved_dst.py")
+
+
+def test_repository_and_range_resolved_in_one_call(tmp_path: Path) -> None:
+    repo, base, head = _odd_change(tmp_path)
+    (repo.root / "sub").mkdir()
+    r, shas = git.open_with_commits(str(repo.root / "sub"), [base, "HEAD"])
+    assert r == git.open_repository(str(repo.root))
+    assert shas == [base, head]
+    assert git.known_tree(r.root, head) == repo.run_git("rev-parse", "HEAD^{tree}").strip()
+
+
+def test_anything_unusual_opens_the_repository_alone(tmp_path: Path) -> None:
+    repo, base, _head = _odd_change(tmp_path)
+    for revs in ([base, "no-such-branch"], [base, "-x"], [base, "HEAD:plain.py"]):
+        r, shas = git.open_with_commits(str(repo.root), revs)
+        assert r == git.open_repository(str(repo.root)) and shas is None
+    bare = tmp_path / "bare.git"
+    repo.run_git("clone", "-q", "--bare", str(repo.root), str(bare))
+    r, shas = git.open_with_commits(str(bare), ["HEAD~1", "HEAD"])
+    assert r.bare and shas is None

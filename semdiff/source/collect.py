@@ -40,9 +40,14 @@ def collect_changes(request: ChangeRequest) -> ChangeSet:
         return _from_diff(request.diff_text, "diff")
     if request.diff_path is not None:
         return _from_diff(_read_diff(request.diff_path), "stdin" if request.diff_path == "-" else request.diff_path)
-    repo = git.open_repository(request.repo)
     if request.revision is not None:
-        return _collect_git(repo, _plan_revision(repo, request.revision), request.max_file_bytes)
+        ends = _range_ends(request.revision)
+        if ends is None:
+            repo, resolved = git.open_repository(request.repo), None
+        else:
+            repo, resolved = git.open_with_commits(request.repo, ends)
+        return _collect_git(repo, _plan_revision(repo, request.revision, resolved), request.max_file_bytes)
+    repo = git.open_repository(request.repo)
     if repo.bare:
         raise InputError(f"{repo.root} is a bare repository with no working tree or index; pass a revision range")
     head = git.resolve_commit(repo, "HEAD")
@@ -69,20 +74,31 @@ class _Plan:
     worktree: bool = False
 
 
-def _plan_revision(repo: git.Repository, revision: str) -> _Plan:
+def _range_ends(revision: str) -> Optional[list[str]]:
+    """The two commits `_plan_revision` resolves first for an A..B or A...B range (resolved
+    with the repository itself, in one git call), or None for anything else."""
+    rev = revision.strip()
+    if not rev or rev.startswith("-") or ".." not in rev:
+        return None
+    left, right = rev.split("...", 1) if "..." in rev else rev.split("..", 1)
+    return [left or "HEAD", right or "HEAD"]
+
+
+def _plan_revision(repo: git.Repository, revision: str, resolved: Optional[list[str]] = None) -> _Plan:
+    """`resolved`: the commits of `_range_ends(revision)`, when already resolved."""
     rev = revision.strip()
     if not rev:
         raise InputError("empty revision: pass a range such as main..feature or a commit")
     git.refuse_option_like(rev)
     if "..." in rev:
         left, right = rev.split("...", 1)
-        a, b = git.require_commits(repo, [left or "HEAD", right or "HEAD"])
+        a, b = resolved or git.require_commits(repo, [left or "HEAD", right or "HEAD"])
         base = git.merge_base(repo, a, b)
         commits = git.log_commits(repo, [f"{base}..{b}"])
         return _Plan(base, b, git.diff_args(base, b, False), revision, base, commits)
     if ".." in rev:
         left, right = rev.split("..", 1)
-        a, b = git.require_commits(repo, [left or "HEAD", right or "HEAD"])
+        a, b = resolved or git.require_commits(repo, [left or "HEAD", right or "HEAD"])
         commits = git.log_commits(repo, [f"{a}..{b}"])
         return _Plan(a, b, git.diff_args(a, b, False), revision, a, commits)
     sha = git.require_commit(repo, rev)

@@ -348,6 +348,29 @@ def require_commits(repo: Repository, revs: Sequence[str]) -> list[str]:
     return shas[:len(revs)]
 
 
+def open_with_commits(path: str, revs: Sequence[str]) -> tuple[Repository, Optional[list[str]]]:
+    """`open_repository(path)` and `require_commits(repo, revs)` in one git process for the
+    usual case (a working tree; every rev names a commit). Otherwise the repository is opened
+    on its own, as before, with None for the commits: the caller resolves them as before,
+    for the same answers and messages."""
+    if os.path.isdir(path) and not any(rev.startswith("-") for rev in revs):
+        proc = run_git(path, ["rev-parse", "--is-bare-repository", "--show-toplevel", "--end-of-options",
+                              *(r + "^{commit}" for r in revs), *(r + "^{tree}" for r in revs)], check=False)
+        lines = proc.stdout.split(b"\n")
+        # git before 2.43 echoes --end-of-options without --verify: it is not an id
+        ids = [line for line in lines[2:] if line and line != b"--end-of-options"]
+        if (proc.returncode == 0 and len(lines) >= 3 and lines[0] == b"false" and lines[1] and not lines[-1]
+                and len(ids) == 2 * len(revs) and all(len(i) in (40, 64) and set(i) <= _HEX for i in ids)):
+            repo = Repository(root=os.fsdecode(lines[1]))
+            shas = [i.decode("ascii") for i in ids]
+            if len(_TREES) > 1024:
+                _TREES.clear()
+            for commit, tree in zip(shas[:len(revs)], shas[len(revs):]):
+                _TREES[(repo.root, commit)] = tree
+            return repo, shas[:len(revs)]
+    return open_repository(path), None
+
+
 def merge_base(repo: Repository, a: str, b: str) -> str:
     proc = run_git(repo.root, ["merge-base", a, b], check=False)
     if proc.returncode != 0:
