@@ -313,18 +313,6 @@ EAFP_ONLY = """
 """
 
 
-def test_keyerror_handler_to_membership_test_is_the_same_denial():
-    after = """
-    ALGORITHMS = {"HS256": 1}
-
-    def signer_for(name, strict):
-        if name not in ALGORITHMS:
-            raise InvalidAlgorithmError(name)
-        return ALGORITHMS[name]
-    """
-    assert _findings(EAFP_ONLY, after, "auth/signers.py") == []
-
-
 def test_keyerror_handler_to_a_weaker_membership_test_is_flagged():
     after = """
     ALGORITHMS = {"HS256": 1}

@@ -134,10 +134,7 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
     own = _keys(g.condition)
     if not own:  # unconditional on its path (`raise` at the end, `return None` in a handler)
         own = _keys(g.deny_when)
-        # ... covered by another unconditional deny on a shared path, or by a check whose own
-        # test is made of the path's tests (`except KeyError: raise` -> `if k not in d: raise`)
-        return [h for h in pool if (not _keys(h.condition) or own and _keys(h.condition) <= own)
-                and (_keys(h.deny_when) & own or not own and not _keys(h.deny_when))]
+        return [h for h in pool if not _keys(h.condition) and (_keys(h.deny_when) & own or not own and not _keys(h.deny_when))]
     # a check inverted into "allow early, deny at the end" has its test in the path of an
     # unconditional deny, so match on the deny formula when the check's own test is empty
     taken = [h for h in pool if own & _keys(h.condition) or (not _keys(h.condition) and own & _keys(h.deny_when))]
