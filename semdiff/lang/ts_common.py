@@ -341,6 +341,9 @@ class FileContext:
     statement_denies: dict[int, Optional[Action]] = field(default_factory=dict)  # stmt id -> _statement_deny_call
     walk_starts: Optional[list[int]] = None
     fn_spans: Optional[list[tuple[int, int]]] = None
+    # call text -> (callee, Arguments, clipped text, {renames of its names -> argument keys}):
+    # a dict when the tree has no error (then equal texts are equal subtrees), else None
+    call_memo: Optional[dict[str, tuple[str, tuple[Argument, ...], str, dict[tuple, tuple[str, ...]]]]] = None
 
     ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
 
@@ -576,6 +579,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         tree = parse_tree(self._parser, src)
         root = tree.root_node
         ctx = FileContext(path, src)
+        if not root.has_error:
+            ctx.call_memo = {}
         self._run_file_queries(root, ctx)
         self.collect_imports(root, ctx)
         self._find_unit_nodes(root, ctx)
@@ -968,14 +973,38 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 grand = parent.parent
                 if grand is not None:
                     statement = grand.type == "expression_statement"
-        args, keys = self.call_parts(node, d, ctx)
         span = span_of(node)
-        callee = ctx.callees.get(node.id)
-        if callee is None:
-            callee = self.callee(node, ctx)
+        memo = ctx.call_memo
+        if memo is None:
+            args, keys = self.call_parts(node, d, ctx)
+            callee = ctx.callees.get(node.id)
+            if callee is None:
+                callee = self.callee(node, ctx)
+            clipped = ctx.clipped(node)
+        else:
+            # the same call text recurs in a file (`res.status(401).json(...)`, `next(err)`):
+            # its callee, Arguments and text are read once; its argument keys once per set of
+            # renames its names meet (all a key depends on besides the text)
+            text = ctx.text(node)
+            renames = d.renames
+            names = tuple(map(renames.get, _NAMES.findall(text))) if renames else ()
+            found = memo.get(text)
+            if found is None:
+                args, keys = self.call_parts(node, d, ctx)
+                callee = ctx.callees.get(node.id)
+                if callee is None:
+                    callee = self.callee(node, ctx)
+                clipped = ctx.clipped(node)
+                memo[text] = (callee, args, clipped, {names: keys})
+            else:
+                callee, args, clipped, by_names = found
+                ctx.callees[node.id] = callee
+                keys = by_names.get(names)
+                if keys is None:
+                    keys = by_names[names] = self.call_parts(node, d, ctx)[1]
         if try_lines and any(a <= span.line <= b for a, b in try_lines):
-            return _Call(callee, args, span, ctx.clipped(node), statement, True, keys)
-        return _Call(callee, args, span, ctx.clipped(node), statement, False, keys)
+            return _Call(callee, args, span, clipped, statement, True, keys)
+        return _Call(callee, args, span, clipped, statement, False, keys)
 
     def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:
         """A call's Arguments and the keys of its positional arguments (spreads and object
