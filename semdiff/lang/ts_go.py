@@ -16,6 +16,7 @@ from tree_sitter import Language, Node
 from semdiff.ir import Action, Argument
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash
+from semdiff.lang.ts_guards import file_memo
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|Status(BadRequest|Unauthorized|PaymentRequired|Forbidden|NotFound|MethodNotAllowed|NotAcceptable|"
@@ -126,7 +127,18 @@ class GoBackend(TreeSitterBackend):
             t = call.child_by_field_name("type")
             return self.resolve(self.dotted(t, ctx), ctx) if t is not None else ""
         fn = call.child_by_field_name("function")
-        return self.resolve(self.dotted(fn, ctx), ctx) if fn is not None else fast_squash(ctx.text(call))
+        if fn is None:
+            return fast_squash(ctx.text(call))
+        # the same callee text recurs through a file (`http.Error`, `h.log.Error`): its dotted,
+        # resolved name is a function of that text (and of the file's imports, read before)
+        memo = file_memo(ctx, "go_callees")
+        if memo is None:
+            return self.resolve(self.dotted(fn, ctx), ctx)
+        text = ctx.text(fn)
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = self.resolve(self.dotted(fn, ctx), ctx)
+        return found
 
     def positional_nodes(self, call: Node) -> list[Node]:
         if call.type == "composite_literal":
@@ -257,6 +269,22 @@ class GoBackend(TreeSitterBackend):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             return [(ctx.text(c), right, "for:") for c in (left.named_children if left is not None else []) if c.type == "identifier"]
         return []
+
+    def binding_key(self, node: Node, d: UnitDraft, ctx: FileContext) -> str:
+        """`claims, err := h.verify(raw)` binds two names to one value: the second name's key is
+        the first one's unless the name bound in between occurs in the value's text (renames
+        only grow, so the key with one more rename differs only where that name is written)."""
+        n = len(d.renames)
+        memo = d.key_memo
+        start, end = node.start_byte, node.end_byte
+        found = memo.get((start, end, n))
+        if found is None:
+            before = memo.get((start, end, n - 1))
+            if before is not None and n and next(reversed(d.renames)) not in ctx.text(node):
+                found = memo[(start, end, n)] = before
+            else:
+                found = super().binding_key(node, d, ctx)
+        return found
 
     # ---- imports ----
     def collect_imports(self, root: Node, ctx: FileContext) -> None:

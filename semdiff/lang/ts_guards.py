@@ -104,6 +104,19 @@ def file_comparison(left_key: str, op: str, right_key: str, left_text: str, righ
 COMPARISONS: dict[tuple[str, str, str, str, str], Formula] = {}
 
 
+def file_memo(ctx: FileContext, name: str) -> Optional[dict]:
+    """A dict kept for the file being parsed, or None when its tree has errors (then equal
+    texts need not be equal subtrees). FileContext has no field per backend memo: the dict
+    lives in the context's own attributes, so it goes with the file (never shared by two
+    files, nor by a timed-out parse still running in its worker thread)."""
+    if ctx.walk_nodes is None:  # set by phase 1 only for a tree without errors
+        return None
+    found = ctx.__dict__.get(name)
+    if found is None:
+        found = ctx.__dict__[name] = {}
+    return found
+
+
 def clip(text: str, limit: int = 300) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -423,10 +436,13 @@ class GuardWalk:
         return "other"
 
     def _line_text(self, ctx: FileContext, node: Node) -> str:
-        row = node.start_point[0]
-        start = ctx.src.rfind(b"\n", 0, node.start_byte) + 1
-        end = ctx.src.find(b"\n", node.start_byte)
-        del row
+        at = node.start_byte
+        src = ctx.ascii_src
+        if src is not None:  # byte offsets are str offsets: the same line without a decode
+            end = src.find("\n", at)
+            return src[src.rfind("\n", 0, at) + 1 : end if end >= 0 else len(src)].strip()
+        start = ctx.src.rfind(b"\n", 0, at) + 1
+        end = ctx.src.find(b"\n", at)
         return ctx.src[start : end if end >= 0 else len(ctx.src)].decode("utf-8", "replace").strip()
 
     def _exit(self, d: UnitDraft, ctx: FileContext, stmt: Node, end: Node, path: Formula, contrib: Contributors,
