@@ -96,6 +96,7 @@ def _query_text(folder: str, name: str) -> str:
 
 
 _QUERIES: dict[tuple[int, str, str], Optional[Query]] = {}
+_WALK_PATTERNS: dict[tuple[int, str, str], str] = {}
 
 
 def load_query(ts_language: Language, folder: str, name: str) -> Optional[Query]:
@@ -111,9 +112,10 @@ FILE_QUERIES = ("imports.scm", "units.scm", "routes.scm")
 _COMBINED: dict[tuple[int, str], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
 
 
-def load_combined(ts_language: Language, folder: str) -> tuple[Optional[Query], tuple[tuple[str, int, int], ...]]:
-    """FILE_QUERIES of a grammar folder as one Query, with each file's pattern index range."""
-    key = (id(ts_language), folder)
+def load_combined(ts_language: Language, folder: str, walk: str = "") -> tuple[Optional[Query], tuple[tuple[str, int, int], ...]]:
+    """FILE_QUERIES of a grammar folder as one Query, with each file's pattern index range;
+    with `walk` (one pattern capturing @n) that pattern last, as pseudo-file WALK_PATTERN."""
+    key = (id(ts_language), folder, walk)
     if key not in _COMBINED:
         texts, ranges, start = [], [], 0
         for name in FILE_QUERIES:
@@ -123,8 +125,14 @@ def load_combined(ts_language: Language, folder: str) -> tuple[Optional[Query], 
             texts.append(_query_text(folder, name))
             ranges.append((name, start, start + query.pattern_count))
             start += query.pattern_count
+        if walk:
+            texts.append(walk)
+            ranges.append((WALK_PATTERN, start, start + 1))
         _COMBINED[key] = (Query(ts_language, "\n".join(texts)) if texts else None, tuple(ranges))
     return _COMBINED[key]
+
+
+WALK_PATTERN = "<walk>"  # file_matches entry of the walk pattern run with the file queries
 
 
 REQUIRE_WORD = re.compile(r"(?:^|[._])(?:require|ensure|must)[A-Z_]|(?:^|[._])is[A-Z]\w*(?:In|Authenticated|Authorized)\b")
@@ -340,6 +348,7 @@ class FileContext:
     positional: dict[int, list[Node]] = field(default_factory=dict)  # call id -> positional_nodes (positional_in)
     statement_denies: dict[int, Optional[Action]] = field(default_factory=dict)  # stmt id -> _statement_deny_call
     walk_starts: Optional[list[int]] = None
+    walk_captured: Optional[list[Node]] = None  # the walk pattern's nodes when it ran with the file queries
     fn_spans: Optional[list[tuple[int, int]]] = None
     # call text -> (callee, Arguments, clipped text, {renames of its names -> argument keys}):
     # a dict when the tree has no error (then equal texts are equal subtrees), else None
@@ -592,16 +601,29 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     # ---- phase 1: units and their own nodes ----
     def _run_file_queries(self, root: Node, ctx: FileContext) -> None:
-        """One pass of the merged FILE_QUERIES; each file's matches keep their order."""
-        query, ranges = load_combined(self.ts_language(), self.grammar)
+        """One pass of the merged FILE_QUERIES; each file's matches keep their order.
+
+        With UNIT_NODE_TYPES declared, the walk query's pattern (`_walk_pattern`) rides in
+        the same pass (each pass over the tree costs as much as the patterns together): its
+        nodes are kept for `_assign_nodes`, which checks the unit types found are covered."""
+        walk = self._walk_pattern(self.UNIT_NODE_TYPES) if self.UNIT_NODE_TYPES and not root.has_error else ""
+        query, ranges = load_combined(self.ts_language(), self.grammar, walk)
         found: dict[str, list] = {name: [] for name, _, _ in ranges}
         if query is not None:
+            walk_index = ranges[-1][1] if walk else -1
+            walked: list[Node] = []
+            add = walked.append
             for match in QueryCursor(query).matches(root):
                 index = match[0]
+                if index == walk_index:
+                    add(match[1]["n"][0])
+                    continue
                 for name, lo, hi in ranges:
                     if lo <= index < hi:
                         found[name].append((index - lo, match[1]))
                         break
+            if walk:
+                ctx.walk_captured = walked
         ctx.file_matches = found
 
     def query_matches(self, root: Node, ctx: FileContext, name: str) -> list:
@@ -635,21 +657,40 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         """Go methods name their type outside any class body."""
         return None
 
+    # node types units.scm may capture as units (all grammars of a backend): declared, the walk
+    # pattern runs with the file queries (see _run_file_queries); empty, it runs on its own
+    UNIT_NODE_TYPES: frozenset[str] = frozenset()
+
+    def _walk_pattern(self, unit_types: Iterable[str]) -> str:
+        """The pattern capturing every node type the walk below acts on, as @n ("" for none)."""
+        lang = self.ts_language()
+        types = set(self.interesting_types() | self.FUNCTION_TYPES | self.BINDING_TYPES | self.DECORATOR_TYPES)
+        types |= set(unit_types)
+        key = (id(lang), "walk-pattern", " ".join(sorted(types)))
+        found = _WALK_PATTERNS.get(key)
+        if found is None:
+            known = sorted(t for t in types if lang.id_for_node_kind(t, True) is not None)
+            found = _WALK_PATTERNS[key] = "[" + " ".join(f"({t})" for t in known) + "] @n" if known else ""
+        return found
+
     def _walk_types(self, ctx: FileContext) -> Optional[Query]:
         """One query capturing every node type the walk below acts on (cached per type set)."""
         lang = self.ts_language()
-        types = set(self.interesting_types() | self.FUNCTION_TYPES | self.BINDING_TYPES | self.DECORATOR_TYPES)
-        types |= {t for t in ctx.unit_types}
-        key = (id(lang), "walk", " ".join(sorted(types)))
+        pattern = self._walk_pattern(ctx.unit_types)
+        key = (id(lang), "walk", pattern)
         if key not in _QUERIES:
-            known = sorted(t for t in types if lang.id_for_node_kind(t, True) is not None)
-            _QUERIES[key] = Query(lang, "[" + " ".join(f"({t})" for t in known) + "] @n") if known else None
+            _QUERIES[key] = Query(lang, pattern) if pattern else None
         return _QUERIES[key]
 
     def _assign_nodes(self, root: Node, ctx: FileContext) -> list[UnitDraft]:
-        query = self._walk_types(ctx)
-        if query is None or root.has_error:
-            return self._assign_nodes_walk(root, ctx)
+        captured = ctx.walk_captured
+        if captured is not None and ctx.unit_types <= self.UNIT_NODE_TYPES and not root.has_error:
+            nodes = captured
+        else:
+            query = self._walk_types(ctx)
+            if query is None or root.has_error:
+                return self._assign_nodes_walk(root, ctx)
+            nodes = QueryCursor(query).captures(root).get("n", [])
         module = UnitDraft(root, "module", "<module>", "<module>", None, partial=root.has_error)
         module.bodies.append(root)
         drafts = [module]
@@ -660,7 +701,6 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         skip_until = -1
         # captures come grouped by pattern, not in tree order: sort to pre-order (outer first)
         # by (start, -end), stably; each node's start, end and type are read once, here
-        nodes = QueryCursor(query).captures(root).get("n", [])
         starts = [n.start_byte for n in nodes]
         ends = [n.end_byte for n in nodes]
         keys = list(zip(starts, [-e for e in ends]))

@@ -44,6 +44,10 @@ class JavaScriptBackend(TreeSitterBackend):
     BINDING_TYPES = frozenset({"variable_declarator", "catch_clause", "for_in_statement"})
     REGEX_TYPES = frozenset({"regex"})
     LITERAL_TYPES = frozenset({"string", "template_string", "number", "true", "false", "unary_expression"})
+    # every @unit.* capture of units.scm in grammars/javascript and grammars/typescript
+    UNIT_NODE_TYPES = frozenset({"function_declaration", "generator_function_declaration", "class_declaration",
+                                 "abstract_class_declaration", "method_definition", "arrow_function",
+                                 "function_expression", "generator_function", "class"})
 
     _LANG: Optional[Language] = None
 
