@@ -255,6 +255,8 @@ class _Schema:
             def dec(v: Any, memo: dict) -> Any:
                 if type(v) is not tuple:
                     _bad()
+                if not v:
+                    return v  # the empty tuple (most of a unit's tuples): nothing to count or build
                 memo[_WORK] -= len(v)
                 if memo[_WORK] < 0:
                     _bad()
@@ -268,6 +270,8 @@ class _Schema:
                     _bad()
                 return kind(dec_i(x, memo) for x in v)
 
+        if kind is tuple:
+            _TUPLE_SEQUENCES.add(dec)
         return enc, dec, f"{name}[{name_i}]"
 
     def _fixed_tuple(self, items: tuple) -> tuple[Encoder, Decoder, str]:
@@ -291,6 +295,8 @@ class _Schema:
 
 # primitive decoders -> the types they accept (filled by _Schema._primitive)
 _PRIMITIVE_CHECKS: dict[Decoder, tuple[type, ...]] = {}
+# decoders of `tuple[X, ...]` fields: an empty one is passed through in line (it is its own value)
+_TUPLE_SEQUENCES: set[Decoder] = set()
 
 
 def _generated_decoder(name: str, make: Callable[..., Any], decs: tuple[Decoder, ...]) -> Decoder:
@@ -299,13 +305,13 @@ def _generated_decoder(name: str, make: Callable[..., Any], decs: tuple[Decoder,
     primitive field's type test written in line instead of called (most fields are str,
     int or bool, and a call per field was most of the decoding time)."""
     count = len(decs)
-    namespace: dict[str, Any] = {"_bad": _bad, "_make": make, "_W": _WORK}
+    namespace: dict[str, Any] = {"_bad": _bad, "_make": make, "_W": _WORK, "_E": ()}
     args = []
     for i, d in enumerate(decs):
         allowed = _PRIMITIVE_CHECKS.get(d)
         if allowed is None:
             namespace[f"_d{i}"] = d
-            args.append(f"_d{i}(f{i}, memo)")
+            args.append(f"(f{i} if f{i} is _E else _d{i}(f{i}, memo))" if d in _TUPLE_SEQUENCES else f"_d{i}(f{i}, memo)")
         elif len(allowed) == 1:
             namespace[f"_t{i}"] = allowed[0]
             args.append(f"f{i} if type(f{i}) is _t{i} else _bad()")
