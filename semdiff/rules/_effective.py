@@ -108,6 +108,23 @@ def find_helper(caller: Unit, callee: str, units: Mapping[tuple[str, str], Unit]
     return matches[0] if len(matches) == 1 else None
 
 
+def reaches(unit: Unit, tail: str, units: Mapping[tuple[str, str], Unit], max_depth: int = 2,
+            lookup: Callable[[Unit, str, Mapping[tuple[str, str], Unit]], Optional[Unit]] = find_helper,
+            depth: int = 0) -> bool:
+    """Does `unit` call something whose last name segment is `tail`, itself or through the
+    analysed helpers it calls (`lookup`), up to `max_depth` levels down? A check moved into a
+    helper the unit still calls is still made."""
+    if any(c.callee.rsplit(".", 1)[-1] == tail for c in unit.calls):
+        return True
+    if depth >= max_depth:
+        return False
+    for c in unit.calls:
+        h = lookup(unit, c.callee, units)
+        if h is not None and h is not unit and reaches(h, tail, units, max_depth, lookup, depth + 1):
+            return True
+    return False
+
+
 def _call_at(unit: Unit, guard: Guard) -> Optional[Call]:
     """The call a call-guard stands for: the statement call on its line, or, for a validator
     whose result is assigned or passed on (`state = self.validate_state()`), the call whose

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Handler, Unit
 from semdiff.model import Confidence, Finding, Severity
-from semdiff.rules._effective import find_helper
+from semdiff.rules._effective import find_helper, reaches
 from semdiff.rules.base import Example, RuleContext, RuleSpec, UnitTable, family, make_finding
 from semdiff.rules.swallowed_exception import is_check
 
@@ -97,19 +97,6 @@ def _helper(unit: Unit, callee: str, units: Mapping[tuple[str, str], object]) ->
     return anywhere[0] if len(anywhere) == 1 else None  # type: ignore[return-value]
 
 
-def _reaches(unit: Unit, tail: str, units: Mapping[tuple[str, str], object], depth: int = 0) -> bool:
-    """Does `unit` call something named `tail`, directly or through analysed helpers (three levels)?"""
-    if any(_tail(c.callee) == tail for c in unit.calls):
-        return True
-    if depth >= 3:
-        return False
-    for c in unit.calls:
-        h = _helper(unit, c.callee, units)
-        if h is not None and h is not unit and _reaches(h, tail, units, depth + 1):
-            return True
-    return False
-
-
 @family(RULE_ID, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
@@ -126,7 +113,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     seen: set[str] = set()
     for callee, h in was.items():
         tail = _tail(callee)
-        if tail in seen or _reaches(after, tail, ctx.after_units):
+        if tail in seen or reaches(after, tail, ctx.after_units, 3, _helper):  # type: ignore[arg-type]
             continue
         seen.add(tail)
         out.append(make_finding(

@@ -29,13 +29,13 @@ Two shapes, both invisible to the removed-guard rules:
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import PY_STRING_LITERAL, name_words
-from semdiff.rules._effective import find_helper
+from semdiff.rules._effective import find_helper, reaches
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
@@ -252,23 +252,6 @@ def _checker_relevance(helper: Unit) -> Optional[Relevance]:
     return content_relevance(denying) if denying else None
 
 
-def _calls(unit: Unit, callee_tail: str) -> int:
-    return sum(1 for c in unit.calls if c.callee.rsplit(".", 1)[-1] == callee_tail)
-
-
-def _reaches(unit: Unit, helper_name: str, units: Mapping[tuple[str, str], object], depth: int = 0) -> bool:
-    """Does `unit` call `helper_name`, directly or through helpers of its file (two levels)?"""
-    if _calls(unit, helper_name):
-        return True
-    if depth >= 2:
-        return False
-    for c in unit.calls:
-        h = find_helper(unit, c.callee, units)  # type: ignore[arg-type]
-        if h is not None and h is not unit and _reaches(h, helper_name, units, depth + 1):
-            return True
-    return False
-
-
 def _check_call_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
@@ -282,7 +265,7 @@ def _check_call_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Findi
         if helper is None or helper.qualname == before.qualname:
             continue
         rel = _checker_relevance(helper)
-        if rel is None or _reaches(after, tail, ctx.after_units):
+        if rel is None or reaches(after, tail, ctx.after_units):
             continue
         if content_relevance([g for g in after.guards if g.reachable and g.action.denies]) is not None:
             continue  # the check was inlined
