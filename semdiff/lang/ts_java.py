@@ -16,6 +16,7 @@ from tree_sitter import Language, Node
 from semdiff.ir import Action, Argument, Decorator
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
+from semdiff.lang.ts_guards import file_memo
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|HttpStatus\.(BAD_REQUEST|UNAUTHORIZED|PAYMENT_REQUIRED|FORBIDDEN|NOT_FOUND|METHOD_NOT_ALLOWED|CONFLICT|"
@@ -111,7 +112,16 @@ class JavaBackend(TreeSitterBackend):
         obj = call.child_by_field_name("object")
         if obj is None:
             return self.resolve(name, ctx)
-        return self.resolve(self.dotted(obj, ctx), ctx) + "." + name
+        # a receiver chain recurs through a file (`response.sendError`, `log.info`): its dotted,
+        # resolved name is a function of its text (and of the file's imports, read before)
+        memo = file_memo(ctx, "java_receivers")
+        if memo is None:
+            return self.resolve(self.dotted(obj, ctx), ctx) + "." + name
+        text = ctx.text(obj)
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = self.resolve(self.dotted(obj, ctx), ctx)
+        return found + "." + name
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
         return [self.argument(None, a, ctx) for a in self.positional_in(call, ctx)]
@@ -278,6 +288,19 @@ class JavaBackend(TreeSitterBackend):
         return []
 
     def decorator(self, node: Node, ctx: FileContext) -> Decorator:
+        # the same annotation recurs through a file (`@Override`, `@PreAuthorize("isAuthenticated()")`):
+        # its name, arguments and clipped text are a function of its text; only the span is its own
+        memo = file_memo(ctx, "java_annotations")
+        if memo is None:
+            return self._decorator(node, ctx)
+        text = ctx.text(node)
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = self._decorator(node, ctx)
+            return found
+        return Decorator(found.name, found.args, span_of(node), found.text)
+
+    def _decorator(self, node: Node, ctx: FileContext) -> Decorator:
         name_node = node.child_by_field_name("name")
         name = fast_squash(ctx.text(name_node)) if name_node is not None else fast_squash(ctx.text(node)).lstrip("@")
         args: list[Argument] = []
