@@ -353,6 +353,7 @@ class FileContext:
     # call text -> (callee, Arguments, clipped text, {renames of its names -> argument keys}):
     # a dict when the tree has no error (then equal texts are equal subtrees), else None
     call_memo: Optional[dict[str, tuple[str, tuple[Argument, ...], str, dict[tuple, tuple[str, ...]]]]] = None
+    callee_memo: Optional[dict[str, str]] = None  # callee node text -> callee (set with call_memo), for backends that use it
 
     ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
 
@@ -590,6 +591,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         ctx = FileContext(path, src)
         if not root.has_error:
             ctx.call_memo = {}
+            ctx.callee_memo = {}
         self._run_file_queries(root, ctx)
         self.collect_imports(root, ctx)
         self._find_unit_nodes(root, ctx)

@@ -101,7 +101,16 @@ class JavaScriptBackend(TreeSitterBackend):
         fn = call.child_by_field_name("function") if call.type == "call_expression" else call.child_by_field_name("constructor")
         if fn is None:
             return fast_squash(ctx.text(call))
-        return self.resolve(self.dotted(fn, ctx), ctx)
+        memo = ctx.callee_memo
+        if memo is None:
+            return self.resolve(self.dotted(fn, ctx), ctx)
+        # dotted() reads only the callee's own subtree and resolve() the file's imports (all
+        # read by now): an equal text in a tree without errors has the same callee
+        text = ctx.text(fn)
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = self.resolve(self.dotted(fn, ctx), ctx)
+        return found
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
         args = call.child_by_field_name("arguments")
