@@ -354,6 +354,7 @@ class FileContext:
     # a dict when the tree has no error (then equal texts are equal subtrees), else None
     call_memo: Optional[dict[str, tuple[str, tuple[Argument, ...], str, dict[tuple, tuple[str, ...]]]]] = None
     callee_memo: Optional[dict[str, str]] = None  # callee node text -> callee (set with call_memo), for backends that use it
+    deny_memo: Optional[dict[str, Optional[Action]]] = None  # call text -> deny_call (set with call_memo), likewise
 
     ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
 
@@ -592,6 +593,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         if not root.has_error:
             ctx.call_memo = {}
             ctx.callee_memo = {}
+            ctx.deny_memo = {}
         self._run_file_queries(root, ctx)
         self.collect_imports(root, ctx)
         self._find_unit_nodes(root, ctx)

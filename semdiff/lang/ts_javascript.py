@@ -316,6 +316,18 @@ class JavaScriptBackend(TreeSitterBackend):
 
     # ---- what denies ----
     def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
+        memo = ctx.deny_memo
+        if memo is None:
+            return self._deny_call(call, ctx)
+        # the answer reads only the call's own subtree (callee, arguments, text without its
+        # functions): `next(err)` / `res.status(404).send(...)` recur in a file
+        text = ctx.text(call)
+        if text in memo:
+            return memo[text]
+        found = memo[text] = self._deny_call(call, ctx)
+        return found
+
+    def _deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
         c = self.callee(call, ctx)
         if self._may_deny_by_status(call, ctx):
             text = self.text_without_functions(call, ctx)
