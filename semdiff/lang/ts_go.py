@@ -58,6 +58,8 @@ class GoBackend(TreeSitterBackend):
     BOUND_TYPES = frozenset({"const_spec", "var_spec", "short_var_declaration", "assignment_statement", "keyed_element",
                              "field_declaration"})
     BINDING_TYPES = frozenset({"short_var_declaration", "var_spec", "range_clause"})
+    # every @unit.* capture of grammars/go/units.scm: the walk pattern rides in the file queries' pass
+    UNIT_NODE_TYPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
 
     _LANG: Optional[Language] = None
 

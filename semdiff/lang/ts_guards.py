@@ -422,11 +422,15 @@ class GuardWalk:
     def _record_soft_guard(self, d: UnitDraft, ctx: FileContext, stmt: Node, body: list[Node], deny_when: Formula,
                            cond: Formula, contrib: Contributors, reachable: bool) -> None:
         """An `if` whose body only logs or does nothing: kept so a rule can say 'now only logs'."""
-        kinds = {self._soft_kind(s, ctx) for s in body} or {"pass"}
-        if kinds <= {"log", "pass"}:
-            action = Action.LOG if "log" in kinds else Action.PASS
-            text = self._line_text(ctx, stmt) + " " + " ".join(squash_space(ctx.text(s)) for s in body[:2])
-            d.guards.append(_Guard(deny_when, cond, action, span_of(stmt), clip(text), reachable, "branch", contrib))
+        logs = False
+        for s in body:  # the first statement that does something else settles it
+            kind = self._soft_kind(s, ctx)
+            if kind == "other":
+                return
+            logs = logs or kind == "log"
+        action = Action.LOG if logs else Action.PASS
+        text = self._line_text(ctx, stmt) + " " + " ".join(squash_space(ctx.text(s)) for s in body[:2])
+        d.guards.append(_Guard(deny_when, cond, action, span_of(stmt), clip(text), reachable, "branch", contrib))
 
     def _soft_kind(self, stmt: Node, ctx: FileContext) -> str:
         if stmt.type == "empty_statement" or (stmt.type in self.BLOCK_TYPES and not self.statements(stmt)):

@@ -51,6 +51,9 @@ class JavaBackend(TreeSitterBackend):
 
     BOUND_TYPES = frozenset({"variable_declarator", "assignment_expression"})
     BINDING_TYPES = frozenset({"variable_declarator", "enhanced_for_statement", "catch_formal_parameter", "resource"})
+    # every @unit.* capture of grammars/java/units.scm: the walk pattern rides in the file queries' pass
+    UNIT_NODE_TYPES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration",
+                                 "method_declaration", "constructor_declaration", "compact_constructor_declaration"})
 
     _LANG: Optional[Language] = None
 
