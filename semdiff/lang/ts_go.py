@@ -16,7 +16,6 @@ from tree_sitter import Language, Node
 from semdiff.ir import Action, Argument
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash
-from semdiff.lang.ts_guards import file_memo
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|Status(BadRequest|Unauthorized|PaymentRequired|Forbidden|NotFound|MethodNotAllowed|NotAcceptable|"
@@ -133,7 +132,7 @@ class GoBackend(TreeSitterBackend):
             return fast_squash(ctx.text(call))
         # the same callee text recurs through a file (`http.Error`, `h.log.Error`): its dotted,
         # resolved name is a function of that text (and of the file's imports, read before)
-        memo = file_memo(ctx, "go_callees")
+        memo = ctx.callee_memo
         if memo is None:
             return self.resolve(self.dotted(fn, ctx), ctx)
         text = ctx.text(fn)
