@@ -158,11 +158,16 @@ def main() -> int:
     all_rows = load_rows(args.tsv)
     results: dict[str, list[tuple[dict, bool, float, str]]] = {p: [] for p in peers}
     if args.summarise:
+        tables: dict[str, list[dict[str, str]]] = {}
         for path in args.summarise:
             for line in open(path, encoding="utf-8"):
                 r = json.loads(line)
+                # a line's row number indexes the TSV it was run on (per-language files differ);
+                # lines written before "tsv" was recorded index --tsv
+                tsv = r.get("tsv", str(args.tsv))
+                rows_of = tables.get(tsv) or tables.setdefault(tsv, load_rows(Path(tsv)))
                 if r["peer"] in results:
-                    results[r["peer"]].append((all_rows[r["row"] - 1], r["flagged"], r["seconds"], r["detail"]))
+                    results[r["peer"]].append((rows_of[r["row"] - 1], r["flagged"], r["seconds"], r["detail"]))
         summarise(peers, results, 0)
         return 0
     k, n = (int(x) for x in args.shard.split("/"))
@@ -191,7 +196,7 @@ def main() -> int:
                 secs = time.monotonic() - t0
                 results[peer].append((row, flagged, secs, detail))
                 if out:
-                    out.write(json.dumps({"row": i, "repo": row["repo"], "expected": row["expected"], "peer": peer,
+                    out.write(json.dumps({"row": i, "tsv": str(args.tsv.resolve()), "repo": row["repo"], "expected": row["expected"], "peer": peer,
                                           "flagged": flagged, "seconds": round(secs, 2), "detail": detail}) + "\n")
                     out.flush()
                 if args.verbose:
