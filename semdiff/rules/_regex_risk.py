@@ -4,6 +4,9 @@ protection-removed (JavaScript/TypeScript/Java).
 Three shapes make a backtracking engine slow on input that fails to match:
 
 * nested unbounded quantifiers, `(a+)+`: exponential (read from `regex_profile`);
+* an unbounded repeat of alternatives two of which can match the same text,
+  `(?:[^'\\\\]|\\\\\\\\|\\\\.)*` (`\\\\\\\\` and `\\\\.` both match two backslashes): a run of n such
+  pieces splits 2^n ways, each tried when what follows fails -- exponential;
 * an unanchored leading unbounded repeat of one character class before something that can
   fail, `\\s+$`: every start position rescans the run, quadratic;
 * a chain of unbounded repeats whose character sets overlap, with nothing but optional items
@@ -69,6 +72,7 @@ class RegexRisk:
     nested_unbounded: bool  # (a+)+: exponential
     quadratic_prefix: bool  # unanchored leading x+ before a suffix that can fail
     degree: int  # longest chain of overlapping unbounded repeats before a possible failure (1 = none)
+    ambiguous_repeat: bool = False  # (a|ab|b)*-like: an unbounded repeat of alternatives matching the same text
 
 
 def shown(pattern: str) -> str:
@@ -188,6 +192,78 @@ def _chain_degree(items: list) -> int:
     return best
 
 
+def _fixed(seq, depth: int = 0) -> Optional[list[frozenset]]:
+    """The per-position characters of a fixed-length, single-character-items sequence (plain
+    groups opened), or None when its length can vary or it holds anything else."""
+    out: list[frozenset] = []
+    for op, av in seq:
+        if op in _SINGLE:
+            out.append(_chars(op, av))
+        elif op is _sre_c.SUBPATTERN and depth < 20:
+            inner = _fixed(av[-1], depth + 1)
+            if inner is None:
+                return None
+            out.extend(inner)
+        else:
+            return None
+    return out
+
+
+def _alternatives(seq, depth: int = 0) -> list:
+    """The alternatives of a repeat's body when the body is one alternation (in plain groups)."""
+    items = list(seq)
+    while len(items) == 1 and items[0][0] is _sre_c.SUBPATTERN and depth < 20:
+        items, depth = list(items[0][1][-1]), depth + 1
+    if items and items[-1][0] is _sre_c.BRANCH:
+        # the parser pulls a common prefix out of the alternatives (`ab|ac` -> `a(?:b|c)`):
+        # put it back in front of each
+        prefix = items[:-1]
+        if prefix and _fixed(prefix) is None:
+            return []
+        return [prefix + list(alt) for alt in items[-1][1][1]]
+    return []  # one class is a single way to match each character; other bodies are not read here
+
+
+def _ambiguous(alts: list) -> bool:
+    """Two alternatives that can match one same text: equal lengths overlapping at every
+    position, or a longer one every position of which a one-character alternative matches
+    (it then also matches as a run of that one). Only fixed-length alternatives are read:
+    variable ones are left to the nested-quantifier check."""
+    fixed = [f for f in (_fixed(a) for a in alts) if f]
+    for i in range(len(fixed)):
+        for j in range(i + 1, len(fixed)):
+            a, b = fixed[i], fixed[j]
+            if len(a) == len(b) and all(x & y for x, y in zip(a, b)):
+                return True
+            short, long_ = (a, b) if len(a) < len(b) else (b, a)
+            if len(short) == 1 and all(short[0] & y for y in long_):
+                return True
+    return False
+
+
+def _ambiguous_repeat(seq, tail_fails: bool, depth: int = 0) -> bool:
+    """An unbounded, backtracking repeat of ambiguous alternatives with something after it
+    (in its own sequence or an enclosing one) that can fail."""
+    if depth > 50:
+        return False
+    items = list(seq)
+    for i, (op, av) in enumerate(items):
+        tail = tail_fails or _can_fail_after(items, i)
+        if op in _REPEATS and op not in _ATOMIC:
+            lo, hi, sub = av
+            if hi == _sre_c.MAXREPEAT and tail and _ambiguous(_alternatives(sub)):
+                return True
+            if _ambiguous_repeat(sub, tail, depth + 1):
+                return True
+        elif op is _sre_c.SUBPATTERN:
+            if _ambiguous_repeat(av[-1], tail, depth + 1):
+                return True
+        elif op is _sre_c.BRANCH:
+            if any(_ambiguous_repeat(alt, tail, depth + 1) for alt in av[1]):
+                return True
+    return False
+
+
 def _quadratic_prefix(items: list) -> bool:
     if len(items) < 2:
         return False
@@ -223,7 +299,7 @@ def regex_risk(pattern: str, anchored_start: bool = False) -> Optional[RegexRisk
     degree = _chain_degree(items)
     if not starts and degree > 1:
         degree += 1  # a search retries the chain from every start position
-    return RegexRisk(profile.nested_unbounded, _quadratic_prefix(raw), degree)
+    return RegexRisk(profile.nested_unbounded, _quadratic_prefix(raw), degree, _ambiguous_repeat(raw, False))
 
 
 def backtracking_reasons(before: str, after: str, *, quadratic_prefix: bool = False,
@@ -242,6 +318,8 @@ def risk_reasons(b: RegexRisk, a: RegexRisk, *, quadratic_prefix: bool = False) 
     reasons = []
     if a.nested_unbounded and not b.nested_unbounded:
         reasons.append("nested unbounded quantifier introduced (exponential backtracking)")
+    if a.ambiguous_repeat and not (b.ambiguous_repeat or b.nested_unbounded or a.nested_unbounded):
+        reasons.append("unbounded repeat of alternatives that can match the same text introduced (exponential backtracking)")
     if quadratic_prefix and a.quadratic_prefix and not b.quadratic_prefix and not b.nested_unbounded:
         reasons.append("unanchored leading unbounded repeat before a suffix that can fail (quadratic backtracking)")
     if a.degree >= REPORTED_DEGREE and a.degree > b.degree and not b.nested_unbounded:

@@ -357,7 +357,7 @@ def _run_patterns(unit: Unit, named: dict[str, tuple[str, int]], names: set[str]
 
 def _worst(risks: list[RegexRisk]) -> RegexRisk:
     return RegexRisk(any(r.nested_unbounded for r in risks), any(r.quadratic_prefix for r in risks),
-                     max((r.degree for r in risks), default=1))
+                     max((r.degree for r in risks), default=1), any(r.ambiguous_repeat for r in risks))
 
 
 def _pattern_swap_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
