@@ -25,8 +25,7 @@ from semdiff.ir import And, Atom, Formula, Not, Or, Unit, atoms_of, conj, disj, 
 from semdiff.lang.normal import squash
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
-from semdiff.rules._condition_text import bool_formula
-from semdiff.rules.credential_headers import SENSITIVE_HEADERS
+from semdiff.rules.protection_removed import SENSITIVE_HEADERS, bool_formula  # the index: a full load registers families in its order (FAMILY_ORDER)
 
 RULE_ID = "credential-attach-widened"
 
