@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Mapping, Optional
 
-from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, conj, disj
+from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, atoms_of, conj, disj
 from semdiff.lang.normal import linear_of, squash
 from semdiff.rules.base import UnitTable
 
@@ -207,6 +207,51 @@ def local_unifier(before: Unit, after: Unit) -> dict[str, str]:
     mapping = {ak: b[name] for name, ak in after.locals if name in b and b[name] != ak}
     mapping.update(param_unifier(before.params, after.params))
     return mapping
+
+
+def _placeholder(text: str) -> str:
+    return "%" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+
+
+def inline_unifier(unit: Unit, other: Unit, other_guards: tuple[Guard, ...]) -> dict[str, str]:
+    """`unit`'s local placeholders -> the expression each stands for, where `other` tests that
+    expression inline.
+
+    `if s.get() is None: raise` rewritten as `c = s.get()` / `if c is None: raise` tests the
+    same value, but the local is keyed by a placeholder named after its binding (a hash), so
+    the two checks share no atom and the old one reads as removed. A placeholder is the hash
+    of what the local was first bound to (the backends hash the binding's key, the Python one
+    its squashed source text): an operand the other side tests inline whose hash is one of
+    this unit's placeholders is that binding, and the placeholder is read as the operand.
+    Placeholders the other side uses itself stay as they are."""
+    mine = {k for _, k in unit.locals}
+    if not mine:
+        return {}
+    theirs = {m.group(0) for g in other_guards for a in _guard_atoms(g) for m in _LOCAL_ONLY.finditer(a.key)}
+    mine -= theirs
+    if not mine:
+        return {}
+    candidates: dict[str, str] = {}  # operand key -> its source text
+    for c in other.comparisons:
+        for k, t in ((c.atom.left, c.left_text), (c.atom.right, c.right_text)):
+            if k and k not in candidates:
+                candidates[k] = t
+    for g in other_guards:
+        for a in _guard_atoms(g):
+            if a.kind == "call" and a.key not in candidates:
+                candidates[a.key] = a.text
+    out: dict[str, str] = {}
+    for key, text in candidates.items():
+        if _LOCAL_ONLY.fullmatch(key):
+            continue  # an operand that is itself a local: nothing to inline
+        for digest in {_placeholder(key), _placeholder(squash(text))}:
+            if digest in mine and digest not in out:
+                out[digest] = key
+    return out
+
+
+def _guard_atoms(g: Guard) -> tuple[Atom, ...]:
+    return tuple(atoms_of(g.condition))
 
 
 def param_unifier(before: tuple[str, ...], after: tuple[str, ...]) -> dict[str, str]:

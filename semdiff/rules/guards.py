@@ -21,7 +21,7 @@ from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import enforced_by_callers, moved_into_callee, same_check_call
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
-from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey, rekey_guard
+from semdiff.rules._effective import effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULES = (
@@ -321,8 +321,13 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if before is None or after is None:
         return []
     b_all = effective_guards(before, ctx.before_units)
+    a_eff = effective_guards(after, ctx.after_units)
+    # a value tested inline on one side and through a local bound to it on the other
+    inline_b, inline_a = inline_unifier(before, after, a_eff), inline_unifier(after, before, b_all)
+    if inline_b:
+        b_all = tuple(rekey_guard(g, inline_b) for g in b_all)
     unify = local_unifier(before, after)
-    a_all = tuple(rekey_guard(h, unify) for h in effective_guards(after, ctx.after_units))
+    a_all = tuple(rekey_guard(rekey_guard(h, inline_a), unify) for h in a_eff)
     calls = call_unifier(b_all, a_all)
     calls.update(signature_unifier(b_all, a_all, _callee_params(before, after, ctx)))
     if calls:  # the same checking call with harmless keywords added is the same check
