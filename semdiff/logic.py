@@ -75,9 +75,13 @@ def _feasible(constraints: Iterable[tuple[str, float]]) -> bool:
 
 
 # A literal whose text is its identity: a string without escapes (normalised to double
-# quotes) or a plain integer. Escaped strings and floats are left out, since two different
+# quotes), a plain integer, or a boolean (`verified === false` and `verified === true` cannot
+# both hold, so `if (ok === false) throw` rewritten as `if (ok === true) {...} else throw`
+# denies the same case). Escaped strings and floats are left out, since two different
 # texts could then be one value, and treating them as two could wrongly rule a case out.
-_PLAIN_LITERAL = r'(?:"[^"\\]*"|-?(?:0|[1-9][0-9]*))'
+# (Python's `1 == True` is such a pair; a test of one operand against both is not met in
+# checks, and wrongly ruling that case out can only hide a finding, never raise one.)
+_PLAIN_LITERAL = r'(?:"[^"\\]*"|-?(?:0|[1-9][0-9]*)|true|false|True|False)'
 _LITERAL = re.compile(_PLAIN_LITERAL)
 # a literal collection: two or more items, or one with the tuple's trailing comma (`x in "ab"`
 # alone is a substring test, not membership)
@@ -96,6 +100,13 @@ def _membership(atom: Atom) -> Optional[tuple[str, frozenset[str]]]:
     elif atom.op == "in" and _LITERAL_SET.fullmatch(atom.right) and not _LITERAL.fullmatch(atom.left):
         return atom.left, frozenset(_LITERAL.findall(atom.right))
     return None
+
+
+def literal_test(atom: Atom) -> Optional[str]:
+    """The operand of `x == <literal>` / `x in (<literals>)`, else None: tests of one operand
+    against literals constrain one value together."""
+    member = _membership(atom)
+    return member[0] if member is not None else None
 
 
 def _members_feasible(constraints: list[tuple[frozenset[str], bool]],

@@ -68,6 +68,8 @@ CONST_TIME_CALLEES = ("timingSafeEqual", "ConstantTimeCompare", "MessageDigest.i
 
 
 
+# the throw/return/panic statements inside a block's text (what ERROR_STATE must not read there)
+_EXITS = re.compile(r"\b(?:throw|return|panic)\b[^;\n]*")
 ERROR_STATE = re.compile(r"\bErr[A-Z]\w*|\w*Error\s*\(|ErrorHandler|\.Error\s*\(|\bsetError\b|\berrors?\s*=")
 
 
@@ -272,7 +274,11 @@ class GuardWalk:
             elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
                 # `r = envError(r, ErrBadOrigin); handler.ServeHTTP(w, r); return`: the block
                 # reported an error before its plain return, so the return denies
-                reported = owner is not None and any(ERROR_STATE.search(ctx.text(p)) for p in stmts[: i - 1])
+                # (an error an earlier `if` throws or returns is that branch's own exit: `return
+                # true` after `if (!ok) { throw new Error() }` is the allow path)
+                reported = owner is not None and any(
+                    ERROR_STATE.search(_EXITS.sub("", ctx.text(p)) if p.type in self.IF_TYPES else ctx.text(p))
+                    for p in stmts[: i - 1])
                 self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable, reported)
                 path = FALSE
             elif self._statement_deny_call(stmt, ctx) is not None or self.is_panic(stmt, ctx):

@@ -242,6 +242,9 @@ def _indent(unit: Unit, line: int) -> Optional[int]:
     return len(s) - len(s.lstrip())
 
 
+_CALLBACK_ARG = re.compile(r"(?:cb|callback|done|next|fn)", re.I)
+
+
 def same_check_call(g: Guard, before: Unit, after: Unit) -> Optional[tuple[str, int]]:
     """The removed check `g` was a call of a check function (`checkKeyType(alg, key, 'sign')`)
     and the new unit still makes that call, with its literal arguments unchanged and each
@@ -261,13 +264,21 @@ def same_check_call(g: Guard, before: Unit, after: Unit) -> Optional[tuple[str, 
     old_pos = [a.value for a in old.positional]
     old_kw = {a.name: a.value for a in old.args if a.name}
     for new in after.calls:
-        if new.callee != old.callee or len(new.positional) != len(old_pos):
+        if new.callee != old.callee:
             continue
         new_pos = [a.value for a in new.positional]
+        want = old_pos
+        if len(new_pos) == len(old_pos) - 1 and _CALLBACK_ARG.fullmatch(old_pos[-1]) and not new.statement:
+            # the callback variant became the synchronous one whose result is kept
+            # (`verify(data, key, callback)` -> `const ok = verify(data, key)`): the verdict
+            # is now the result, and the rest below judges the call as a kept result
+            want = old_pos[:-1]
+        if len(new_pos) != len(want):
+            continue
         new_kw = {a.name: a.value for a in new.args if a.name}
         if set(new_kw) != set(old_kw):
             continue
-        pairs = list(zip(old_pos, new_pos)) + [(old_kw[k], new_kw[k]) for k in old_kw]
+        pairs = list(zip(want, new_pos)) + [(old_kw[k], new_kw[k]) for k in old_kw]
         if not all(_derived(o, n, after) for o, n in pairs):
             continue
         guards = [h for h in after.guards if h.span.line == new.span.line and h.kind in ("call-guard", "inlined")]

@@ -123,6 +123,9 @@ def _keys(f: Formula) -> set[str]:
         token = logic.token_test(a)
         if token is not None:  # `"t" in split(x)` tests what `x == "t"` tests (see logic)
             out.add("ops:" + "|".join(sorted((f'"{token[1]}"', token[0]))))
+        member = logic.literal_test(a)
+        if member is not None:  # `ok === false` and `ok === true` test one value (see logic.consistent)
+            out.add("opnd:" + member)
     return out
 
 
@@ -137,7 +140,10 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
         return [h for h in pool if not _keys(h.condition) and (_keys(h.deny_when) & own or not own and not _keys(h.deny_when))]
     # a check inverted into "allow early, deny at the end" has its test in the path of an
     # unconditional deny, so match on the deny formula when the check's own test is empty
-    taken = [h for h in pool if own & _keys(h.condition) or (not _keys(h.condition) and own & _keys(h.deny_when))]
+    # a check restructured as "allow when it passes, else deny" (`if (ok === false) throw` ->
+    # `if (ok === true) {...} else { if (cb) ... else throw }`) has its test in the deny's
+    # path, under a test of its own: match on the deny formula too
+    taken = [h for h in pool if own & _keys(h.condition) or own & _keys(h.deny_when)]
     keys = set().union(*(_keys(h.deny_when) for h in taken)) if taken else set()
     changed = True
     while changed:
@@ -149,7 +155,7 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
                 taken.append(h)
                 keys |= _keys(h.deny_when)
                 changed = True
-        if sum(1 for _ in keys if not _.startswith(("lin:", "ops:"))) > logic.MAX_ATOMS:
+        if sum(1 for _ in keys if not _.startswith(("lin:", "ops:", "opnd:"))) > logic.MAX_ATOMS:
             break
     return taken
 
