@@ -398,3 +398,85 @@ def enforced_by_callers(
     if up(after, _text(g), _atoms(g), 0, frozenset({id(after)})):
         return sorted(set(where))
     return None
+
+
+# ---------------------------------------------------------------- the callee now refuses the case
+
+_RAISING = {Action.RAISE, Action.ABORT, Action.ASSERT}
+_PROPAGATES = {Action.RAISE, Action.ABORT, Action.ASSERT, Action.DENY_RETURN}
+_BINDING = re.compile(r"^\s*(?:(?:const|let|var|final)\s+)?(?P<lhs>[\w$\s,()\[\]{}:*.<>?]+?)\s*:?=(?!=)\s*(?:await\s+|yield\s+)?(?P<rhs>\S.*)$")
+_PLACEHOLDER = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")
+
+
+def binding_call(unit: Unit, name: str):
+    """The call local `name` was first bound from (`(out, err, output) = self.run(cmd)`,
+    `const { pem, ok } = locate(key)`, `v, err := f(x)`), or None when it was bound to
+    anything else or not found."""
+    lines = unit.text.splitlines()
+    word = re.compile(r"(?<![\w$.])" + re.escape(name) + r"(?![\w$])")
+    for c in sorted(unit.calls, key=lambda c: c.span.line):
+        i = c.span.line - unit.span.line
+        if not 0 <= i < len(lines):
+            continue
+        m = _BINDING.match(lines[i])
+        if m is None or not word.search(m.group("lhs")):
+            continue
+        head = c.text.split("(", 1)[0].strip()
+        if head and m.group("rhs").startswith(head):
+            return c
+    return None
+
+
+def _tested_callee(g: Guard, unit: Unit) -> Optional[str]:
+    """The one callee whose result `g` tests: every atom of its condition reads locals bound
+    from calls of it (and nothing else the unit was given), or None."""
+    atoms = atoms_of(g.condition)
+    if not atoms:
+        return None
+    names = {ph: n for n, ph in unit.locals}
+    callees: set[str] = set()
+    for a in atoms:
+        if "$" in a.key:
+            return None  # also tests a parameter: more than the callee's result
+        held = _PLACEHOLDER.findall(a.key)
+        if not held:
+            return None
+        for ph in held:
+            name = names.get(ph)
+            call = binding_call(unit, name) if name else None
+            if call is None:
+                return None
+            callees.add(call.callee)
+    return next(iter(callees)) if len(callees) == 1 else None
+
+
+def callee_now_refuses(g: Guard, before: Unit, after: Unit, before_units, after_units) -> Optional[tuple[Unit, Guard]]:
+    """(the callee, its new refusal) when the removed check `g` tested only what a call
+    returned, and the same change made that callee refuse more (a raising check of the new
+    version denies a case the old version's did not), while the caller still makes the call
+    and lets the refusal through (no handler of it that swallows). `if not output: raise`
+    after `output = run(cmd)` becomes redundant once `run` raises on every failed command;
+    whether the new refusal covers the old test is not provable, so callers report it low.
+    Deny-returns (Go's `return err`) do not count: the caller's test was what refused them."""
+    if g.action not in _DENYING or g.kind in ("decorator", "exit"):
+        return None
+    callee = _tested_callee(g, before)
+    if callee is None or not any(c.callee == callee for c in after.calls):
+        return None
+    if any(callee in h.guarded_calls and h.action not in _PROPAGATES for h in after.handlers):
+        return None
+    from semdiff import logic
+    from semdiff.ir import disj
+    from semdiff.rules._effective import effective_guards, find_helper, local_unifier, rekey_guard
+
+    old, new = find_helper(before, callee, before_units), find_helper(after, callee, after_units)
+    if old is None or new is None:
+        return None
+    unify = local_unifier(old, new)
+    was = disj(*(h.deny_when for h in effective_guards(old, before_units) if h.reachable and h.action in _RAISING))
+    now = [rekey_guard(h, unify) for h in effective_guards(new, after_units) if h.reachable and h.action in _RAISING]
+    for h in now:
+        w = logic.witness(h.deny_when, was)
+        if w is not None and not isinstance(w, logic.Unknown):
+            return new, h
+    return None

@@ -19,7 +19,7 @@ from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
-from semdiff.rules._moved_checks import enforced_by_callers, moved_into_callee, same_check_call
+from semdiff.rules._moved_checks import callee_now_refuses, enforced_by_callers, moved_into_callee, same_check_call
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
@@ -593,6 +593,18 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
             # hoisted: every way into this function now passes the same check first
             shown = ", ".join(f"`{q}`" for q in upstream[:5]) + (f" and {len(upstream) - 5} more" if len(upstream) > 5 else "")
             message += f" Every caller of `{change.qualname}` in the change (up to its entry points) now makes the same check before calling it: {shown}."
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, evidence_before=g.text, evidence_after="",
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
+            )
+        stricter = callee_now_refuses(g, before, after, ctx.before_units, ctx.after_units)
+        if stricter is not None:
+            # the tested value comes from a callee the change made refuse more: likely redundant now
+            callee, refusal = stricter
+            message += (f" The value it tested comes from `{callee.qualname}`, which the same change made refuse more "
+                        f"(`{refusal.text}`), and `{change.qualname}` lets that refusal through: "
+                        "check that it covers the case the old check denied.")
             return make_finding(
                 SPEC["removed-guard"], change, ctx, message,
                 before_line=g.span.line, evidence_before=g.text, evidence_after="",
