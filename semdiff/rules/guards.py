@@ -19,7 +19,7 @@ from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
-from semdiff.rules._moved_checks import callee_now_refuses, enforced_by_callers, moved_into_callee, same_check_call
+from semdiff.rules._moved_checks import binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, same_check_call
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
@@ -340,6 +340,9 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         a_all = tuple(rekey_calls(h, calls) for h in a_all)
     b_guards = [g for g in _denying(b_all) if g.reachable]
     a_guards = _denying(a_all)
+    if any(_REDIRECT.search(c.callee) for c in before.calls):
+        remap = {**inline_a, **unify}
+        b_guards = [g for g in b_guards if not _redirect_allow_narrowed(g, before, after, b_all, a_all, remap)]
     a_live = [h for h in a_guards if h.reachable]
     findings: list[Finding] = []
     reported_after_lines: set[int] = set()
@@ -369,6 +372,69 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 reported_after_lines.add(f.after.line)
     findings.extend(_timing(change, ctx, reported_after_lines))
     return as_generated(change, ctx, findings)
+
+
+# ---------------------------------------------------------------- a redirect to the value just tested
+
+_REDIRECT = re.compile(r"(?:^|\.)(?:redirect|Redirect|redirect_to|redirectTo|sendRedirect|HttpResponseRedirect|RedirectResponse)$")
+_OPERAND = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
+
+
+def _redirect_target(unit: Unit, g: Guard, remap: Optional[dict] = None) -> Optional[str]:
+    """The value `g` redirects to when it is one its own test examined: `if (ref.startsWith('/'))
+    { redirect(ref); return }` sends the client where the check approved. That branch is an
+    allowance, not a refusal (a refusal redirects somewhere fixed: `redirect('/login')`)."""
+    if g.action is not Action.ABORT:
+        return None
+    tested = {m.group(0) for a in atoms_of(g.condition) for m in _OPERAND.finditer(a.key)}
+    if not tested:
+        return None
+    names = {ph: n for n, ph in unit.locals}
+    for ph in list(tested):  # `url = new URL(ref, base)` / `if (url.host === host)` tests `ref` too
+        bound = binding_call(unit, names[ph]) if ph in names else None
+        if bound is not None:
+            tested |= {m.group(0) for k in bound.arg_keys for m in _OPERAND.finditer(k)}
+    for c in unit.calls:
+        if g.span.line <= c.span.line <= g.span.end_line and _REDIRECT.search(c.callee):
+            for k in c.arg_keys:
+                k = _remap(k, remap)
+                if k in tested:
+                    return k
+    return None
+
+
+def _remap(key: str, remap: Optional[dict]) -> str:
+    return _OPERAND.sub(lambda m: remap.get(m.group(0), m.group(0)), key) if remap else key
+
+
+def _redirect_allow_narrowed(g: Guard, before: Unit, after: Unit, b_all, a_all, remap: dict) -> bool:
+    """Is `g` a redirect to the value it tested (see _redirect_target) whose allowance the new
+    version only narrowed? Removing `if (ref.startsWith('/')) { redirect(ref); return }` while
+    `if (sameHost(ref)) { redirect(ref); return }` stays redirects to `ref` in fewer cases: it
+    is stricter, though the removed branch reads as a removed deny. Narrowed means: every
+    redirect the new version makes goes to a value the old one redirected to, each redirect to
+    the tested value sits in such a branch, and those branches together admit no case the old
+    ones did not (no witness)."""
+    target = _redirect_target(before, g)
+    if target is None:
+        return False
+    was = {k for c in before.calls if _REDIRECT.search(c.callee) for k in c.arg_keys}
+    allowed_after = []
+    for c in after.calls:
+        if not _REDIRECT.search(c.callee):
+            continue
+        keys = [_remap(k, remap) for k in c.arg_keys]
+        if any(k not in was for k in keys):
+            return False  # redirects somewhere new (`redirect(ref || alt)`): judged as before
+        if target in keys:
+            branch = [h for h in a_all if h.reachable and h.span.line <= c.span.line <= h.span.end_line
+                      and _redirect_target(after, h, remap) == target]
+            if not branch:
+                return False  # redirects to it without a test of its own
+            allowed_after.extend(branch)
+    allowed_before = disj(*(x.deny_when for x in b_all if x.reachable and _redirect_target(before, x) == target))
+    w = logic.witness(disj(*(h.deny_when for h in allowed_after)), allowed_before)
+    return w is None
 
 
 def _callee_params(before: Unit, after: Unit, ctx: RuleContext):
