@@ -480,3 +480,100 @@ def callee_now_refuses(g: Guard, before: Unit, after: Unit, before_units, after_
         if w is not None and not isinstance(w, logic.Unknown):
             return new, h
     return None
+
+
+# ---------------------------------------------------------------- the same refusal, on a derived value
+
+_OPERAND_KEY = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
+_METHOD_CALL = re.compile(r"^(?P<recv>.+)\.(?P<method>[\w$]+)\((?P<args>.*)\)$")
+
+
+def _refusal(unit: Unit, g: Guard) -> tuple:
+    """What `g` refuses with: the calls of its statement outside its test (callee, argument
+    texts), when one carries a message literal; () otherwise (a bare `return false` says too
+    little to tell two refusals apart)."""
+    tested = {a.callee for a in atoms_of(g.condition) if a.callee}
+    calls = tuple(sorted(
+        (c.callee, tuple(a.value for a in c.args)) for c in unit.calls
+        if g.span.line <= c.span.line <= g.span.end_line and c.callee not in tested
+    ))
+    if not any(len(v) > 3 and v[0] in "\"'`" for _callee, values in calls for v in values):
+        return ()
+    return calls
+
+
+def _derivations(before: Unit, after: Unit) -> dict[str, tuple[str, object]]:
+    """After-side local placeholder -> (the operand it was derived from, the binding call) for
+    locals bound from a call the old unit did not make, with one plain operand among its
+    arguments (`const { pem, isRaw } = locatePem(trimmedKey)`)."""
+    old = {c.callee for c in before.calls}
+    out: dict[str, tuple[str, object]] = {}
+    for name, ph in after.locals:
+        c = binding_call(after, name)
+        if c is None or c.callee in old:
+            continue
+        ops = [k for k in c.arg_keys if _OPERAND_KEY.fullmatch(k)]
+        if len(ops) == 1:
+            out[ph] = (ops[0], c)
+    return out
+
+
+def _operands(key: str) -> str:
+    """A call atom's receiver and arguments without the method (`x.includes(M)` ~ `x.startsWith(M)`);
+    any other atom's whole key."""
+    m = _METHOD_CALL.match(key)
+    return f"{m.group('recv')}({m.group('args')})" if m else key
+
+
+def rederived_check(g: Guard, before: Unit, after: Unit, a_live) -> Optional[tuple[Guard, str]]:
+    """(the new check, the deriving call's text) when the removed check `g` is re-made with
+    the same refusal (same error, same message) on a value a new helper derives from the one it
+    tested: `if (key.match(M) || key.includes(C)) throw E('msg')` -> `const { pem, isRaw } =
+    locatePem(key)` ... `if (pem.match(M) || pem.startsWith(C)) throw E('msg')`. Each test of
+    the old check has one on the same operands (the method may differ) once the helper's result
+    is read as its argument, and the new check's path adds only tests of what that helper
+    returned. Whether the derived value carries what the old test examined is not provable,
+    so callers report it low; a test dropped, another refusal, or a new gate on anything else
+    is not this."""
+    if g.action not in _DENYING or g.kind in ("decorator", "exit"):
+        return None
+    refusal = _refusal(before, g)
+    if not refusal:
+        return None
+    deriv = _derivations(before, after)
+    if not deriv:
+        return None
+    g_tests = [_operands(a.key) for a in atoms_of(g.condition)]
+    g_path = {a.key for _line, f in g.path for a in atoms_of(f)}
+    for h in a_live:
+        if h.action not in _DENYING or _refusal(after, h) != refusal:
+            continue
+        used: set[int] = set()
+
+        def sub(key: str) -> str:
+            def one(m: re.Match) -> str:
+                hit = deriv.get(m.group(0))
+                if hit is None:
+                    return m.group(0)
+                used.add(id(hit[1]))
+                return hit[0]
+            return _OPERAND_KEY.sub(one, key)
+
+        h_tests = {_operands(sub(a.key)) for a in atoms_of(h.condition)}
+        if not all(t in h_tests for t in g_tests):
+            continue
+        extra_ok = True
+        for line, f in h.path:
+            if line == h.span.line:
+                continue  # its own test, matched above
+            for a in atoms_of(f):
+                if sub(a.key) in g_path:
+                    continue
+                held = _OPERAND_KEY.findall(a.key)
+                if not held or any(ph not in deriv for ph in held):
+                    extra_ok = False  # a new gate on something the helper did not return
+        if not extra_ok or not used or len(used) > 1:
+            continue
+        call = next(c for _op, c in deriv.values() if id(c) in used)
+        return h, _SPACE.sub(" ", call.text).strip()
+    return None

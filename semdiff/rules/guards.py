@@ -19,7 +19,9 @@ from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
-from semdiff.rules._moved_checks import binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, same_check_call
+from semdiff.rules._moved_checks import (
+    binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, rederived_check, same_check_call,
+)
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
@@ -356,6 +358,10 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue
         if _covered_as_isinstance(g, a_live):
             continue  # `type(x) is C` -> `isinstance(x, C)`: the new test admits subclasses too, so denies more
+        again = rederived_check(g, before, after, a_live)
+        if again is not None:
+            findings.append(_rederived(change, ctx, g, again[0], again[1], w))
+            continue
         uncertain = isinstance(w, logic.Unknown)
         if uncertain:
             # too many atoms to decide: only report if the exact check text vanished
@@ -435,6 +441,20 @@ def _redirect_allow_narrowed(g: Guard, before: Unit, after: Unit, b_all, a_all, 
     allowed_before = disj(*(x.deny_when for x in b_all if x.reachable and _redirect_target(before, x) == target))
     w = logic.witness(disj(*(h.deny_when for h in allowed_after)), allowed_before)
     return w is None
+
+
+def _rederived(change: UnitChange, ctx: RuleContext, g: Guard, h: Guard, via: str, w) -> Finding:
+    """The same refusal re-made on a value a new helper derives from the tested one: low."""
+    rel = _relevance(change, ctx, [g])
+    message = (f"The check `{g.text}` in `{change.qualname}` is re-made as `{h.text}` (line {h.span.line}) with the same "
+               f"refusal, on a value the new `{via}` derives from the one it tested (and behind what that call returns): "
+               "check that the derived value still carries what the old test examined.")
+    return make_finding(
+        SPEC["removed-guard"], change, ctx, message,
+        before_line=g.span.line, after_line=h.span.line, evidence_before=g.text, evidence_after=h.text,
+        witness=_witness_text(g, w if isinstance(w, dict) else {}, []), confidence=Confidence.MEDIUM, relevance=rel,
+        severity=Severity.LOW,
+    )
 
 
 def _callee_params(before: Unit, after: Unit, ctx: RuleContext):
