@@ -406,6 +406,7 @@ _RAISING = {Action.RAISE, Action.ABORT, Action.ASSERT}
 _PROPAGATES = {Action.RAISE, Action.ABORT, Action.ASSERT, Action.DENY_RETURN}
 _BINDING = re.compile(r"^\s*(?:(?:const|let|var|final)\s+)?(?P<lhs>[\w$\s,()\[\]{}:*.<>?]+?)\s*:?=(?!=)\s*(?:await\s+|yield\s+)?(?P<rhs>\S.*)$")
 _PLACEHOLDER = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")
+MAX_BINDING_LINE = 400
 
 
 def binding_call(unit: Unit, name: str):
@@ -418,6 +419,8 @@ def binding_call(unit: Unit, name: str):
         i = c.span.line - unit.span.line
         if not 0 <= i < len(lines):
             continue
+        if len(lines[i]) > MAX_BINDING_LINE:
+            continue  # minified or generated code: not read by a backtracking pattern
         m = _BINDING.match(lines[i])
         if m is None or not word.search(m.group("lhs")):
             continue
@@ -502,6 +505,9 @@ def _refusal(unit: Unit, g: Guard) -> tuple:
     return calls
 
 
+_DERIVED: dict[int, tuple[Unit, Unit, dict]] = {}  # one change's removed checks ask for the same unit's table
+
+
 def _derivations(before: Unit, after: Unit) -> dict[str, tuple[str, object]]:
     """After-side local placeholder -> (the operand it was derived from, the binding call) for
     locals bound from a call the old unit did not make, with one plain operand among its
@@ -540,7 +546,12 @@ def rederived_check(g: Guard, before: Unit, after: Unit, a_live) -> Optional[tup
     refusal = _refusal(before, g)
     if not refusal:
         return None
-    deriv = _derivations(before, after)
+    hit = _DERIVED.get(id(after))
+    if hit is None or hit[0] is not before or hit[1] is not after:
+        if len(_DERIVED) > 64:
+            _DERIVED.clear()
+        hit = _DERIVED[id(after)] = (before, after, _derivations(before, after))  # units kept: ids not reused
+    deriv = hit[2]
     if not deriv:
         return None
     g_tests = [_operands(a.key) for a in atoms_of(g.condition)]
