@@ -8,16 +8,23 @@ fail-closed stop in CI mode), 2 = usage or input error, always as one line on st
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Any, Optional, Sequence
 
-import click
+from semdiff import regex_cache
 
-from semdiff import __version__, policy
-from semdiff.errors import InputError
-from semdiff.report import available as available_formats
-from semdiff.report import formatter
+if "--no-cache" not in sys.argv[1:]:
+    # before anything compiles a pattern: click, the model, the rule modules (see regex_cache)
+    regex_cache.install()
+
+import re  # noqa: E402
+
+import click  # noqa: E402
+
+from semdiff import __version__, policy  # noqa: E402
+from semdiff.errors import InputError  # noqa: E402
+from semdiff.report import available as available_formats  # noqa: E402
+from semdiff.report import formatter  # noqa: E402
 
 DEFAULT_COMMAND = "analyze"
 DEBUG_ENV = "SEMDIFF_DEBUG"
@@ -346,7 +353,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point (`semdiff = semdiff.cli:main`)."""
     _tune_gc()
     _room_for_native_recursion()
-    cli.main(args=list(argv) if argv is not None else None, prog_name="semdiff")
+    args = list(argv) if argv is not None else None
+    try:
+        cli.main(args=args, prog_name="semdiff")
+    finally:
+        if "--no-cache" not in (args if args is not None else sys.argv[1:]):
+            regex_cache.save()  # only when this run compiled a pattern the cache did not hold
 
 
 def _tune_gc() -> None:
