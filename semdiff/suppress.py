@@ -275,16 +275,20 @@ def apply_policy_files(
     would silently un-accept nothing and accept nothing, hiding the mistake).
     Returns the report and the number of fingerprints written (None when not writing).
     """
-    from semdiff.baseline import load_baseline, write_baseline
-
     path = baseline_path or config.baseline
     known: frozenset[str] = frozenset()
     if path and use_suppressions:
         creating = write_baseline_path is not None and not os.path.exists(path)
         if not creating:
+            from semdiff.baseline import load_baseline  # only with a baseline: it pulls in tempfile
+
             known = load_baseline(path)
     result = apply_policy(report, config, baseline=known, use_suppressions=use_suppressions)
-    written = write_baseline(result, write_baseline_path) if write_baseline_path else None
+    written = None
+    if write_baseline_path:
+        from semdiff.baseline import write_baseline
+
+        written = write_baseline(result, write_baseline_path)
     return result, written
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -127,6 +126,8 @@ class BlobCache:
             self._publish(path, payload)
 
     def _publish(self, path: Path, payload: bytes) -> None:
+        import tempfile  # on first write only: it pulls in shutil, random, bz2 and lzma
+
         tmp_name = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
