@@ -101,3 +101,49 @@ def test_the_same_operand_with_another_method_and_no_helper_is_still_reported():
     after = BEFORE.replace("text.includes(certHeader)", "text.startsWith(certHeader)")
     r = analyze_texts([(PATH, before, after)])
     assert [f for f in r.findings if f.unit == "detectKind" and f.severity >= Severity.MEDIUM], r.findings
+
+
+PY_BEFORE = '''PUBLIC = re.compile(r"^-----BEGIN PUBLIC KEY-----")
+CERT = "-----BEGIN CERTIFICATE-----"
+
+
+def detect_kind(key):
+    text = key.strip()
+    if PUBLIC.match(text) or text.startswith(CERT):
+        raise KeyError("Public keys cannot sign.")
+    return "RS256"
+'''
+
+PY_AFTER = '''PUBLIC = re.compile(r"^-----BEGIN PUBLIC KEY-----")
+CERT = "-----BEGIN CERTIFICATE-----"
+ANY = re.compile(r"-----BEGIN [A-Z ]+-----")
+
+
+def find_block(text):
+    m = ANY.search(text)
+    if m is None:
+        return None, True
+    return text[m.start():], False
+
+
+def detect_kind(key):
+    text = key.strip()
+    block, raw = find_block(text)
+    if raw:
+        return "HS256"
+    if PUBLIC.match(block) or block.startswith(CERT):
+        raise KeyError("Public keys cannot sign.")
+    return "RS256"
+'''
+
+
+def test_python_same_refusal_on_a_derived_value_is_low():
+    r = analyze_texts([("keys.py", PY_BEFORE, PY_AFTER)])
+    found = [(f.rule_id, f.unit, f.before.line, f.severity) for f in r.findings if f.unit == "detect_kind"]
+    assert found == [("removed-guard", "detect_kind", 7, Severity.LOW)], found
+
+
+def test_python_a_dropped_test_is_still_reported():
+    after = PY_AFTER.replace("if PUBLIC.match(block) or block.startswith(CERT):", "if PUBLIC.match(block):")
+    r = analyze_texts([("keys.py", PY_BEFORE, after)])
+    assert [f for f in r.findings if f.unit == "detect_kind" and f.before.line == 7 and f.severity >= Severity.MEDIUM], r.findings
