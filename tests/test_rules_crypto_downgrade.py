@@ -156,3 +156,49 @@ def test_random_to_short_secrets_bytes_is_a_hardening():
     after = ("import secrets\n\ndef ping_payload(pings):\n    data = None\n"
              "    while data is None or data in pings:\n        data = secrets.token_bytes(4)\n    return data\n")
     assert findings(before, after) == []
+
+
+def test_assigned_name_decides_whether_new_random_is_a_secret():
+    """`jitter` in a session function is no secret; `nonce` in a neutral function is one."""
+    before = "import random\n"
+    jitter = "import random\n\ndef refresh_session(s):\n    jitter = random.random() * 5\n    return s.renew(after=jitter)\n"
+    assert findings(before, jitter) == []
+    nonce = "import random\n\ndef build_request(body):\n    nonce = random.getrandbits(64)\n    return body, nonce\n"
+    fs = findings(before, nonce)
+    assert brief(fs) == [(fam.RANDOM, "build_request", 4)]
+
+
+def test_js_thin_wrapper_of_a_csprng_counts_as_strong():
+    before = ("const crypto = require('crypto')\nconst pick = (n) => crypto.randomInt(0, n)\n\n"
+              "function makeCode () {\n  const code = pick(1e6)\n  return code\n}\n")
+    after = ("function makeCode () {\n  const code = Math.floor(Math.random() * 1e6)\n  return code\n}\n")
+    fs = findings(before, after, "lib/codes.js")
+    assert [(f.rule_id, f.unit, f.before.line, f.after.line) for f in fs] == [(fam.RANDOM, "makeCode", 5, 2)]
+    # the wrapper kept: nothing changed in what makeCode draws
+    kept = before.replace("const code = pick(1e6)", "const code = pick(1e7)")
+    assert findings(before, kept, "lib/codes.js") == []
+
+
+def test_js_downgrade_into_a_non_secret_name_stays_silent_and_upgrade_is_silent():
+    before = "const crypto = require('crypto')\n\nfunction wait () {\n  const delay = crypto.randomInt(0, 50)\n  return delay\n}\n"
+    after = "function wait () {\n  const delay = Math.random() * 50\n  return delay\n}\n"
+    assert findings(before, after, "lib/wait.js") == []
+    tok_weak = "function newToken () {\n  const token = Math.random().toString(36)\n  return token\n}\n"
+    tok_strong = "const crypto = require('crypto')\n\nfunction newToken () {\n  const token = crypto.randomUUID()\n  return token\n}\n"
+    assert findings(tok_weak, tok_strong, "lib/tok.js") == []
+    assert brief(findings(tok_strong, tok_weak, "lib/tok.js")) == [(fam.RANDOM, "newToken", 2)]
+
+
+def test_go_package_alias_decides_strength():
+    before = ('package k\n\nimport (\n\tcrand "crypto/rand"\n\t"math/rand"\n)\n\n'
+              'func NewKey(b []byte) {\n\tcrand.Read(b)\n\t_ = rand.Intn(3)\n}\n')
+    after = before.replace("\tcrand.Read(b)\n", "\trand.Read(b)\n")
+    fs = findings(before, after, "k/key.go")
+    assert [(f.rule_id, f.unit, f.before.line, f.after.line) for f in fs] == [(fam.RANDOM, "NewKey", 9, 9)]
+    assert findings(after, before, "k/key.go") == []
+
+
+def test_java_random_method_call_is_not_a_constructor():
+    before = "class T {\n  String token(Gen g) {\n    String token = g.secure();\n    return token;\n  }\n}\n"
+    after = "class T {\n  String token(Gen g) {\n    String token = Random(g);\n    return token;\n  }\n}\n"
+    assert findings(before, after, "src/T.java") == []

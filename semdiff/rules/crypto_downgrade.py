@@ -19,7 +19,7 @@ from semdiff.rules._catalog2_ir import callee_is
 from semdiff.rules._catalog_facts import (
     Fact, argument, int_of, last, looks_constant, name_words, to_findings, verdicts,
 )
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, units_in_file
 
 FAMILY = "crypto-downgrade"
 HASH = f"{FAMILY}/weak-hash"
@@ -139,6 +139,43 @@ WEAK_RANDOM_FUNCS = frozenset({
     "uniform",
 })
 WEAK_RANDOM_MODULES = ("random.", "numpy.random.", "np.random.")
+# other languages, by callee (exact or dotted tail, `callee_is`): CSPRNG calls ...
+STRONG_RANDOM_CALLS: dict[str, tuple[str, ...]] = {
+    "javascript": ("crypto.randomBytes", "crypto.randomInt", "crypto.randomUUID", "crypto.getRandomValues",
+                   "crypto.randomFillSync", "crypto.randomFill", "randomBytes", "randomUUID", "getRandomValues",
+                   "randomFillSync"),
+    "java": ("SecureRandom", "SecureRandom.getInstance", "SecureRandom.getInstanceStrong",
+             "RandomStringUtils.secure", "RandomStringUtils.secureStrong"),
+}
+STRONG_RANDOM_CALLS["typescript"] = STRONG_RANDOM_CALLS["javascript"]
+# ... and predictable generators
+WEAK_RANDOM_CALLS: dict[str, tuple[str, ...]] = {
+    "javascript": ("Math.random",),
+    "java": ("Math.random", "Random", "java.util.Random", "ThreadLocalRandom.current", "RandomStringUtils.random",
+             "RandomStringUtils.randomAlphanumeric", "RandomStringUtils.randomAlphabetic",
+             "RandomStringUtils.randomNumeric", "RandomStringUtils.randomAscii", "RandomStringUtils.insecure",
+             "RandomUtils.nextInt", "RandomUtils.nextLong", "RandomUtils.nextBytes"),
+}
+WEAK_RANDOM_CALLS["typescript"] = WEAK_RANDOM_CALLS["javascript"]
+# Go: the import path decides (`rand.Read` is either); the callee head is the package's local name
+GO_STRONG_RANDOM_PACKAGES = frozenset({"crypto/rand"})
+GO_WEAK_RANDOM_PACKAGES = frozenset({"math/rand", "math/rand/v2"})
+GO_NOT_DRAWS = frozenset({"Seed", "NewSource", "NewPCG", "NewChaCha8"})  # seeding draws nothing
+_GO_IMPORT = re.compile(r'^\s*(?:import\s+)?(?:([A-Za-z_]\w*|\.)\s+)?"((?:crypto|math)/rand(?:/v2)?)"\s*$', re.M)
+# a thin same-file wrapper of a CSPRNG (`random = (max) => crypto.randomInt(0, max)`) is one
+WRAPPER_MAX_CALLS = 3
+# the assigned name says what a random value is for; these purposes are not secrets even in a
+# function whose name mentions a session or a token (`retry_delay = random.random()`)
+NON_SECRET_TARGET_WORDS = frozenset({
+    "jitter", "delay", "sleep", "backoff", "timeout", "wait", "interval", "retry", "retries", "sample",
+    "sampling", "shuffle", "shuffled", "color", "colour", "hue", "percent", "ratio", "weight", "latency",
+    "index", "idx", "offset", "position", "pos", "x", "y", "z", "angle", "speed", "duration", "port",
+})
+# the random value is a secret when the name it is assigned to says so (multipart boundaries
+# too: a predictable boundary lets a field value forge parts)
+TARGET_SECRET_WORDS = frozenset({"boundary", "sid", "sessionid", "challenge"})
+_TARGET = re.compile(r"^\s*(?:(?:export|const|let|var|final|private|public|protected|static|val)\s+)*"
+                     r"(?:[\w<>\[\],.?]+\s+)?([A-Za-z_$][\w$.]*(?:\[[^\]=]{1,60}\])?)\s*(?::=|(?<![=!<>+\-*/%&|^])=(?![=>]))")
 
 # salted calls: callee tail -> (position, keyword)
 SALTED: dict[str, tuple[Optional[int], str]] = {
@@ -191,8 +228,12 @@ RULES = (
                       "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 1000)\n", True),
               Example("import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 1000)\n",
                       "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 600000)\n", False))),
-    RuleSpec(RANDOM, "Cryptographic randomness replaced by `random`", Severity.HIGH,
-             "secrets / os.urandom / SystemRandom replaced by the predictable `random` module.",
+    RuleSpec(RANDOM, "Cryptographic randomness replaced by a predictable generator", Severity.HIGH,
+             "A CSPRNG (Python secrets / os.urandom / SystemRandom; Node crypto.randomBytes/randomInt/randomUUID/"
+             "getRandomValues or a same-file wrapper of one; Java SecureRandom; Go crypto/rand) replaced by a "
+             "predictable one (random, Math.random, java.util.Random, math/rand), or new predictable randomness "
+             "assigned to a secret (token, key, password, nonce, session id, multipart boundary). Values named for "
+             "jitter, delays or sampling are not secrets.",
              (Example("import secrets\n\ndef new_token():\n    return secrets.token_hex(16)\n",
                       "import random\n\ndef new_token():\n    return '%032x' % random.getrandbits(128)\n", True),
               Example("import random\n\ndef shuffle_cards(cards):\n    random.shuffle(cards)\n    return cards\n",
@@ -346,18 +387,105 @@ def _work_setting_facts(unit: Unit) -> list[Fact]:
     return out
 
 
-def _random_facts(call: Call, unit: Unit) -> list[Fact]:
+@dataclass(frozen=True)
+class RandomScope:
+    """What a unit's random calls need from their file: the local names of Go's two `rand`
+    packages and the same-file functions that are thin wrappers of a CSPRNG."""
+
+    go_packages: tuple[tuple[str, str], ...] = ()  # (local name, import path)
+    strong_wrappers: frozenset[str] = frozenset()
+
+
+NO_SCOPE = RandomScope()
+
+
+def _line_of(unit: Unit, line: int) -> str:
+    lines = (unit.text or "").splitlines()
+    first = unit.span.end_line - len(lines) + 1 if lines else unit.span.line
+    i = line - first
+    return lines[i] if 0 <= i < len(lines) else ""
+
+
+def _target_words(unit: Unit, call: Call) -> Optional[set[str]]:
+    """Words of the name the call's value is assigned to on its line (None: not assigned)."""
+    m = _TARGET.match(_line_of(unit, call.span.line))
+    return name_words(m.group(1)) if m else None
+
+
+def _random_purpose(unit: Unit, call: Call) -> tuple[bool, bool]:
+    """(secret, plainly-not-secret) for a random value drawn by `call` in `unit`.
+
+    The assigned name decides first (`boundary`, `resetToken`: secret; `jitter`, `delay`: not),
+    then the unit's name (`new_api_key`, `make_otp`).
+    """
+    words = _target_words(unit, call)
+    if words is not None:
+        if words & (RANDOM_SECRET_WORDS | TARGET_SECRET_WORDS):
+            return True, False
+        if words & NON_SECRET_TARGET_WORDS:
+            return False, True
+    return _secret_context(unit, RANDOM_SECRET_WORDS), False
+
+
+def _random_strength(call: Call, unit: Unit, scope: RandomScope) -> Optional[int]:
+    """1 for a CSPRNG draw, 0 for a predictable one, None for anything else."""
     c = call.callee
-    if "SystemRandom" in c or c.startswith(STRONG_RANDOM_PREFIXES):
-        if call.statement:  # `random.SystemRandom()` as a probe: its result draws nothing
-            return []
+    lang = unit.language
+    if lang == "python":
+        if "SystemRandom" in c or c.startswith(STRONG_RANDOM_PREFIXES):
+            return None if call.statement else 1  # `random.SystemRandom()` as a probe draws nothing
+        if c.startswith(WEAK_RANDOM_MODULES) and last(c) in WEAK_RANDOM_FUNCS:
+            return 0
+    elif lang == "go":
+        head = call.text.split("(", 1)[0].strip().split(".")
+        if len(head) == 2:
+            path = dict(scope.go_packages).get(head[0])
+            if path in GO_STRONG_RANDOM_PACKAGES:
+                return 1
+            if path in GO_WEAK_RANDOM_PACKAGES and head[1] not in GO_NOT_DRAWS:
+                return 0
+    elif lang in STRONG_RANDOM_CALLS:
+        if callee_is(c, STRONG_RANDOM_CALLS[lang]) is not None:
+            return 1
+        if callee_is(c, WEAK_RANDOM_CALLS[lang]) is not None:
+            if lang == "java" and last(c) == "Random" and not call.text.lstrip().startswith("new"):
+                return None
+            return 0
+    if scope.strong_wrappers and c.split(".")[-1] in scope.strong_wrappers and \
+            c.count(".") <= 1 and (c.count(".") == 0 or c.split(".")[0] in ("this", "self")):
+        return 1
+    return None
+
+
+def _random_facts(call: Call, unit: Unit, scope: RandomScope = NO_SCOPE) -> list[Fact]:
+    strength = _random_strength(call, unit, scope)
+    if strength is None:
+        return []
+    if strength == 1:
         return [Fact(RANDOM, "random", 1, call.span.line, call.text)]
-    if c.startswith(WEAK_RANDOM_MODULES) and last(c) in WEAK_RANDOM_FUNCS:
-        secret = _secret_context(unit, RANDOM_SECRET_WORDS)
-        return [Fact(RANDOM, "random", 0, call.span.line, call.text,
-                     born_weak="predictable `random` generates a secret value" if secret else "",
-                     intrinsic="crypto" if secret else "")]
-    return []
+    secret, not_secret = _random_purpose(unit, call)
+    if not_secret:
+        return []  # `jitter = Math.random()`: whatever it replaced, the value is no secret
+    return [Fact(RANDOM, "random", 0, call.span.line, call.text,
+                 born_weak="a predictable random generator makes a secret value" if secret else "",
+                 intrinsic="crypto" if secret else "")]
+
+
+def random_scope(units: Iterable[object]) -> RandomScope:
+    """The file-level facts `_random_strength` needs, from the units of one file."""
+    go: dict[str, str] = {}
+    wrappers: set[str] = set()
+    for u in units:
+        if not isinstance(u, Unit):
+            continue
+        if u.kind == "module" and u.language == "go" and "rand\"" in (u.text or ""):
+            for m in _GO_IMPORT.finditer(u.text):
+                local = m.group(1) or m.group(2).replace("/v2", "").rsplit("/", 1)[-1]
+                go[local] = m.group(2)
+        if u.kind in ("function", "lambda", "method") and 0 < len(u.calls) <= WRAPPER_MAX_CALLS \
+                and any(_random_strength(c, u, NO_SCOPE) == 1 for c in u.calls):
+            wrappers.add(u.name)
+    return RandomScope(tuple(sorted(go.items())), frozenset(wrappers))
 
 
 def _salt_facts(call: Call) -> list[Fact]:
@@ -397,14 +525,14 @@ def _iv_facts(call: Call) -> list[Fact]:
                  born_weak="the IV/nonce is a constant" if constant else "", intrinsic="crypto")]
 
 
-def _facts(unit: Unit) -> list[Fact]:
+def _facts(unit: Unit, scope: RandomScope = NO_SCOPE) -> list[Fact]:
     out: list[Fact] = []
     for call in unit.calls:
         out.extend(_hash_facts(call, unit))
         out.extend(_cipher_facts(call))
         out.extend(_key_facts(call))
         out.extend(_work_facts(call))
-        out.extend(_random_facts(call, unit))
+        out.extend(_random_facts(call, unit, scope))
         out.extend(_salt_facts(call))
         out.extend(_iv_facts(call))
     out.extend(_work_setting_facts(unit))
@@ -439,7 +567,7 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
     if after.rule == IV:
         return "the IV/nonce is now a constant"
     if after.rule == RANDOM:
-        return "a cryptographic random source was replaced by the predictable `random` module"
+        return f"a cryptographic random source was replaced by a predictable generator ({before.text[:60]} -> {after.text[:60]})"
     return f"{_NAMES.get(after.rule, after.slot)} lowered ({before.text} -> {after.text})"
 
 
@@ -447,4 +575,41 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None:
         return []
-    return list(to_findings(change, ctx, SPECS, verdicts(change, ctx, _facts, _weaker)))
+    before_scope, after_scope = _scopes_of(change, ctx)
+    if before_scope is after_scope:
+        extract = lambda u: _facts(u, after_scope)  # noqa: E731
+    else:
+        before_ids = {id(u) for u in units_in_file(ctx.before_units, change.file.old_path or "")}
+        if change.before is not None:
+            before_ids.add(id(change.before))
+        extract = lambda u: _facts(u, before_scope if id(u) in before_ids else after_scope)  # noqa: E731
+    return list(to_findings(change, ctx, SPECS, verdicts(change, ctx, extract, _weaker)))
+
+
+_SCOPES: dict[tuple[int, int, str, str], tuple[object, object, RandomScope, RandomScope]] = {}
+
+
+def _scopes_of(change: UnitChange, ctx: RuleContext) -> tuple[RandomScope, RandomScope]:
+    """The random scopes of the change's file before and after. Go's package names are each
+    side's own (`rand` may be crypto/rand before and math/rand after); wrappers are both
+    sides' (a wrapper the change deleted still tells what the before side drew). Kept for
+    the run's last file."""
+    old_path = change.file.old_path or ""
+    new_path = change.after.path if change.after else ""
+    key = (id(ctx.before_units), id(ctx.after_units), old_path, new_path)
+    hit = _SCOPES.get(key)
+    if hit is not None and hit[0] is ctx.before_units and hit[1] is ctx.after_units:
+        return hit[2], hit[3]
+    before = list(units_in_file(ctx.before_units, old_path)) if old_path else []
+    after = list(units_in_file(ctx.after_units, new_path)) if new_path else []
+    before += [change.before] if change.before is not None else []
+    after += [change.after] if change.after is not None else []
+    b, a = random_scope(before), random_scope(after)
+    wrappers = b.strong_wrappers | a.strong_wrappers
+    if b.go_packages == a.go_packages:
+        b = a = RandomScope(a.go_packages, wrappers)
+    else:
+        b, a = RandomScope(b.go_packages, wrappers), RandomScope(a.go_packages, wrappers)
+    _SCOPES.clear()
+    _SCOPES[key] = (ctx.before_units, ctx.after_units, b, a)
+    return b, a
