@@ -11,10 +11,12 @@ import os
 import sys
 from typing import Any, Optional, Sequence
 
-from semdiff import regex_cache
+from semdiff import dataclass_methods, regex_cache
 
+# the command's process is ours: set it up before the model, the pipeline and the rule modules
+# build their dataclasses and compile their patterns (see those two modules)
+dataclass_methods.install()
 if "--no-cache" not in sys.argv[1:]:
-    # before anything compiles a pattern: click, the model, the rule modules (see regex_cache)
     regex_cache.install()
 
 import re  # noqa: E402
