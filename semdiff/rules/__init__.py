@@ -65,6 +65,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "redirect_opened": ("python",),
         "redos_introduced": ("java", "javascript", "typescript"),
         "referer_redirect": ("go", "java", "javascript", "python", "typescript"),
+        "security_call_swapped": ("go", "java", "javascript", "python", "typescript"),
         "reviewer_instructions": (CHANGE,),
         "split_unbounded": ("go", "java", "javascript", "python", "typescript"),
         "swallowed_exception": (EVERY,),
@@ -84,7 +85,8 @@ FAMILY_ORDER: tuple[str, ...] = (
     "disabled-verification", "evasion", "fallback-overrides-value", "guards", "injection-opened",
     "input-validation", "leak-opened", "limit-relaxed", "match-loosened",
     "path-confinement-removed", "permission-widened", "protective-state-dropped",
-    "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "split-unbounded",
+    "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "security-call-weakened",
+    "split-unbounded",
     "weakened-default", "widened-allowlist",
 )
 CHECK_ORDER: tuple[str, ...] = ("purpose-mismatch", "reviewer-instructions")
