@@ -82,3 +82,23 @@ def test_else_deny_fixture_reads_the_same_case_denied():
     before = (FIXTURE / "before.js").read_text()
     after = (FIXTURE / "after.js").read_text()
     assert analyze_texts([("lib/signed-document.js", before, after)]).findings == ()
+
+
+def _guard(cond, path, line):
+    from semdiff.ir import Action, Guard, Span
+
+    return Guard(deny_when=conj(*(f for _, f in path)), condition=cond, action=Action.RAISE, span=Span(line, line),
+                 text=f"check at {line}", path=tuple(path))
+
+
+def test_a_later_check_behind_the_old_exit_is_not_the_old_check_restructured():
+    from semdiff.rules.guards import _related
+
+    is_a, is_b, later = _eq("%ab12cd", '"a"'), _eq("%ab12cd", '"b"'), Atom("%ff0011", "other", "name")
+    old = _guard(is_a, [(3, is_a)], 3)
+    # after: the old test still exits first; a later check has its negation in its path
+    behind = _guard(later, [(3, Not(is_a)), (7, later)], 7)
+    assert _related(old, [behind]) == []
+    # an else-branch deny whose path holds whenever the old test denies (x == "a" -> x != "b") is related
+    else_deny = _guard(later, [(3, Not(is_b)), (7, later)], 7)
+    assert _related(old, [else_deny]) == [else_deny]

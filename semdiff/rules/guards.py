@@ -145,7 +145,10 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
     # a check restructured as "allow when it passes, else deny" (`if (ok === false) throw` ->
     # `if (ok === true) {...} else { if (cb) ... else throw }`) has its test in the deny's
     # path, under a test of its own: match on the deny formula too
-    taken = [h for h in pool if own & _keys(h.condition) or own & _keys(h.deny_when)]
+    # (only where the path holds whenever the old test denies: every check after an early exit
+    # has that exit's test in its path too, negated, and relating those would read an unrelated
+    # later check as the old one rewritten)
+    taken = [h for h in pool if own & _keys(h.condition) or own & _keys(h.deny_when) and (not _keys(h.condition) or _path_holds(g, h, own))]
     keys = set().union(*(_keys(h.deny_when) for h in taken)) if taken else set()
     changed = True
     while changed:
@@ -160,6 +163,18 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
         if sum(1 for _ in keys if not _.startswith(("lin:", "ops:", "opnd:"))) > logic.MAX_ATOMS:
             break
     return taken
+
+
+def _path_holds(g: Guard, h: Guard, own: set[str]) -> bool:
+    """Does a step of `h`'s path that tests what `g` tests hold whenever `g`'s test does (the
+    old test in the polarity in which it denied: `if (ok === true) {...} else throw` holds
+    `ok !== true` on the way to the throw, which `ok === false` implies)?"""
+    for _line, f in h.path:
+        if own & _keys(f):
+            w = logic.witness(g.condition, f)
+            if w is None:
+                return True
+    return False
 
 
 # what a check refuses with says where it stands: rejecting malformed requests at a trust
