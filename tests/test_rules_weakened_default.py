@@ -125,3 +125,43 @@ def test_oidc_nonce_and_pkce_parameter_defaults_turned_off():
         assert brief(fs) == [(fam.FLAG, "make_client", 1)] and flag in fs[0].message
         # turned back on: stricter, quiet
         assert findings(after, before, path="auth/oidc.py") == []
+
+
+def _brief(fs, rule=fam.RESTRICTING):
+    return [(f.rule_id, f.unit, f.before.line if f.before else None, f.after.line if f.after else None)
+            for f in fs if f.rule_id == rule]
+
+
+def test_nofollow_dropped_from_open_flags_in_python_and_go():
+    before = "import os\n\ndef open_upload(path):\n    return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)\n"
+    after = before.replace(" | os.O_NOFOLLOW", "")
+    assert _brief(findings(before, after, "app/files.py")) == [(fam.RESTRICTING, "open_upload", 4, 4)]
+    go_before = ('package store\n\nimport "os"\n\nfunc create(p string) (*os.File, error) {\n'
+                 '\treturn os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)\n}\n')
+    go_after = go_before.replace("os.O_CREATE|os.O_EXCL|os.O_WRONLY", "os.O_CREATE|os.O_WRONLY")
+    assert _brief(findings(go_before, go_after, "store/create.go")) == [(fam.RESTRICTING, "create", 6, 6)]
+
+
+def test_loosening_or_renamed_flags_and_set_unions_stay_quiet():
+    base = "MODE = USE_INTEGERS | NO_VERIFY_TAIL | ALLOW_STRICT_NAN | LIMIT_DEPTH\n"
+    # a loosening member removed (NO_VERIFY_TAIL / ALLOW_STRICT_NAN are not restrictions)
+    assert _brief(findings(base, base.replace(" | NO_VERIFY_TAIL | ALLOW_STRICT_NAN", ""))) == []
+    # another restricting member took the removed one's place
+    assert _brief(findings(base, base.replace("LIMIT_DEPTH", "LIMIT_NESTING"))) == []
+    # lowercase names are sets being joined, not flags
+    sets = "def roles(user_roles, strict_roles):\n    return user_roles | strict_roles\n"
+    assert _brief(findings(sets, sets.replace(" | strict_roles", ""), "app/roles.py")) == []
+
+
+def test_argv_options_by_name():
+    before = ("import subprocess\n\ndef install(pkg):\n"
+              "    return subprocess.run(['npm', 'install', '--ignore-scripts', '--no-audit', pkg], check=True)\n")
+    after = before.replace(" '--ignore-scripts',", "")
+    assert _brief(findings(before, after, "tools/deps.py")) == [(fam.RESTRICTING, "install", 4, 4)]
+    browser = ("def launch(run):\n    args = ['--headless', '--no-sandbox', '--disable-web-security', '--window-size=800,600']\n"
+               "    return run(args)\n")
+    hardened = browser.replace(" '--no-sandbox', '--disable-web-security',", "")
+    assert _brief(findings(browser, hardened, "tools/browser.py")) == []
+    # one option alone is not a command line
+    single = "def flags():\n    return ['--strict']\n"
+    assert _brief(findings(single, single.replace("'--strict'", "'--loose'"), "tools/one.py")) == []

@@ -25,6 +25,7 @@ FLAG = f"{FAMILY}/security-flag"
 COOKIE = f"{FAMILY}/cookie-flag"
 MIDDLEWARE = f"{FAMILY}/middleware-removed"
 LIFETIME = f"{FAMILY}/lifetime-lengthened"
+RESTRICTING = f"{FAMILY}/restricting-option-removed"
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,40 @@ SECURITY_CONTEXT = re.compile(
     r"sign|magic_link|invite|verification|api_key|apikey)")
 LIFETIME_FACTOR = 10.0
 
+# restricting members of a bit-or flag set (`MODE = A | B | LIMIT_JSON_DEPTH`, `os.O_RDONLY | os.O_NOFOLLOW`),
+# by the `_`-separated words of a CONSTANT_CASE name; a name with a loosening word is never one
+BITFLAG_MEMBER = re.compile(r"^(?:[A-Za-z_]\w*\.)*([A-Z][A-Z0-9_]*)$")
+RESTRICTING_FLAG_WORDS = frozenset({
+    "LIMIT", "LIMITED", "REJECT", "STRICT", "STRICTEST", "SECURE", "VERIFY", "VALIDATE", "DENY", "FORBID",
+    "RESTRICT", "RESTRICTED", "SANDBOX", "NOFOLLOW", "EXCL", "NONET", "SAFE", "CHECK", "REQUIRE", "REQUIRED",
+})
+LOOSENING_FLAG_WORDS = frozenset({
+    "NO", "SKIP", "DISABLE", "DISABLED", "ALLOW", "ALLOWS", "UNSAFE", "INSECURE", "IGNORE", "RELAX", "RELAXED",
+    "LENIENT", "ACCEPT", "PERMISSIVE", "TRUST", "UNRESTRICTED", "UNCHECKED", "LAX",
+})
+# `OP_NO_SSLv3`, `NO_TLSv1_1`: a protocol switched off is a restriction
+PROTOCOL_OFF = re.compile(r"^(?:OP_)?NO_(?:SSLV2|SSLV3|TLSV1|TLSV1_1|COMPRESSION|RENEGOTIATION|TICKET)$", re.I)
+# restricting options of a command line in an argv list (`'--enabled-key-data', 'raw-x509-cert'` for
+# xmlsec1, `--ignore-scripts` for npm, `--require-hashes` for pip); by the words of the option name
+ARGV_OPTION = re.compile(r"^--?([A-Za-z][\w-]*)(?:[=:].*)?$")
+RESTRICTING_OPTION_WORDS = frozenset({
+    "enabled", "strict", "verify", "secure", "safe", "restrict", "restricted", "sandbox", "limit", "deny",
+    "require", "nonet", "pin", "pinned",
+})
+RESTRICTING_OPTIONS = frozenset({"ignore-scripts", "frozen-lockfile", "no-exec", "no-network"})
+LOOSENING_OPTION_WORDS = frozenset({
+    "no", "disable", "insecure", "unsafe", "skip", "allow", "trust", "ignore", "accept", "permissive", "lax",
+    "dangerously", "anonymous", "unrestricted", "relaxed",
+})
+MIN_ARGV_OPTIONS = 2  # a call's own arguments with fewer options are not a command line
+
 _SETTINGS_BEFORE = "DEBUG = False\nSESSION_COOKIE_SECURE = True\n"
+_ARGV_BEFORE = ("import subprocess\n\n\ndef verify_signature(xmlsec, cert, doc):\n"
+                "    cmd = [xmlsec, '--verify', '--enabled-key-data', 'x509', '--pubkey-cert-pem', cert, doc]\n"
+                "    return subprocess.run(cmd, check=True)\n")
+_MODE_BEFORE = ("from .flags import ACCEPT_NAN, LIMIT_NESTING_DEPTH, USE_BIG_DECIMAL\n\n"
+                "MODE_DEFAULT = ACCEPT_NAN | USE_BIG_DECIMAL | LIMIT_NESTING_DEPTH\n"
+                "MODE_FAST = ACCEPT_NAN | LIMIT_NESTING_DEPTH\n")
 RULES = (
     RuleSpec(FLAG, "Security flag made permissive", Severity.HIGH,
              "A parameter default, settings constant or config key that turns a protection on now turns it off "
@@ -174,6 +208,20 @@ RULES = (
               Example("from datetime import timedelta\n\nACCESS_TOKEN_LIFETIME = timedelta(minutes=5)\n",
                       "from datetime import timedelta\n\nACCESS_TOKEN_LIFETIME = timedelta(minutes=15)\n", False, "3x is not an order of magnitude"),
               Example("CACHE_TTL = 300\n", "CACHE_TTL = 86400 * 30\n", False, "not a security lifetime"))),
+    RuleSpec(RESTRICTING, "Restricting option removed", Severity.MEDIUM,
+             "A restricting member was removed from a bit-or flag set (`MODE = ... | LIMIT_JSON_DEPTH`, "
+             "`os.O_RDONLY | os.O_NOFOLLOW`, `OP_NO_SSLv3`) or a restricting option from a command-line argv list "
+             "(`--enabled-key-data x509` for xmlsec1, `--ignore-scripts`, `--require-hashes`, `--strict`), by the "
+             "words of its name; names with a loosening word (NO_VERIFY, ALLOW_*, --insecure, --no-sandbox) are "
+             "never restricting, and a removal is not reported when another restricting member took its place.",
+             (Example(_ARGV_BEFORE, _ARGV_BEFORE.replace(" '--enabled-key-data', 'x509',", ""), True,
+                      "xmlsec1 no longer limited to x509 key data"),
+              Example(_MODE_BEFORE, _MODE_BEFORE.replace("USE_BIG_DECIMAL | LIMIT_NESTING_DEPTH\n", "USE_BIG_DECIMAL\n"), True,
+                      "depth limit dropped from a parser mode"),
+              Example(_ARGV_BEFORE, _ARGV_BEFORE.replace("'--pubkey-cert-pem', cert,", "'--pubkey-cert-der', cert,"),
+                      False, "other options changed"),
+              Example(_MODE_BEFORE, _MODE_BEFORE.replace("ACCEPT_NAN | LIMIT", "LIMIT"), False,
+                      "a loosening member removed"))),
 )
 SPECS = {r.id: r for r in RULES}
 
@@ -297,6 +345,7 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
         if f is not None:
             out.append(f)
     out.extend(_chain_facts(unit))
+    out.extend(_restricting_facts(unit))
     assigned_at = {st.key: st.span.line for st in unit.settings}
     for lit in unit.literals:
         if lit.target in MIDDLEWARE_TARGETS and lit.kind in ("list", "tuple"):
@@ -305,6 +354,116 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
             out.append(Fact(MIDDLEWARE, lit.target, present, lit.span.line, lit.text[:200], intrinsic="csrf",
                             report_line=assigned_at.get(lit.target, 0)))
     return out
+
+
+def _split_top(value: str, sep: str = "|") -> list[str]:
+    """`A | (B | C) | D` -> ["A", "(B | C)", "D"]: splits at depth 0 only (no `||`)."""
+    if len(value) > 2000 or "||" in value:
+        return []
+    parts, depth, cur = [], 0, []
+    for ch in value:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur).strip())
+    return parts
+
+
+def _restricting_flag(member: str) -> bool:
+    m = BITFLAG_MEMBER.match(member)
+    if not m:
+        return False
+    name = m.group(1)
+    if PROTOCOL_OFF.match(name):
+        return True
+    words = set(name.upper().split("_"))
+    return bool(words & RESTRICTING_FLAG_WORDS) and not (words & LOOSENING_FLAG_WORDS)
+
+
+def _bitflag_set(value: str) -> Optional[frozenset[str]]:
+    """The restricting members of a bit-or of CONSTANT_CASE names; None when `value` is not one."""
+    parts = _split_top(value)
+    if not parts or not all(BITFLAG_MEMBER.match(p) for p in parts):
+        return None
+    return frozenset(BITFLAG_MEMBER.match(p).group(1) for p in parts if _restricting_flag(p))  # type: ignore[union-attr]
+
+
+def _restricting_option(item: str) -> Optional[str]:
+    m = ARGV_OPTION.match(item.strip().strip("'\"`"))
+    if not m:
+        return None
+    name = m.group(1).lower()
+    if name in RESTRICTING_OPTIONS:
+        return name
+    words = set(re.split(r"[-_]", name))
+    if words & LOOSENING_OPTION_WORDS or not (words & RESTRICTING_OPTION_WORDS):
+        return None
+    return name
+
+
+def _restricting_facts(unit: Unit) -> list[Fact]:
+    """Bit-or flag sets in settings and call arguments; restricting options of argv lists.
+
+    A flag set is a protection by itself (a parser mode, open() flags: relevance "validation");
+    an argv list is judged by its unit's relevance (test helpers pass `--strict` too)."""
+    out: list[Fact] = []
+    for st in unit.settings:
+        flags = _bitflag_set(st.value)
+        if flags is not None:
+            out.append(Fact(RESTRICTING, f"flags:{st.key}", flags, st.span.line, st.text[:200],
+                            intrinsic="validation"))
+    for call in unit.calls:
+        for i, arg in enumerate(call.args):
+            flags = _bitflag_set(arg.value)
+            if flags is not None:
+                out.append(Fact(RESTRICTING, f"flags:{call.callee}#{arg.name or i}", flags, call.span.line,
+                                call.text[:200], intrinsic="validation"))
+            items = _array_items(arg.value)
+            if items is not None:
+                fact = _argv_fact(items, f"argv:{call.callee}#{arg.name or i}", call.span.line, call.text)
+                if fact is not None:
+                    out.append(fact)
+        # `exec.Command("xmlsec1", "--verify", ...)`, `new ProcessBuilder(...)`, `List.of(...)`: the arguments
+        fact = _argv_fact([a.value for a in call.args], f"argv:{call.callee}", call.span.line, call.text,
+                          MIN_ARGV_OPTIONS)
+        if fact is not None:
+            out.append(fact)
+    for lit in unit.literals:
+        if lit.kind in ("list", "tuple"):
+            fact = _argv_fact(list(lit.items), f"argv:{lit.target}", lit.span.line, lit.text)
+            if fact is not None:
+                out.append(fact)
+    return out
+
+
+_ARRAY = re.compile(r"^(?:\[\](?:\w+\.)?\w+\{(?P<go>.*)\}|\[(?P<list>.*)\]|\((?P<tuple>.*,.*)\))$", re.S)
+
+
+def _array_items(value: str) -> Optional[list[str]]:
+    """Items of a list/tuple/Go slice literal argument (`["a", "b"]`, `[]string{"a", "b"}`)."""
+    if len(value) > 2000 or not value[:1] in "[(":
+        return None
+    m = _ARRAY.match(value.strip())
+    if not m:
+        return None
+    body = m.group("go") if m.group("go") is not None else m.group("list") if m.group("list") is not None else m.group("tuple")
+    return _split_top(body, ",")
+
+
+def _argv_fact(items: list[str], slot: str, line: int, text: str, min_options: int = 1) -> Optional[Fact]:
+    """A list with a command and options (`['npm', 'install', '--no-audit']`); the bare
+    arguments of a call need two options (`add_argument('--strict', ...)` is no command line)."""
+    options = [i for i in items if ARGV_OPTION.match(i.strip().strip("'\"`"))]
+    if len(items) < 2 or len(options) < max(1, min_options):
+        return None
+    present = frozenset(filter(None, (_restricting_option(i) for i in options)))
+    return Fact(RESTRICTING, slot, present, line, text[:200])
 
 
 def _squash(text: str) -> str:
@@ -347,6 +506,14 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
         assert isinstance(a, frozenset) and isinstance(b, frozenset)
         gone = b - a
         return f"{', '.join(sorted(gone))} removed from {after.slot}" if gone else None
+    if after.rule == RESTRICTING:
+        assert isinstance(a, frozenset) and isinstance(b, frozenset)
+        gone = b - a
+        if not gone or a - b:
+            return None  # nothing dropped, or another restricting member took its place
+        where = after.slot.split(":", 1)[1] or "the command line"
+        kind = "option" if after.slot.startswith("argv:") else "flag"
+        return f"restricting {kind} {', '.join(sorted(gone))} removed from {where}"
     if after.rule == LIFETIME:
         assert isinstance(a, float) and isinstance(b, float)
         if a == NEVER and b != NEVER:
