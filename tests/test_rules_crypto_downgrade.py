@@ -202,3 +202,14 @@ def test_java_random_method_call_is_not_a_constructor():
     before = "class T {\n  String token(Gen g) {\n    String token = g.secure();\n    return token;\n  }\n}\n"
     after = "class T {\n  String token(Gen g) {\n    String token = Random(g);\n    return token;\n  }\n}\n"
     assert findings(before, after, "src/T.java") == []
+
+
+def test_react_list_key_is_not_a_secret_but_an_api_key_is():
+    before = "function Row () {\n  return null\n}\n"
+    ui = "function Row () {\n  const key = Math.random().toString(36)\n  return key\n}\n"
+    assert findings(before, ui, "src/Row.js") == []
+    api = "function Row () {\n  const apiKey = Math.random().toString(36)\n  return apiKey\n}\n"
+    assert brief(findings(before, api, "src/Row.js")) == [(fam.RANDOM, "Row", 2)]
+    # a delay is never a secret, even in a function about auth tokens
+    auth = "function refreshAuthToken () {\n  const retryDelay = Math.random() * 100\n  return retryDelay\n}\n"
+    assert findings(before, auth, "src/Row.js") == []

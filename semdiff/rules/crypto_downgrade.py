@@ -174,6 +174,11 @@ NON_SECRET_TARGET_WORDS = frozenset({
 # the random value is a secret when the name it is assigned to says so (multipart boundaries
 # too: a predictable boundary lets a field value forge parts)
 TARGET_SECRET_WORDS = frozenset({"boundary", "sid", "sessionid", "challenge"})
+# `key` alone names a React list key or a cache key as often as a secret: as an assigned name it
+# counts only with a qualifier (`apiKey`, `signingKey`); a function named for keys still counts
+AMBIGUOUS_TARGET_WORDS = frozenset({"key", "keys", "pin", "reset", "invite", "activation"})
+KEY_QUALIFIERS = frozenset({"api", "secret", "private", "signing", "encryption", "enc", "crypto", "aes", "hmac",
+                            "access", "master", "session", "auth", "password"})
 _TARGET = re.compile(r"^\s*(?:(?:export|const|let|var|final|private|public|protected|static|val)\s+)*"
                      r"(?:[\w<>\[\],.?]+\s+)?([A-Za-z_$][\w$.]*(?:\[[^\]=]{1,60}\])?)\s*(?::=|(?<![=!<>+\-*/%&|^])=(?![=>]))")
 
@@ -420,10 +425,11 @@ def _random_purpose(unit: Unit, call: Call) -> tuple[bool, bool]:
     """
     words = _target_words(unit, call)
     if words is not None:
-        if words & (RANDOM_SECRET_WORDS | TARGET_SECRET_WORDS):
-            return True, False
         if words & NON_SECRET_TARGET_WORDS:
             return False, True
+        if words & (RANDOM_SECRET_WORDS - AMBIGUOUS_TARGET_WORDS | TARGET_SECRET_WORDS) or \
+                (words & AMBIGUOUS_TARGET_WORDS and words & KEY_QUALIFIERS):
+            return True, False
     return _secret_context(unit, RANDOM_SECRET_WORDS), False
 
 

@@ -47,7 +47,7 @@ class RotationRow:
 
 _SESSIONISH = re.compile(r"(?i)session")
 ROTATIONS: tuple[RotationRow, ...] = (
-    RotationRow(re.compile(r"^(?:regenerate|regenerateId|regenerate_id|renew|renewId|rotate|rotateId)$"),
+    RotationRow(re.compile(r"^(?:regenerate|regenerateId|regenerate_id|rotate|rotateId)$"),
                 _SESSIONISH, "rotates the session id"),
     RotationRow(re.compile(r"^(?:cycle_key|cycleKey|changeSessionId|change_session_id|RenewToken|renewToken"
                            r"|regenerateSession|regenerate_session|rotateSession|rotate_session|"
