@@ -29,7 +29,7 @@ import sys
 from typing import Any, Optional
 
 ENV_OFF = "SEMDIFF_NO_REGEX_CACHE"
-MAGIC = b"SDREGEX1"
+MAGIC = b"SDREGEX2"  # 2: programs stored as packed words (bytes), not lists of ints
 MAX_ENTRIES = 20_000  # beyond this the file keeps only what the writing run used
 MAX_FILE_BYTES = 32 * 1024 * 1024
 SUPPORTED = ((3, 11), (3, 12), (3, 13))
@@ -42,7 +42,7 @@ class _Cache:
 
     def __init__(self, path: str, entries: dict) -> None:
         self.path = path
-        self.entries = entries  # (pattern, flags) -> (flags, code, groups - 1, groupindex, indexgroup)
+        self.entries = entries  # (pattern, flags) -> (flags, packed code, groups - 1, groupindex, indexgroup)
         self.used: set = set()
         self.dirty = False
 
@@ -89,8 +89,11 @@ def install(cache_dir: Optional[str] = None) -> bool:
         path = cache_path(cache_dir if cache_dir is not None else default_cache_dir())
     except Exception:  # no usable cache dir: compile as usual
         return False
+    typecode = _code_typecode()
+    if typecode is None:
+        return False
     _state = _Cache(path, _load(path))
-    compiler.compile = _wrapped(compiler.compile, compiler, parser, _state)
+    compiler.compile = _wrapped(compiler.compile, compiler, parser, _state, typecode)
     return True
 
 
@@ -110,8 +113,17 @@ def _load(path: str) -> dict:
     return entries if isinstance(entries, dict) else {}
 
 
-def _wrapped(original: Any, compiler: Any, parser: Any, cache: _Cache) -> Any:
+def _code_typecode() -> Optional[str]:
+    """The `array` type whose items are `_sre`'s code words (a program is stored packed)."""
     import _sre
+    from array import array
+
+    return next((t for t in "IHL" if array(t).itemsize == _sre.CODESIZE), None)
+
+
+def _wrapped(original: Any, compiler: Any, parser: Any, cache: _Cache, typecode: str) -> Any:
+    import _sre
+    from array import array
 
     debug = compiler.SRE_FLAG_DEBUG
 
@@ -122,7 +134,8 @@ def _wrapped(original: Any, compiler: Any, parser: Any, cache: _Cache) -> Any:
         entry = cache.entries.get(key)
         if entry is not None:
             try:
-                pattern = _sre.compile(p, *entry)
+                flags_, packed, groups, groupindex, indexgroup = entry
+                pattern = _sre.compile(p, flags_, array(typecode, packed).tolist(), groups, groupindex, indexgroup)
             except Exception:  # damaged or foreign entry: compile afresh below
                 del cache.entries[key]
             else:
@@ -133,11 +146,12 @@ def _wrapped(original: Any, compiler: Any, parser: Any, cache: _Cache) -> Any:
         if entry is not None:
             try:
                 rebuilt = _sre.compile(p, *entry)
+                packed = array(typecode, entry[1]).tobytes()
             except Exception:
                 rebuilt = None
             if rebuilt is not None and rebuilt == pattern and rebuilt.groups == pattern.groups \
                     and dict(rebuilt.groupindex) == dict(pattern.groupindex):
-                cache.entries[key] = entry
+                cache.entries[key] = (entry[0], packed, *entry[2:])
                 cache.used.add(key)
                 cache.dirty = True
         return pattern

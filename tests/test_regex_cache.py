@@ -47,7 +47,7 @@ def test_second_process_reads_the_programs_and_gets_equal_patterns(tmp_path: Pat
 def test_damaged_file_is_a_miss(tmp_path: Path) -> None:
     first = _run(tmp_path)
     (path,) = (tmp_path / "startup").glob("regex-*.bin")
-    path.write_bytes(b"SDREGEX1" + b"\x00garbage")
+    path.write_bytes(b"SDREGEX2" + b"\x00garbage")
     assert _run(tmp_path).rsplit(" ", 2)[0] == first.rsplit(" ", 2)[0]
 
 
@@ -59,8 +59,8 @@ def test_forged_program_is_refused_by_sre_and_compiled_afresh(tmp_path: Path) ->
     entries = marshal.loads(path.read_bytes()[8:])
     key = (r"verify\s*=\s*False", 2)
     flags, code, groups, groupindex, indexgroup = entries[key]
-    entries[key] = (flags, [999999, *code], groups, groupindex, indexgroup)  # not a valid program
-    path.write_bytes(b"SDREGEX1" + marshal.dumps(entries))
+    entries[key] = (flags, b"\xff\xff\x0f\x00" + code, groups, groupindex, indexgroup)  # not a valid program
+    path.write_bytes(b"SDREGEX2" + marshal.dumps(entries))
     assert _run(tmp_path).rsplit(" ", 2)[0] == first.rsplit(" ", 2)[0]
 
 
