@@ -213,3 +213,22 @@ def test_react_list_key_is_not_a_secret_but_an_api_key_is():
     # a delay is never a secret, even in a function about auth tokens
     auth = "function refreshAuthToken () {\n  const retryDelay = Math.random() * 100\n  return retryDelay\n}\n"
     assert findings(before, auth, "src/Row.js") == []
+
+
+GO_IDS = ('package session\n\nimport (\n\t"crypto/rand"\n\t"encoding/hex"\n)\n\n'
+          'func NewSessionID() string {\n\tbuf := make([]byte, 24)\n\trand.Read(buf)\n\treturn hex.EncodeToString(buf)\n}\n\n'
+          'func backoff() int {\n\tjitter := rand.Int()\n\treturn jitter\n}\n')
+
+
+def test_go_import_switch_alone_is_reported_at_the_import():
+    after = GO_IDS.replace('\t"crypto/rand"\n\t"encoding/hex"\n', '\t"encoding/hex"\n\t"math/rand"\n')
+    fs = findings(GO_IDS, after, "session/id.go")
+    assert [(f.rule_id, f.unit, f.before.line, f.after.line, f.severity.label) for f in fs] == [
+        (fam.RANDOM, "<module>", 4, 5, "high")]
+    assert findings(after, GO_IDS, "session/id.go") == []
+
+
+def test_go_import_switch_used_only_for_jitter_is_silent():
+    only_jitter = GO_IDS.replace("\trand.Read(buf)\n", "")
+    after = only_jitter.replace('\t"crypto/rand"\n\t"encoding/hex"\n', '\t"encoding/hex"\n\t"math/rand"\n')
+    assert findings(only_jitter, after, "session/id.go") == []

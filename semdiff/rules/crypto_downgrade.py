@@ -14,12 +14,12 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
-from semdiff.model import Finding, Severity
+from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import callee_is
 from semdiff.rules._catalog_facts import (
     Fact, argument, int_of, last, looks_constant, name_words, to_findings, verdicts,
 )
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, units_in_file
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 FAMILY = "crypto-downgrade"
 HASH = f"{FAMILY}/weak-hash"
@@ -589,7 +589,49 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if change.before is not None:
             before_ids.add(id(change.before))
         extract = lambda u: _facts(u, before_scope if id(u) in before_ids else after_scope)  # noqa: E731
-    return list(to_findings(change, ctx, SPECS, verdicts(change, ctx, extract, _weaker)))
+    found = list(to_findings(change, ctx, SPECS, verdicts(change, ctx, extract, _weaker)))
+    if change.after.kind == "module" and change.language == "go" and before_scope is not after_scope:
+        found.extend(_go_import_switch(change, ctx, before_scope, after_scope))
+    return found
+
+
+def _import_line(unit: Unit, path: str) -> Optional[int]:
+    lines = (unit.text or "").splitlines()  # a module unit's text is the file from its first line
+    return next((unit.span.line + i for i, t in enumerate(lines) if f'"{path}"' in t), None)
+
+
+def _go_import_switch(change: UnitChange, ctx: RuleContext, before: RandomScope,
+                      after: RandomScope) -> Iterable[Finding]:
+    """Only the import changed: `rand` was crypto/rand and is math/rand now, so every
+    unchanged `rand.Read(buf)` of the file draws predictable bytes. Reported at the import."""
+    old = dict(before.go_packages)
+    for local, path in after.go_packages:
+        if path not in GO_WEAK_RANDOM_PACKAGES or old.get(local) not in GO_STRONG_RANDOM_PACKAGES:
+            continue
+        draws = [(u, c) for u in units_in_file(ctx.after_units, change.after.path)  # type: ignore[union-attr]
+                 if isinstance(u, Unit) and u.kind != "module"
+                 for c in u.calls if c.text.split("(", 1)[0].strip().split(".")[0] == local
+                 and _random_strength(c, u, after) == 0]
+        purposes = [(_random_purpose(u, c), u, c) for u, c in draws]
+        live = [(p, u, c) for p, u, c in purposes if not p[1]]
+        if not live:
+            continue
+        secret = [(u, c) for p, u, c in live if p[0]]
+        u, c = secret[0] if secret else (live[0][1], live[0][2])
+        rel = ctx.relevance(change)
+        if secret and rel.score < 0.8:
+            rel = Relevance("crypto", 0.8, (u.qualname, c.text[:80]), "the predictable value is a secret")
+        line = _import_line(change.after, path)  # type: ignore[arg-type]
+        before_line = _import_line(change.before, old[local]) if change.before else None
+        yield make_finding(
+            SPECS[RANDOM], change, ctx,
+            f"{SPECS[RANDOM].title}: `{local}` now names {path} instead of {old[local]}, so "
+            f"`{c.text[:60]}` in {u.qualname} (and {len(live) - 1} more) draws predictable values",
+            before_line=before_line, after_line=line,
+            evidence_before=f'"{old[local]}"', evidence_after=f'"{path}"',
+            witness=f"{len(live)} unchanged call(s) through `{local}` now use {path}",
+            confidence=Confidence.MEDIUM, relevance=rel,
+        )
 
 
 _SCOPES: dict[tuple[int, int, str, str], tuple[object, object, RandomScope, RandomScope]] = {}
