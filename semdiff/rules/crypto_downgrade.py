@@ -17,7 +17,7 @@ from semdiff.ir import Call, Unit
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import callee_is
 from semdiff.rules._catalog_facts import (
-    Fact, argument, int_of, last, looks_constant, name_words, to_findings, verdicts,
+    Fact, LineMap, argument, int_of, last, looks_constant, name_words, to_findings, verdicts,
 )
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -605,11 +605,15 @@ def _go_import_switch(change: UnitChange, ctx: RuleContext, before: RandomScope,
     """Only the import changed: `rand` was crypto/rand and is math/rand now, so every
     unchanged `rand.Read(buf)` of the file draws predictable bytes. Reported at the import."""
     old = dict(before.go_packages)
+    added = LineMap.of(change).added_block  # a unit the change touched reports its own draws
+
+    def touched(u: Unit) -> bool:
+        return any(u.span.line <= n <= u.span.end_line for n in added)
     for local, path in after.go_packages:
         if path not in GO_WEAK_RANDOM_PACKAGES or old.get(local) not in GO_STRONG_RANDOM_PACKAGES:
             continue
         draws = [(u, c) for u in units_in_file(ctx.after_units, change.after.path)  # type: ignore[union-attr]
-                 if isinstance(u, Unit) and u.kind != "module"
+                 if isinstance(u, Unit) and u.kind != "module" and not touched(u)
                  for c in u.calls if c.text.split("(", 1)[0].strip().split(".")[0] == local
                  and _random_strength(c, u, after) == 0]
         purposes = [(_random_purpose(u, c), u, c) for u, c in draws]
