@@ -19,7 +19,10 @@ ever executed as Python.
 Only the command installs this (semdiff.cli, the process is ours; the library API never
 does), only on the CPython versions whose `re._compiler` it was written against, and never
 with `--no-cache` or SEMDIFF_NO_REGEX_CACHE=1. The file is rewritten, atomically, only when
-a run compiled a pattern it did not hold.
+a run compiled a pattern it did not hold. Patterns built from the analysed code (a rule's `re.escape(name)`)
+are compiled once and never again: an entry is kept only while runs that write the file use
+it, or once two such runs have (a module's table that only some changes import), so the file
+holds the fixed patterns and at most the previous writing run's one-off ones.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ import sys
 from typing import Any, Optional
 
 ENV_OFF = "SEMDIFF_NO_REGEX_CACHE"
-MAGIC = b"SDREGEX2"  # 2: programs stored as packed words (bytes), not lists of ints
+MAGIC = b"SDREGEX3"  # 2: programs packed as bytes; 3: (entries, writing runs that used each)
 MAX_ENTRIES = 20_000  # beyond this the file keeps only what the writing run used
 MAX_FILE_BYTES = 32 * 1024 * 1024
 SUPPORTED = ((3, 11), (3, 12), (3, 13))
@@ -40,9 +43,10 @@ _state: Optional["_Cache"] = None
 class _Cache:
     """The loaded entries, what this run used or added, and the wrapped compile function."""
 
-    def __init__(self, path: str, entries: dict) -> None:
+    def __init__(self, path: str, entries: dict, runs: dict) -> None:
         self.path = path
         self.entries = entries  # (pattern, flags) -> (flags, packed code, groups - 1, groupindex, indexgroup)
+        self.runs = runs  # (pattern, flags) -> how many runs that wrote the file used the entry
         self.used: set = set()
         self.dirty = False
 
@@ -92,25 +96,28 @@ def install(cache_dir: Optional[str] = None) -> bool:
     typecode = _code_typecode()
     if typecode is None:
         return False
-    _state = _Cache(path, _load(path))
+    _state = _Cache(path, *_load(path))
     compiler.compile = _wrapped(compiler.compile, compiler, parser, _state, typecode)
     return True
 
 
-def _load(path: str) -> dict:
-    """The stored entries, or none when the file is missing, too large or not ours."""
+def _load(path: str) -> tuple[dict, dict]:
+    """The stored entries and their run counts, or none when the file is missing, too large
+    or not ours."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError:
-        return {}
+        return {}, {}
     if len(data) > MAX_FILE_BYTES or not data.startswith(MAGIC):
-        return {}
+        return {}, {}
     try:
-        entries = marshal.loads(data[len(MAGIC):])
+        loaded = marshal.loads(data[len(MAGIC):])
     except (EOFError, ValueError, TypeError):
-        return {}
-    return entries if isinstance(entries, dict) else {}
+        return {}, {}
+    if type(loaded) is not tuple or len(loaded) != 2 or type(loaded[0]) is not dict or type(loaded[1]) is not dict:
+        return {}, {}
+    return loaded[0], loaded[1]
 
 
 def _code_typecode() -> Optional[str]:
@@ -180,11 +187,21 @@ def save() -> None:
     cache = _state
     if cache is None or not cache.dirty:
         return
-    entries = cache.entries
+    entries: dict = {}
+    runs: dict = {}
+    for key, entry in cache.entries.items():
+        count = cache.runs.get(key, 0)
+        if type(count) is not int:
+            count = 0
+        if key in cache.used:
+            entries[key], runs[key] = entry, min(count + 1, 1 << 30)
+        elif count >= 2:  # used by two writing runs: a fixed pattern this change did not import
+            entries[key], runs[key] = entry, count
     if len(entries) > MAX_ENTRIES:
         entries = {k: v for k, v in entries.items() if k in cache.used}
+        runs = {k: runs[k] for k in entries}
     try:
-        payload = MAGIC + marshal.dumps(entries)
+        payload = MAGIC + marshal.dumps((entries, runs))
     except ValueError:
         return
     if len(payload) > MAX_FILE_BYTES:

@@ -47,7 +47,7 @@ def test_second_process_reads_the_programs_and_gets_equal_patterns(tmp_path: Pat
 def test_damaged_file_is_a_miss(tmp_path: Path) -> None:
     first = _run(tmp_path)
     (path,) = (tmp_path / "startup").glob("regex-*.bin")
-    path.write_bytes(b"SDREGEX2" + b"\x00garbage")
+    path.write_bytes(b"SDREGEX3" + b"\x00garbage")
     assert _run(tmp_path).rsplit(" ", 2)[0] == first.rsplit(" ", 2)[0]
 
 
@@ -56,11 +56,11 @@ def test_forged_program_is_refused_by_sre_and_compiled_afresh(tmp_path: Path) ->
 
     first = _run(tmp_path)
     (path,) = (tmp_path / "startup").glob("regex-*.bin")
-    entries = marshal.loads(path.read_bytes()[8:])
+    entries, runs = marshal.loads(path.read_bytes()[8:])
     key = (r"verify\s*=\s*False", 2)
     flags, code, groups, groupindex, indexgroup = entries[key]
     entries[key] = (flags, b"\xff\xff\x0f\x00" + code, groups, groupindex, indexgroup)  # not a valid program
-    path.write_bytes(b"SDREGEX2" + marshal.dumps(entries))
+    path.write_bytes(b"SDREGEX3" + marshal.dumps((entries, runs)))
     assert _run(tmp_path).rsplit(" ", 2)[0] == first.rsplit(" ", 2)[0]
 
 
@@ -70,3 +70,30 @@ def test_switched_off_by_env(tmp_path: Path) -> None:
                         " print(regex_cache.install(sys.argv[1]))", str(tmp_path)],
                        capture_output=True, text=True, env=env, check=True)
     assert p.stdout.strip() == "False"
+
+
+ONE_OFF = r"""
+import re, sys
+from semdiff import regex_cache
+assert regex_cache.install(sys.argv[1])
+re.compile(r"fixed\s+pattern")
+re.compile(sys.argv[2])  # like a rule's pattern built from an analysed name
+regex_cache.save()
+"""
+
+
+def _keys(cache_dir: Path) -> set:
+    import marshal
+
+    (path,) = (cache_dir / "startup").glob("regex-*.bin")
+    return {k[0] for k in marshal.loads(path.read_bytes()[8:])[0]}
+
+
+def test_one_off_patterns_do_not_pile_up(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for name in ("alpha", "beta", "gamma"):
+        subprocess.run([sys.executable, "-c", ONE_OFF, str(tmp_path), rf"\b{name}\b"], env=env, check=True)
+    keys = _keys(tmp_path)
+    assert r"fixed\s+pattern" in keys  # used by every writing run
+    assert r"\bgamma\b" in keys  # the last run's own
+    assert r"\balpha\b" not in keys and r"\bbeta\b" not in keys  # one-offs of earlier runs are gone
