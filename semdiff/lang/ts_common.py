@@ -22,7 +22,8 @@ from bisect import bisect_left
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import gt, itemgetter, methodcaller
+from itertools import accumulate
+from operator import gt, lt
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
@@ -59,9 +60,17 @@ _TOKENS = re.compile(
 )
 
 # the same tokens, found after a possessive run of characters no token starts with: the scan
-# skips that run in one step instead of trying every alternative at each of its characters.
-# A token cannot start inside the run, so the `t` spans are exactly `_TOKENS.finditer`'s.
-_TOKENS_SKIPPING = re.compile(r"""[^"'`/.A-Za-z_$]*+(?P<t>""" + _TOKENS.pattern + ")")
+# skips that run in one step instead of trying every alternative at each of its characters (a
+# token cannot start inside the run, so the tokens are exactly `_TOKENS.finditer`'s). Written
+# for re.split: (skipped run, token) are its only groups, the alternatives have none, names come
+# first (each alternative starts with characters no other one starts with, so their order
+# changes no match; most tokens are names). split() hands back the text between matches, the
+# runs and the tokens in order: the tokens' offsets are running sums of their lengths, with no
+# match object per token.
+_TOKENS_SPLIT = re.compile(
+    r"""([^"'`/.A-Za-z_$]*+)([A-Za-z_$][\w$]*|\.\s*[A-Za-z_$][\w$]*"""
+    r"""|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|//[^\n]*|/\*[\s\S]*?\*/)"""
+)
 
 # a text that is one `_TOKENS` name (no dot) or string, or digits only: its key needs no scan
 _LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|[0-9]+""")
@@ -109,7 +118,7 @@ def load_query(ts_language: Language, folder: str, name: str) -> Optional[Query]
 
 # the per-file query files run as one query (one pass over the tree instead of one per file)
 FILE_QUERIES = ("imports.scm", "units.scm", "routes.scm")
-_COMBINED: dict[tuple[int, str], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
+_COMBINED: dict[tuple[int, str, str], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
 
 
 def load_combined(ts_language: Language, folder: str, walk: str = "") -> tuple[Optional[Query], tuple[tuple[str, int, int], ...]]:
@@ -170,21 +179,34 @@ class KeyIndex:
     substitutes on the node's own text, as before).
     """
 
-    __slots__ = ("text", "starts", "ends", "end_at", "comments", "conts")
+    __slots__ = ("text", "starts", "ends", "comments", "conts")
 
-    def __init__(self, text: str, spans: list[tuple[int, int]], conts: Optional[list[int]]) -> None:
+    def __init__(self, text: str, starts: list[int], ends: list[int], conts: Optional[list[int]]) -> None:
         self.text = text
-        self.starts = list(map(_FIRST, spans))
-        self.ends = list(map(_SECOND, spans))
-        self.end_at = dict(spans)
-        self.comments = [(a, b) for a, b in spans if text[a] == "/"]  # strings start with a quote, names with a letter or `.`
+        self.starts = starts
+        self.ends = ends
+        # the comments: tokens starting with `/` (strings start with a quote, names with a letter
+        # or `.`), found from the file's few slashes instead of a look at every token
+        comments: list[tuple[int, int]] = []
+        find, n = text.find, len(starts)
+        p = find("/")
+        while p >= 0:
+            k = bisect_left(starts, p)
+            if k < n and starts[k] == p:
+                comments.append((p, ends[k]))
+                p = find("/", ends[k])
+            else:
+                p = find("/", p + 1)
+        self.comments = comments
         self.conts = conts  # positions of UTF-8 continuation bytes (None: ASCII, byte = char offsets)
 
     @classmethod
     def build(cls, src: bytes, decoded: Optional[str] = None) -> "KeyIndex":
         text = decoded if decoded is not None else src.decode("utf-8", "replace")
         conts = None if len(text) == len(src) else [m.start() for m in _CONTINUATION.finditer(src)]
-        return cls(text, list(map(_TOKEN_SPAN, _TOKENS_SKIPPING.finditer(text))), conts)
+        parts = _TOKENS_SPLIT.split(text)  # [between, run, token, between, run, token, ..., between]
+        offsets = list(accumulate(map(len, parts), initial=0))
+        return cls(text, offsets[2:-1:3], offsets[3::3], conts)
 
     def _char(self, byte: int) -> int:
         return byte if self.conts is None else byte - bisect_left(self.conts, byte)
@@ -260,7 +282,7 @@ class KeyIndex:
                         out.append((s, e, new))
                 out.sort()
                 return out
-            end_at = self.end_at
+            starts, ends = self.starts, self.ends
             find = text.find
             for name, new in renames.items():
                 if not name or name[0] not in _ID_START:
@@ -268,16 +290,20 @@ class KeyIndex:
                 n = len(name)
                 p = find(name, a, b)
                 while p >= 0:
-                    if end_at.get(p) == p + n:  # a name token of its own (a `.name` token starts at the dot)
-                        out.append((p, p + n, new))
+                    k = bisect_left(starts, p)
+                    if k < len(starts) and starts[k] == p and ends[k] == p + n:
+                        out.append((p, p + n, new))  # a name token of its own (a `.name` token starts at the dot)
                     p = find(name, p + 1, b)
         out.sort()
         return out
 
 
+def _renamed_names(text: str, renames: dict[str, str]) -> tuple[Optional[str], ...]:
+    """What each identifier-shaped run of `text` is renamed to (all a key depends on besides the text)."""
+    return tuple(map(renames.get, _NAMES.findall(text))) if renames else ()
+
+
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")
-_TOKEN_SPAN = methodcaller("span", "t")
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 # Functions nested deeper than this are refused as too deep: every unit carries its enclosing
@@ -303,6 +329,8 @@ class UnitDraft:
     renames: dict[str, str] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)  # own nodes in source order (not nested units)
     types: list[str] = field(default_factory=list)  # their types, read once when assigned (phase 2 reads them twice)
+    starts: list[int] = field(default_factory=list)  # and their byte ranges, likewise
+    ends: list[int] = field(default_factory=list)
     bodies: list[Node] = field(default_factory=list)  # statement containers walked for guards
     decorators: list[Decorator] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
@@ -350,13 +378,15 @@ class FileContext:
     walk_starts: Optional[list[int]] = None
     walk_captured: Optional[list[Node]] = None  # the walk pattern's nodes when it ran with the file queries
     fn_spans: Optional[list[tuple[int, int]]] = None
-    # call text -> (callee, Arguments, clipped text, {renames of its names -> argument keys}):
+    # call text -> (callee, Arguments, clipped text, {(id(unit), len(its renames)) -> argument
+    # keys}, {renames of its names -> argument keys}, first unit, its entry in the first dict):
     # a dict when the tree has no error (then equal texts are equal subtrees), else None
-    call_memo: Optional[dict[str, tuple[str, tuple[Argument, ...], str, dict[tuple, tuple[str, ...]]]]] = None
+    call_memo: Optional[dict[str, tuple]] = None
     callee_memo: Optional[dict[str, str]] = None  # callee node text -> callee (set with call_memo), for backends that use it
     deny_memo: Optional[dict[str, Optional[Action]]] = None  # call text -> deny_call (set with call_memo), likewise
 
     ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
+    no_decorators: bool = False  # the source lacks the backend's DECORATOR_MARK: no unit has decorators
 
     def __post_init__(self) -> None:
         # most files are ASCII: then a node's text is a slice of one decoded str instead of a
@@ -369,6 +399,11 @@ class FileContext:
                 return s[node.start_byte : node.end_byte] if node is not None else ""
 
             self.text = text  # type: ignore[method-assign]
+            self.span_text = lambda a, b: s[a:b]  # type: ignore[method-assign]
+
+    def span_text(self, a: int, b: int) -> str:
+        """text() of the node spanning bytes [a, b)."""
+        return self.src[a:b].decode("utf-8", "replace")
 
     def text(self, node: Optional[Node]) -> str:
         if node is None:
@@ -381,16 +416,23 @@ class FileContext:
         clip keeps 297 characters of it. Equal to clip(text): when the node's last character is
         not a space and the first 1000 hold 301 past the leading spaces, the stripped text is
         longer than 300 and starts with those."""
+        return self.clipped_at(node.start_byte, node.end_byte)
+
+    def clipped_at(self, a: int, b: int) -> str:
+        """clipped() of the node spanning bytes [a, b)."""
         s = self.ascii_src
-        a, b = node.start_byte, node.end_byte
         if s is not None and b - a > _CLIP_WINDOW and not s[b - 1].isspace():
             head = s[a : a + _CLIP_WINDOW].lstrip()
             if len(head) > _CLIP_LIMIT:
                 return head[: _CLIP_LIMIT - 3] + "..."
-        return clip(self.text(node))
+        return clip(self.span_text(a, b))
 
 
 _CLIP_WINDOW, _CLIP_LIMIT = 1000, 300  # clip()'s default limit
+
+
+# the fields the shared walk and the JavaScript backend read (TreeSitterBackend.__init__)
+_FIELD_NAMES = ("alias", "alternative", "argument", "arguments", "body", "condition", "consequence", "constructor", "function", "key", "kind", "left", "name", "object", "operand", "operator", "parameter", "parameters", "pattern", "property", "right", "type", "value")
 
 
 class TreeSitterBackend(GuardWalk, abc.ABC):
@@ -435,7 +477,13 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     LOG_CALLEE = re.compile(r"^(console|log|logger|logging|LOG|LOGGER|Log|slog|klog|glog|zap|fmt\.Print|System\.(out|err))|\.(log|debug|info|warn|warning|error|trace|Print\w*|Debug\w*|Info\w*|Warn\w*|Error\w*)$")
 
     def __init__(self) -> None:
-        self._parser = Parser(self.ts_language())
+        lang = self.ts_language()
+        self._parser = Parser(lang)
+        # child_by_field_name looks its name up among the grammar's field names (a string
+        # compare per field) at every call: the walk asks by id instead, looked up here once
+        # (0 for a field the grammar lacks: no child, as by name)
+        for name in _FIELD_NAMES:
+            setattr(self, "_f_" + name, lang.field_id_for_name(name) or 0)
 
     # ---- language hooks (override) ----
     @abc.abstractmethod
@@ -453,7 +501,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return []
 
     def body_of(self, fn: Node) -> Optional[Node]:
-        return fn.child_by_field_name("body")
+        return fn.child_by_field_id(self._f_body)
 
     def callee(self, call: Node, ctx: FileContext) -> str:
         """Dotted callee as written (computed once per call node)."""
@@ -478,9 +526,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def if_parts(self, node: Node) -> tuple[Optional[Node], Optional[Node], Optional[Node]]:
         """(condition, consequence, alternative) with the `else` wrapper removed."""
-        cond = node.child_by_field_name("condition")
-        cons = node.child_by_field_name("consequence")
-        alt = node.child_by_field_name("alternative")
+        cond = node.child_by_field_id(self._f_condition)
+        cons = node.child_by_field_id(self._f_consequence)
+        alt = node.child_by_field_id(self._f_alternative)
         if alt is not None and alt.type == "else_clause":
             inner = [c for c in alt.named_children if c.type not in self.COMMENT_TYPES]
             alt = inner[0] if inner else None
@@ -501,9 +549,12 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return ()
 
     def catch_body(self, clause: Node) -> Optional[Node]:
-        return clause.child_by_field_name("body")
+        return clause.child_by_field_id(self._f_body)
 
     DECORATOR_TYPES: frozenset[str] = frozenset({"decorator"})
+    # bytes every decorator node's text holds (JavaScript's `@`): a file without them has no
+    # decorators, and decorator_nodes (a few reads of each unit's neighbours) is not asked
+    DECORATOR_MARK: Optional[bytes] = None
 
     def decorator_nodes(self, unit: Node) -> list[Node]:
         """Decorator / annotation nodes applied to a unit node, in source order."""
@@ -529,6 +580,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
         return None
 
+    def literal_of_text(self, node: Node, t: str, text: str, ctx: FileContext) -> LiteralValue:
+        """literal_of(node) when the caller has read the node's type `t` and text already
+        (a backend answering from them alone overrides this, and literal_of calls it)."""
+        return self.literal_of(node, ctx)
+
     def collection_items(self, node: Node, ctx: FileContext) -> Optional[tuple[str, tuple[str, ...]]]:
         """(kind, items) when node is a list/set/map literal, else None."""
         return None
@@ -552,7 +608,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             op = self.binary_op(node)
             if op in self.AND_OPS or op in self.OR_OPS:
                 # `opts || {}` / `name && name.trim()` return values, not verdicts (as in Python)
-                sides = (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                sides = (node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right))
                 return not any(side is not None and self.unparen(side).type in self.VALUE_TYPES for side in sides)
             return op in self.COMPARE_OPS
         return False
@@ -590,6 +646,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         tree = parse_tree(self._parser, src)
         root = tree.root_node
         ctx = FileContext(path, src)
+        mark = self.DECORATOR_MARK
+        ctx.no_decorators = mark is not None and mark not in src
         if not root.has_error:
             ctx.call_memo = {}
             ctx.callee_memo = {}
@@ -701,14 +759,16 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         interesting = self.interesting_types()
         decorators, functions, binding_types = self.DECORATOR_TYPES, self.FUNCTION_TYPES, self.BINDING_TYPES
         unit_info = ctx.unit_nodes.get
+        unit_types = ctx.unit_types  # (only nodes of these types are looked up by id)
         open_units: list[tuple[int, int, UnitDraft]] = []  # (start, end, draft) of enclosing units
         skip_until = -1
         # captures come grouped by pattern, not in tree order: sort to pre-order (outer first)
         # by (start, -end), stably; each node's start, end and type are read once, here
         starts = [n.start_byte for n in nodes]
         ends = [n.end_byte for n in nodes]
-        keys = list(zip(starts, [-e for e in ends]))
-        if any(map(gt, keys, keys[1:])):
+        # (strictly increasing starts are pre-order already: the keys are only built otherwise)
+        keys = None if all(map(lt, starts, starts[1:])) else list(zip(starts, [-e for e in ends]))
+        if keys is not None and any(map(gt, keys, keys[1:])):
             order = sorted(range(len(nodes)), key=keys.__getitem__)
             nodes = [nodes[i] for i in order]
             starts = [starts[i] for i in order]
@@ -726,7 +786,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             while open_units and not (open_units[-1][0] <= start and end <= open_units[-1][1]):
                 open_units.pop()
             owner = open_units[-1][2] if open_units else module
-            info = unit_info(node.id)
+            info = unit_info(node.id) if t in unit_types else None
             if info is not None:
                 owner = self._open_unit(node, info, owner, ctx)
                 drafts.append(owner)
@@ -744,6 +804,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             if t in interesting:
                 owner.nodes.append(node)
                 owner.types.append(t)
+                owner.starts.append(start)
+                owner.ends.append(end)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
@@ -781,6 +843,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             if t in interesting:
                 owner.nodes.append(node)
                 owner.types.append(t)
+                owner.starts.append(node.start_byte)
+                owner.ends.append(node.end_byte)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
@@ -824,7 +888,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 draft.renames.setdefault(p, f"${i}")
             for pname, value in self.param_defaults(node, ctx):
                 draft.settings.append(self._setting(pname, value, ctx, "default"))
-        for dec in self.decorator_nodes(node):
+        for dec in (() if ctx.no_decorators else self.decorator_nodes(node)):
             draft.decorators.append(self.decorator(dec, ctx))
             if not (node.start_byte <= dec.start_byte < node.end_byte):
                 # a decorator outside the unit node (`@Get() find() {}` in a class body) is its unit's code
@@ -836,6 +900,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     if nt in interesting:
                         draft.nodes.append(n)
                         draft.types.append(nt)
+                        draft.starts.append(n.start_byte)
+                        draft.ends.append(n.end_byte)
                     stack.extend(reversed(n.named_children))
         return draft
 
@@ -856,7 +922,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         try_types = self.TRY_TYPES
         for node, t in zip(d.nodes, d.types):
             if t in try_types:
-                body = node.child_by_field_name("body")
+                body = node.child_by_field_id(self._f_body)
                 if body is not None:
                     try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
         call_types, binary_types, catch_types, if_types = self.CALL_TYPES, self.BINARY_TYPES, self.CATCH_TYPES, self.IF_TYPES
@@ -864,25 +930,30 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         cls = type(self)
         if cls._err_handler is TreeSitterBackend._err_handler and cls.err_branch is TreeSitterBackend.err_branch:
             if_types = frozenset()  # no error branches in this language: _err_handler would find none
-        is_call = self.is_call
-        for node, t in zip(d.nodes, d.types):
-            if t in call_types and is_call(node):
-                calls.append(self._call(node, d, ctx, try_lines))
-                if node.id in ctx.registrations:
+        # (a backend that does not override is_call takes every call node: not asked per node)
+        is_call = None if cls.is_call is TreeSitterBackend.is_call else self.is_call
+        registrations = ctx.registrations
+        bound_call_start = self.BOUND_CALL_START
+        src = ctx.src
+        for node, t, a, b in zip(d.nodes, d.types, d.starts, d.ends):
+            if t in call_types and (is_call is None or is_call(node)):
+                nid = node.id
+                calls.append(self._call(node, d, ctx, try_lines, nid, a, b))
+                if nid in registrations:
                     for mw_name, route, mw_node in self.route_middleware(node, ctx):
                         self._middleware(d, mw_name, route, mw_node, node, ctx)
                 pattern = self.regex_call(node, ctx)
                 if pattern is not None:
                     literals.append(_Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))
             elif t in binary_types and self.binary_op(node) in self.COMPARE_OPS:
-                comparisons.append(self._comparison(node, d, ctx, any(a <= node.start_byte and node.end_byte <= b for a, b in d.guard_ranges)))
+                comparisons.append(self._comparison(node, d, ctx, any(ga <= a and b <= gb for ga, gb in d.guard_ranges)))
             elif t in catch_types:
                 handlers.append(self._catch_handler(node, d, ctx))
             if t in if_types:
                 h = self._err_handler(node, d, ctx)
                 if h is not None:
                     handlers.append(h)
-            if t in bound_types:
+            if t in bound_types and not (bound_call_start is not None and t in call_types and src[a : a + 1] != bound_call_start):
                 for target, value, scope in self.bound_values(node, ctx, d):
                     literals.extend(self._literals_for(target, value, ctx))
                     if scope:
@@ -919,6 +990,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
         return None
 
+    # bound_values of a call of BOUND_TYPES is [] unless the call's text starts with these bytes
+    # (JavaScript: `[...].includes(x)`); set, _build_unit does not ask about the other calls
+    BOUND_CALL_START: Optional[bytes] = None
+
     def is_call(self, node: Node) -> bool:
         return True
 
@@ -927,7 +1002,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         while parent is not None and parent.type in self.PAREN_TYPES:
             parent = parent.parent
         if parent is not None:
-            name = parent.child_by_field_name("name") or parent.child_by_field_name("left") or parent.child_by_field_name("key")
+            name = parent.child_by_field_id(self._f_name) or parent.child_by_field_id(self._f_left) or parent.child_by_field_id(self._f_key)
             if name is not None and name.id != node.id:
                 return ctx.text(name)
             if parent.type in ("arguments", "argument_list") and parent.parent is not None:
@@ -946,35 +1021,44 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         (comments, renamed names) found by index. Other nodes -- an end inside a string,
         comment or `.name` of the file scan -- take the per-node substitution.
         """
+        a, b = node.start_byte, node.end_byte  # (each read crosses into tree-sitter: once)
         if d is not None:
             # a condition's operands are keyed for its formula and again for its Comparison
-            memo_key = (node.start_byte, node.end_byte, len(d.renames))
+            memo_key = (a, b, len(d.renames))
             found = d.key_memo.get(memo_key)
             if found is None:
-                found = d.key_memo[memo_key] = self._key(node, d.renames, d, ctx)
+                found = d.key_memo[memo_key] = self._key_at(a, b, ctx.span_text(a, b), d.renames, d, ctx)
             return found
-        return self._key(node, {}, None, ctx)
+        return self._key_at(a, b, ctx.span_text(a, b), {}, None, ctx)
 
     def binding_key(self, node: Node, d: UnitDraft, ctx: FileContext) -> str:
         """key() of a value a local is bound to, while phase 1 still adds renames: its few edits
         are found in its own range (the unit-wide edit list would be redone for every new local)."""
-        memo_key = (node.start_byte, node.end_byte, len(d.renames))
+        a, b = node.start_byte, node.end_byte
+        memo_key = (a, b, len(d.renames))
         found = d.key_memo.get(memo_key)
         if found is None:
-            found = d.key_memo[memo_key] = self._key(node, d.renames, None, ctx)
+            found = d.key_memo[memo_key] = self._key_at(a, b, ctx.span_text(a, b), d.renames, None, ctx)
         return found
 
     def _key(self, node: Node, renames: dict[str, str], d: Optional[UnitDraft], ctx: FileContext) -> str:
-        text = ctx.text(node)
-        lone = _LONE_TOKEN.fullmatch(text)
-        if lone is not None:
-            # one name, string or integer: both ways below give the name renamed, or the
-            # squashed text (a string is one token of `_TOKENS` wherever a scan meets it)
-            return renames.get(text, text) if lone.lastgroup == "id" else fast_squash(text)
+        a, b = node.start_byte, node.end_byte
+        return self._key_at(a, b, ctx.span_text(a, b), renames, d, ctx)
+
+    def _key_at(self, a: int, b: int, text: str, renames: dict[str, str], d: Optional[UnitDraft], ctx: FileContext,
+                lone_checked: bool = False) -> str:
+        """_key of the node spanning bytes [a, b) whose text is `text` (`lone_checked`: the
+        caller found it is not one name, string or integer)."""
+        if not lone_checked:
+            lone = _LONE_TOKEN.fullmatch(text)
+            if lone is not None:
+                # one name, string or integer: both ways below give the name renamed, or the
+                # squashed text (a string is one token of `_TOKENS` wherever a scan meets it)
+                return renames.get(text, text) if lone.lastgroup == "id" else fast_squash(text)
         index = ctx.key_index
         if index is None:
             index = ctx.key_index = KeyIndex.build(ctx.src, ctx.ascii_src)
-        out = index.key_text(node.start_byte, node.end_byte, renames, d)
+        out = index.key_text(a, b, renames, d)
         if out is not None:
             return fast_squash(out)
         return self._key_by_substitution(text, renames)
@@ -1007,7 +1091,13 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return self.key(d.node, d, ctx)
 
     # ---- calls ----
-    def _call(self, node: Node, d: UnitDraft, ctx: FileContext, try_lines: Optional[list[tuple[int, int]]] = None) -> Call:
+    def _call(self, node: Node, d: UnitDraft, ctx: FileContext, try_lines: Optional[list[tuple[int, int]]] = None,
+              nid: Optional[int] = None, a: int = -1, b: int = -1) -> Call:
+        """The Call of a call node (`nid`, `a`, `b`: its id and byte range, when the caller has them)."""
+        if nid is None:
+            nid = node.id
+        if a < 0:
+            a, b = node.start_byte, node.end_byte
         parent = node.parent  # (a parent is looked up from the root: once)
         statement = False
         if parent is not None:
@@ -1021,31 +1111,39 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         memo = ctx.call_memo
         if memo is None:
             args, keys = self.call_parts(node, d, ctx)
-            callee = ctx.callees.get(node.id)
+            callee = ctx.callees.get(nid)
             if callee is None:
                 callee = self.callee(node, ctx)
-            clipped = ctx.clipped(node)
+            clipped = ctx.clipped_at(a, b)
         else:
             # the same call text recurs in a file (`res.status(401).json(...)`, `next(err)`):
             # its callee, Arguments and text are read once; its argument keys once per set of
             # renames its names meet (all a key depends on besides the text)
-            text = ctx.text(node)
-            renames = d.renames
-            names = tuple(map(renames.get, _NAMES.findall(text))) if renames else ()
+            # (most call texts occur once: the renames of their names are only read when the
+            # text recurs in another unit -- in the same unit, with the same renames, the keys
+            # are the same)
+            text = ctx.span_text(a, b)
+            unit = (id(d), len(d.renames))
             found = memo.get(text)
             if found is None:
                 args, keys = self.call_parts(node, d, ctx)
-                callee = ctx.callees.get(node.id)
+                callee = ctx.callees.get(nid)
                 if callee is None:
                     callee = self.callee(node, ctx)
-                clipped = ctx.clipped(node)
-                memo[text] = (callee, args, clipped, {names: keys})
+                clipped = ctx.clipped_at(a, b)
+                memo[text] = (callee, args, clipped, {unit: keys}, {}, d, unit)
             else:
-                callee, args, clipped, by_names = found
-                ctx.callees[node.id] = callee
-                keys = by_names.get(names)
+                callee, args, clipped, by_unit, by_names, first, first_unit = found
+                ctx.callees[nid] = callee
+                keys = by_unit.get(unit)
                 if keys is None:
-                    keys = by_names[names] = self.call_parts(node, d, ctx)[1]
+                    if not by_names:
+                        by_names[_renamed_names(text, first.renames)] = by_unit[first_unit]
+                    names = _renamed_names(text, d.renames)
+                    keys = by_names.get(names)
+                    if keys is None:
+                        keys = by_names[names] = self.call_parts(node, d, ctx)[1]
+                    by_unit[unit] = keys
         if try_lines and any(a <= span.line <= b for a, b in try_lines):
             return _Call(callee, args, span, clipped, statement, True, keys)
         return _Call(callee, args, span, clipped, statement, False, keys)
@@ -1075,13 +1173,23 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def _plain_argument(self, n: Node, t: str, d: UnitDraft, ctx: FileContext,
                         args: list[Argument], keys: list[str]) -> None:
         """argument(None, n) and its key, appended: the node's text is read and squashed once
-        for both (its Argument's value is the squashed text, as is a lone string's key)."""
-        text = ctx.text(n)
+        for both (its Argument's value is the squashed text, as is a lone string's key), and
+        its byte range read once for its text and its key (what _argument_key does, inline)."""
+        a, b = n.start_byte, n.end_byte
+        text = ctx.span_text(a, b)
         types = self.LITERAL_TYPES
-        lit = self.literal_of(n, ctx) if types is None or t in types else None
+        lit = self.literal_of_text(n, t, text, ctx) if types is None or t in types else None
         squashed = fast_squash(text)
         args.append(_Argument(None, squashed, text, lit))
-        keys.append(self._argument_key(n, text, squashed, d, ctx))
+        lone = _LONE_TOKEN.fullmatch(text)
+        if lone is not None:
+            keys.append(d.renames.get(text, text) if lone.lastgroup == "id" else squashed)
+            return
+        memo_key = (a, b, len(d.renames))
+        found = d.key_memo.get(memo_key)
+        if found is None:
+            found = d.key_memo[memo_key] = self._key_at(a, b, text, d.renames, d, ctx, True)
+        keys.append(found)
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
         head, sep, rest = dotted.partition(".")
@@ -1096,11 +1204,12 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def argument(self, name: Optional[str], node: Node, ctx: FileContext) -> Argument:
         text = ctx.text(node)
         types = self.LITERAL_TYPES
-        lit = self.literal_of(node, ctx) if types is None or node.type in types else None
+        t = node.type
+        lit = self.literal_of_text(node, t, text, ctx) if types is None or t in types else None
         return _Argument(name, fast_squash(text), text, lit)
 
     def _middleware(self, d: UnitDraft, name: str, route: str, mw: Node, call: Node, ctx: FileContext) -> None:
-        args = (Argument(None, fast_squash(route), route, _unquote(route)),) if route else ()
+        args = (_Argument(None, fast_squash(route), route, _unquote(route)),) if route else ()
         text = clip(ctx.text(mw))
         d.decorators.append(_Decorator(name, args, span_of(mw), text))
         if is_auth_name(name) or is_auth_name(text):
@@ -1112,7 +1221,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     # ---- comparisons ----
     def _comparison(self, node: Node, d: UnitDraft, ctx: FileContext, in_guard: bool) -> Comparison:
         op = self.binary_op(node)
-        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
         lu = self.unparen(left) if left is not None else node
         ru = self.unparen(right) if right is not None else node
         f = file_comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
@@ -1164,7 +1273,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         action, returns = self.classify_handler_body(self.catch_body(clause), ctx)
         guarded: list[str] = []
         try_node = clause.parent
-        body = try_node.child_by_field_name("body") if try_node is not None else None
+        body = try_node.child_by_field_id(self._f_body) if try_node is not None else None
         if body is not None:
             guarded = self._callees_in(body, ctx)
         return _Handler(self.catch_types(clause, ctx), action, returns, tuple(guarded), span_of(clause), clip(ctx.text(clause)))

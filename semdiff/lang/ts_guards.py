@@ -135,6 +135,31 @@ def _is_false(f: Formula) -> bool:
 class GuardWalk:
     """Mixin of TreeSitterBackend: formulas of conditions and the guards of a unit."""
 
+    # grammar field ids, set per backend by TreeSitterBackend.__init__ (read with child_by_field_id)
+    _f_alias: int
+    _f_alternative: int
+    _f_argument: int
+    _f_arguments: int
+    _f_body: int
+    _f_condition: int
+    _f_consequence: int
+    _f_constructor: int
+    _f_function: int
+    _f_key: int
+    _f_kind: int
+    _f_left: int
+    _f_name: int
+    _f_object: int
+    _f_operand: int
+    _f_operator: int
+    _f_parameter: int
+    _f_parameters: int
+    _f_pattern: int
+    _f_property: int
+    _f_right: int
+    _f_type: int
+    _f_value: int
+
     # ---- formulas ----
     def unparen(self, node: Node) -> Node:
         for _ in range(MAX_FORMULA_DEPTH):
@@ -147,7 +172,7 @@ class GuardWalk:
         return node
 
     def binary_op(self, node: Node) -> str:
-        op = node.child_by_field_name("operator")
+        op = node.child_by_field_id(self._f_operator)
         if op is not None:
             return op.type
         for c in node.children:
@@ -156,13 +181,13 @@ class GuardWalk:
         return ""
 
     def unary_op(self, node: Node) -> str:
-        op = node.child_by_field_name("operator")
+        op = node.child_by_field_id(self._f_operator)
         if op is not None:
             return op.type
         return node.children[0].type if node.children else ""
 
     def unary_operand(self, node: Node) -> Optional[Node]:
-        return node.child_by_field_name("argument") or node.child_by_field_name("operand") or (
+        return node.child_by_field_id(self._f_argument) or node.child_by_field_id(self._f_operand) or (
             node.named_children[-1] if node.named_children else None)
 
     def formula(self, node: Node, d: UnitDraft, ctx: FileContext, depth: int = 0) -> Formula:
@@ -182,7 +207,7 @@ class GuardWalk:
                 return neg(self.formula(inner, d, ctx, depth + 1))
         if t in self.BINARY_TYPES:
             op = self.binary_op(node)
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is not None and right is not None:
                 if op in self.AND_OPS:
                     return conj(self.formula(left, d, ctx, depth + 1), self.formula(right, d, ctx, depth + 1))
@@ -228,7 +253,7 @@ class GuardWalk:
         return found
 
     def positional_nodes(self, call: Node) -> list[Node]:
-        args = call.child_by_field_name("arguments")
+        args = call.child_by_field_id(self._f_arguments)
         if args is None:
             return []
         return [a for a in args.named_children if a.type not in self.COMMENT_TYPES]
@@ -267,7 +292,8 @@ class GuardWalk:
             i += 1
             t = stmt.type
             reachable = not (isinstance(path, Const) and not path.value)
-            if stmt.id in ctx.unit_nodes or t in self.FUNCTION_TYPES:
+            # (a unit node's type is one of ctx.unit_types: only those are looked up by id)
+            if t in self.FUNCTION_TYPES or (t in ctx.unit_types and stmt.id in ctx.unit_nodes):
                 continue
             if t in self.IF_TYPES:
                 path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
@@ -330,10 +356,10 @@ class GuardWalk:
             if c.type in self.BLOCK_TYPES:
                 out.append(self.statements(c))
             elif c.type in self.CASE_TYPES:
-                out.append([s for s in c.named_children if c.child_by_field_name("value") is None or s.id != c.child_by_field_name("value").id])
+                out.append([s for s in c.named_children if c.child_by_field_id(self._f_value) is None or s.id != c.child_by_field_id(self._f_value).id])
             elif c.type in self.CASE_CONTAINER_TYPES:
                 stack.extend(reversed(c.named_children))
-            elif stmt.type in self.LOOP_TYPES and c.type not in self.COMMENT_TYPES and c.id == (stmt.child_by_field_name("body") or stmt).id:
+            elif stmt.type in self.LOOP_TYPES and c.type not in self.COMMENT_TYPES and c.id == (stmt.child_by_field_id(self._f_body) or stmt).id:
                 out.append([c])
         return out
 
@@ -494,7 +520,7 @@ class GuardWalk:
         d.guards.append(_Guard(path, cond, action, span, clip(text), reachable, kind, contrib))
 
     def _try(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, depth: int) -> None:
-        body = stmt.child_by_field_name("body")
+        body = stmt.child_by_field_id(self._f_body)
         if body is not None:
             self._walk(d, ctx, self.statements(body), path, contrib, None, depth + 1)
         for clause in stmt.named_children:

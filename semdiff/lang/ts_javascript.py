@@ -22,6 +22,8 @@ DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|wi
 DENY_JSX = re.compile(r"^(Navigate|Redirect|Forbidden|Unauthori[sz]ed|AccessDenied|NotAuthori[sz]ed|Login\w*|SignIn\w*|NotFound\w*)$")
 HTTP_STATUS_DENY = re.compile(r"\bHttpStatus\.(UNAUTHORIZED|FORBIDDEN)\b")
 STATUS_DIGITS = re.compile(r"4\d\d")
+# a callee is `RegExp` only where the source spells it (dotted() squashes a head's whitespace)
+REGEXP_CALLEE = re.compile(r"R\s*e\s*g\s*E\s*x\s*p")
 ERR_CALLBACKS = {"next", "done", "cb", "callback"}
 
 
@@ -43,6 +45,7 @@ class JavaScriptBackend(TreeSitterBackend):
     BOUND_TYPES = frozenset({"variable_declarator", "assignment_expression", "field_definition", "public_field_definition", "pair", "call_expression"})
     BINDING_TYPES = frozenset({"variable_declarator", "catch_clause", "for_in_statement"})
     REGEX_TYPES = frozenset({"regex"})
+    BOUND_CALL_START = b"["  # bound_values reads only calls on an array literal
     LITERAL_TYPES = frozenset({"string", "template_string", "number", "true", "false", "unary_expression"})
     # every @unit.* capture of units.scm in grammars/javascript and grammars/typescript
     UNIT_NODE_TYPES = frozenset({"function_declaration", "generator_function_declaration", "class_declaration",
@@ -77,18 +80,18 @@ class JavaScriptBackend(TreeSitterBackend):
         for _ in range(10_000):
             t = node.type
             if t == "member_expression":
-                prop = node.child_by_field_name("property")
+                prop = node.child_by_field_id(self._f_property)
                 suffix.append("." + ctx.text(prop))
-                node = node.child_by_field_name("object") or node
+                node = node.child_by_field_id(self._f_object) or node
                 if node.type == "member_expression" or node.type in ("call_expression", "subscript_expression", "non_null_expression", "parenthesized_expression", "await_expression"):
                     continue
             elif t == "call_expression":
                 suffix.append("()")
-                node = node.child_by_field_name("function") or node
+                node = node.child_by_field_id(self._f_function) or node
                 continue
             elif t == "subscript_expression":
                 suffix.append("[]")
-                node = node.child_by_field_name("object") or node
+                node = node.child_by_field_id(self._f_object) or node
                 continue
             elif t in ("non_null_expression", "parenthesized_expression", "await_expression") and node.named_children:
                 node = node.named_children[0]
@@ -98,7 +101,7 @@ class JavaScriptBackend(TreeSitterBackend):
         return head + "".join(reversed(suffix))
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
-        fn = call.child_by_field_name("function") if call.type == "call_expression" else call.child_by_field_name("constructor")
+        fn = call.child_by_field_id(self._f_function) if call.type == "call_expression" else call.child_by_field_id(self._f_constructor)
         if fn is None:
             return fast_squash(ctx.text(call))
         memo = ctx.callee_memo
@@ -113,7 +116,7 @@ class JavaScriptBackend(TreeSitterBackend):
         return found
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
-        args = call.child_by_field_name("arguments")
+        args = call.child_by_field_id(self._f_arguments)
         if args is None or args.type == "template_string":
             return [self.argument(None, args, ctx)] if args is not None else []
         out: list[Argument] = []
@@ -131,7 +134,7 @@ class JavaScriptBackend(TreeSitterBackend):
     def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:
         """call_arguments and the positional keys in one pass over the arguments (a tagged
         template's one argument takes the generic way)."""
-        node = call.child_by_field_name("arguments")
+        node = call.child_by_field_id(self._f_arguments)
         if node is None or node.type == "template_string":
             return super().call_parts(call, d, ctx)
         args: list[Argument] = []
@@ -172,7 +175,7 @@ class JavaScriptBackend(TreeSitterBackend):
         out: list[tuple[str, Node]] = []
         for c in value.named_children:
             if c.type == "pair":
-                k, v = c.child_by_field_name("key"), c.child_by_field_name("value")
+                k, v = c.child_by_field_id(self._f_key), c.child_by_field_id(self._f_value)
                 if k is not None and v is not None:
                     out.append((unquote(ctx.text(k)), v))
             elif c.type == "shorthand_property_identifier":
@@ -180,8 +183,9 @@ class JavaScriptBackend(TreeSitterBackend):
         return out
 
     def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
-        t = node.type
-        text = ctx.text(node)
+        return self.literal_of_text(node, node.type, ctx.text(node), ctx)
+
+    def literal_of_text(self, node: Node, t: str, text: str, ctx: FileContext) -> LiteralValue:
         if t == "string":
             return unquote(text)
         if t == "template_string" and "${" not in text:
@@ -199,7 +203,7 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def peel_conversion(self, node: Node) -> Node:
         if node.type == "call_expression":
-            fn = node.child_by_field_name("function")
+            fn = node.child_by_field_id(self._f_function)
             args = self.positional_nodes(node)
             if fn is not None and fn.type == "member_expression" and fn.text == b"Buffer.from" and 1 <= len(args) <= 2:
                 return args[0]
@@ -215,15 +219,15 @@ class JavaScriptBackend(TreeSitterBackend):
             if t in ("identifier", "shorthand_property_identifier_pattern"):
                 out.append(ctx.text(n))
             elif t in ("required_parameter", "optional_parameter"):
-                p = n.child_by_field_name("pattern")
+                p = n.child_by_field_id(self._f_pattern)
                 if p is not None:
                     stack.append(p)
             elif t in ("assignment_pattern", "object_assignment_pattern"):
-                left = n.child_by_field_name("left")
+                left = n.child_by_field_id(self._f_left)
                 if left is not None:
                     stack.append(left)
             elif t == "pair_pattern":
-                v = n.child_by_field_name("value")
+                v = n.child_by_field_id(self._f_value)
                 if v is not None:
                     stack.append(v)
             elif t in ("object_pattern", "array_pattern", "rest_pattern", "formal_parameters"):
@@ -231,24 +235,24 @@ class JavaScriptBackend(TreeSitterBackend):
         return out
 
     def param_names(self, fn: Node, ctx: FileContext) -> list[str]:
-        params = fn.child_by_field_name("parameters")
+        params = fn.child_by_field_id(self._f_parameters)
         if params is None:
-            single = fn.child_by_field_name("parameter")
+            single = fn.child_by_field_id(self._f_parameter)
             return self.pattern_names(single, ctx)
         return self.pattern_names(params, ctx)
 
     def param_defaults(self, fn: Node, ctx: FileContext) -> list[tuple[str, Node]]:
-        params = fn.child_by_field_name("parameters")
+        params = fn.child_by_field_id(self._f_parameters)
         out: list[tuple[str, Node]] = []
         if params is None:
             return out
         for p in params.named_children:
             if p.type == "assignment_pattern":
-                left, right = p.child_by_field_name("left"), p.child_by_field_name("right")
+                left, right = p.child_by_field_id(self._f_left), p.child_by_field_id(self._f_right)
                 if left is not None and right is not None and left.type == "identifier":
                     out.append((ctx.text(left), right))
             elif p.type in ("required_parameter", "optional_parameter"):
-                pat, value = p.child_by_field_name("pattern"), p.child_by_field_name("value")
+                pat, value = p.child_by_field_id(self._f_pattern), p.child_by_field_id(self._f_value)
                 if pat is not None and value is not None and pat.type == "identifier":
                     out.append((ctx.text(pat), value))
         return out
@@ -256,12 +260,12 @@ class JavaScriptBackend(TreeSitterBackend):
     def bindings(self, node: Node, ctx: FileContext) -> list[tuple[str, Optional[Node], str]]:
         t = node.type
         if t == "variable_declarator":
-            value = node.child_by_field_name("value")
-            return [(n, value, "") for n in self.pattern_names(node.child_by_field_name("name"), ctx)]
+            value = node.child_by_field_id(self._f_value)
+            return [(n, value, "") for n in self.pattern_names(node.child_by_field_id(self._f_name), ctx)]
         if t == "catch_clause":
-            return [(n, None, "catch:") for n in self.pattern_names(node.child_by_field_name("parameter"), ctx)]
-        if t == "for_in_statement" and node.child_by_field_name("kind") is not None:
-            return [(n, node.child_by_field_name("right"), "for:") for n in self.pattern_names(node.child_by_field_name("left"), ctx)]
+            return [(n, None, "catch:") for n in self.pattern_names(node.child_by_field_id(self._f_parameter), ctx)]
+        if t == "for_in_statement" and node.child_by_field_id(self._f_kind) is not None:
+            return [(n, node.child_by_field_id(self._f_right), "for:") for n in self.pattern_names(node.child_by_field_id(self._f_left), ctx)]
         return []
 
     def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
@@ -273,7 +277,7 @@ class JavaScriptBackend(TreeSitterBackend):
             obj = parent.parent if parent.type == "pair" else parent
             holder = obj.parent if obj is not None else None
             if holder is not None and holder.type == "variable_declarator":
-                return f"{ctx.text(holder.child_by_field_name('name'))}.{name}"
+                return f"{ctx.text(holder.child_by_field_id(self._f_name))}.{name}"
             return name
         if name_node.type == "member_expression":
             name = re.sub(r"^(module\.)?exports\.", "", fast_squash(name))
@@ -295,14 +299,14 @@ class JavaScriptBackend(TreeSitterBackend):
     def _named_import(self, node: Node, module: str, ctx: FileContext) -> None:
         """`{ verify as v }` / `{ timingSafeEqual }` bind names that lose their module: resolve them."""
         if node.type in ("import_specifier",):
-            name = node.child_by_field_name("name")
-            alias = node.child_by_field_name("alias") or name
+            name = node.child_by_field_id(self._f_name)
+            alias = node.child_by_field_id(self._f_alias) or name
             if name is not None and alias is not None:
                 ctx.imports[ctx.text(alias)] = f"{module}.{ctx.text(name)}"
         elif node.type == "shorthand_property_identifier_pattern":
             ctx.imports[ctx.text(node)] = f"{module}.{ctx.text(node)}"
         elif node.type == "pair_pattern":
-            k, v = node.child_by_field_name("key"), node.child_by_field_name("value")
+            k, v = node.child_by_field_id(self._f_key), node.child_by_field_id(self._f_value)
             if k is not None and v is not None and v.type == "identifier":
                 ctx.imports[ctx.text(v)] = f"{module}.{ctx.text(k)}"
 
@@ -367,7 +371,7 @@ class JavaScriptBackend(TreeSitterBackend):
             return self.deny_call(v, ctx)
         if v.type in ("jsx_element", "jsx_self_closing_element"):
             opening = v if v.type == "jsx_self_closing_element" else (v.named_children[0] if v.named_children else v)
-            name = opening.child_by_field_name("name")
+            name = opening.child_by_field_id(self._f_name)
             if name is not None and DENY_JSX.match(ctx.text(name)):
                 return Action.ABORT
         return None
@@ -377,7 +381,7 @@ class JavaScriptBackend(TreeSitterBackend):
 
     # ---- handlers ----
     def catch_types(self, clause: Node, ctx: FileContext) -> tuple[str, ...]:
-        t = clause.child_by_field_name("type")
+        t = clause.child_by_field_id(self._f_type)
         return (fast_squash(ctx.text(t)).lstrip(":"),) if t is not None else ()
 
     # ---- literals and settings ----
@@ -388,8 +392,8 @@ class JavaScriptBackend(TreeSitterBackend):
         if node.type == "object":
             return "dict-keys", tuple(k for k, _ in self.config_pairs(node, ctx))
         if node.type == "new_expression":
-            ctor = node.child_by_field_name("constructor")
-            args = node.child_by_field_name("arguments")
+            ctor = node.child_by_field_id(self._f_constructor)
+            args = node.child_by_field_id(self._f_arguments)
             if ctor is not None and ctx.text(ctor) == "Set" and args is not None and args.named_children:
                 inner = args.named_children[0]
                 if inner.type == "array":
@@ -406,47 +410,53 @@ class JavaScriptBackend(TreeSitterBackend):
             return []  # only `[...].includes(x)` below: a call on an array literal starts with its `[`
         top = unit.kind == "module"
         if t == "variable_declarator":
-            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            name, value = node.child_by_field_id(self._f_name), node.child_by_field_id(self._f_value)
             if name is None or value is None or name.type != "identifier" or value.type in self.FUNCTION_TYPES:
                 return []
             return [(ctx.text(name), value, "assignment" if top and node.parent is not None and node.parent.parent is not None and node.parent.parent.type in ("program", "export_statement") else "")]
         if t == "assignment_expression":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is None or right is None or right.type in self.FUNCTION_TYPES:
                 return []
             key = fast_squash(ctx.text(left))
             scope = "assignment" if top or key.startswith("this.") else ""
             return [(key, right, scope)]
         if t in ("field_definition", "public_field_definition"):
-            name = node.child_by_field_name("property") or node.child_by_field_name("name")
-            value = node.child_by_field_name("value")
+            name = node.child_by_field_id(self._f_property) or node.child_by_field_id(self._f_name)
+            value = node.child_by_field_id(self._f_value)
             if name is None or value is None or value.type in self.FUNCTION_TYPES:
                 return []
             return [(ctx.text(name), value, "field")]
         if t == "pair":
-            k, v = node.child_by_field_name("key"), node.child_by_field_name("value")
+            k, v = node.child_by_field_id(self._f_key), node.child_by_field_id(self._f_value)
             if k is not None and v is not None and v.type in ("array", "new_expression"):
                 return [(unquote(ctx.text(k)), v, "")]
         if t == "call_expression":
             # ['a', 'b'].includes(x)  ~  x in ['a', 'b']
-            fn = node.child_by_field_name("function")
+            fn = node.child_by_field_id(self._f_function)
             if fn is not None and fn.type == "member_expression":
-                obj = fn.child_by_field_name("object")
+                obj = fn.child_by_field_id(self._f_object)
                 if obj is None or obj.type != "array":
                     return []  # (most calls: the other fields need not be read)
-                prop = fn.child_by_field_name("property")
-                args = node.child_by_field_name("arguments")
+                prop = fn.child_by_field_id(self._f_property)
+                args = node.child_by_field_id(self._f_arguments)
                 if prop is not None and ctx.text(prop) in ("includes", "indexOf", "some") and args is not None and args.named_children:
                     return [(fast_squash(ctx.text(args.named_children[0])), obj, "")]
         return []
 
     def regex_literal(self, node: Node, ctx: FileContext) -> Optional[str]:
         if node.type == "regex":
-            pat = node.child_by_field_name("pattern")
+            pat = node.child_by_field_id(self._f_pattern)
             return ctx.text(pat) if pat is not None else None
         return None
 
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
+        absent = ctx.__dict__.get("_no_regexp_callee")  # asked of every call: settled once per file
+        if absent is None:
+            src = ctx.ascii_src
+            absent = ctx.__dict__["_no_regexp_callee"] = src is not None and REGEXP_CALLEE.search(src) is None
+        if absent:
+            return None
         if call.type == "new_expression" or call.type == "call_expression":
             if self.callee(call, ctx) == "RegExp":
                 args = self.call_arguments(call, ctx)
@@ -455,6 +465,8 @@ class JavaScriptBackend(TreeSitterBackend):
         return None
 
     # ---- decorators and middleware ----
+    DECORATOR_MARK = b"@"  # `@Injectable()`, `@Get(':id')`: every decorator starts with it
+
     def decorator_nodes(self, unit: Node) -> list[Node]:
         nodes: list[Node] = [c for c in unit.children if c.type == "decorator"]
         parent = unit.parent
@@ -475,7 +487,7 @@ class JavaScriptBackend(TreeSitterBackend):
     def decorator(self, node: Node, ctx: FileContext) -> Decorator:
         inner = node.named_children[0] if node.named_children else node
         if inner.type == "call_expression":
-            fn = inner.child_by_field_name("function")
+            fn = inner.child_by_field_id(self._f_function)
             name = self.dotted(fn, ctx) if fn is not None else fast_squash(ctx.text(inner))
             args = tuple(self.call_arguments(inner, ctx))
         else:
@@ -485,11 +497,11 @@ class JavaScriptBackend(TreeSitterBackend):
     def route_middleware(self, call: Node, ctx: FileContext) -> list[tuple[str, str, Node]]:
         if call.type != "call_expression":
             return []
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(self._f_function)
         if fn is None or fn.type != "member_expression":
             return []
-        method = ctx.text(fn.child_by_field_name("property"))  # routes.scm chose the call
-        args_node = call.child_by_field_name("arguments")
+        method = ctx.text(fn.child_by_field_id(self._f_property))  # routes.scm chose the call
+        args_node = call.child_by_field_id(self._f_arguments)
         args = [a for a in (args_node.named_children if args_node is not None else []) if a.type not in self.COMMENT_TYPES]
         route = ""
         if args and args[0].type in ("string", "template_string", "regex", "array") and args[0].type != "array" or (args and args[0].type == "array" and all(c.type == "string" for c in args[0].named_children)):
