@@ -61,7 +61,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "prototype_key_check": ("javascript", "typescript"),
         "purpose_mismatch": (CHANGE,),
         "read_limit_removed": ("go",),
-        "redirect_normalisation": ("go", "java", "javascript", "typescript"),
+        "redirect_normalisation": ("go", "java", "javascript", "python", "typescript"),
         "redirect_opened": ("python",),
         "redos_introduced": ("java", "javascript", "typescript"),
         "referer_redirect": ("go", "java", "javascript", "python", "typescript"),

@@ -1,6 +1,6 @@
 r"""redirect-normalisation-removed: a redirect target is no longer normalised before it is sent.
 
-Open redirects in JavaScript/TypeScript, Go and Java are usually closed by rewriting the target
+Open redirects in Python, JavaScript/TypeScript, Go and Java are usually closed by rewriting the target
 in place just before the redirect, not by a check that denies: backslashes encoded or turned
 into `/` (`url = url.replace(/\\/g, '%5C')`, `path = strings.ReplaceAll(path, "\\", "/")`),
 leading slashes collapsed (`path = "/" + strings.Trim(path, "/")`), so `//evil.example` and
@@ -31,9 +31,8 @@ from semdiff.rules._catalog2_ir import mentions, unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 FAMILY = "redirect-normalisation-removed"
-# Python reads the same (`re.sub` is a rewriting step below), but it is not listed yet: the lazy
-# rule loader's table (semdiff/rules/__init__.py MODULE_LANGUAGES) must name it first
-LANGS = ("javascript", "typescript", "go", "java")
+# (Python reads the same: `re.sub` is a rewriting step below)
+LANGS = ("python", "javascript", "typescript", "go", "java")
 
 # a redirect sink by the callee's last name, or a Location header being set
 _SINK_CALL = re.compile(r"(?<![\w$])(?:redirect|Redirect|sendRedirect|location)\s*\(")
