@@ -169,8 +169,18 @@ def _path_of(g: Guard) -> Formula:
     return conj(*(f for _, f in g.path)) if g.path else Const(True)
 
 
-_LOCAL = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
+# a local's placeholder or a parameter's position in a key: the names a key's operands go by
+OPERAND = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
 _SYMMETRIC = ("==", "is")
+
+
+def _rename(key: str, mapping: Mapping[str, str]) -> str:
+    return OPERAND.sub(lambda m: mapping.get(m.group(0), m.group(0)), key)
+
+
+def rename_operands(key: str, mapping: Optional[Mapping[str, str]]) -> str:
+    """`key` with its placeholders renamed through `mapping` (unchanged without one)."""
+    return _rename(key, mapping) if mapping else key
 
 
 def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
@@ -179,7 +189,7 @@ def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
         return f
 
     def key(k: Optional[str]) -> Optional[str]:
-        return None if k is None else _LOCAL.sub(lambda m: mapping.get(m.group(0), m.group(0)), k)
+        return None if k is None else _rename(k, mapping)
 
     def atom(a: Atom) -> Atom:
         lin = a.linear
@@ -227,7 +237,7 @@ def inline_unifier(unit: Unit, other: Unit, other_guards: tuple[Guard, ...]) -> 
     mine = {k for _, k in unit.locals}
     if not mine:
         return {}
-    theirs = {m.group(0) for g in other_guards for a in _guard_atoms(g) for m in _LOCAL_ONLY.finditer(a.key)}
+    theirs = {m.group(0) for g in other_guards for a in atoms_of(g.condition) for m in _LOCAL_ONLY.finditer(a.key)}
     mine -= theirs
     if not mine:
         return {}
@@ -237,7 +247,7 @@ def inline_unifier(unit: Unit, other: Unit, other_guards: tuple[Guard, ...]) -> 
             if k and k not in candidates:
                 candidates[k] = t
     for g in other_guards:
-        for a in _guard_atoms(g):
+        for a in atoms_of(g.condition):
             if a.kind == "call" and a.key not in candidates:
                 candidates[a.key] = a.text
     out: dict[str, str] = {}
@@ -248,10 +258,6 @@ def inline_unifier(unit: Unit, other: Unit, other_guards: tuple[Guard, ...]) -> 
             if digest in mine and digest not in out:
                 out[digest] = key
     return out
-
-
-def _guard_atoms(g: Guard) -> tuple[Atom, ...]:
-    return tuple(atoms_of(g.condition))
 
 
 def param_unifier(before: tuple[str, ...], after: tuple[str, ...]) -> dict[str, str]:

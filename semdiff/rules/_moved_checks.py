@@ -14,6 +14,7 @@ import re
 from typing import Mapping, Optional
 
 from semdiff.ir import Action, Guard, Unit, atoms_of
+from semdiff.rules._effective import OPERAND
 
 MAX_HOPS = 3
 MAX_AMBIGUOUS = 16  # units one bare callee name may stand for before it is not followed
@@ -487,7 +488,6 @@ def callee_now_refuses(g: Guard, before: Unit, after: Unit, before_units, after_
 
 # ---------------------------------------------------------------- the same refusal, on a derived value
 
-_OPERAND_KEY = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
 _METHOD_CALL = re.compile(r"^(?P<recv>.+)\.(?P<method>[\w$]+)\((?P<args>.*)\)$")
 
 
@@ -518,7 +518,7 @@ def _derivations(before: Unit, after: Unit) -> dict[str, tuple[str, object]]:
         c = binding_call(after, name)
         if c is None or c.callee in old:
             continue
-        ops = [k for k in c.arg_keys if _OPERAND_KEY.fullmatch(k)]
+        ops = [k for k in c.arg_keys if OPERAND.fullmatch(k)]
         if len(ops) == 1:
             out[ph] = (ops[0], c)
     return out
@@ -568,7 +568,7 @@ def rederived_check(g: Guard, before: Unit, after: Unit, a_live) -> Optional[tup
                     return m.group(0)
                 used.add(id(hit[1]))
                 return hit[0]
-            return _OPERAND_KEY.sub(one, key)
+            return OPERAND.sub(one, key)
 
         h_tests = {_operands(sub(a.key)) for a in atoms_of(h.condition)}
         if not all(t in h_tests for t in g_tests):
@@ -580,7 +580,7 @@ def rederived_check(g: Guard, before: Unit, after: Unit, a_live) -> Optional[tup
             for a in atoms_of(f):
                 if sub(a.key) in g_path:
                     continue
-                held = _OPERAND_KEY.findall(a.key)
+                held = OPERAND.findall(a.key)
                 if not held or any(ph not in deriv for ph in held):
                     extra_ok = False  # a new gate on something the helper did not return
         if not extra_ok or not used or len(used) > 1:

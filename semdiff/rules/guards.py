@@ -23,7 +23,9 @@ from semdiff.rules._moved_checks import (
     binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, rederived_check, same_check_call,
 )
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
-from semdiff.rules._effective import effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard
+from semdiff.rules._effective import (
+    OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard, rename_operands,
+)
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULES = (
@@ -398,7 +400,6 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 # ---------------------------------------------------------------- a redirect to the value just tested
 
 _REDIRECT = re.compile(r"(?:^|\.)(?:redirect|Redirect|redirect_to|redirectTo|sendRedirect|HttpResponseRedirect|RedirectResponse)$")
-_OPERAND = re.compile(r"%[0-9a-f]{6}(?:_\d+)?|\$\d+")
 
 
 def _redirect_target(unit: Unit, g: Guard, remap: Optional[dict] = None) -> Optional[str]:
@@ -407,25 +408,21 @@ def _redirect_target(unit: Unit, g: Guard, remap: Optional[dict] = None) -> Opti
     allowance, not a refusal (a refusal redirects somewhere fixed: `redirect('/login')`)."""
     if g.action is not Action.ABORT:
         return None
-    tested = {m.group(0) for a in atoms_of(g.condition) for m in _OPERAND.finditer(a.key)}
+    tested = {m.group(0) for a in atoms_of(g.condition) for m in OPERAND.finditer(a.key)}
     if not tested:
         return None
     names = {ph: n for n, ph in unit.locals}
     for ph in list(tested):  # `url = new URL(ref, base)` / `if (url.host === host)` tests `ref` too
         bound = binding_call(unit, names[ph]) if ph in names else None
         if bound is not None:
-            tested |= {m.group(0) for k in bound.arg_keys for m in _OPERAND.finditer(k)}
+            tested |= {m.group(0) for k in bound.arg_keys for m in OPERAND.finditer(k)}
     for c in unit.calls:
         if g.span.line <= c.span.line <= g.span.end_line and _REDIRECT.search(c.callee):
             for k in c.arg_keys:
-                k = _remap(k, remap)
+                k = rename_operands(k, remap)
                 if k in tested:
                     return k
     return None
-
-
-def _remap(key: str, remap: Optional[dict]) -> str:
-    return _OPERAND.sub(lambda m: remap.get(m.group(0), m.group(0)), key) if remap else key
 
 
 def _redirect_allow_narrowed(g: Guard, before: Unit, after: Unit, b_all, a_all, remap: dict) -> bool:
@@ -444,7 +441,7 @@ def _redirect_allow_narrowed(g: Guard, before: Unit, after: Unit, b_all, a_all, 
     for c in after.calls:
         if not _REDIRECT.search(c.callee):
             continue
-        keys = [_remap(k, remap) for k in c.arg_keys]
+        keys = [rename_operands(k, remap) for k in c.arg_keys]
         if any(k not in was for k in keys):
             return False  # redirects somewhere new (`redirect(ref || alt)`): judged as before
         if target in keys:
