@@ -83,6 +83,7 @@ def callee_is(callee: str, names: Iterable[str]) -> Optional[str]:
 # families and for both sides of every unit)
 _INDEXES: dict[int, tuple[object, dict[str, int], dict[str, Optional[str]]]] = {}
 _MAX_ANSWERS = 4096  # callees remembered per table (analysed code names them, so bounded)
+_BY_VALUE: dict[tuple, tuple[dict[str, int], dict[str, Optional[str]]]] = {}
 
 
 def _name_index(names: Iterable[str]) -> Optional[tuple[dict[str, int], dict[str, Optional[str]]]]:
@@ -93,6 +94,12 @@ def _name_index(names: Iterable[str]) -> Optional[tuple[dict[str, int], dict[str
     hit = _INDEXES.get(id(names))
     if hit is not None and hit[0] is names:
         return hit[1], hit[2]
+    if isinstance(names, tuple):
+        # a table built per call (`A + B`, `tuple(gen)`) is a new object each time but the same
+        # names: reuse the index built for an equal tuple instead of rebuilding it every call
+        same = _BY_VALUE.get(names)
+        if same is not None:
+            return same
     index: dict[str, int] = {}
     for i, n in enumerate(names):
         index.setdefault(n, i)
@@ -100,6 +107,10 @@ def _name_index(names: Iterable[str]) -> Optional[tuple[dict[str, int], dict[str
         _INDEXES.clear()
     answers: dict[str, Optional[str]] = {}
     _INDEXES[id(names)] = (names, index, answers)
+    if isinstance(names, tuple):
+        if len(_BY_VALUE) > 512:
+            _BY_VALUE.clear()
+        _BY_VALUE[names] = (index, answers)
     return index, answers
 
 
@@ -110,7 +121,8 @@ def tail(callee: str) -> str:
 def calls_to(unit: Optional[Unit], names: Iterable[str]) -> list[Call]:
     if unit is None:
         return []
-    names = tuple(names)
+    if not isinstance(names, (tuple, frozenset)):
+        names = tuple(names)  # a module's constant table keeps its identity: its index is reused
     return [c for c in unit.calls if callee_is(c.callee, names)]
 
 
