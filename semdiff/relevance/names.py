@@ -34,12 +34,30 @@ _SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
 _ACRONYM_END = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z])(?![A-Z]s(?![a-z]))")
 
 
+# Answers of `words` and `categorise` by name, for this process. A warm PR run asks about the
+# same few hundred names a few thousand times (each family, the graph's name floor), and
+# the answer depends on the name alone. Bounded: a hostile change with millions of distinct
+# names only stops being remembered, never grows memory without end.
+_MEMO_MAX = 50_000
+_WORDS_MEMO: dict[str, tuple[str, ...]] = {}
+_CATEGORY_MEMO: dict[str, "tuple[str, str] | None"] = {}
+
+
 def words(name: str) -> list[str]:
     """Identifier words, lower-case: snake_case and camelCase parts, with acronym runs cut
     off the word they lead (`HMACKey` -> hmac, key), or `HMACKey` is one unknown word and an
     acronym-led name (JWTSecret, RSAPublicKey, parseHTTPHeader) loses its security word. The
     run read whole (`apikey` of `APIKey`) is kept after the parts, so a vocabulary word
-    spelled as a compound still matches."""
+    spelled as a compound still matches. A new list each call (callers may change it)."""
+    hit = _WORDS_MEMO.get(name)
+    if hit is None:
+        hit = _words(name)
+        if len(_WORDS_MEMO) < _MEMO_MAX:
+            _WORDS_MEMO[name] = hit
+    return list(hit)
+
+
+def _words(name: str) -> tuple[str, ...]:
     out: list[str] = []
     whole: list[str] = []
     for part in _SPLIT.split(name):
@@ -49,11 +67,24 @@ def words(name: str) -> list[str]:
         out.extend(w.lower() for w in cut)
         if len(cut) > 1:
             whole.append(part.lower())
-    return out + whole
+    return (*out, *whole)
 
 
 def categorise(name: str) -> tuple[str, str] | None:
-    ws = words(name)
+    """(category, the word that put the name in it) of the first category whose vocabulary
+    holds one of the name's words, or None."""
+    try:
+        return _CATEGORY_MEMO[name]
+    except KeyError:
+        pass
+    hit = _categorise(name)
+    if len(_CATEGORY_MEMO) < _MEMO_MAX:
+        _CATEGORY_MEMO[name] = hit
+    return hit
+
+
+def _categorise(name: str) -> tuple[str, str] | None:
+    ws = _WORDS_MEMO.get(name) or _words(name)
     for cat, vocab in CATEGORY_WORDS.items():
         for w in ws:
             if w in vocab:
