@@ -262,6 +262,8 @@ def analyze_command(
     )
     if graph_timeout is not None:
         options = _replace(options, graph_timeout=graph_timeout)
+    if not no_cache:
+        _use_seed_table_cache()
     report = analyze(revision, repo=repo, staged=staged, diff_path=diff_path, options=options,
                      report_cache=not no_report_cache, cache_config=cfg)
     threshold = semdiff_purpose.ai_policy_fail_on(report, threshold, ai_policy.lower())
@@ -285,6 +287,16 @@ def analyze_command(
             " (listed under 'not analysed')", err=True,
         )
     return decision.exit_code
+
+
+def _use_seed_table_cache() -> None:
+    """Parsed seed tables from the cache dir, like the regex programs (semdiff.relevance.seeds)."""
+    from semdiff.relevance import seeds
+
+    try:
+        seeds.use_table_cache(regex_cache.default_cache_dir())
+    except Exception:  # noqa: BLE001 - no usable cache dir: the tables are parsed as usual
+        seeds.use_table_cache(None)
 
 
 def _budgeted(options: Any, max_file_bytes: Optional[int], file_timeout: Optional[float], max_memory: int) -> Any:

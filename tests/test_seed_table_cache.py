@@ -1,0 +1,86 @@
+"""The command's cache of parsed seed tables (semdiff.relevance.seeds.use_table_cache):
+the same seeds as parsing, an entry read instead of parsing, damaged or forged entries
+ignored, and a table that does not parse raises as before and leaves nothing behind."""
+import marshal
+import tomllib
+
+import pytest
+
+from semdiff.relevance import seeds
+
+TABLE = '[categories.authz]\nscore = 0.9\nnames = ["check_role", "require_admin"]\nwords = ["Role"]\n'
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    seeds.use_table_cache(str(tmp_path / "cache"))
+    yield tmp_path / "cache"
+    seeds.use_table_cache(None)
+
+
+def _entries(cache_dir):
+    return sorted((cache_dir / "startup").glob("seeds-*.bin")) if (cache_dir / "startup").exists() else []
+
+
+def test_cached_seeds_equal_parsed_seeds(cache_dir):
+    seeds.use_table_cache(None)
+    parsed = seeds.load_seeds()
+    seeds.use_table_cache(str(cache_dir))
+    first = seeds.load_seeds()
+    assert len(_entries(cache_dir)) == 4  # python.toml and the three tables it takes imports from
+    second = seeds.load_seeds()
+    assert first == parsed and second == parsed
+
+
+def test_entry_is_read_instead_of_parsing(cache_dir, tmp_path, monkeypatch):
+    table = tmp_path / "mine.toml"
+    table.write_text(TABLE)
+    first = seeds.load_seeds(path=table)
+
+    def refuse(_text):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(seeds.tomllib, "loads", refuse)
+    again = seeds.load_seeds(path=table)
+    assert again == first
+    assert again.match("app.check_role", "function") == seeds.SeedHit("authz", 0.9, "name 'check_role'")
+
+
+def test_changed_text_is_parsed_afresh(cache_dir, tmp_path):
+    table = tmp_path / "mine.toml"
+    table.write_text(TABLE)
+    seeds.load_seeds(path=table)
+    table.write_text(TABLE.replace("0.9", "0.5"))
+    assert seeds.load_seeds(path=table).categories[0].score == 0.5
+    assert len(_entries(cache_dir)) == 2
+
+
+@pytest.mark.parametrize("payload", [b"not marshal", marshal.dumps({"categories": {"authz": {"names": {"a"}}}}),
+                                     marshal.dumps(["a list"]), marshal.dumps({"categories": (lambda: 0).__code__})])
+def test_damaged_or_forged_entry_is_ignored(cache_dir, tmp_path, payload):
+    table = tmp_path / "mine.toml"
+    table.write_text(TABLE)
+    expected = seeds.load_seeds(path=table)
+    (entry,) = _entries(cache_dir)
+    entry.write_bytes(payload)
+    assert seeds.load_seeds(path=table) == expected
+    assert marshal.loads(entry.read_bytes()) == tomllib.loads(TABLE)  # rewritten from the parse
+
+
+def test_bad_table_raises_and_stores_nothing(cache_dir, tmp_path):
+    table = tmp_path / "bad.toml"
+    table.write_text("[categories.authz\nnames = [")
+    with pytest.raises(seeds.SeedError):
+        seeds.load_seeds(path=table)
+    with pytest.raises(seeds.SeedError):
+        seeds.load_seeds(path=table)
+    assert _entries(cache_dir) == []
+
+
+def test_off_by_default_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMDIFF_CACHE_DIR", str(tmp_path / "c"))
+    seeds.use_table_cache(None)
+    table = tmp_path / "mine.toml"
+    table.write_text(TABLE)
+    seeds.load_seeds(path=table)
+    assert not (tmp_path / "c").exists()
