@@ -18,6 +18,7 @@ from semdiff.model import Finding, Severity
 from semdiff.rules._catalog_facts import (
     NEVER, Fact, attribute_assignments, last, nested_units, seconds_of, to_findings, verdicts,
 )
+from semdiff.rules._catalog2_ir import name_words
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family
 
 FAMILY = "weakened-default"
@@ -172,6 +173,14 @@ LOOSENING_OPTION_WORDS = frozenset({
 })
 MIN_ARGV_OPTIONS = 2  # a call's own arguments with fewer options are not a command line
 
+# `func defaultProtectNTFS() bool { return true }`: the default of a protection, as a function
+PROTECTION_WORDS = frozenset({
+    "protect", "protection", "verify", "verification", "secure", "validate", "validation", "check", "checks",
+    "strict", "enforce", "sanitize", "escape", "escaping",
+})
+_RETURN = re.compile(r"(?m)^\s*return\b[ \t]*([^\n]*)$")
+_COMMENT_TAIL = re.compile(r"\s*(?://|#|/\*).*$")
+
 _SETTINGS_BEFORE = "DEBUG = False\nSESSION_COOKIE_SECURE = True\n"
 _ARGV_BEFORE = ("import subprocess\n\n\ndef verify_signature(xmlsec, cert, doc):\n"
                 "    cmd = [xmlsec, '--verify', '--enabled-key-data', 'x509', '--pubkey-cert-pem', cert, doc]\n"
@@ -184,7 +193,9 @@ RULES = (
              "A parameter default, settings constant or config key that turns a protection on now turns it off "
              "(verify=True -> False, DEBUG = True, SECURE_SSL_REDIRECT = False, WTF_CSRF_ENABLED = False, ...), a "
              "configuration chain now disables a protection (Spring Security http.csrf().disable()), or a request "
-             "matcher's access rule now admits everyone (.authenticated() / .hasRole(...) -> .permitAll()).",
+             "matcher's access rule now admits everyone (.authenticated() / .hasRole(...) -> .permitAll()), or a function "
+             "that gives a protection's default (defaultProtectX(), default_verify()) and always returned true now "
+             "returns false or a condition (on only for some platforms or inputs).",
              (Example("import requests\n\ndef fetch(url, verify=True):\n    return requests.get(url, verify=verify)\n",
                       "import requests\n\ndef fetch(url, verify=False):\n    return requests.get(url, verify=verify)\n", True),
               Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), True),
@@ -344,6 +355,9 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
             f = _lifetime_fact(name, value, line, text, slot, f"{context} {slot}")
         if f is not None:
             out.append(f)
+    default_fn = _protection_default_fact(unit)
+    if default_fn is not None:
+        out.append(default_fn)
     out.extend(_chain_facts(unit))
     out.extend(_restricting_facts(unit))
     assigned_at = {st.key: st.span.line for st in unit.settings}
@@ -354,6 +368,23 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
             out.append(Fact(MIDDLEWARE, lit.target, present, lit.span.line, lit.text[:200], intrinsic="csrf",
                             report_line=assigned_at.get(lit.target, 0)))
     return out
+
+
+def _protection_default_fact(unit: Unit) -> Optional[Fact]:
+    """`defaultProtectNTFS() { return true }`: 1 while every return is the constant true,
+    0 once any return is something else (false, `runtime.GOOS == "windows"`)."""
+    if unit.kind not in ("function", "method"):
+        return None
+    ws = set(name_words(unit.name))
+    if "default" not in ws or not ws & PROTECTION_WORDS:
+        return None
+    returns = [(_COMMENT_TAIL.sub("", m.group(1)).strip().rstrip(";").strip(), unit.span.line + unit.text.count("\n", 0, m.start(1)))
+               for m in _RETURN.finditer(unit.text)]
+    if not returns or len(returns) > 4:
+        return None
+    weak = next(((v, line) for v, line in returns if v not in ("true", "True")), None)
+    value, line = weak if weak else returns[0]
+    return Fact(FLAG, f"returns:{unit.name}", 0 if weak else 1, line, f"return {value}", intrinsic="validation")
 
 
 def _split_top(value: str, sep: str = "|") -> list[str]:
@@ -524,6 +555,12 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
     if after.slot.startswith("access:") and isinstance(a, int) and isinstance(b, int):
         if a < b and a == 0:
             return f"{after.slot[len('access:'):]} now admits everyone ({before.text} -> {after.text})"
+        return None
+    if after.slot.startswith("returns:") and isinstance(a, int) and isinstance(b, int):
+        if a < b:
+            name = after.slot[len("returns:"):]
+            return (f"{name}() gave the protection's default as always on and now has `{after.text}`: "
+                    f"the protection is off by default wherever that is not true")
         return None
     if isinstance(a, int) and isinstance(b, int) and a < b:
         if after.rule == COOKIE and after.slot.lower().endswith(("samesite", "same_site")):
