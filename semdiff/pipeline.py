@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
 
 from semdiff import budget as _budget
-from semdiff import parse_pool
+from semdiff import family_pool, parse_pool
 from semdiff.align.units import UnitChange, align_units
 from semdiff.ir import ParsedFile, Unit
 from semdiff.lang.registry import backend_for
@@ -436,14 +436,35 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     )
     findings: list[Finding] = []
     languages = _languages_present(all_changes)
-    for fam in families(languages):
-        langs = _family_languages(fam)
-        for change in all_changes:
+    plan = [(fam, _family_languages(fam)) for fam in families(languages)]
+
+    def run_change(i: int) -> list[tuple[int, Optional[list[Finding]]]]:
+        """Every family that applies to change i, in family order: (family index, its
+        findings, or None when it recursed too deep)."""
+        change = all_changes[i]
+        out: list[tuple[int, Optional[list[Finding]]]] = []
+        for k, (fam, langs) in enumerate(plan):
             if not _family_applies(fam, change, langs):
                 continue
             try:
-                found = list(fam.check(change, ctx))
+                out.append((k, list(fam.check(change, ctx))))
             except RecursionError:
+                out.append((k, None))
+        return out
+
+    workers = family_pool.workers_for(len(all_changes), options.jobs) if plan else 1
+    if workers > 1:
+        for change in all_changes:  # computed here, so the forked workers inherit the answers
+            relevance(change)
+    by_family: list[list[tuple[int, Optional[list[Finding]]]]] = [[] for _ in plan]
+    for i, results in enumerate(family_pool.map_split(len(all_changes), run_change, workers)):
+        for k, found in results:
+            by_family[k].append((i, found))
+    # family by family, change by change: the order of a single process's loop, whoever ran them
+    for (fam, _langs), results in zip(plan, by_family):
+        for i, found in results:
+            change = all_changes[i]
+            if found is None:
                 not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
                 continue
             if found and is_test_path(change.path):

@@ -1,0 +1,100 @@
+"""semdiff.family_pool: forked rule-family workers give exactly the single process's results,
+and a failing child only costs time (its share is recomputed here)."""
+import os
+import pytest
+
+from semdiff import family_pool
+from semdiff.pipeline import AnalyzeOptions, analyze_texts
+
+def test_map_split_equals_serial_order_and_values():
+    got = family_pool.map_split(101, lambda i: (i, [i * i], {"k": str(i)}), 2)
+    assert got == [(i, [i * i], {"k": str(i)}) for i in range(101)]
+
+
+def test_child_results_come_from_the_child():
+    parent = os.getpid()
+    got = family_pool.map_split(10, lambda i: os.getpid() == parent, 2)
+    assert got == [i % 2 == 0 for i in range(10)]
+
+
+def test_crashed_child_share_is_recomputed_here():
+    parent = os.getpid()
+
+    def work(i):
+        if os.getpid() != parent:
+            os._exit(3)  # a native crash or the memory limit, as the parent sees it
+        return i * 10
+
+    assert family_pool.map_split(9, work, 2) == [i * 10 for i in range(9)]
+
+
+def test_exception_in_a_child_is_raised_by_this_process():
+    def work(i):
+        if i == 7:
+            raise ValueError("family bug on change 7")
+        return i
+
+    with pytest.raises(ValueError, match="change 7"):
+        family_pool.map_split(12, work, 2)
+
+
+def test_exception_in_this_process_reaps_the_child():
+    def work(i):
+        if i == 4:
+            raise KeyError("here")
+        return i
+
+    with pytest.raises(KeyError):
+        family_pool.map_split(12, work, 2)
+    assert not family_pool._active
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def test_workers_for_small_changes_and_jobs_1_and_env(monkeypatch):
+    monkeypatch.setattr(family_pool, "_busy", lambda cpus: False)
+    monkeypatch.setattr(family_pool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert family_pool.workers_for(family_pool.MIN_ITEMS - 1) == 1
+    assert family_pool.workers_for(200, jobs=1) == 1
+    assert family_pool.workers_for(200) == 2
+    monkeypatch.setattr(family_pool, "_busy", lambda cpus: True)
+    assert family_pool.workers_for(200) == 1  # no idle CPU for a child
+    assert family_pool.workers_for(200, jobs=2) == 2  # unless asked for
+    monkeypatch.setenv(family_pool.ENV_OFF, "1")
+    assert family_pool.workers_for(200, jobs=2) == 1
+
+
+def _fixture_pairs():
+    """Every fixture case as one file of one big change (under its case folder, so paths are unique)."""
+    from test_fixtures import CASE_FOLDERS, FixtureError, load_case
+
+    pairs = []
+    for folder in CASE_FOLDERS:
+        try:
+            case = load_case(folder)
+        except FixtureError:
+            continue  # a case being written right now; test_fixtures reports it
+        pairs.append((f"{case.language}/{case.name}/{case.path}", case.before_text, case.after_text))
+    return pairs
+
+
+def test_fixture_corpus_report_is_the_same_with_and_without_workers(monkeypatch):
+    pairs = _fixture_pairs()
+    assert len(pairs) > 400
+    serial = analyze_texts(pairs, AnalyzeOptions(jobs=1))
+    calls = []
+    real = family_pool.map_split
+
+    def spy(count, work, workers):
+        calls.append((count, workers))
+        return real(count, work, workers)
+
+    monkeypatch.setattr(family_pool, "map_split", spy)
+    monkeypatch.setattr(family_pool, "_busy", lambda cpus: False)
+    monkeypatch.setattr(family_pool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    pooled = analyze_texts(pairs, AnalyzeOptions(jobs=0))
+    assert calls and calls[0][1] == 2 and calls[0][0] >= family_pool.MIN_ITEMS
+    assert len(serial.findings) > 250
+    assert pooled.findings == serial.findings
+    assert pooled.not_analyzed == serial.not_analyzed
+    assert pooled.purpose == serial.purpose and pooled.units_analyzed == serial.units_analyzed
