@@ -39,7 +39,7 @@ class AnalyzeOptions:
     use_cache: bool = True  # reuse parsed blobs from the user cache dir (--no-cache turns it off)
     extra_seeds: Mapping[str, object] = field(default_factory=dict)  # [tool.semdiff.seeds] tables
     focus: bool = True  # parse only the Python definitions a change reaches (lang/python_focus)
-    jobs: int = 0  # processes for parsing a large change: 0 = one per CPU, 1 = this process only
+    jobs: int = 0  # processes for parsing a large change and running its rule families: 0 = one per CPU, 1 = this process only
     graph_timeout: Optional[float] = None  # seconds for building both call graphs; None = $SEMDIFF_GRAPH_TIMEOUT or 120, <= 0 = no limit (budget.graph_timeout)
 
 
