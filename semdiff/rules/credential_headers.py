@@ -7,7 +7,9 @@ Three ways the same leak shows, each compared before with after:
   naming fewer credential headers, or the condition that triggers it holding in fewer cases
   (JavaScript/TypeScript, Go, Java);
 * (Python) a set of credential header names gone from the file, or a strip-list of them
-  (`REMOVE_HEADERS_ON_REDIRECT`) that lost a header;
+  (`REMOVE_HEADERS_ON_REDIRECT`) that lost a header; or a step that drops one
+  (`del request.headers["Authorization"]`, `headers.pop(b"Proxy-Authorization", None)`) gone
+  from the file, or its trigger no longer testing one of its cases (the scheme change);
 * a same-origin test that gated attaching a credential (XSRF cookie value, Authorization)
   now passing for another origin: an alternative ORed around it, or the test dropped.
 """
@@ -23,7 +25,7 @@ from semdiff.lang.normal import split_top, squash
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.relevance.names import words
 from semdiff.rules._catalog2_ir import callee_is, name_words, unit_line
-from semdiff.rules._condition_text import bool_formula, statement
+from semdiff.rules._condition_text import bool_formula, split_bool, statement
 from semdiff.rules._web_protection import WEB_AND_PYTHON, bundle_repeats_low, first_arg
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
@@ -41,7 +43,8 @@ RULES = (
         "removed or now names fewer of them (a header regex narrowed: `/^(?:authorization|cookie)$/i` -> "
         "`/^authorization$/i`), or the condition that triggers it now holds in fewer cases (a disjunct dropped or a "
         "conjunct added, or a case such as a scheme change no longer tested at all), or (Python) a set of credential header names is gone from the file or a strip-list of them lost a "
-        "header, or a same-origin test that "
+        "header, or a `del request.headers['Authorization']`/`headers.pop('Proxy-Authorization', None)` step is gone "
+        "from the file or its trigger no longer tests one of its cases, or a same-origin test that "
         "gated attaching a credential (XSRF cookie value, Authorization) now passes for another origin (an "
         "alternative ORed around it, or the test dropped from the flag): credentials leak to the new origin.",
         (Example("function follow(opts, same) {\n  if (!same) {\n    opts.headers.delete('authorization');\n  }\n}\n",
@@ -153,6 +156,14 @@ def _narrower(before: str, after: str) -> bool:
     return set(ba) < set(aa)
 
 
+# a word in the new trigger that stands for several old cases at once: comparing netlocs
+# (host:port) tests host and port (an origin test covers the scheme too: see below)
+_COVERING_WORDS = {
+    "netloc": frozenset({"host", "hostname", "port", "domain"}),
+    "authority": frozenset({"host", "hostname", "port", "domain"}),
+}
+
+
 def _text_words(text: str) -> set[str]:
     """Identifier words of a condition's text (`a.protocol !== b.protocol` -> a, protocol, b)."""
     out: set[str] = set()
@@ -167,6 +178,8 @@ def _disjunct_forgotten(disjuncts: list[str], after: str) -> bool:
     after_words = _text_words(after)
     if after_words & {"origin", "origins"}:
         return False  # an origin test (`!sameOrigin(a, b)`) covers scheme, host and port together
+    for w in list(after_words):
+        after_words |= _COVERING_WORDS.get(w, frozenset())  # `a.netloc != b.netloc` tests the port too
     per = [_text_words(d) for d in disjuncts]
     for i, ws in enumerate(per):
         others = set().union(*(w for j, w in enumerate(per) if j != i))
@@ -319,6 +332,164 @@ def _py_header_set_shrank(change: UnitChange, ctx: RuleContext) -> Iterable[Find
         )
 
 
+# ---------------------------------------------------------------- Python strip steps
+
+# `del request.headers["Authorization"]`, `del headers[name]` (a loop over credential names above)
+_PY_DEL = re.compile(r"^\s*del\s+(?P<target>[\w.]*headers?[\w.]*)\s*\[(?P<key>[^\]]+)\]\s*(?:#.*)?$", re.I)
+# the methods that drop a key from a Python headers mapping
+_PY_REMOVERS = ("pop", "remove", "discard", "delete", "unset", "popitem")
+_PY_IF = re.compile(r"^\s*(?:el)?if\s+(?P<cond>.*)$", re.S)
+_PY_SCOPE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s")
+
+
+def _py_strip_names(unit: Unit, line: int, key: str) -> frozenset[str]:
+    """The credential header names a strip step on `line` drops: its literal key, else the
+    literal names of a loop on one of the three lines above (`for h in ("Cookie", ...)`)."""
+    found = {m.group(1).lower() for m in _SENSITIVE.finditer(key)}
+    if not found and re.fullmatch(r"\s*[A-Za-z_]\w*\s*", key):
+        for ln in range(line - 3, line):
+            found |= {m.group(1).lower() for m in _SENSITIVE.finditer(unit_line(unit, ln))}
+    return frozenset(found)
+
+
+def _py_strip_steps(unit: Unit) -> list[tuple[int, str, frozenset[str]]]:
+    """(line, text, names) of each step that drops a credential header from a headers mapping:
+    a `del ...headers[...]` statement or a `...headers.pop(...)`-like call."""
+    out: dict[int, tuple[int, str, frozenset[str]]] = {}
+    if unit.kind not in ("function", "method"):
+        return []  # a class or module spans its functions' lines: read each function once, on its own
+    for ln in range(unit.span.line, unit.span.end_line + 1):
+        m = _PY_DEL.match(unit_line(unit, ln))
+        if m:
+            names = _py_strip_names(unit, ln, m.group("key"))
+            if names:
+                out[ln] = (ln, unit_line(unit, ln).strip(), names)
+    for c in unit.calls:
+        head, _, last = c.callee.rpartition(".")
+        if last.lower() in _PY_REMOVERS and "header" in head.lower() and c.span.line not in out:
+            names = _py_strip_names(unit, c.span.line, first_arg(c) or "")
+            if names:
+                out[c.span.line] = (c.span.line, c.text, names)
+    return sorted(out.values())
+
+
+def _py_file_strip_steps(units: Mapping[tuple[str, str], object], path: str) -> list[tuple[int, str, frozenset[str]]]:
+    return [st for (p, _), u in units.items() if p == path and isinstance(u, Unit) for st in _py_strip_steps(u)]
+
+
+def _py_conditions(unit: Unit, line: int) -> list[tuple[int, str]]:
+    """The `if`/`elif` conditions enclosing `line`, innermost first, each read over the lines
+    it is wrapped on (up to its closing `:`); stops at the enclosing def/class."""
+    out: list[tuple[int, str]] = []
+    text = unit_line(unit, line)
+    indent = len(text) - len(text.lstrip())
+    for ln in range(line - 1, unit.span.line - 1, -1):
+        src = unit_line(unit, ln)
+        if not src.strip() or src.lstrip().startswith("#"):
+            continue
+        ind = len(src) - len(src.lstrip())
+        if ind >= indent or src.lstrip()[0] in ")]}":
+            continue  # a deeper line, or the closing bracket of a wrapped condition
+        indent = ind
+        if _PY_SCOPE.match(src):
+            break
+        m = _PY_IF.match(src)
+        if not m:
+            continue
+        cond = m.group("cond")
+        for nxt in range(ln + 1, min(line, ln + 12)):
+            if cond.rstrip().endswith(":"):
+                break
+            piece = unit_line(unit, nxt).strip()
+            cond += piece if cond.endswith("(") or piece.startswith(")") else " " + piece
+        out.append((ln, cond.rstrip().rstrip(":").strip()))
+    return out
+
+
+def _py_disjunctions(cond: str) -> list[list[str]]:
+    """Each disjunction of two or more cases inside a condition's conjuncts (parentheses opened)."""
+    out: list[list[str]] = []
+    stack, seen = [cond], 0
+    while stack and seen < 40:
+        text, seen = stack.pop().strip(), seen + 1
+        while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+            text = text[1:-1].strip()
+        ors = [p for p in split_bool(text, ("or",)) if p.strip()]
+        if len(ors) > 1:
+            out.append(ors)
+            stack.extend(ors)
+            continue
+        ands = [p for p in split_bool(text, ("and",)) if p.strip()]
+        if len(ands) > 1:
+            stack.extend(ands)
+    return out
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _py_strip_narrowed(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """Python: a step that drops Authorization/Cookie/... from a request's headers (`del
+    request.headers["Authorization"]`, `headers.pop(b"Proxy-Authorization", None)`) no longer
+    runs, drops fewer names, or runs in fewer cases (one case of its trigger, such as a scheme
+    change, is no longer tested at all). Steps moved to another function of the file are not a loss."""
+    before, after = change.before, change.after
+    assert before is not None
+    b_steps = _py_strip_steps(before)
+    if not b_steps:
+        return
+    a_steps = _py_strip_steps(after) if after is not None else []
+    b_file = _py_file_strip_steps(ctx.before_units, before.path)
+    a_file = _py_file_strip_steps(ctx.after_units, after.path if after is not None else before.path)
+    b_names = frozenset().union(*(n for _, _, n in b_steps))
+    a_names = frozenset().union(*(n for _, _, n in a_steps)) if a_steps else frozenset()
+    file_lost = sorted(frozenset().union(*(n for _, _, n in b_file)) - frozenset().union(*(n for _, _, n in a_file))) if b_file else []
+    if len(a_steps) < len(b_steps) and (len(a_file) < len(b_file) or file_lost):
+        a_texts = {squash(t) for _, t, _ in a_steps}
+        line, text, _ = next((st for st in b_steps if squash(st[1]) not in a_texts), b_steps[-1])
+        yield make_finding(
+            SPEC, change, ctx,
+            f"`{text}` no longer runs: that credential header is kept when the request goes to another origin",
+            before_line=line, evidence_before=text,
+        )
+        return
+    lost = sorted((b_names - a_names) & set(file_lost))
+    if lost:
+        line, text, _ = next(st for st in b_steps if set(lost) & st[2])
+        yield make_finding(
+            SPEC, change, ctx, f"{', '.join(lost)} no longer stripped (`{text}` is gone): that header is kept when "
+            f"the request goes to another origin", before_line=line, evidence_before=text,
+        )
+        return
+    if after is None:
+        return
+    for (b_line, b_text, b_n), (a_line, a_text, a_n) in zip(b_steps, a_steps):
+        if b_n != a_n:
+            continue
+        b_conds, a_conds = _py_conditions(before, b_line), _py_conditions(after, a_line)
+        a_all = " and ".join(c for _, c in a_conds)
+        for c_line, cond in b_conds:
+            if any(squash(cond) == squash(c) for _, c in a_conds):
+                continue
+            if any(_disjunct_forgotten([re.sub(r"\s+", " ", d.strip()) for d in ds], a_all) for ds in _py_disjunctions(cond)):
+                a_where = a_conds[0] if a_conds else (a_line, "(no condition)")
+                yield make_finding(
+                    SPEC, change, ctx,
+                    f"`{b_text}` runs in fewer cases: its trigger `{cond}` became `{a_all or 'unconditional'}`, which "
+                    f"no longer tests one of its cases",
+                    before_line=c_line, after_line=a_where[0], evidence_before=cond, evidence_after=a_all,
+                    confidence=Confidence.MEDIUM,
+                )
+                return
+
+
 # ---------------------------------------------------------------- origin test bypassed
 
 # a same-origin test by its name (isURLSameOrigin, same_origin, is_same_host, isSameSite) or these
@@ -413,8 +584,13 @@ def _origin_bypass(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 
 @family(RULE_ID, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if change.language == "python" and change.before is not None and change.after is None:
+        return list(_py_strip_narrowed(change, ctx))  # a function that stripped them is gone
     if change.before is None or change.after is None:
         return []
     if change.language == "python":
+        strip = list(_py_strip_narrowed(change, ctx))
+        if strip:
+            return [*strip, *_origin_bypass(change, ctx)]
         return [*_py_headers(change, ctx), *_py_header_set_shrank(change, ctx), *_origin_bypass(change, ctx)]
     return bundle_repeats_low(change, ctx, [*_headers(change, ctx), *_origin_bypass(change, ctx)])
