@@ -8,8 +8,9 @@ the new side of the working-tree comparison, which is read from disk by `worktre
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Callable, Optional
 
 from semdiff.errors import InputError
 from semdiff.model import ChangeSet, ChangeStatus, Commit, FileChange, Hunk, NotAnalyzed
@@ -72,6 +73,32 @@ class _Plan:
     base_commit: Optional[str] = None
     commits: tuple[Commit, ...] = ()
     worktree: bool = False
+    # the range's commits, when `git log` is still running beside the diff (`_in_background`)
+    pending_commits: Optional[Callable[[], tuple[Commit, ...]]] = None
+
+
+def _in_background(fn: Callable[[], tuple[Commit, ...]]) -> Callable[[], tuple[Commit, ...]]:
+    """Start `fn` (a `git log`) on a thread and return what waits for its answer (or raises
+    its error). The log's process runs while this thread asks git for the diff and the blobs:
+    the commits are only needed for the ChangeSet, after both."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="semdiff-git-log", daemon=True)
+    thread.start()
+
+    def wait() -> tuple[Commit, ...]:
+        thread.join()
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]  # type: ignore[return-value]
+
+    return wait
 
 
 def _range_ends(revision: str) -> Optional[list[str]]:
@@ -94,18 +121,18 @@ def _plan_revision(repo: git.Repository, revision: str, resolved: Optional[list[
         left, right = rev.split("...", 1)
         a, b = resolved or git.require_commits(repo, [left or "HEAD", right or "HEAD"])
         base = git.merge_base(repo, a, b)
-        commits = git.log_commits(repo, [f"{base}..{b}"])
-        return _Plan(base, b, git.diff_args(base, b, False), revision, base, commits)
+        commits = _in_background(lambda: git.log_commits(repo, [f"{base}..{b}"]))
+        return _Plan(base, b, git.diff_args(base, b, False), revision, base, pending_commits=commits)
     if ".." in rev:
         left, right = rev.split("..", 1)
         a, b = resolved or git.require_commits(repo, [left or "HEAD", right or "HEAD"])
-        commits = git.log_commits(repo, [f"{a}..{b}"])
-        return _Plan(a, b, git.diff_args(a, b, False), revision, a, commits)
+        commits = _in_background(lambda: git.log_commits(repo, [f"{a}..{b}"]))
+        return _Plan(a, b, git.diff_args(a, b, False), revision, a, pending_commits=commits)
     sha = git.require_commit(repo, rev)
     parent = git.first_parent(repo, sha)
     base = parent or git.empty_tree(repo)
-    commits = git.log_commits(repo, ["--no-walk", sha])
-    return _Plan(base, sha, git.diff_args(base, sha, False), revision, parent, commits)
+    commits = _in_background(lambda: git.log_commits(repo, ["--no-walk", sha]))
+    return _Plan(base, sha, git.diff_args(base, sha, False), revision, parent, pending_commits=commits)
 
 
 # -- git diff -> FileChanges -----------------------------------------------------------------
@@ -139,6 +166,22 @@ class _Side:
 
 
 def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet:
+    """The change set of `plan`. A `git log` still running (plan.pending_commits) is waited
+    for whatever happens, and its error wins, as when it ran before the diff."""
+    try:
+        files, skipped = _collect_git_files(repo, plan, max_bytes)
+    except BaseException:
+        if plan.pending_commits is not None:
+            plan.pending_commits()  # raises the log's own error, if it had one
+        raise
+    commits = plan.pending_commits() if plan.pending_commits is not None else plan.commits
+    return ChangeSet(
+        files=files, base=plan.base_commit, head=plan.head, commits=commits,
+        repo_root=repo.root, description=plan.description, not_analyzed=skipped,
+    )
+
+
+def _collect_git_files(repo: git.Repository, plan: _Plan, max_bytes: int) -> tuple[tuple[FileChange, ...], tuple[NotAnalyzed, ...]]:
     # clean/smudge filters convert between the working tree and the object store: a diff of
     # two commits reads only objects and never runs one, so the repository's filter drivers
     # are looked up (once, for both diffs) only when the index or working tree is an endpoint
@@ -168,10 +211,7 @@ def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet
         skipped.extend(notes)
         if change is not None:
             files.append(change)
-    return ChangeSet(
-        files=tuple(files), base=plan.base_commit, head=plan.head, commits=plan.commits,
-        repo_root=repo.root, description=plan.description, not_analyzed=tuple(skipped),
-    )
+    return tuple(files), tuple(skipped)
 
 
 def _patch_or_nothing(repo: git.Repository, endpoints: list, filters: Optional[dict[str, str]] = None) -> bytes:
