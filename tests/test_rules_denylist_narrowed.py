@@ -132,3 +132,28 @@ def test_python_literal_deny_list_is_left_to_widened_allowlist():
     after = "BLOCKED_HOSTS = {'localhost'}\n"
     assert findings_of(RULE_ID, before, after, "app/egress.py") == []
     assert findings_of("widened-allowlist", before, after, "app/egress.py")
+
+
+def test_exclusion_list_shrinking_is_not_a_narrowed_deny_list():
+    before = "var csrfExcludedPaths = []string{\"/healthz\", \"/metrics\"}\n"
+    after = "var csrfExcludedPaths = []string{\"/healthz\"}\n"
+    assert findings_of(RULE_ID, "package web\n\n" + before, "package web\n\n" + after, "web/csrf.go") == []
+
+
+def test_html_block_tags_are_not_a_deny_list():
+    before = 'class Tag {\n    private static final String[] blockTags = {"div", "p", "section"};\n}\n'
+    after = before.replace(', "section"', "")
+    assert findings_of(RULE_ID, before, after, "src/main/java/org/example/Tag.java") == []
+
+
+def test_membership_branch_that_does_not_refuse_is_no_evidence():
+    before = """
+const INLINE = new Set(['b', 'i', 'span']);
+
+function layout(tag) {
+  if (INLINE.has(tag)) return flow(tag);
+  return block(tag);
+}
+"""
+    after = before.replace(", 'span'", "")
+    assert findings_of(RULE_ID, before, after, "src/layout.js") == []

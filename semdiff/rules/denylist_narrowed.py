@@ -31,11 +31,13 @@ from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_find
 
 RULE_ID = "denylist-narrowed"
 
-# a name is a deny-list when one of its identifier words is here (and none of ALLOW_WORDS is)
+# a name is a deny-list when one of its identifier words is here (and none of ALLOW_WORDS is);
+# "exclude" is not one: an exclusion from a protection (csrfExcludedPaths) is an allow-list;
+# nor is a bare "block": HTML block elements (blockTags) are no deny-list
 DENY_WORDS = frozenset({
-    "deny", "denied", "denylist", "block", "blocked", "blocklist", "blacklist", "blacklisted", "forbidden",
+    "deny", "denied", "denylist", "blocked", "blocklist", "blacklist", "blacklisted", "forbidden",
     "banned", "disallow", "disallowed", "reject", "rejected", "illegal", "unsafe", "dangerous", "insecure",
-    "prohibited", "excluded", "exclude",
+    "prohibited",
 })
 ALLOW_WORDS = frozenset({"allow", "allowed", "allowlist", "whitelist", "safe", "trusted", "permitted", "accepted"})
 # methods that put one entry into a collection held by their receiver
@@ -174,6 +176,8 @@ def _refusing_use(names: set[str], file_units: list[Unit]) -> Optional[str]:
     pats += [re.compile(r"\bin\s+(?:[\w$]+\.)*" + re.escape(n) + r"\b") for n in names if len(n) > 1]
     for u in file_units:
         for g in u.guards:
+            if not g.action.denies:
+                continue  # `if (blockTags.contains(t)) return layout(t)`: a branch, not a refusal
             head = g.text.strip().splitlines()[0] if g.text.strip() else ""
             if _NEGATED.search(head):
                 continue  # `if (!ALLOWED.contains(x))`, `not in`, `!ok`: refusing what is missing is an allow-list
