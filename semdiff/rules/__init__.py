@@ -73,6 +73,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "reviewer_instructions": (CHANGE,),
         "split_unbounded": ("go", "java", "javascript", "python", "typescript"),
         "swallowed_exception": (EVERY,),
+        "verified_flag": ("javascript", "python", "typescript"),
         "weakened_default": (EVERY,),
         "widened_allowlist": ("python",),
     }.items()
@@ -90,7 +91,7 @@ FAMILY_ORDER: tuple[str, ...] = (
     "input-validation", "leak-opened", "limit-disabled", "limit-relaxed", "match-loosened",
     "option-injection-check-removed", "path-confinement-removed", "permission-widened", "protective-state-dropped",
     "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "security-call-weakened",
-    "split-unbounded",
+    "split-unbounded", "verified-flag-widened",
     "weakened-default", "widened-allowlist",
 )
 CHECK_ORDER: tuple[str, ...] = ("purpose-mismatch", "reviewer-instructions")
