@@ -302,6 +302,51 @@ def regex_risk(pattern: str, anchored_start: bool = False) -> Optional[RegexRisk
     return RegexRisk(profile.nested_unbounded, _quadratic_prefix(raw), degree, _ambiguous_repeat(raw, False))
 
 
+# an upper bound at least this large on a repeat is a length cap (`.{,1024}?`), not a format
+# (`\d{1,3}`): dropping it lets one match run over the whole input
+LENGTH_CAP = 64
+
+
+def _caps(seq, depth: int = 0) -> list[int]:
+    out: list[int] = []
+    if depth > 50:
+        return out
+    for op, av in seq:
+        if op in _REPEATS:
+            lo, hi, sub = av
+            if hi != _sre_c.MAXREPEAT and hi >= LENGTH_CAP:
+                out.append(hi)
+            out += _caps(sub, depth + 1)
+        elif op is _sre_c.SUBPATTERN:
+            out += _caps(av[-1], depth + 1)
+        elif op is _sre_c.BRANCH:
+            for alt in av[1]:
+                out += _caps(alt, depth + 1)
+    return out
+
+
+def dropped_length_caps(before: str, after: str) -> list[int]:
+    """Length caps (repeat upper bounds of LENGTH_CAP or more) of `before` that `after` no longer
+    has, when `after` has more unbounded repeats: the cap became `*`/`+`."""
+    if len(before) > MAX_PATTERN or len(after) > MAX_PATTERN:
+        return []
+    bp, ap = regex_profile(before), regex_profile(after)
+    if bp is None or ap is None or ap.unbounded_repeats <= bp.unbounded_repeats:
+        return []
+    try:
+        b_caps, a_caps = _caps(_sre_parse.parse(before)), _caps(_sre_parse.parse(after))
+    except Exception:  # re.error, RecursionError, OverflowError: not a pattern we can read
+        return []
+    left = list(a_caps)
+    dropped = []
+    for cap in b_caps:
+        if cap in left:
+            left.remove(cap)
+        else:
+            dropped.append(cap)
+    return dropped
+
+
 def backtracking_reasons(before: str, after: str, *, quadratic_prefix: bool = False,
                          before_anchored: bool = False, after_anchored: bool = False) -> list[str]:
     """Why `after` backtracks worse than `before` did (empty when it does not, or either does not parse).
@@ -318,7 +363,11 @@ def risk_reasons(b: RegexRisk, a: RegexRisk, *, quadratic_prefix: bool = False) 
     reasons = []
     if a.nested_unbounded and not b.nested_unbounded:
         reasons.append("nested unbounded quantifier introduced (exponential backtracking)")
-    if a.ambiguous_repeat and not (b.ambiguous_repeat or b.nested_unbounded or a.nested_unbounded):
+    # alternatives that match the same text under a repeat: the repeat's ways to split a text
+    # multiply. Also when both patterns nest quantifiers (`('[\w]+')*` is unambiguous because of
+    # its delimiters, so the nesting alone says little); not when the nesting is new (said above)
+    # nor when only the old pattern nested (one exponential form traded for another)
+    if a.ambiguous_repeat and not b.ambiguous_repeat and a.nested_unbounded == b.nested_unbounded:
         reasons.append("unbounded repeat of alternatives that can match the same text introduced (exponential backtracking)")
     if quadratic_prefix and a.quadratic_prefix and not b.quadratic_prefix and not b.nested_unbounded:
         reasons.append("unanchored leading unbounded repeat before a suffix that can fail (quadratic backtracking)")

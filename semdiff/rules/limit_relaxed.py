@@ -21,6 +21,7 @@ pattern set against pattern set, with patterns built by `%`/`.format` read as te
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import re
 from typing import Iterable, Optional
@@ -36,11 +37,21 @@ from semdiff.rules._catalog2_ir import (
     number,
     pair_by_key,
     pair_calls,
+    IMPLIED_ANCHORS,
+    RegexSite,
     pair_regex_sites,
     regex_profile,
     regex_sites,
 )
-from semdiff.rules._regex_risk import RegexRisk, backtracking_reasons, regex_risk, risk_reasons, shown, template_pattern
+from semdiff.rules._regex_risk import (
+    RegexRisk,
+    backtracking_reasons,
+    dropped_length_caps,
+    regex_risk,
+    risk_reasons,
+    shown,
+    template_pattern,
+)
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULE_ID = "limit-relaxed"
@@ -224,21 +235,84 @@ def _kwarg_findings(change: UnitChange, ctx: RuleContext, b: Call, a: Call) -> I
             yield _raised(change, ctx, f"{a.callee}({barg.name}=)", bv, av, b.span.line, a.span.line, b.text, a.text)  # type: ignore[arg-type]
 
 
+# `re.VERBOSE`/`re.X` in a regex call: whitespace and `#` comments in the pattern are not pattern
+_VERBOSE_FLAG = re.compile(r"\bre\.(?:VERBOSE|X)\b")
+_VERBOSE_NOISE = re.compile(r"(?<!\\)#[^\n]*|\s+")
+
+
+def _call_sites(unit: Optional[Unit]) -> list[RegexSite]:
+    """The patterns a unit's own `re.*` calls run, a `%`/`.format` template read with unknown
+    parts, and a verbose pattern (`re.VERBOSE` in the call) marked `(?x)` so that its layout
+    and comments are read as the engine reads them."""
+    if unit is None:
+        return []
+    out: list[RegexSite] = []
+    for c in unit.calls:
+        if not _is_regex_call(c.callee, PATTERN_METHODS + _COMPILE_TAILS):
+            continue
+        pattern = _call_pattern(c)
+        if pattern is None:
+            continue
+        if _VERBOSE_FLAG.search(c.text) and not pattern.startswith("(?x)"):
+            pattern = "(?x)" + pattern
+        last = c.callee.rpartition(".")[2]
+        start, end = IMPLIED_ANCHORS.get(last, (False, False))
+        out.append(RegexSite(last, pattern, c.span.line, start, end))
+    return out
+
+
+def _compact(pattern: str) -> str:
+    """A pattern's text for similarity: a verbose one without its layout and comments."""
+    return _VERBOSE_NOISE.sub("", pattern[4:]) if pattern.startswith("(?x)") else pattern
+
+
+def _call_site_pairs(before: Optional[Unit], after: Optional[Unit],
+                     seen: list[tuple[RegexSite, RegexSite]]) -> list[tuple[RegexSite, RegexSite]]:
+    """Edited patterns of the unit's own regex calls the shared pairing does not read (templates,
+    verbose patterns whose comments were rewritten): each new one paired with the most similar
+    gone one of the same call (compared without layout), when no pair already covers its line."""
+    taken_b = {b.line for b, _ in seen}
+    taken_a = {a.line for _, a in seen}
+    b_sites = [x for x in _call_sites(before) if x.line not in taken_b]
+    a_sites = [x for x in _call_sites(after) if x.line not in taken_a]
+    b_pats = {x.pattern for x in _call_sites(before)}
+    a_pats = {x.pattern for x in _call_sites(after)}
+    gone = [x for x in b_sites if x.pattern not in a_pats]
+    pairs: list[tuple[RegexSite, RegexSite]] = []
+    for a in (x for x in a_sites if x.pattern not in b_pats):
+        best_i, best = -1, 0.0
+        for i, b in enumerate(gone):
+            if b.key != a.key:
+                continue
+            score = difflib.SequenceMatcher(None, _compact(b.pattern), _compact(a.pattern), autojunk=False).ratio()
+            if score > best:
+                best_i, best = i, score
+        if best_i >= 0 and best >= 0.5:
+            pairs.append((gone.pop(best_i), a))
+    return pairs
+
+
 def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
-    for b, a in pair_regex_sites(change.before, change.after):
+    pairs = pair_regex_sites(change.before, change.after)
+    for b, a in [*pairs, *_call_site_pairs(change.before, change.after, pairs)]:
         bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
         if bp is None or ap is None:
             continue
         risky = backtracking_reasons(b.pattern, a.pattern, before_anchored=b.implied_start, after_anchored=a.implied_start)
         reasons = list(risky)
-        if ap.unbounded_repeats > bp.unbounded_repeats and ap.bounded_repeats < bp.bounded_repeats:
+        caps = dropped_length_caps(b.pattern, a.pattern)
+        if caps:
+            reasons.append(f"length cap {{,{caps[0]}}} made unbounded (one match may now scan the whole input)")
+        elif ap.unbounded_repeats > bp.unbounded_repeats and ap.bounded_repeats < bp.bounded_repeats:
             reasons.append("bounded quantifier made unbounded")
         if reasons:
             rel = ctx.relevance(change)
-            if risky and rel.score < 0.8:
+            if (risky or caps) and rel.score < 0.8:
                 # catastrophic backtracking is a denial of service wherever the regex meets input,
-                # so a module-level pattern is not "far from anything sensitive"
-                rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,), "the pattern backtracks catastrophically (ReDoS)")
+                # so a module-level pattern is not "far from anything sensitive"; so is a length
+                # cap removed, since each failed start then rescans the rest of the input
+                why = "the pattern backtracks catastrophically (ReDoS)" if risky else "a regex length cap was removed"
+                rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,), why)
             yield make_finding(
                 SPEC, change, ctx, f"regex {a.pattern!r}: " + "; ".join(reasons),
                 before_line=b.line, after_line=a.line, evidence_before=b.pattern, evidence_after=a.pattern,
