@@ -53,6 +53,11 @@ ROTATIONS: tuple[RotationRow, ...] = (
                            r"|regenerateSession|regenerate_session|rotateSession|rotate_session|"
                            r"migrateSession|migrate_session)$"), None, "rotates the session id"),
     RotationRow(re.compile(r"^(?:invalidate|destroy)$"), _SESSIONISH, "ends the old session"),
+    # ending a user's sessions when their password, role or permissions change: a session opened
+    # with the old rights (or by whoever learnt the old password) keeps them otherwise
+    RotationRow(re.compile(r"(?i)^(?:clear|invalidate|revoke|destroy|delete|expire|kill|terminate|flush|end|log_?out)"
+                           r"_?(?:(?:all|other|user|users|active|existing)_?)*sessions$"), None,
+                "ends the user's other sessions"),
 )
 
 # "keep what is there" calls and their overwriting siblings (last name segment)
@@ -94,7 +99,9 @@ RULES = (
         ROTATION, "Session id no longer rotated", Severity.HIGH,
         "A login/privilege-change path stops rotating the session id (express-session `req.session.regenerate`, "
         "Django `cycle_key`/`rotate_token`, Java `changeSessionId`/`session.invalidate`, Go `RenewToken`) and no "
-        "other unit of the file does it instead: a session id planted before login stays valid after it "
+        "other unit of the file does it instead, or a password/role change stops ending the user's other sessions "
+        "(`clear_all_user_sessions(name)`, `revokeAllSessions(user)`): a session id planted before login, or one "
+        "opened with the old password or rights, stays valid after it "
         "(session fixation).",
         (Example(_LOGIN_BEFORE, _LOGIN_AFTER, True, "regenerate removed around login"),
          Example(_LOGIN_AFTER, _LOGIN_BEFORE, False, "rotation added"),
@@ -156,7 +163,7 @@ def _rotation_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding
     spec = SPECS[ROTATION]
     yield make_finding(
         spec, change, ctx,
-        f"`{gone.callee}(...)` was removed from {change.qualname}: the call {row.what}, so a session id fixed "
+        f"`{gone.callee}(...)` was removed from {change.qualname}: the call {row.what}, so a session opened or fixed "
         "before this point stays valid after it",
         before_line=gone.span.line, evidence_before=gone.text.splitlines()[0][:200],
         witness=f"before: {gone.callee} on this path; after: no session rotation in the unit or the file",
