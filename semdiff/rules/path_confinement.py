@@ -24,7 +24,8 @@ Two idioms of JavaScript/TypeScript, Go and Java confine an attacker-named file,
   fragment/slash is what a later path match or access rule compares. An unanchored Clean (a
   linter's `os.Open(filepath.Clean(p))`) confines nothing and is not read; helpers that clean up
   data or resources (`cleanupTempPath`, `stripPathEntries`) are not normalisers; sanitise/escape
-  helpers are escaping-removed's.
+  helpers are escaping-removed's. A function of the same file whose body normalises a path and
+  strips `..` components (`canonical(p)`) counts as a normaliser whatever its name.
 
 Python is left to injection-opened (os.path.basename, secure_filename, safe_join).
 """
@@ -105,7 +106,8 @@ RULES = RULES + (
         NORMALISER, "Path or URL no longer normalised", Severity.HIGH,
         "A root-anchored normalisation (Go filepath.Clean(\"/\"+name), Node path.normalize('/' + p), commons-io "
         "FilenameUtils.normalize) or a helper named for stripping/normalising a path or URL (stripRequestFragment, "
-        "normalizePath, cleanSlashes) was unwrapped: its argument is now used bare, so `../` escapes the directory a "
+        "normalizePath, cleanSlashes), or a function of the file that normalises a path and strips `..` components, "
+        "was unwrapped: its argument is now used bare, so `../` escapes the directory a "
         "later join adds, or a fragment/trailing slash slips past the path match an access rule makes (a helper "
         "unwrapped is medium).",
         (Example(_NU_BEFORE, _NU_AFTER, True),
@@ -192,13 +194,41 @@ def _bare(call: Call) -> str:
     return m.group("rest") if m else arg
 
 
+# a helper of the file that canonicalises a path: it normalises it and strips `..` components
+_NORMALISE_CALL = re.compile(r"(?<![\w$])(?:normalize|normalise|resolve|Clean|normpath)\s*\(")
+_DOTDOT = re.compile(r"""\\\.\\\.|(["'`])\.\.(?:[/\\]|\1)""")
+
+
+def _dotdot_helpers(units, path: str) -> frozenset[str]:
+    """Names of the file's functions whose body normalises a path and strips `..` components
+    (`function canonical(p) { return join('./', normalize(p).replace(/^(\.\.(\/|$))+/, '')) }`):
+    a call to one is a path normaliser whatever its name."""
+    out = set()
+    for (p, _q), unit in list(units.items()):
+        if p != path or not isinstance(unit, Unit) or unit.kind not in ("function", "method"):
+            continue
+        text = unit.text
+        if len(text) < 4000 and _NORMALISE_CALL.search(text) and _DOTDOT.search(text):
+            out.add(unit.qualname.rsplit(".", 1)[-1])
+    return frozenset(out)
+
+
+def _kind(call: Call, language: str, helpers: frozenset[str]) -> Optional[str]:
+    kind = _normaliser_kind(call, language)
+    if kind is None and len(call.positional) == 1 and call.positional[0].literal is None \
+            and call.callee.rsplit(".", 1)[-1] in helpers:
+        return "helper"
+    return kind
+
+
 def _normaliser_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
-    still = {_bare(c) for c in after.calls if _normaliser_kind(c, change.language)}
+    b_helpers, a_helpers = _dotdot_helpers(ctx.before_units, before.path), _dotdot_helpers(ctx.after_units, after.path)
+    still = {_bare(c) for c in after.calls if _kind(c, change.language, a_helpers)}
     seen: set[str] = set()
     for call in before.calls:
-        kind = _normaliser_kind(call, change.language)
+        kind = _kind(call, change.language, b_helpers)
         if kind is None or call.span.line not in change.touched_before:
             continue
         bare, text = _bare(call), _squash(call.text)
@@ -207,7 +237,7 @@ def _normaliser_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Find
             continue  # still normalised somewhere, or a statement of its own (its result unused)
         where = next((ln for ln in sorted(change.touched_after)
                       if _mentions_bare(unit_line(after, ln), bare) and text not in _squash(unit_line(after, ln))
-                      and not _normalised_on(after, ln, bare, change.language)), None)
+                      and not _normalised_on(after, ln, bare, change.language, a_helpers)), None)
         if where is None:
             continue
         seen.add(bare)
@@ -233,8 +263,8 @@ def _mentions_bare(line: str, bare: str) -> bool:
     return False
 
 
-def _normalised_on(unit: Unit, line: int, bare: str, language: str) -> bool:
-    return any(c.span.line == line and _normaliser_kind(c, language) is not None and bare in _squash(c.text)
+def _normalised_on(unit: Unit, line: int, bare: str, language: str, helpers: frozenset[str] = frozenset()) -> bool:
+    return any(c.span.line == line and _kind(c, language, helpers) is not None and bare in _squash(c.text)
                for c in unit.calls)
 
 
