@@ -74,3 +74,8 @@ def test_typescript_option_flag_without_a_test_is_silent():
     before = TS.replace("verifyXml(resp.xml, certs) && resp.roots.length === 1", "opts.strict && opts.signed")
     after = before.replace(" && opts.signed", "")
     assert findings_of(RULE, before, after, "src/saml.ts") == []
+
+
+def test_typescript_test_replaced_by_another_is_silent():
+    after = TS.replace("resp.roots.length === 1", "resp.issuer === expectedIssuer(resp)")
+    assert findings_of(RULE, TS, after, "src/saml.ts") == []

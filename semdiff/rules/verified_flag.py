@@ -14,8 +14,9 @@ assignment of a boolean expression (`verified = checkSig(x) && fresh`), read as 
 (`and`/`or`/`not`, `&&`/`||`/`!`). Before and after assignments of the same flag are paired in
 order; a finding needs an assignment of the atoms under which the after condition holds and the
 before condition does not. A condition that disappeared counts only when its tests are gone from
-the whole unit (a test moved into an early return is not a widening). An `else` branch on the
-way up is not read (its condition is the negation of a sibling's).
+the whole unit (a test moved into an early return is not a widening), and the new condition must
+hold wherever the old one did (a test replaced by another is a rewrite, not a widening). An
+`else` branch on the way up is not read (its condition is the negation of a sibling's).
 """
 from __future__ import annotations
 
@@ -212,6 +213,8 @@ def _widened(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             dropped = [a for a in atoms_of(bf) if a.key not in a_keys]
             if dropped and all(_still_tested(a.text, after_text) for a in dropped):
                 continue  # the dropped tests still run elsewhere in the unit (an early return, a local)
+            if logic.witness(bf, af) is not None:
+                continue  # some case the old condition passed now fails: a rewrite, not a pure widening
             w = logic.witness(af, bf)
             if w is None or isinstance(w, logic.Unknown):
                 continue
