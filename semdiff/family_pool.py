@@ -37,7 +37,7 @@ def workers_for(count: int, jobs: int = 0) -> int:
         return 1
     if not hasattr(os, "fork") or sys.platform in ("win32", "darwin"):
         return 1
-    if threading.active_count() > 1:
+    if _other_threads():
         return 1
     mp = sys.modules.get("multiprocessing")  # a multiprocessing worker (audit pools) is already parallel
     me = mp.current_process() if mp is not None else None
@@ -48,6 +48,10 @@ def workers_for(count: int, jobs: int = 0) -> int:
         return 1
     limit = jobs if jobs > 1 else cpus
     return max(1, min(limit, MAX_WORKERS))
+
+
+def _other_threads() -> bool:
+    return threading.active_count() > 1
 
 
 def _busy(cpus: int) -> bool:

@@ -38,7 +38,18 @@ def test_exception_in_a_child_is_raised_by_this_process():
         family_pool.map_split(12, work, 2)
 
 
-def test_exception_in_this_process_reaps_the_child():
+def test_exception_in_this_process_reaps_the_child(monkeypatch):
+    forked = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(family_pool.os, "fork", fork)
+
     def work(i):
         if i == 4:
             raise KeyError("here")
@@ -47,11 +58,13 @@ def test_exception_in_this_process_reaps_the_child():
     with pytest.raises(KeyError):
         family_pool.map_split(12, work, 2)
     assert not family_pool._active
+    assert len(forked) == 1
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind
+        os.waitpid(forked[0], os.WNOHANG)  # reaped: no child left behind
 
 
 def test_workers_for_small_changes_and_jobs_1_and_env(monkeypatch):
+    monkeypatch.setattr(family_pool, "_other_threads", lambda: False)
     monkeypatch.setattr(family_pool, "_busy", lambda cpus: False)
     monkeypatch.setattr(family_pool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert family_pool.workers_for(family_pool.MIN_ITEMS - 1) == 1
@@ -60,6 +73,9 @@ def test_workers_for_small_changes_and_jobs_1_and_env(monkeypatch):
     monkeypatch.setattr(family_pool, "_busy", lambda cpus: True)
     assert family_pool.workers_for(200) == 1  # no idle CPU for a child
     assert family_pool.workers_for(200, jobs=2) == 2  # unless asked for
+    monkeypatch.setattr(family_pool, "_other_threads", lambda: True)
+    assert family_pool.workers_for(200, jobs=2) == 1  # fork would copy other threads' locks mid-use
+    monkeypatch.setattr(family_pool, "_other_threads", lambda: False)
     monkeypatch.setenv(family_pool.ENV_OFF, "1")
     assert family_pool.workers_for(200, jobs=2) == 1
 
@@ -90,6 +106,7 @@ def test_fixture_corpus_report_is_the_same_with_and_without_workers(monkeypatch)
         return real(count, work, workers)
 
     monkeypatch.setattr(family_pool, "map_split", spy)
+    monkeypatch.setattr(family_pool, "_other_threads", lambda: False)
     monkeypatch.setattr(family_pool, "_busy", lambda cpus: False)
     monkeypatch.setattr(family_pool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     pooled = analyze_texts(pairs, AnalyzeOptions(jobs=0))
