@@ -95,6 +95,86 @@ def _strips_unsafe(ws) -> bool:
     return bool(s & STRIPPER_WORDS) and bool(s & UNSAFE_OBJECT_WORDS)
 
 
+# a call whose name says it makes its argument safe to output (`safe_url(src)`, `make_safe(v)`)
+# protects the value like an escaper does; `mark_safe`/`Markup` only *declare* it safe, and
+# `is_safe_url(v)` tests it without changing what is output
+_SAFE_MAKER_EXCLUDED = frozenset({"mark", "is", "has", "check", "assert", "ensure", "verify"})
+_MARKUP_DECLARERS = ("Markup", "mark_safe", "SafeString", "SafeText", "MarkSafe", "markSafe", "SafeData")
+# every quoted string, its prefix included, read left to right so a quote inside one is not
+# taken for the start of another; only f-strings keep their text (they interpolate values)
+# (backquoted text is kept whole: JavaScript templates interpolate, and a Go raw string may
+# hold a quote that would otherwise open a string around the code after it)
+_STRING = re.compile(r"""`(?:\\.|[^`\\])*`|(?<![\w$])([rRbBuUfF]{0,2})("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
+
+
+def _blank_plain_strings(line: str) -> str:
+    return _STRING.sub(lambda m: m.group(0) if m.group(2) is None or "f" in m.group(1).lower() else '""', line)
+
+
+_CALL_OPEN = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(")
+
+
+def protects_output(callee: str, language: str = "") -> bool:
+    """Does a call of `callee` hand on an escaped/sanitised form of its argument?"""
+    if callee_is(callee, _MARKUP_DECLARERS):
+        return False
+    if is_escaper(callee, language):
+        return True
+    ws = words(tail(callee))
+    return "safe" in ws and not _SAFE_MAKER_EXCLUDED & set(ws)
+
+
+def _close_paren(text: str, start: int) -> int:
+    """Index just past the `)` closing the `(` at `start` (the end of text if unbalanced)."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+def raw_use(line: str, name: str, language: str = "") -> bool:
+    """Does `line` use the value `name` unprotected?
+
+    Uses inside a call that escapes or sanitises it (`self.safe_url(src)`, `sanitize(dir,
+    entry)`) are protected; so is `name = resolve(name)`, which only transforms the value
+    under its own name (its later uses are judged where they are). Escaping restructured (two
+    escaping calls folded into one, an escaper swapped for a url-safe one) leaves no raw use,
+    while one path of several that lost its escaping still shows one."""
+    line = _blank_plain_strings(line)  # `'<img src="'` names no value (f-strings and templates do)
+    if not mentions(line, name):
+        return False
+    kept, pos = [], 0
+    for m in _CALL_OPEN.finditer(line):
+        if m.start() < pos or not protects_output(m.group(1), language):
+            continue
+        end = _close_paren(line, m.end() - 1)
+        kept.append(line[pos:m.start()])
+        pos = end
+    kept.append(line[pos:])
+    rest = " ".join(kept)
+    self_update = re.match(r"\s*(?:(?:var|let|const)\s+)?" + re.escape(name) + r"\s*=(?!=)\s*(.*)$", rest)
+    if self_update is not None and "=>" not in self_update.group(1) and "function" not in self_update.group(1):
+        rest = self_update.group(1)
+        call = re.fullmatch(r"([\w$.]+)\(\s*" + re.escape(name) + r"\s*\)\s*;?\s*", rest)
+        if call is not None and not callee_is(call.group(1), _MARKUP_DECLARERS):
+            return False  # `x = resolve(x)`: transformed in place, judged at its later uses
+    return mentions(rest, name)
+
+
 
 def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
@@ -114,9 +194,9 @@ def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if reassigned:
             # `x = escape(x)` deleted: every later use of x is now unescaped
             later = [ln for ln in uses if ln >= (after.span.line + (b.span.line - before.span.line))]
-            where = (later or uses or [None])[0]
+            where = next((ln for ln in (later or uses) if raw_use(unit_line(after, ln), arg, change.language)), None)
         else:
-            where = next((ln for ln in uses if ln in change.touched_after), None)
+            where = next((ln for ln in uses if ln in change.touched_after and raw_use(unit_line(after, ln), arg, change.language)), None)
         if where is None:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         yield make_finding(
@@ -201,7 +281,7 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         src = unit_line(before, b.span.line)
         reassigned = re.match(r"\s*" + re.escape(name) + r"\s*(?::[^=]+)?=(?!=)", src) is not None
         touched = sorted(change.touched_after)
-        where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line and mentions(unit_line(after, ln), name)), None)
+        where = next((ln for ln in touched if after.span.line <= ln <= after.span.end_line and raw_use(unit_line(after, ln), name, "python")), None)
         how = f"{name} is now used unescaped"
         if where is None and reassigned and not any(mentions(unit_line(after, ln), name) for ln in range(after.span.line, after.span.end_line + 1)):
             origin = _inlined_source(before, name, b.span.line)
@@ -212,7 +292,7 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if where is None and reassigned and b.span.line in change.touched_before:
             # `x = escape(x)` deleted outright: x's later uses now see the raw value
             start = after.span.line + (b.span.line - before.span.line)
-            where = next((ln for ln in range(start, after.span.end_line + 1) if mentions(unit_line(after, ln), name)), None)
+            where = next((ln for ln in range(start, after.span.end_line + 1) if raw_use(unit_line(after, ln), name, "python")), None)
         if where is None:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         reported.add(name)

@@ -256,6 +256,8 @@ def _deserialisers(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _escapes(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    from semdiff.rules.escaping_removed import raw_use  # late: the two families load independently
+
     def key(c: Call) -> str:
         # by the escaped value only: `escape(name)` swapped for `bleach.clean(name)` (another
         # escaper/sanitiser of the same value) keeps it sanitised; only a value that lost
@@ -270,6 +272,9 @@ def _escapes(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         line = first_line_with(change.after, arg.text, prefer=change.touched_after)
         if line is None or line not in change.touched_after:
             continue  # the value is no longer used where the escape was: nothing unescaped flows on
+        line = next((ln for ln in sorted(change.touched_after) if raw_use(_line_text(change.after, ln), arg.text, "python")), None)
+        if line is None:
+            continue  # every changed use is still escaped or sanitised (`safe_url(src)`): the value is protected
         yield make_finding(
             SPEC, change, ctx, f"{b.callee}({arg.text}) removed; {arg.text} is now used unescaped",
             before_line=b.span.line, after_line=line, evidence_before=b.text,
