@@ -98,3 +98,61 @@ def test_js_two_sanitised_paths_folded_into_one_is_silent():
 def test_js_one_path_losing_its_sanitiser_is_still_found():
     hits = findings_of("escaping-removed", JS_BEFORE, JS_AFTER_ONE_PATH_RAW, "lib/unpack.js")
     assert [(f.unit, f.after.line) for f in hits] == [("unpackAll", 7)]
+
+
+# ---------------------------------------------------------------- a check made through a same-named function
+
+GUARD_BEFORE = '''
+import os
+from shop.files import join_safely
+
+def unpack(bundle, dest):
+    def _inside(root, target):
+        return os.path.realpath(target).startswith(os.path.realpath(root) + os.sep)
+
+    for item in bundle.items():
+        target = os.path.join(dest, item.name)
+        if not _inside(dest, target):
+            raise PermissionError("entry escapes the destination")
+    bundle.write_all(dest)
+'''
+
+GUARD_AFTER_SHARED = '''
+import os
+from shop.files import inside, join_safely
+
+def unpack(bundle, dest):
+    for item in bundle.items():
+        target = os.path.join(dest, item.name)
+        if not inside(dest, target):
+            raise PermissionError("entry escapes the destination")
+    bundle.write_all(dest)
+'''
+
+
+def _guard_hits(before: str, after: str) -> list:
+    return [(f.rule_id, f.unit) for rid in ("removed-guard", "widened-condition")
+            for f in findings_of(rid, before, after, "shop/unpack.py")]
+
+
+def test_private_helper_swapped_for_shared_same_named_one_is_the_same_check():
+    assert _guard_hits(GUARD_BEFORE, GUARD_AFTER_SHARED) == []
+
+
+def test_same_named_check_with_other_arguments_is_still_reported():
+    swapped = GUARD_AFTER_SHARED.replace("inside(dest, target)", "inside(target, dest)")
+    assert _guard_hits(GUARD_BEFORE, swapped) == [("removed-guard", "unpack")]
+
+
+def test_differently_named_check_is_still_reported():
+    other = GUARD_AFTER_SHARED.replace("inside(dest, target)", "exists(dest, target)").replace("import inside,", "import exists,")
+    assert _guard_hits(GUARD_BEFORE, other) == [("removed-guard", "unpack")]
+
+
+def test_same_name_on_another_object_is_another_check():
+    from semdiff.rules._effective import same_named_callee
+
+    assert same_named_callee("_inside", "shop.files.inside")
+    assert same_named_callee("self._verify", "verify")
+    assert not same_named_callee("strict.verify", "lenient.verify")
+    assert not same_named_callee("_inside", "outside")

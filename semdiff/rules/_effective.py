@@ -292,3 +292,50 @@ def rekey_guard(g: Guard, mapping: Mapping[str, str]) -> Guard:
         condition=rekey(g.condition, mapping),
         path=tuple((line, rekey(f, mapping)) for line, f in g.path),
     )
+
+
+def _bare_name(callee: str) -> tuple[str, str]:
+    """(qualifier, name without leading underscores) of a callee: `fs.is_inside` ->
+    ("fs", "is_inside"), `_is_inside` -> ("", "is_inside")."""
+    qualifier, _, name = callee.rpartition(".")
+    return qualifier, name.lstrip("_")
+
+
+def same_named_callee(before_callee: str, after_callee: str) -> bool:
+    """Is `after_callee` the same-named function as `before_callee`, met where a private helper
+    was replaced by a shared one (`_is_inside` -> `paths.is_inside`, `self._check` -> `check`)?
+    The names must match once leading underscores are dropped; the qualifiers must match or one
+    side must have none (an import or the module's own function), since two different objects
+    (`old_signer.verify` -> `new_signer.verify`) are two different checks."""
+    if before_callee == after_callee:
+        return False
+    (bq, bn), (aq, an) = _bare_name(before_callee), _bare_name(after_callee)
+    if not bn or bn != an:
+        return False
+    return bq == aq or not bq or not aq
+
+
+def renamed_callee_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> dict[str, str]:
+    """After-side call-atom keys -> the before-side key of the same check made through a
+    same-named function (see same_named_callee) with exactly the same arguments."""
+    b_calls: dict[str, list[tuple[str, str]]] = {}  # bare name -> (callee, key)
+    b_keys: set[str] = set()
+    for g in before:
+        for a in atoms_of(g.deny_when):
+            b_keys.add(a.key)
+            if a.kind == "call" and a.callee and a.key.startswith(a.callee + "("):
+                b_calls.setdefault(_bare_name(a.callee)[1], []).append((a.callee, a.key))
+    if not b_calls:
+        return {}
+    mapping: dict[str, str] = {}
+    for h in after:
+        for a in atoms_of(h.deny_when):
+            if a.kind != "call" or not a.callee or a.key in b_keys or a.key in mapping or not a.key.startswith(a.callee + "("):
+                continue
+            args = a.key[len(a.callee):]
+            for callee, key in b_calls.get(_bare_name(a.callee)[1], ()):
+                if key[len(callee):] == args and same_named_callee(callee, a.callee):
+                    mapping[a.key] = key
+                    break
+    return mapping
+
