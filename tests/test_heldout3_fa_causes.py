@@ -156,3 +156,105 @@ def test_same_name_on_another_object_is_another_check():
     assert same_named_callee("self._verify", "verify")
     assert not same_named_callee("strict.verify", "lenient.verify")
     assert not same_named_callee("_inside", "outside")
+
+
+# ---------------------------------------------------------------- a handler that only re-throws, wrapped
+
+JAVA_BEFORE = '''
+class TokenReader {
+    Claims read(String raw) throws IOException {
+        try {
+            return parser.parseSigned(raw);
+        } catch (BadSignatureException e) {
+            throw new IOException(e);
+        }
+    }
+}
+'''
+
+JAVA_AFTER_UNWRAPPED = '''
+class TokenReader {
+    Claims read(String raw) throws IOException, BadSignatureException {
+        return parser.parseSigned(raw);
+    }
+}
+'''
+
+JAVA_BEFORE_OWN_REFUSAL = '''
+class TokenReader {
+    Claims verifyToken(String raw) throws IOException {
+        try {
+            return parser.parseSigned(raw);
+        } catch (BadSignatureException e) {
+            throw new AccessDeniedException("signature rejected");
+        }
+    }
+}
+'''
+
+JAVA_AFTER_OWN_REFUSAL_DROPPED = '''
+class TokenReader {
+    Claims verifyToken(String raw) throws IOException {
+        return parser.parseSigned(raw);
+    }
+}
+'''
+
+
+def _all_rules(before: str, after: str, path: str) -> list:
+    from semdiff.pipeline import analyze_texts
+    import textwrap
+
+    report = analyze_texts([(path, textwrap.dedent(before).lstrip("\n"), textwrap.dedent(after).lstrip("\n"))])
+    return [(f.rule_id, f.unit) for f in report.findings]
+
+
+def test_java_wrapping_handler_dropped_lets_the_same_failure_propagate():
+    assert _all_rules(JAVA_BEFORE, JAVA_AFTER_UNWRAPPED, "src/main/java/a/TokenReader.java") == []
+
+
+def test_java_handler_refusing_with_its_own_failure_dropped_is_still_found():
+    # not a re-throw of what was caught: the handler turned a parse failure into a refusal
+    hits = _all_rules(JAVA_BEFORE_OWN_REFUSAL, JAVA_AFTER_OWN_REFUSAL_DROPPED, "src/main/java/a/TokenReader.java")
+    assert ("removed-guard", "TokenReader.verifyToken") in hits
+
+
+PY_HANDLER_BEFORE = '''
+def load_claims(raw):
+    try:
+        return decode_signed(raw)
+    except BadSignature as exc:
+        raise TokenError(exc) from exc
+'''
+
+PY_HANDLER_AFTER = '''
+def load_claims(raw):
+    return decode_signed(raw)
+'''
+
+PY_HANDLER_OWN_REFUSAL = '''
+def load_claims(raw):
+    try:
+        return decode_signed(raw)
+    except BadSignature:
+        if strict_mode():
+            raise TokenError("bad signature")
+        return None
+'''
+
+
+def test_py_wrapping_handler_dropped_is_silent():
+    assert [r for r in _all_rules(PY_HANDLER_BEFORE, PY_HANDLER_AFTER, "auth/claims.py") if r[0] == "removed-guard"] == []
+
+
+def test_py_handler_that_refuses_on_its_own_terms_is_still_a_check():
+    from semdiff.lang.registry import backend_for
+    from semdiff.rules.guards import _rethrows_caught
+
+    before = backend_for("auth/claims.py", "").parse("auth/claims.py", PY_HANDLER_OWN_REFUSAL.lstrip("\n"))
+    unit = next(u for u in before.units if u.qualname == "load_claims")
+    raises = [g for g in unit.guards if g.text.lstrip().startswith(("raise", "if"))]
+    assert raises and not any(_rethrows_caught(g, unit) for g in raises)
+    wrapped = backend_for("auth/claims.py", "").parse("auth/claims.py", PY_HANDLER_BEFORE.lstrip("\n"))
+    unit = next(u for u in wrapped.units if u.qualname == "load_claims")
+    assert [g.span.line for g in unit.guards if _rethrows_caught(g, unit)] == [5]

@@ -370,6 +370,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     for g in b_guards:
         if _handler_now_swallows(g, after):
             continue  # a handler that stopped denying: swallowed-exception's finding, not a second one here
+        if _rethrows_caught(g, before):
+            continue  # `catch (E e) { throw new W(e); }` only re-labels a failure that propagates anyway
         related = _related(g, a_live)
         cover = disj(*(h.deny_when for h in related))
         w = logic.witness(g.deny_when, cover)
@@ -537,6 +539,43 @@ def _handler_now_swallows(g: Guard, after: Unit) -> bool:
         set(h.guarded_calls) & calls and h.action not in (Action.RAISE, Action.DENY_RETURN, Action.ABORT)
         for h in after.handlers
     )
+
+
+# the variable a handler binds the caught exception to: Java `catch (final A | B e)`,
+# JavaScript `catch (e)`, Python `except (A, B) as e:`
+_CAUGHT_AS = re.compile(r"^\s*(?:catch\s*\(\s*(?:final\s+)?(?:[\w.$]+(?:\s*\|\s*[\w.$]+)*\s+)?([\w$]+)\s*\)|except\b[^:]*?\bas\s+(\w+)\s*:)")
+_HANDLER_HEAD = re.compile(r"^\s*(?:catch\s*\([^)]*\)\s*\{|except\b[^:]*:)")
+
+
+def _rethrows_caught(g: Guard, before: Unit) -> bool:
+    """Is `g` an exception handler whose whole body re-throws what it caught, bare or wrapped
+    (`catch (ParseError e) { throw new IOException(e); }`, `except KeyError as e: raise
+    LookupFailed(e) from e`, bare `raise`)? It refuses nothing itself: without it the
+    same failure propagates and the same cases are still refused (only the exception type
+    changes). A handler that refuses with a new failure of its own, or does anything else
+    first, is still a check."""
+    if g.action is not Action.RAISE or atoms_of(g.condition) or not any(a.key.startswith(("except(", "raised(")) for a in atoms_of(g.deny_when)):
+        return False  # not the unconditional raise of a handler
+    for h in before.handlers:
+        if not (h.span.line <= g.span.line <= h.span.end_line):
+            continue
+        m = _CAUGHT_AS.match(h.text)
+        var = (m.group(1) or m.group(2)) if m else None
+        head = _HANDLER_HEAD.match(h.text)
+        if head is None:
+            return False
+        body = re.sub(r"\s+", "", h.text[head.end():]).rstrip("}").rstrip(";")
+        stmt = re.sub(r"\s+", "", g.text).rstrip(";")
+        if body != stmt:
+            return False  # the handler does something besides re-throwing
+        if re.fullmatch(r"raise", stmt):
+            return True
+        if var is None:
+            return False
+        v = re.escape(var)
+        wrapped = (rf"(?:throw|raise)(?:{v}|(?:new)?[\w.$]+\({v}\)|[\w.$]+\((?:[^()]*,)?{v}\)(?:from{v})?|[\w.$]+\([^()]*\)from{v})")
+        return re.fullmatch(wrapped, stmt) is not None
+    return False
 
 
 def _mixed(g: Guard, related: list[Guard], b_guards: list[Guard]) -> bool:
