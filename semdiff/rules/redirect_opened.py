@@ -6,6 +6,11 @@ test, or a rejection of scheme-relative `//host` and `\\\\host` targets (which p
 `startswith('/')`). The check counts each kind of evidence in before and after and fires
 when a kind is gone (or a validator's `allowed_hosts`/`require_https` got looser) while the
 unit still redirects to a non-literal target.
+
+The client side is read the same way: a unit that builds the request it sends to a redirect
+target (a call named for a redirect request, `_build_redirect_request(req, url=target)`) and
+stopped testing that target's scheme or host follows a Location header to `file:`, `data:`
+or an internal host (server-side request forgery).
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from semdiff.rules._catalog2_ir import (
     arg_at,
     callee_is,
     calls_to,
+    name_words,
     new_items,
     pair_calls,
     tail,
@@ -51,7 +57,8 @@ RULES = (
         description=(
             "A unit that redirects to a non-literal URL lost a check of that URL: a url_has_allowed_host_and_scheme/"
             "is_safe_url call, a netloc/scheme test, or the rejection of '//' or '\\\\' targets; or the validator's "
-            "allowed_hosts grew or require_https was turned off."
+            "allowed_hosts grew or require_https was turned off. Also a client following a redirect (a call building "
+            "the redirect request from a non-literal URL) that stopped testing the target's scheme or host (SSRF)."
         ),
         examples=(
             Example(
@@ -115,6 +122,27 @@ def _dynamic_redirects(unit: Optional[Unit]) -> list[Call]:
         if "(" in target.value and callee_is(head, SAFE_TARGET_CALLS):
             continue
         out.append(c)
+    return out
+
+
+# a client following a redirect: a call named for building the follow-up request
+# (`_build_redirect_request(req, url=target)`, `redirect_request_using_get(req, target)`)
+_FOLLOW_WORDS = frozenset({"redirect", "redirected"})
+_FOLLOW_OBJECT_WORDS = frozenset({"request", "req"})
+
+
+def _followed_redirects(unit: Optional[Unit]) -> list[Call]:
+    """Calls that build the request a client sends to a redirect target, given a non-literal URL."""
+    if unit is None:
+        return []
+    out = []
+    for c in unit.calls:
+        ws = name_words(c.callee.rsplit(".", 1)[-1])
+        if not (ws & _FOLLOW_WORDS and ws & _FOLLOW_OBJECT_WORDS):
+            continue
+        target = c.kwarg("url") or (c.positional[1] if len(c.positional) > 1 else None)
+        if target is not None and target.literal is None:
+            out.append(c)
     return out
 
 
@@ -194,8 +222,13 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None or change.before is None:
         return []
     sinks = _dynamic_redirects(change.after)
+    followed = False
     if not sinks:
-        return []
+        # a client following a redirect: the target comes from the response's Location header, and
+        # a scheme or host test is what keeps it from file:, data: or internal URLs (SSRF)
+        sinks, followed = _followed_redirects(change.after), True
+        if not sinks:
+            return []
     touched = [c for c in sinks if c.span.line in change.touched_after]
     sink = (touched or sinks)[0]
     out: list[Finding] = []
@@ -203,9 +236,14 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     a_ev = a_ev + _helper_evidence(change, ctx)
     lost = new_items(a_ev, b_ev, key=lambda e: e[0])
     rel = _request_target_relevance(change, ctx, sink)
+    if followed:
+        lost = [e for e in lost if e[0] in ("checks the scheme", "checks the netloc", VALIDATOR_KIND)]
+        if lost and rel.score < 0.8:
+            rel = Relevance("ssrf", 0.8, rel.why_path or (change.qualname,), "the followed URL comes from a response")
+    what = "following a redirect to a response-controlled URL" if followed else "redirect to a request-controlled URL"
     for kind, line, text in lost:
         out.append(make_finding(
-            SPEC, change, ctx, f"redirect to a request-controlled URL no longer {kind} (was `{text}`)",
+            SPEC, change, ctx, f"{what} no longer {kind} (was `{text}`)",
             before_line=line, after_line=sink.span.line, evidence_before=text, evidence_after=sink.text,
             witness=f"before: {kind}; after: {sink.text} without it", relevance=rel,
         ))
