@@ -258,3 +258,56 @@ def test_py_handler_that_refuses_on_its_own_terms_is_still_a_check():
     wrapped = backend_for("auth/claims.py", "").parse("auth/claims.py", PY_HANDLER_BEFORE.lstrip("\n"))
     unit = next(u for u in wrapped.units if u.qualname == "load_claims")
     assert [g.span.line for g in unit.guards if _rethrows_caught(g, unit)] == [5]
+
+
+# ---------------------------------------------------------------- a callback parameter renamed
+
+JS_CB_BEFORE = '''
+function fetchSecret(store, id, done) {
+  store.read(id, function (data, err) {
+    if (err) {
+      done(new Error(err));
+      return;
+    }
+    if (!data.owner) {
+      done(new Error("not authorised"));
+      return;
+    }
+    done(null, data);
+  });
+}
+'''
+
+
+def _js_guard_hits(before: str, after: str) -> list:
+    return [(f.rule_id, f.unit, f.before.line if f.before else None) for rid in ("removed-guard", "widened-condition")
+            for f in findings_of(rid, before, after, "lib/secrets.js")]
+
+
+def test_js_callback_parameter_renamed_keeps_its_checks():
+    after = JS_CB_BEFORE.replace("function (data, err)", "function (data, readErr)").replace("if (err)", "if (readErr)") \
+        .replace("new Error(err)", "new Error(readErr)")
+    assert _js_guard_hits(JS_CB_BEFORE, after) == []
+
+
+def test_js_callback_parameter_renamed_and_its_check_dropped_is_still_found():
+    after = JS_CB_BEFORE.replace("function (data, err)", "function (data, readErr)").replace(
+        "    if (err) {\n      done(new Error(err));\n      return;\n    }\n", "")
+    hits = _js_guard_hits(JS_CB_BEFORE, after)
+    assert ("removed-guard", "fetchSecret", 3) in hits
+
+
+def test_callback_parameters_pair_by_position_only_for_the_same_callee():
+    from semdiff.lang.registry import backend_for
+    from semdiff.rules._effective import callback_param_unifier
+
+    def unit(src):
+        pf = backend_for("lib/secrets.js", "").parse("lib/secrets.js", src.lstrip("\n"))
+        return next(u for u in pf.units if u.qualname == "fetchSecret")
+
+    renamed = JS_CB_BEFORE.replace("function (data, err)", "function (data, readErr)").replace("if (err)", "if (readErr)")
+    other_callee = renamed.replace("store.read(", "cache.read(")
+    b = unit(JS_CB_BEFORE)
+    names = dict(b.locals)
+    assert list(callback_param_unifier(b, unit(renamed)).values()) == [names["err"]]
+    assert callback_param_unifier(b, unit(other_callee)) == {}

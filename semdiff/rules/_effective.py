@@ -216,6 +216,58 @@ def local_unifier(before: Unit, after: Unit) -> dict[str, str]:
     b = dict(before.locals)
     mapping = {ak: b[name] for name, ak in after.locals if name in b and b[name] != ak}
     mapping.update(param_unifier(before.params, after.params))
+    for ak, bk in callback_param_unifier(before, after).items():
+        mapping.setdefault(ak, bk)
+    return mapping
+
+
+# the parameter list of a function literal passed as an argument, in key form:
+# `function(%a,%b){...}`, `function name(%a){...}`, `(%a,%b)=>...`, `%a=>...`
+_CALLBACK_PARAMS = re.compile(r"^(?:async)?(?:function\*?[\w$]*\(([^()]*)\)\{|\(([^()]*)\)=>|(%[0-9a-f]{6}(?:_\d+)?)=>)")
+
+
+def _callback_params(key: str) -> Optional[list[str]]:
+    m = _CALLBACK_PARAMS.match(key)
+    if m is None:
+        return None
+    text = m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None else m.group(3)
+    return [p.strip() for p in text.split(",")] if text.strip() else []
+
+
+def callback_param_unifier(before: Unit, after: Unit) -> dict[str, str]:
+    """After-side placeholders of callback parameters -> before-side ones, by position.
+
+    A callback's parameter is keyed by its name, so renaming it (`function (data, err)` ->
+    `function (data, err_1)`) makes every check on it look new and the old ones removed. The
+    callback handed, at the same argument position, to the same callee receives the same
+    value in each position whatever it is called: calls of one callee pair up in order, and
+    only renamed parameters (a name the other side does not bind) are mapped."""
+    b_names, a_names = {k for _, k in before.locals}, {k for _, k in after.locals}
+    if not b_names or not a_names:
+        return {}
+    b_by_callee: dict[str, list[Call]] = {}
+    for c in before.calls:
+        if any(k[:1] in "f(%a" and _callback_params(k) for k in c.arg_keys):
+            b_by_callee.setdefault(c.callee, []).append(c)
+    if not b_by_callee:
+        return {}
+    seen: dict[str, int] = {}
+    mapping: dict[str, str] = {}
+    for c in after.calls:
+        olds = b_by_callee.get(c.callee)
+        if not olds:
+            continue
+        i = seen.get(c.callee, 0)
+        seen[c.callee] = i + 1
+        if i >= len(olds) or len(olds[i].arg_keys) != len(c.arg_keys):
+            continue
+        for bk, ak in zip(olds[i].arg_keys, c.arg_keys):
+            bp, ap = _callback_params(bk), _callback_params(ak)
+            if bp is None or ap is None or len(bp) != len(ap):
+                continue
+            for old, new in zip(bp, ap):
+                if old != new and new in a_names and new not in b_names and old in b_names and old not in a_names:
+                    mapping.setdefault(new, old)
     return mapping
 
 
