@@ -311,3 +311,35 @@ def test_callback_parameters_pair_by_position_only_for_the_same_callee():
     names = dict(b.locals)
     assert list(callback_param_unifier(b, unit(renamed)).values()) == [names["err"]]
     assert callback_param_unifier(b, unit(other_callee)) == {}
+
+
+# ---------------------------------------------------------------- a checking call that gained pass-through arguments
+
+JS_PASS_BEFORE = '''
+Keyholder.prototype.verify = function verify(message, sig) {
+  return this.curve.verify(message, sig, this);
+};
+'''
+
+
+def _js_pass_hits(after: str) -> list:
+    return [(f.rule_id, f.unit) for rid in ("removed-guard", "widened-condition")
+            for f in findings_of(rid, JS_PASS_BEFORE, after, "lib/keys/holder.js")]
+
+
+def test_js_check_passing_on_its_new_parameter_is_the_same_check():
+    after = JS_PASS_BEFORE.replace("verify(message, sig) {", "verify(message, sig, opts) {").replace(
+        "this.curve.verify(message, sig, this)", "this.curve.verify(message, sig, this, undefined, opts)")
+    assert _js_pass_hits(after) == []
+
+
+def test_js_check_given_a_literal_option_is_still_reported():
+    after = JS_PASS_BEFORE.replace(
+        "this.curve.verify(message, sig, this)", "this.curve.verify(message, sig, this, undefined, { lax: true })")
+    assert _js_pass_hits(after) == [("removed-guard", "Keyholder.verify")]
+
+
+def test_js_check_given_an_existing_value_is_still_reported():
+    after = JS_PASS_BEFORE.replace(
+        "this.curve.verify(message, sig, this)", "this.curve.verify(message, sig, this, sig)")
+    assert _js_pass_hits(after) == [("removed-guard", "Keyholder.verify")]

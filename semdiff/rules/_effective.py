@@ -391,3 +391,45 @@ def renamed_callee_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...]) 
                     break
     return mapping
 
+
+# arguments that add nothing the callee did not already get: JavaScript's explicit `undefined`
+# (an omitted argument), and a parameter the calling unit itself gained in this change, passed
+# straight on (its old callers pass nothing, so the callee sees what it saw before)
+_PASSTHROUGH_ARG = re.compile(r"undefined|void0|\$new\d+|[A-Za-z_]\w*=\$new\d+")
+
+
+def passthrough_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> dict[str, str]:
+    """After-side call-atom keys -> the before-side key of the same call that only gained
+    trailing arguments of that kind (`key.verify(msg, sig)` -> `key.verify(msg, sig,
+    undefined, options)` where `options` is the caller's new parameter). A literal, an
+    existing value or anything computed is a different argument and stays a different check."""
+    from semdiff.lang.normal import split_top
+
+    b_calls: dict[str, list[str]] = {}
+    b_keys: set[str] = set()
+    for g in before:
+        for a in atoms_of(g.deny_when):
+            b_keys.add(a.key)
+            if a.kind == "call" and a.callee and a.key.endswith(")"):
+                b_calls.setdefault(a.callee, []).append(a.key)
+    if not b_calls:
+        return {}
+    mapping: dict[str, str] = {}
+    for h in after:
+        for a in atoms_of(h.deny_when):
+            if a.kind != "call" or not a.callee or a.key in b_keys or a.key in mapping or "$new" not in a.key and "undefined" not in a.key and "void0" not in a.key:
+                continue
+            for bk in b_calls.get(a.callee, ()):
+                head = bk[:-1]
+                if not a.key.startswith(head) or len(a.key) <= len(bk):
+                    continue
+                rest = a.key[len(head):-1]
+                if not head.endswith("("):
+                    if not rest.startswith(","):
+                        continue
+                    rest = rest[1:]
+                extra = split_top(rest, ",")
+                if extra and all(_PASSTHROUGH_ARG.fullmatch(x) for x in extra):
+                    mapping[a.key] = bk
+                    break
+    return mapping

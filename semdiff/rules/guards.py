@@ -25,7 +25,7 @@ from semdiff.rules._moved_checks import (
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import (
     OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard, rename_operands,
-    renamed_callee_unifier,
+    passthrough_unifier, renamed_callee_unifier,
 )
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -357,6 +357,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     calls = call_unifier(b_all, a_all)
     calls.update(signature_unifier(b_all, a_all, _callee_params(before, after, ctx)))
     calls.update(renamed_callee_unifier(b_all, a_all))  # `_is_inside(p, t)` -> `paths.is_inside(p, t)`
+    calls.update(passthrough_unifier(b_all, a_all))  # `verify(m, s)` -> `verify(m, s, undefined, options)`
     if calls:  # the same checking call with harmless keywords added is the same check
         a_all = tuple(rekey_calls(h, calls) for h in a_all)
     b_guards = [g for g in _denying(b_all) if g.reachable]
