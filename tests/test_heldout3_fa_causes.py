@@ -343,3 +343,71 @@ def test_js_check_given_an_existing_value_is_still_reported():
     after = JS_PASS_BEFORE.replace(
         "this.curve.verify(message, sig, this)", "this.curve.verify(message, sig, this, sig)")
     assert _js_pass_hits(after) == [("removed-guard", "Keyholder.verify")]
+
+
+# ---------------------------------------------------------------- validation replaced by sanitising at the point of use
+
+TREE_BEFORE = '''
+export function loadUntrustedTree(input) {
+  if (input.kind === 'Tree') {
+    checkTree(input);
+    return input;
+  }
+  return parseText(input);
+}
+
+function checkTree(node) {
+  if (typeof node.level !== 'number' || node.level < 0) {
+    throw new SecurityError('level must be a non-negative number');
+  }
+  if (!Array.isArray(node.names)) {
+    throw new SecurityError('names must be an array');
+  }
+}
+'''
+
+TREE_AFTER = '''
+export function loadUntrustedTree(input) {
+  if (input.kind === 'Tree') {
+    return input;
+  }
+  return parseText(input);
+}
+'''
+
+EMIT_BEFORE = '''
+export function emitNode(out, node) {
+  out.push(['enter', node.level]);
+  out.push(['names', node.names]);
+}
+'''
+
+EMIT_AFTER_SANITISED = '''
+import { sanitizeLevel, sanitizeNames } from './clean';
+
+export function emitNode(out, node) {
+  out.push(['enter', sanitizeLevel(node.level)]);
+  out.push(['names', sanitizeNames(node.names)]);
+}
+'''
+
+EMIT_AFTER_OTHER = EMIT_AFTER_SANITISED.replace("sanitizeLevel(node.level)", "node.level").replace(
+    "sanitizeNames(node.names)", "sanitizeNames(node.labels)")
+
+
+def _tree_findings(emit_after: str) -> list:
+    from semdiff.pipeline import analyze_texts
+
+    report = analyze_texts([("lib/tree/load.js", TREE_BEFORE.lstrip("\n"), TREE_AFTER.lstrip("\n")),
+                            ("lib/tree/emit.js", EMIT_BEFORE.lstrip("\n"), emit_after.lstrip("\n"))])
+    return [(f.rule_id, f.unit, f.severity.label) for f in report.findings if f.rule_id == "removed-guard"]
+
+
+def test_validator_replaced_by_sanitising_the_same_values_is_low():
+    assert _tree_findings(EMIT_AFTER_SANITISED) == [("removed-guard", "loadUntrustedTree", "low")]
+
+
+def test_validator_removed_while_other_values_are_sanitised_is_still_reported():
+    hits = _tree_findings(EMIT_AFTER_OTHER)
+    assert [(r, u) for r, u, _ in hits] == [("removed-guard", "loadUntrustedTree")]
+    assert hits[0][2] != "low"

@@ -588,3 +588,57 @@ def rederived_check(g: Guard, before: Unit, after: Unit, a_live) -> Optional[tup
         call = next(c for _op, c in deriv.values() if id(c) in used)
         return h, _SPACE.sub(" ", call.text).strip()
     return None
+
+
+# a property a check reads (`node.depth`, `$0.parts[i]`), not a method it calls (`Array.isArray(`)
+_READ_PROPERTY = re.compile(r"\.([A-Za-z_$][\w$]*)\b(?!\s*\()")
+_SANITISER_WORDS = frozenset({"sanitize", "sanitise", "sanitized", "sanitised", "coerce", "clamp"})
+
+
+def _sanitiser(callee: str) -> bool:
+    from semdiff.relevance.names import words
+
+    return bool(_SANITISER_WORDS & set(words(callee.rsplit(".", 1)[-1])))
+
+
+_SANITISING_MEMO: list[tuple[object, list[tuple[str, frozenset[str]]]]] = []  # (unit table, its sanitiser calls)
+
+
+def _sanitising_calls(units: Mapping[tuple[str, str], object]) -> list[tuple[str, frozenset[str]]]:
+    """(callee, properties its arguments read) of every sanitiser call in a unit table, read
+    once per table (a large change removes many checks, and each asks)."""
+    for table, calls in _SANITISING_MEMO:
+        if table is units:
+            return calls
+    out = []
+    for u in units.values():
+        for c in getattr(u, "calls", ()):
+            if _sanitiser(c.callee):
+                read = frozenset(m.group(1) for a in c.args for m in _READ_PROPERTY.finditer(a.value))
+                if read:
+                    out.append((c.callee, read))
+    _SANITISING_MEMO.insert(0, (units, out))
+    del _SANITISING_MEMO[2:]  # the change's two sides
+    return out
+
+
+def sanitised_instead(g: Guard, before_units: Mapping[tuple[str, str], object],
+                      after_units: Mapping[tuple[str, str], object]) -> list[str]:
+    """Calls the change added that sanitise a property the removed check `g` validated
+    (`if (!isValidDepth(node.depth)) throw` gone, `sanitizeDepth(path.depth)` new where the
+    value is used): validation replaced by sanitising at the point of use. Returned as the
+    calls' texts; empty when nothing of the kind was added."""
+    props = {m.group(1) for a in atoms_of(g.condition) for m in _READ_PROPERTY.finditer(a.key)}
+    props.discard("length")
+    if not props:
+        return []
+
+    def counted(units) -> dict[tuple[str, str], int]:
+        seen: dict[tuple[str, str], int] = {}
+        for callee, read in _sanitising_calls(units):
+            for p in read & props:
+                seen[(callee, p)] = seen.get((callee, p), 0) + 1
+        return seen
+
+    old, new = counted(before_units), counted(after_units)
+    return sorted(f"{callee}(....{p})" for (callee, p), n in new.items() if n > old.get((callee, p), 0))

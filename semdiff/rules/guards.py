@@ -21,6 +21,7 @@ from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import (
     binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, rederived_check, same_check_call,
+    sanitised_instead,
 )
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import (
@@ -716,6 +717,16 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
             return make_finding(
                 SPEC["removed-guard"], change, ctx, message,
                 before_line=g.span.line, after_line=still[1], evidence_before=g.text, evidence_after=still[0],
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
+            )
+        instead = sanitised_instead(g, ctx.before_units, ctx.after_units) if g.kind in ("inlined", "call-guard") else []
+        if instead:
+            # the values it validated are now sanitised where they are used: a change of approach
+            message += (f" The same change sanitises what it validated where the values are used ({', '.join(instead[:4])}): "
+                        "check that every value it refused is now made harmless.")
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, evidence_before=g.text, evidence_after="",
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
             )
         moved = moved_into_callee(g, after, ctx.after_units)
