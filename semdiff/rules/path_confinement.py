@@ -201,7 +201,7 @@ _DOTDOT = re.compile(r"""\\\.\\\.|(["'`])\.\.(?:[/\\]|\1)""")
 
 def _dotdot_helpers(units, path: str) -> frozenset[str]:
     r"""Names of the file's functions whose body normalises a path and strips `..` components
-    (`function canonical(p) { return join('./', normalize(p).replace(/^(\\.\\.(\\/|$))+/, '')) }`):
+    (`function canonical(p) { return join('./', normalize(p).replace(/^(\.\.(\/|$))+/, '')) }`):
     a call to one is a path normaliser whatever its name."""
     out = set()
     for (p, _q), unit in list(units.items()):
