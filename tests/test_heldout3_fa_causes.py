@@ -411,3 +411,24 @@ def test_validator_removed_while_other_values_are_sanitised_is_still_reported():
     hits = _tree_findings(EMIT_AFTER_OTHER)
     assert [(r, u) for r, u, _ in hits] == [("removed-guard", "loadUntrustedTree")]
     assert hits[0][2] != "low"
+
+
+PY_HANDLER_CHAINED_REFUSAL = '''
+async def read_body(request):
+    try:
+        return await request.json()
+    except Exception as exc:
+        raise HTTPException(status_code=400, detail="the body is not JSON") from exc
+'''
+
+PY_HANDLER_CHAINED_REFUSAL_DROPPED = '''
+async def read_body(request):
+    return await request.json()
+'''
+
+
+def test_py_handler_refusing_with_its_own_error_only_chained_from_the_caught_one_is_a_check():
+    # `from exc` chains the cause; the 400 is the handler's own refusal (without it the failure
+    # becomes a 500), so dropping the handler is still a removed check
+    hits = _all_rules(PY_HANDLER_CHAINED_REFUSAL, PY_HANDLER_CHAINED_REFUSAL_DROPPED, "api/body.py")
+    assert ("removed-guard", "read_body") in hits

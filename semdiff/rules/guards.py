@@ -575,7 +575,10 @@ def _rethrows_caught(g: Guard, before: Unit) -> bool:
         if var is None:
             return False
         v = re.escape(var)
-        wrapped = (rf"(?:throw|raise)(?:{v}|(?:new)?[\w.$]+\({v}\)|[\w.$]+\((?:[^()]*,)?{v}\)(?:from{v})?|[\w.$]+\([^()]*\)from{v})")
+        # the caught value must be the new exception's argument: `raise HTTPException(400,
+        # detail=...) from e` only chains it and refuses with an error of its own (a 400, not
+        # the 500 the bare failure would become), so it stays a check
+        wrapped = (rf"(?:throw|raise)(?:{v}|(?:new)?[\w.$]+\({v}\)|[\w.$]+\((?:[^()]*,)?{v}\)(?:from{v})?)")
         return re.fullmatch(wrapped, stmt) is not None
     return False
 
