@@ -384,6 +384,7 @@ class FileContext:
     call_memo: Optional[dict[str, tuple]] = None
     callee_memo: Optional[dict[str, str]] = None  # callee node text -> callee (set with call_memo), for backends that use it
     deny_memo: Optional[dict[str, Optional[Action]]] = None  # call text -> deny_call (set with call_memo), likewise
+    formula_memo: Optional[dict] = None  # (id(unit), len(its renames), test text) -> (formula, made partial) (set with call_memo)
 
     ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
     no_decorators: bool = False  # the source lacks the backend's DECORATOR_MARK: no unit has decorators
@@ -652,6 +653,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             ctx.call_memo = {}
             ctx.callee_memo = {}
             ctx.deny_memo = {}
+            ctx.formula_memo = {}
         self._run_file_queries(root, ctx)
         self.collect_imports(root, ctx)
         self._find_unit_nodes(root, ctx)
@@ -1337,7 +1339,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def _setting(self, key: str, value: Node, ctx: FileContext, scope: str) -> Setting:
         text = ctx.text(value)
-        return _Setting(key, fast_squash(text), span_of(value), clip(ctx.text(value.parent) if value.parent else text),
+        parent = value.parent  # (a parent is looked up from the root: once)
+        return _Setting(key, fast_squash(text), span_of(value), clip(ctx.text(parent) if parent is not None else text),
                        self.literal_of(value, ctx), scope)
 
     def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:

@@ -191,7 +191,31 @@ class GuardWalk:
             node.named_children[-1] if node.named_children else None)
 
     def formula(self, node: Node, d: UnitDraft, ctx: FileContext, depth: int = 0) -> Formula:
-        """Boolean formula of a test expression, atoms normalised (see semdiff.ir)."""
+        """Boolean formula of a test expression, atoms normalised (see semdiff.ir).
+
+        A whole test's formula is a function of its text and of what the names in it are
+        renamed to (keys, callees and comparisons are read from the text alone, the file's
+        imports aside): in a tree without errors (equal texts are equal subtrees) it is
+        built once per text for a unit while its renames stay as they are (they only grow)
+        -- `if err != nil` recurs through a Go function. (Keyed by the renames of the text's
+        names instead, a memo for the whole file costs JavaScript more than its hits save.)"""
+        memo = ctx.formula_memo
+        if depth or memo is None:
+            return self._formula(node, d, ctx, depth)
+        # (the drafts live until the file is built: id(d) names one unit for the memo's life)
+        memo_key = (id(d), len(d.renames), ctx.span_text(node.start_byte, node.end_byte))
+        found = memo.get(memo_key)
+        if found is None:
+            was = d.partial
+            d.partial = False
+            f = self._formula(node, d, ctx, 0)
+            found = memo[memo_key] = (f, d.partial)
+            d.partial = was or d.partial
+        elif found[1]:
+            d.partial = True
+        return found[0]
+
+    def _formula(self, node: Node, d: UnitDraft, ctx: FileContext, depth: int = 0) -> Formula:
         node = self.unparen(node)
         t = node.type
         if depth > MAX_FORMULA_DEPTH:
@@ -204,15 +228,15 @@ class GuardWalk:
         if t in self.UNARY_TYPES and self.unary_op(node) == "!":
             inner = self.unary_operand(node)
             if inner is not None:
-                return neg(self.formula(inner, d, ctx, depth + 1))
+                return neg(self._formula(inner, d, ctx, depth + 1))
         if t in self.BINARY_TYPES:
             op = self.binary_op(node)
             left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is not None and right is not None:
                 if op in self.AND_OPS:
-                    return conj(self.formula(left, d, ctx, depth + 1), self.formula(right, d, ctx, depth + 1))
+                    return conj(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
                 if op in self.OR_OPS:
-                    return disj(self.formula(left, d, ctx, depth + 1), self.formula(right, d, ctx, depth + 1))
+                    return disj(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
                 if op in self.COMPARE_OPS:
                     lu, ru = self.unparen(left), self.unparen(right)
                     ct = self._const_time_compared(lu, ru, op, d, ctx)
