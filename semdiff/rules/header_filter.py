@@ -26,7 +26,7 @@ RULE_ID = "header-filter-removed"
 # loops whose variable is a header name, per language
 HEADER_LOOPS: dict[str, tuple[re.Pattern[str], ...]] = {
     "go": (re.compile(r"\bfor\s+(\w+)(?:\s*,\s*\w+)?\s*:?=\s*range\s+(?:[\w.]+\.)?Header\b"),),
-    "java": (re.compile(r"\bfor\s*\(\s*(?:final\s+)?(?:String|HttpString|var)\s+(\w+)\s*:\s*[^;{]*?(?:getHeaderNames|getHeaderNames)\s*\("),
+    "java": (re.compile(r"\bfor\s*\(\s*(?:final\s+)?(?:String|HttpString|var)\s+(\w+)\s*:\s*[^;{]*?getHeaderNames\s*\("),
              re.compile(r"\bfor\s*\(\s*(?:final\s+)?(?:String|HttpString|var)\s+(\w+)\s*:\s*[^;{]*?\b\w*[hH]eaders?\w*\s*(?:\.\s*keySet\s*\(\s*\))?\s*\)")),
     "javascript": (re.compile(r"\bfor\s*\(\s*(?:const|let|var)\s+(?:\[\s*(\w+)[^\]]*\]|(\w+))\s+(?:of|in)\s+[^)]*\b\w*[hH]eaders\b"),),
 }
