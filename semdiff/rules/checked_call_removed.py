@@ -60,6 +60,7 @@ RULES = (
         languages=LANGS,
     ),
 )
+EXAMPLE_PATHS = {RULE_ID: "auth/parse.go"}
 SPEC = RULES[0]
 
 

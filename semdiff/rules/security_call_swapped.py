@@ -124,6 +124,7 @@ RULES = (
         languages=LANGS,
     ),
 )
+EXAMPLE_PATHS = {ROTATION: "lib/sessionmanager.js", OVERWRITE: "src/main/java/x/Redirector.java"}
 SPECS = {r.id: r for r in RULES}
 
 
