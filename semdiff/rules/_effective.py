@@ -392,6 +392,46 @@ def renamed_callee_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...]) 
     return mapping
 
 
+def _body_without_name(u: Unit) -> str:
+    key = u.body_key
+    return key.replace(u.name, "", 1) if u.name else key
+
+
+def same_body_callee_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...], b_unit: Unit, a_unit: Unit,
+                             b_units: Mapping[tuple[str, str], Unit], a_units: Mapping[tuple[str, str], Unit]) -> dict[str, str]:
+    """After-side call-atom keys -> the before-side key of the same check made through a
+    function that was moved and renamed with its body unchanged (`tool.IsSameSiteURLPath(u)`
+    -> `urlutil.IsSameSite(u)`, the old helper deleted and the new one added in the same
+    change). Both callees must resolve to analysed functions whose normalised bodies, the
+    function's own name left out, are identical, and the arguments must be the same."""
+    b_calls: dict[str, list[tuple[str, str]]] = {}  # arguments -> (callee, key)
+    b_keys: set[str] = set()
+    for g in before:
+        for a in atoms_of(g.deny_when):
+            b_keys.add(a.key)
+            if a.kind == "call" and a.callee and a.key.startswith(a.callee + "("):
+                b_calls.setdefault(a.key[len(a.callee):], []).append((a.callee, a.key))
+    if not b_calls:
+        return {}
+    mapping: dict[str, str] = {}
+    for h in after:
+        for a in atoms_of(h.deny_when):
+            if a.kind != "call" or not a.callee or a.key in b_keys or a.key in mapping or not a.key.startswith(a.callee + "("):
+                continue
+            candidates = [(c, k) for c, k in b_calls.get(a.key[len(a.callee):], ()) if c != a.callee]
+            if not candidates:
+                continue
+            new = find_helper(a_unit, a.callee, a_units)
+            if new is None or not new.body_key:
+                continue
+            for callee, key in candidates:
+                old = find_helper(b_unit, callee, b_units)
+                if old is not None and old.body_key and _body_without_name(old) == _body_without_name(new):
+                    mapping[a.key] = key
+                    break
+    return mapping
+
+
 # arguments that add nothing the callee did not already get: JavaScript's explicit `undefined`
 # (an omitted argument), and a parameter the calling unit itself gained in this change, passed
 # straight on (its old callers pass nothing, so the callee sees what it saw before)

@@ -642,3 +642,56 @@ def sanitised_instead(g: Guard, before_units: Mapping[tuple[str, str], object],
 
     old, new = counted(before_units), counted(after_units)
     return sorted(f"{callee}(....{p})" for (callee, p), n in new.items() if n > old.get((callee, p), 0))
+
+
+# a call that rewrites a value into a safe form; the standard library's lexical path cleaners
+# are left out: `filepath.Clean("../x")` and `path.normalize("../x")` keep the leading `..`
+_NORMALISER_WORDS = frozenset({"clean", "sanitize", "sanitise", "normalize", "normalise", "canonicalize",
+                               "canonicalise", "basename"})
+_LEXICAL_ONLY = re.compile(r"^(?:path|filepath|os\.path|posixpath|ntpath|path\.posix|path\.win32)\.(?:clean|normalize|normpath)$", re.I)
+_PLACEHOLDER = re.compile(r"\$\d+|%[0-9a-f]{6}(?:_\d+)?")
+
+
+def _source_names(unit: Unit, keys) -> set[str]:
+    """Source names of the parameters and locals whose placeholders occur in `keys`."""
+    local_names = {ph: name for name, ph in unit.locals}
+    out = set()
+    for key in keys:
+        for ph in _PLACEHOLDER.findall(key):
+            if ph.startswith("$"):
+                i = int(ph[1:])
+                if i < len(unit.params):
+                    out.add(unit.params[i])
+            elif ph in local_names:
+                out.add(local_names[ph])
+    return out
+
+
+def normalised_in_place(g: Guard, before: Unit, after: Unit) -> Optional[str]:
+    """The text of a call the new version uses to rewrite, in place, a value the removed check
+    `g` tested (`if IsMaliciousPath(name) { return err }` gone, `name = pathutil.Clean(name)`
+    new): a refusal replaced by a normaliser, so the value goes on in a cleaned form instead of
+    being refused. None when no such rewrite is there (a cleaned copy under another name leaves
+    the original in use; the standard library's lexical cleaners keep a leading `..`)."""
+    tested = _source_names(before, [a.key for a in atoms_of(g.condition)])
+    if not tested:
+        return None
+    lines = after.text.splitlines()
+    for c in after.calls:
+        if not c.arg_keys or _LEXICAL_ONLY.match(c.callee):
+            continue
+        from semdiff.relevance.names import words
+
+        if not (_NORMALISER_WORDS & set(words(c.callee.rsplit(".", 1)[-1]))):
+            continue
+        names = _source_names(after, [c.arg_keys[0]]) & tested
+        if not names:
+            continue
+        i = c.span.line - after.span.line
+        if not 0 <= i < len(lines):
+            continue
+        head = c.text.split("(", 1)[0].strip()
+        for name in names:
+            if re.search(rf"(?<![\w.$]){re.escape(name)}\s*:?=\s*(?:await\s+)?{re.escape(head)}\s*\(", lines[i]):
+                return c.text.splitlines()[0].strip()
+    return None

@@ -20,13 +20,13 @@ from semdiff.relevance.names import categorise
 from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import (
-    binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, rederived_check, same_check_call,
-    sanitised_instead,
+    binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, normalised_in_place, rederived_check,
+    same_check_call, sanitised_instead,
 )
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import (
     OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard, rename_operands,
-    passthrough_unifier, renamed_callee_unifier,
+    passthrough_unifier, renamed_callee_unifier, same_body_callee_unifier,
 )
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
@@ -359,6 +359,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     calls.update(signature_unifier(b_all, a_all, _callee_params(before, after, ctx)))
     calls.update(renamed_callee_unifier(b_all, a_all))  # `_is_inside(p, t)` -> `paths.is_inside(p, t)`
     calls.update(passthrough_unifier(b_all, a_all))  # `verify(m, s)` -> `verify(m, s, undefined, options)`
+    calls.update(same_body_callee_unifier(b_all, a_all, before, after, ctx.before_units, ctx.after_units))  # moved + renamed, body unchanged
     if calls:  # the same checking call with harmless keywords added is the same check
         a_all = tuple(rekey_calls(h, calls) for h in a_all)
     b_guards = [g for g in _denying(b_all) if g.reachable]
@@ -730,6 +731,16 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
             return make_finding(
                 SPEC["removed-guard"], change, ctx, message,
                 before_line=g.span.line, evidence_before=g.text, evidence_after="",
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
+            )
+        cleaned = normalised_in_place(g, before, after)
+        if cleaned is not None:
+            # the value is now rewritten into a safe form instead of being refused: a change of approach
+            message += (f" The same change rewrites the value it tested in place (`{cleaned}`) instead of refusing it: "
+                        "check that the normaliser makes every value it refused harmless.")
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, evidence_before=g.text, evidence_after=cleaned,
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
             )
         moved = moved_into_callee(g, after, ctx.after_units)
