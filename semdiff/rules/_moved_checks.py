@@ -110,7 +110,47 @@ def moved_into_callee(g: Guard, after: Unit, after_units: Mapping[tuple[str, str
         if text in texts or (atoms and atoms in atom_sets):
             return v
     called = g.text.split("(", 1)[0].strip() if g.kind in ("call-guard", "inlined") and "(" in g.text else None
-    return _moved_into_direct_callee(text, atoms, after, after_units, memo, called)
+    found = _moved_into_direct_callee(text, atoms, after, after_units, memo, called)
+    if found is None and atoms and g.kind not in ("call-guard", "inlined"):
+        found = _subsumed_in_direct_callee(g, atoms, after, after_units, memo)
+    return found
+
+
+def _subsumed_in_direct_callee(g: Guard, atoms: frozenset[str], after: Unit, after_units, memo: dict) -> Optional[Unit]:
+    """A function `after` calls that refuses, on what it was passed, a wider case than `g` did,
+    its test made of some of `g`'s own conditions: `if (fips() && pwd.length() < MIN) throw`
+    gone from the caller, `if (raw.length() < MIN) throw` new in the `encode(pwd)` it calls.
+    The callee's deny condition, in the caller's terms, must follow from `g`'s (every case
+    `g` refused is still refused); a callee test on anything `g` did not test is not this."""
+    from semdiff import logic
+    from semdiff.rules._effective import rekey
+
+    table = memo.setdefault("subsumed", {})
+    hit = table.get(id(after))
+    if hit is None:
+        by_name = _by_name(after_units, memo)
+        found: list[tuple[frozenset[str], object, Unit]] = []
+        for c in after.calls:
+            keys = c.arg_keys or ()
+            if not keys:
+                continue
+            for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
+                if v is after:
+                    continue
+                shift = 1 if v.params and v.params[0] in ("self", "cls") and "." in c.callee else 0
+                passed = set(OPERAND.findall(" ".join(keys)))  # only what the caller passed, not the callee's own locals
+                mapping = {f"${i}": keys[i - shift] if 0 <= i - shift < len(keys) else f"?${i}" for i in range(len(v.params))}
+                for h in v.guards:
+                    if h.action in _DENYING and h.reachable and h.kind not in ("decorator", "exit"):
+                        f = rekey(h.deny_when, mapping)
+                        a = frozenset(x.key for x in atoms_of(f))
+                        if a and all("?$" not in k and set(OPERAND.findall(k)) <= passed for k in a):
+                            found.append((a, f, v))
+        hit = table[id(after)] = (after, found)
+    for a, f, v in hit[1]:
+        if a < atoms and logic.implies(g.condition, f):
+            return v
+    return None
 
 
 def _moved_into_direct_callee(
