@@ -1,26 +1,9 @@
-"""denylist-narrowed: table examples, and each way a deny-list is written or known (rule id,
+"""denylist-narrowed: each way a deny-list is written or known (rule id,
 unit, lines), with the hard negatives next to each."""
 from __future__ import annotations
 
-import pytest
-
-from rulekit import family_of, findings_of
-from semdiff.rules.denylist_narrowed import EXAMPLE_PATHS, RULE_ID, RULES
-
-
-def test_family_table_has_both_kinds_of_example():
-    assert [r.id for r in family_of(RULE_ID).rules] == [r.id for r in RULES]
-    for r in RULES:
-        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
-
-
-@pytest.mark.parametrize("rule_id,example", [
-    pytest.param(r.id, ex, id=f"{r.id}-{i}-{'fires' if ex.fires else 'silent'}")
-    for r in RULES for i, ex in enumerate(r.examples)
-])
-def test_table_example(rule_id, example):
-    hits = findings_of(rule_id, example.before, example.after, EXAMPLE_PATHS[rule_id])
-    assert bool(hits) == example.fires, [f.message for f in hits]
+from rulekit import findings_of
+from semdiff.rules.denylist_narrowed import RULE_ID
 
 
 # a neutral final name; the deny-list is known through the field it is handed to
@@ -157,3 +140,25 @@ function layout(tag) {
 """
     after = before.replace(", 'span'", "")
     assert findings_of(RULE_ID, before, after, "src/layout.js") == []
+
+
+# a glob deny-list whose brace alternatives grew (vite-style server options)
+TS_GLOBS = """export const defaults = Object.freeze({
+  fs: {
+    strict: true,
+    deny: ['.env', '.env.*', '*.{crt,pem}', '**/.git/**'],
+  },
+})
+"""
+
+
+def test_glob_brace_alternatives_that_grew_stay_silent():
+    after = TS_GLOBS.replace("'*.{crt,pem}'", "'*.{crt,pem,key,p12}', '.npmrc'")
+    assert findings_of(RULE_ID, TS_GLOBS, after, "src/node/server/config.ts") == []
+
+
+def test_glob_brace_alternative_dropped_is_narrowed():
+    after = TS_GLOBS.replace("'*.{crt,pem}'", "'*.{crt,key}'")
+    hits = findings_of(RULE_ID, TS_GLOBS, after, "src/node/server/config.ts")
+    assert [(f.unit, f.before.line if f.before else None) for f in hits] == [("<module>", 4)]
+    assert "*.{crt,pem}" in hits[0].message

@@ -191,6 +191,43 @@ def _still_in_file(item: str, file_units: list[Unit]) -> bool:
     return any(q in u.text for u in file_units for q in quoted)
 
 
+_BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
+_MAX_EXPANSIONS = 256
+
+
+def _expansions(item: str) -> frozenset[str]:
+    """The names a glob entry with brace alternatives stands for (`*.{crt,pem}` -> `*.crt`,
+    `*.pem`); the entry itself when it has none (or too many to spell out)."""
+    out = [item]
+    while True:
+        grown = []
+        for x in out:
+            m = _BRACES.search(x)
+            if m is None:
+                grown.append(x)
+                continue
+            grown.extend(x[:m.start()] + alt + x[m.end():] for alt in m.group(1).split(","))
+        if grown == out:
+            return frozenset(out)
+        if len(grown) > _MAX_EXPANSIONS:
+            return frozenset({item})
+        out = grown
+
+
+def _still_covered(item: str, items: Iterable[str]) -> bool:
+    """Does an entry of the new list still name everything `item` named (`*.{crt,pem}` ->
+    `*.{crt,pem,key}`: the alternatives grew)? Only brace alternatives are spelled out;
+    anything else must be kept as written."""
+    if "{" not in item:
+        return False
+    names = _expansions(item)
+    now: set[str] = set()
+    for other in items:
+        if "{" in other:
+            now |= _expansions(other)
+    return names <= now
+
+
 def _file_units(units: Mapping[tuple[str, str], object], path: str) -> list[Unit]:
     return [u for u in units_in_file(units, path) if isinstance(u, Unit)]
 
@@ -214,7 +251,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue
         if file_units is None:
             file_units = _file_units(ctx.after_units, after.path) or [after]
-        dropped = [d for d in dict.fromkeys(dropped) if not _still_in_file(d, file_units)]
+        dropped = [d for d in dict.fromkeys(dropped) if not _still_in_file(d, file_units) and not _still_covered(d, a.items)]
         if not dropped:
             continue
         names = _aliases(name, after, file_units)
