@@ -1,23 +1,8 @@
 """checked-call-removed: a checking call whose failure was refused is no longer made (rule id, unit, line)."""
 from __future__ import annotations
 
-import pytest
-
-from semdiff.rules.checked_call_removed import RULE_ID, RULES
-from rulekit import family_of, findings_of
-
-
-def test_family_table_has_both_kinds_of_example():
-    assert [r.id for r in family_of(RULE_ID).rules] == [r.id for r in RULES]
-    for r in RULES:
-        assert any(e.fires for e in r.examples) and any(not e.fires for e in r.examples), r.id
-
-
-@pytest.mark.parametrize("example", [pytest.param(ex, id=f"{i}-{'fires' if ex.fires else 'silent'}")
-                                     for i, ex in enumerate(RULES[0].examples)])
-def test_table_example(example):
-    hits = findings_of(RULE_ID, example.before, example.after, "auth/parse.go")
-    assert bool(hits) == example.fires, [f.message for f in hits]
+from semdiff.rules.checked_call_removed import RULE_ID
+from rulekit import findings_of
 
 
 GO_CLOSURE = """

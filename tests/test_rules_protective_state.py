@@ -1,11 +1,11 @@
-"""protective-state-dropped: table examples plus flag vocabulary, moves and inversions."""
+"""protective-state-dropped: flag vocabulary, moves and inversions."""
 from __future__ import annotations
 
 import pytest
 
 from semdiff.model import Confidence, Severity
 from semdiff.rules.protective_state import RULE_ID, flag_row
-from rulekit import assert_example_holds, example_params, family_of, findings_of
+from rulekit import family_of, findings_of
 
 
 def run(before: str, after: str, path: str = "server/http.py"):
@@ -16,11 +16,6 @@ def test_rule_table_has_both_kinds_of_example():
     (rule,) = family_of(RULE_ID).rules
     assert rule.id == RULE_ID and rule.languages == ("python",)
     assert any(e.fires for e in rule.examples) and any(not e.fires for e in rule.examples)
-
-
-@pytest.mark.parametrize("rule_id,example", example_params(RULE_ID))
-def test_table_example(rule_id, example):
-    assert_example_holds(rule_id, example)
 
 
 @pytest.mark.parametrize("key,protective", [
