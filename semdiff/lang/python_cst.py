@@ -306,7 +306,7 @@ class _Extractor:
             elif isinstance(stmt, (cst.Continue, cst.Break)):
                 path = FALSE
             elif isinstance(stmt, (cst.Try, cst.TryStar)):
-                self._try(unit, stmt, path, contributors)
+                path = self._try(unit, stmt, path, contributors)
             elif isinstance(stmt, (cst.For, cst.While)):
                 head = stmt.iter if isinstance(stmt, cst.For) else stmt.test
                 self._collect_exprs(unit, head, in_guard=False, in_try=False)
@@ -412,12 +412,19 @@ class _Extractor:
             kind = "exit"  # a plain return: not a check, but it ends every path (rules need its line)
         unit.guards.append(Guard(path, cond, action, span, text, reachable, kind, contributors))
 
-    def _try(self, unit: _UnitBuilder, stmt: Union[cst.Try, cst.TryStar], path: Formula, contributors) -> None:
+    def _try(self, unit: _UnitBuilder, stmt: Union[cst.Try, cst.TryStar], path: Formula, contributors) -> Formula:
+        """Walk a try statement; return the condition to continue past it.
+
+        When every handler ends in a raise/return (or there is none: try/finally), only the
+        normal path (body, then `else`) reaches the next statement, so `try: v = f() except E: raise ... else: if v: return ok`
+        followed by `return None` denies under `not v`, as the same code without the try does.
+        A handler that can fall through keeps the old, wider answer (`path`)."""
         body = block(stmt.body)
         before = len(unit.calls)
-        self._walk(unit, body, path, contributors)
+        body_cont = self._walk(unit, body, path, contributors)
         guarded = tuple(dict.fromkeys(c.callee for c in unit.calls[before:]))
         unit.calls[before:] = [with_in_try(c) for c in unit.calls[before:]]
+        handlers_exit = True
         for handler in stmt.handlers:
             catches = handler_types(self.ex, handler.type)
             hbody = block(handler.body)
@@ -433,11 +440,16 @@ class _Extractor:
                 missing = self._missing_keys(unit, body)
                 # a body of nothing but lookups (no call) raises KeyError only for a missing key
                 raised = disj(*missing) if missing and len(missing) == len(body) and not guarded else disj(raised, *missing)
-            self._walk(unit, hbody, conj(path, raised), contributors + ((self.line(handler), raised),))
+            hcont = self._walk(unit, hbody, conj(path, raised), contributors + ((self.line(handler), raised),))
+            handlers_exit = handlers_exit and is_false(hcont)
+        normal_cont = body_cont
         if stmt.orelse is not None:
-            self._walk(unit, block(stmt.orelse.body), path, contributors)
+            normal_cont = self._walk(unit, block(stmt.orelse.body), body_cont, contributors)
+        cont = normal_cont if handlers_exit else path
         if stmt.finalbody is not None:
-            self._walk(unit, block(stmt.finalbody.body), path, contributors)
+            if is_false(self._walk(unit, block(stmt.finalbody.body), path, contributors)):
+                cont = FALSE
+        return cont
 
     def _missing_keys(self, unit: _UnitBuilder, body: list[cst.CSTNode]) -> list[Formula]:
         """`not (k in d)` for each `x = d[k]` / `return d[k]` statement of a try body whose

@@ -856,7 +856,7 @@ class _Extractor:
             elif t in ("continue_statement", "break_statement"):
                 path = FALSE
             elif t == "try_statement":
-                self._try(unit, stmt, path, contributors, depth)
+                path = self._try(unit, stmt, path, contributors, depth)
             elif t in ("for_statement", "while_statement"):
                 if t == "for_statement":
                     for f in ("right", "left"):
@@ -1042,10 +1042,13 @@ class _Extractor:
             kind = "exit"
         unit.guards.append(Guard(path, cond, action, span, text, reachable, kind, contributors))
 
-    def _try(self, unit: _UnitBuilder, stmt: Node, path: Formula, contributors, depth: int) -> None:
+    def _try(self, unit: _UnitBuilder, stmt: Node, path: Formula, contributors, depth: int) -> Formula:
+        """Walk a try statement; return the condition to continue past it (as python_cst._try:
+        the normal path through body and `else` when every handler raises/returns)."""
         body = self._block(stmt.child_by_field_name("body"))
         before = len(unit.calls)
-        self._walk(unit, body, path, contributors, None, depth + 1)
+        body_cont = self._walk(unit, body, path, contributors, None, depth + 1)
+        handlers_exit = True
         guarded = tuple(dict.fromkeys(c.callee for c in unit.calls[before:]))
         unit.calls[before:] = [replace(c, in_try=True) for c in unit.calls[before:]]
         orelse = finalbody = None
@@ -1062,15 +1065,20 @@ class _Extractor:
                     missing = self._missing_keys(unit, body)
                     # a body of nothing but lookups (no call) raises KeyError only for a missing key
                     raised = disj(*missing) if missing and len(missing) == len(body) and not guarded else disj(raised, *missing)
-                self._walk(unit, hbody, conj(path, raised), contributors + ((_line(clause), raised),), None, depth + 1)
+                hcont = self._walk(unit, hbody, conj(path, raised), contributors + ((_line(clause), raised),), None, depth + 1)
+                handlers_exit = handlers_exit and _is_false(hcont)
             elif clause.type == "else_clause":
                 orelse = clause
             elif clause.type == "finally_clause":
                 finalbody = clause
+        normal_cont = body_cont
         if orelse is not None:
-            self._walk(unit, self._block(orelse.child_by_field_name("body")), path, contributors, None, depth + 1)
+            normal_cont = self._walk(unit, self._block(orelse.child_by_field_name("body")), body_cont, contributors, None, depth + 1)
+        cont = normal_cont if handlers_exit else path
         if finalbody is not None:
-            self._walk(unit, self._block(next((c for c in finalbody.named_children if c.type == "block"), None)), path, contributors, None, depth + 1)
+            if _is_false(self._walk(unit, self._block(next((c for c in finalbody.named_children if c.type == "block"), None)), path, contributors, None, depth + 1)):
+                cont = FALSE
+        return cont
 
     def _missing_keys(self, unit: _UnitBuilder, body: list[Node]) -> list[Formula]:
         """python_cst._missing_keys: `not (k in d)` for each `x = d[k]` / `return d[k]`
