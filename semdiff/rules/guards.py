@@ -396,6 +396,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         f = _classify(change, ctx, g, related, a_all, w, uncertain)
         if f is not None and mixed and f.rule_id != "removed-guard":
             f = _as_rewrite(f)
+        if f is not None and f.rule_id in ("short-circuit", "widened-condition"):
+            f = _as_added_credential(f, g, related)
         if f is not None and (f.after is None or f.after.line not in reported_after_lines or f.rule_id == "removed-guard"):
             findings.append(f)
             if f.after is not None:
@@ -609,6 +611,22 @@ def _as_rewrite(f: Finding) -> Finding:
         severity=f.severity.bumped(-1),
         confidence=Confidence.LOW,
         message=f.message + " The rewrite also denies some cases the old code allowed, so this may be a deliberate re-scoping: check the newly allowed case.",
+    )
+
+
+def _as_added_credential(f: Finding, g: Guard, related: list[Guard]) -> Finding:
+    """Every newly allowed case presents a value equal to a configured secret (`pw ==
+    self.admin_password`): an added credential, itself an authentication check: low."""
+    from dataclasses import replace
+
+    from semdiff.rules._credential_match import alternative_credential
+
+    atom = alternative_credential(g, related)
+    if atom is None or f.severity <= Severity.LOW:
+        return f
+    return replace(
+        f, severity=Severity.LOW, confidence=Confidence.MEDIUM,
+        message=f.message + f" Every case it now lets through must match a configured secret (`{atom.text}`): an added credential rather than a bypass; check how that secret is configured.",
     )
 
 
