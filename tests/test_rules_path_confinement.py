@@ -86,3 +86,31 @@ def test_separator_join_without_prefix_test_is_silent():
     before = "function url(base, p) {\n  return base + '/' + p\n}\n"
     after = "function url(base, p) {\n  return base + p\n}\n"
     assert findings_of(PREFIX_SEP, before, after, "lib/url.js") == []
+
+
+# a run of leading slashes collapsed before the URL is parsed (`//evil/..` would read as a host)
+TS_SLASHES = """export function serveRaw(req: Req, res: Res, next: Next) {
+  const url = new URL(req.url!.replace(/^\\/+/, '/'), 'http://example.com')
+  const pathname = decodeURIComponent(url.pathname)
+  return serveFile(pathname, res, next)
+}
+"""
+
+
+def test_ts_slash_collapse_unwrapped():
+    from semdiff.rules.path_confinement import NORMALISER
+
+    after = TS_SLASHES.replace("req.url!.replace(/^\\/+/, '/')", "req.url!")
+    hits = findings_of(NORMALISER, TS_SLASHES, after, "src/server/static.ts")
+    assert [(f.unit, f.before.line, f.after.line, f.severity.name) for f in hits] == [("serveRaw", 2, 2, "MEDIUM")]
+
+
+def test_ts_slash_collapse_kept_or_other_replace_is_silent():
+    from semdiff.rules.path_confinement import NORMALISER
+
+    moved = TS_SLASHES.replace("const url = new URL(req.url!.replace(/^\\/+/, '/'), 'http://example.com')",
+                               "const raw = req.url!.replace(/^\\/+/, '/')\n  const url = new URL(raw, 'http://example.com')")
+    assert findings_of(NORMALISER, TS_SLASHES, moved, "src/server/static.ts") == []
+    # a replace that does not touch slashes (a drive letter) is no such normalisation
+    other = TS_SLASHES.replace("/^\\/+/, '/'", "/^[A-Z]:/i, ''")
+    assert findings_of(NORMALISER, other, other.replace("req.url!.replace(/^[A-Z]:/i, '')", "req.url!"), "src/server/static.ts") == []

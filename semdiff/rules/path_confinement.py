@@ -25,7 +25,8 @@ Two idioms of JavaScript/TypeScript, Go and Java confine an attacker-named file,
   linter's `os.Open(filepath.Clean(p))`) confines nothing and is not read; helpers that clean up
   data or resources (`cleanupTempPath`, `stripPathEntries`) are not normalisers; sanitise/escape
   helpers are escaping-removed's. A function of the same file whose body normalises a path and
-  strips `..` components (`canonical(p)`) counts as a normaliser whatever its name.
+  strips `..` components (`canonical(p)`) counts as a normaliser whatever its name, and so does a
+  JavaScript `u.replace(/^\/+/, '/')` collapsing a run of slashes (`//host` read as a host).
 
 Python is left to injection-opened (os.path.basename, secure_filename, safe_join).
 """
@@ -173,8 +174,28 @@ def _wrapped_by_helper(after: Unit, line: int, arg: str, ctx: RuleContext) -> bo
     return False
 
 
+# a regex that matches a run of slashes (`/^\/+/`, `/[\/\\]+/g`): replaced by one slash or
+# nothing, it collapses `//evil.com` and `/\\evil` before the value is parsed as a URL or path
+_SLASH_RUN = re.compile(r"/\^?(?:\\/|\[(?:\\/|\\\\|/)+\])(?:\\/|\[(?:\\/|\\\\|/)+\])?[+*]/[gimsuy]*")
+
+
+def _slash_collapse(call: Call) -> Optional[str]:
+    r"""The receiver of a JavaScript `x.replace(/^\/+/, '/')` (a run of slashes collapsed to one
+    or removed), as written; None for any other call."""
+    tail = call.callee.rsplit(".", 1)[-1]
+    if tail not in ("replace", "replaceAll") or len(call.positional) != 2:
+        return None
+    pattern, repl = call.positional
+    if repl.literal not in ("/", "") or not _SLASH_RUN.fullmatch(_squash(pattern.text or pattern.value)):
+        return None
+    head = _squash(call.text).rsplit("." + tail + "(", 1)[0]
+    return head or None
+
+
 def _normaliser_kind(call: Call, language: str) -> Optional[str]:
     """'path' for a root-anchored path normaliser, 'helper' for a path/URL strip helper, else None."""
+    if language in ("javascript", "typescript") and _slash_collapse(call) is not None:
+        return "helper"
     if len(call.positional) != 1 or call.positional[0].literal is not None:
         return None
     if callee_is(call.callee, NORMALISER_CALLS):
@@ -188,7 +209,10 @@ def _normaliser_kind(call: Call, language: str) -> Optional[str]:
 
 
 def _bare(call: Call) -> str:
-    """The value the normaliser was given: `"/"+name` -> `name`."""
+    r"""The value the normaliser was given: `"/"+name` -> `name`, `u.replace(/^\/+/, '/')` -> `u`."""
+    receiver = _slash_collapse(call)
+    if receiver is not None:
+        return receiver
     arg = _arg(call)
     m = _ANCHORED.match(arg)
     return m.group("rest") if m else arg
