@@ -26,7 +26,7 @@ Two idioms of JavaScript/TypeScript, Go and Java confine an attacker-named file,
   data or resources (`cleanupTempPath`, `stripPathEntries`) are not normalisers; sanitise/escape
   helpers are escaping-removed's. A function of the same file whose body normalises a path and
   strips `..` components (`canonical(p)`) counts as a normaliser whatever its name, and so does a
-  JavaScript `u.replace(/^\/+/, '/')` collapsing a run of slashes (`//host` read as a host).
+  JavaScript `u.replace(/^\\/+/, '/')` collapsing a run of slashes (`//host` read as a host).
 
 Python is left to injection-opened (os.path.basename, secure_filename, safe_join).
 """
