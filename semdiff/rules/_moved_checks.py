@@ -84,10 +84,24 @@ def _targets(caller: Unit, named: list[Unit]) -> list[Unit]:
     change walk every unit of the change from each removed check (9 s of a 10k-line change)."""
     if len(named) <= 1:
         return named
-    local = [v for v in named if v.path == caller.path]
+    hit = _BY_PATH.get(id(named))
+    if hit is None or hit[0] is not named:
+        # the same name's units are split by file once, not scanned per call (a name defined in
+        # every module of a 10k-line change was scanned 10,000 times); the list is kept so its
+        # id is not reused while the entry lives
+        if len(_BY_PATH) > 4096:
+            _BY_PATH.clear()
+        by_path: dict[str, list[Unit]] = {}
+        for v in named:
+            by_path.setdefault(v.path, []).append(v)
+        hit = _BY_PATH[id(named)] = (named, by_path)
+    local = hit[1].get(caller.path)
     if local:
         return local
     return named if len(named) <= MAX_AMBIGUOUS else []
+
+
+_BY_PATH: dict[int, tuple[list[Unit], dict[str, list[Unit]]]] = {}
 
 
 def _tests(u: Unit, memo: dict) -> tuple[frozenset[str], frozenset[frozenset[str]]]:
