@@ -41,6 +41,7 @@ from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
     ERROR_NAME,
+    records_failure,
     EXEMPT_DECORATOR,
     GUARD_CALL,
     ModuleTokens,
@@ -360,14 +361,17 @@ class _Extractor:
 
     def _record_error_state(self, unit, stmt: cst.If, body, deny_when, cond, contributors, reachable) -> None:
         """`if bad: self.error = BadRequest(...); break` denies as surely as a raise does:
-        protocol parsers and state machines refuse input by recording an error."""
+        protocol parsers and state machines refuse input by recording an error, form
+        validators by setting a failure flag (`if bad: failed = True`)."""
         for s in body:
             if isinstance(s, (cst.Assign, cst.AnnAssign)) and s.value is not None:
                 targets = [t.target for t in s.targets] if isinstance(s, cst.Assign) else [s.target]
-                names = " ".join(self.ex.dotted(t) for t in targets).lower()
+                dotted = " ".join(self.ex.dotted(t) for t in targets)
+                names = dotted.lower()
                 value = s.value
                 callee = self.ex.callee(value).rsplit(".", 1)[-1] if isinstance(value, cst.Call) else ""
-                if ERROR_NAME.search(callee) or ("error" in names and isinstance(value, cst.Call)):
+                if ERROR_NAME.search(callee) or ("error" in names and isinstance(value, cst.Call)) \
+                        or (isinstance(value, cst.Name) and records_failure(dotted, value.value)):
                     text = f"if {normal.squash_spaces(self.ex.code(stmt.test))}: {normal.squash_spaces(self.ex.code(s))}"
                     unit.guards.append(Guard(deny_when, cond, Action.ABORT, Span(self.line(stmt), self.end_line(s)), text, reachable, "branch", contributors))
                     return

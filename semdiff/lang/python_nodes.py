@@ -37,6 +37,24 @@ GUARD_CALL = re.compile(
 ASSIGNED_GUARD_CALL = re.compile(r"(^|\.)_*(validate|verify|check)(_\w+)?$", re.I)
 NOT_ASSIGNED_GUARD = re.compile(r"(^|\.)(check_output|check_call)$")
 ERROR_NAME = re.compile(r"(Error|Exception|BadRequest|Forbidden|Unauthori[sz]ed|Denied|Invalid\w*|Refused|Rejected)$")
+# a validation outcome recorded in a flag the caller reads later (`if bad: failed = True`,
+# `if bad: valid = False`): form validators and multi-error checks refuse this way
+FAILURE_FLAG = re.compile(r"^_*(?:failed|failure|fail|invalid|is_invalid|has_errors?|errors_found|rejected|denied|forbidden)$", re.I)
+SUCCESS_FLAG = re.compile(r"^_*(?:valid|is_valid|ok|success|succeeded|allowed|authori[sz]ed|authenticated|verified)$", re.I)
+
+
+def records_failure(targets: str, value: str) -> bool:
+    """`failed = True` / `self.valid = False`: a failure recorded in a flag (targets as dotted text)."""
+    names = [t.rsplit(".", 1)[-1] for t in targets.split()]
+    if not names:
+        return False
+    if value == "True":
+        return all(FAILURE_FLAG.match(n) for n in names)
+    if value == "False":
+        return all(SUCCESS_FLAG.match(n) for n in names)
+    return False
+
+
 REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall", "re.finditer")
 
 

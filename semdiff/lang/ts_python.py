@@ -80,6 +80,7 @@ from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
     ERROR_NAME,
+    records_failure,
     EXEMPT_DECORATOR,
     GUARD_CALL,
     LOG_CALLEE,
@@ -966,9 +967,11 @@ class _Extractor:
             if parts is None or parts[0] == "aug" or parts[2] is None:
                 continue
             _, targets, value, _ = parts
-            names = " ".join(self.dotted(t) for t in targets).lower()
+            dotted = " ".join(self.dotted(t) for t in targets)
+            names = dotted.lower()
             callee = self.callee(value).rsplit(".", 1)[-1] if value.type == "call" else ""
-            if ERROR_NAME.search(callee) or ("error" in names and value.type == "call"):
+            if ERROR_NAME.search(callee) or ("error" in names and value.type == "call") \
+                    or (value.type in ("true", "false") and records_failure(dotted, self.code(value))):
                 text = f"if {normal.squash_spaces(self.code(test_node))}: {normal.squash_spaces(self.code(s))}"
                 unit.guards.append(Guard(deny_when, cond, Action.ABORT, Span(_line(link), _end_line(s)), text, reachable, "branch", contributors))
                 return
