@@ -156,3 +156,29 @@ def test_argv_options_by_name():
     # one option alone is not a command line
     single = "def flags():\n    return ['--strict']\n"
     assert _brief(findings(single, single.replace("'--strict'", "'--loose'"), "tools/one.py")) == []
+
+
+# server defaults written as a frozen, typed object literal (vite's serverConfigDefaults shape)
+TS_DEFAULTS = """export const serverConfigDefaults = Object.freeze({
+  open: false,
+  cors: false,
+  headers: {},
+} satisfies ServerOptions)
+"""
+
+
+def test_ts_frozen_defaults_cors_turned_on():
+    after = TS_DEFAULTS.replace("cors: false", "cors: true")
+    assert brief(findings(TS_DEFAULTS, after, "src/node/server/index.ts")) == [(fam.FLAG, "<module>", 3)]
+
+
+def test_ts_frozen_defaults_cors_turned_off_or_other_key_is_silent():
+    after = TS_DEFAULTS.replace("cors: false", "cors: true")
+    assert findings(after, TS_DEFAULTS, "src/node/server/index.ts") == []
+    assert findings(TS_DEFAULTS, TS_DEFAULTS.replace("open: false", "open: true"), "src/node/server/index.ts") == []
+
+
+def test_cors_keyword_argument_is_not_a_flag():
+    # `app.use(cors(...))`-style calls are configured per call; only settings and config keys count
+    before = "function start(app) {\n  return createServer(app, { cors: false })\n}\n"
+    assert findings(before, before.replace("cors: false", "cors: true"), "src/start.js") == []

@@ -13,7 +13,7 @@ from typing import Optional
 
 from tree_sitter import Language, Node
 
-from semdiff.ir import Action, Argument, Decorator
+from semdiff.ir import Action, Argument, Decorator, Setting
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
 
@@ -168,6 +168,23 @@ class JavaScriptBackend(TreeSitterBackend):
                     if c.type == "spread_element" and c.named_children:
                         out.append(self.argument("**", c.named_children[0], ctx))
         return out
+
+    # calls that hand back the object they are given, only frozen: `Object.freeze({...})`
+    FREEZING_CALLS = frozenset({"Object.freeze", "Object.seal", "Object.preventExtensions"})
+
+    def _config_settings(self, target: str, value: Node, ctx: FileContext) -> list[Setting]:
+        """Settings of a top-level object assigned frozen or typed (`Object.freeze({cors:
+        false} satisfies ServerOptions)`) are the object's own, as for a plain `{...}`."""
+        for _ in range(6):
+            value = self.unparen(value)
+            if value.type != "call_expression" or self.callee(value, ctx) not in self.FREEZING_CALLS:
+                break
+            args = value.child_by_field_id(self._f_arguments)
+            inner = [c for c in args.named_children if c.type not in self.COMMENT_TYPES] if args is not None else []
+            if len(inner) != 1:
+                break
+            value = inner[0]
+        return super()._config_settings(target, value, ctx)
 
     def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:
         if value.type != "object":

@@ -77,6 +77,8 @@ FLAGS: dict[str, FlagSpec] = {
     "use_pkce": FlagSpec(FLAG, True, category="token"),
     "pkce_enabled": FlagSpec(FLAG, True, category="token"),
     "require_pkce": FlagSpec(FLAG, True, category="token"),
+    # `cors: true` (vite, expressjs/cors options): every origin may read responses
+    "cors": FlagSpec(FLAG, False, category="config", as_parameter=False),
     # cookies
     "secure": FlagSpec(COOKIE, True, category="session"),
     "httponly": FlagSpec(COOKIE, True, category="session"),
