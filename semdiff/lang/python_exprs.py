@@ -259,6 +259,16 @@ def _fold(op: type, a: float, b: float) -> LiteralValue:
 # words that make a returned value a denial rather than a normal exit
 _DENY_WORDS = ("forbid", "unauthori", "denied", "deny", "reject", "refuse", "invalid", "fail", "error", "bad_request", "badrequest", "not_allowed", "notallowed", "login", "abort")
 _DENY_STATUS = re.compile(r"\b(40[0-9]|429)\b|HTTP_40[0-9]|status\.HTTP_4")
+# a call that performs a login (`self.login(request)`, `login_user(user)`, `do_login()`) grants;
+# only a call that sends the client to log in (`redirect_to_login`, `login_required_response`) refuses
+_LOGIN_ACTION = re.compile(r"^_*(?:do_|perform_|complete_|process_|handle_)?log_?in(?:_user)?$")
+
+
+def deny_callee(last: str) -> bool:
+    """Does a called function's last name (lower case) say the call refuses?"""
+    if _LOGIN_ACTION.match(last):
+        return any(w in last for w in _DENY_WORDS if w != "login")
+    return any(w in last for w in _DENY_WORDS)
 
 
 def is_deny_value(ex: Exprs, value: Optional[cst.BaseExpression]) -> bool:
@@ -277,7 +287,7 @@ def is_deny_value(ex: Exprs, value: Optional[cst.BaseExpression]) -> bool:
     if isinstance(value, cst.Call):
         name = ex.callee(value).lower()
         last = name.rsplit(".", 1)[-1]
-        if any(w in last for w in _DENY_WORDS):
+        if deny_callee(last):
             return True
         if "redirect" in last and "login" in ex.code(value).lower():
             return True

@@ -74,7 +74,7 @@ from semdiff.ir import (
 from semdiff.budget import parse_tree
 from semdiff.lang.unique_names import python_overload_stub, unique_qualnames
 from semdiff.lang import normal
-from semdiff.lang.python_exprs import _BOOLISH_CALL, _DENY_STATUS, _DENY_WORDS, CONST_TIME_CALLEES, Namer
+from semdiff.lang.python_exprs import _BOOLISH_CALL, _DENY_STATUS, _DENY_WORDS, CONST_TIME_CALLEES, Namer, deny_callee
 from semdiff.lang.python_nodes import (
     ABORT_CALLEES,
     ASSIGNED_GUARD_CALL,
@@ -1521,7 +1521,7 @@ class _Extractor:
         if t == "call":
             name = self.callee(value).lower()
             last = name.rsplit(".", 1)[-1]
-            if any(w in last for w in _DENY_WORDS):
+            if deny_callee(last):
                 return True
             if "redirect" in last and "login" in self.code(value).lower():
                 return True
