@@ -176,16 +176,47 @@ def raw_use(line: str, name: str, language: str = "") -> bool:
 
 
 
+# JavaScript's inline escaping: `String(v).replace(/]]>/g, ']]]]><![CDATA[>')`,
+# `v.replace(/</g, '&lt;')`, `v.replace(/--/g, '- -')`: a pattern holding a markup delimiter or
+# quote replaced by a fixed text. The value escaped is the receiver of the chain.
+_MARKUP_PATTERN = re.compile(r"<|>|&|--|\]\]|[\"'`]")
+_CONVERTED = re.compile(r"^(?:String\((?P<a>.+)\)|(?P<b>.+?)\.toString\(\))$")
+
+
+def _inline_escaped(c: Call) -> Optional[str]:
+    """The value a JavaScript `.replace(<markup pattern>, '<text>')` chain escapes, or None."""
+    if tail(c.callee) not in ("replace", "replaceAll") or len(c.positional) != 2:
+        return None
+    pattern, repl = c.positional
+    if not isinstance(repl.literal, str) or not _MARKUP_PATTERN.search(pattern.value) or repl.literal == pattern.literal:
+        return None
+    head = re.sub(r"\s+", "", c.text).split(".replace", 1)[0]
+    m = _CONVERTED.match(head)
+    if m is not None:
+        head = m.group("a") or m.group("b")
+    return head if re.fullmatch(r"[\w$.\[\]\"']+", head) else None
+
+
+def _escaped_value(c: Call, language: str) -> Optional[str]:
+    if is_escaper(c.callee):
+        return first_arg(c)
+    return _inline_escaped(c) if language in ("javascript", "typescript") else None
+
+
 def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
-    b_esc = [c for c in before.calls if is_escaper(c.callee) and first_arg(c)]
-    a_esc = [c for c in after.calls if is_escaper(c.callee) and first_arg(c)]
-    key = lambda c: (tail(c.callee), first_arg(c))  # noqa: E731
+    lang = change.language
+    b_esc = [c for c in before.calls if _escaped_value(c, lang)]
+    a_esc = [c for c in after.calls if _escaped_value(c, lang)]
+    key = lambda c: (tail(c.callee), _escaped_value(c, lang))  # noqa: E731
     # a value escaped by a different escaper now (escapeQuotes -> html.EscapeString) is still escaped
-    still_escaped = {first_arg(c) for c in new_items(b_esc, a_esc, key=key)}
+    still_escaped = {_escaped_value(c, lang) for c in new_items(b_esc, a_esc, key=key)}
+    reported: set[str] = set()
     for b in new_items(a_esc, b_esc, key=key):
-        arg = first_arg(b) or ""
+        arg = _escaped_value(b, lang) or ""
+        if arg in reported:
+            continue  # one finding per value (a `.replace` chain is several calls)
         if b.positional[0].literal is not None or arg in still_escaped or not re.fullmatch(r"[\w$.\[\]\"']+", arg):
             continue
         src = unit_line(before, b.span.line)
@@ -199,8 +230,10 @@ def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             where = next((ln for ln in uses if ln in change.touched_after and raw_use(unit_line(after, ln), arg, change.language)), None)
         if where is None:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
+        reported.add(arg)
+        shown = f"{b.callee}({arg})" if is_escaper(b.callee) else re.sub(r"\s+", "", b.text)[:120]
         yield make_finding(
-            SPEC, change, ctx, f"{b.callee}({arg}) removed; {arg} is now used unescaped",
+            SPEC, change, ctx, f"{shown} removed; {arg} is now used unescaped",
             before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
         )
 
