@@ -114,3 +114,42 @@ def test_ts_slash_collapse_kept_or_other_replace_is_silent():
     # a replace that does not touch slashes (a drive letter) is no such normalisation
     other = TS_SLASHES.replace("/^\\/+/, '/'", "/^[A-Z]:/i, ''")
     assert findings_of(NORMALISER, other, other.replace("req.url!.replace(/^[A-Z]:/i, '')", "req.url!"), "src/server/static.ts") == []
+
+
+# the root renamed in the same edit that dropped the separator (formidable-style upload dir)
+JS_JOIN = """class Form {
+  _joinDirectoryName(name) {
+    const resolvedDir = path.resolve(this.uploadDir);
+    const resolvedPath = path.resolve(resolvedDir, name);
+    if (resolvedPath === resolvedDir || !resolvedPath.startsWith(resolvedDir + path.sep)) {
+      return path.join(this.uploadDir, this.options.defaultInvalidName);
+    }
+    return resolvedPath;
+  }
+}
+"""
+
+JS_JOIN_BARE = """class Form {
+  _joinDirectoryName(name) {
+    const newPath = path.join(this.uploadDir, name);
+    if (!newPath.startsWith(this.uploadDir)) {
+      return path.join(this.uploadDir, this.options.defaultInvalidName);
+    }
+    return newPath;
+  }
+}
+"""
+
+
+def test_js_prefix_separator_dropped_with_the_root_renamed():
+    hits = findings_of(PREFIX_SEP, JS_JOIN, JS_JOIN_BARE, "src/Form.js")
+    assert [(f.unit, f.before.line, f.after.line) for f in hits] == [("Form._joinDirectoryName", 5, 4)]
+
+
+def test_js_renamed_root_with_separator_kept_or_relative_test_is_silent():
+    kept = JS_JOIN_BARE.replace("const newPath = path.join(this.uploadDir, name);",
+                                "const root = this.uploadDir + path.sep;\n    const newPath = path.join(this.uploadDir, name);").replace(
+        "newPath.startsWith(this.uploadDir)", "newPath.startsWith(root)")
+    assert findings_of(PREFIX_SEP, JS_JOIN, kept, "src/Form.js") == []
+    relative = JS_JOIN_BARE.replace("!newPath.startsWith(this.uploadDir)", "path.relative(this.uploadDir, newPath).startsWith('..')")
+    assert findings_of(PREFIX_SEP, JS_JOIN, relative, "src/Form.js") == []

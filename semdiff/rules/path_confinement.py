@@ -61,6 +61,8 @@ _SEP = (r"(?:path\.sep|sep|File\.separator|File\.separatorChar|'/'|\"/\"|`/`|'\\
         r"string\((?:os|filepath)\.(?:PathSeparator|Separator)\)|FileSystems\.getDefault\(\)\.getSeparator\(\))")
 _ROOT_PLUS_SEP = re.compile(r"(?P<root>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\([^()]*\))?)\s*\+\s*" + _SEP + r"(?![\w$.(])")
 # a prefix test: startsWith / HasPrefix / indexOf(..) === 0 / substr|slice|substring(0, ..)
+# a prefix test against a bare name or member (no separator appended): `p.startsWith(dir)`, `strings.HasPrefix(p, dir)`
+_BARE_PREFIX_TEST = re.compile(r"\.startsWith\(\s*[A-Za-z_$][\w$.]*\s*\)|HasPrefix\([^,()]+,\s*[A-Za-z_$][\w$.]*\s*\)")
 _PREFIX_TEST = re.compile(r"startsWith\(|HasPrefix\(|indexOf\([^)]*\)\s*[!=]==?\s*0|\.(?:substr|slice|substring)\(\s*0\s*,")
 
 # path normalisers: they confine only a root-anchored argument ("/" + name)
@@ -317,15 +319,26 @@ def _prefix_separator_dropped(change: UnitChange, ctx: RuleContext) -> Iterable[
                 continue
             test = _prefix_test_line(after, _squash(root)) or _prefix_test_line(after, _assigned(src, m))
             if test is None:
-                continue  # the containment test itself is gone or rewritten (path.relative, ...): not this rule
-            # the root itself is still there, now without the separator (not replaced by another API)
-            where = next((a for a in change.touched_after if _squash(root) in _squash(unit_line(after, a))), None)
+                # the root renamed in the same edit (`resolvedDir + sep` -> `this.uploadDir`): a
+                # changed line that now tests the prefix against a bare name
+                # (not Java: `Path.startsWith(dir)` compares whole components and needs no separator)
+                test = None if change.language == "java" else next(
+                    (a for a in sorted(change.touched_after) if _BARE_PREFIX_TEST.search(unit_line(after, a))), None)
+                if test is None:
+                    continue  # the containment test itself is gone or rewritten (path.relative, ...): not this rule
+                where, renamed = test, True
+            else:
+                renamed = False
+                # the root itself is still there, now without the separator (not replaced by another API)
+                where = next((a for a in change.touched_after if _squash(root) in _squash(unit_line(after, a))), None)
             if where is None:
                 continue
             yield make_finding(
                 SPEC[PREFIX_SEP], change, ctx,
-                f"`{m.group(0).strip()}` became `{root}`: the prefix test on line {test} now accepts a sibling "
-                f"directory whose name starts with the root's",
+                (f"`{m.group(0).strip()}` is gone: the prefix test on line {test} (`{unit_line(after, test).strip()[:80]}`) "
+                 f"compares against a bare name and accepts a sibling directory whose name starts with the root's") if renamed else
+                (f"`{m.group(0).strip()}` became `{root}`: the prefix test on line {test} now accepts a sibling "
+                 f"directory whose name starts with the root's"),
                 before_line=ln, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
             )
             return
