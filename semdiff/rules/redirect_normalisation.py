@@ -17,7 +17,10 @@ line go. This family reads the unit's own text:
 A step whose pattern is anchored at the start and collapses slashes or backslashes
 (`path = re.sub("^//+", "/", path)`, `value = value.replace(/^(\w+:)?\s*[\\/]\s*[\\/]/, '$1//')`) is
 the protocol-relative-URL fix itself: it is reported when `v` is still used after the removed
-line, whatever reads it next (a later redirect built from a lookup, a hostname check).
+line, whatever reads it next (a later redirect built from a lookup, a hostname check). The same
+holds for the fix written as a test plus a rewrite (`if v.startswith("//"): v = "/%2f" + v[2:]`),
+and for a URL-like value's tab/CR/LF stripping (`v = v.replace("\t", "")...`): URL parsers drop
+those characters later, so a `//` or scheme test made on the unstripped value is bypassed.
 """
 from __future__ import annotations
 
@@ -46,6 +49,14 @@ _REWRITE = re.compile(
 # a rewrite anchored at the start that collapses leading slashes/backslashes (`^//+`, `^\/+`,
 # `^(\w+:)?\s*[\\/]\s*[\\/]`, `^[/\\]+`): what keeps `//evil.example` from being a host
 _LEADING_SLASHES = re.compile(r"\^.{0,30}?(?://|\[\\\\/\]|\[/\\\\\]|\\\\\\\\|\\/\+|(?<!\\)/\+)")
+# `if v.startswith("//"):` (or `/\\`, `\\\\`) whose body re-assigns `v` from itself: the same
+# leading-slash neutralisation written as a test plus a rewrite (`v = f"/%2f{v[2:]}"`)
+_SLASH_TEST = re.compile(r"""^\s*if\s+(?P<v>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.startswith\(\s*\(?\s*[rb]?(['"])(?://|/\\\\|\\\\\\\\)""")
+# a rewrite deleting tab/CR/LF/NUL (`v.replace("\\t", "")`, `re.sub(r"[\\t\\r\\n]", "", v)`): URL
+# parsers drop those characters, so a scheme or `//` test made on the unstripped value can be
+# bypassed by embedding them (`/\t/evil.example`)
+_CONTROL_STRIP = re.compile(r"""\.replace\(\s*[rb]?(['"])\\(?:t|r|n|x00|0)\1\s*,\s*(['"])\2|re\.subn?\(\s*[rb]?(['"])[^'"]*\\[trn]""")
+_URLISH = re.compile(r"(?i)url|uri|location|redirect|next|target|href|link")
 
 _JS_BEFORE = ("function go(res, url) {\n  url = url.replace(/\\\\/g, '%5C')\n"
               "  res.setHeader('Location', encodeURI(url))\n  res.statusCode = 302\n}\n")
@@ -57,8 +68,9 @@ RULES = (
         "A line that rewrote a redirect target in place (backslashes encoded or turned into '/', leading "
         "slashes collapsed, the path cleaned) is gone while the unit still redirects to that value: "
         "`//evil.example` or `/\\evil.example` now leaves the site (open redirect). A rewrite anchored at the start "
-        "that collapses leading slashes/backslashes (`re.sub('^//+', '/', path)`) is reported whenever the value is "
-        "still used after it (a later redirect or host check reads it).",
+        "that collapses leading slashes/backslashes (`re.sub('^//+', '/', path)`, or `if v.startswith('//'): v = ...`), "
+        "or the stripping of tab/CR/LF from a URL-like value, is reported whenever the value is "
+        "still used after it (a later redirect, urljoin or host check reads it).",
         (Example(_JS_BEFORE, _JS_AFTER, True),
          Example(_JS_BEFORE, _JS_BEFORE.replace("url = url.replace(/\\\\/g, '%5C')", "url = url.replaceAll('\\\\', '%5C')"),
                  False, "same step reworded")),
@@ -105,6 +117,23 @@ def _rewrites(unit: Unit, lines: Optional[Iterable[int]] = None) -> dict[str, li
     return out
 
 
+def _guarded_slash_rewrites(unit: Unit, lines: Iterable[int]) -> dict[str, list[tuple[int, str]]]:
+    """`if v.startswith("//"):` followed by `v = <from v>` on one of `lines`: the pair, keyed by
+    `v`, as (line of the re-assignment, the test and the re-assignment joined)."""
+    wanted = set(lines)
+    rows = unit_lines(unit)
+    out: dict[str, list[tuple[int, str]]] = {}
+    for i, (ln, text) in enumerate(rows[:-1]):
+        t = _SLASH_TEST.match(text)
+        if not t:
+            continue
+        nxt_ln, nxt = rows[i + 1]
+        m = _ASSIGN.match(nxt)
+        if nxt_ln in wanted and m and m.group("v") == t.group("v") and mentions(m.group("rhs"), t.group("v")):
+            out.setdefault(t.group("v"), []).append((nxt_ln, f"{text.strip()} {nxt.strip()}"))
+    return out
+
+
 def _rewrites_at(unit: Unit, lines: list[int]) -> int:
     return sum(len(_REWRITE.findall(unit_lines(unit)[ln - unit.span.line][1])) for ln in lines)
 
@@ -137,10 +166,13 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if before is None or after is None or change.language not in LANGS or not change.touched_before:
         return []
     removed = _rewrites(before, change.touched_before)
-    if not removed:
+    guarded = _guarded_slash_rewrites(before, change.touched_before)
+    if not removed and not guarded:
         return []
     kept = _rewrites(after)
     out: list[Finding] = []
+    out.extend(_test_and_rewrite_removed(change, ctx, guarded, before, after))
+    out.extend(_control_strip_removed(change, ctx, removed, before, after, kept))
     for var, sites in removed.items():
         if var in kept and len(kept[var]) >= len(_rewrites(before).get(var, [])):
             continue  # still rewritten as often (reworded, moved, or a helper took its place)
@@ -173,5 +205,69 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             f"`{text.strip()}` removed: `{var}` now reaches the redirect on line {sinks[0]} without that rewriting",
             before_line=ln, after_line=sinks[0], evidence_before=text.strip(),
             evidence_after=unit_lines(after)[sinks[0] - after.span.line][1].strip(),
+        ))
+    return out
+
+
+def _after_line_of(change: UnitChange, before: Unit, after: Unit, ln: int) -> int:
+    """Where line `ln` of the old unit would stand in the new one (removed lines above it skipped)."""
+    removed_above = sum(1 for x in change.touched_before if before.span.line <= x < ln)
+    return after.span.line + (ln - before.span.line) - removed_above
+
+
+def _test_and_rewrite_removed(change: UnitChange, ctx: RuleContext, guarded, before: Unit, after: Unit) -> list[Finding]:
+    """`if v.startswith("//"): v = ...` removed while `v` is still read after it."""
+    out: list[Finding] = []
+    kept = _guarded_slash_rewrites(after, [ln for ln, _t in unit_lines(after)])
+    for var, sites in guarded.items():
+        if var in kept or any(_LEADING_SLASHES.search(t) for _l, t in _rewrites(after).get(var, [])):
+            continue  # still neutralised (reworded, or collapsed by an anchored rewrite)
+        ln, text = sites[0]
+        use = _later_use(after, var, _after_line_of(change, before, after, ln), ctx)
+        if use is None:
+            continue
+        out.append(make_finding(
+            SPEC[FAMILY], change, ctx,
+            f"`{text}` removed: `{var}` now reaches line {use} with a leading `//` kept "
+            f"(`//host` reads as another site)",
+            before_line=ln - 1, after_line=use, evidence_before=text,
+            evidence_after=unit_lines(after)[use - after.span.line][1].strip(),
+        ))
+    return out
+
+
+def _self_rebinds(unit: Unit, var: str) -> int:
+    """Lines re-binding `var` from itself through some call (`v = v.replace(...)`, `v = clean(v)`)."""
+    n = 0
+    for _ln, text in unit_lines(unit):
+        m = _ASSIGN.match(text)
+        if m and m.group("v") == var and mentions(m.group("rhs"), var) and "(" in m.group("rhs"):
+            n += 1
+    return n
+
+
+def _control_strip_removed(change: UnitChange, ctx: RuleContext, removed, before: Unit, after: Unit, kept) -> list[Finding]:
+    """A URL-like value's tab/CR/LF stripping removed while the value is still read after it."""
+    out: list[Finding] = []
+    for var, sites in removed.items():
+        strips = [(ln, t) for ln, t in sites if _CONTROL_STRIP.search(t)]
+        if not strips or not (_URLISH.search(var) or _URLISH.search(before.name)):
+            continue
+        if any(_CONTROL_STRIP.search(t) for _l, t in kept.get(var, [])):
+            continue  # still stripped
+        if _self_rebinds(after, var) >= _self_rebinds(before, var):
+            continue  # `v = strip_controls(v)`: the stripping moved into a helper
+        ln, text = strips[0]
+        if _squash(text) in _squash(after.text):
+            continue
+        use = _later_use(after, var, _after_line_of(change, before, after, ln), ctx)
+        if use is None:
+            continue
+        out.append(make_finding(
+            SPEC[FAMILY], change, ctx,
+            f"`{text.strip()}` removed: `{var}` now reaches line {use} with tab/CR/LF kept; URL parsers drop "
+            "those characters, so a scheme or `//` test on the unstripped value can be bypassed (`/\\t/evil.example`)",
+            before_line=ln, after_line=use, evidence_before=text.strip(),
+            evidence_after=unit_lines(after)[use - after.span.line][1].strip(),
         ))
     return out
