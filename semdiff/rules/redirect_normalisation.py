@@ -45,10 +45,13 @@ _ASSIGN = re.compile(r"^\s*(?:(?:const|let|var|final\s+\w+|String)\s+)?(?P<v>[A-
 # a rewriting step over the value
 _REWRITE = re.compile(
     r"\.replace(?:All)?\(|strings\.(?:ReplaceAll|Replace|Trim|TrimLeft|TrimPrefix)\(|path\.Clean\(|"
-    r"filepath\.Clean\(|\.normalize\(|(?<![\w$.])normalize\(|[Ss]anitize\w*\(|[Cc]lean\w*\(|(?<![\w$])re\.subn?\(")
+    r"filepath\.Clean\(|\.normalize\(|(?<![\w$.])normalize\(|[Ss]anitize\w*\(|[Cc]lean\w*\(|(?<![\w$])re\.subn?\(|"
+    r"\.lstrip\(\s*[rb]?['\"][/\\]")
 # a rewrite anchored at the start that collapses leading slashes/backslashes (`^//+`, `^\/+`,
 # `^(\w+:)?\s*[\\/]\s*[\\/]`, `^[/\\]+`): what keeps `//evil.example` from being a host
-_LEADING_SLASHES = re.compile(r"\^.{0,30}?(?://|\[\\\\/\]|\[/\\\\\]|\\\\\\\\|\\/\+|(?<!\\)/\+)")
+_LEADING_SLASHES = re.compile(r"\^.{0,30}?(?://|\[\\\\/\]|\[/\\\\\]|\\\\\\\\|\\/\+|(?<!\\)/\+)"
+                             # Python: `"/" + v.lstrip("/")` strips every leading slash (and backslash)
+                             r"""|\.lstrip\(\s*[rb]?['"][/\\]""")
 # `if v.startswith("//"):` (or `/\\`, `\\\\`) whose body re-assigns `v` from itself: the same
 # leading-slash neutralisation written as a test plus a rewrite (`v = f"/%2f{v[2:]}"`)
 _SLASH_TEST = re.compile(r"""^\s*if\s+(?P<v>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.startswith\(\s*\(?\s*[rb]?(['"])(?://|/\\\\|\\\\\\\\)""")
@@ -68,8 +71,8 @@ RULES = (
         "A line that rewrote a redirect target in place (backslashes encoded or turned into '/', leading "
         "slashes collapsed, the path cleaned) is gone while the unit still redirects to that value: "
         "`//evil.example` or `/\\evil.example` now leaves the site (open redirect). A rewrite anchored at the start "
-        "that collapses leading slashes/backslashes (`re.sub('^//+', '/', path)`, or `if v.startswith('//'): v = ...`), "
-        "or the stripping of tab/CR/LF from a URL-like value, is reported whenever the value is "
+        "that collapses leading slashes/backslashes (`re.sub('^//+', '/', path)`, `\"/\" + v.lstrip(\"/\")`, "
+        "`if v.startswith('//'): v = ...`), or the stripping of tab/CR/LF from a URL-like value, is reported whenever the value is "
         "still used after it (a later redirect, urljoin or host check reads it).",
         (Example(_JS_BEFORE, _JS_AFTER, True),
          Example(_JS_BEFORE, _JS_BEFORE.replace("url = url.replace(/\\\\/g, '%5C')", "url = url.replaceAll('\\\\', '%5C')"),
@@ -179,7 +182,9 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         after_flat = _squash(after.text)
         gone = [(ln, text) for ln, text in sites if _squash(text) not in after_flat]
         slashes = [(ln, text) for ln, text in gone if _LEADING_SLASHES.search(text)]
-        if slashes and not any(_LEADING_SLASHES.search(t) for _l, t in kept.get(var, [])):
+        # as many leading-slash collapses of `v` as before: one reworded or moved, none gone
+        collapses = lambda rows: sum(1 for _l, t in rows if _LEADING_SLASHES.search(t))  # noqa: E731
+        if slashes and collapses(kept.get(var, [])) < collapses(_rewrites(before).get(var, [])):
             ln, text = slashes[0]
             removed_above = sum(1 for x in change.touched_before if before.span.line <= x < ln)
             use = _later_use(after, var, after.span.line + (ln - before.span.line) - removed_above, ctx)
