@@ -142,13 +142,21 @@ def _confusables(change: UnitChange, ctx: RuleContext) -> list[Finding]:
     before, after = change.before, change.after
     if before is None or after is None:
         return []
+    touched = _touched_guards(after, change.touched_after)
+    if not touched:
+        return []
     old_names = _identifiers(before.text)
     out: list[Finding] = []
     reported: set[str] = set()
-    minified = _minified(after, ctx)
-    for g in _touched_guards(after, change.touched_after):
+    minified: Optional[bool] = None  # both read once, and only for a guard with new names
+    removed: Optional[set[str]] = None
+    for g in touched:
         new_names = _identifiers(g.text) - old_names
-        removed = old_names - _identifiers(after.text)
+        if not new_names:
+            continue
+        if removed is None:
+            removed = old_names - _identifiers(after.text)
+            minified = _minified(after, ctx)
         for name in sorted(new_names):
             if name in reported:
                 continue
