@@ -367,6 +367,23 @@ def attribute_assignments(unit: Unit, nested: Iterable[Unit] = ()) -> list[Assig
     text = unit.text or ""
     if not text:
         return []
+    inside = tuple(nested)
+    hit = _ASSIGNMENTS.get(id(unit))
+    if hit is not None and hit[0] is unit and len(hit[1]) == len(inside) and all(a is b for a, b in zip(hit[1], inside)):
+        return list(hit[2])
+    found = _attribute_assignments(unit, text, inside)
+    if len(_ASSIGNMENTS) >= 2048:  # families ask about a change's units one change at a time
+        _ASSIGNMENTS.clear()
+    _ASSIGNMENTS[id(unit)] = (unit, inside, found)  # the unit is kept so its id is not reused
+    return list(found)
+
+
+# several families (disabled-verification, weakened-default) read the same unit's assignments,
+# a line-by-line regex pass over its text each time; kept per unit object (and nested units)
+_ASSIGNMENTS: dict[int, tuple[Unit, tuple, list[Assignment]]] = {}
+
+
+def _attribute_assignments(unit: Unit, text: str, nested: tuple) -> list[Assignment]:
     lines = text.splitlines()
     first = unit.span.line
     # the unit text may start at a decorator line; align its last line with span.end_line
