@@ -69,6 +69,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "redirect_opened": ("python",),
         "redos_introduced": ("java", "javascript", "typescript"),
         "referer_redirect": ("go", "java", "javascript", "python", "typescript"),
+        "regex_anchor_dropped": ("java", "javascript", "typescript"),
         "security_call_swapped": ("go", "java", "javascript", "python", "typescript"),
         "reviewer_instructions": (CHANGE,),
         "split_unbounded": ("go", "java", "javascript", "python", "typescript"),
@@ -90,7 +91,8 @@ FAMILY_ORDER: tuple[str, ...] = (
     "denylist-narrowed", "disabled-verification", "evasion", "fallback-overrides-value", "guards", "header-filter-removed", "injection-opened",
     "input-validation", "leak-opened", "limit-disabled", "limit-relaxed", "match-loosened",
     "option-injection-check-removed", "path-confinement-removed", "permission-widened", "protective-state-dropped",
-    "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "security-call-weakened",
+    "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "regex-anchor-dropped",
+    "security-call-weakened",
     "split-unbounded", "verified-flag-widened",
     "weakened-default", "widened-allowlist",
 )
