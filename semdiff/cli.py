@@ -13,13 +13,14 @@ from typing import Any, Optional, Sequence
 
 import gc
 
-from semdiff import dataclass_methods, regex_cache
+from semdiff import dataclass_inits, dataclass_methods, regex_cache
 
 # the command's process is ours: set it up before the model, the pipeline and the rule modules
 # build their dataclasses and compile their patterns (see those two modules and _tune_gc)
 GC_THRESHOLDS = (100_000, 10, 10)
 gc.set_threshold(*GC_THRESHOLDS)
 dataclass_methods.install()
+dataclass_inits.install()
 if "--no-cache" not in sys.argv[1:]:
     regex_cache.install()
 
