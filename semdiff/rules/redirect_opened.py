@@ -11,6 +11,9 @@ The client side is read the same way: a unit that builds the request it sends to
 target (a call named for a redirect request, `_build_redirect_request(req, url=target)`) and
 stopped testing that target's scheme or host follows a Location header to `file:`, `data:`
 or an internal host (server-side request forgery).
+
+A helper that computes the target and returns it under a name saying so (`return next_url`,
+`return redirect_to`) is read as the redirect itself: its caller sends the client there.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import re
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Call, Unit
+from semdiff.ir import Call, Span, Unit
 from semdiff.model import Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     REDIRECT_SINKS,
@@ -57,7 +60,8 @@ RULES = (
         description=(
             "A unit that redirects to a non-literal URL lost a check of that URL: a url_has_allowed_host_and_scheme/"
             "is_safe_url call, a netloc/scheme test, or the rejection of '//' or '\\\\' targets; or the validator's "
-            "allowed_hosts grew or require_https was turned off. Also a client following a redirect (a call building "
+            "allowed_hosts grew or require_https was turned off. A helper returning the target (`return next_url`) "
+            "counts as redirecting to it. Also a client following a redirect (a call building "
             "the redirect request from a non-literal URL) that stopped testing the target's scheme or host (SSRF)."
         ),
         examples=(
@@ -146,6 +150,25 @@ def _followed_redirects(unit: Optional[Unit]) -> list[Call]:
     return out
 
 
+# a helper that computes where to send the client returns it under a name saying so
+# (`return next_url`): its caller redirects there, so its checks are the redirect's checks
+_TARGET_NAME = re.compile(r"(?i)^(?:next|next_?url|next_?page|redirect_?(?:to|url|uri)?|return_?(?:to|url)|success_?url|came_?from|continue_?url|target_?url|goto)$")
+_RETURN_NAME = re.compile(r"^\s*return\s+([A-Za-z_]\w*)\s*(?:#.*)?$")
+
+
+def _returned_targets(unit: Optional[Unit]) -> list[Call]:
+    """`return next_url` lines of a unit whose other lines read the request or a URL value,
+    as pseudo-sinks (line and text) for the evidence comparison."""
+    if unit is None or not unit.text:
+        return []
+    out = []
+    for i, text in enumerate(unit.text.splitlines()):
+        m = _RETURN_NAME.match(text)
+        if m and _TARGET_NAME.match(m.group(1)):
+            out.append(Call(m.group(1), (), Span(unit.span.line + i, unit.span.line + i), text.strip()))
+    return out
+
+
 def _evidence(unit: Optional[Unit]) -> list[tuple[str, int, str]]:
     """(kind, line, text) of every place the unit checks a redirect target."""
     if unit is None:
@@ -222,13 +245,16 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None or change.before is None:
         return []
     sinks = _dynamic_redirects(change.after)
-    followed = False
+    followed = returned = False
     if not sinks:
         # a client following a redirect: the target comes from the response's Location header, and
         # a scheme or host test is what keeps it from file:, data: or internal URLs (SSRF)
         sinks, followed = _followed_redirects(change.after), True
         if not sinks:
-            return []
+            sinks, followed = _returned_targets(change.after), False
+            if not sinks or not _returned_targets(change.before):
+                return []
+            returned = True
     touched = [c for c in sinks if c.span.line in change.touched_after]
     sink = (touched or sinks)[0]
     out: list[Finding] = []
@@ -241,6 +267,10 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if lost and rel.score < 0.8:
             rel = Relevance("ssrf", 0.8, rel.why_path or (change.qualname,), "the followed URL comes from a response")
     what = "following a redirect to a response-controlled URL" if followed else "redirect to a request-controlled URL"
+    if returned:
+        what = f"the redirect target it returns (`{sink.text}`)"
+        # slash handling of a returned value is redirect-normalisation-removed's question
+        lost = [e for e in lost if e[0] in ("checks the scheme", "checks the netloc", VALIDATOR_KIND)]
     for kind, line, text in lost:
         out.append(make_finding(
             SPEC, change, ctx, f"{what} no longer {kind} (was `{text}`)",
