@@ -71,12 +71,16 @@ def map_atoms(f: Formula, fn: Callable[[Atom], Atom]) -> Formula:
     """`f` with every atom replaced by `fn(atom)`, its structure kept."""
     if isinstance(f, Atom):
         return fn(f)
+    # a part whose atoms all come back as they were is returned itself (an equal formula,
+    # without rebuilding it): most renamings touch a few atoms of a guard
     if isinstance(f, Not):
-        return Not(map_atoms(f.arg, fn))
-    if isinstance(f, And):
-        return And(tuple(map_atoms(a, fn) for a in f.args))
-    if isinstance(f, Or):
-        return Or(tuple(map_atoms(a, fn) for a in f.args))
+        arg = map_atoms(f.arg, fn)
+        return f if arg is f.arg else Not(arg)
+    if isinstance(f, (And, Or)):
+        args = tuple(map_atoms(a, fn) for a in f.args)
+        if all(x is y for x, y in zip(args, f.args)):
+            return f
+        return And(args) if isinstance(f, And) else Or(args)
     return f
 
 
@@ -201,7 +205,10 @@ def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
             left, right = right, left
             sep = " " if a.op == "is" else ""
             return replace(a, key=f"{left}{sep}{a.op}{sep}{right}", left=left, right=right, linear=linear_of(left, a.op, right))
-        return replace(a, key=key(a.key) or a.key, left=left, right=right, linear=lin)
+        new_key = key(a.key) or a.key
+        if new_key == a.key and left == a.left and right == a.right and lin == a.linear:
+            return a  # nothing renamed in it: the atom itself, not an equal copy
+        return replace(a, key=new_key, left=left, right=right, linear=lin)
 
     return map_atoms(f, atom)
 
@@ -338,11 +345,15 @@ def param_unifier(before: tuple[str, ...], after: tuple[str, ...]) -> dict[str, 
 def rekey_guard(g: Guard, mapping: Mapping[str, str]) -> Guard:
     if not mapping:
         return g
+    deny_when, condition = rekey(g.deny_when, mapping), rekey(g.condition, mapping)
+    path = tuple((line, rekey(f, mapping)) for line, f in g.path)
+    if deny_when is g.deny_when and condition is g.condition and all(x[1] is y[1] for x, y in zip(path, g.path)):
+        return g  # no placeholder of the mapping in it
     return replace(
         g,
-        deny_when=rekey(g.deny_when, mapping),
-        condition=rekey(g.condition, mapping),
-        path=tuple((line, rekey(f, mapping)) for line, f in g.path),
+        deny_when=deny_when,
+        condition=condition,
+        path=path,
     )
 
 
