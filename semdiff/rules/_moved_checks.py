@@ -414,6 +414,24 @@ def _made_before(caller: Unit, call, text: str, atoms: frozenset[str], memo: dic
     )
 
 
+# annotations/decorators that expose a method to requests: it is an entry point of its own,
+# whatever the callers inside the change check before calling it
+_ENTRY_ANNOTATIONS = frozenset({
+    "JavaScriptMethod", "WebMethod", "RequirePOST", "POST", "GET", "PUT", "DELETE", "PATCH", "Path",
+    "RequestMapping", "GetMapping", "PostMapping", "PutMapping", "DeleteMapping", "PatchMapping",
+    "route", "get", "post", "put", "delete", "patch", "api_view", "websocket",
+})
+_STAPLER_ACTION = re.compile(r"^do[A-Z]\w*$")  # Jenkins/Stapler: a public doXxx method answers /xxx
+
+
+def web_entry_point(unit: Unit) -> bool:
+    """Is `unit` reachable from a request by itself (a route/web-method annotation or
+    decorator, or a Java Stapler `doXxx` action method)?"""
+    if any(d.name.rsplit(".", 1)[-1] in _ENTRY_ANNOTATIONS for d in unit.decorators):
+        return True
+    return unit.language == "java" and unit.kind == "method" and bool(_STAPLER_ACTION.match(unit.name))
+
+
 def enforced_by_callers(
     g: Guard, after: Unit, after_units: Mapping[tuple[str, str], object], outside_callers=None,
 ) -> Optional[list[str]]:
@@ -433,7 +451,7 @@ def enforced_by_callers(
     where: list[str] = []
 
     def up(unit: Unit, text: str, atoms: frozenset[str], hops: int, chain: frozenset[int]) -> bool:
-        if hops >= MAX_UP_HOPS or (outside_callers is not None and outside_callers(unit)):
+        if hops >= MAX_UP_HOPS or (outside_callers is not None and outside_callers(unit)) or web_entry_point(unit):
             return False
         callers = _callers(unit, after_units, memo)
         if not callers:

@@ -21,7 +21,7 @@ from semdiff.rules._generated import as_generated
 from semdiff.rules._guard_content import content_relevance
 from semdiff.rules._moved_checks import (
     binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, normalised_in_place, rederived_check,
-    same_check_call, sanitised_instead,
+    same_check_call, sanitised_instead, web_entry_point,
 )
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import (
@@ -185,7 +185,7 @@ def _path_holds(g: Guard, h: Guard, own: set[str]) -> bool:
 # boundary (request smuggling, header injection) is input validation, unlike a ValueError
 TRUST_BOUNDARY_ERRORS = re.compile(
     r"\b(BadRequest\w*|ParsingError|ProtocolError|RequestError|HeaderError|InvalidHeader\w*|"
-    r"SuspiciousOperation|SecurityError|PermissionDenied|Forbidden|Unauthori[sz]ed\w*|"
+    r"SuspiciousOperation|Security(?:Error|Exception)|AccessControlException|PermissionDenied|Forbidden|Unauthori[sz]ed\w*|"
     r"HTTPBadRequest|HTTPForbidden|HTTPUnauthorized|InvalidToken\w*|InvalidSignature\w*|"
     r"ValidationError|AuthenticationFailed|NotAuthenticated|AccessDenied\w*|CSRF\w*|"
     r"status(?:_code)?\s*=\s*40[013]|abort\(40[013]\)|HTTP_40[013]\w*)"
@@ -795,7 +795,7 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
             )
         if graph is not None:
             callees = {a.callee for a in atoms_of(g.condition) if a.callee} | {a.callee.lstrip("@") for a in atoms_of(g.condition) if a.kind == "call" and a.callee}
-            if callees and graph.enforced_by_all_callers(after.path, after.qualname, callees, "after"):
+            if callees and not web_entry_point(after) and graph.enforced_by_all_callers(after.path, after.qualname, callees, "after"):
                 # judged on the graph: the check moved into every caller (issue 4's hard negative)
                 message += f" Every caller of `{change.qualname}` now runs {', '.join(sorted(callees))} first, so callers still enforce it."
                 severity, conf = Severity.INFO, Confidence.MEDIUM
