@@ -10,6 +10,7 @@ compares the whole unit, the rule one construct it could not follow through a re
 from __future__ import annotations
 
 import ast
+import functools
 import enum
 import re
 from dataclasses import dataclass
@@ -97,11 +98,23 @@ def minified(uc: UnitChange) -> bool:
     if _MINIFIED_NAME.search(uc.path):
         return True
     unit = uc.after or uc.before
-    return unit is not None and any(len(line) > _MINIFIED_LINE for line in unit.text.splitlines())
+    # a text no longer than the limit has no line longer than it: not split (most units)
+    return unit is not None and len(unit.text) > _MINIFIED_LINE and any(
+        len(line) > _MINIFIED_LINE for line in unit.text.splitlines())
 
 
 def area_of(path: str, tables: Optional[ClaimTables] = None) -> str:
-    t = tables or claim_tables()
+    if tables is None:
+        return _area_with_default_tables(path)  # asked once per unit change: a file's units share it
+    return _area(path, tables)
+
+
+@functools.lru_cache(maxsize=4096)
+def _area_with_default_tables(path: str) -> str:
+    return _area(path, claim_tables())
+
+
+def _area(path: str, t: ClaimTables) -> str:
     for area in ("tests", "deps", "docs"):
         if any(p.search(path) for p in t.paths.get(area, ())):
             return area

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 from semdiff.model import FileChange
+from semdiff.purpose.prefilter import lowered_if_ascii, may_match
 from semdiff.purpose.tables import ReviewerTables, reviewer_tables
 
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -127,16 +128,17 @@ def instruction_matches(text: str, tables: Optional[ReviewerTables] = None) -> l
     """(offset, description) of reviewer-directed instructions in `text` (whitespace folded)."""
     t = tables or reviewer_tables()
     text = text[:MAX_RUN_CHARS]
+    low = lowered_if_ascii(text)  # patterns that cannot match are not searched (purpose.prefilter)
     hits: list[tuple[int, str]] = []
     for p in t.phrases:
-        m = p.search(text)
+        m = p.search(text) if may_match(p, low) else None
         if m:
             hits.append((m.start(), f'instruction to a reviewer: "{" ".join(m.group(0).split())}"'))
     if not hits:
-        addressed = [m for m in (p.search(text) for p in t.addressees) if m]
+        addressed = [m for m in (p.search(text) for p in t.addressees if may_match(p, low)) if m]
         if addressed:
             for p in t.claims:
-                c = p.search(text)
+                c = p.search(text) if may_match(p, low) else None
                 if c:
                     a = min(addressed, key=lambda m: m.start())
                     hits.append((a.start(), f'addresses "{" ".join(a.group(0).split())}" and tells it "{" ".join(c.group(0).split())}"'))
