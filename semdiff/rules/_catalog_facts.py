@@ -389,11 +389,13 @@ def _attribute_assignments(unit: Unit, text: str, nested: tuple) -> list[Assignm
     # the unit text may start at a decorator line; align its last line with span.end_line
     if len(lines) and unit.span.end_line - unit.span.line + 1 != len(lines):
         first = unit.span.end_line - len(lines) + 1
-    inner = [(u.span.line, u.span.end_line) for u in nested]
+    last_line = first + len(lines) - 1
+    # lines of nested units, as a set (was a range test per line and nested unit)
+    inner = {n for u in nested for n in range(max(u.span.line, first), min(u.span.end_line, last_line) + 1)}
     out: list[Assignment] = []
     for i, raw in enumerate(lines):
         n = first + i
-        if any(s <= n <= e for s, e in inner):
+        if n in inner:
             continue
         m = _ASSIGN.match(raw)
         if not m:
