@@ -1,0 +1,42 @@
+"""override-check-removed: a checking override (refuse, then call super's method) deleted
+while its class stays (rule id, unit, line), with the hard negatives."""
+from __future__ import annotations
+
+from semdiff.rules.override_check_removed import RULE_ID, _JAVA_AFTER, _JAVA_BEFORE
+from tests.rulekit import findings_of
+
+PATH = "src/main/java/LoginFilter.java"
+
+
+def _brief(hits):
+    return [(f.unit, f.before.line, f.severity.name) for f in hits]
+
+
+def test_checking_override_deleted():
+    hits = findings_of(RULE_ID, _JAVA_BEFORE, _JAVA_AFTER, PATH)
+    assert _brief(hits) == [("LoginFilter.attempt", 4, "HIGH")]
+
+
+def test_python_checking_override_deleted():
+    before = ("class Form(BaseForm):\n    def clean(self):\n        if not self.token_ok():\n"
+              "            raise PermissionDenied('bad token')\n        return super().clean()\n\n"
+              "    def other(self):\n        return 1\n")
+    after = "class Form(BaseForm):\n    def other(self):\n        return 1\n"
+    assert [(f.unit, f.before.line) for f in findings_of(RULE_ID, before, after, "app/forms.py")] == [("Form.clean", 3)]
+
+
+def test_override_without_a_check_or_without_super_call_is_silent():
+    logging_only = _JAVA_BEFORE.replace(
+        "if (!crumbs.validate(request)) {\n            throw new InsufficientAuthenticationException(\"no valid crumb\");\n        }\n",
+        "log();\n")
+    assert findings_of(RULE_ID, logging_only, _JAVA_AFTER, PATH) == []
+    no_super = _JAVA_BEFORE.replace("return super.attempt(request);", "return Auth.of(request);")
+    assert findings_of(RULE_ID, no_super, _JAVA_AFTER, PATH) == []
+
+
+def test_whole_class_deleted_is_silent():
+    assert findings_of(RULE_ID, _JAVA_BEFORE, "class Other {\n}\n", PATH) == []
+
+
+def test_override_kept_is_silent():
+    assert findings_of(RULE_ID, _JAVA_BEFORE, _JAVA_BEFORE.replace("void log()", "void logAll()"), PATH) == []
