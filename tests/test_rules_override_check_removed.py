@@ -40,3 +40,10 @@ def test_whole_class_deleted_is_silent():
 
 def test_override_kept_is_silent():
     assert findings_of(RULE_ID, _JAVA_BEFORE, _JAVA_BEFORE.replace("void log()", "void logAll()"), PATH) == []
+
+
+def test_refusal_moved_to_another_unit_of_the_file_is_silent():
+    after = _JAVA_AFTER.replace("    void log() {\n    }\n", "    void log() {\n    }\n\n    void vet(Request request) {\n"
+                                "        if (!crumbs.validate(request)) {\n            throw new InsufficientAuthenticationException(\"no valid crumb\");\n"
+                                "        }\n    }\n")
+    assert findings_of(RULE_ID, _JAVA_BEFORE, after, PATH) == []

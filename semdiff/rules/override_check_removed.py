@@ -6,7 +6,8 @@ Such an override exists to add a check in front of the parent's behaviour. Delet
 not fail to compile and leaves no unit behind for the per-unit guard rules to compare: calls
 simply reach the parent method, which never made the check. Reported when the class is still
 there, no unit of the same name was added anywhere in the change (a move is evasion's
-business), and the deleted method made a denying check before its `super` call.
+business), the deleted method made a denying check before its `super` call, and no unit of
+the file still refuses on the same test (moved to another hook or a helper).
 """
 from __future__ import annotations
 
@@ -80,6 +81,17 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     refusals = [g for g in before.guards if g.reachable and g.action in _DENYING and g.kind == "branch" and g.span.line < at]
     if not refusals:
         return []
+    from semdiff.ir import atoms_of
+    from semdiff.rules.base import units_in_file
+
+    def tests(g) -> frozenset[str]:
+        return frozenset(a.text for a in atoms_of(g.condition))
+
+    elsewhere = {tests(h) for u in units_in_file(ctx.after_units, before.path) if isinstance(u, Unit)
+                 for h in u.guards if h.action in _DENYING}
+    refusals = [g for g in refusals if tests(g) not in elsewhere]
+    if not refusals:
+        return []  # the refusal moved to another hook or helper of the file
     from semdiff.rules.guards import _relevance
 
     g = refusals[0]
