@@ -58,6 +58,13 @@ YAML_SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 # output escaping
 ESCAPERS = ("html.escape", "markupsafe.escape", "escape", "cgi.escape", "conditional_escape", "bleach.clean",
             "xml.sax.saxutils.escape", "shlex.quote", "pipes.quote", "escape_html", "quoteattr")
+# responses whose body is a string: without a content type they are served as text/html
+RESPONSE_CALLS = ("HttpResponse", "HttpResponseBadRequest", "HttpResponseForbidden", "HttpResponseNotFound",
+                  "HttpResponseServerError", "HttpResponseNotAllowed", "Response", "make_response",
+                  "web.Response", "HTMLResponse", "StreamingHttpResponse")
+RESPONSE_TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
+# a declared type that no browser renders as HTML
+INERT_CONTENT_TYPE = re.compile(r"(?i)^(?:text/plain|application/json|text/csv|application/octet-stream|application/problem\+json)\b")
 TEMPLATE_ENGINES = ("Environment", "SandboxedEnvironment", "jinja2.Template", "Jinja2Templates")
 # MarkSafe: a template compiler's node that emits its expression unescaped (jinja2.nodes.MarkSafe)
 MARKUP_WRAPPERS = ("Markup", "mark_safe", "SafeString", "SafeText", "MarkSafe")
@@ -84,8 +91,9 @@ RULES = (
             "A parameterised query replaced by string formatting, shell=True added, a subprocess argument list "
             "turned into a formatted string, yaml.safe_load/SafeLoader replaced by an unsafe loader, json replaced "
             "by pickle/marshal/eval, an escape() removed from a value still output, jinja2 autoescape turned off, "
-            "Markup/mark_safe newly wrapped around non-literal input, or secure_filename/safe_join/realpath removed "
-            "before a file access."
+            "Markup/mark_safe newly wrapped around non-literal input, secure_filename/safe_join/realpath removed "
+            "before a file access, or a response with a formatted body that lost its inert content type "
+            "(content_type='text/plain' dropped: served as HTML)."
         ),
         examples=(
             Example(
@@ -311,6 +319,44 @@ def _autoescape(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                                evidence_before=b.text, evidence_after=a.text)
 
 
+def _response_type(call: Call) -> Optional[str]:
+    for k in RESPONSE_TYPE_KEYWORDS:
+        arg = call.kwarg(k)
+        if arg is not None:
+            return arg.literal if isinstance(arg.literal, str) else arg.value
+    return None
+
+
+def _content_type(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """`HttpResponseBadRequest(f"bad {value}", content_type="text/plain")` losing its inert type:
+    the formatted body is now served as text/html (reflected XSS)."""
+    pairs = pair_calls(calls_to(change.before, RESPONSE_CALLS), calls_to(change.after, RESPONSE_CALLS), key=lambda c: tail(c.callee))
+    for b, a in pairs:
+        if a is None or b is None:
+            continue
+        was = _response_type(b)
+        if was is None or not INERT_CONTENT_TYPE.match(was):
+            continue
+        now = _response_type(a)
+        if now is not None and INERT_CONTENT_TYPE.match(now):
+            continue
+        body = arg_at(a, 0, "content") or arg_at(a, 0, "response") or arg_at(a, 0, "body") or arg_at(a, 0, "text")
+        if body is None or body.literal is not None or not formatting(body.value):
+            continue  # a constant body cannot carry markup
+        rel = ctx.relevance(change)
+        if rel.score < 0.8:
+            # an inert type on a formatted body is there to keep it from being read as HTML,
+            # whatever the view is called (as a filename sanitiser is there to stop '../')
+            rel = Relevance("xss", 0.8, rel.why_path or (change.qualname,), f"{was} kept a formatted response body from rendering as HTML")
+        yield make_finding(
+            SPEC, change, ctx,
+            f"{a.callee}(): content type {was!r} " + ("dropped" if now is None else f"changed to {now}")
+            + f"; the {formatting(body.value)} body is now served as HTML (reflected XSS)",
+            before_line=b.span.line, after_line=a.span.line, evidence_before=b.text, evidence_after=a.text,
+            witness=f"before: {b.text}; after: {a.text}", relevance=rel,
+        )
+
+
 def _markup(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     def key(c: Call) -> tuple[str, str]:
         arg = arg_at(c, 0, None)
@@ -368,5 +414,6 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         *_escapes(change, ctx),
         *_autoescape(change, ctx),
         *_markup(change, ctx),
+        *_content_type(change, ctx),
         *_file_names(change, ctx),
     ]
