@@ -439,6 +439,8 @@ def _pattern_swap_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Fin
     module-level compiled pattern it started using (the in-place edit is `_redos_findings`'s)."""
     before, after = change.before, change.after
     assert before is not None and after is not None
+    if not any(c.callee.rpartition(".")[2] in PATTERN_METHODS for c in after.calls):
+        return  # no pattern method called through a name: nothing newly reached (the file's module units unread)
     b_named, a_named = _named_patterns(ctx.before_units, before.path), _named_patterns(ctx.after_units, after.path)
     b_uses, a_uses = _used_names(before, b_named), _used_names(after, a_named)
     if not (a_uses - b_uses):
@@ -570,16 +572,23 @@ def _len_side(left: str, right: str) -> Optional[tuple[str, str]]:
     return None
 
 
+def _after_size_terms(after: Unit, ctx: RuleContext) -> set[str]:
+    """What the after side still compares: its own size terms and operands, and the size terms
+    of the other units of its file (a size check moved into a helper still caps the same
+    thing). Every unit of the file is read, so this is built only when a candidate needs it."""
+    after_terms = {s[0] for c in after.comparisons if (s := _len_side(c.left_text, c.right_text))}
+    after_terms |= {c.left_text.replace(" ", "") for c in after.comparisons} | {c.right_text.replace(" ", "") for c in after.comparisons}
+    after_terms |= {s[0] for u in _file_units(ctx.after_units, after.path) if u.qualname != after.qualname
+                    for c in u.comparisons if (s := _len_side(c.left_text, c.right_text))}
+    return after_terms
+
+
 def _size_check_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     """`if len(buf) > 4096: disconnect(); return` removed: the exit is not a denial, so the
     removed-guard rule leaves it alone, yet it is what stopped an unbounded read."""
     before, after = change.before, change.after
     assert before is not None and after is not None
-    after_terms = {s[0] for c in after.comparisons if (s := _len_side(c.left_text, c.right_text))}
-    after_terms |= {c.left_text.replace(" ", "") for c in after.comparisons} | {c.right_text.replace(" ", "") for c in after.comparisons}
-    # a size check moved into a helper of the same file still caps the same thing
-    after_terms |= {s[0] for u in _file_units(ctx.after_units, after.path) if u.qualname != after.qualname
-                    for c in u.comparisons if (s := _len_side(c.left_text, c.right_text))}
+    after_terms: Optional[set[str]] = None  # read once, and only for a removed size check candidate
     for g in before.guards:
         if g.action.denies or g.action not in (Action.RETURN, Action.OTHER) or not g.reachable:
             continue
@@ -587,7 +596,11 @@ def _size_check_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Findi
             if not (g.span.line <= c.span.line <= max(g.span.line, g.span.end_line)):
                 continue
             side = _len_side(c.left_text, c.right_text)
-            if side is None or side[0] in after_terms:
+            if side is None:
+                continue
+            if after_terms is None:
+                after_terms = _after_size_terms(after, ctx)
+            if side[0] in after_terms:
                 continue
             term, bound = side
             yield make_finding(
