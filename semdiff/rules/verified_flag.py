@@ -236,4 +236,10 @@ def _widened(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None or change.language not in LANGUAGES:
         return []
+    # a finding pairs flag assignments of the before unit; a flag's name has a FLAG_WORDS word,
+    # and its words are lowered pieces of the name, so the lowered before text names one (most
+    # units do not: their lines are not matched one by one)
+    before_text = change.before.text.lower()
+    if not any(w in before_text for w in FLAG_WORDS):
+        return []
     return list(_widened(change, ctx))
