@@ -41,6 +41,7 @@ from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
     ERROR_NAME,
+    ERROR_RECORD,
     records_failure,
     EXEMPT_DECORATOR,
     GUARD_CALL,
@@ -288,6 +289,7 @@ class _Extractor:
         `owner` is the enclosing `if` and its test when this block is that if's body, so a
         terminal raise/return is recorded as the guard of that `if`.
         """
+        error_noted = False  # an earlier statement of this block recorded an error message
         for stmt in stmts:
             reachable = not (isinstance(path, Const) and not path.value)
             kind = type(stmt)
@@ -296,7 +298,7 @@ class _Extractor:
             if kind is cst.If:
                 path, contributors = self._if(unit, stmt, path, contributors, reachable)
             elif isinstance(stmt, (cst.Raise, cst.Return)) or is_abort_call(self.ex, stmt):
-                self._exit(unit, stmt, path, contributors, owner, reachable)
+                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted)
                 path = FALSE
             elif isinstance(stmt, cst.Assert):
                 self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
@@ -326,6 +328,8 @@ class _Extractor:
                     self._walk(unit, block(case.body), path, contributors)
             else:
                 self._simple(unit, stmt, path, contributors, reachable)
+                if kind is cst.Expr and isinstance(stmt.value, cst.Call) and ERROR_RECORD.search(self.ex.callee(stmt.value)):
+                    error_noted = True
         return path
 
     def _if(self, unit: _UnitBuilder, stmt: cst.If, path: Formula, contributors, reachable: bool):
@@ -384,7 +388,10 @@ class _Extractor:
             text = f"if {normal.squash_spaces(self.ex.code(stmt.test))}: " + " ".join(normal.squash_spaces(self.ex.code(s)) for s in body[:2])
             unit.guards.append(Guard(deny_when, cond, action, self.span(stmt), text.strip(), reachable, "branch", contributors))
 
-    def _exit(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, owner, reachable: bool) -> None:
+    def _exit(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, owner, reachable: bool,
+              error_noted: bool = False) -> None:
+        """Record an exit; a return right after the block recorded an error message for the
+        client (`form.errors.append(m); return render(form)`) refuses whatever it returns."""
         if isinstance(stmt, cst.Return):
             value = stmt.value
             if value is not None:
@@ -396,7 +403,7 @@ class _Extractor:
             call = value.expression if isinstance(value, cst.Await) else value
             if isinstance(call, cst.Call):  # `return use(validate_x(v))`: the validator still runs first
                 self._argument_validators(unit, call, stmt, conj(path, owner[1]) if owner is not None else path, contributors, reachable)
-            action = Action.DENY_RETURN if is_deny_value(self.ex, value) else Action.RETURN
+            action = Action.DENY_RETURN if error_noted or is_deny_value(self.ex, value) else Action.RETURN
         elif isinstance(stmt, cst.Raise):
             if stmt.exc is not None:
                 self._collect_exprs(unit, stmt.exc, in_guard=True, in_try=False)

@@ -43,6 +43,12 @@ FAILURE_FLAG = re.compile(r"^_*(?:failed|failure|fail|invalid|is_invalid|has_err
 SUCCESS_FLAG = re.compile(r"^_*(?:valid|is_valid|ok|success|succeeded|allowed|authori[sz]ed|authenticated|verified)$", re.I)
 
 
+# a statement that records an error message for the client (`form.errors.append(m)`,
+# `form.add_error(None, m)`, `messages.error(request, m)`): a return after it refuses
+ERROR_RECORD = re.compile(r"(?:^|\.)(?:errors|form_errors|non_field_errors|_errors)\.(?:append|extend|add)$"
+                          r"|(?:^|\.)add_error$|(?:^|\.)messages\.(?:error|warning)$")
+
+
 def records_failure(targets: str, value: str) -> bool:
     """`failed = True` / `self.valid = False`: a failure recorded in a flag (targets as dotted text)."""
     names = [t.rsplit(".", 1)[-1] for t in targets.split()]

@@ -80,6 +80,7 @@ from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
     ERROR_NAME,
+    ERROR_RECORD,
     records_failure,
     EXEMPT_DECORATOR,
     GUARD_CALL,
@@ -834,6 +835,7 @@ class _Extractor:
         if depth > MAX_BLOCK_DEPTH:
             unit.partial = True
             return path
+        error_noted = False  # as python_cst._walk: an earlier statement recorded an error message
         for stmt in stmts:
             reachable = not (isinstance(path, Const) and not path.value)
             t = stmt.type
@@ -842,7 +844,7 @@ class _Extractor:
             if t == "if_statement":
                 path, contributors = self._if(unit, stmt, path, contributors, reachable, depth)
             elif t in ("raise_statement", "return_statement") or self._is_abort_call(stmt):
-                self._exit(unit, stmt, path, contributors, owner, reachable)
+                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted)
                 path = FALSE
             elif t == "assert_statement":
                 kids = _kids(stmt)
@@ -894,6 +896,9 @@ class _Extractor:
                         self._walk(unit, self._block(case.child_by_field_name("consequence")), path, contributors, None, depth + 1)
             else:
                 self._simple(unit, stmt, path, contributors, reachable)
+                e = _stmt_expr(stmt)
+                if e is not None and e.type == "call" and ERROR_RECORD.search(self.callee(e)):
+                    error_noted = True
         return path
 
     def _if(self, unit: _UnitBuilder, stmt: Node, path: Formula, contributors, reachable: bool, depth: int):
@@ -1007,7 +1012,8 @@ class _Extractor:
         c = self.callee(e)
         return bool(ABORT_CALLEES.search(c)) and not LOG_CALLEE.search(c.rsplit(".", 1)[0] + ".")
 
-    def _exit(self, unit: _UnitBuilder, stmt: Node, path: Formula, contributors, owner, reachable: bool) -> None:
+    def _exit(self, unit: _UnitBuilder, stmt: Node, path: Formula, contributors, owner, reachable: bool,
+              error_noted: bool = False) -> None:
         kids = _kids(stmt)
         if stmt.type == "return_statement":
             value = _unparen(kids[0]) if kids else None
@@ -1020,7 +1026,7 @@ class _Extractor:
             call = _unparen(value.named_children[0]) if value is not None and value.type == "await" and value.named_children else value
             if call is not None and call.type == "call":  # `return use(validate_x(v))`: the validator still runs first
                 self._argument_validators(unit, call, stmt, conj(path, owner[1]) if owner is not None else path, contributors, reachable)
-            action = Action.DENY_RETURN if self.is_deny_value(value) else Action.RETURN
+            action = Action.DENY_RETURN if error_noted or self.is_deny_value(value) else Action.RETURN
         elif stmt.type == "raise_statement":
             exc = kids[0] if kids else None
             if exc is not None and exc.type != "expression_list":
