@@ -277,6 +277,10 @@ def _escapes(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         arg = arg_at(b, 0, None)
         if arg is None or arg.literal is not None:
             continue
+        in_place = _escaped_in_place(change, ctx, b, arg.text)
+        if in_place is not None:
+            yield in_place
+            continue
         line = first_line_with(change.after, arg.text, prefer=change.touched_after)
         if line is None or line not in change.touched_after:
             continue  # the value is no longer used where the escape was: nothing unescaped flows on
@@ -288,6 +292,37 @@ def _escapes(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             before_line=b.span.line, after_line=line, evidence_before=b.text,
             evidence_after=_line_text(change.after, line),
         )
+
+
+_ASSIGN_TARGET = re.compile(r"^\s*(?P<t>[A-Za-z_][\w.]*(?:\[[^\]]+\])*)\s*=(?!=)")
+
+
+def _escaped_in_place(change: UnitChange, ctx: RuleContext, b: Call, value: str) -> Optional[Finding]:
+    """`token["data"] = escape(token["data"])` removed while the value's holder (`token`) is
+    still used further down (returned, passed on): it now flows on unescaped, though no
+    changed line mentions it (the deletion was the whole change)."""
+    m = _ASSIGN_TARGET.match(_line_text(change.before, b.span.line))
+    if m is None or "".join(m.group("t").split()) != "".join(value.split()):
+        return None
+    if any(_ASSIGN_TARGET.match(_line_text(change.after, c.span.line)) and callee_is(c.callee, ESCAPERS)
+           and "".join((arg_at(c, 0, None).value if arg_at(c, 0, None) else "").split()) == "".join(value.split())
+           for c in calls_to(change.after, ESCAPERS)):
+        return None  # still escaped in place somewhere in the unit
+    after = change.after
+    assert after is not None
+    root = re.split(r"[.\[]", value, maxsplit=1)[0]
+    removed_above = sum(1 for x in change.touched_before if change.before is not None and change.before.span.line <= x < b.span.line)
+    start = after.span.line + (b.span.line - change.before.span.line) - removed_above if change.before is not None else after.span.line
+    pat = re.compile(r"(?<![\w.])" + re.escape(root) + r"(?!\w)")
+    for i, text in enumerate(after.text.splitlines()):
+        ln = after.span.line + i
+        if ln >= start and pat.search(text.split("#", 1)[0]):
+            return make_finding(
+                SPEC, change, ctx, f"{b.callee}({value}) removed: {value} was escaped in place and "
+                f"`{root}` still flows on (line {ln}) unescaped",
+                before_line=b.span.line, after_line=ln, evidence_before=b.text, evidence_after=text.strip(),
+            )
+    return None
 
 
 def _line_text(unit: Optional[Unit], line: int) -> str:
