@@ -40,6 +40,7 @@ from semdiff.lang.python_exprs import Exprs, Namer, is_boolish, is_deny_value, o
 from semdiff.lang.python_nodes import (
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
+    ERROR_LOG,
     ERROR_NAME,
     ERROR_RECORD,
     records_failure,
@@ -290,6 +291,7 @@ class _Extractor:
         terminal raise/return is recorded as the guard of that `if`.
         """
         error_noted = False  # an earlier statement of this block recorded an error message
+        error_logged = False  # ... or logged an error (counts for a bare `return` only)
         for stmt in stmts:
             reachable = not (isinstance(path, Const) and not path.value)
             kind = type(stmt)
@@ -298,7 +300,8 @@ class _Extractor:
             if kind is cst.If:
                 path, contributors = self._if(unit, stmt, path, contributors, reachable)
             elif isinstance(stmt, (cst.Raise, cst.Return)) or is_abort_call(self.ex, stmt):
-                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted)
+                bare = isinstance(stmt, cst.Return) and stmt.value is None
+                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare))
                 path = FALSE
             elif isinstance(stmt, cst.Assert):
                 self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
@@ -328,8 +331,10 @@ class _Extractor:
                     self._walk(unit, block(case.body), path, contributors)
             else:
                 self._simple(unit, stmt, path, contributors, reachable)
-                if kind is cst.Expr and isinstance(stmt.value, cst.Call) and ERROR_RECORD.search(self.ex.callee(stmt.value)):
-                    error_noted = True
+                if kind is cst.Expr and isinstance(stmt.value, cst.Call):
+                    callee = self.ex.callee(stmt.value)
+                    error_noted = error_noted or bool(ERROR_RECORD.search(callee))
+                    error_logged = error_logged or bool(ERROR_LOG.search(callee))
         return path
 
     def _if(self, unit: _UnitBuilder, stmt: cst.If, path: Formula, contributors, reachable: bool):

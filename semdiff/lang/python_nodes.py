@@ -49,6 +49,11 @@ ERROR_RECORD = re.compile(r"(?:^|\.)(?:errors|form_errors|non_field_errors|_erro
                           r"|(?:^|\.)add_error$|(?:^|\.)messages\.(?:error|warning)$")
 
 
+# an error logged just before a bare `return` (`log.error("requires Admin role"); return`): the
+# procedure refuses to go on (a bare return alone is too often a harmless skip to count)
+ERROR_LOG = re.compile(r"(?:^|\.)(?:log|logger|logging|_log|_logger|LOG|LOGGER)\.(?:error|warning|warn|critical)$")
+
+
 def records_failure(targets: str, value: str) -> bool:
     """`failed = True` / `self.valid = False`: a failure recorded in a flag (targets as dotted text)."""
     names = [t.rsplit(".", 1)[-1] for t in targets.split()]

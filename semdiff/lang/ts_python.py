@@ -79,6 +79,7 @@ from semdiff.lang.python_nodes import (
     ABORT_CALLEES,
     ASSIGNED_GUARD_CALL,
     AUTH_DECORATOR,
+    ERROR_LOG,
     ERROR_NAME,
     ERROR_RECORD,
     records_failure,
@@ -836,6 +837,7 @@ class _Extractor:
             unit.partial = True
             return path
         error_noted = False  # as python_cst._walk: an earlier statement recorded an error message
+        error_logged = False
         for stmt in stmts:
             reachable = not (isinstance(path, Const) and not path.value)
             t = stmt.type
@@ -844,7 +846,8 @@ class _Extractor:
             if t == "if_statement":
                 path, contributors = self._if(unit, stmt, path, contributors, reachable, depth)
             elif t in ("raise_statement", "return_statement") or self._is_abort_call(stmt):
-                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted)
+                bare = t == "return_statement" and not _kids(stmt)
+                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare))
                 path = FALSE
             elif t == "assert_statement":
                 kids = _kids(stmt)
@@ -897,8 +900,10 @@ class _Extractor:
             else:
                 self._simple(unit, stmt, path, contributors, reachable)
                 e = _stmt_expr(stmt)
-                if e is not None and e.type == "call" and ERROR_RECORD.search(self.callee(e)):
-                    error_noted = True
+                if e is not None and e.type == "call":
+                    callee = self.callee(e)
+                    error_noted = error_noted or bool(ERROR_RECORD.search(callee))
+                    error_logged = error_logged or bool(ERROR_LOG.search(callee))
         return path
 
     def _if(self, unit: _UnitBuilder, stmt: Node, path: Formula, contributors, reachable: bool, depth: int):
