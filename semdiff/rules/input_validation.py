@@ -217,6 +217,8 @@ def _input_hit(unit: Unit, *texts: str, vocabulary: frozenset = INPUT_WORDS) -> 
 def _filter_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
+    if "continue" not in before.text:
+        return  # a skip filter is an `if ...: continue` of the before text (_skip_filters)
     filters = _skip_filters(before)
     if not filters:
         return
@@ -366,6 +368,8 @@ def _separators(unit: Unit) -> tuple[set[str], Optional[tuple[int, str]]]:
 def _separator_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
+    if "&" not in before.text or "split" not in before.text:
+        return  # b_split below needs a `split('&')` of the before text (_SPLIT_ON)
     b_split, b_merged = _separators(before)
     if b_merged is not None or "&" not in b_split:
         return  # `;` was already a separator, or the unit split no pairs on '&'
