@@ -65,6 +65,10 @@ RESPONSE_CALLS = ("HttpResponse", "HttpResponseBadRequest", "HttpResponseForbidd
 RESPONSE_TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
 # a declared type that no browser renders as HTML
 INERT_CONTENT_TYPE = re.compile(r"(?i)^(?:text/plain|application/json|text/csv|application/octet-stream|application/problem\+json)\b")
+# URL sanitisers: drop javascript:/data:/vbscript: schemes, then escape; plain HTML escaping
+# of the same URL keeps the scheme, so `<a href="javascript:...">` survives it
+URL_SANITISERS = ("escape_link", "escape_url", "safe_url", "sanitize_url", "sanitise_url", "clean_url",
+                  "safe_href", "sanitize_href", "url_sanitize", "sanitize_uri")
 TEMPLATE_ENGINES = ("Environment", "SandboxedEnvironment", "jinja2.Template", "Jinja2Templates")
 # MarkSafe: a template compiler's node that emits its expression unescaped (jinja2.nodes.MarkSafe)
 MARKUP_WRAPPERS = ("Markup", "mark_safe", "SafeString", "SafeText", "MarkSafe")
@@ -93,7 +97,8 @@ RULES = (
             "by pickle/marshal/eval, an escape() removed from a value still output, jinja2 autoescape turned off, "
             "Markup/mark_safe newly wrapped around non-literal input, secure_filename/safe_join/realpath removed "
             "before a file access, or a response with a formatted body that lost its inert content type "
-            "(content_type='text/plain' dropped: served as HTML)."
+            "(content_type='text/plain' dropped: served as HTML), or a URL sanitiser (escape_link/safe_url) replaced by "
+            "plain HTML escaping of the same URL."
         ),
         examples=(
             Example(
@@ -325,6 +330,26 @@ def _escaped_in_place(change: UnitChange, ctx: RuleContext, b: Call, value: str)
     return None
 
 
+def _url_sanitiser_to_escape(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """`escape_link(url)` -> `escape(url)`: the URL's scheme is no longer filtered, only its markup."""
+    def value(c: Call) -> str:
+        arg = arg_at(c, 0, None)
+        return "".join(arg.value.split()) if arg is not None and arg.literal is None else ""
+
+    kept = {value(c) for c in calls_to(change.after, URL_SANITISERS)}
+    escaped = {value(c): c for c in calls_to(change.after, ESCAPERS) if not callee_is(c.callee, URL_SANITISERS)}
+    for b in calls_to(change.before, URL_SANITISERS):
+        v = value(b)
+        if not v or v in kept or v not in escaped:
+            continue
+        a = escaped[v]
+        if a.span.line not in change.touched_after:
+            continue
+        yield _finding(change, ctx, f"{b.callee}({v}) replaced by {a.callee}({v}): the URL is escaped as HTML but its "
+                       "scheme is no longer filtered (javascript: links pass)", b, a,
+                       witness=f"before: {b.text}; after: {a.text}")
+
+
 def _line_text(unit: Optional[Unit], line: int) -> str:
     if unit is None:
         return ""
@@ -450,5 +475,6 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         *_autoescape(change, ctx),
         *_markup(change, ctx),
         *_content_type(change, ctx),
+        *_url_sanitiser_to_escape(change, ctx),
         *_file_names(change, ctx),
     ]
