@@ -438,6 +438,7 @@ def _file_names(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return
     sinks = calls_to(change.after, FILE_SINKS)
     if not sinks:
+        yield from _request_name_unsanitised(change, ctx, lost)
         return
     touched = [c for c in sinks if c.span.line in change.touched_after]
     sink = (touched or sinks)[0]
@@ -461,6 +462,50 @@ def _file_names(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         before_line=lost[0].span.line, after_line=sink.span.line, evidence_before=lost[0].text, evidence_after=sink.text,
         relevance=rel,
     )
+
+
+# a file or folder name read straight from the request (form field, query argument, upload)
+REQUEST_NAME = re.compile(r"\brequest\.(?:form|args|values|files|GET|POST|FILES|query_params|json)\b|\.filename\b")
+
+
+def _request_name_unsanitised(change: UnitChange, ctx: RuleContext, lost: list[Call]) -> Iterable[Finding]:
+    """`folder = secure_filename(request.form["folder"])` -> `folder = request.form["folder"].lstrip("/")`:
+    the name is stored or handed on (no file access in this unit) without the sanitiser; whoever
+    later joins it to a directory gets `../` (a hand-written strip is not secure_filename)."""
+    for b in lost:
+        if tail(b.callee) != "secure_filename":
+            continue
+        arg = arg_at(b, 0, None)
+        if arg is None or arg.literal is not None or not REQUEST_NAME.search(arg.value):
+            continue
+        squashed = "".join(arg.text.split())
+        line = next((ln for ln in sorted(change.touched_after)
+                     if squashed in "".join(_line_text(change.after, ln).split())
+                     and not _passed_through_sanitiser(_line_text(change.after, ln), squashed)), None)
+        if line is None:
+            continue
+        rel = ctx.relevance(change)
+        if rel.score < 0.8:
+            rel = Relevance("path-traversal", 0.8, rel.why_path or (change.qualname,), "secure_filename() guards file names against '../'")
+        yield make_finding(
+            SPEC, change, ctx, f"{b.callee}({arg.text}) removed: the request's file name is now used as sent "
+            "(a strip of leading separators or '../' does not stop '..' traversal)",
+            before_line=b.span.line, after_line=line, evidence_before=b.text,
+            evidence_after=_line_text(change.after, line).strip(), relevance=rel,
+        )
+
+
+def _passed_through_sanitiser(line: str, squashed: str) -> bool:
+    """Is every use of the value on `line` an argument of a call that makes it safe (`safe_name(v)`)?"""
+    from semdiff.rules.escaping_removed import _CALL_OPEN, _close_paren, protects_output  # late: independent loading
+
+    flat = "".join(line.split())
+    total = flat.count(squashed)
+    covered = 0
+    for m in _CALL_OPEN.finditer(flat):
+        if protects_output(m.group(1), "python") or tail(m.group(1)) == "secure_filename":
+            covered += flat[m.end() - 1:_close_paren(flat, m.end() - 1)].count(squashed)
+    return total > 0 and covered >= total
 
 
 @family(RULE_ID, RULES)
