@@ -14,6 +14,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call
 from semdiff.model import Confidence, Finding, Severity
+from semdiff.rules._callee_tails import may_call, table_tails
 from semdiff.rules._catalog2_ir import arg_at, callee_is, calls_to, new_items, number, pair_calls
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
@@ -231,4 +232,12 @@ def _temp_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None:
         return []
+    # every finding reads an after call of SITES, os.umask or UNSAFE_TEMP, or (a fixed shared
+    # path) a before call of SAFE_TEMP: a change whose units call none of them has none
+    if not may_call(change.after, _AFTER_TAILS) and not may_call(change.before, _BEFORE_TAILS):
+        return []
     return [*_mode_findings(change, ctx), *_umask_findings(change, ctx), *_temp_findings(change, ctx)]
+
+
+_AFTER_TAILS = table_tails((*SITES, "os.umask", *UNSAFE_TEMP))
+_BEFORE_TAILS = table_tails(SAFE_TEMP)
