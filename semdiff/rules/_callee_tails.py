@@ -18,15 +18,23 @@ _MEMO_MAX = 8192  # units remembered (a long-lived library process clears and st
 
 
 def callee_tails(unit: Unit) -> frozenset[str]:
-    """The last dotted part of every callee `unit` calls."""
+    """The last dotted part of every callee `unit` calls (also of its stripped name)."""
     hit = _MEMO.get(id(unit))
     if hit is not None and hit[0] is unit:
         return hit[1]
-    tails = frozenset(c.callee.rsplit(".", 1)[-1] for c in unit.calls)
+    tails = frozenset(t for c in unit.calls for t in _tails(c.callee))
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
     _MEMO[id(unit)] = (unit, tails)
     return tails
+
+
+def _tails(callee: str) -> tuple[str, ...]:
+    """The last part, as written and of the stripped name (a reader that strips the callee
+    first sees the second)."""
+    raw = callee.rsplit(".", 1)[-1]
+    stripped = callee.strip().rsplit(".", 1)[-1]
+    return (raw,) if raw == stripped else (raw, stripped)
 
 
 def table_tails(names: Iterable[str]) -> frozenset[str]:

@@ -26,6 +26,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Relevance, Severity
+from semdiff.rules._callee_tails import may_call, table_tails
 from semdiff.rules._catalog2_ir import mentions
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 from semdiff.relevance.names import words
@@ -196,11 +197,18 @@ SPEC = RULES[0]
 EXAMPLE_PATHS = {RULE_ID: "jwt/parser.go"}
 
 
+# the callees split_site can read as an unbounded split, by last part: Go's Split/SplitAfter and
+# SplitN/SplitAfterN (a negative count), any receiver's split/rsplit
+_UNBOUNDED_TAILS = table_tails((*GO_UNBOUNDED, *GO_COUNTED, *SPLIT_METHODS))
+
+
 @family(RULE_ID, RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     if before is None or after is None or change.language not in LANGS or not change.touched_after:
         return []
+    if not may_call(after, _UNBOUNDED_TAILS):
+        return []  # a finding needs an unbounded split call of the after unit (split_site)
     b_consts = _constants(ctx.before_units, before.path)
     a_consts = _constants(ctx.after_units, after.path)
     b_sites = _sites(before, b_consts)
