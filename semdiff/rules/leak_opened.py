@@ -20,6 +20,7 @@ from typing import Iterable, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Severity
+from semdiff.rules._callee_tails import may_call, table_tails
 from semdiff.rules._catalog2_ir import callee_is, unit_line
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 from semdiff.relevance.names import words
@@ -135,9 +136,14 @@ def _logged_mappings(unit: Unit) -> list[tuple[Call, str]]:
 # ---------------------------------------------------------------- checks
 
 
+_FORMATTER_TAILS = table_tails(TRACEBACK_FORMATTERS)
+
+
 def _error_details(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
+    if not may_call(after, _FORMATTER_TAILS):
+        return  # a finding is a flow from an after call of TRACEBACK_FORMATTERS (_traceback_flows)
     if _traceback_flows(before):
         return
     for f, sink in _traceback_flows(after):
