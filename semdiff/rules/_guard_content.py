@@ -50,6 +50,10 @@ CONTENT_ROWS: tuple[ContentRow, ...] = (
                           r"safe_join|secure_filename|is_symlink|islink)\s*\("),
                "checks that a path stays inside its root"),
     ContentRow("path-traversal", 0.8, re.compile(r"\bos\.(?:path\.)?(?:sep|altsep)\b"), "checks a path against a separator-bounded root"),
+    # a file mode tested for a symbolic link (Go `info.Mode()&os.ModeSymlink`, Java
+    # `Files.isSymbolicLink(p)`): refusing links keeps writes and reads inside the tree
+    ContentRow("path-traversal", 0.8, re.compile(r"\b(?:os\.|fs\.)?ModeSymlink\b|\bisSymbolicLink\s*\(|\bisSymbolicLink\b"),
+               "refuses symbolic links"),
     # message framing headers: request smuggling
     ContentRow("request-smuggling", 0.8,
                re.compile(r"(?i)\b(?:transfer[-_]encoding|content[-_]length|chunked)\b"),
