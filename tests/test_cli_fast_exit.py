@@ -46,8 +46,15 @@ def test_fast_exit_gives_the_same_output_and_code(tmp_path: Path, fmt: str) -> N
 
 def test_in_process_callers_keep_system_exit(tmp_path: Path) -> None:
     """main(argv) from other code raises SystemExit as before: the process is the caller's."""
-    with pytest.raises(SystemExit) as exc:
-        cli.main(["--repo", str(tmp_path), "a..b"])
+    import gc
+
+    thresholds = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit) as exc:
+            cli.main(["--repo", str(tmp_path), "a..b", "--no-cache"])
+    finally:  # main tunes the collector for the command's process: give pytest's back
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
     assert exc.value.code == 2
 
 
