@@ -301,7 +301,7 @@ class _Extractor:
                 path, contributors = self._if(unit, stmt, path, contributors, reachable)
             elif isinstance(stmt, (cst.Raise, cst.Return)) or is_abort_call(self.ex, stmt):
                 bare = isinstance(stmt, cst.Return) and stmt.value is None
-                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare))
+                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare and owner is not None))
                 path = FALSE
             elif isinstance(stmt, cst.Assert):
                 self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)

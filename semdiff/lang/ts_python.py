@@ -847,7 +847,7 @@ class _Extractor:
                 path, contributors = self._if(unit, stmt, path, contributors, reachable, depth)
             elif t in ("raise_statement", "return_statement") or self._is_abort_call(stmt):
                 bare = t == "return_statement" and not _kids(stmt)
-                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare))
+                self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare and owner is not None))
                 path = FALSE
             elif t == "assert_statement":
                 kids = _kids(stmt)
