@@ -59,18 +59,33 @@ _TOKENS = re.compile(
     r"""|(?P<dot>\.\s*)?(?P<id>[A-Za-z_$][\w$]*)"""
 )
 
-# the same tokens, found after a possessive run of characters no token starts with: the scan
-# skips that run in one step instead of trying every alternative at each of its characters (a
-# token cannot start inside the run, so the tokens are exactly `_TOKENS.finditer`'s). Written
-# for re.split: (skipped run, token) are its only groups, the alternatives have none, names come
-# first (each alternative starts with characters no other one starts with, so their order
-# changes no match; most tokens are names). split() hands back the text between matches, the
-# runs and the tokens in order: the tokens' offsets are running sums of their lengths, with no
-# match object per token.
-_TOKENS_SPLIT = re.compile(
-    r"""([^"'`/.A-Za-z_$]*+)([A-Za-z_$][\w$]*|\.\s*[A-Za-z_$][\w$]*"""
-    r"""|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|//[^\n]*|/\*[\s\S]*?\*/)"""
+# the same tokens but names, found after a possessive run of characters none of them starts
+# with (a name holds none of `"'`/.`, so the file scan tries the other alternatives at exactly
+# the positions this scan does: both find the same strings, comments and `.name` tokens).
+# Where the file scan's attempt fails (a division, `...`, an unclosed quote) it skips that one
+# character and scans on; here the last alternative takes it as a one-character "token" (every
+# real token is longer), so no search restarts and re-reads the run before it. Written for
+# re.split: (skipped run, token) are its only groups, so split() hands back the runs and the
+# tokens in order and their offsets are running sums of their lengths, with no match object per
+# token. The names -- most of a file's tokens -- are not listed: `KeyIndex` tells where one
+# starts or ends from the characters around a position (a name token is the rest of a `[\w$]`
+# run from its first `[A-Za-z_$]`, outside the other tokens).
+_OTHER_TOKENS_SPLIT = re.compile(
+    r"""([^"'`/.]*+)(\.\s*[A-Za-z_$][\w$]*"""
+    r"""|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|//[^\n]*|/\*[\s\S]*?\*/|[\s\S])"""
 )
+# appended to the text scanned: a last token no earlier token can reach into (no quote, no
+# `*/`, not a name after a dot), so the last run ends in a match instead of a failed search at
+# every position of it
+_SCAN_END = "\n//"
+# one `[\w$]` character (what a name token is made of past its first character)
+_WORD_CHAR = re.compile(r"[\w$]")
+_NAME_TOKEN = re.compile(r"[A-Za-z_$][\w$]*")
+_WORD_RUN = re.compile(r"[\w$]+")
+# KeyIndex.edits reads a range's word runs instead of finding each renamed name when the range
+# is at most this many characters per one-letter name (same edits either way; callgrind on the
+# bench_languages inputs: finding names is cheaper without one-letter names)
+_RUN_PATH_CHARS = 288
 
 # a text that is one `_TOKENS` name (no dot) or string, or digits only: its key needs no scan
 _LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|[0-9]+""")
@@ -153,6 +168,12 @@ def is_auth_name(name: str) -> bool:
 
 
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
+_WORD_CHARS_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$0123456789")
+
+
+def _is_word(c: str) -> bool:
+    """Is the one character c a word character, `[\\w$]` as the token patterns read it?"""
+    return c in _WORD_CHARS_ASCII or (not c.isascii() and _WORD_CHAR.match(c) is not None)
 
 
 _Argument = fast_constructor(Argument)
@@ -177,6 +198,12 @@ class KeyIndex:
     choices on the slice as on the file, as long as no token of the file scan runs past the
     slice's end. `key_text` checks both ends and answers None otherwise (the caller then
     substitutes on the node's own text, as before).
+
+    The scan lists the strings, comments and `.name` tokens (`starts`, `ends`; with the
+    one-character stand-ins of failed attempts, which no position is strictly inside), not the
+    names: a name token is the part of a run of word characters (`[\\w$]`) from its first
+    `[A-Za-z_$]` to its end, outside the listed tokens, so whether a position is inside or at the start of one
+    is read from the characters before it (`_inside_name`, `_name_starts_at`).
     """
 
     __slots__ = ("text", "starts", "ends", "comments", "conts")
@@ -185,14 +212,14 @@ class KeyIndex:
         self.text = text
         self.starts = starts
         self.ends = ends
-        # the comments: tokens starting with `/` (strings start with a quote, names with a letter
-        # or `.`), found from the file's few slashes instead of a look at every token
+        # the comments: tokens starting with `/` (strings start with a quote, `.name` tokens
+        # with a dot), found from the file's few slashes instead of a look at every token
         comments: list[tuple[int, int]] = []
         find, n = text.find, len(starts)
         p = find("/")
         while p >= 0:
             k = bisect_left(starts, p)
-            if k < n and starts[k] == p:
+            if k < n and starts[k] == p and ends[k] > p + 1:  # (a lone `/` is no comment)
                 comments.append((p, ends[k]))
                 p = find("/", ends[k])
             else:
@@ -204,9 +231,58 @@ class KeyIndex:
     def build(cls, src: bytes, decoded: Optional[str] = None) -> "KeyIndex":
         text = decoded if decoded is not None else src.decode("utf-8", "replace")
         conts = None if len(text) == len(src) else [m.start() for m in _CONTINUATION.finditer(src)]
-        parts = _TOKENS_SPLIT.split(text)  # [between, run, token, between, run, token, ..., between]
+        # [between, run, token, between, run, token, ..., between]; every between is empty (the
+        # one-character alternative takes whatever the others refuse), the last token is _SCAN_END
+        parts = _OTHER_TOKENS_SPLIT.split(text + _SCAN_END)
         offsets = list(accumulate(map(len, parts), initial=0))
-        return cls(text, offsets[2:-1:3], offsets[3::3], conts)
+        return cls(text, offsets[2:-4:3], offsets[3:-3:3], conts)
+
+    def _in_listed(self, p: int) -> bool:
+        """Is position p strictly inside a string, comment or `.name` token?"""
+        i = bisect_left(self.starts, p) - 1  # the last one starting before p (they do not overlap)
+        return i >= 0 and self.ends[i] > p
+
+    def _inside_name(self, p: int) -> bool:
+        """Is position p strictly inside a name token (p not inside a listed token)? Both
+        characters around it are word characters (`[\\w$]`) and the run of them before p
+        holds a name's first character (then that name runs on past p). A listed token ends
+        in a quote, a slash, before a newline, or (`.name`) where its run ends, so that run
+        is outside them."""
+        text = self.text
+        if p <= 0 or p >= len(text):
+            return False
+        c = text[p]
+        if c not in _WORD_CHARS_ASCII and (c.isascii() or not _is_word(c)):
+            return False
+        c = text[p - 1]
+        if c in _ID_START:
+            return True
+        if c not in _WORD_CHARS_ASCII and (c.isascii() or not _is_word(c)):
+            return False
+        j = p - 2
+        while j >= 0:
+            c = text[j]
+            if c in _ID_START:
+                return True
+            if not _is_word(c):
+                return False
+            j -= 1
+        return False
+
+    def _name_starts_at(self, p: int) -> bool:
+        """Does a name token start at p, where text[p] is a name's first character and p is
+        not inside a listed token? Yes unless the run of word characters before p holds a
+        name's first character (then the name started there)."""
+        text = self.text
+        j = p - 1
+        while j >= 0:
+            c = text[j]
+            if c in _ID_START:
+                return False
+            if not _is_word(c):
+                return True
+            j -= 1
+        return True
 
     def _char(self, byte: int) -> int:
         return byte if self.conts is None else byte - bisect_left(self.conts, byte)
@@ -219,12 +295,14 @@ class KeyIndex:
         stay as they are (they only grow)."""
         a, b = self._char(start_byte), self._char(end_byte)
         starts, ends = self.starts, self.ends
-        i = bisect_left(starts, a) - 1  # the last token starting before the node
+        i = bisect_left(starts, a) - 1  # the last listed token starting before the node
         if i >= 0 and ends[i] > a:
             return None
         j = bisect_left(starts, b) - 1
         if j >= 0 and ends[j] > b:
             return None
+        if self._inside_name(a) or self._inside_name(b):
+            return None  # an end inside a name token (not listed)
         text = self.text
         cached = unit.key_edits if unit is not None else None
         if unit is not None and (cached is None or cached[0] != len(renames)):
@@ -266,33 +344,43 @@ class KeyIndex:
                 out.append((spans[k][0], spans[k][1], " "))
                 k += 1
         if renames:
-            starts = self.starts
-            lo, hi = bisect_left(starts, a), bisect_left(starts, b)
-            if hi - lo <= 4 * len(renames):
-                # fewer tokens in the range than finds of the names would take: look each token
-                # up instead (same edits: a renamed name's whole token, inside the range)
-                ends, get = self.ends, renames.get
-                for k in range(lo, hi):
-                    e = ends[k]
-                    if e > b:
-                        break  # tokens do not overlap: later ones end later still
-                    s = starts[k]
+            # a one-letter name (Go's `w`, `r`, Java's `e`) is found inside many other words: with
+            # such names and a range not too long for them, read the range's word runs and look
+            # each name token up instead (the same edits: a renamed name's whole token, in the range)
+            if b - a <= _RUN_PATH_CHARS * sum(len(n) == 1 for n in renames):
+                get, in_listed = renames.get, self._in_listed
+                for m in _WORD_RUN.finditer(text, a, b):
+                    s, e = m.span()
+                    if text[s] not in _ID_START:
+                        found = _NAME_TOKEN.search(text, s, e)  # digits first: the name starts later
+                        if found is None:
+                            continue
+                        s = found.start()
                     new = get(text[s:e])
-                    if new is not None and text[s] in _ID_START:
+                    if new is None:
+                        continue
+                    if e == b and _is_word(text[b : b + 1] or " "):
+                        continue  # the name runs on past the range
+                    if m.start() == a and a > 0 and not self._name_starts_at(s):
+                        continue  # the tail of a name starting before the range
+                    if not in_listed(s):
                         out.append((s, e, new))
                 out.sort()
                 return out
-            starts, ends = self.starts, self.ends
             find = text.find
             for name, new in renames.items():
-                if not name or name[0] not in _ID_START:
+                if not name or name[0] not in _ID_START or _NAME_TOKEN.fullmatch(name) is None:
                     continue  # only name tokens are renamed
                 n = len(name)
                 p = find(name, a, b)
                 while p >= 0:
-                    k = bisect_left(starts, p)
-                    if k < len(starts) and starts[k] == p and ends[k] == p + n:
-                        out.append((p, p + n, new))  # a name token of its own (a `.name` token starts at the dot)
+                    # a name token of its own: not the tail of a longer name, not followed by
+                    # more of one, not inside a listed token (a `.name` token starts at the dot)
+                    e = p + n
+                    after = text[e : e + 1]
+                    if (after not in _WORD_CHARS_ASCII and (after.isascii() or not _is_word(after))
+                            and text[p - 1 : p] not in _ID_START and self._name_starts_at(p) and not self._in_listed(p)):
+                        out.append((p, e, new))
                     p = find(name, p + 1, b)
         out.sort()
         return out
