@@ -475,6 +475,7 @@ class FileContext:
     formula_memo: Optional[dict] = None  # (id(unit), len(its renames), test text) -> (formula, made partial) (set with call_memo)
 
     ascii_src: Optional[str] = None  # the source as str when it is ASCII (byte offsets = str offsets)
+    backend_memos: dict[str, dict] = field(default_factory=dict)  # ts_guards.file_memo's dicts, by name
     no_decorators: bool = False  # the source lacks the backend's DECORATOR_MARK: no unit has decorators
 
     def __post_init__(self) -> None:
@@ -518,6 +519,9 @@ class FileContext:
 
 
 _CLIP_WINDOW, _CLIP_LIMIT = 1000, 300  # clip()'s default limit
+
+# the byte right after a call that is not an expression statement's (TreeSitterBackend._call)
+_INNER_CALL_NEXT = frozenset({b".", b"(", b"[", b",", b")"})
 
 
 # the fields the shared walk and the JavaScript backend read (TreeSitterBackend.__init__)
@@ -867,20 +871,32 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         ctx.walk_nodes = nodes
         ctx.walk_starts = starts
         ctx.fn_spans = [(a, b) for a, b, t in zip(starts, ends, types) if t in functions]
+        # the innermost open unit's range and owner, and its four list appends, are kept in
+        # locals while it stays the owner (most nodes): re-read only when it changes
+        owner, cur_a, cur_b = module, 0, 0
+        add_node, add_type, add_start, add_end = module.nodes.append, module.types.append, module.starts.append, module.ends.append
         for node, start, end, t in zip(nodes, starts, ends, types):
             if start < skip_until:
                 continue
             if t in decorators and self.outer_decorator(node):
                 skip_until = end
                 continue
-            while open_units and not (open_units[-1][0] <= start and end <= open_units[-1][1]):
+            if open_units and not (cur_a <= start and end <= cur_b):
                 open_units.pop()
-            owner = open_units[-1][2] if open_units else module
+                while open_units and not (open_units[-1][0] <= start and end <= open_units[-1][1]):
+                    open_units.pop()
+                if open_units:
+                    cur_a, cur_b, owner = open_units[-1]
+                else:
+                    owner = module
+                add_node, add_type, add_start, add_end = owner.nodes.append, owner.types.append, owner.starts.append, owner.ends.append
             info = unit_info(node.id) if t in unit_types else None
             if info is not None:
                 owner = self._open_unit(node, info, owner, ctx)
                 drafts.append(owner)
                 open_units.append((start, end, owner))
+                cur_a, cur_b = start, end
+                add_node, add_type, add_start, add_end = owner.nodes.append, owner.types.append, owner.starts.append, owner.ends.append
                 if owner.kind in ("function", "method", "lambda"):
                     body = self.body_of(node)
                     if body is not None:
@@ -892,10 +908,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 if body is not None:
                     owner.bodies.append(body)
             if t in interesting:
-                owner.nodes.append(node)
-                owner.types.append(t)
-                owner.starts.append(start)
-                owner.ends.append(end)
+                add_node(node)
+                add_type(t)
+                add_start(start)
+                add_end(end)
             if t in binding_types:
                 for name, value, prefix in self.bindings(node, ctx):
                     if owner.would_bind(name):  # the key is only worth computing for a new local
@@ -1188,7 +1204,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             nid = node.id
         if a < 0:
             a, b = node.start_byte, node.end_byte
-        parent = node.parent  # (a parent is looked up from the root: once)
+        # a call right before `.`, `(`, `[`, `,` or `)` is inside a larger expression (a chain, a
+        # call, arguments), never an expression statement's: in a tree without errors its parent
+        # (looked up from the root) need not be read
+        parent = None if ctx.call_memo is not None and ctx.src[b : b + 1] in _INNER_CALL_NEXT else node.parent
         statement = False
         if parent is not None:
             ptype = parent.type
@@ -1354,7 +1373,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return False
 
     def _is_log_statement(self, stmt: Node, ctx: FileContext) -> bool:
-        expr = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+        expr = (stmt.named_child(0) or stmt) if stmt.type == "expression_statement" else stmt
         if expr.type in self.CALL_TYPES:
             return bool(self.LOG_CALLEE.search(self.callee(expr, ctx)))
         return False

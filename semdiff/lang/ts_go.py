@@ -327,7 +327,7 @@ class GoBackend(TreeSitterBackend):
         return None
 
     def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
-        expr = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+        expr = (stmt.named_child(0) or stmt) if stmt.type == "expression_statement" else stmt
         return expr.type == "call_expression" and self.callee(expr, ctx) == "panic"
 
     def deny_value(self, value: Node, ctx: FileContext) -> Optional[Action]:

@@ -108,14 +108,17 @@ COMPARISONS: dict[tuple[str, str, str, str, str], Formula] = {}
 
 def file_memo(ctx: FileContext, name: str) -> Optional[dict]:
     """A dict kept for the file being parsed, or None when its tree has errors (then equal
-    texts need not be equal subtrees). FileContext has no field per backend memo: the dict
-    lives in the context's own attributes, so it goes with the file (never shared by two
-    files, nor by a timed-out parse still running in its worker thread)."""
+    texts need not be equal subtrees). FileContext has no field per backend memo: the dicts
+    live in its `backend_memos` by name, so they go with the file (never shared by two files,
+    nor by a timed-out parse still running in its worker thread). (Not in the context's
+    `__dict__`: reading that turns the instance's attributes into a dict of their own, and
+    every later attribute read of the context slower.)"""
     if ctx.walk_nodes is None:  # set by phase 1 only for a tree without errors
         return None
-    found = ctx.__dict__.get(name)
+    memos = ctx.backend_memos
+    found = memos.get(name)
     if found is None:
-        found = ctx.__dict__[name] = {}
+        found = memos[name] = {}
     return found
 
 
@@ -343,7 +346,7 @@ class GuardWalk:
             elif t in self.EXIT_TYPES:
                 path = FALSE
             elif t in self.ASSERT_TYPES:
-                test = stmt.named_children[0] if stmt.named_children else None
+                test = stmt.named_child(0)
                 if test is not None:
                     self._mark_guard_expr(d, test)
                     f = self.formula(test, d, ctx)
@@ -562,12 +565,16 @@ class GuardWalk:
 
     def _simple(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool) -> None:
         """`checkPermission(user)` / `await verifyToken(req)` as a statement: a call that throws to deny."""
-        if stmt.type != "expression_statement" or not stmt.named_children:
+        # (named_child(0): one node, where named_children builds the list of them all)
+        value = stmt.named_child(0) if stmt.type == "expression_statement" else None
+        if value is None:
             return
-        value = stmt.named_children[0]
-        if value.type == "await_expression" and value.named_children:
-            value = value.named_children[0]
-        if value.type not in self.CALL_TYPES or value.type in self.NEW_TYPES:
+        vt = value.type
+        if vt == "await_expression":
+            inner = value.named_child(0)
+            if inner is not None:
+                value, vt = inner, inner.type
+        if vt not in self.CALL_TYPES or vt in self.NEW_TYPES:
             return
         callee = self.callee(value, ctx)
         if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee) and not _takes_callback(value):
@@ -608,13 +615,17 @@ class GuardWalk:
 
     def _statement_deny_call_uncached(self, stmt: Node, ctx: FileContext) -> Optional[Action]:
         expr = stmt
-        if stmt.type == "expression_statement" and stmt.named_children:
-            expr = stmt.named_children[0]
-        elif stmt.type != "expression_statement" and stmt.type not in self.CALL_TYPES:
+        st = stmt.type
+        if st == "expression_statement":
+            expr = stmt.named_child(0) or stmt  # (a Node is always true: `or` only replaces None)
+        elif st not in self.CALL_TYPES:
             return None
-        if expr.type == "await_expression" and expr.named_children:
-            expr = expr.named_children[0]
-        if expr.type in self.CALL_TYPES:
+        et = expr.type
+        if et == "await_expression":
+            inner = expr.named_child(0)
+            if inner is not None:
+                expr, et = inner, inner.type
+        if et in self.CALL_TYPES:
             return self.deny_call(expr, ctx)
         return None
 

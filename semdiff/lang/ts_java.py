@@ -277,7 +277,7 @@ class JavaBackend(TreeSitterBackend):
         return tuple(out)
 
     def _is_log_statement(self, stmt: Node, ctx: FileContext) -> bool:
-        expr = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+        expr = (stmt.named_child(0) or stmt) if stmt.type == "expression_statement" else stmt
         if expr.type == "method_invocation":
             c = self.callee(expr, ctx)
             return bool(self.LOG_CALLEE.search(c)) or c.endswith("printStackTrace")

@@ -468,10 +468,13 @@ class JavaScriptBackend(TreeSitterBackend):
         return None
 
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
-        absent = ctx.__dict__.get("_no_regexp_callee")  # asked of every call: settled once per file
+        # asked of every call: settled once per file (kept in backend_memos, not the context's
+        # __dict__, whose first read makes every later attribute read of the context slower)
+        memos = ctx.backend_memos
+        absent = memos.get("_no_regexp_callee")
         if absent is None:
             src = ctx.ascii_src
-            absent = ctx.__dict__["_no_regexp_callee"] = src is not None and REGEXP_CALLEE.search(src) is None
+            absent = memos["_no_regexp_callee"] = src is not None and REGEXP_CALLEE.search(src) is None
         if absent:
             return None
         if call.type == "new_expression" or call.type == "call_expression":
