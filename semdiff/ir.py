@@ -120,6 +120,15 @@ def neg(f: Formula) -> Formula:
 
 
 def atoms_of(f: Formula) -> tuple[Atom, ...]:
+    # the usual shapes first, without the walk (rules ask thousands of times per run): the
+    # same tuples the walk below returns for them
+    if isinstance(f, Not):
+        if isinstance(f.arg, Atom):
+            return (f.arg,)
+    elif isinstance(f, Atom):
+        return (f,)
+    elif isinstance(f, Const):
+        return ()
     seen: dict[str, Atom] = {}
 
     def walk(g: Formula) -> None:
