@@ -52,6 +52,7 @@ FOCUS_KIND = "focus"  # python_focus results: the blanked texts of one file chan
 FOCUS_MAGIC = b"SDFOCUS1"
 NAMES_KIND = "names"  # python_focus.enclosing_statement_names of one text and its changed lines
 NAMES_MAGIC = b"SDNAMES1"
+FINGERPRINT_KIND = "fingerprint"  # code_fingerprint results by the stat identity of what it hashes
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 # installed packages whose code decides what a parse yields (identity: path, size, mtime)
 PARSER_PACKAGES = ("libcst", "tree_sitter", "tree_sitter_python", "tree_sitter_javascript", "tree_sitter_typescript",
@@ -63,27 +64,80 @@ _FINGERPRINT: Optional[str] = None
 
 
 def code_fingerprint() -> str:
-    """Hash of everything besides the text that decides what a parse yields (once per process)."""
+    """Hash of everything besides the text that decides what a parse yields (once per process).
+
+    Hashing the ~500 KB of sources is a measurable part of a warm run, so the result is also
+    remembered in the cache dir under the files' stat identity (path, size, mtime_ns, inode,
+    ctime_ns) and the other inputs; any difference there (an edit, a copy, an upgrade) is a
+    miss and the sources are hashed again. The value is the same either way."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        h = hashlib.sha256()
         from semdiff import __version__
         from semdiff.resources import grammars_dir
 
-        h.update(f"semdiff {__version__}\0codec {ir_codec.VERSION} {ir_codec.SHAPE}\0{sys.version}\0".encode())
+        head = f"semdiff {__version__}\0codec {ir_codec.VERSION} {ir_codec.SHAPE}\0{sys.version}\0"
         files = [_SEMDIFF_DIR / name for name in SOURCES] + sorted((_SEMDIFF_DIR / "lang").glob("*.py"))
         files += sorted(grammars_dir().glob("*/*.scm"))
-        for path in files:
-            try:
-                data = path.read_bytes()
-            except OSError:
-                data = b"<missing>"
-            h.update(f"{path.name}\0{len(data)}\0".encode())
-            h.update(data)
-        for name in PARSER_PACKAGES:
-            h.update(f"{name}\0{_package_identity(name)}\0".encode("utf-8", "surrogateescape"))
-        _FINGERPRINT = h.hexdigest()
+        packages = "".join(f"{name}\0{_package_identity(name)}\0" for name in PARSER_PACKAGES)
+        identity = _stat_identity(head, files, packages)
+        fingerprint = _remembered_fingerprint(identity)
+        if fingerprint is None:
+            fingerprint = _hash_sources(head, files, packages)
+            if _stat_identity(head, files, packages) == identity:  # not edited while read
+                _remember_fingerprint(identity, fingerprint)
+        _FINGERPRINT = fingerprint
     return _FINGERPRINT
+
+
+def _hash_sources(head: str, files: list[Path], packages: str) -> str:
+    h = hashlib.sha256()
+    h.update(head.encode())
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"<missing>"
+        h.update(f"{path.name}\0{len(data)}\0".encode())
+        h.update(data)
+    h.update(packages.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _stat_identity(head: str, files: list[Path], packages: str) -> str:
+    """What `_hash_sources` reads, by stat only: equal identities mean the same fingerprint."""
+    h = hashlib.sha256(f"semdiff-fingerprint\0{head}".encode())
+    for path in files:
+        try:
+            st = os.stat(path)
+            ident = f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}"
+        except OSError:
+            ident = "<missing>"
+        h.update(f"{path}\0{ident}\0".encode("utf-8", "surrogateescape"))
+    h.update(packages.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _fingerprint_store() -> Any:
+    from semdiff.relevance.cache import BlobCache
+
+    return BlobCache()
+
+
+def _remembered_fingerprint(identity: str) -> Optional[str]:
+    try:
+        data = _fingerprint_store().read_binary(FINGERPRINT_KIND, 1, identity, 64, touch=True)
+    except Exception:  # noqa: BLE001 - no usable cache dir: hash the sources
+        return None
+    if data is None or len(data) != 64 or data.strip(b"0123456789abcdef"):
+        return None
+    return data.decode("ascii")
+
+
+def _remember_fingerprint(identity: str, fingerprint: str) -> None:
+    try:
+        _fingerprint_store().put_binary(FINGERPRINT_KIND, 1, identity, fingerprint.encode("ascii"))
+    except Exception:  # noqa: BLE001 - best effort, like every cache write
+        pass
 
 
 def _package_identity(name: str) -> str:
@@ -288,7 +342,7 @@ SWEEP_FRACTION = 8
 SWEEP_EVERY = 3600.0
 STALE_TMP_SECONDS = 3600.0  # a temporary file this old is a writer that died before publishing
 REPORT_KIND = "report"  # semdiff.report_cache's entries: one per analysed range, so they grow without bound too
-EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND, REPORT_KIND)
+EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND, REPORT_KIND, FINGERPRINT_KIND)
 _LOCK_NAME = ".parse-evict.lock"
 
 
