@@ -278,8 +278,17 @@ def callback_param_unifier(before: Unit, after: Unit) -> dict[str, str]:
     return mapping
 
 
+_PLACEHOLDERS: dict[str, str] = {}  # text -> placeholder: the same operands come back for every guard
+_PLACEHOLDERS_MAX = 16384  # texts remembered (a long-lived library process clears and starts again)
+
+
 def _placeholder(text: str) -> str:
-    return "%" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    hit = _PLACEHOLDERS.get(text)
+    if hit is None:
+        if len(_PLACEHOLDERS) >= _PLACEHOLDERS_MAX:
+            _PLACEHOLDERS.clear()
+        hit = _PLACEHOLDERS[text] = "%" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    return hit
 
 
 def inline_unifier(unit: Unit, other: Unit, other_guards: tuple[Guard, ...]) -> dict[str, str]:
