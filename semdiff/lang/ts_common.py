@@ -82,10 +82,10 @@ _SCAN_END = "\n//"
 _WORD_CHAR = re.compile(r"[\w$]")
 _NAME_TOKEN = re.compile(r"[A-Za-z_$][\w$]*")
 _WORD_RUN = re.compile(r"[\w$]+")
-# KeyIndex.edits reads a range's word runs instead of finding each renamed name when the range
-# is at most this many characters per one-letter name (same edits either way; callgrind on the
-# bench_languages inputs: finding names is cheaper without one-letter names)
-_RUN_PATH_CHARS = 288
+# KeyIndex.edits reads a range's word runs instead of finding each renamed name when a renamed
+# name has one letter and the range is at most this many characters per renamed name (same
+# edits either way; callgrind on the bench_languages inputs: finding names is cheaper otherwise)
+_RUN_PATH_CHARS = 24
 
 # a text that is one `_TOKENS` name (no dot) or string, or digits only: its key needs no scan
 _LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|[0-9]+""")
@@ -345,9 +345,9 @@ class KeyIndex:
                 k += 1
         if renames:
             # a one-letter name (Go's `w`, `r`, Java's `e`) is found inside many other words: with
-            # such names and a range not too long for them, read the range's word runs and look
+            # such a name and a short range for the names, read the range's word runs and look
             # each name token up instead (the same edits: a renamed name's whole token, in the range)
-            if b - a <= _RUN_PATH_CHARS * sum(len(n) == 1 for n in renames):
+            if b - a <= _RUN_PATH_CHARS * len(renames) and any(len(n) == 1 for n in renames):
                 get, in_listed = renames.get, self._in_listed
                 for m in _WORD_RUN.finditer(text, a, b):
                     s, e = m.span()
