@@ -52,6 +52,7 @@ from semdiff.rules._regex_risk import (
     shown,
     template_pattern,
 )
+from semdiff.rules._callee_tails import callee_tails, may_call, table_tails
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULE_ID = "limit-relaxed"
@@ -198,6 +199,12 @@ def _raised(change, ctx, key, bv: float, av: float, b_line, a_line, b_text, a_te
 
 
 def _call_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    # a finding reads a before call's limit-named keyword or an after call of POSITIONAL_LIMITS:
+    # without either, the calls are not paired at all
+    if not may_call(change.after, _POSITIONAL_TAILS) and not any(
+            a.name and a.name not in ("*", "**") and _is_limit_name(a.name)
+            for c in (change.before.calls if change.before else ()) for a in c.args):
+        return
     b_calls = change.before.calls if change.before else ()
     a_calls = change.after.calls if change.after else ()
     for b, a in pair_calls(b_calls, a_calls):
@@ -211,6 +218,19 @@ def _call_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                 bv, av = limit_value(b.positional[i].value), limit_value(a.positional[i].value)
                 if relaxed(bv, av):
                     yield _raised(change, ctx, a.callee, bv, av, b.span.line, a.span.line, b.text, a.text)  # type: ignore[arg-type]
+
+
+_POSITIONAL_TAILS = table_tails(POSITIONAL_LIMITS)
+_LIMIT_NAMES: dict[str, bool] = {}  # keyword name -> is_limit_key (the same names on every call)
+
+
+def _is_limit_name(name: str) -> bool:
+    hit = _LIMIT_NAMES.get(name)
+    if hit is None:
+        if len(_LIMIT_NAMES) >= 8192:
+            _LIMIT_NAMES.clear()
+        hit = _LIMIT_NAMES[name] = is_limit_key(name)
+    return hit
 
 
 def _kwarg_findings(change: UnitChange, ctx: RuleContext, b: Call, a: Call) -> Iterable[Finding]:
@@ -292,7 +312,21 @@ def _call_site_pairs(before: Optional[Unit], after: Optional[Unit],
     return pairs
 
 
+def _may_have_regex_site(unit: Optional[Unit]) -> bool:
+    """False only when `regex_sites` and `_call_sites` of `unit` are both empty: no regex call
+    by its last part, no regex/list/tuple/set literal, no setting with a string value."""
+    if unit is None:
+        return False
+    if not callee_tails(unit).isdisjoint(_REGEX_CALL_TAILS):
+        return True
+    return any(lit.kind in ("regex", "list", "tuple", "set") for lit in unit.literals) or \
+        any(isinstance(st.literal, str) for st in unit.settings)
+
+
 def _redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    # every pair has a site on each side (a changed pattern paired with a gone one)
+    if not (_may_have_regex_site(change.before) and _may_have_regex_site(change.after)):
+        return
     pairs = pair_regex_sites(change.before, change.after)
     for b, a in [*pairs, *_call_site_pairs(change.before, change.after, pairs)]:
         bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
@@ -361,6 +395,7 @@ def _raw_string_redos_findings(change: UnitChange, ctx: RuleContext) -> Iterable
 # methods of a compiled pattern: `NAME.match(s)` runs the pattern bound to NAME
 PATTERN_METHODS = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer")
 _COMPILE_TAILS = ("compile",)
+_REGEX_CALL_TAILS = frozenset(PATTERN_METHODS + _COMPILE_TAILS)
 _REGEX_MODULES = ("re", "regex")
 # a formatting template: a string literal followed by `%` or `.format(`
 _TEMPLATE = re.compile(r"""^\s*(?P<lit>[rRuUbB]{0,2}(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'))\s*(?:%|\.format\()""")
@@ -537,6 +572,8 @@ def _file_slices(units, path: str, name: str) -> int:
 def _slice_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
+    if not SLICE_BOUND.search(before.text):
+        return  # a slice bound of the code lines is one of the raw text (strings only became "")
     sites: dict[str, list[tuple[int, str]]] = {}
     for line, code in _code_lines(before):
         for m in SLICE_BOUND.finditer(code):
