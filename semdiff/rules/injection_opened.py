@@ -27,6 +27,7 @@ from semdiff.rules._catalog2_ir import (
     pair_calls,
     tail,
 )
+from semdiff.rules._callee_tails import may_call, table_tails
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 RULE_ID = "injection-opened"
@@ -512,6 +513,11 @@ def _passed_through_sanitiser(line: str, squashed: str) -> bool:
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None or change.before is None:
         return []
+    # each check below needs an after call of _AFTER_TAILS' tables or a before call of
+    # _BEFORE_TAILS' ones (calls_to matches a callee by its last part), or an autoescape setting
+    if not may_call(change.after, _AFTER_TAILS) and not may_call(change.before, _BEFORE_TAILS) and not any(
+            s.key.rsplit(".", 1)[-1].lower() == "autoescape" for u in (change.before, change.after) for s in u.settings):
+        return []
     return [
         *_sql(change, ctx),
         *_commands(change, ctx),
@@ -523,3 +529,11 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         *_url_sanitiser_to_escape(change, ctx),
         *_file_names(change, ctx),
     ]
+
+
+# what each check needs: _sql, _content_type, _autoescape (calls), _markup, _deserialisers and
+# _commands an after call; _escapes, _url_sanitiser_to_escape, _file_names and _commands' lost
+# argument lists a before call
+_AFTER_TAILS = table_tails((*SQL_SINKS, *SUBPROCESS_CALLS, *YAML_UNSAFE, *YAML_LOADER_CALLS, *UNSAFE_PARSERS,
+                            *TEMPLATE_ENGINES, *MARKUP_WRAPPERS, *RESPONSE_CALLS))
+_BEFORE_TAILS = table_tails((*SUBPROCESS_CALLS, *ESCAPERS, *URL_SANITISERS, *FILE_SANITISERS, *PATH_NORMALISERS))
