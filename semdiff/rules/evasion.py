@@ -86,11 +86,21 @@ _IDENT = re.compile(r"[^\W\d]\w*", re.UNICODE)
 _DENYING = {Action.RAISE, Action.DENY_RETURN, Action.ABORT, Action.ASSERT, Action.PREDICATE, Action.DECORATOR}
 
 
+_SKELETONS: dict[str, str] = {}  # name -> skeleton: each removed name is compared with every new one
+_SKELETONS_MAX = 16384  # names remembered (a long-lived library process clears and starts again)
+
+
 def skeleton(name: str) -> str:
     """What `name` looks like: NFKC, homoglyphs to Latin, lookalike pairs folded, case folded."""
+    hit = _SKELETONS.get(name)
+    if hit is not None:
+        return hit
     text = "".join(CONFUSABLE_CHARS.get(ch, ch) for ch in unicodedata.normalize("NFKC", name)).lower()
     for seq, one in CONFUSABLE_SEQUENCES:
         text = text.replace(seq, one)
+    if len(_SKELETONS) >= _SKELETONS_MAX:
+        _SKELETONS.clear()
+    _SKELETONS[name] = text
     return text
 
 
