@@ -88,14 +88,27 @@ RULES = (
 SPEC = RULES[0]
 
 
+_LIST_KINDS: dict[str, Optional[str]] = {}  # name -> list_kind: the same names come back on every call
+_LIST_KINDS_MAX = 16384  # names remembered (a long-lived library process clears and starts again)
+
+
 def list_kind(name: str) -> Optional[str]:
     """'allow', 'deny' or None for a list's target name."""
+    try:
+        return _LIST_KINDS[name]
+    except KeyError:
+        pass
     ws = name_words(name)
     if ws & set(DENY_WORDS):
-        return "deny"
-    if name.rsplit(".", 1)[-1] in ALLOW_NAMES or ws & set(ALLOW_WORDS):
-        return "allow"
-    return None
+        kind: Optional[str] = "deny"
+    elif name.rsplit(".", 1)[-1] in ALLOW_NAMES or ws & set(ALLOW_WORDS):
+        kind = "allow"
+    else:
+        kind = None
+    if len(_LIST_KINDS) >= _LIST_KINDS_MAX:
+        _LIST_KINDS.clear()
+    _LIST_KINDS[name] = kind
+    return kind
 
 
 def _is_wild(item: str) -> bool:
@@ -277,6 +290,9 @@ def _scalar_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                                evidence_before=b.text if b else "", evidence_after=a.text, severity=_sev(change, ctx, True))
     b_calls = change.before.calls if change.before else ()
     a_calls = change.after.calls if change.after else ()
+    if not any(arg.name and _allow_all(arg.name, arg.literal if arg.literal is not None else (True if arg.value == "True" else None))
+               for a in a_calls for arg in a.args):
+        return  # a finding is an after call's allow-all argument: none here, so nothing to pair
     for b, a in pair_calls(b_calls, a_calls):
         if a is None:
             continue
@@ -291,7 +307,16 @@ def _scalar_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                                evidence_before=b.text if b else "", evidence_after=a.text, severity=_sev(change, ctx, True))
 
 
+def _may_have_regex_site(unit: Optional[Unit]) -> bool:
+    """False only when `regex_sites(unit)` is empty (it reads regex/list/tuple/set literals and
+    string settings only)."""
+    return unit is not None and (any(lit.kind in ("regex", "list", "tuple", "set") for lit in unit.literals)
+                                 or any(isinstance(st.literal, str) for st in unit.settings))
+
+
 def _regex_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    if not (_may_have_regex_site(change.before) and _may_have_regex_site(change.after)):
+        return  # a pair is a changed after pattern and a gone before one
     for b, a in pair_regex_sites(change.before, change.after):
         bp, ap = regex_profile(b.pattern), regex_profile(a.pattern)
         if bp is None or ap is None:
