@@ -421,7 +421,8 @@ def _restricting_flag(member: str) -> bool:
 
 def _bitflag_set(value: str) -> Optional[frozenset[str]]:
     """The restricting members of a bit-or of CONSTANT_CASE names; None when `value` is not one."""
-    parts = _split_top(value)
+    # no `|` at all (most argument values): `_split_top`'s one part, without its character walk
+    parts = _split_top(value) if "|" in value or len(value) > 2000 else [value.strip()]
     if not parts or not all(BITFLAG_MEMBER.match(p) for p in parts):
         return None
     return frozenset(BITFLAG_MEMBER.match(p).group(1) for p in parts if _restricting_flag(p))  # type: ignore[union-attr]
