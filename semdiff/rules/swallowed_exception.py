@@ -128,4 +128,8 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.after is None:
         return []
+    # a verdict needs an after fact of value 0 (weaker than 1, or born weak), and only a call
+    # under a swallowing handler of the after unit has one
+    if not any(_swallows(h) for h in change.after.handlers):
+        return []
     return list(to_findings(change, ctx, SPECS, verdicts(change, ctx, _facts, _weaker)))
