@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 from typing import Callable, Optional, Protocol
 
@@ -47,8 +48,39 @@ class LazyBackend:
         return self.backend().parse(path, text)
 
 
+PYTHON_PARSER_ENV = "SEMDIFF_PYTHON_PARSER"
+# setting -> (module, class) of the primary Python backend; libcst stays the default until
+# tree-sitter-primary runs are shown equal on everything that matters (see ts_python)
+PYTHON_PARSERS: dict[str, tuple[str, str]] = {
+    "libcst": ("semdiff.lang.python_cst", "PythonBackend"),
+    "tree-sitter": ("semdiff.lang.ts_python", "PythonTreeSitterBackend"),
+}
+
+
+def python_parser() -> str:
+    """The primary Python parser: $SEMDIFF_PYTHON_PARSER, `libcst` (default) or `tree-sitter`.
+
+    An unknown value is an input error, not a silent default: a run that asked for one
+    parser must not report what the other one read."""
+    from semdiff.errors import InputError
+
+    value = os.environ.get(PYTHON_PARSER_ENV, "").strip().lower() or "libcst"
+    if value not in PYTHON_PARSERS:
+        raise InputError(f"${PYTHON_PARSER_ENV} must be one of {', '.join(sorted(PYTHON_PARSERS))}, not {value!r}")
+    return value
+
+
 def _python_backend() -> Backend:
-    return LazyBackend("python", "semdiff.lang.python_cst", "PythonBackend")
+    """Read once per process (the backend is cached by `backend_for`); the two settings have
+    different `cache_id`s, so parses cached under one are never answered under the other."""
+    module, cls = PYTHON_PARSERS[python_parser()]
+    return LazyBackend("python", module, cls)
+
+
+def forget_backends() -> None:
+    """Drop the backends made so far, so the next `backend_for` reads the settings again
+    (tests switching $SEMDIFF_PYTHON_PARSER within one process)."""
+    _CACHE.clear()
 
 
 def _load_builtin() -> None:

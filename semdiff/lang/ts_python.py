@@ -163,22 +163,27 @@ class PythonFallbackBackend(TreeSitterBackend):
         return []  # arguments are read by _Extractor._arguments (it needs the literal rules)
 
     def parse(self, path: str, text: str) -> ParsedFile:
+        return self._read(path, text)[0]
+
+    def _read(self, path: str, text: str) -> tuple[ParsedFile, bool]:
+        """The file's IR, and whether tree-sitter's own bounds (not syntax errors) stopped
+        the walk short: a line over MAX_LINE, a bound hit in an error-free tree, recursion."""
         was_enabled = gc.isenabled()
         gc.disable()  # many small acyclic objects; see TreeSitterBackend.parse
         try:
             return self._parse(path, text)
         except RecursionError:
-            return ParsedFile(path, self.language, (), error="nesting too deep to analyse", partial=True)
+            return ParsedFile(path, self.language, (), error="nesting too deep to analyse", partial=True), True
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _parse(self, path: str, text: str) -> ParsedFile:
+    def _parse(self, path: str, text: str) -> tuple[ParsedFile, bool]:
         long_line = _long_line(text)
         if long_line:
             # every key of an expression is its squashed text, so one huge line costs time
             # quadratic in its length: minified or hostile input, refused as a whole
-            return ParsedFile(path, self.language, (), error=f"line {long_line} is longer than {MAX_LINE} characters", partial=True)
+            return ParsedFile(path, self.language, (), error=f"line {long_line} is longer than {MAX_LINE} characters", partial=True), True
         src = text.encode("utf-8", "surrogatepass")
         tree = parse_tree(self._parser, src)
         root = tree.root_node
@@ -194,7 +199,38 @@ class PythonFallbackBackend(TreeSitterBackend):
                             if n.id not in seen:
                                 seen.add(n.id)
                                 unit_nodes.append(n)
-        return _Extractor(path, text, src, root, ctx, unit_nodes).run()
+        parsed = _Extractor(path, text, src, root, ctx, unit_nodes).run()
+        return parsed, parsed.partial and not root.has_error
+
+
+class PythonTreeSitterBackend(PythonFallbackBackend):
+    """tree-sitter as the primary Python parser ($SEMDIFF_PYTHON_PARSER=tree-sitter; libcst
+    stays the default, semdiff.lang.registry).
+
+    The walk is the fallback's; its IR equals libcst's on code both read whole. What differs
+    is what tree-sitter reads that libcst refuses, and the reverse:
+      * a syntax error: libcst refuses the file and the pipeline falls back to this walk, so
+        here it is read directly (broken units partial), without the `fallback-parse` note;
+      * tree-sitter's own bounds (a line over MAX_LINE; nesting past MAX_COLLECT_DEPTH or
+        the other bounds, in a tree without syntax errors): libcst refuses such nesting
+        outright (`too-deep`) and reads long lines; rather than a partial walk whose units
+        can be huge (a 10,000-link call chain hands the rules a thousand calls of 30 kB
+        callee text each, seconds per rule family), the file is handed to libcst, so the
+        answer is exactly the default's: libcst's IR with a `fallback-parse` note, its
+        `too-deep` refusal, or a syntax error the pipeline hands back to the fallback walk.
+    """
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        parsed, cut_short = self._read(path, text)
+        if not cut_short:
+            return parsed
+        from semdiff.lang.python_cst import PythonBackend
+
+        why = parsed.error or "expressions or blocks nested past its bounds"
+        other = PythonBackend().parse(path, text)
+        if other.error:
+            return other
+        return replace(other, fallback=f"tree-sitter could not read it whole ({why}); read with libcst")
 
 
 def _long_line(text: str) -> int:
@@ -551,7 +587,11 @@ class _Extractor:
         for n in self.children.get(0, []):
             self._unit(root, n)
         self._finish(root, Span(1, max(1, len(self.lines))), self.root)
-        return ParsedFile(self.path, "python", unique_qualnames(self.units, python_overload_stub), partial=self.root.has_error,
+        # a unit cut short by a bound (MAX_EXPR_DEPTH, MAX_COLLECT_DEPTH, MAX_BLOCK_DEPTH, ...)
+        # in an error-free tree is as incomplete as one holding an ERROR node: the pipeline
+        # reports a partial file (and CI fails closed on it) only when ParsedFile.partial says so
+        partial = self.root.has_error or any(u.partial for u in self.units)
+        return ParsedFile(self.path, "python", unique_qualnames(self.units, python_overload_stub), partial=partial,
                           imports=tuple(sorted(self.imports.items())))
 
     def _units_with_errors(self) -> set[int]:
