@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gitrepo import GitRepo, isolated_git_env  # noqa: E402
+from python_parsers import python_parser  # noqa: E402,F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "json-schema.json").read_text(encoding="utf-8"))
@@ -159,11 +160,20 @@ def test_max_file_bytes_flag_is_applied(repo: GitRepo) -> None:
     assert run.doc["findings"] == []
 
 
-def test_million_character_line(repo: GitRepo) -> None:
+def test_million_character_line(repo: GitRepo, python_parser: str) -> None:
     long_line = "BLOB = '" + "a" * 1_000_000 + "'\n"
     rng = _two_commits(repo, {"app/views.py": long_line + GUARDED}, {"app/views.py": long_line + UNGUARDED})
     run = semdiff([rng], repo.root)
     assert ("removed-guard", "delete_user") in run.rules()
+    # tree-sitter refuses lines over ts_python.MAX_LINE: as the primary parser it hands the
+    # file to libcst, and says so
+    details = sorted(n["detail"] for n in run.doc["not_analyzed"])
+    if python_parser == "libcst":
+        assert details == []
+    else:
+        assert [d.split(":", 1)[0] for d in details] == ["after", "before"]
+        assert all("line 1 is longer than" in d and "read with libcst" in d for d in details)
+        assert run.reasons() == {"app/views.py": ("fallback-parse", False)}
 
 
 @pytest.mark.parametrize("expr", [
@@ -173,7 +183,9 @@ def test_million_character_line(repo: GitRepo) -> None:
     "f" + "(1)" * 10_000,
     "[" * 10_000 + "]" * 10_000,
 ], ids=["parens", "operator-chain", "not-chain", "call-chain", "lists"])
-def test_expressions_nested_ten_thousand_deep(repo: GitRepo, expr: str) -> None:
+def test_expressions_nested_ten_thousand_deep(repo: GitRepo, expr: str, python_parser: str) -> None:
+    # tree-sitter reads these trees, but past its bounds; as the primary parser it hands the
+    # file to libcst, which refuses it as too deep: the same answer under both settings
     rng = _two_commits(repo, {"app/auth.py": GUARDED}, {"app/auth.py": UNGUARDED + f"\nDEEP = {expr}\n"})
     run = semdiff([rng], repo.root)
     assert run.reasons() == {"app/auth.py": ("too-deep", True)}
@@ -187,14 +199,16 @@ def test_deep_nesting_in_javascript_does_not_crash(repo: GitRepo) -> None:
 
 
 @pytest.mark.parametrize("side", ["before", "after"])
-def test_syntax_error_on_either_side(repo: GitRepo, side: str) -> None:
+def test_syntax_error_on_either_side(repo: GitRepo, side: str, python_parser: str) -> None:
     broken = "def delete_user(request, user:\n    pass\n"
     before, after = (broken, UNGUARDED) if side == "before" else (GUARDED, broken)
     rng = _two_commits(repo, {"app/views.py": before}, {"app/views.py": after})
     run = semdiff([rng], repo.root)
-    # libcst refuses the broken side; the tree-sitter fallback reads what it can and says so
+    # libcst refuses the broken side; the tree-sitter fallback reads what it can and says so.
+    # tree-sitter as the primary parser reads it directly: no fallback note, same partial entry
     entries = {(n["reason"], n["security_relevant"]) for n in run.doc["not_analyzed"]}
-    assert entries == {("fallback-parse", False), ("partial-parse", side == "after")}  # the old version had a guard: fail closed
+    fallback = {("fallback-parse", False)} if python_parser == "libcst" else set()
+    assert entries == fallback | {("partial-parse", side == "after")}  # the old version had a guard: fail closed
     assert semdiff([rng], repo.root, ci=True).code == (1 if side == "after" else 0)
 
 
