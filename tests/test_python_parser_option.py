@@ -117,13 +117,21 @@ def test_long_line_is_handed_to_libcst_and_noted() -> None:
     assert PythonTreeSitterBackend().parse("a.py", short).fallback is None
 
 
-@pytest.mark.parametrize("deep", ["f" + "(1)" * 2_000, "[" * 1_500 + "requests.get(u, verify=False)" + "]" * 1_500],
-                         ids=["call-chain", "call-under-lists"])
+@pytest.mark.parametrize("deep", ["f" + "(1)" * 2_000, "[" * 1_500 + "requests.get(u, verify=False)" + "]" * 1_500,
+                                  "f" + "(1)" * 450], ids=["call-chain", "call-under-lists", "call-chain-past-libcsts-depth"])
 def test_nesting_past_the_bounds_gets_libcsts_too_deep_answer(deep: str) -> None:
     text = GUARDED + f"DEEP = {deep}\n"
     got = PythonTreeSitterBackend().parse("a.py", text)
     assert got.units == () and got.error is not None and got.error.startswith("nesting too deep")
     assert got.error == PythonBackend().parse("a.py", text).error
+
+
+def test_the_fallback_walk_reads_deeper_than_the_primary() -> None:
+    """The fallback reads files libcst refused over a syntax error: there nothing better
+    exists, so its expression bound stays MAX_COLLECT_DEPTH (1000)."""
+    got = parse_python_fallback("print 'py2'\nDEEP = f" + "(1)" * 450 + "\n", "a.py")
+    assert got.error is None and not got.partial
+    assert len([c for u in got.units for c in u.calls]) == 451  # print and the 450 links
 
 
 def test_nesting_within_the_bounds_is_tree_sitters_own() -> None:

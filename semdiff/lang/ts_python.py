@@ -71,7 +71,7 @@ from semdiff.ir import (
     disj,
     neg,
 )
-from semdiff.budget import parse_tree
+from semdiff.budget import MAX_PYTHON_DEPTH, parse_tree
 from semdiff.lang.unique_names import python_overload_stub, unique_qualnames
 from semdiff.lang import normal
 from semdiff.lang.python_exprs import _BOOLISH_CALL, _DENY_STATUS, _DENY_WORDS, CONST_TIME_CALLEES, Namer, deny_callee
@@ -145,6 +145,7 @@ class PythonFallbackBackend(TreeSitterBackend):
     language = "python"
     grammar = "python"
     CALL_TYPES = frozenset({"call"})
+    collect_depth = MAX_COLLECT_DEPTH
     _LANG: Optional[Language] = None
 
     def ts_language(self) -> Language:
@@ -199,7 +200,7 @@ class PythonFallbackBackend(TreeSitterBackend):
                             if n.id not in seen:
                                 seen.add(n.id)
                                 unit_nodes.append(n)
-        parsed = _Extractor(path, text, src, root, ctx, unit_nodes).run()
+        parsed = _Extractor(path, text, src, root, ctx, unit_nodes, self.collect_depth).run()
         return parsed, parsed.partial and not root.has_error
 
 
@@ -218,7 +219,15 @@ class PythonTreeSitterBackend(PythonFallbackBackend):
         callee text each, seconds per rule family), the file is handed to libcst, so the
         answer is exactly the default's: libcst's IR with a `fallback-parse` note, its
         `too-deep` refusal, or a syntax error the pipeline hands back to the fallback walk.
+    Expressions are searched for calls only MAX_PYTHON_DEPTH deep (the fallback: 1000):
+    libcst refuses a tree deeper than that, and a tree-sitter expression is never shallower
+    than its Python `ast` (an argument list, a keyword argument, a parenthesis are levels of
+    their own), so a file nested past it goes to libcst (which refuses it, or reads it when
+    the `ast` was shallower) instead of handing the rules up to a thousand calls per
+    statement whose callee texts grow with the nesting.
     """
+
+    collect_depth = MAX_PYTHON_DEPTH
 
     def parse(self, path: str, text: str) -> ParsedFile:
         parsed, cut_short = self._read(path, text)
@@ -485,8 +494,10 @@ class _UnitBuilder:
 class _Extractor:
     """python_cst._Extractor over tree-sitter nodes (method for method, same order)."""
 
-    def __init__(self, path: str, text: str, src: bytes, root: Node, ctx: FileContext, unit_nodes: list[Node]) -> None:
+    def __init__(self, path: str, text: str, src: bytes, root: Node, ctx: FileContext, unit_nodes: list[Node],
+                 collect_depth: int = MAX_COLLECT_DEPTH) -> None:
         self.path = path
+        self.collect_depth = collect_depth
         self.text = text
         self.lines = text.splitlines()
         self.src = src
@@ -1501,7 +1512,7 @@ class _Extractor:
         stack = [(expr, 0)]
         while stack:
             node, depth = stack.pop()
-            if depth > MAX_COLLECT_DEPTH:
+            if depth > self.collect_depth:
                 unit.partial = True  # expressions nested this deep: the rest is not read
                 continue
             t = node.type
