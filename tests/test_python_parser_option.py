@@ -160,3 +160,21 @@ def test_deep_file_gives_a_security_relevant_entry_under_both_settings(python_pa
     after = UNGUARDED + "DEEP = " + "[" * 1_500 + "requests.get(u, verify=False)" + "]" * 1_500 + "\n"
     report = analyze_texts([("app/auth.py", GUARDED, after)], AnalyzeOptions(use_cache=False))
     assert [(n.reason, n.security_relevant) for n in report.not_analyzed] == [("too-deep", True)]
+
+
+def test_unknown_setting_is_a_one_line_usage_error_of_the_cli(tmp_path: Path, setting) -> None:
+    from click.testing import CliRunner
+
+    from gitrepo import GitRepo
+    from semdiff.cli import cli
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"app/views.py": GUARDED})
+    base = repo.commit("guarded")
+    repo.write({"app/views.py": UNGUARDED})
+    head = repo.commit("open")
+    registry.forget_backends()
+    result = CliRunner().invoke(cli, ["--repo", str(repo.root), f"{base}..{head}", "--no-cache"],
+                                env={"CI": None, "SEMDIFF_DEBUG": None, registry.PYTHON_PARSER_ENV: "ast"}, catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "semdiff: error: $SEMDIFF_PYTHON_PARSER must be one of libcst, tree-sitter, not 'ast'"
