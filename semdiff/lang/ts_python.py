@@ -1,6 +1,7 @@
 """Python through tree-sitter: the error-tolerant fallback for file versions libcst rejects.
 
-libcst (semdiff.lang.python_cst) stays the Python backend. It refuses a whole file over one
+libcst (semdiff.lang.python_cst) stays the default Python backend ($SEMDIFF_PYTHON_PARSER=
+tree-sitter makes PythonTreeSitterBackend below the primary one). It refuses a whole file over one
 bad token, and old revisions are full of them: Python 2 (`print "x"`, `except E, e:`,
 backticks, `0777`), committed merge-conflict markers, plain syntax errors. A file it
 refuses used to be NotAnalyzed, losing every check in it. tree-sitter-python parses
