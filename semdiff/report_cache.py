@@ -168,7 +168,11 @@ def report_key(repo: str, revision: Optional[str], options: Any, config: Any = N
     ids = _commit_ids(repo, revision)
     if ids is None:
         return None
-    h = hashlib.sha256(f"semdiff-report-v{VERSION}\0{code_fingerprint()}\0{codec().shape}\0".encode())
+    from semdiff.lang.registry import python_parser
+
+    # the primary Python parser ($SEMDIFF_PYTHON_PARSER) decides what was read: a report made
+    # under one setting must never answer a run under the other
+    h = hashlib.sha256(f"semdiff-report-v{VERSION}\0{code_fingerprint()}\0{codec().shape}\0{python_parser()}\0".encode())
     h.update("\0".join((revision, *ids, opts, cfg)).encode("utf-8", "surrogatepass"))
     source = getattr(config, "source", None)
     if source:

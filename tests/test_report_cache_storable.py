@@ -139,3 +139,12 @@ def test_a_range_by_an_assistant_is_labelled_and_cached_with_git_lookups_failing
 
     assert any("noreply@anthropic.com" in line for line in ai_authored(report))
     assert len(_entries(cache_dir)) == 1
+
+
+def test_the_primary_python_parser_keys_the_report(repo: GitRepo, monkeypatch) -> None:
+    monkeypatch.delenv("SEMDIFF_PYTHON_PARSER", raising=False)
+    base = report_cache.report_key(str(repo.root), "HEAD~1..HEAD", AnalyzeOptions())
+    monkeypatch.setenv("SEMDIFF_PYTHON_PARSER", "libcst")
+    assert report_cache.report_key(str(repo.root), "HEAD~1..HEAD", AnalyzeOptions()) == base  # the default, named
+    monkeypatch.setenv("SEMDIFF_PYTHON_PARSER", "tree-sitter")
+    assert report_cache.report_key(str(repo.root), "HEAD~1..HEAD", AnalyzeOptions()) != base
