@@ -109,8 +109,11 @@ def _ast_depth(tree: ast.AST, limit: int) -> int:
             deepest = depth
             if deepest > limit:
                 return deepest
+        # `a and b and c` is one flat BoolOp here but a left-nested chain in libcst (one level
+        # per operator): a long chain overflows libcst's native stack like nesting does
+        step = len(node.values) - 1 if isinstance(node, ast.BoolOp) and len(node.values) > 2 else 1
         for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
+            stack.append((child, depth + step))
     return deepest
 
 

@@ -182,7 +182,9 @@ def test_million_character_line(repo: GitRepo, python_parser: str) -> None:
     "not " * 10_000 + "x",
     "f" + "(1)" * 10_000,
     "[" * 10_000 + "]" * 10_000,
-], ids=["parens", "operator-chain", "not-chain", "call-chain", "lists"])
+    "x" + " and x" * 10_000,
+    "x" + " or x" * 500,
+], ids=["parens", "operator-chain", "not-chain", "call-chain", "lists", "and-chain", "or-chain-500"])
 def test_expressions_nested_ten_thousand_deep(repo: GitRepo, expr: str, python_parser: str) -> None:
     # tree-sitter reads these trees, but past its bounds; as the primary parser it hands the
     # file to libcst, which refuses it as too deep: the same answer under both settings
@@ -379,3 +381,25 @@ def test_repository_path_that_is_not_a_repository(tmp_path: Path) -> None:
     assert run.code == 2 and "not a git repository" in run.stderr
     run = semdiff(["HEAD~1..HEAD", "--repo", str(tmp_path / "missing")], tmp_path)
     assert run.code == 2 and "does not exist" in run.stderr
+
+
+def test_recursion_inside_position_recording_is_never_an_internal_error() -> None:
+    # a long `and` chain under the flat-AST depth limit, parsed with a low recursion limit:
+    # libcst's codegen recursion fails inside a node's position record; the recorder lets that
+    # RecursionError through to the budget's handling (it used to raise a KeyError that hid it,
+    # reported as "internal error: KeyError: <id>", and only on some stacks: a flaky result)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from semdiff.pipeline import analyze_texts\n"
+        "body = 'if ' + ' and '.join(['a'] * 390) + ':\\n    raise PermissionError()\\nreturn 1\\n'\n"
+        "text = 'class A:\\n  class B:\\n    def check(a):\\n' + ''.join('      ' + l + '\\n' for l in body.splitlines())\n"
+        "sys.setrecursionlimit(700)\n"
+        "r = analyze_texts([('app/auth.py', text, text.replace('raise PermissionError()', 'pass'))])\n"
+        "print(sorted({f.rule_id for f in r.findings}), [n.detail for n in r.not_analyzed])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "internal error" not in out.stdout and "KeyError" not in out.stdout, out.stdout

@@ -582,6 +582,10 @@ class _Recorder:
         self.start = len(self.state.tokens)
 
     def __exit__(self, *exc) -> bool:
+        if exc[0] is not None:
+            # an error inside the node's codegen (a RecursionError on a deep tree) left its
+            # children unrecorded: let that error through instead of a KeyError that hides it
+            return False
         ranges = self.state.ranges
         start = ranges[id(self.start_node)][0] if self.start_node is not None else self.start
         end = ranges[id(self.end_node)][1] if self.end_node is not None else len(self.state.tokens)
