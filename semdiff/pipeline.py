@@ -205,11 +205,13 @@ def _add_block_headers(lines: dict[int, str]) -> None:
 
 def _partial_entry(fc: FileChange, side: str, parsed: ParsedFile) -> NotAnalyzed:
     """A tree with syntax errors still yields units, but a check inside a broken part may be
-    missing from them: that is reported, and CI fails closed on it as on an unparsable file."""
+    missing from them: that is reported, and CI fails closed on it as on an unparsable file.
+    A unit the reader cut short at one of its bounds (nesting past them, in a tree without
+    errors) is partial the same way, so the message names both causes."""
     broken = [u.qualname for u in parsed.units if u.partial]
     names = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
     relevant = path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text)
-    return NotAnalyzed(fc.path, "partial-parse", f"{side}: syntax errors in {names or 'the file'}; checks there may be missing", relevant)
+    return NotAnalyzed(fc.path, "partial-parse", f"{side}: syntax errors (or nesting past the reader's bounds) in {names or 'the file'}; checks there may be missing", relevant)
 
 
 def _analyzable(fc: FileChange) -> bool:
