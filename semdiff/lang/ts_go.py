@@ -81,6 +81,40 @@ class GoBackend(TreeSitterBackend):
             return out
         return [block]
 
+    # a case's statements sit in a statement_list (select's communication cases too); cases never
+    # fall through unless they say `fallthrough`
+    SWITCH_TYPES = frozenset({"expression_switch_statement", "type_switch_statement"})
+    SWITCH_FALLS_THROUGH = False
+
+    def case_statements(self, case: Node) -> list[Node]:
+        out: list[Node] = []
+        for c in case.named_children:
+            if c.type == "statement_list":
+                out.extend(x for x in c.named_children if x.type not in self.COMMENT_TYPES)
+        return out
+
+    def switch_parts(self, stmt: Node, ctx: FileContext) -> Optional[tuple[Optional[Node], list[tuple[Optional[list[Node]], list[Node], Node]]]]:
+        """`switch x { case a, b: ... default: ... }`, tagless `switch { case x > 0: ... }`, and
+        `switch v := x.(type) { case T: ... }` (a case tests `x == T`)."""
+        subject = stmt.child_by_field_id(self._f_value)
+        cases: list[tuple[Optional[list[Node]], list[Node], Node]] = []
+        for c in stmt.named_children:
+            ct = c.type
+            if ct == "expression_case":
+                value = c.child_by_field_id(self._f_value)
+                vals = [x for x in value.named_children if x.type not in self.COMMENT_TYPES] if value is not None else []
+                if not vals:
+                    return None
+                cases.append((vals, self.case_statements(c), c))
+            elif ct == "type_case":
+                vals = [x for x in c.children_by_field_name("type") if x.is_named]
+                if not vals or subject is None:
+                    return None
+                cases.append((vals, self.case_statements(c), c))
+            elif ct == "default_case":
+                cases.append((None, self.case_statements(c), c))
+        return subject, cases
+
     def top_statements(self, body: Node) -> list[Node]:
         if body.type == "source_file":
             return [c for c in body.named_children if c.type not in self.COMMENT_TYPES]

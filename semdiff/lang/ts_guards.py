@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from tree_sitter import Node
 
-from semdiff.ir import FALSE, TRUE, Action, Const, Formula, Guard, Not, Span, conj, disj, neg
+from semdiff.ir import FALSE, TRUE, Action, And, Atom, Const, Formula, Guard, Not, Or, Span, atoms_of, conj, disj, neg, render
 from semdiff.ir_construct import fast_constructor  # noqa: F401 (ts_common imports it from here)
 from semdiff.lang.normal import call_atom, comparison, expr_atom, name_atom
 from semdiff.lang.normal import squash_spaces as squash_space
@@ -129,6 +129,50 @@ def clip(text: str, limit: int = 300) -> str:
 
 def line_of(node: Node) -> int:
     return node.start_point[0] + 1
+
+
+# a predicate whose false result means "refused": a checker (GUARD_CALL) or an is/has/can
+# question about permission, authentication or validity
+CHECK_PREDICATE = re.compile(
+    r"(^|\.)_*(?:is|has|can)[A-Z_]\w*(?:Allow(?:ed)?|Authori[sz]ed?|Authenticated|Permitted|Permissions?|Access|Valid|Trusted|Safe|Admin)\w*$")
+
+
+def _failed_check(cond: Formula) -> bool:
+    """Is `cond` the failure of a check call: `!check(...)`, `!isAllowed(...)`, or an `||` of
+    negated tests one of which is such a call?"""
+    parts = cond.args if isinstance(cond, Or) else (cond,)
+    found = False
+    for p in parts:
+        if not isinstance(p, Not):
+            return False
+        atom = p.arg
+        if isinstance(atom, Atom) and atom.kind == "call" and atom.callee and (
+                GUARD_CALL.search(atom.callee) or CHECK_PREDICATE.search(atom.callee)):
+            found = True
+    return found
+
+
+# statements that may declare or assign a boolean local (GuardWalk._track_flags)
+FLAG_STATEMENTS = frozenset({"lexical_declaration", "variable_declaration", "local_variable_declaration",
+                             "expression_statement", "short_var_declaration", "assignment_statement", "var_declaration"})
+# a call that hands a verdict to the framework: `ac.setAuthorized(ok)`, `result.setValid(valid)`
+VERDICT_SINK = re.compile(r"(^|\.)set(?:Authori[sz]ed|Authenticated|Allowed|Permitted|Valid|Verified|Trusted|Granted)$")
+
+
+# a statement that records that the current item failed (a failure code, an error state)
+_FAILURE_WORD = re.compile(r"(?<![A-Za-z])(?:\w*(?:Fail(?:ure|ed)?|Denied|Forbidden|Reject(?:ed)?|Unauthori[sz]ed)\w*|"
+                           r"\w*[a-z_](?:FAIL(?:URE|ED)?|DENIED|FORBIDDEN|REJECTED))\b|\b(?:fail(?:ure|ed)?|denied|rejected|forbidden)\b")
+_STRING_LITERAL = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`')
+
+
+def _marks_failure(text: str) -> bool:
+    bare = _STRING_LITERAL.sub('""', text)
+    return bool(_FAILURE_WORD.search(bare) or ERROR_STATE.search(bare))
+
+
+def ctx_text_is_bool(node: Node) -> bool:
+    """Go's `var ok bool`: the declared type is bool (starts false)."""
+    return node.type == "type_identifier" and node.text == b"bool"
 
 
 def _is_false(f: Formula) -> bool:
@@ -322,6 +366,8 @@ class GuardWalk:
             # (a unit node's type is one of ctx.unit_types: only those are looked up by id)
             if t in self.FUNCTION_TYPES or (t in ctx.unit_types and stmt.id in ctx.unit_nodes):
                 continue
+            if t in FLAG_STATEMENTS:
+                self._track_flags(d, ctx, stmt, t, contrib)
             if t in self.IF_TYPES:
                 path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
             elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
@@ -344,6 +390,11 @@ class GuardWalk:
                 self._exit(d, ctx, stmt, end, path, contrib, owner, reachable)
                 path = FALSE
             elif t in self.EXIT_TYPES:
+                if owner is not None and t == "continue_statement" and stmt.named_child_count == 0 and any(
+                        _marks_failure(ctx.text(p)) for p in stmts[: i - 1] if p.type not in self.IF_TYPES):
+                    # `if bad(item) { item.status = Failure; continue }`: the item is refused, the
+                    # loop goes on with the next one -- a skip guard
+                    self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable)
                 path = FALSE
             elif t in self.ASSERT_TYPES:
                 test = stmt.named_child(0)
@@ -356,6 +407,8 @@ class GuardWalk:
                     path, contrib = conj(path, f), contrib + ((line_of(stmt), f),)
             elif t in self.TRY_TYPES:
                 self._try(d, ctx, stmt, path, contrib, depth)
+            elif t in self.SWITCH_TYPES:
+                path, contrib = self._switch(d, ctx, stmt, path, contrib, reachable, depth)
             elif t in self.BLOCK_TYPES:
                 path = self._walk(d, ctx, self.statements(stmt), path, contrib, owner, depth + 1)
             elif t == "labeled_statement" or t == "labeled_statement_block":
@@ -368,8 +421,11 @@ class GuardWalk:
             else:
                 nested = self.nested_blocks(stmt)
                 if nested:
+                    loop = t in self.LOOP_TYPES
+                    d.loop_depth += loop
                     for block in nested:
                         self._walk(d, ctx, block, path, contrib, None, depth + 1)
+                    d.loop_depth -= loop
                 else:
                     self._simple(d, ctx, stmt, path, contrib, reachable)
         return path
@@ -383,12 +439,275 @@ class GuardWalk:
             if c.type in self.BLOCK_TYPES:
                 out.append(self.statements(c))
             elif c.type in self.CASE_TYPES:
-                out.append([s for s in c.named_children if c.child_by_field_id(self._f_value) is None or s.id != c.child_by_field_id(self._f_value).id])
+                out.append(self.case_statements(c))
             elif c.type in self.CASE_CONTAINER_TYPES:
                 stack.extend(reversed(c.named_children))
             elif stmt.type in self.LOOP_TYPES and c.type not in self.COMMENT_TYPES and c.id == (stmt.child_by_field_id(self._f_body) or stmt).id:
                 out.append([c])
         return out
+
+    # ---- boolean locals: `allowed := true; if leaf { allowed = c.leafAllowed(td) }; return allowed` ----
+    MAX_FLAG_ATOMS = 16  # a flag whose value grows past this many atoms stays an opaque name
+
+    def _flag_pairs(self, stmt: Node, t: str) -> Optional[list[tuple[Node, Optional[Node], str]]]:
+        """(target, value, operator) of each simple `name = value` the statement makes; the
+        operator is "decl" for a declaration ("decl" with no value: Go's `var ok bool`). None
+        when the statement assigns in a shape the walk does not follow (tuples, calls)."""
+        out: list[tuple[Node, Optional[Node], str]] = []
+        if t in ("lexical_declaration", "variable_declaration", "local_variable_declaration"):
+            boolean = any(c.type == "boolean_type" for c in stmt.children)
+            for c in stmt.named_children:
+                if c.type == "variable_declarator":
+                    name, value = c.child_by_field_id(self._f_name), c.child_by_field_id(self._f_value)
+                    if name is not None and name.type == "identifier" and (value is not None or boolean):
+                        out.append((name, value, "decl"))
+            return out
+        if t == "expression_statement":
+            e = stmt.named_child(0)
+            if e is None or e.type not in ("assignment_expression", "augmented_assignment_expression"):
+                return None
+            left, right = e.child_by_field_id(self._f_left), e.child_by_field_id(self._f_right)
+            op = e.child_by_field_id(self._f_operator)
+            op_text = op.type if op is not None else "="
+            if left is None or right is None or left.type != "identifier":
+                return None
+            return [(left, right, op_text)]
+        if t in ("short_var_declaration", "assignment_statement"):
+            left, right = stmt.child_by_field_id(self._f_left), stmt.child_by_field_id(self._f_right)
+            if left is None or right is None:
+                return None
+            ls, rs = left.named_children, right.named_children
+            op = stmt.child_by_field_id(self._f_operator)
+            op_text = "decl" if t == "short_var_declaration" else (op.type if op is not None else "=")
+            if len(ls) != len(rs):
+                return [(n, None, "poison") for n in ls if n.type == "identifier"]
+            return [(n, v, op_text) for n, v in zip(ls, rs) if n.type == "identifier"]
+        if t == "var_declaration":
+            for spec in stmt.named_children:
+                if spec.type != "var_spec":
+                    continue
+                names = spec.children_by_field_name("name")
+                value = spec.child_by_field_id(self._f_value)
+                typ = spec.child_by_field_id(self._f_type)
+                if value is not None and len(value.named_children) == len(names):
+                    out.extend((n, v, "decl") for n, v in zip(names, value.named_children))
+                elif value is None and typ is not None and ctx_text_is_bool(typ):
+                    out.extend((n, None, "decl") for n in names)
+            return out
+        return None
+
+    def _track_flags(self, d: UnitDraft, ctx: FileContext, stmt: Node, t: str, contrib: Contributors) -> None:
+        """Follow boolean locals through their assignments: a flag's value at a point is the
+        formula of what was assigned on which path since it was declared, so `return allowed`,
+        `if (!allowed) deny` and `ac.setAuthorized(allowed)` are judged on what `allowed` holds.
+        A flag assigned inside a loop (relative to its declaration), on a path that does not
+        extend its declaration's, or to a value past MAX_FLAG_ATOMS is given up (None): it
+        stays an opaque name, as before."""
+        pairs = self._flag_pairs(stmt, t)
+        if not pairs:
+            return
+        flags = d.flags
+        for target, value, op in pairs:
+            k = self.key(target, d, ctx)
+            if op == "decl":
+                if value is None:
+                    flags[k] = (FALSE, contrib, d.loop_depth)
+                    continue
+                v = self.unparen(value)
+                if v.type in self.TRUE_TYPES:
+                    f: Formula = TRUE
+                elif v.type in self.FALSE_TYPES:
+                    f = FALSE
+                elif self.is_boolish(v, ctx):
+                    f = self.expand_flags(self.formula(v, d, ctx), d)
+                else:
+                    if k in flags:
+                        flags[k] = None
+                    continue
+                flags[k] = (f, contrib, d.loop_depth) if len(atoms_of(f)) <= self.MAX_FLAG_ATOMS else None
+                continue
+            state = flags.get(k, 0)
+            if state == 0:
+                continue  # not a flag the walk follows
+            if state is None or op == "poison" or value is None:
+                flags[k] = None
+                continue
+            old, at, loops = state
+            if d.loop_depth != loops or len(contrib) < len(at) or any(a is not b for a, b in zip(at, contrib)):
+                flags[k] = None
+                continue
+            v = self.expand_flags(self.formula(value, d, ctx), d)
+            if op in ("&=", "&&="):
+                v = conj(old, v)
+            elif op in ("|=", "||="):
+                v = disj(old, v)
+            elif op != "=":
+                flags[k] = None
+                continue
+            local = conj(*(f for _, f in contrib[len(at):]))
+            new = v if isinstance(local, Const) and local.value else disj(conj(local, v), conj(neg(local), old))
+            flags[k] = (new, at, loops) if len(atoms_of(new)) <= self.MAX_FLAG_ATOMS else None
+
+    def _flag_value(self, node: Node, d: UnitDraft, ctx: FileContext) -> Optional[Formula]:
+        """The followed value of a flag named by `node` (an identifier), else None."""
+        node = self.unparen(node)
+        if node.type not in self.IDENT_TYPES:
+            return None
+        state = d.flags.get(self.key(node, d, ctx))
+        return state[0] if state else None
+
+    def expand_flags(self, f: Formula, d: UnitDraft) -> Formula:
+        """`f` with the name atoms of followed flags replaced by their values."""
+        if isinstance(f, Atom):
+            if f.kind == "name":
+                state = d.flags.get(f.key)
+                if state:
+                    return state[0]
+            return f
+        if isinstance(f, Not):
+            inner = self.expand_flags(f.arg, d)
+            return f if inner is f.arg else neg(inner)
+        if isinstance(f, (And, Or)):
+            args = [self.expand_flags(a, d) for a in f.args]
+            if all(a is b for a, b in zip(args, f.args)):
+                return f
+            return conj(*args) if isinstance(f, And) else disj(*args)
+        return f
+
+    def case_statements(self, case: Node) -> list[Node]:
+        """The statements of one switch case (its values, labels and comments left out)."""
+        value = case.child_by_field_id(self._f_value)
+        return [s for s in case.named_children
+                if (value is None or s.id != value.id) and s.type not in self.COMMENT_TYPES and s.type != "switch_label"]
+
+    # ---- switch / case: each case is a branch whose test is `subject == value` ----
+    SWITCH_TYPES: frozenset[str] = frozenset({"switch_statement", "switch_expression"})
+    SWITCH_FALLS_THROUGH = True  # a case with no statements runs the next one's (JavaScript, Java `case a:`)
+    MAX_SWITCH_PRECEDENCE = 16  # tagless cases beyond this many are not conjoined with the negation of all earlier ones
+
+    def switch_parts(self, stmt: Node, ctx: FileContext) -> Optional[tuple[Optional[Node], list[tuple[Optional[list[Node]], list[Node], Node]]]]:
+        """(subject or None for a tagless switch, [(case values or None for `default`, statements,
+        case node)]), or None for a switch the walk does not map (its blocks are then walked with
+        the switch's own path, as before). JavaScript/TypeScript (`switch_case` with a `value`,
+        `switch_default`) and Java (`case a, b:` groups and `case a ->` rules; pattern labels are
+        not mapped) here; Go overrides."""
+        subject = stmt.child_by_field_id(self._f_value) or stmt.child_by_field_id(self._f_condition)
+        body = stmt.child_by_field_id(self._f_body)
+        if subject is None or body is None:
+            return None
+        subject = self.unparen(subject)
+        if subject.type in self.TRUE_TYPES:
+            subject = None  # `switch (true) { case a > b: ... }`: each case is its own test
+        cases: list[tuple[Optional[list[Node]], list[Node], Node]] = []
+        for c in body.named_children:
+            ct = c.type
+            if ct == "switch_case":
+                value = c.child_by_field_id(self._f_value)
+                if value is None:
+                    return None
+                cases.append(([value], self.case_statements(c), c))
+            elif ct == "switch_default":
+                cases.append((None, self.case_statements(c), c))
+            elif ct in ("switch_block_statement_group", "switch_rule"):
+                labels = [x for x in c.named_children if x.type == "switch_label"]
+                if not labels:
+                    return None
+                vals: list[Node] = []
+                default = False
+                for label in labels:
+                    named = [x for x in label.named_children if x.type not in self.COMMENT_TYPES]
+                    if any(x.type.endswith("pattern") or x.type == "guard" for x in named):
+                        return None  # `case Foo f when ...`: a type test, not a value
+                    if not named or ctx.text(label).lstrip().startswith("default"):
+                        default = True
+                    vals.extend(x for x in named if x.type not in self.NULL_TYPES or not default)
+                stmts = self.case_statements(c)
+                if ct == "switch_rule" and len(stmts) == 1 and stmts[0].type in self.BLOCK_TYPES:
+                    stmts = self.statements(stmts[0])
+                if default:
+                    cases.append((None, [] if vals else stmts, c))
+                    if vals:  # `case null, default ->`: its values share the default's statements
+                        cases[-1] = (vals, [], c)
+                        cases.append((None, stmts, c))
+                else:
+                    cases.append((vals, stmts, c))
+            elif ct not in self.COMMENT_TYPES:
+                return None
+        return subject, cases
+
+    def _switch(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool,
+                depth: int) -> tuple[Formula, Contributors]:
+        """A switch is an if/else-if chain: a case's statements run under `subject == value` (any of
+        its values; a tagless switch's case under its own test and no earlier one), `default` under
+        none of the cases, so `default: return err` in an allow-list switch is the guard it is.
+        Cases are exclusive, so what continues past the switch is the path without the cases that
+        exit; a trailing `break` only leaves the switch."""
+        parts = self.switch_parts(stmt, ctx)
+        if parts is None:
+            for block in self.nested_blocks(stmt):
+                self._walk(d, ctx, block, path, contrib, None, depth + 1)
+            return path, contrib
+        subject, cases = parts
+        groups: list[tuple[list[Node], bool, list[Node], Node]] = []
+        values: list[Node] = []
+        has_default = False
+        for k, (vals, body, node) in enumerate(cases):
+            if vals is None:
+                has_default = True
+            else:
+                values.extend(vals)
+            if not body and self.SWITCH_FALLS_THROUGH and k + 1 < len(cases):
+                continue  # `case a: case b: ...` is one case of two values
+            groups.append((values, has_default, body, node))
+            values, has_default = [], False
+        if subject is not None:
+            self._mark_guard_expr(d, subject)
+        tests: list[Optional[Formula]] = []
+        earlier: list[Formula] = []
+        for vals, _, _, _ in groups:
+            if not vals:
+                tests.append(None)
+                continue
+            own = disj(*(self._case_test(subject, v, d, ctx) for v in vals))
+            if subject is None and earlier and len(earlier) <= self.MAX_SWITCH_PRECEDENCE:
+                tests.append(conj(own, neg(disj(*earlier))))
+            else:
+                tests.append(own)
+            earlier.append(own)
+        explicit = disj(*earlier) if earlier else FALSE
+        exiting: list[Formula] = []
+        any_default = False
+        for (vals, is_default, body, node), test in zip(groups, tests):
+            if is_default:
+                any_default = True
+                cond = neg(explicit) if test is None else disj(test, neg(explicit))
+            else:
+                cond = test if test is not None else FALSE
+            if body and body[-1].type == "break_statement" and body[-1].named_child_count == 0:
+                body = body[:-1]  # leaves the switch, not the function
+                if not body:
+                    continue
+            elif not body:
+                continue
+            inner = contrib + ((line_of(node), cond),)
+            body_path = conj(path, cond)
+            cont = self._walk(d, ctx, body, body_path, inner, (node, cond), depth + 1)
+            self._record_soft_guard(d, ctx, node, body, body_path, cond, inner, reachable)
+            if _is_false(cont):
+                exiting.append(cond)
+        if not exiting:
+            return path, contrib
+        if any_default and len(exiting) == len(groups):
+            return FALSE, contrib
+        stays = neg(disj(*exiting))
+        return conj(path, stays), contrib + ((line_of(stmt), stays),)
+
+    def _case_test(self, subject: Optional[Node], value: Node, d: UnitDraft, ctx: FileContext) -> Formula:
+        if subject is None:
+            self._mark_guard_expr(d, value)
+            return self.formula(value, d, ctx)
+        s, v = self.unparen(subject), self.unparen(value)
+        return file_comparison(self.key(s, d, ctx), "==", self.key(v, d, ctx), ctx.text(s), ctx.text(v))
 
     def text_without_functions(self, node: Node, ctx: FileContext) -> str:
         """Source of `node` with nested function bodies cut out (a route registration's text is
@@ -449,6 +768,8 @@ class GuardWalk:
             return path, contrib
         self._mark_guard_expr(d, cond_node)
         cond = self.formula(cond_node, d, ctx)
+        if d.flags:
+            cond = self.expand_flags(cond, d)
         line = line_of(stmt)
         inner = contrib + ((line, cond),)
         body = self.statements(cons)
@@ -516,10 +837,12 @@ class GuardWalk:
             if owner is not None:
                 for v in values:
                     self._mark_guard_expr(d, v)
-            if len(values) == 1 and self.is_boolish(values[0], ctx):
+            flag = self._flag_value(values[0], d, ctx) if len(values) == 1 and d.flags else None
+            if flag is not None or (len(values) == 1 and self.is_boolish(values[0], ctx)):
                 self._mark_guard_expr(d, values[0])
-                cond = neg(self.formula(values[0], d, ctx))
-                d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(ctx.text(stmt)),
+                cond = neg(flag if flag is not None else self.expand_flags(self.formula(values[0], d, ctx), d))
+                text = ctx.text(stmt) if flag is None else f"{ctx.text(stmt)} ({ctx.text(values[0])}: {render(flag)})"
+                d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(text),
                                       reachable, "predicate", contrib))
                 return
             action = None
@@ -527,6 +850,11 @@ class GuardWalk:
                 action = self.deny_value(v, ctx)
                 if action is not None:
                     break
+            if action is None and owner is not None and _failed_check(owner[1]):
+                # `if (!checkKeyPermission(req, res)) return;`, `if (!strategy.isRedirectAllowed(...))
+                # return callback.handleResponse(r)`: the check wrote the refusal or the caller
+                # stops here because it failed
+                action = Action.ABORT
             action = action or (Action.ABORT if reported else Action.RETURN)
         elif stmt.type in self.THROW_TYPES:
             action = Action.RAISE
@@ -538,7 +866,8 @@ class GuardWalk:
         if owner is not None:
             if_node, cond = owner
             span = _Span(line_of(if_node), end.end_point[0] + 1)
-            text = f"{self._line_text(ctx, if_node)} {code}"
+            head = self._line_text(ctx, if_node)
+            text = head if if_node.type in self.CASE_TYPES and code in head else f"{head} {code}"
             kind = "branch"
         else:
             cond, span, text, kind = TRUE, _Span(line_of(stmt), end.end_point[0] + 1), code, "branch"
@@ -577,6 +906,17 @@ class GuardWalk:
         if vt not in self.CALL_TYPES or vt in self.NEW_TYPES:
             return
         callee = self.callee(value, ctx)
+        if d.flags and VERDICT_SINK.search(callee):
+            args = self.positional_in(value, ctx)
+            flag = self._flag_value(args[0], d, ctx) if len(args) == 1 else None
+            if flag is not None:
+                # `ac.setAuthorized(authzFlag)`: the flag is the verdict, as `return authzFlag` is
+                cond = neg(flag)
+                self._mark_guard_expr(d, args[0])
+                text = f"{ctx.text(stmt)} ({ctx.text(args[0])}: {render(flag)})"
+                d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(text),
+                                      reachable, "predicate", contrib))
+                return
         if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee) and not _takes_callback(value):
             text = clip(ctx.text(value))
             atom = call_atom(callee, self._assertion_key(value, callee, d, ctx), text)

@@ -4,7 +4,8 @@ Every proxy appends the address it received the request from to `X-Forwarded-For
 entries added by the site's own proxies (the right end) are trustworthy, while the left end is
 whatever the client sent. Code that picked the rightmost entry (`ips[ips.length - 1]`,
 `.at(-1)`, `.pop()`, `parts[len(parts)-1]`, `lastIndexOf(',')`) and now picks the first one
-(`split(',')[0]`, `.shift()`, `strings.Split(h, ",")[0]`, `indexOf(',')`) lets any client claim
+(`split(',')[0]`, `.shift()`, `strings.Split(h, ",")[0]`, `indexOf(',')`, Java's
+`new StringTokenizer(h, ",").nextToken()`) lets any client claim
 any address: IP allowlists, rate limits and audit logs are bypassed (hono's ALB adapter
 advisory, chi's RealIP history, many Express `req.ip` mistakes).
 
@@ -34,7 +35,12 @@ _RIGHTMOST = re.compile(
 _LEFTMOST = re.compile(
     r"""split\(\s*(['"`]),\s*\1\s*\)\s*\[\s*0\s*\]|Split\(\s*[^,]+,\s*(['"`]),\s*\2\s*\)\s*\[\s*0\s*\]|"""
     r"""\.shift\(\)|split\(\s*(['"`]),\s*\3\s*\)\s*\.get\(\s*0\s*\)|\bips?\s*\[\s*0\s*\]|\bparts\s*\[\s*0\s*\]|"""
-    r"""\.indexOf\(\s*(['"`]),\s*\4\s*\)|strings\.Index(?:Byte)?\(\s*[^,]+,\s*(['"`]),\5""")
+    r"""\.indexOf\(\s*(['"`]),\s*\4\s*\)|strings\.Index(?:Byte)?\(\s*[^,]+,\s*(['"`]),\5|"""
+    # Java: the first token of a comma tokenizer (`new StringTokenizer(h, ",").nextToken()`)
+    r"""StringTokenizer\(\s*[^,()]+,\s*"\s*,\s*"\s*\)\s*\.nextToken\(\)""")
+
+# a unit or class that authenticates or authorises (IPAuthenticationProvider, AccessFilter, checkAcl)
+_AUTH_NAME = re.compile(r"(?i)auth(?!or\b)|login|acl|permission|allowlist|whitelist|access(?:control|filter|check)")
 
 _BEFORE = ("function clientIp(req) {\n  const xff = req.headers['x-forwarded-for']\n  if (xff) {\n"
            "    const ips = xff.split(',')\n    return ips[ips.length - 1].trim()\n  }\n  return req.socket.remoteAddress\n}\n")
@@ -72,9 +78,15 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if not left_new or sum(1 for _ln, t in unit_lines(after) if _LEFTMOST.search(t)) <= left_old:
         return []
     (bl, bt), (al, at) = right_before[0], left_new[0]
+    # the address feeds an authentication or authorisation decision in this very code or its
+    # class (an IP authentication provider, an access filter): a spoofed address is a login there,
+    # not a log line
+    rel = ctx.relevance(change)
+    auth_named = any(_AUTH_NAME.search(n) for n in change.qualname.split(".")[-2:])
+    severity = Severity.HIGH if auth_named or (rel.score >= 0.8 and rel.category in ("authn", "authz")) else None
     return [make_finding(
         SPEC[RULE_ID], change, ctx,
         f"the client address now comes from the first X-Forwarded-For entry (`{at.strip()}`) instead of the "
         f"last (`{bt.strip()}`); the client writes the first entry itself",
-        before_line=bl, after_line=al, evidence_before=bt.strip(), evidence_after=at.strip(),
+        before_line=bl, after_line=al, evidence_before=bt.strip(), evidence_after=at.strip(), severity=severity,
     )]
