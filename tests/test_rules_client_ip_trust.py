@@ -35,3 +35,27 @@ def test_first_element_without_forwarded_header_is_silent():
     before = "function pick(list) {\n  return list[list.length - 1]\n}\n"
     after = "function pick(list) {\n  return list.split(',')[0]\n}\n"
     assert findings_of(RULE_ID, before, after, "lib/pick.js") == []
+
+
+def test_java_tokenizer_first_token_is_leftmost_and_medium_outside_auth_code():
+    after = JAVA.replace("return xff.substring(xff.lastIndexOf(',') + 1).trim();",
+                         "return new StringTokenizer(xff, \",\").nextToken().trim();")
+    hits = findings_of(RULE_ID, JAVA, after, "src/main/java/Ips.java")
+    assert [(f.unit, f.before.line, f.after.line) for f in hits] == [("Ips.client", 7, 7)]
+    # a helper named for nothing but addresses: the address may only be logged
+    assert hits[0].severity.name == "MEDIUM"
+
+
+def test_java_tokenizer_first_token_in_authentication_provider_is_high():
+    before = JAVA.replace("class Ips", "class IpAuthenticationProvider")
+    after = before.replace("return xff.substring(xff.lastIndexOf(',') + 1).trim();",
+                           "return new StringTokenizer(xff, \",\").nextToken().trim();")
+    hits = findings_of(RULE_ID, before, after, "src/main/java/IpAuthenticationProvider.java")
+    assert [(f.unit, f.severity.name) for f in hits] == [("IpAuthenticationProvider.client", "HIGH")]
+
+
+def test_java_tokenizer_on_another_header_is_silent():
+    before = JAVA.replace("X-Forwarded-For", "X-Request-Ids").replace("xff", "ids")
+    after = before.replace("return ids.substring(ids.lastIndexOf(',') + 1).trim();",
+                           "return new StringTokenizer(ids, \",\").nextToken().trim();")
+    assert findings_of(RULE_ID, before, after, "src/main/java/Ips.java") == []

@@ -430,7 +430,8 @@ class UnitDraft:
     key_memo: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (start, end, len(renames)) -> key
     depth: int = 0  # units enclosing this one (the module is 0)
     # boolean locals the guard walk follows (`allowed := true; if x { allowed = check() }`):
-    # key -> (value so far, the path parts at the declaration, loop depth there); None = given up
+    # key -> (value so far, the path parts at the declaration, loop depth there, assigned again
+    # since); None = given up
     flags: dict[str, Optional[tuple]] = field(default_factory=dict)
     loop_depth: int = 0  # loops around the statement being walked
 

@@ -137,6 +137,9 @@ CHECK_PREDICATE = re.compile(
     r"(^|\.)_*(?:is|has|can)[A-Z_]\w*(?:Allow(?:ed)?|Authori[sz]ed?|Authenticated|Permitted|Permissions?|Access|Valid|Trusted|Safe|Admin)\w*$")
 
 
+_AWAITED_CALL = re.compile(r"^(?:await|yield)\s+([\w$.]+)\s*\(")
+
+
 def _failed_check(cond: Formula) -> bool:
     """Is `cond` the failure of a check call: `!check(...)`, `!isAllowed(...)`, or an `||` of
     negated tests one of which is such a call?"""
@@ -146,8 +149,13 @@ def _failed_check(cond: Formula) -> bool:
         if not isinstance(p, Not):
             return False
         atom = p.arg
-        if isinstance(atom, Atom) and atom.kind == "call" and atom.callee and (
-                GUARD_CALL.search(atom.callee) or CHECK_PREDICATE.search(atom.callee)):
+        if not isinstance(atom, Atom):
+            continue
+        callee = atom.callee if atom.kind == "call" else None
+        if callee is None:  # `!(await checkAuth(req, res))`
+            m = _AWAITED_CALL.match(atom.text)
+            callee = m.group(1) if m else None
+        if callee and (GUARD_CALL.search(callee) or CHECK_PREDICATE.search(callee)):
             found = True
     return found
 
@@ -500,9 +508,13 @@ class GuardWalk:
         """Follow boolean locals through their assignments: a flag's value at a point is the
         formula of what was assigned on which path since it was declared, so `return allowed`,
         `if (!allowed) deny` and `ac.setAuthorized(allowed)` are judged on what `allowed` holds.
-        A flag assigned inside a loop (relative to its declaration), on a path that does not
-        extend its declaration's, or to a value past MAX_FLAG_ATOMS is given up (None): it
-        stays an opaque name, as before."""
+        Only a flag assigned again after its declaration is expanded where it is read (a verdict
+        accumulated over branches); a one-time `ok := len(f) == 3` stays its name, so a check
+        re-derived into a local keeps the atom it had. An assignment in a loop counts as made
+        once, under the path of the loop's statement (whether a side follows a flag must not
+        hang on how it iterates: a flag followed on one side and not the other reads as a
+        removed check). A flag assigned on a path that does not extend its declaration's, or to
+        a value past MAX_FLAG_ATOMS, is given up (None): it stays an opaque name, as before."""
         pairs = self._flag_pairs(stmt, t)
         if not pairs:
             return
@@ -511,7 +523,7 @@ class GuardWalk:
             k = self.key(target, d, ctx)
             if op == "decl":
                 if value is None:
-                    flags[k] = (FALSE, contrib, d.loop_depth)
+                    flags[k] = (FALSE, contrib, d.loop_depth, False)
                     continue
                 v = self.unparen(value)
                 if v.type in self.TRUE_TYPES:
@@ -519,12 +531,12 @@ class GuardWalk:
                 elif v.type in self.FALSE_TYPES:
                     f = FALSE
                 elif self.is_boolish(v, ctx):
-                    f = self.expand_flags(self.formula(v, d, ctx), d)
+                    f = self.expand_flags(self.formula(v, d, ctx), d, every=True)
                 else:
                     if k in flags:
                         flags[k] = None
                     continue
-                flags[k] = (f, contrib, d.loop_depth) if len(atoms_of(f)) <= self.MAX_FLAG_ATOMS else None
+                flags[k] = (f, contrib, d.loop_depth, False) if len(atoms_of(f)) <= self.MAX_FLAG_ATOMS else None
                 continue
             state = flags.get(k, 0)
             if state == 0:
@@ -532,11 +544,11 @@ class GuardWalk:
             if state is None or op == "poison" or value is None:
                 flags[k] = None
                 continue
-            old, at, loops = state
-            if d.loop_depth != loops or len(contrib) < len(at) or any(a is not b for a, b in zip(at, contrib)):
+            old, at, loops, _ = state
+            if len(contrib) < len(at) or any(a is not b for a, b in zip(at, contrib)):
                 flags[k] = None
                 continue
-            v = self.expand_flags(self.formula(value, d, ctx), d)
+            v = self.expand_flags(self.formula(value, d, ctx), d, every=True)
             if op in ("&=", "&&="):
                 v = conj(old, v)
             elif op in ("|=", "||="):
@@ -546,7 +558,7 @@ class GuardWalk:
                 continue
             local = conj(*(f for _, f in contrib[len(at):]))
             new = v if isinstance(local, Const) and local.value else disj(conj(local, v), conj(neg(local), old))
-            flags[k] = (new, at, loops) if len(atoms_of(new)) <= self.MAX_FLAG_ATOMS else None
+            flags[k] = (new, at, loops, True) if len(atoms_of(new)) <= self.MAX_FLAG_ATOMS else None
 
     def _flag_value(self, node: Node, d: UnitDraft, ctx: FileContext) -> Optional[Formula]:
         """The followed value of a flag named by `node` (an identifier), else None."""
@@ -554,21 +566,23 @@ class GuardWalk:
         if node.type not in self.IDENT_TYPES:
             return None
         state = d.flags.get(self.key(node, d, ctx))
-        return state[0] if state else None
+        return state[0] if state and state[3] else None
 
-    def expand_flags(self, f: Formula, d: UnitDraft) -> Formula:
-        """`f` with the name atoms of followed flags replaced by their values."""
+    def expand_flags(self, f: Formula, d: UnitDraft, every: bool = False) -> Formula:
+        """`f` with the name atoms of followed flags replaced by their values (of those assigned
+        again since their declaration, or `every` one: a flag's new value is written in terms of
+        the values it is built from)."""
         if isinstance(f, Atom):
             if f.kind == "name":
                 state = d.flags.get(f.key)
-                if state:
+                if state and (every or state[3]):
                     return state[0]
             return f
         if isinstance(f, Not):
-            inner = self.expand_flags(f.arg, d)
+            inner = self.expand_flags(f.arg, d, every)
             return f if inner is f.arg else neg(inner)
         if isinstance(f, (And, Or)):
-            args = [self.expand_flags(a, d) for a in f.args]
+            args = [self.expand_flags(a, d, every) for a in f.args]
             if all(a is b for a, b in zip(args, f.args)):
                 return f
             return conj(*args) if isinstance(f, And) else disj(*args)
@@ -840,8 +854,14 @@ class GuardWalk:
             flag = self._flag_value(values[0], d, ctx) if len(values) == 1 and d.flags else None
             if flag is not None or (len(values) == 1 and self.is_boolish(values[0], ctx)):
                 self._mark_guard_expr(d, values[0])
-                cond = neg(flag if flag is not None else self.expand_flags(self.formula(values[0], d, ctx), d))
-                text = ctx.text(stmt) if flag is None else f"{ctx.text(stmt)} ({ctx.text(values[0])}: {render(flag)})"
+                if flag is None:
+                    raw = self.formula(values[0], d, ctx)
+                    flag = self.expand_flags(raw, d) if d.flags else raw
+                    # (the flags' values spelled out: the statement's text alone reads the same)
+                    text = ctx.text(stmt) if flag is raw else f"{ctx.text(stmt)} (that is: {render(flag)})"
+                else:
+                    text = f"{ctx.text(stmt)} ({ctx.text(values[0])}: {render(flag)})"
+                cond = neg(flag)
                 d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(text),
                                       reachable, "predicate", contrib))
                 return
