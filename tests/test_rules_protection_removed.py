@@ -81,6 +81,9 @@ def test_python_header_set_with_ordinary_header_is_not_credential_set():
 @pytest.mark.parametrize("pattern,expected", [
     (r"\/+$", True), (r"\s+$", True), (r"a+b", True),
     (r"^\/+", False), (r"\/?\/$", False), (r"\s+", False), (r"(ab)+c", False), (r"[", False),
+    # a group around the leading repeat scans the same way
+    (r"([^/ \t]+)\/([^; \t]+)", True), (r"(\s)+$", True), (r"(?:\s)+$", True),
+    (r"^([^/ \t]+)\/", False), (r"(\s+)", False), (r"(x\s+)y", False),
 ])
 def test_quadratic_prefix(pattern, expected):
     assert quadratic_prefix(pattern) is expected

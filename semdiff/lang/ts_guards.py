@@ -637,7 +637,8 @@ class GuardWalk:
                     vals.extend(x for x in named if x.type not in self.NULL_TYPES or not default)
                 stmts = self.case_statements(c)
                 if ct == "switch_rule" and len(stmts) == 1 and stmts[0].type in self.BLOCK_TYPES:
-                    stmts = self.statements(stmts[0])
+                    # an arrow rule never falls through: an empty `case a -> { }` keeps its block
+                    stmts = self.statements(stmts[0]) or stmts
                 if default:
                     cases.append((None, [] if vals else stmts, c))
                     if vals:  # `case null, default ->`: its values share the default's statements

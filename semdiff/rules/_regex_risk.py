@@ -264,14 +264,20 @@ def _ambiguous_repeat(seq, tail_fails: bool, depth: int = 0) -> bool:
     return False
 
 
-def _quadratic_prefix(items: list) -> bool:
-    if len(items) < 2:
+def _quadratic_prefix(items: list, depth: int = 0) -> bool:
+    """A group around the leading repeat does not change how it scans: `([^/ ]+)\/x` and
+    `(\s)+$` rescan a run from every start position as `[^/ ]+\/x` and `\s+$` do."""
+    if len(items) < 1 or depth > 20:
         return False
     op, av = items[0]
-    if op not in _REPEATS:
+    if op is _sre_c.SUBPATTERN:  # `([^/ ]+)\/(...)`: the group's first item leads the pattern
+        return _quadratic_prefix(list(av[-1]) + list(items[1:]), depth + 1)
+    if len(items) < 2 or op not in _REPEATS:
         return False
     lo, hi, sub = av
     sub = list(sub)
+    while len(sub) == 1 and sub[0][0] is _sre_c.SUBPATTERN:  # `(\s)+`: a repeated group of one class
+        sub = list(sub[0][1][-1])
     return hi == _sre_c.MAXREPEAT and len(sub) == 1 and sub[0][0] in _SINGLE
 
 
