@@ -47,9 +47,42 @@ def test_go_case_bodies_are_walked_and_default_denies_other_values():
     }
     """, "f")
     deny = [g for g in gs if g.action is Action.DENY_RETURN]
-    assert [render(g.condition) for g in deny] == ['not "a" == x and not "b" == x']
+    # several values are one membership test, so the guards after the switch carry one atom
+    assert [render(g.condition) for g in deny] == ['not x in ("a", "b")']
     # what runs past the switch is the allowed values only
-    assert render([g for g in gs if g.kind == "exit"][0].deny_when) == '"a" == x or "b" == x'
+    assert render([g for g in gs if g.kind == "exit"][0].deny_when) == 'x in ("a", "b")'
+
+
+def test_single_value_case_is_the_equality_an_if_would_test():
+    gs = go("""
+    func f(x string) error {
+    	switch x {
+    	case "a":
+    	default:
+    		return errors.New("denied")
+    	}
+    	return nil
+    }
+    """, "f")
+    assert [render(g.condition) for g in gs if g.action is Action.DENY_RETURN] == ['not "a" == x']
+
+
+def test_subject_reassigned_in_a_case_leaves_no_test_on_the_path_after():
+    gs = go("""
+    func f(u *URL) error {
+    	switch u.Scheme {
+    	case "ws":
+    		u.Scheme = "http"
+    	default:
+    		return errMalformed
+    	}
+    	if u.User != nil {
+    		return errMalformed
+    	}
+    	return nil
+    }
+    """, "f")
+    assert render([g for g in gs if "u.User" in g.text][0].deny_when) == "not u.User == nil"
 
 
 def test_go_tagless_switch_case_excludes_earlier_cases():
@@ -95,8 +128,8 @@ def test_js_fallthrough_cases_share_one_branch_and_break_leaves_the_switch():
     }
     """, "f")
     raise_ = [g for g in gs if g.action is Action.RAISE]
-    assert [render(g.condition) for g in raise_] == ["not 'a' == x and not 'b' == x"]
-    assert render([g for g in gs if g.span.line == 10][0].deny_when) == "'a' == x or 'b' == x"
+    assert [render(g.condition) for g in raise_] == ["not x in ('a', 'b')"]
+    assert render([g for g in gs if g.span.line == 10][0].deny_when) == "x in ('a', 'b')"
 
 
 def test_js_switch_true_cases_are_their_own_tests():
@@ -129,7 +162,7 @@ def test_java_arrow_rules_and_pattern_labels():
         }
     }
     """, "T.f")
-    assert [render(g.condition) for g in gs if g.action is Action.RAISE] == ['not "r" == s and not "w" == s']
+    assert [render(g.condition) for g in gs if g.action is Action.RAISE] == ['not s in ("r", "w")']
     # a type-pattern switch is not mapped to value tests: its throw keeps the switch's path
     pat = java("""
     class T {

@@ -656,7 +656,11 @@ class GuardWalk:
         its values; a tagless switch's case under its own test and no earlier one), `default` under
         none of the cases, so `default: return err` in an allow-list switch is the guard it is.
         Cases are exclusive, so what continues past the switch is the path without the cases that
-        exit; a trailing `break` only leaves the switch."""
+        exit; a trailing `break` only leaves the switch. A test of several values (`case a, b:`,
+        `default:` of a valued switch, what continues past it) is one membership atom
+        `subject in (a, b)`: later guards carry it in their path, and one atom per value would
+        soon pass what the logic decides exactly (a single-value `case a:` stays `subject == a`,
+        the same atom as `if (subject == a)`)."""
         parts = self.switch_parts(stmt, ctx)
         if parts is None:
             for block in self.nested_blocks(stmt):
@@ -683,14 +687,25 @@ class GuardWalk:
             if not vals:
                 tests.append(None)
                 continue
-            own = disj(*(self._case_test(subject, v, d, ctx) for v in vals))
+            if subject is not None and len(vals) > 1:
+                own = self._membership(subject, vals, d, ctx)  # `case a, b:` is one test
+            else:
+                own = disj(*(self._case_test(subject, v, d, ctx) for v in vals))
             if subject is None and earlier and len(earlier) <= self.MAX_SWITCH_PRECEDENCE:
                 tests.append(conj(own, neg(disj(*earlier))))
             else:
                 tests.append(own)
             earlier.append(own)
-        explicit = disj(*earlier) if earlier else FALSE
+        if subject is not None and sum(len(v) for v, _, _, _ in groups) > 1:
+            # `default:` is one atom, not one per value: the guards after it carry it in their
+            # path, and every atom counts against what the logic decides exactly
+            explicit = self._membership(subject, [v for vals, _, _, _ in groups for v in vals], d, ctx)
+        else:
+            explicit = disj(*earlier) if earlier else FALSE
         exiting: list[Formula] = []
+        exit_values: list[Node] = []
+        stay_values: list[Node] = []
+        default_exits = False
         any_default = False
         for (vals, is_default, body, node), test in zip(groups, tests):
             if is_default:
@@ -700,9 +715,8 @@ class GuardWalk:
                 cond = test if test is not None else FALSE
             if body and body[-1].type == "break_statement" and body[-1].named_child_count == 0:
                 body = body[:-1]  # leaves the switch, not the function
-                if not body:
-                    continue
-            elif not body:
+            if not body:
+                stay_values.extend(vals)
                 continue
             inner = contrib + ((line_of(node), cond),)
             body_path = conj(path, cond)
@@ -710,12 +724,40 @@ class GuardWalk:
             self._record_soft_guard(d, ctx, node, body, body_path, cond, inner, reachable)
             if _is_false(cont):
                 exiting.append(cond)
+                exit_values.extend(vals)
+                default_exits = default_exits or is_default
+            else:
+                stay_values.extend(vals)
         if not exiting:
             return path, contrib
         if any_default and len(exiting) == len(groups):
             return FALSE, contrib
-        stays = neg(disj(*exiting))
+        if subject is not None and self._assigns(ctx.text(subject), [s for _, _, b, _ in groups for s in b], ctx):
+            # `switch u.Scheme { case "ws": u.Scheme = "http" ... default: return err }`: past
+            # the switch the subject holds another value; its old cases say nothing of it
+            return path, contrib
+        if subject is None:
+            stays = neg(disj(*exiting))
+        elif default_exits:  # what goes on is one of the values whose cases do not exit
+            stays = self._membership(subject, stay_values, d, ctx)
+        else:
+            stays = neg(self._membership(subject, exit_values, d, ctx))
         return conj(path, stays), contrib + ((line_of(stmt), stays),)
+
+    def _membership(self, subject: Node, values: list[Node], d: UnitDraft, ctx: FileContext) -> Formula:
+        """`subject in (v1, v2, ...)` as one atom: what a switch leaves on the path of the code
+        after it (one atom, not one per value: every later guard carries it)."""
+        if not values:
+            return FALSE
+        s = self.unparen(subject)
+        keys = sorted({self.key(self.unparen(v), d, ctx) for v in values})
+        texts = sorted({ctx.text(v) for v in values})
+        return expr_atom(f"{self.key(s, d, ctx)} in [{', '.join(keys)}]", clip(f"{ctx.text(s)} in ({', '.join(texts)})"))
+
+    @staticmethod
+    def _assigns(target: str, stmts: list[Node], ctx: FileContext) -> bool:
+        pattern = re.compile(r"(?<![\w$.])" + re.escape(target.strip()) + r"\s*(?:[-+*/|&^]|&&|\|\||\?\?)?:?=(?!=)")
+        return any(pattern.search(ctx.text(s)) for s in stmts)
 
     def _case_test(self, subject: Optional[Node], value: Node, d: UnitDraft, ctx: FileContext) -> Formula:
         if subject is None:
