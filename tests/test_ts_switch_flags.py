@@ -295,3 +295,18 @@ def test_awaited_check_and_allowed_predicates_refuse_in_javascript():
     }
     """, "h")
     assert [g.action for g in gs] == [Action.ABORT, Action.ABORT, Action.RETURN]
+
+
+def test_returned_close_of_a_connection_refuses_only_in_a_branch():
+    gs = js("""
+    function onSession(session, sid) {
+      if (!sid) {
+        return session.close();
+      }
+      if (sid === 'x') {
+        return render(sid);
+      }
+      return session.close();
+    }
+    """, "onSession")
+    assert [(g.action, g.kind) for g in gs] == [(Action.ABORT, "branch"), (Action.RETURN, "branch"), (Action.RETURN, "exit")]

@@ -913,7 +913,8 @@ class GuardWalk:
                 action = self.deny_value(v, ctx)
                 if action is not None:
                     break
-            if action is None and owner is not None and _failed_check(owner[1]):
+            if action is None and owner is not None and (
+                    _failed_check(owner[1]) or any(self.refusing_return(v, ctx) for v in values)):
                 # `if (!checkKeyPermission(req, res)) return;`, `if (!strategy.isRedirectAllowed(...))
                 # return callback.handleResponse(r)`: the check wrote the refusal or the caller
                 # stops here because it failed
@@ -996,6 +997,10 @@ class GuardWalk:
             return self.key(call, d, ctx)
         # assertion classes and functions are static names: the callee is its own key
         return f"{callee}({self.key(args[0], d, ctx)},<message>)"
+
+    def refusing_return(self, value: Node, ctx: FileContext) -> bool:
+        """Does `return <value>` in a branch refuse (a backend's own idioms)?"""
+        return False
 
     def is_boolish(self, node: Node, ctx: FileContext) -> bool:
         """Is `return <node>` a predicate whose truth is the function's verdict?"""

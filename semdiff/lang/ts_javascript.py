@@ -27,6 +27,11 @@ REGEXP_CALLEE = re.compile(r"R\s*e\s*g\s*E\s*x\s*p")
 ERR_CALLBACKS = {"next", "done", "cb", "callback"}
 
 
+# closing the peer's connection: `session.close()`, `socket.destroy()`, `ws.terminate()`
+CLOSE_CONNECTION = re.compile(r"(?:^|\.)(?:session|socket|sock|conn|connection|ws|websocket|transport|stream|client|channel)\."
+                              r"(?:close|destroy|terminate|end|disconnect)$", re.IGNORECASE)
+
+
 class JavaScriptBackend(TreeSitterBackend):
     language = "javascript"
     grammar = "javascript"
@@ -392,6 +397,15 @@ class JavaScriptBackend(TreeSitterBackend):
             if name is not None and DENY_JSX.match(ctx.text(name)):
                 return Action.ABORT
         return None
+
+    def refusing_return(self, value: Node, ctx: FileContext) -> bool:
+        """`if (!sid || !known(sid)) { return session.close() }`: the handshake or request is
+        refused by dropping the connection (a returned close in a branch, not a close among
+        clean-up statements)."""
+        v = self.unparen(value)
+        if v.type == "await_expression" and v.named_children:
+            v = v.named_children[0]
+        return v.type in self.CALL_TYPES and bool(CLOSE_CONNECTION.search(self.callee(v, ctx)))
 
     def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
         return False
