@@ -310,3 +310,19 @@ def test_returned_close_of_a_connection_refuses_only_in_a_branch():
     }
     """, "onSession")
     assert [(g.action, g.kind) for g in gs] == [(Action.ABORT, "branch"), (Action.RETURN, "branch"), (Action.RETURN, "exit")]
+
+
+def test_logged_error_before_continue_is_no_skip_guard():
+    gs = go("""
+    func f(items []string) {
+    	for _, it := range items {
+    		v, err := parse(it)
+    		if err != nil {
+    			log.Errorf("failed to parse %s: %v", it, err)
+    			continue
+    		}
+    		use(v)
+    	}
+    }
+    """, "f")
+    assert [g for g in gs if g.action is Action.ABORT] == []

@@ -160,6 +160,8 @@ def _failed_check(cond: Formula) -> bool:
     return found
 
 
+LOG_LINE = re.compile(r"^\s*(?:\w+\.)*(?:log|logger|Log|LOG|slog|klog|glog|console|fmt)\.\w*\(")
+
 # statements that may declare or assign a boolean local (GuardWalk._track_flags)
 FLAG_STATEMENTS = frozenset({"lexical_declaration", "variable_declaration", "local_variable_declaration",
                              "expression_statement", "short_var_declaration", "assignment_statement", "var_declaration"})
@@ -174,8 +176,11 @@ _STRING_LITERAL = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`')
 
 
 def _marks_failure(text: str) -> bool:
+    """A failure code or state recorded for the item (`f.qos = subAckFailure`, `status =
+    DENIED`); words in strings and logged errors do not count (`if err != nil { log.Error(err);
+    continue }` skips a broken item, it refuses no one)."""
     bare = _STRING_LITERAL.sub('""', text)
-    return bool(_FAILURE_WORD.search(bare) or ERROR_STATE.search(bare))
+    return bool(_FAILURE_WORD.search(bare)) and not LOG_LINE.search(bare)
 
 
 def ctx_text_is_bool(node: Node) -> bool:
