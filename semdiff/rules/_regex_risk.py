@@ -265,8 +265,8 @@ def _ambiguous_repeat(seq, tail_fails: bool, depth: int = 0) -> bool:
 
 
 def _quadratic_prefix(items: list, depth: int = 0) -> bool:
-    """A group around the leading repeat does not change how it scans: `([^/ ]+)\/x` and
-    `(\s)+$` rescan a run from every start position as `[^/ ]+\/x` and `\s+$` do."""
+    """A group around the leading repeat does not change how it scans: `([^/ ]+)\\/x` and
+    `(\\s)+$` rescan a run from every start position as `[^/ ]+\\/x` and `\\s+$` do."""
     if len(items) < 1 or depth > 20:
         return False
     op, av = items[0]
