@@ -203,6 +203,30 @@ def _escaped_value(c: Call, language: str) -> Optional[str]:
     return _inline_escaped(c) if language in ("javascript", "typescript") else None
 
 
+# what follows an escaping call whose result is only measured: `encodeURI(s).split(/%..|./).length`
+# counts UTF-8 bytes, `escape(s).length` a length; a chain of method calls ending in a size read
+_MEASURED = re.compile(r"^(?:\s*\.\s*[A-Za-z_$][\w$]*\s*\((?:[^()]|\([^()]*\))*\))*\s*\.\s*(?:length|size|byteLength)\b(?!\s*\()")
+
+
+def measured_only(src: str, call_text: str) -> bool:
+    """Is the escaping call's result only measured on its line (its length read), never passed
+    on? A byte count taken through `encodeURI(s)` escapes nothing that reaches an output:
+    replacing it with another way of counting removes no protection. Every occurrence of the
+    call on the line must be measured."""
+    squashed = "".join(src.split())
+    call = "".join(call_text.split())
+    if not call or call not in squashed:
+        return False
+    pos, seen = 0, False
+    while True:
+        i = squashed.find(call, pos)
+        if i < 0:
+            return seen
+        if not _MEASURED.match(squashed[i + len(call):]):
+            return False
+        seen, pos = True, i + len(call)
+
+
 def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
@@ -220,6 +244,8 @@ def _escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         if b.positional[0].literal is not None or arg in still_escaped or not re.fullmatch(r"[\w$.\[\]\"']+", arg):
             continue
         src = unit_line(before, b.span.line)
+        if is_escaper(b.callee) and measured_only(src, b.text):
+            continue  # the escaped copy was only measured (a byte count): nothing escaped flowed on
         reassigned = re.match(r"\s*" + re.escape(arg) + r"\s*:?=\s*", src) is not None
         uses = [ln for ln in range(after.span.line, after.span.end_line + 1) if mentions(unit_line(after, ln), arg)]
         if reassigned:

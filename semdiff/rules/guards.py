@@ -297,23 +297,29 @@ def _rekey_comparison(c: Comparison, unify) -> Comparison:
     return replace(c, atom=atom)
 
 
-def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
+def _new_contributor_lines(g: Guard, h: Guard) -> list[int]:
+    """Lines of `h`'s path whose tests the old check's path did not make (first one first)."""
     old = set()
     for _, f in g.path:
         old |= {a.key for a in atoms_of(f)}
-    for line, f in h.path:
-        if not {a.key for a in atoms_of(f)} <= old:
-            return line
-    return None
+    return [line for line, f in h.path if not {a.key for a in atoms_of(f)} <= old]
 
 
-def _refused_by_new_exit(g: Guard, related: list[Guard], a_all, line: int) -> bool:
-    """Is the new gate in front of the check an early exit that itself denies?
+def _new_contributor_line(g: Guard, h: Guard) -> Optional[int]:
+    lines = _new_contributor_lines(g, h)
+    return lines[0] if lines else None
+
+
+def _refused_by_new_exit(g: Guard, related: list[Guard], a_all, lines: Iterable[int]) -> bool:
+    """Is every new gate in front of the check an early exit that itself denies?
 
     `if not key.is_public(): return False` inserted before an unchanged `return False`
     makes the old check run on fewer paths, but every case that now skips it is refused
-    by the new exit: stricter, not a short-circuit."""
-    exits = [x for x in _denying(a_all) if x.reachable and x.span.line == line]
+    by the new exit: stricter, not a short-circuit. Several such exits in a row (`if x is
+    None: return False`, `if not isinstance(x, str): return False`, ...) each refuse the
+    cases they divert, so all of the new gates are read, not only the first."""
+    lines = set(lines)
+    exits = [x for x in _denying(a_all) if x.reachable and x.span.line in lines]
     if not exits:
         return False
     cover = disj(*(x.deny_when for x in related), *(x.deny_when for x in exits))
@@ -814,7 +820,7 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
     same_test = logic.equivalent(g.condition, h.condition)
     if same_test:
         line = _new_contributor_line(g, h)
-        if line is not None and _refused_by_new_exit(g, related, a_all, line):
+        if line is not None and _refused_by_new_exit(g, related, a_all, _new_contributor_lines(g, h)):
             return None
         if line is not None:
             src = after.text.splitlines()[line - after.span.line].strip() if 0 <= line - after.span.line < len(after.text.splitlines()) else ""

@@ -147,7 +147,8 @@ def _basename_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Findin
             continue
         # the bare argument now sits on a changed line, and no longer inside any basename call
         where = next((ln for ln in change.touched_after
-                      if arg in _squash(unit_line(after, ln)) and _squash(call.text) not in _squash(unit_line(after, ln))
+                      if arg in _outside_splitters(_squash(unit_line(after, ln)), arg)
+                      and _squash(call.text) not in _squash(unit_line(after, ln))
                       and not _BASENAME_ON_LINE.search(unit_line(after, ln))
                       and not _wrapped_by_helper(after, ln, arg, ctx)), None)
         if where is None:
@@ -159,6 +160,18 @@ def _basename_unwrapped(change: UnitChange, ctx: RuleContext) -> Iterable[Findin
             before_line=call.span.line, after_line=where,
             evidence_before=unit_line(before, call.span.line).strip(), evidence_after=unit_line(after, where).strip(),
         )
+
+
+# calls that take a path apart rather than use it: its directory part (`path.Dir(n)`,
+# `path.dirname(n)`, `p.getParent()` is a method and not read), its extension
+_SPLITTER = r"(?<![\w$])(?:[\w$]+\.)*(?:Dir|dirname|Ext|extname|getExtension|getFullPath)\("
+
+
+def _outside_splitters(squashed: str, arg: str) -> str:
+    """The line without the calls that only take `arg` apart (`path.Dir(name)`): the name's
+    directory is not the name used as a path, so a basename step it lost is not unwrapped
+    there (`for dir, base := path.Dir(n), path.Base(n)` -> `dir := path.Dir(n)`)."""
+    return re.sub(_SPLITTER + re.escape(arg) + r"\)", "", squashed)
 
 
 def _wrapped_by_helper(after: Unit, line: int, arg: str, ctx: RuleContext) -> bool:

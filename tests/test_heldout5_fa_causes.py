@@ -1,0 +1,144 @@
+"""Causes of false alarms met on the heldout5 set, each as a hard negative (the benign shape is
+silent) next to the real weakening of the same shape (still found). All code here is written
+for these tests."""
+from __future__ import annotations
+
+from rulekit import findings_of
+
+from semdiff.rules.escaping_removed import measured_only
+
+
+# ---------------------------------------------------------------- an escaper used only to measure
+
+BYTES_BEFORE = '''
+export default function isByteLength(str, options) {
+  const len = encodeURI(str).split(/%..|./).length - 1;
+  return len >= options.min && len <= options.max;
+}
+'''
+
+
+def test_escaper_used_only_to_count_bytes_is_not_escaping():
+    after = BYTES_BEFORE.replace("encodeURI(str).split(/%..|./).length - 1", "utf8ByteLength(str)")
+    assert findings_of("escaping-removed", BYTES_BEFORE, after, "src/lib/isByteLength.js") == []
+
+
+LOCATION_BEFORE = '''
+function redirect(res, target) {
+  const out = encodeURI(target).split('#')[0];
+  res.setHeader('Location', out + '?n=' + target.length);
+}
+'''
+
+
+def test_escaper_whose_result_flows_on_is_still_found():
+    # the same chain shape, but the escaped text itself is used (no size read at its end)
+    after = LOCATION_BEFORE.replace("encodeURI(target).split('#')[0]", "target.split('#')[0]")
+    hits = findings_of("escaping-removed", LOCATION_BEFORE, after, "src/lib/redirect.js")
+    assert [(f.rule_id, f.unit, f.after.line) for f in hits] == [("escaping-removed", "redirect", 2)]
+
+
+def test_measured_only_needs_every_use_of_the_call_measured():
+    assert measured_only("const n = escape(s).length;", "escape(s)")
+    assert measured_only("n = encodeURI(s).split(/%..|./).length - 1", "encodeURI(s)")
+    assert not measured_only("out = encodeURI(s).length + encodeURI(s)", "encodeURI(s)")
+    assert not measured_only("out = encodeURI(s).slice(0, 10)", "encodeURI(s)")
+    assert not measured_only("out = encodeURI(s).length()", "encodeURI(s)")  # a method, not a size read
+
+
+# ---------------------------------------------------------------- a path split into its directory
+
+SPLIT_BEFORE = '''package fsx
+
+import "path"
+
+func (f *FS) index(file File) {
+	f.contents[file.Name] = file
+	for dir, base := path.Dir(file.Name), path.Base(file.Name); ; dir, base = path.Dir(dir), path.Base(dir) {
+		f.add(dir, base)
+		if dir == "." {
+			break
+		}
+	}
+}
+'''
+
+SPLIT_AFTER = '''package fsx
+
+import "path"
+
+func (f *FS) index(file File) {
+	f.contents[file.Name] = file
+	start := path.Dir(file.Name)
+	for dir, base := path.Dir(start), path.Base(start); base != "."; dir, base = path.Dir(dir), path.Base(dir) {
+		f.add(dir, base)
+	}
+}
+'''
+
+BASENAME = "path-confinement-removed/basename-unwrapped"
+
+
+def test_name_now_only_split_into_its_directory_is_not_unwrapped():
+    assert findings_of(BASENAME, SPLIT_BEFORE, SPLIT_AFTER, "fsx/fs.go") == []
+
+
+def test_name_used_bare_next_to_its_directory_is_still_found():
+    after = SPLIT_AFTER.replace("start := path.Dir(file.Name)",
+                                "start := path.Dir(file.Name)\n\tf.open(path.Join(f.root, file.Name))")
+    hits = findings_of(BASENAME, SPLIT_BEFORE, after, "fsx/fs.go")
+    assert [(f.unit, f.after.line) for f in hits] == [("FS.index", 8)]
+
+
+def test_basename_dropped_from_a_join_is_still_found():
+    before = 'package s\n\nimport "path/filepath"\n\nfunc (s *S) p(name string) string {\n\treturn filepath.Join(s.dir, filepath.Base(name))\n}\n'
+    after = before.replace("filepath.Base(name)", "name")
+    hits = findings_of(BASENAME, before, after, "s/s.go")
+    assert [(f.unit, f.after.line) for f in hits] == [("S.p", 6)]
+
+
+# ---------------------------------------------------------------- several refusing exits put in front
+
+VALIDATOR_BEFORE = '''
+def is_safe_url(url):
+    import re
+    url = re.sub('^x:', '', url)
+    try:
+        url = render(url)
+    except Exception:
+        log.error("bad template")
+        return False
+    if re.search(r'[<>]', url):
+        return False
+    return True
+'''
+
+REFUSING_GATES = (
+    "    import re\n"
+    "    if url is None:\n"
+    "        log.warning('none')\n"
+    "        return False\n"
+    "    if not isinstance(url, str):\n"
+    "        return False\n"
+    "    if not url.strip():\n"
+    "        return False\n"
+)
+
+
+def _gate_hits(after: str) -> list:
+    return [(f.rule_id, f.unit, f.after.line if f.after else None)
+            for rid in ("short-circuit", "removed-guard", "widened-condition")
+            for f in findings_of(rid, VALIDATOR_BEFORE, after, "app/validate.py")]
+
+
+def test_several_new_refusing_exits_in_front_of_a_check_are_stricter():
+    after = VALIDATOR_BEFORE.replace("    import re\n", REFUSING_GATES)
+    assert _gate_hits(after) == []
+
+
+def test_one_new_allowing_exit_among_refusing_ones_is_still_a_short_circuit():
+    gates = REFUSING_GATES.replace("    if not url.strip():\n        return False\n",
+                                   "    if url.startswith('internal:'):\n        return True\n")
+    after = VALIDATOR_BEFORE.replace("    import re\n", gates)
+    # the gate named is the first new one in front of the check (`if url is None:`)
+    assert _gate_hits(after) == [("short-circuit", "is_safe_url", 3)]
