@@ -203,15 +203,49 @@ def _add_block_headers(lines: dict[int, str]) -> None:
             lines[line_no] = " " * level + "if _semdiff_hunk_:"  # opaque, so exits inside do not end the file
 
 
-def _partial_entry(fc: FileChange, side: str, parsed: ParsedFile) -> NotAnalyzed:
+def _partial_entry(fc: FileChange, side: str, parsed: ParsedFile, unchanged_errors: bool = False) -> NotAnalyzed:
     """A tree with syntax errors still yields units, but a check inside a broken part may be
     missing from them: that is reported, and CI fails closed on it as on an unparsable file.
     A unit the reader cut short at one of its bounds (nesting past them, in a tree without
-    errors) is partial the same way, so the message names both causes."""
+    errors) is partial the same way, so the message names both causes.
+
+    When both sides fail to parse at the same code, and none of it is changed
+    (`unchanged_errors`, see `_same_unchanged_errors`), whatever the reader missed there is
+    missing from both sides alike: the comparison loses nothing by it, so the entry is kept
+    but does not make CI fail closed."""
     broken = [u.qualname for u in parsed.units if u.partial]
     names = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
+    if unchanged_errors:
+        return NotAnalyzed(fc.path, "partial-parse", f"{side}: syntax errors in {names or 'the file'}, the same unchanged code on "
+                           "both sides and outside the change (a construct the grammar does not read); the change itself was analysed", False)
     relevant = path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text)
     return NotAnalyzed(fc.path, "partial-parse", f"{side}: syntax errors (or nesting past the reader's bounds) in {names or 'the file'}; checks there may be missing", relevant)
+
+
+_MAX_REREAD = 1 << 20  # characters: a side longer than this is not parsed again to place its errors
+
+
+def _same_unchanged_errors(s: "_Sides", before: Optional[ParsedFile], after: Optional[ParsedFile]) -> bool:
+    """Do both sides have syntax errors only at the same code, on lines the change did not
+    touch? (A valid construct the grammar misreads, `let as: T` in TypeScript, sits unchanged
+    in a file whose other lines changed.) Tree-sitter backends only, whole files only."""
+    if before is None or after is None or not (before.partial and after.partial) or before.error or after.error:
+        return False
+    if s.old_text is None or s.new_text is None or len(s.old_text) > _MAX_REREAD or len(s.new_text) > _MAX_REREAD:
+        return False
+    backend = backend_for(s.new_path, s.new_text.split("\n", 1)[0])
+    if backend is None or not hasattr(backend, "error_regions") or backend_for(s.old_path, s.old_text.split("\n", 1)[0]) is not backend:
+        return False
+    regions_b, regions_a = backend.error_regions(s.old_text), backend.error_regions(s.new_text)
+    if not regions_b or regions_a is None or [r[2] for r in regions_b] != [r[2] for r in regions_a]:
+        return False
+    removed, added = set(s.removed), set(s.added)
+    touched = lambda regions, lines: any(ln in lines for first, last, _ in regions for ln in range(first, last + 1))  # noqa: E731
+    if touched(regions_b, removed) or touched(regions_a, added):
+        return False
+    # a unit cut short at the reader's bounds is partial without an ERROR node: not this case
+    return all(any(first <= u.span.end_line and u.span.line <= last for first, last, _ in regions)
+               for parsed, regions in ((before, regions_b), (after, regions_a)) for u in parsed.units if u.partial)
 
 
 def _analyzable(fc: FileChange) -> bool:
@@ -289,11 +323,12 @@ def unit_changes_for(fc: FileChange, not_analyzed: list[NotAnalyzed], focus: Opt
                 NotAnalyzed(fc.path, "too-deep" if parsed.error.startswith("nesting too deep") else "syntax-error" if "syntax" in parsed.error.lower() else "parse-error",
                             f"{side}: {parsed.error}", path_looks_sensitive(fc.path) or _budget.guards_likely(fc.old_text))
             )
+    same_errors = not fc.hunk_only and _same_unchanged_errors(s, before, after)
     for side, parsed in (("before", before), ("after", after)):
         if parsed is not None and parsed.fallback and not parsed.error:
             not_analyzed.append(NotAnalyzed(fc.path, "fallback-parse", f"{side}: {parsed.fallback}", False))
         if parsed is not None and parsed.partial and not parsed.error:
-            not_analyzed.append(_partial_entry(fc, side, parsed))
+            not_analyzed.append(_partial_entry(fc, side, parsed, same_errors))
     if (before is not None and before.error) or (after is not None and after.error):
         if not fc.hunk_only:
             return [], [], []

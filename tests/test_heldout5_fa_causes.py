@@ -142,3 +142,43 @@ def test_one_new_allowing_exit_among_refusing_ones_is_still_a_short_circuit():
     after = VALIDATOR_BEFORE.replace("    import re\n", gates)
     # the gate named is the first new one in front of the check (`if url is None:`)
     assert _gate_hits(after) == [("short-circuit", "is_safe_url", 3)]
+
+
+# ---------------------------------------------------------------- a grammar gap in unchanged code
+
+import textwrap  # noqa: E402
+
+from semdiff.pipeline import analyze_texts  # noqa: E402
+
+GRAMMAR_GAP_BEFORE = '''
+export async function handleCallback(query: Query, options: Options) {
+  const { logger, provider } = options
+  let as: AuthServer
+  if (!query.state) {
+    throw new Error("missing state")
+  }
+  return provider.exchange(query.code)
+}
+'''
+
+
+def _not_analysed(before: str, after: str, path: str = "src/auth/callback.ts") -> list:
+    report = analyze_texts([(path, textwrap.dedent(before).lstrip("\n"), textwrap.dedent(after).lstrip("\n"))])
+    return [(n.reason, n.security_relevant) for n in report.not_analyzed]
+
+
+def test_same_unchanged_syntax_error_on_both_sides_does_not_fail_closed():
+    # `let as: T` is valid TypeScript the grammar misreads; the change is elsewhere
+    after = GRAMMAR_GAP_BEFORE.replace("return provider.exchange(query.code)",
+                                       "return provider.exchange(query.code, options.clientAuth)")
+    assert _not_analysed(GRAMMAR_GAP_BEFORE, after) == [("partial-parse", False), ("partial-parse", False)]
+
+
+def test_a_change_inside_the_broken_code_still_fails_closed():
+    after = GRAMMAR_GAP_BEFORE.replace("let as: AuthServer", "let as: AuthServer | undefined")
+    assert ("partial-parse", True) in _not_analysed(GRAMMAR_GAP_BEFORE, after)
+
+
+def test_a_syntax_error_only_in_the_new_version_still_fails_closed():
+    after = GRAMMAR_GAP_BEFORE.replace("if (!query.state) {", "if (!query.state {")
+    assert ("partial-parse", True) in _not_analysed(GRAMMAR_GAP_BEFORE, after)

@@ -718,6 +718,29 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         "string_literal", "decimal_integer_literal", "null_literal", "array_creation_expression",
     })
 
+    # ---- where a tree has syntax errors ----
+    MAX_ERROR_REGIONS = 32
+
+    def error_regions(self, text: str) -> Optional[tuple[tuple[int, int, str], ...]]:
+        """(first line, last line, the text of those lines) of every ERROR or MISSING node of
+        the tree, in order; None when there are more than MAX_ERROR_REGIONS (too broken to
+        say where). Read only for a file that parsed partial (see pipeline)."""
+        src = text.encode("utf-8", "replace")
+        root = parse_tree(self._parser, src).root_node
+        lines = text.split("\n")
+        out: list[tuple[int, int, str]] = []
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type == "ERROR" or node.is_missing:
+                first, last = node.start_point[0], node.end_point[0]
+                out.append((first + 1, last + 1, "\n".join(lines[first:last + 1])))
+                if len(out) > self.MAX_ERROR_REGIONS:
+                    return None
+            elif node.has_error:
+                stack.extend(reversed(node.children))
+        return tuple(sorted(out))
+
     # ---- entry point ----
     def parse(self, path: str, text: str) -> ParsedFile:
         # the walk allocates many small acyclic objects; pausing the cycle collector for the
