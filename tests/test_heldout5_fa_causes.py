@@ -182,3 +182,63 @@ def test_a_change_inside_the_broken_code_still_fails_closed():
 def test_a_syntax_error_only_in_the_new_version_still_fails_closed():
     after = GRAMMAR_GAP_BEFORE.replace("if (!query.state) {", "if (!query.state {")
     assert ("partial-parse", True) in _not_analysed(GRAMMAR_GAP_BEFORE, after)
+
+
+# ---------------------------------------------------------------- own-property tests written another way
+
+from gitrepo import GitRepo  # noqa: E402
+
+from semdiff.api import analyze  # noqa: E402
+from semdiff.model import Severity  # noqa: E402
+from semdiff.pipeline import AnalyzeOptions  # noqa: E402
+from semdiff.purpose.jsequiv import own_property_helpers, same_own_property_tests  # noqa: E402
+
+OWN_BEFORE = '''// Object.hasOwn() is newer than the runtimes we support
+function hasOwn(obj: Record<string, any>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+export class Server {
+  verify(req: any, fn: (err: number) => void) {
+    const sid = req.query.sid;
+    if (sid) {
+      if (!this.clients.hasOwnProperty(sid)) {
+        return fn(1);
+      }
+    }
+    return fn(0);
+  }
+}
+'''
+
+
+def _refactor(tmp_path, after: str):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"lib/server.ts": OWN_BEFORE})
+    base = repo.commit("init")
+    repo.write({"lib/server.ts": after})
+    head = repo.commit("refactor: use hasOwn() everywhere")
+    r = analyze(f"{base}..{head}", repo=str(repo.root), options=AnalyzeOptions())
+    return [(f.unit, f.severity) for f in r.findings if f.rule_id == "purpose-mismatch"]
+
+
+def test_own_property_test_through_a_helper_keeps_a_refactor_claim(tmp_path):
+    after = OWN_BEFORE.replace("!this.clients.hasOwnProperty(sid)", "!hasOwn(this.clients, sid)")
+    assert _refactor(tmp_path, after) == []
+
+
+def test_own_property_test_on_another_key_still_exceeds_the_refactor_claim(tmp_path):
+    after = OWN_BEFORE.replace("!this.clients.hasOwnProperty(sid)", "!hasOwn(this.clients, req.query.id)")
+    assert _refactor(tmp_path, after) == [("Server.verify", Severity.HIGH)]
+
+
+def test_own_property_forms_compared():
+    helpers = own_property_helpers([OWN_BEFORE, "const own = (o, k) => Object.hasOwn(o, k);\n"])
+    assert helpers == {"hasOwn", "own"}
+    b = "f(o, k) {\n  if (!o.hasOwnProperty(k)) { throw new Error('no'); }\n}"
+    for form in ("Object.prototype.hasOwnProperty.call(o, k)", "Object.hasOwn(o, k)", "hasOwn(o, k)", "own(o, k)"):
+        assert same_own_property_tests(b, b.replace("o.hasOwnProperty(k)", form), helpers), form
+    # another object, another key, the test negated, an unknown helper: no proof
+    for form in ("Object.hasOwn(p, k)", "Object.hasOwn(o, 'k')", "!Object.hasOwn(o, k)", "has(o, k)"):
+        assert not same_own_property_tests(b, b.replace("o.hasOwnProperty(k)", form), helpers), form
+    assert not same_own_property_tests(b, b.replace("o.hasOwnProperty(k)", "hasOwn(o, k)"), frozenset())

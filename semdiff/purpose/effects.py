@@ -457,6 +457,7 @@ class _GoConstants:
 # matched first so `"http://x"` is not a comment; directive comments that change the build
 # (`//go:build`, `//go:embed`, `// +build`, `//go:linkname`) are kept as code.
 _C_LIKE = frozenset({"go", "javascript", "typescript", "tsx", "java"})
+_JS_LIKE = frozenset({"javascript", "typescript", "tsx"})
 _C_TOKENS = re.compile(
     r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`[^`]*`'
     r"|(?P<directive>//go:[^\n]*|//\s*\+build[^\n]*)|(?P<comment>//[^\n]*|/\*.*?\*/)",
@@ -493,6 +494,15 @@ def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, af
         wording = cmessages.only_messages_differ(a.language, b.text, a.text) if same_place and b.language == a.language else None
         if wording:
             return Effect.WORDING, (wording,)
+        if same_place and b.language == a.language and b.language in _JS_LIKE and b.kind not in ("module", "class"):
+            from semdiff.purpose import jsequiv
+
+            helpers = jsequiv.own_property_helpers((uc.file.old_text, uc.file.new_text)) \
+                if "hasOwn" in b.text or "hasOwn" in a.text else frozenset()
+            if jsequiv.same_own_property_tests(b.text, a.text, helpers):
+                return Effect.EQUIVALENT, ("the same own-property tests written another way (`o.hasOwnProperty(k)`, "
+                                           "`Object.prototype.hasOwnProperty.call(o, k)`, `Object.hasOwn(o, k)`, a helper "
+                                           "of the file returning one of them)",)
         return Effect.BEHAVIOUR, ("normalised token streams differ",)
 
     from semdiff.purpose import pysyntax
