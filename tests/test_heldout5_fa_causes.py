@@ -242,3 +242,43 @@ def test_own_property_forms_compared():
     for form in ("Object.hasOwn(p, k)", "Object.hasOwn(o, 'k')", "!Object.hasOwn(o, k)", "has(o, k)"):
         assert not same_own_property_tests(b, b.replace("o.hasOwnProperty(k)", form), helpers), form
     assert not same_own_property_tests(b, b.replace("o.hasOwnProperty(k)", "hasOwn(o, k)"), frozenset())
+
+
+# ---------------------------------------------------------------- a weak hash the stored data names
+
+HTPASSWD = '''
+import base64
+import hashlib
+
+import bcrypt
+
+
+class HtpasswdFile:
+    def check_password(self, username, password):
+        pwhash = self.users.get(username)
+        if pwhash is None:
+            return False
+        if pwhash.startswith("{SHA}"):
+            digest = hashlib.sha1(password.encode("utf-8")).digest()
+            return hmac.compare_digest(pwhash[5:], base64.b64encode(digest).decode("ascii"))
+        return bcrypt.checkpw(password.encode("utf-8"), pwhash.encode("utf-8"))
+'''
+WEAK_HASH = "crypto-downgrade/weak-hash"
+
+
+def test_weak_hash_checking_a_stored_scheme_it_names_is_not_born_weak():
+    assert findings_of(WEAK_HASH, "", HTPASSWD, "app/htpasswd.py") == []
+
+
+def test_weak_hash_chosen_for_new_passwords_is_still_found():
+    after = HTPASSWD.replace('''        if pwhash.startswith("{SHA}"):
+            digest''', '''        if pwhash:
+            digest''')
+    hits = findings_of(WEAK_HASH, "", after, "app/htpasswd.py")
+    assert [(f.unit, f.after.line) for f in hits] == [("HtpasswdFile.check_password", 13)]
+
+
+def test_strong_hash_swapped_for_the_named_weak_one_is_still_a_downgrade():
+    before = HTPASSWD.replace("hashlib.sha1(", "hashlib.sha256(")
+    hits = findings_of(WEAK_HASH, before, HTPASSWD, "app/htpasswd.py")
+    assert [(f.unit, f.after.line) for f in hits] == [("HtpasswdFile.check_password", 13)]

@@ -295,6 +295,35 @@ def _secret_context(unit: Unit, words: frozenset[str] = SECRET_WORDS) -> bool:
     return bool(name_words(unit.qualname) & words)
 
 
+# a branch that picks the algorithm by the stored hash's own scheme marker: `if
+# pwhash.startswith("{SHA}"):` (htpasswd, LDAP), `strings.HasPrefix(h, "$1$")` (crypt)
+_SCHEME_MARKER = r"""["'`](?:\{[A-Za-z0-9_.-]{2,16}\}|\$[0-9a-zA-Z]{1,3}\$)"""
+_SCHEME_BRANCH = re.compile(r"(?:startswith|startsWith|HasPrefix|hasPrefix|starts_with)\s*\([^)]*" + _SCHEME_MARKER)
+_SCHEME_LOOKBACK = 6  # lines above the hash call
+
+
+def _verifies_stored_scheme(unit: Unit, line: int) -> bool:
+    """Is the hash call inside a branch selected by the stored hash's scheme marker, a few lines
+    above it and less indented? Then the algorithm is the one the stored data names (checking an
+    existing `{SHA}` htpasswd entry), not one the code chose for new secrets: no born-weak
+    finding (a stronger hash swapped for it is still a downgrade)."""
+    lines = unit.text.splitlines()
+    i = line - unit.span.line
+    if not (0 <= i < len(lines)):
+        return False
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    for k in range(i - 1, max(-1, i - 1 - _SCHEME_LOOKBACK), -1):
+        text = lines[k]
+        if not text.strip():
+            continue
+        own = len(text) - len(text.lstrip())
+        if own < indent:
+            if _SCHEME_BRANCH.search(text):
+                return True
+            indent = own
+    return False
+
+
 def _hash_facts(call: Call, unit: Unit) -> list[Fact]:
     used = call.kwarg("usedforsecurity")
     if used is not None and used.literal is False:
@@ -315,7 +344,8 @@ def _hash_facts(call: Call, unit: Unit) -> list[Fact]:
     if name is None:
         return []
     strength = HASH_STRENGTH[name]
-    dangerous = strength <= BROKEN_HASH and (key in SIGNING_HASH_CALLS or _secret_context(unit))
+    dangerous = strength <= BROKEN_HASH and (key in SIGNING_HASH_CALLS or _secret_context(unit)) \
+        and not _verifies_stored_scheme(unit, call.span.line)
     return [Fact(HASH, "hash", strength, call.span.line, call.text,
                  born_weak=f"{name} is used for a password or signature" if dangerous else "",
                  intrinsic="crypto" if dangerous else "")]
