@@ -282,3 +282,65 @@ def test_strong_hash_swapped_for_the_named_weak_one_is_still_a_downgrade():
     before = HTPASSWD.replace("hashlib.sha1(", "hashlib.sha256(")
     hits = findings_of(WEAK_HASH, before, HTPASSWD, "app/htpasswd.py")
     assert [(f.unit, f.after.line) for f in hits] == [("HtpasswdFile.check_password", 13)]
+
+
+# ---------------------------------------------------------------- the protected step swapped, its refusal kept
+
+LOADER_BEFORE = '''
+import passlib.apache
+
+
+class Htpasswd(Validator):
+    def __init__(self, spec: str):
+        path = spec[1:]
+        try:
+            self.table = passlib.apache.HtpasswdFile(path)
+        except (ValueError, OSError):
+            raise OptionsError(f"Could not open htpasswd file: {path}")
+'''
+LOADER_AFTER = '''
+import pathlib
+from app.utils import htpasswd
+
+
+class Htpasswd(Validator):
+    def __init__(self, spec: str):
+        path = pathlib.Path(spec[1:]).expanduser()
+        try:
+            self.table = htpasswd.HtpasswdFile.from_file(path)
+        except (ValueError, OSError) as e:
+            raise OptionsError(
+                f"Could not open htpasswd file: {path}"
+            ) from e
+'''
+
+
+def _removed(after: str) -> list:
+    return [(f.unit, f.message) for f in findings_of("removed-guard", LOADER_BEFORE, after, "app/auth/proxyauth.py")]
+
+
+def test_loader_swapped_under_the_same_refusal_is_a_low_review_note():
+    [f] = findings_of("removed-guard", LOADER_BEFORE, LOADER_AFTER, "app/auth/proxyauth.py")
+    assert (f.unit, f.severity, f.after.line) == ("Htpasswd.__init__", Severity.LOW, 11)
+    assert "htpasswd.HtpasswdFile.from_file" in f.message
+
+
+def test_refusal_dropped_with_the_loader_swap_is_still_found():
+    after = LOADER_AFTER.replace('''        try:
+            self.table = htpasswd.HtpasswdFile.from_file(path)
+        except (ValueError, OSError) as e:
+            raise OptionsError(
+                f"Could not open htpasswd file: {path}"
+            ) from e
+''', '''        self.table = htpasswd.HtpasswdFile.from_file(path)
+''')
+    [(unit, message)] = _removed(after)
+    assert unit == "Htpasswd.__init__" and "nothing in the new version denies that case" in message
+
+
+def test_refusal_that_now_only_logs_is_not_a_swap():
+    after = LOADER_AFTER.replace('''            raise OptionsError(
+                f"Could not open htpasswd file: {path}"
+            ) from e''', '''            log.warning(f"Could not open htpasswd file: {path}")''')
+    [(unit, message)] = _removed(after)
+    assert unit == "Htpasswd.__init__" and "still refuses" not in message

@@ -747,6 +747,18 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 before_line=g.span.line, after_line=still[1], evidence_before=g.text, evidence_after=still[0],
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
             )
+        handler = _same_handler_other_call(g, a_all)
+        if handler is not None:
+            # the same refusal of a failure, now of another call: the step's implementation was
+            # swapped (a library loader for the project's own); the handler still refuses its failures
+            message = (f"The check `{g.text}` in `{change.qualname}` still refuses, unchanged, when the protected step fails, "
+                       f"but the step is now {', '.join(f'`{c}`' for c in handler[1])} (line {handler[0].span.line}): "
+                       "check that the new step fails in every case the old one did.")
+            return make_finding(
+                SPEC["removed-guard"], change, ctx, message,
+                before_line=g.span.line, after_line=handler[0].span.line, evidence_before=g.text, evidence_after=handler[0].text,
+                witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
+            )
         instead = sanitised_instead(g, ctx.before_units, ctx.after_units) if g.kind in ("inlined", "call-guard") else []
         if instead:
             # the values it validated are now sanitised where they are used: a change of approach
@@ -847,6 +859,43 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
         before_line=g.span.line, after_line=h.span.line, evidence_before=g.text, evidence_after=h.text,
         witness=_witness_text(g, w, related), confidence=conf if not uncertain else Confidence.LOW, relevance=rel,
     )
+
+
+_RAISED = re.compile(r"raised\((?P<callee>[^()*]+)\)$")
+_RERAISE_CAUSE = re.compile(r"\s+from\s+[A-Za-z_]\w*\s*$")
+
+
+def _handled_calls(g: Guard) -> Optional[tuple[str, ...]]:
+    """The calls whose failure an exception handler's refusal answers (the `raised(loader)`
+    atoms on its path), or None when it is no handler or its own condition tests anything else."""
+    own = list(atoms_of(g.condition))
+    if any(not _RAISED.match(a.key) for a in own):
+        return None  # the handler tests something besides the failure (`if retry: raise`)
+    calls = tuple(dict.fromkeys(m.group("callee") for a in atoms_of(g.deny_when) for m in [_RAISED.match(a.key)] if m))
+    return calls or None
+
+
+def _same_handler_other_call(g: Guard, a_all) -> Optional[tuple[Guard, tuple[str, ...]]]:
+    """An after-side handler that refuses exactly as `g` did (the same raise, whitespace and a
+    `from e` cause aside) but for the failure of other calls, none of which `g` handled: the
+    protected step was swapped, the refusal kept. Only when the refusal is unique on both sides
+    and denies the same way."""
+    old = _handled_calls(g)
+    if old is None:
+        return None
+    text = _RERAISE_CAUSE.sub("", " ".join(g.text.split())).replace("( ", "(").replace(" )", ")")
+    found = None
+    for h in a_all:
+        new = _handled_calls(h)
+        if new is None or h.action != g.action or not h.reachable:
+            continue
+        other = _RERAISE_CAUSE.sub("", " ".join(h.text.split())).replace("( ", "(").replace(" )", ")")
+        if other != text:
+            continue
+        if found is not None or set(new) & set(old):
+            return None
+        found = (h, new)
+    return found
 
 
 def _outside_callers(graph, ctx: RuleContext):
