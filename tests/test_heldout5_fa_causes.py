@@ -319,10 +319,34 @@ def _removed(after: str) -> list:
     return [(f.unit, f.message) for f in findings_of("removed-guard", LOADER_BEFORE, after, "app/auth/proxyauth.py")]
 
 
-def test_loader_swapped_under_the_same_refusal_is_a_low_review_note():
-    [f] = findings_of("removed-guard", LOADER_BEFORE, LOADER_AFTER, "app/auth/proxyauth.py")
+OWN_LOADER = '''
+class HtpasswdFile:
+    def __init__(self, content):
+        self.users = dict(line.split(":", 1) for line in content.splitlines() if line)
+
+    @classmethod
+    def from_file(cls, path):
+        return cls(path.read_text("utf-8"))
+'''
+
+
+def _with_own_loader(after: str) -> list:
+    report = analyze_texts([("app/auth/proxyauth.py", textwrap.dedent(LOADER_BEFORE).lstrip("\n"),
+                             textwrap.dedent(after).lstrip("\n")),
+                            ("app/utils/htpasswd.py", "", textwrap.dedent(OWN_LOADER).lstrip("\n"))])
+    return [f for f in report.findings if f.rule_id == "removed-guard"]
+
+
+def test_loader_swapped_for_the_changes_own_under_the_same_refusal_is_a_low_review_note():
+    [f] = _with_own_loader(LOADER_AFTER)
     assert (f.unit, f.severity, f.after.line) == ("Htpasswd.__init__", Severity.LOW, 11)
     assert "htpasswd.HtpasswdFile.from_file" in f.message
+
+
+def test_loader_swapped_for_an_outside_call_under_the_same_refusal_is_still_found():
+    # an outside step (not analysed here) is not excused: `verify` -> `get_unverified_claims`
+    [(unit, message)] = _removed(LOADER_AFTER)
+    assert unit == "Htpasswd.__init__" and "still refuses" not in message
 
 
 def test_refusal_dropped_with_the_loader_swap_is_still_found():

@@ -748,7 +748,7 @@ def _classify(change: UnitChange, ctx: RuleContext, g: Guard, related: list[Guar
                 witness=_witness_text(g, w, []), confidence=Confidence.MEDIUM, relevance=rel, severity=Severity.LOW,
             )
         handler = _same_handler_other_call(g, a_all)
-        if handler is not None:
+        if handler is not None and _defined_in_change(handler[1], ctx):
             # the same refusal of a failure, now of another call: the step's implementation was
             # swapped (a library loader for the project's own); the handler still refuses its failures
             message = (f"The check `{g.text}` in `{change.qualname}` still refuses, unchanged, when the protected step fails, "
@@ -896,6 +896,19 @@ def _same_handler_other_call(g: Guard, a_all) -> Optional[tuple[Guard, tuple[str
             return None
         found = (h, new)
     return found
+
+
+def _defined_in_change(callees: Iterable[str], ctx: RuleContext) -> bool:
+    """Is every new step a function the change itself analyses (`HtpasswdFile.from_file` of an
+    added module)? Its own checks are then read on their own; a swap to an outside call
+    (`jwt.decode` -> `jwt.get_unverified_claims`) is not excused."""
+    tails = {".".join(c.split(".")[-2:]) for c in callees} | {c.rsplit(".", 1)[-1] for c in callees if "." not in c}
+    found = set()
+    for (_path, qual) in list(ctx.after_units):
+        for t in tails:
+            if qual == t or qual.endswith("." + t):
+                found.add(t)
+    return bool(tails) and found == tails
 
 
 def _outside_callers(graph, ctx: RuleContext):
