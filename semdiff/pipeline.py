@@ -16,6 +16,7 @@ from semdiff.ir import ParsedFile, Unit
 from semdiff.lang.registry import backend_for
 from semdiff.model import ChangeSet, ChangeStatus, FileChange, Finding, NotAnalyzed, Relevance, Report, Severity
 from semdiff.relevance.names import name_relevance
+from semdiff.rules import _triggers
 from semdiff.rules.base import ChangeContext, RuleContext, UnitTable, change_checks, families
 
 if TYPE_CHECKING:
@@ -473,15 +474,18 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     )
     findings: list[Finding] = []
     languages = _languages_present(all_changes)
-    plan = [(fam, _family_languages(fam)) for fam in families(languages)]
+    # a family whose trigger no unit change satisfies cannot report here: not even imported
+    skip = _triggers.skipped_modules(all_changes)
+    plan = [(fam, _family_languages(fam), _triggers.module_trigger(fam.check.__module__))
+            for fam in families(languages, skip)]
 
     def run_change(i: int) -> list[tuple[int, Optional[list[Finding]]]]:
         """Every family that applies to change i, in family order: (family index, its
         findings, or None when it recursed too deep)."""
         change = all_changes[i]
         out: list[tuple[int, Optional[list[Finding]]]] = []
-        for k, (fam, langs) in enumerate(plan):
-            if not _family_applies(fam, change, langs):
+        for k, (fam, langs, trigger) in enumerate(plan):
+            if not _family_applies(fam, change, langs) or (trigger is not None and not trigger.admits(change)):
                 continue
             try:
                 out.append((k, list(fam.check(change, ctx))))
@@ -498,7 +502,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         for k, found in results:
             by_family[k].append((i, found))
     # family by family, change by change: the order of a single process's loop, whoever ran them
-    for (fam, _langs), results in zip(plan, by_family):
+    for (fam, _langs, _trigger), results in zip(plan, by_family):
         for i, found in results:
             change = all_changes[i]
             if found is None:
@@ -508,7 +512,7 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
                 found = [_in_test_code(f) for f in found]
             findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
     purpose = None
-    for name, _specs, fn in change_checks(languages):
+    for name, _specs, fn in change_checks(languages, skip):
         result = fn(ChangeContext(changes, tuple(all_changes), tuple(findings), ctx, options.purpose_text))
         findings.extend(f for f in result.findings if f.rule_id not in options.disabled_rules)
         purpose = result.purpose if result.purpose is not None else purpose

@@ -124,19 +124,21 @@ def load_all() -> None:
         _DONE.add(name)
 
 
-def load_for(languages: Iterable[str]) -> bool:
+def load_for(languages: Iterable[str], skip: Iterable[str] = ()) -> bool:
     """Import the modules whose families can run on a change of these languages (plus the
-    change-level checks). False when the tables do not cover a module, so everything was
-    loaded instead and the registration order is the full load's own."""
+    change-level checks), except those in `skip` (modules whose trigger the change does not
+    satisfy, semdiff.rules._triggers). False when the tables do not cover a module, so
+    everything was loaded instead and the registration order is the full load's own."""
     if _LOADED:
         return True
     wanted = {EVERY, CHANGE, *languages}
+    skip = frozenset(skip)
     names = module_names()
     if any(name not in MODULE_LANGUAGES for name in names):
         load_all()
         return False
     for name in names:
-        if name not in _DONE and not MODULE_LANGUAGES[name].isdisjoint(wanted):
+        if name not in _DONE and name not in skip and not MODULE_LANGUAGES[name].isdisjoint(wanted):
             importlib.import_module(f"{__name__}.{name}")
             _DONE.add(name)
     return True

@@ -152,10 +152,11 @@ def change_family(name: str, rules: Iterable[RuleSpec]) -> Callable[[ChangeCheck
     return register
 
 
-def change_checks(languages: Optional[Iterable[str]] = None) -> tuple[tuple[str, tuple[RuleSpec, ...], ChangeCheckFn], ...]:
+def change_checks(languages: Optional[Iterable[str]] = None,
+                  skip: Iterable[str] = ()) -> tuple[tuple[str, tuple[RuleSpec, ...], ChangeCheckFn], ...]:
     """Every change-level check; with `languages`, loading only the rule modules a change of
     those languages needs (see `families`)."""
-    rows = tuple((n, r, f) for n, (r, f) in _registered(languages, _CHANGE_CHECKS, "CHECK_ORDER").items())
+    rows = tuple((n, r, f) for n, (r, f) in _registered(languages, _CHANGE_CHECKS, "CHECK_ORDER", skip).items())
     return rows
 
 
@@ -169,18 +170,19 @@ def family(name: str, rules: Iterable[RuleSpec]) -> Callable[[CheckFn], CheckFn]
     return register
 
 
-def families(languages: Optional[Iterable[str]] = None) -> tuple[Family, ...]:
+def families(languages: Optional[Iterable[str]] = None, skip: Iterable[str] = ()) -> tuple[Family, ...]:
     """Every registered family. With `languages` (those of a change's units, plus "config"
     when it has configuration units) only the modules whose families can run on them are
-    imported, and the families come in the order a full load registers them, so a run sees
-    the same families, in the same order, that can apply to its units."""
-    return tuple(_registered(languages, _FAMILIES, "FAMILY_ORDER").values())
+    imported, less the modules in `skip` (whose triggers the change does not satisfy), and the
+    families come in the order a full load registers them, so a run sees the same families, in
+    the same order, that can apply to its units."""
+    return tuple(_registered(languages, _FAMILIES, "FAMILY_ORDER", skip).values())
 
 
-def _registered(languages: Optional[Iterable[str]], table: dict, order_name: str) -> dict:
+def _registered(languages: Optional[Iterable[str]], table: dict, order_name: str, skip: Iterable[str] = ()) -> dict:
     import semdiff.rules as package  # import side effects register families
 
-    if languages is None or not package.load_for(languages):
+    if languages is None or not package.load_for(languages, skip):
         package.load_all()
         return table
     rank = {name: i for i, name in enumerate(getattr(package, order_name))}

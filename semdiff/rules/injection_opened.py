@@ -28,6 +28,7 @@ from semdiff.rules._catalog2_ir import (
     tail,
 )
 from semdiff.rules._callee_tails import may_call, table_tails
+from semdiff.rules._triggers import Trigger
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
 RULE_ID = "injection-opened"
@@ -537,3 +538,5 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 _AFTER_TAILS = table_tails((*SQL_SINKS, *SUBPROCESS_CALLS, *YAML_UNSAFE, *YAML_LOADER_CALLS, *UNSAFE_PARSERS,
                             *TEMPLATE_ENGINES, *MARKUP_WRAPPERS, *RESPONSE_CALLS))
 _BEFORE_TAILS = table_tails((*SUBPROCESS_CALLS, *ESCAPERS, *URL_SANITISERS, *FILE_SANITISERS, *PATH_NORMALISERS))
+# the early return of `check` as a trigger (semdiff.rules._triggers): either side may match
+TRIGGER = Trigger(calls=_AFTER_TAILS | _BEFORE_TAILS, setting_keys=frozenset({"autoescape"}))

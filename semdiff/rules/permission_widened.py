@@ -15,6 +15,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Call
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._callee_tails import may_call, table_tails
+from semdiff.rules._triggers import Trigger
 from semdiff.rules._catalog2_ir import arg_at, callee_is, calls_to, new_items, number, pair_calls
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
 
@@ -241,3 +242,5 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 
 _AFTER_TAILS = table_tails((*SITES, "os.umask", *UNSAFE_TEMP))
 _BEFORE_TAILS = table_tails(SAFE_TEMP)
+# the early return of `check` as a trigger (semdiff.rules._triggers): either side may match
+TRIGGER = Trigger(calls=_AFTER_TAILS | _BEFORE_TAILS)

@@ -27,6 +27,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Finding, Relevance, Severity
 from semdiff.rules._callee_tails import may_call, table_tails
+from semdiff.rules._triggers import Trigger
 from semdiff.rules._catalog2_ir import mentions
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 from semdiff.relevance.names import words
@@ -200,6 +201,7 @@ EXAMPLE_PATHS = {RULE_ID: "jwt/parser.go"}
 # the callees split_site can read as an unbounded split, by last part: Go's Split/SplitAfter and
 # SplitN/SplitAfterN (a negative count), any receiver's split/rsplit
 _UNBOUNDED_TAILS = table_tails((*GO_UNBOUNDED, *GO_COUNTED, *SPLIT_METHODS))
+TRIGGER = Trigger(calls=_UNBOUNDED_TAILS)  # the early return of `check` (semdiff.rules._triggers)
 
 
 @family(RULE_ID, RULES)
