@@ -111,12 +111,15 @@ class _Change:
 
 
 def test_trigger_reads_callee_last_parts_words_and_setting_keys():
-    t = _triggers.Trigger(calls=frozenset({"chmod"}), words=("redirect",), setting_keys=frozenset({"autoescape"}))
+    t = _triggers.Trigger(calls=frozenset({"chmod"}), words=("redirect",), iwords=("referer",),
+                          setting_keys=frozenset({"autoescape"}))
     assert t.admits(_Change(None, _unit(calls=("os.chmod",))))
     assert t.admits(_Change(_unit(calls=("chmod",)), None))
     assert not t.admits(_Change(_unit(calls=("os.chmodx", "chmod.x")), _unit(calls=("print",))))
     assert t.admits(_Change(_unit(text="return redirect(x)"), _unit()))
     assert not t.admits(_Change(_unit(text="return Redirect(x)"), _unit()))
+    assert t.admits(_Change(_unit(), _unit(text="r = META['HTTP_REFERER']")))
+    assert not t.admits(_Change(_unit(), _unit(text="r = META['HTTP_REFERRER']")))
     assert t.admits(_Change(_unit(), _unit(settings=("env.AutoEscape",))))
     assert not t.admits(_Change(_unit(), _unit(settings=("escape",))))
     assert not _triggers.Trigger().admits(_Change(_unit(text="anything", calls=("x",)), _unit()))
@@ -156,8 +159,11 @@ def test_a_fresh_run_imports_only_admitted_modules_and_reports_the_same(before, 
     on, off = run(False), run(True)
     assert on["findings"] == off["findings"]
     gated = {f"semdiff.rules.{name}" for name in _triggers.table()}
-    for name in gated:
-        trig = _triggers.table()[name.rsplit(".", 1)[-1]]
-        admitted = trig.calls & {"chmod"} and "chmod" in after
-        assert (name in on["modules"]) == bool(admitted), name
     assert gated <= set(off["modules"])
+    # what the trigger reads here: the after text and its one callee (before's is the same)
+    changes = [_Change(_unit(text=before, calls=("os.chmod",) if "chmod" in before else ()),
+                       _unit(text=after, calls=("os.chmod",) if "chmod" in after else ()))]
+    skipped = {f"semdiff.rules.{name}" for name in _triggers.skipped_modules(changes)}
+    assert skipped
+    assert gated - skipped <= set(on["modules"])
+    assert not skipped & set(on["modules"])

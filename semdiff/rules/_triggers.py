@@ -7,6 +7,7 @@ units (before and after):
 - `calls`: last dotted parts of callee names (as `_callee_tails` reads them); the condition
   holds when either unit calls a callee with one of these last parts;
 - `words`: substrings; it holds when either unit's text contains one of them;
+- `iwords`: lower-case substrings, found in either unit's text in any letter case;
 - `setting_keys`: lower-cased last parts of setting keys; it holds when either unit has a
   setting with one of these keys.
 
@@ -41,6 +42,7 @@ ENV_OFF = "SEMDIFF_NO_TRIGGERS"
 class Trigger:
     calls: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()
+    iwords: tuple[str, ...] = ()
     setting_keys: frozenset[str] = frozenset()
 
     def admits_unit(self, unit: Optional[Unit]) -> bool:
@@ -52,6 +54,10 @@ class Trigger:
             text = unit.text
             if any(w in text for w in self.words):
                 return True
+        if self.iwords:
+            text = _lower(unit)
+            if any(w in text for w in self.iwords):
+                return True
         if self.setting_keys:
             keys = self.setting_keys
             return any(s.key.rsplit(".", 1)[-1].lower() in keys for s in unit.settings)
@@ -60,6 +66,22 @@ class Trigger:
     def admits(self, change: object) -> bool:
         """Could the family report on this unit change (by its before or after unit)?"""
         return self.admits_unit(change.after) or self.admits_unit(change.before)  # type: ignore[attr-defined]
+
+
+_LOWER: dict[int, tuple[Unit, str]] = {}
+_LOWER_MAX = 4096
+
+
+def _lower(unit: Unit) -> str:
+    """The unit's text in lower case (remembered per unit: several triggers and both passes ask)."""
+    hit = _LOWER.get(id(unit))
+    if hit is not None and hit[0] is unit:
+        return hit[1]
+    text = unit.text.lower()
+    if len(_LOWER) >= _LOWER_MAX:
+        _LOWER.clear()
+    _LOWER[id(unit)] = (unit, text)
+    return text
 
 
 def enabled() -> bool:
@@ -95,7 +117,8 @@ def skipped_modules(changes: Iterable[object]) -> frozenset[str]:
     out = set()
     for name, trig in triggers.items():
         if not ((trig.calls and not trig.calls.isdisjoint(tails)) or (trig.setting_keys and not trig.setting_keys.isdisjoint(keys)) \
-                or (trig.words and any(w in u.text for u in units for w in trig.words))):
+                or (trig.words and any(w in u.text for u in units for w in trig.words))
+                or (trig.iwords and any(w in _lower(u) for u in units for w in trig.iwords))):
             out.add(name)
     return frozenset(out)
 
@@ -123,6 +146,7 @@ def render(triggers: Mapping[str, Trigger]) -> str:
         lines.append(f"    {name!r}: Trigger(")
         lines.append(f"        calls=frozenset({sorted(t.calls)!r}),")
         lines.append(f"        words={tuple(t.words)!r},")
+        lines.append(f"        iwords={tuple(t.iwords)!r},")
         lines.append(f"        setting_keys=frozenset({sorted(t.setting_keys)!r}),")
         lines.append("    ),")
     lines.append("}")

@@ -32,6 +32,7 @@ from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
 from semdiff.rules._catalog2_ir import mentions, unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules._triggers import Trigger
 
 FAMILY = "redirect-normalisation-removed"
 # (Python reads the same: `re.sub` is a rewriting step below)
@@ -54,6 +55,10 @@ _LEADING_SLASHES = re.compile(r"\^.{0,30}?(?://|\[\\\\/\]|\[/\\\\\]|\\\\\\\\|\\/
                              r"""|\.lstrip\(\s*[rb]?['"][/\\]""")
 # `if v.startswith("//"):` (or `/\\`, `\\\\`) whose body re-assigns `v` from itself: the same
 # leading-slash neutralisation written as a test plus a rewrite (`v = f"/%2f{v[2:]}"`)
+# `check` needs a before line with a _REWRITE match (`removed`) or a _SLASH_TEST match
+# (`guarded`); each alternative of those patterns contains one of these words
+# (case-sensitive, as the patterns): the family's trigger (semdiff.rules._triggers)
+TRIGGER = Trigger(words=(".replace", "strings.", "Clean(", "normalize(", "anitize", "lean", "re.sub", ".lstrip(", "startswith"))
 _SLASH_TEST = re.compile(r"""^\s*if\s+(?P<v>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.startswith\(\s*\(?\s*[rb]?(['"])(?://|/\\\\|\\\\\\\\)""")
 # a rewrite deleting tab/CR/LF/NUL (`v.replace("\\t", "")`, `re.sub(r"[\\t\\r\\n]", "", v)`): URL
 # parsers drop those characters, so a scheme or `//` test made on the unstripped value can be

@@ -24,10 +24,14 @@ from semdiff.ir import Unit
 from semdiff.model import Finding, Severity
 from semdiff.rules._catalog2_ir import mentions, unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules._triggers import Trigger
 
 RULE_ID = "redirect-to-referer"
 LANGS = ("python", "javascript", "typescript", "go", "java")
 
+# a finding needs a touched after line matching _REFERER (case-insensitive, each alternative
+# naming the header): the family's trigger (semdiff.rules._triggers)
+TRIGGER = Trigger(iwords=("referer", "referrer"))
 # the raw header, as frameworks spell the read
 _REFERER = re.compile(
     r"""(?ix)
