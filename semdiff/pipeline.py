@@ -479,18 +479,31 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     plan = [(fam, _family_languages(fam), _triggers.module_trigger(fam.check.__module__))
             for fam in families(languages, skip)]
 
+    # the families that apply to a unit change depend only on its language and whether it is a
+    # configuration unit (_family_applies): listed once per such pair
+    by_kind: dict[tuple[str, bool], list[tuple[int, object, object]]] = {}
+
     def run_change(i: int) -> list[tuple[int, Optional[list[Finding]]]]:
         """Every family that applies to change i, in family order: (family index, its
-        findings, or None when it recursed too deep)."""
+        findings, or None when it recursed too deep); families that found nothing are left out."""
         change = all_changes[i]
+        unit = change.after or change.before
+        key = (change.language, unit is not None and unit.kind == "config")
+        applies = by_kind.get(key)
+        if applies is None:
+            applies = by_kind[key] = [(k, fam, trigger) for k, (fam, langs, trigger) in enumerate(plan)
+                                      if _family_applies(fam, change, langs)]
         out: list[tuple[int, Optional[list[Finding]]]] = []
-        for k, (fam, langs, trigger) in enumerate(plan):
-            if not _family_applies(fam, change, langs) or (trigger is not None and not trigger.admits(change)):
+        for k, fam, trigger in applies:
+            if trigger is not None and not trigger.admits(change):
                 continue
             try:
-                out.append((k, list(fam.check(change, ctx))))
+                found = list(fam.check(change, ctx))
             except RecursionError:
                 out.append((k, None))
+                continue
+            if found:  # most (family, change) pairs find nothing: nothing to send back or merge
+                out.append((k, found))
         return out
 
     workers = family_pool.workers_for(len(all_changes), options.jobs) if plan else 1
@@ -508,7 +521,9 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
             if found is None:
                 not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
                 continue
-            if found and is_test_path(change.path):
+            if not found:
+                continue
+            if is_test_path(change.path):
                 found = [_in_test_code(f) for f in found]
             findings.extend(f for f in found if f.rule_id not in options.disabled_rules)
     purpose = None
