@@ -227,8 +227,16 @@ def _tls_facts(call: Call) -> list[Fact]:
         if a.name in HOSTNAME_KEYS and isinstance(a.literal, bool):
             out.append(Fact(HOST, "hostname", int(a.literal), call.span.line, call.text,
                             born_weak="hostname is not checked" if a.literal is False else "", intrinsic="tls"))
-    for key, options in TLS_OFF_OPTIONS.items():
-        if not _suffix_match(call.callee, key):
+    callee = call.callee
+    # a table key matches when it is the callee or a dotted tail of it (_suffix_match): none of
+    # the callee's tails being a key, the loop (in table order) has nothing to add
+    tails = {callee}
+    dot = callee.find(".")
+    while dot >= 0:
+        tails.add(callee[dot + 1:])
+        dot = callee.find(".", dot + 1)
+    for key, options in (TLS_OFF_OPTIONS.items() if not _TLS_OPTION_KEYS.isdisjoint(tails) else ()):
+        if not _suffix_match(callee, key):
             continue
         for kw, unsafe in options.items():
             arg = call.kwarg(kw)
@@ -236,6 +244,9 @@ def _tls_facts(call: Call) -> list[Fact]:
             out.append(Fact(TLS, f"option:{kw}", 0 if off else 1, call.span.line, call.text,
                             born_weak=f"`{kw}: {arg.text if arg else ''}` disables certificate verification" if off else "",
                             intrinsic="tls"))
+    if callee not in CONTEXT_FACTORIES and callee not in ("ssl.SSLContext", "SSLContext") \
+            and last(callee) not in ("optionsForClientTLS", "CertificateOptions"):
+        return out  # no context fact for this call (_client_options_rank's names): the test below changes nothing
     if any(SERVER_SIDE_ARG.search(a.value) for a in call.args):
         return out  # a server-side context: verifying clients is optional, not a client check
     if call.callee in CONTEXT_FACTORIES:
@@ -247,6 +258,9 @@ def _tls_facts(call: Call) -> list[Fact]:
         if rank is not None:
             out.append(Fact(UNVERIFIED, "context", rank, call.span.line, call.text, intrinsic="tls"))
     return out
+
+
+_TLS_OPTION_KEYS = frozenset(TLS_OFF_OPTIONS)
 
 
 def _client_options_rank(call: Call) -> Optional[int]:

@@ -936,7 +936,7 @@ def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Findi
     assert before is not None and after is not None
     out = []
     for call in before.calls:
-        if not any(call.callee.endswith(n) for n in CONST_TIME):
+        if not call.callee.endswith(CONST_TIME):
             continue
         operands = {_sq(a.value) for a in call.positional[:2]}
         if len(operands) != 2:
