@@ -22,11 +22,14 @@ from semdiff.align.units import UnitChange
 from semdiff.model import Finding, Severity
 from semdiff.rules._catalog2_ir import unit_lines
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules._triggers import Trigger
 
 RULE_ID = "client-ip-spoofable"
 LANGS = ("javascript", "typescript", "go", "java")
 
 _XFF = re.compile(r"(?i)x-forwarded-for|\bxff\b|forwarded_?for|forwardedFor")
+# `check` needs an _XFF match in both units' text (any case): the trigger (semdiff.rules._triggers)
+TRIGGER = Trigger(iwords=("forwarded", "xff"))
 # the last entry of a split list, or the text after the last comma
 _RIGHTMOST = re.compile(
     r"\[\s*(?P<a>[\w$.]+)\.length\s*-\s*1\s*\]|\[\s*len\(\s*(?P<b>[\w.]+)\s*\)\s*-\s*1\s*\]|"

@@ -23,6 +23,7 @@ from semdiff.model import Finding, Severity
 from semdiff.rules._callee_tails import may_call, table_tails
 from semdiff.rules._catalog2_ir import callee_is, unit_line
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules._triggers import Trigger
 from semdiff.relevance.names import words
 
 ERROR_DETAILS = "error-details-exposed"
@@ -137,6 +138,10 @@ def _logged_mappings(unit: Unit) -> list[tuple[Call, str]]:
 
 
 _FORMATTER_TAILS = table_tails(TRACEBACK_FORMATTERS)
+# a finding needs an after call of TRACEBACK_FORMATTERS (_error_details) or an after log call
+# whose argument matches WHOLE_SECRET_MAPPING (case-sensitive; each alternative names one of
+# these words): the family's trigger (semdiff.rules._triggers)
+TRIGGER = Trigger(calls=_FORMATTER_TAILS, words=("headers", "cookies", "META", "environ"))
 
 
 def _error_details(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
