@@ -6,11 +6,11 @@ a `Finding` is written, including its fingerprint, so tools can track findings a
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Optional
 
 from semdiff.model import FileChange, Finding, Location, NotAnalyzed, Report, Severity
+from semdiff.report.json_text import dumps_indent2
 
 TOOL_NAME = "semdiff"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -133,5 +133,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _clean_text(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def format_report(report: Report) -> str:
-    return json.dumps(_clean(report_dict(report)), indent=2, ensure_ascii=False) + "\n"
+    """`json.dumps(_clean(report_dict(report)), indent=2, ensure_ascii=False)`, the same text
+    written by semdiff.report.json_text (without the standard library's generator encoder)."""
+    return dumps_indent2(report_dict(report), _clean_text) + "\n"

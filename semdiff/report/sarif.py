@@ -21,12 +21,12 @@ What code scanning needs and where it comes from:
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
 from semdiff.model import Finding, NotAnalyzed, Report, Severity
+from semdiff.report.json_text import dumps_indent2
 from semdiff.suppress import POLICY_RULES, head_line
 
 SARIF_VERSION = "2.1.0"
@@ -253,7 +253,7 @@ def _document(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indent2(doc) + "\n"  # json.dumps(doc, indent=2, ensure_ascii=False), see json_text
 
 
 def gzip_size(text: str) -> int:
