@@ -156,6 +156,27 @@ def _package_identity(name: str) -> str:
     return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
+_DIGESTS: dict[int, tuple[str, bytes]] = {}  # id(text) -> (text, its sha256), this process's last few
+_DIGESTS_KEPT = 256
+
+
+def text_digest(text: str) -> bytes:
+    """sha256 of `text` (UTF-8, surrogates passed), remembered for the text object itself.
+
+    A warm run keys the same texts several times (a file's two sides for the focus entry and
+    the changed-names entries, each parsed side for the parse plan and again for the parse);
+    the answer is remembered by the object's identity (the entry holds the text, so the id is
+    not reused while it is kept) for the last _DIGESTS_KEPT texts, so a long audit keeps no more."""
+    hit = _DIGESTS.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    if len(_DIGESTS) >= _DIGESTS_KEPT:
+        _DIGESTS.clear()
+    _DIGESTS[id(text)] = (text, digest)
+    return digest
+
+
 def cacheable(parsed: ParsedFile) -> bool:
     """Deterministic results only (see the module docstring)."""
     return parsed.error is None or parsed.error.startswith("syntax error")
@@ -185,7 +206,7 @@ class ParseCache:
     @staticmethod
     def key(backend_id: str, path: str, text: str) -> str:
         """sha256 over the fingerprint, the backend, the path and the text's own sha256."""
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = text_digest(text).hex()
         h = hashlib.sha256(f"semdiff-parse\0{code_fingerprint()}\0{backend_id}\0".encode())
         h.update(path.encode("utf-8", "surrogatepass"))
         h.update(f"\0{digest}".encode())
@@ -266,7 +287,7 @@ class ParseCache:
                   names: frozenset[str]) -> str:
         h = hashlib.sha256(f"semdiff-focus\0{code_fingerprint()}\0".encode())
         for text in texts:
-            h.update(b"-" if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+            h.update(b"-" if text is None else text_digest(text))
         h.update("\0".join([*paths, ",".join(map(str, removed)), ",".join(map(str, added)), *sorted(names)]).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
@@ -306,7 +327,7 @@ class ParseCache:
         if text is None or not lines:
             return compute(text, lines)
         h = hashlib.sha256(f"semdiff-names\0{code_fingerprint()}\0".encode())
-        h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+        h.update(text_digest(text))
         h.update(",".join(map(str, lines)).encode())
         key = h.hexdigest()
         data = self.store.read_binary(NAMES_KIND, ir_codec.VERSION, key, MAX_ENTRY_BYTES, touch=True)

@@ -275,3 +275,16 @@ def test_a_focus_entry_that_does_not_fit_the_texts_is_recomputed(cache_dir: Path
     again = analyze_texts([("app/v.py", before, after)])
     assert _key(first) == _key(again)
     assert store.get_focus(key, (before, after)) is not None  # rewritten by the run
+
+
+def test_text_digest_is_the_texts_sha256_for_every_object_and_keeps_few() -> None:
+    import hashlib
+
+    from semdiff import parse_cache
+
+    texts = [f"x = {i}\n\ud800" for i in range(parse_cache._DIGESTS_KEPT + 10)]
+    for text in texts + texts:
+        assert parse_cache.text_digest(text) == hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    equal = "".join(["x = 1", "\n\ud800"])  # another object, the same text
+    assert parse_cache.text_digest(equal) == parse_cache.text_digest(texts[1])
+    assert len(parse_cache._DIGESTS) <= parse_cache._DIGESTS_KEPT
