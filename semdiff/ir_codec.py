@@ -33,7 +33,7 @@ import typing
 import zlib
 from typing import Any, Callable, Optional
 
-from semdiff import ir
+from semdiff import generated_code, ir
 from semdiff.ir_construct import fast_constructor
 
 VERSION = 1
@@ -365,7 +365,7 @@ def _generated_decoder(name: str, make: Callable[..., Any], decs: tuple[Decoder,
         + (f"    {fields}= v\n" if count else "")
         + f"    return _make({', '.join(args)})\n"
     )
-    exec(compile(source, f"<ir_codec decoder {name}>", "exec"), namespace)  # our own field count only
+    generated_code.run(source, f"<ir_codec decoder {name}>", namespace)  # our own field count only
     return namespace["dec"]
 
 

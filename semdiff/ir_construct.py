@@ -21,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+from semdiff import generated_code
+
 
 _ABSENT = object()  # a default-factory argument that was not given
 
@@ -50,5 +52,5 @@ def fast_constructor(cls: type) -> Callable[..., object]:
         body.append(f"    d[{f.name!r}] = {f.name}")
     source = f"def make({', '.join(params)}):\n    o = _new(_cls)\n    d = o.__dict__\n" + "\n".join(body) + "\n    return o\n"
     namespace: dict[str, object] = {"_new": object.__new__, "_cls": cls, "_absent": _ABSENT, **defaults}
-    exec(compile(source, f"<fast_constructor {cls.__name__}>", "exec"), namespace)  # our own field names only
+    generated_code.run(source, f"<fast_constructor {cls.__name__}>", namespace)  # our own field names only
     return namespace["make"]  # type: ignore[return-value]
