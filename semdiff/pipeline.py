@@ -65,8 +65,7 @@ def path_looks_sensitive(path: str) -> bool:
 def _parse(path: str, text: Optional[str]) -> Optional[ParsedFile]:
     if text is None:
         return None
-    end = text.find("\n")
-    backend = backend_for(path, text if end < 0 else text[:end])  # the first line (without copying the rest)
+    backend = backend_for(path, text.split("\n", 1)[0] if text else "")
     if backend is None:
         return None
     try:
@@ -103,8 +102,7 @@ def _parse_cached(path: str, text: Optional[str], cache: Optional["ParseCache"])
 
 
 def _cache_key(cache: "ParseCache", path: str, text: str) -> Optional[str]:
-    end = text.find("\n")
-    backend = backend_for(path, text if end < 0 else text[:end])  # the first line (without copying the rest)
+    backend = backend_for(path, text.split("\n", 1)[0] if text else "")
     if backend is None:
         return None
     backend_id = getattr(backend, "cache_id", None) or f"{type(backend).__module__}.{type(backend).__qualname__}"
@@ -256,8 +254,7 @@ def _analyzable(fc: FileChange) -> bool:
 
 
 def _is_python(path: str, text: Optional[str]) -> bool:
-    end = text.find("\n")
-    backend = backend_for(path, text if end < 0 else text[:end])  # the first line (without copying the rest)
+    backend = backend_for(path, text.split("\n", 1)[0] if text else "")
     return backend is not None and getattr(backend, "language", "") == "python"
 
 
