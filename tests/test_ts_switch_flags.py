@@ -229,7 +229,7 @@ def test_flag_assigned_once_stays_a_name():
     assert render(gs[0].condition) == "not ok"
 
 
-def test_flag_from_a_tuple_is_not_followed():
+def test_flag_redeclared_from_a_tuple_restarts_from_its_own_name():
     gs = go("""
     func f() bool {
     	ok := true
@@ -240,7 +240,7 @@ def test_flag_from_a_tuple_is_not_followed():
     	return ok
     }
     """, "f")
-    assert not [g for g in gs if g.action is Action.PREDICATE]
+    assert [render(g.condition) for g in gs if g.action is Action.PREDICATE] == ["not err == nil or not ok"]
 
 
 # ---- continue as a skip guard ----
@@ -326,3 +326,24 @@ def test_logged_error_before_continue_is_no_skip_guard():
     }
     """, "f")
     assert [g for g in gs if g.action is Action.ABORT] == []
+
+
+def test_flag_from_a_tuple_reassigned_later_is_followed_from_its_own_name():
+    # `user, pass, ok := r.BasicAuth(); if ok { if bad { ok = false } }; if !ok { deny }` reads
+    # the same as a flag declared alone: its own name until assigned again
+    gs = go("""
+    func (b *basicAuth) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
+    	user, password, ok := req.BasicAuth()
+    	if ok {
+    		if !check(user, password) {
+    			ok = false
+    		}
+    	}
+    	if !ok {
+    		http.Error(rw, "unauthorized", 401)
+    		return
+    	}
+    }
+    """, "basicAuth.ServeHTTP")
+    deny = [g for g in gs if g.action is Action.ABORT]
+    assert [render(g.condition) for g in deny] == ["(ok and not check(user, password)) or not ok"]

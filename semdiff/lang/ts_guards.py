@@ -492,8 +492,8 @@ class GuardWalk:
             ls, rs = left.named_children, right.named_children
             op = stmt.child_by_field_id(self._f_operator)
             op_text = "decl" if t == "short_var_declaration" else (op.type if op is not None else "=")
-            if len(ls) != len(rs):
-                return [(n, None, "poison") for n in ls if n.type == "identifier"]
+            if len(ls) != len(rs):  # `user, pass, ok := r.BasicAuth()`: values the walk cannot read
+                return [(n, None, "opaque" if op_text == "decl" else "poison") for n in ls if n.type == "identifier"]
             return [(n, v, op_text) for n, v in zip(ls, rs) if n.type == "identifier"]
         if t == "var_declaration":
             for spec in stmt.named_children:
@@ -526,6 +526,11 @@ class GuardWalk:
         flags = d.flags
         for target, value, op in pairs:
             k = self.key(target, d, ctx)
+            if op == "opaque":
+                # its own name is its value until it is assigned again (`if bad { ok = false }`),
+                # so both sides of a change read such a flag the same way
+                flags[k] = (name_atom(k, ctx.text(target)), contrib, d.loop_depth, False)
+                continue
             if op == "decl":
                 if value is None:
                     flags[k] = (FALSE, contrib, d.loop_depth, False)
