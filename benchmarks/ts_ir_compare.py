@@ -19,6 +19,7 @@ import pickle
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -45,16 +46,38 @@ def bench_files(lines: int) -> Iterator[tuple[str, str]]:
         yield from bench_languages.corpus(lang, lines)
 
 
-def mirror_files(root: Path, only: Optional[set[str]] = None) -> Iterator[tuple[str, str]]:
+def mirror_files(root: Path, only: Optional[set[str]] = None, stride: int = 1) -> Iterator[tuple[str, str]]:
     for repo in sorted(root.glob("*/repo")):
         if only is not None and repo.parent.name not in only:
             continue  # a mirror fetched after the dump: nothing to compare it with
-        names = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"],
-                               capture_output=True, text=True, check=False).stdout.splitlines()
-        for name in names:
-            if name.endswith(EXTS):
-                blob = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False).stdout
+        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", "HEAD"],
+                                 capture_output=True, check=False).stdout.split(b"\0")
+        wanted: list[tuple[str, str]] = []  # (name, blob id): regular files only, no submodules
+        for entry in listing:
+            meta, _, raw = entry.partition(b"\t")
+            name = raw.decode("utf-8", "surrogateescape")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == b"blob" and name.endswith(EXTS):
+                wanted.append((name, parts[2].decode()))
+        wanted = wanted[::stride]  # --stride: every n-th file of each repository's listing
+        if not wanted:
+            continue
+        if os.environ.get("TS_IR_PROGRESS"):
+            sys.stderr.write(f"{repo.parent.name}: {len(wanted)} files\n"); sys.stderr.flush()
+        # one `git cat-file --batch` per repository instead of a `git show` per file (70k files)
+        with subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
+            assert proc.stdin is not None and proc.stdout is not None
+            for name, oid in wanted:
+                proc.stdin.write(oid.encode() + b"\n")
+                proc.stdin.flush()
+                header = proc.stdout.readline().split()
+                if len(header) != 3:
+                    continue  # missing object
+                blob = proc.stdout.read(int(header[2]))
+                proc.stdout.read(1)  # the newline after the contents
                 yield f"{repo.parent.name}:{name}", blob.decode("utf-8", "replace")
+            proc.stdin.close()
 
 
 def parse(path: str, text: str) -> str:
@@ -75,28 +98,54 @@ def main() -> None:
     ap.add_argument("--check")
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--mirrors", default=os.environ.get("SEMDIFF_MIRROR_ROOT", "/work/.mirror"))
+    ap.add_argument("--stride", type=int, default=1,
+                    help="only every n-th JS/TS/Go/Java file of each mirror (same files at --dump and --check)")
+    ap.add_argument("--no-bench", action="store_true", help="leave out fixtures and the generated bench inputs")
+    ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                    help="compare two dumps (e.g. made at the same time by the old and the new code) instead of parsing")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    out: dict[str, str] = {}
-    before: dict[str, str] = pickle.loads(Path(args.check).read_bytes()) if args.check else {}
+    if args.compare:
+        before_file, after_file = args.compare
+        report(pickle.loads(Path(before_file).read_bytes()), pickle.loads(Path(after_file).read_bytes()), t0)
+    out: dict[str, bytes] = {}
+    before: dict[str, bytes] = pickle.loads(Path(args.check).read_bytes()) if args.check else {}
     only = {k.split(":", 1)[0] for k in before if ":" in k} if args.check else None
-    for source in (fixture_files(), bench_files(args.lines), mirror_files(Path(args.mirrors), only)):
+    sources = [mirror_files(Path(args.mirrors), only, max(1, args.stride))]
+    if not args.no_bench:
+        sources[:0] = [fixture_files(), bench_files(args.lines)]
+    for source in sources:
         for path, text in source:
             key = path + "@" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:12]
-            out[key] = parse(path, text)
+            # compressed: the reprs of 70k mirror files would not fit in memory as text;
+            # equal reprs compress to equal bytes (same zlib, same level)
+            out[key] = zlib.compress(parse(path, text).encode("utf-8", "surrogatepass"), 6)
     if args.dump:
         Path(args.dump).write_bytes(pickle.dumps(out))
-        print(f"{len(out)} files dumped in {time.perf_counter() - t0:.1f} s")
+        print(f"{len(out)} files dumped ({sum(1 for k in out if ':' in k.split('@')[0])} from mirrors) in {time.perf_counter() - t0:.1f} s")
     if args.check:
-        both = sorted(set(before) & set(out))
-        diff = [k for k in both if before[k] != out[k]]
-        for k in diff[:20]:
-            b, a = before[k], out[k]
-            i = next((n for n, (x, y) in enumerate(zip(b, a)) if x != y), min(len(a), len(b)))
-            print(f"DIFF {k}\n  before: ...{b[max(0, i - 150):i + 150]}\n  after:  ...{a[max(0, i - 150):i + 150]}")
-        print(f"{len(both)} files compared, {len(diff)} differ; {len(set(out) - set(before))} new and "
-              f"{len(set(before) - set(out))} gone since the dump (not compared) ({time.perf_counter() - t0:.1f} s)")
-        sys.exit(1 if diff else 0)
+        report(before, out, t0)
+
+
+def report(before: dict[str, bytes], out: dict[str, bytes], t0: float) -> None:
+    """Print the files whose IR differs (the first 20 in full) and the counts; exit 1 on a difference."""
+    both = sorted(set(before) & set(out))
+    diff = [k for k in both if before[k] != out[k]]
+    for k in diff[:20]:
+        b, a = (zlib.decompress(x).decode("utf-8", "surrogatepass") for x in (before[k], out[k]))
+        i = next((n for n, (x, y) in enumerate(zip(b, a)) if x != y), min(len(a), len(b)))
+        print(f"DIFF {k}\n  before: ...{b[max(0, i - 150):i + 150]}\n  after:  ...{a[max(0, i - 150):i + 150]}")
+    langs: dict[str, int] = {}
+    for k in both:
+        ext = k.split("@")[0].rsplit(".", 1)[-1]
+        lang = {"go": "Go", "java": "Java"}.get(ext, "TS" if "ts" in ext else "JS")
+        langs[lang] = langs.get(lang, 0) + 1
+    mirrored = sum(1 for k in both if ":" in k.split("@")[0])
+    print("compared by language: " + ", ".join(f"{n} {lang}" for lang, n in sorted(langs.items()))
+          + f"; {mirrored} of them from mirrors")
+    print(f"{len(both)} files compared, {len(diff)} differ; {len(set(out) - set(before))} new and "
+          f"{len(set(before) - set(out))} gone since the dump (not compared) ({time.perf_counter() - t0:.1f} s)")
+    sys.exit(1 if diff else 0)
 
 
 if __name__ == "__main__":

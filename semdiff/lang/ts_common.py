@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import gt, lt
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
@@ -50,7 +50,7 @@ from semdiff.ir import (
 from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
 from semdiff.lang.normal import NEGATIVE_OPS, call_atom
 from semdiff.lang.unique_names import unique_qualnames
-from semdiff.lang.ts_guards import COMPARISONS, SPANS, GuardWalk, clip, fast_constructor, file_comparison, span_of
+from semdiff.lang.ts_guards import COMPARISONS, SPANS, GuardWalk, clip, fast_constructor, file_comparison, found_in, span_of
 
 # strings (kept), comments (dropped), names (renamed unless after a dot) in C-family source
 _TOKENS = re.compile(
@@ -164,7 +164,18 @@ REQUIRE_WORD = re.compile(r"(?:^|[._])(?:require|ensure|must)[A-Z_]|(?:^|[._])is
 
 def is_auth_name(name: str) -> bool:
     """`requireAuth`, `@PreAuthorize`, `passport.authenticate`, `csrfProtection` ... but not `permitAll`."""
-    return bool(AUTH_WORDS.search(name) or REQUIRE_WORD.search(name)) and not OPEN_WORDS.search(name)
+    found = _AUTH_NAMES.get(name)
+    if found is None:
+        if len(_AUTH_NAMES) >= _AUTH_NAMES_MAX:
+            _AUTH_NAMES.clear()
+        found = _AUTH_NAMES[name] = (bool(AUTH_WORDS.search(name) or REQUIRE_WORD.search(name))
+                                     and not OPEN_WORDS.search(name))
+    return found
+
+
+# is_auth_name's answers (a pure function of the name; middleware and decorator names recur)
+_AUTH_NAMES: dict[str, bool] = {}
+_AUTH_NAMES_MAX = 20_000
 
 
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
@@ -367,23 +378,43 @@ class KeyIndex:
                         out.append((s, e, new))
                 out.sort()
                 return out
-            find = text.find
             for name, new in renames.items():
-                if not name or name[0] not in _ID_START or _NAME_TOKEN.fullmatch(name) is None:
-                    continue  # only name tokens are renamed
+                finder = _NAME_FINDERS.get(name)
+                if finder is None:
+                    if not name or name[0] not in _ID_START or _NAME_TOKEN.fullmatch(name) is None:
+                        continue  # only name tokens are renamed
+                    finder = _name_finder(name)
                 n = len(name)
-                p = find(name, a, b)
-                while p >= 0:
+                # the occurrences not preceded by a name's first character nor followed by a word
+                # character (at the range's end the pattern sees none: checked below) -- all the
+                # checks below can accept, found by the regex engine instead of a str.find per
+                # occurrence (a one-letter `r` or `w` occurs in most words). An accepted
+                # occurrence never overlaps another candidate: it would follow that one's
+                # first character in one run of word characters, which _name_starts_at refuses.
+                for m in finder(text, a, b):
                     # a name token of its own: not the tail of a longer name, not followed by
                     # more of one, not inside a listed token (a `.name` token starts at the dot)
+                    p = m.start()
                     e = p + n
                     after = text[e : e + 1]
                     if (after not in _WORD_CHARS_ASCII and (after.isascii() or not _is_word(after))
                             and text[p - 1 : p] not in _ID_START and self._name_starts_at(p) and not self._in_listed(p)):
                         out.append((p, e, new))
-                    p = find(name, p + 1, b)
         out.sort()
         return out
+
+
+# a renamed name -> `finditer` of its occurrences that KeyIndex.edits checks (`(?![\w$])` as
+# the character class _is_word reads; the names are name tokens, escaped all the same)
+_NAME_FINDERS: dict[str, Callable[[str, int, int], Iterator[re.Match]]] = {}
+_NAME_FINDERS_MAX = 20_000
+
+
+def _name_finder(name: str) -> Callable[[str, int, int], Iterator[re.Match]]:
+    if len(_NAME_FINDERS) >= _NAME_FINDERS_MAX:
+        _NAME_FINDERS.clear()
+    finder = _NAME_FINDERS[name] = re.compile(re.escape(name) + r"(?![\w$])").finditer
+    return finder
 
 
 def _renamed_names(text: str, renames: dict[str, str]) -> tuple[Optional[str], ...]:
@@ -529,8 +560,10 @@ _CLIP_WINDOW, _CLIP_LIMIT = 1000, 300  # clip()'s default limit
 _INNER_CALL_NEXT = frozenset({b".", b"(", b"[", b",", b")"})
 
 
-# the fields the shared walk and the JavaScript backend read (TreeSitterBackend.__init__)
-_FIELD_NAMES = ("alias", "alternative", "argument", "arguments", "body", "condition", "consequence", "constructor", "function", "key", "kind", "left", "name", "object", "operand", "operator", "parameter", "parameters", "pattern", "property", "right", "type", "value")
+# the fields the shared walk and the backends read (TreeSitterBackend.__init__)
+_FIELD_NAMES = ("alias", "alternative", "argument", "arguments", "array", "body", "condition", "consequence", "constructor", "end", "field", "function",
+                "initializer", "key", "kind", "left", "name", "object", "operand", "operator", "package", "parameter", "parameters", "path", "pattern",
+                "property", "receiver", "right", "start", "type", "value")
 
 
 class TreeSitterBackend(GuardWalk, abc.ABC):
@@ -1403,7 +1436,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def _is_log_statement(self, stmt: Node, ctx: FileContext) -> bool:
         expr = (stmt.named_child(0) or stmt) if stmt.type == "expression_statement" else stmt
         if expr.type in self.CALL_TYPES:
-            return bool(self.LOG_CALLEE.search(self.callee(expr, ctx)))
+            return found_in(self.LOG_CALLEE, self.callee(expr, ctx))
         return False
 
     def _catch_handler(self, clause: Node, d: UnitDraft, ctx: FileContext) -> Handler:

@@ -16,6 +16,7 @@ from tree_sitter import Language, Node
 from semdiff.ir import Action, Argument
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash
+from semdiff.lang.ts_guards import found_in
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|Status(BadRequest|Unauthorized|PaymentRequired|Forbidden|NotFound|MethodNotAllowed|NotAcceptable|"
@@ -122,7 +123,7 @@ class GoBackend(TreeSitterBackend):
 
     def is_call(self, node: Node) -> bool:
         if node.type == "composite_literal":
-            t = node.child_by_field_name("type")
+            t = node.child_by_field_id(self._f_type)
             return t is not None and t.type in ("type_identifier", "qualified_type", "generic_type")
         return True
 
@@ -132,22 +133,22 @@ class GoBackend(TreeSitterBackend):
         for _ in range(10_000):
             t = node.type
             if t == "selector_expression":
-                suffix.append("." + ctx.text(node.child_by_field_name("field")))
-                node = node.child_by_field_name("operand") or node
+                suffix.append("." + ctx.text(node.child_by_field_id(self._f_field)))
+                node = node.child_by_field_id(self._f_operand) or node
                 continue
             if t == "call_expression":
                 suffix.append("()")
-                node = node.child_by_field_name("function") or node
+                node = node.child_by_field_id(self._f_function) or node
                 continue
             if t == "index_expression":
                 suffix.append("[]")
-                node = node.child_by_field_name("operand") or node
+                node = node.child_by_field_id(self._f_operand) or node
                 continue
             if t == "parenthesized_expression" and node.named_children:
                 node = node.named_children[0]
                 continue
             if t == "qualified_type":
-                pkg, name = node.child_by_field_name("package"), node.child_by_field_name("name")
+                pkg, name = node.child_by_field_id(self._f_package), node.child_by_field_id(self._f_name)
                 suffix.append("." + ctx.text(name))
                 node = pkg or node
                 if pkg is None:
@@ -159,9 +160,9 @@ class GoBackend(TreeSitterBackend):
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
         if call.type == "composite_literal":
-            t = call.child_by_field_name("type")
+            t = call.child_by_field_id(self._f_type)
             return self.resolve(self.dotted(t, ctx), ctx) if t is not None else ""
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(self._f_function)
         if fn is None:
             return fast_squash(ctx.text(call))
         # the same callee text recurs through a file (`http.Error`, `h.log.Error`): its dotted,
@@ -177,14 +178,14 @@ class GoBackend(TreeSitterBackend):
 
     def positional_nodes(self, call: Node) -> list[Node]:
         if call.type == "composite_literal":
-            body = call.child_by_field_name("body")
+            body = call.child_by_field_id(self._f_body)
             return [c for c in (body.named_children if body is not None else []) if c.type not in ("keyed_element", "comment")]
         return super().positional_nodes(call)
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
         if call.type == "composite_literal":
             return self._struct_fields(call, ctx)
-        args = call.child_by_field_name("arguments")
+        args = call.child_by_field_id(self._f_arguments)
         out: list[Argument] = []
         for a in args.named_children if args is not None else []:
             if a.type in self.COMMENT_TYPES:
@@ -200,7 +201,7 @@ class GoBackend(TreeSitterBackend):
         literal's fields take the generic way)."""
         if call.type == "composite_literal":
             return super().call_parts(call, d, ctx)
-        node = call.child_by_field_name("arguments")
+        node = call.child_by_field_id(self._f_arguments)
         args: list[Argument] = []
         keys: list[str] = []
         comments = self.COMMENT_TYPES
@@ -227,7 +228,7 @@ class GoBackend(TreeSitterBackend):
             value = value.named_children[-1]
         if value.type != "composite_literal":
             return []
-        body = value.child_by_field_name("body")
+        body = value.child_by_field_id(self._f_body)
         out: list[tuple[str, Node]] = []
         for c in body.named_children if body is not None else []:
             if c.type == "keyed_element":
@@ -264,7 +265,7 @@ class GoBackend(TreeSitterBackend):
     def receiver_of(self, node: Node, ctx: FileContext) -> Optional[str]:
         if node.type != "method_declaration":
             return None
-        recv = node.child_by_field_name("receiver")
+        recv = node.child_by_field_id(self._f_receiver)
         if recv is None:
             return None
         stack = [recv]
@@ -277,8 +278,8 @@ class GoBackend(TreeSitterBackend):
 
     def _param_decls(self, fn: Node) -> list[Node]:
         out: list[Node] = []
-        recv = fn.child_by_field_name("receiver")
-        params = fn.child_by_field_name("parameters")
+        recv = fn.child_by_field_id(self._f_receiver)
+        params = fn.child_by_field_id(self._f_parameters)
         for plist in (recv, params):
             if plist is not None:
                 out.extend(c for c in plist.named_children if c.type in ("parameter_declaration", "variadic_parameter_declaration"))
@@ -295,13 +296,13 @@ class GoBackend(TreeSitterBackend):
     def bindings(self, node: Node, ctx: FileContext) -> list[tuple[str, Optional[Node], str]]:
         t = node.type
         if t == "short_var_declaration":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             return [(ctx.text(c), right, "") for c in (left.named_children if left is not None else []) if c.type == "identifier" and ctx.text(c) != "_"]
         if t == "var_spec":
-            value = node.child_by_field_name("value")
+            value = node.child_by_field_id(self._f_value)
             return [(ctx.text(c), value, "") for c in node.children_by_field_name("name")]
         if t == "range_clause":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             return [(ctx.text(c), right, "for:") for c in (left.named_children if left is not None else []) if c.type == "identifier"]
         return []
 
@@ -325,8 +326,8 @@ class GoBackend(TreeSitterBackend):
     def collect_imports(self, root: Node, ctx: FileContext) -> None:
         for _, caps in self.query_matches(root, ctx, "imports.scm"):
             for spec in caps.get("import", []):
-                path_node = spec.child_by_field_name("path")
-                name_node = spec.child_by_field_name("name")
+                path_node = spec.child_by_field_id(self._f_path)
+                name_node = spec.child_by_field_id(self._f_name)
                 if path_node is None:
                     continue
                 path = _unquote_go(ctx.text(path_node))
@@ -356,7 +357,7 @@ class GoBackend(TreeSitterBackend):
             return Action.ABORT
         if c.endswith(("WriteHeader", ".JSON", ".String", ".XML", ".NoContent", ".Status")) and args and DENY_STATUS.search(ctx.text(args[0])):
             return Action.ABORT
-        if c in ("http.Redirect",) or ABORT_CALLS.search(c) and not c.endswith("Println"):
+        if c in ("http.Redirect",) or found_in(ABORT_CALLS, c) and not c.endswith("Println"):
             return Action.ABORT
         return None
 
@@ -374,7 +375,7 @@ class GoBackend(TreeSitterBackend):
         if t == "call_expression":
             c = self.callee(v, ctx)
             last = c.rsplit(".", 1)[-1]
-            if c in ("errors.New", "fmt.Errorf") or ERR_CONSTRUCTOR.search(c) and ("err" in c.lower() or c.startswith(("errors.", "fmt.", "status."))):
+            if c in ("errors.New", "fmt.Errorf") or found_in(ERR_CONSTRUCTOR, c) and ("err" in c.lower() or c.startswith(("errors.", "fmt.", "status."))):
                 return Action.DENY_RETURN
             if any(w in last.lower() for w in DENY_WORDS) or DENY_STATUS.search(ctx.text(v)) and "Error" in c:
                 return Action.DENY_RETURN
@@ -386,7 +387,7 @@ class GoBackend(TreeSitterBackend):
             args = self.positional_in(v, ctx)
             if args and self.deny_value(args[0], ctx) is Action.DENY_RETURN and ERR_WRAPPER.search(last):
                 return Action.DENY_RETURN
-        if t == "selector_expression" and ERR_VALUE.match(ctx.text(v.child_by_field_name("field"))):
+        if t == "selector_expression" and ERR_VALUE.match(ctx.text(v.child_by_field_id(self._f_field))):
             return Action.DENY_RETURN
         return None
 
@@ -412,7 +413,7 @@ class GoBackend(TreeSitterBackend):
         c = self.unparen(cond)
         if c.type != "binary_expression" or self.binary_op(c) != "!=":
             return None
-        left, right = c.child_by_field_name("left"), c.child_by_field_name("right")
+        left, right = c.child_by_field_id(self._f_left), c.child_by_field_id(self._f_right)
         if left is None or right is None:
             return None
         if right.type != "nil":
@@ -420,14 +421,14 @@ class GoBackend(TreeSitterBackend):
         if right.type != "nil" or left.type != "identifier" or "err" not in ctx.text(left).lower():
             return None
         name = ctx.text(left)
-        init = node.child_by_field_name("initializer")
+        init = node.child_by_field_id(self._f_initializer)
         source = init
         if source is None:
             prev = node.prev_named_sibling
             while prev is not None and prev.type == "comment":
                 prev = prev.prev_named_sibling
             if prev is not None and prev.type in ("short_var_declaration", "assignment_statement", "var_declaration"):
-                if re.search(rf"\b{re.escape(name)}\b", ctx.text(prev.child_by_field_name("left") or prev)):
+                if re.search(rf"\b{re.escape(name)}\b", ctx.text(prev.child_by_field_id(self._f_left) or prev)):
                     source = prev
         return tuple(self._callees_in(source, ctx)) if source is not None else ()
 
@@ -437,8 +438,8 @@ class GoBackend(TreeSitterBackend):
             node = node.named_children[-1]
         if node.type != "composite_literal":
             return None
-        t = node.child_by_field_name("type")
-        body = node.child_by_field_name("body")
+        t = node.child_by_field_id(self._f_type)
+        body = node.child_by_field_id(self._f_body)
         if t is None or body is None:
             return None
         if t.type in ("slice_type", "array_type", "implicit_length_array_type"):
@@ -464,12 +465,12 @@ class GoBackend(TreeSitterBackend):
         t = node.type
         if t in ("const_spec", "var_spec"):
             names = node.children_by_field_name("name")
-            value = node.child_by_field_name("value")
+            value = node.child_by_field_id(self._f_value)
             values = [v for v in value.named_children] if value is not None else []
             top = unit.kind == "module"
             return [(ctx.text(n), v, "assignment" if top else "") for n, v in zip(names, values)]
         if t in ("short_var_declaration", "assignment_statement"):
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is None or right is None:
                 return []
             return [(fast_squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)]
@@ -478,10 +479,10 @@ class GoBackend(TreeSitterBackend):
             # rule can see a field's type change (a nil check that cannot compile any more)
             owner = node.parent.parent if node.parent is not None else None  # field_declaration_list -> struct_type
             spec = owner.parent if owner is not None and owner.type == "struct_type" else None
-            type_node = node.child_by_field_name("type")
+            type_node = node.child_by_field_id(self._f_type)
             if unit.kind != "module" or spec is None or spec.type != "type_spec" or type_node is None:
                 return []
-            tname = spec.child_by_field_name("name")
+            tname = spec.child_by_field_id(self._f_name)
             if tname is None:
                 return []
             return [(f"{ctx.text(tname)}.{ctx.text(n)}", type_node, "field") for n in node.children_by_field_name("name")]
@@ -532,7 +533,7 @@ class GoBackend(TreeSitterBackend):
             inner = self.positional_nodes(node)
             if not inner:
                 break
-            if not WRAP_ONLY.search(callee):
+            if not found_in(WRAP_ONLY, callee):
                 out.append((callee, route, node))
             node = inner[-1]
         return out
@@ -540,18 +541,18 @@ class GoBackend(TreeSitterBackend):
     def peel_conversion(self, node: Node) -> Node:
         for _ in range(4):
             if node.type == "type_conversion_expression":
-                operand = node.child_by_field_name("operand")
+                operand = node.child_by_field_id(self._f_operand)
                 if operand is not None:
                     node = operand
                     continue
             if node.type == "call_expression":
-                fn = node.child_by_field_name("function")
+                fn = node.child_by_field_id(self._f_function)
                 args = self.positional_nodes(node)
                 if fn is not None and len(args) == 1 and (fn.type == "slice_type" or (fn.type == "identifier" and fn.text in (b"string",))):
                     node = args[0]
                     continue
-            if node.type == "slice_expression" and node.child_by_field_name("start") is None and node.child_by_field_name("end") is None:
-                operand = node.child_by_field_name("operand")
+            if node.type == "slice_expression" and node.child_by_field_id(self._f_start) is None and node.child_by_field_id(self._f_end) is None:
+                operand = node.child_by_field_id(self._f_operand)
                 if operand is not None:
                     node = operand
                     continue

@@ -52,6 +52,28 @@ ASSERTION_CALL = re.compile(
 _CALLBACK_TYPES = frozenset({"arrow_function", "function_expression", "function", "lambda_expression", "func_literal"})
 
 
+# pattern -> {text -> does the pattern search() find something in it}: the callee tests below
+# (GUARD_CALL, LOG_CALLEE ...) are asked of every expression statement's callee, a few
+# microseconds each, and the same callees (`next`, `res.status().json`, `h.log.Error`) recur
+# through a file and from file to file. A pure function of the two: kept for the process,
+# each pattern's dict emptied when it reaches _FOUND_IN_MAX texts.
+_FOUND_IN: dict[re.Pattern, dict[str, bool]] = {}
+_FOUND_IN_MAX = 20_000
+
+
+def found_in(pattern: re.Pattern, text: str) -> bool:
+    """`pattern.search(text) is not None`, remembered."""
+    memo = _FOUND_IN.get(pattern)
+    if memo is None:
+        memo = _FOUND_IN[pattern] = {}
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= _FOUND_IN_MAX:
+            memo.clear()
+        found = memo[text] = pattern.search(text) is not None
+    return found
+
+
 def _takes_callback(call: Node) -> bool:
     args = call.child_by_field_name("arguments")
     return args is not None and any(a.type in _CALLBACK_TYPES for a in args.named_children)
@@ -200,11 +222,15 @@ class GuardWalk:
     _f_alternative: int
     _f_argument: int
     _f_arguments: int
+    _f_array: int
     _f_body: int
     _f_condition: int
     _f_consequence: int
     _f_constructor: int
+    _f_end: int
+    _f_field: int
     _f_function: int
+    _f_initializer: int
     _f_key: int
     _f_kind: int
     _f_left: int
@@ -212,11 +238,15 @@ class GuardWalk:
     _f_object: int
     _f_operand: int
     _f_operator: int
+    _f_package: int
     _f_parameter: int
     _f_parameters: int
+    _f_path: int
     _f_pattern: int
     _f_property: int
+    _f_receiver: int
     _f_right: int
+    _f_start: int
     _f_type: int
     _f_value: int
 
@@ -991,7 +1021,7 @@ class GuardWalk:
                 d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(text),
                                       reachable, "predicate", contrib))
                 return
-        if GUARD_CALL.search(callee) and not self.LOG_CALLEE.search(callee) and not _takes_callback(value):
+        if found_in(GUARD_CALL, callee) and not found_in(self.LOG_CALLEE, callee) and not _takes_callback(value):
             text = clip(ctx.text(value))
             atom = call_atom(callee, self._assertion_key(value, callee, d, ctx), text)
             d.guards.append(_Guard(conj(path, _Not(atom)), _Not(atom), Action.RAISE, span_of(stmt), text, reachable,
@@ -1000,7 +1030,7 @@ class GuardWalk:
     def _assertion_key(self, call: Node, callee: str, d: UnitDraft, ctx: FileContext) -> str:
         """An assertion's failure message is not its check: `Validate.isTrue(ok, "msg")` and
         `checkArgument(ok, "other msg")` keep one key when only the trailing strings differ."""
-        if not ASSERTION_CALL.search(callee):
+        if not found_in(ASSERTION_CALL, callee):
             return self.key(call, d, ctx)
         args = self.positional_in(call, ctx)
         if len(args) < 2 or any(a.type not in self.STRING_TYPES and a.type != "template_string" for a in args[1:]):
@@ -1018,7 +1048,7 @@ class GuardWalk:
         if self.is_boolean_expr(node):
             return True
         if node.type in self.CALL_TYPES and node.type not in self.NEW_TYPES:
-            return bool(BOOLISH_CALL.search(self.callee(node, ctx)))
+            return found_in(BOOLISH_CALL, self.callee(node, ctx))
         return False
 
     def _statement_deny_call(self, stmt: Node, ctx: FileContext) -> Optional[Action]:

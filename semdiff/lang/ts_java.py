@@ -16,7 +16,7 @@ from tree_sitter import Language, Node
 from semdiff.ir import Action, Argument, Decorator
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
-from semdiff.lang.ts_guards import file_memo
+from semdiff.lang.ts_guards import file_memo, found_in
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|HttpStatus\.(BAD_REQUEST|UNAUTHORIZED|PAYMENT_REQUIRED|FORBIDDEN|NOT_FOUND|METHOD_NOT_ALLOWED|CONFLICT|"
@@ -70,10 +70,10 @@ class JavaBackend(TreeSitterBackend):
         if parent is None:
             return True
         if parent.type == "method_invocation":
-            name = parent.child_by_field_name("name")
+            name = parent.child_by_field_id(self._f_name)
             return name is None or name.id != ident.id
         if parent.type == "field_access":
-            field = parent.child_by_field_name("field")
+            field = parent.child_by_field_id(self._f_field)
             return field is None or field.id != ident.id
         return True
 
@@ -83,8 +83,8 @@ class JavaBackend(TreeSitterBackend):
         for _ in range(10_000):
             t = node.type
             if t == "method_invocation":
-                suffix.append("." + ctx.text(node.child_by_field_name("name")) + "()")
-                obj = node.child_by_field_name("object")
+                suffix.append("." + ctx.text(node.child_by_field_id(self._f_name)) + "()")
+                obj = node.child_by_field_id(self._f_object)
                 if obj is None:
                     suffix[-1] = suffix[-1][1:]
                     node = None  # type: ignore[assignment]
@@ -92,12 +92,12 @@ class JavaBackend(TreeSitterBackend):
                 node = obj
                 continue
             if t == "field_access":
-                suffix.append("." + ctx.text(node.child_by_field_name("field")))
-                node = node.child_by_field_name("object") or node
+                suffix.append("." + ctx.text(node.child_by_field_id(self._f_field)))
+                node = node.child_by_field_id(self._f_object) or node
                 continue
             if t == "array_access":
                 suffix.append("[]")
-                node = node.child_by_field_name("array") or node
+                node = node.child_by_field_id(self._f_array) or node
                 continue
             if t == "parenthesized_expression" and node.named_children:
                 node = node.named_children[0]
@@ -108,11 +108,11 @@ class JavaBackend(TreeSitterBackend):
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
         if call.type == "object_creation_expression":
-            t = call.child_by_field_name("type")
+            t = call.child_by_field_id(self._f_type)
             name = ctx.text(t) if t is not None else ""
             return re.sub(r"<.*>$", "", fast_squash(name))
-        name = ctx.text(call.child_by_field_name("name"))
-        obj = call.child_by_field_name("object")
+        name = ctx.text(call.child_by_field_id(self._f_name))
+        obj = call.child_by_field_id(self._f_object)
         if obj is None:
             return self.resolve(name, ctx)
         # a receiver chain recurs through a file (`response.sendError`, `log.info`): its dotted,
@@ -166,7 +166,7 @@ class JavaBackend(TreeSitterBackend):
 
     def peel_conversion(self, node: Node) -> Node:
         if node.type == "method_invocation":
-            name, obj = node.child_by_field_name("name"), node.child_by_field_name("object")
+            name, obj = node.child_by_field_id(self._f_name), node.child_by_field_id(self._f_object)
             if name is not None and name.text == b"getBytes" and obj is not None:
                 return obj
         return node
@@ -178,7 +178,7 @@ class JavaBackend(TreeSitterBackend):
         return ctx.text(name_node)
 
     def param_names(self, fn: Node, ctx: FileContext) -> list[str]:
-        params = fn.child_by_field_name("parameters")
+        params = fn.child_by_field_id(self._f_parameters)
         if params is None:
             return []
         if params.type == "identifier":
@@ -188,13 +188,13 @@ class JavaBackend(TreeSitterBackend):
             if p.type == "identifier":
                 out.append(ctx.text(p))
             elif p.type == "formal_parameter":
-                name = p.child_by_field_name("name")
+                name = p.child_by_field_id(self._f_name)
                 if name is not None:
                     out.append(ctx.text(name))
             elif p.type == "spread_parameter":
                 for c in p.named_children:
                     if c.type == "variable_declarator":
-                        name = c.child_by_field_name("name")
+                        name = c.child_by_field_id(self._f_name)
                         if name is not None:
                             out.append(ctx.text(name))
         return out
@@ -202,17 +202,17 @@ class JavaBackend(TreeSitterBackend):
     def bindings(self, node: Node, ctx: FileContext) -> list[tuple[str, Optional[Node], str]]:
         t = node.type
         if t == "variable_declarator" and node.parent is not None and node.parent.type == "local_variable_declaration":
-            name = node.child_by_field_name("name")
-            return [(ctx.text(name), node.child_by_field_name("value"), "")] if name is not None else []
+            name = node.child_by_field_id(self._f_name)
+            return [(ctx.text(name), node.child_by_field_id(self._f_value), "")] if name is not None else []
         if t == "enhanced_for_statement":
-            name = node.child_by_field_name("name")
-            return [(ctx.text(name), node.child_by_field_name("value"), "for:")] if name is not None else []
+            name = node.child_by_field_id(self._f_name)
+            return [(ctx.text(name), node.child_by_field_id(self._f_value), "for:")] if name is not None else []
         if t == "catch_formal_parameter":
-            name = node.child_by_field_name("name")
+            name = node.child_by_field_id(self._f_name)
             return [(ctx.text(name), None, "catch:")] if name is not None else []
         if t == "resource":
-            name = node.child_by_field_name("name")
-            return [(ctx.text(name), node.child_by_field_name("value"), "")] if name is not None else []
+            name = node.child_by_field_id(self._f_name)
+            return [(ctx.text(name), node.child_by_field_id(self._f_value), "")] if name is not None else []
         return []
 
     # ---- imports ----
@@ -280,7 +280,7 @@ class JavaBackend(TreeSitterBackend):
         expr = (stmt.named_child(0) or stmt) if stmt.type == "expression_statement" else stmt
         if expr.type == "method_invocation":
             c = self.callee(expr, ctx)
-            return bool(self.LOG_CALLEE.search(c)) or c.endswith("printStackTrace")
+            return found_in(self.LOG_CALLEE, c) or c.endswith("printStackTrace")
         return False
 
     # ---- decorators (annotations) ----
@@ -304,13 +304,13 @@ class JavaBackend(TreeSitterBackend):
         return Decorator(found.name, found.args, span_of(node), found.text)
 
     def _decorator(self, node: Node, ctx: FileContext) -> Decorator:
-        name_node = node.child_by_field_name("name")
+        name_node = node.child_by_field_id(self._f_name)
         name = fast_squash(ctx.text(name_node)) if name_node is not None else fast_squash(ctx.text(node)).lstrip("@")
         args: list[Argument] = []
-        arg_list = node.child_by_field_name("arguments")
+        arg_list = node.child_by_field_id(self._f_arguments)
         for a in arg_list.named_children if arg_list is not None else []:
             if a.type == "element_value_pair":
-                k, v = a.child_by_field_name("key"), a.child_by_field_name("value")
+                k, v = a.child_by_field_id(self._f_key), a.child_by_field_id(self._f_value)
                 if k is not None and v is not None:
                     args.append(self.argument(ctx.text(k), v, ctx))
             elif a.type not in self.COMMENT_TYPES:
@@ -341,7 +341,7 @@ class JavaBackend(TreeSitterBackend):
     def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
         t = node.type
         if t == "variable_declarator":
-            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            name, value = node.child_by_field_id(self._f_name), node.child_by_field_id(self._f_value)
             if name is None or value is None:
                 return []
             parent = node.parent
@@ -352,7 +352,7 @@ class JavaBackend(TreeSitterBackend):
                 scope = "assignment" if ({"static", "final"} <= words or parent.type == "constant_declaration") else "field"
             return [(ctx.text(name), value, scope)]
         if t == "assignment_expression":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is not None and right is not None:
                 return [(fast_squash(ctx.text(left)), right, "")]
         return []
