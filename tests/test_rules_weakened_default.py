@@ -182,3 +182,32 @@ def test_cors_keyword_argument_is_not_a_flag():
     # `app.use(cors(...))`-style calls are configured per call; only settings and config keys count
     before = "function start(app) {\n  return createServer(app, { cors: false })\n}\n"
     assert findings(before, before.replace("cors: false", "cors: true"), "src/start.js") == []
+
+
+XML_BEFORE = ("from lxml import etree\n\n\ndef parse_feed(content):\n"
+              "    parser = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)\n"
+              "    return etree.fromstring(content, parser=parser)\n")
+
+
+def test_xml_parser_hardening_keyword_dropped():
+    after = XML_BEFORE.replace(", resolve_entities=False, no_network=True", "")
+    assert brief(findings(XML_BEFORE, after, path="app/feeds.py")) == [(fam.FLAG, "parse_feed", 5)]
+    huge = XML_BEFORE.replace("no_network=True", "no_network=True, huge_tree=True")
+    assert brief(findings(XML_BEFORE, huge, path="app/feeds.py")) == [(fam.FLAG, "parse_feed", 5)]
+
+
+def test_xml_parser_hardening_kept_added_or_absent_is_quiet():
+    # other keywords changed, hardening kept
+    assert findings(XML_BEFORE, XML_BEFORE.replace("strip_cdata=False, ", ""), path="app/feeds.py") == []
+    # no_network=True is lxml's default: dropping it alone changes nothing
+    assert findings(XML_BEFORE, XML_BEFORE.replace(", no_network=True", ""), path="app/feeds.py") == []
+    # hardening added (the fix direction)
+    bare = XML_BEFORE.replace(", resolve_entities=False, no_network=True", "")
+    assert findings(bare, XML_BEFORE, path="app/feeds.py") == []
+    # a parser without the keyword on both sides, and a new function with one: nothing was lost
+    assert findings(bare, bare.replace("strip_cdata=False", "strip_cdata=True"), path="app/feeds.py") == []
+    assert findings(None, bare, path="app/feeds_new.py") == []
+    # defusedxml: forbid_dtd=True dropped is reported, forbid_entities=True dropped is the default
+    dx = "import defusedxml.ElementTree as DET\n\n\ndef load(s):\n    return DET.fromstring(s, forbid_dtd=True, forbid_entities=True)\n"
+    assert brief(findings(dx, dx.replace("forbid_dtd=True, ", ""), path="app/x.py")) == [(fam.FLAG, "load", 5)]
+    assert findings(dx, dx.replace(", forbid_entities=True", ""), path="app/x.py") == []

@@ -79,6 +79,14 @@ FLAGS: dict[str, FlagSpec] = {
     "require_pkce": FlagSpec(FLAG, True, category="token"),
     # `cors: true` (vite, expressjs/cors options): every origin may read responses
     "cors": FlagSpec(FLAG, False, category="config", as_parameter=False),
+    # XML parser hardening (lxml XMLParser/iterparse/XMLPullParser; defusedxml readers): entity
+    # expansion reads local files and URLs (XXE), a DTD is the vehicle for it and for entity bombs;
+    # huge_tree lifts libxml2's depth and size limits
+    "resolve_entities": FlagSpec(FLAG, False, category="injection", as_parameter=False),
+    "forbid_dtd": FlagSpec(FLAG, True, category="injection", as_parameter=False),
+    "forbid_entities": FlagSpec(FLAG, True, category="injection", as_parameter=False),
+    "forbid_external": FlagSpec(FLAG, True, category="injection", as_parameter=False),
+    "huge_tree": FlagSpec(FLAG, False, category="dos", as_parameter=False),
     # cookies
     "secure": FlagSpec(COOKIE, True, category="session"),
     "httponly": FlagSpec(COOKIE, True, category="session"),
@@ -105,6 +113,14 @@ FLAG_CALLS: dict[str, dict[str, object]] = {
     "run": {"debug": False},
     "update": {},  # app.config.update(DEBUG=True): keywords only
     "from_mapping": {},
+    # XML parsers whose keyword left out takes the library default: lxml resolves entities
+    # unless told not to (resolve_entities=False dropped = XXE); defusedxml forbids entities and
+    # external references by default but not DTDs
+    "XMLParser": {"resolve_entities": True, "huge_tree": False},
+    "XMLPullParser": {"resolve_entities": True, "huge_tree": False},
+    "iterparse": {"resolve_entities": True, "huge_tree": False},
+    "fromstring": {"forbid_dtd": False, "forbid_entities": True, "forbid_external": True},
+    "parseString": {"forbid_dtd": False, "forbid_entities": True, "forbid_external": True},
 }
 CONFIG_RECEIVER = re.compile(r"(?i)config|settings")
 # cookie flag fields of Go structs (net/http.Cookie, gorilla/sessions.Options, ...): left out of a
@@ -190,6 +206,9 @@ _ARGV_BEFORE = ("import subprocess\n\n\ndef verify_signature(xmlsec, cert, doc):
 _MODE_BEFORE = ("from .flags import ACCEPT_NAN, LIMIT_NESTING_DEPTH, USE_BIG_DECIMAL\n\n"
                 "MODE_DEFAULT = ACCEPT_NAN | USE_BIG_DECIMAL | LIMIT_NESTING_DEPTH\n"
                 "MODE_FAST = ACCEPT_NAN | LIMIT_NESTING_DEPTH\n")
+_XML_BEFORE = ("from lxml import etree\n\n\ndef parse_feed(content):\n"
+               "    parser = etree.XMLParser(strip_cdata=False, resolve_entities=False)\n"
+               "    return etree.fromstring(content, parser=parser)\n")
 RULES = (
     RuleSpec(FLAG, "Security flag made permissive", Severity.HIGH,
              "A parameter default, settings constant or config key that turns a protection on now turns it off "
@@ -197,13 +216,17 @@ RULES = (
              "configuration chain now disables a protection (Spring Security http.csrf().disable()), or a request "
              "matcher's access rule now admits everyone (.authenticated() / .hasRole(...) -> .permitAll()), or a function "
              "that gives a protection's default (defaultProtectX(), default_verify()) and always returned true now "
-             "returns false or a condition (on only for some platforms or inputs).",
+             "returns false or a condition (on only for some platforms or inputs), or an XML parser lost a hardening "
+             "keyword whose default is unsafe (lxml XMLParser/iterparse resolve_entities=False dropped: XXE; "
+             "defusedxml forbid_dtd=True dropped) or got huge_tree=True.",
              (Example("import requests\n\ndef fetch(url, verify=True):\n    return requests.get(url, verify=verify)\n",
                       "import requests\n\ndef fetch(url, verify=False):\n    return requests.get(url, verify=verify)\n", True),
               Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), True),
               Example(_SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), _SETTINGS_BEFORE, False, "strengthened"),
               Example("def render(page, debug=False):\n    return page\n",
-                      "def render(page, debug=False, compact=True):\n    return page\n", False, "unchanged flag"))),
+                      "def render(page, debug=False, compact=True):\n    return page\n", False, "unchanged flag"),
+              Example(_XML_BEFORE, _XML_BEFORE.replace(", resolve_entities=False", ""), True, "XXE: entities resolved again"),
+              Example(_XML_BEFORE, _XML_BEFORE.replace("strip_cdata=False, ", ""), False, "hardening kept"))),
     RuleSpec(COOKIE, "Cookie protection weakened", Severity.MEDIUM,
              "secure / httponly turned off or samesite lowered (Strict/Lax -> None) in settings, defaults or set_cookie().",
              (Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("SESSION_COOKIE_SECURE = True", "SESSION_COOKIE_SECURE = False"), True),
