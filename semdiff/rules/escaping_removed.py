@@ -18,7 +18,7 @@ from semdiff.model import Finding, Severity
 from semdiff.relevance.names import words
 from semdiff.rules._catalog2_ir import callee_is, mentions, new_items, tail, unit_line
 from semdiff.rules._web_protection import WEB_AND_PYTHON, bundle_repeats_low, first_arg
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULE_ID = "escaping-removed"
 
@@ -316,24 +316,79 @@ def _py_escaped(c: Call) -> Optional[str]:
     return first_arg(c) if is_escaper(c.callee, "python") else None
 
 
+MAX_HELPER_UNITS = 400  # a file with more units is not searched for escaping helpers
+_HELPERS: dict[tuple[int, str], tuple[object, dict[str, tuple[int, str]]]] = {}
+
+
+def _escaping_helpers(units, path: str) -> dict[str, tuple[int, str]]:
+    """Functions of one file that escape one of their own parameters (`def make_filter(self, u):
+    u = escape_filter_chars(u); return f"(uid={u})"`): name -> (index of that parameter, the
+    escaper). A call of such a helper escapes its argument as the escaper itself would, so
+    inlining the helper's output format without its escaping is escaping removed."""
+    known = _HELPERS.get((id(units), path))
+    if known is not None and known[0] is units:
+        return known[1]
+    found: dict[str, tuple[int, str]] = {}
+    if len(_HELPERS) >= 256:
+        _HELPERS.clear()
+    _HELPERS[(id(units), path)] = (units, found)  # every unit change of the file asks again
+    file_units = units_in_file(units, path) if path else []
+    if len(file_units) > MAX_HELPER_UNITS:
+        return found
+    for u in file_units:
+        if not isinstance(u, Unit) or u.kind not in ("function", "method") or not u.params:
+            continue
+        for c in u.calls:
+            if not is_escaper(c.callee, "python"):
+                continue
+            name = _py_flowing_name(first_arg(c) or "")
+            if name in u.params:
+                found.setdefault(u.name, (u.params.index(name), c.callee))
+                break
+    return found
+
+
+def _helper_escaped(c: Call, helpers: dict[str, tuple[int, str]]) -> Optional[str]:
+    """The argument a call of a same-file escaping helper escapes (`self.make_filter(name)` -> name)."""
+    hit = helpers.get(tail(c.callee))
+    if hit is None:
+        return None
+    index = hit[0]
+    if "." in c.callee and c.callee.split(".", 1)[0] in ("self", "cls"):
+        index -= 1  # the bound receiver fills the first parameter
+    pos = c.positional
+    return pos[index].value if 0 <= index < len(pos) else None
+
+
 def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     """Python form of the escaping check. Besides `escape(x)` gone while `x` is still used it
     reads `escaped = escape_filter_chars(username)` gone while `username` is used on a touched
-    line, a conversion in the argument (`escape(URL.decode())` -> `URL`), and the scrubbed copy
-    inlined away (`v = d[k]; v = scrub(v); out[k] = v` -> `out[k] = d[k]`)."""
+    line, a conversion in the argument (`escape(URL.decode())` -> `URL`), the scrubbed copy
+    inlined away (`v = d[k]; v = scrub(v); out[k] = v` -> `out[k] = d[k]`), and a call of a
+    same-file helper that escapes its parameter replaced by the raw value."""
     before, after = change.before, change.after
     assert before is not None and after is not None
-    b_esc = [c for c in before.calls if _py_escaped(c)]
-    a_esc = [c for c in after.calls if _py_escaped(c)]
-    key = lambda c: (tail(c.callee), _py_escaped(c))  # noqa: E731
-    still_escaped = {_py_escaped(c) for c in new_items(b_esc, a_esc, key=key)}
+    b_help = _escaping_helpers(ctx.before_units, change.file.old_path or before.path)
+    a_help = _escaping_helpers(ctx.after_units, after.path) if b_help else {}
+    b_of = lambda c: _py_escaped(c) or _helper_escaped(c, b_help)  # noqa: E731
+    a_of = lambda c: _py_escaped(c) or _helper_escaped(c, a_help)  # noqa: E731
+    b_esc = [c for c in before.calls if b_of(c)]
+    a_esc = [c for c in after.calls if a_of(c)]
+    key_b = lambda c: (tail(c.callee), b_of(c))  # noqa: E731
+    key_a = lambda c: (tail(c.callee), a_of(c))  # noqa: E731
+    b_keyed = [(key_b(c), c) for c in b_esc]
+    a_keyed = [(key_a(c), c) for c in a_esc]
+    first = lambda kc: kc[0]  # noqa: E731
+    still_escaped = {k[1] for k, _c in new_items(b_keyed, a_keyed, key=first)}
+    a_names = {_py_flowing_name(k[1] or "") for k, _c in a_keyed}
     reported: set[str] = set()
-    for b in new_items(a_esc, b_esc, key=key):
-        arg = _py_escaped(b) or ""
+    for _k, b in new_items(a_keyed, b_keyed, key=first):
+        arg = b_of(b) or ""
         name = _py_flowing_name(arg)
-        if b.positional[0].literal is not None or arg in still_escaped or name is None or name in reported:
+        literal = next((a.literal for a in b.positional if a.value == arg), None)
+        if literal is not None or arg in still_escaped or name is None or name in reported:
             continue
-        if name in still_escaped or any(_py_flowing_name(_py_escaped(c) or "") == name for c in a_esc):
+        if name in still_escaped or name in a_names:
             continue  # the same value is escaped in the new code (maybe by another escaper)
         if _left_to_injection_opened(change, b):
             continue
@@ -356,6 +411,8 @@ def _py_escaping(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue  # the value is no longer used where it was escaped: nothing unescaped flows on
         reported.add(name)
         shown = b.text.strip() if b.callee.endswith(".translate") else f"{b.callee}({arg})"
+        if _py_escaped(b) is None:
+            shown += f" (a helper that escapes it with {b_help[tail(b.callee)][1]})"
         yield make_finding(
             SPEC, change, ctx, f"{shown} removed; {how}",
             before_line=b.span.line, after_line=where, evidence_before=src.strip(), evidence_after=unit_line(after, where).strip(),
