@@ -28,6 +28,7 @@ from semdiff.rules._effective import (
     OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard, rename_operands,
     passthrough_unifier, renamed_callee_unifier, same_body_callee_unifier,
 )
+from semdiff.rules._decorator_order import moved_above_registration
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
 
 RULES = (
@@ -412,6 +413,14 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             findings.append(f)
             if f.after is not None:
                 reported_after_lines.add(f.after.line)
+    for g, d, reg in moved_above_registration(before, after):
+        findings.append(make_finding(
+            SPEC["removed-guard"], change, ctx,
+            f"The decorator `{d.text}` is now above `{reg.text}`: decorators apply bottom-up, so the route registers "
+            f"`{change.qualname}` before `{d.text}` wraps it, and requests reach the view without the check.",
+            before_line=g.span.line, after_line=d.span.line, evidence_before=g.text, evidence_after=f"{d.text}\n{reg.text}",
+            relevance=_relevance(change, ctx, [g]),
+        ))
     findings.extend(_timing(change, ctx, reported_after_lines))
     return as_generated(change, ctx, findings)
 
