@@ -223,3 +223,27 @@ def test_go_import_switch_used_only_for_jitter_is_silent():
     only_jitter = GO_IDS.replace("\trand.Read(buf)\n", "")
     after = only_jitter.replace('\t"crypto/rand"\n\t"encoding/hex"\n', '\t"encoding/hex"\n\t"math/rand"\n')
     assert findings(only_jitter, after, "session/id.go") == []
+
+
+CHALLENGE = ("from .base import Nonce\n\n\nclass Parameters:\n    def generate_challenge(self, bit_length):\n"
+             "        self.challenge = Nonce.generate(bit_length)\n\n    def render(self):\n        return self.challenge\n")
+
+
+def test_per_use_value_made_a_fixed_literal():
+    fixed = CHALLENGE.replace("Nonce.generate(bit_length)", 'bytes.fromhex("49beed365aac777dae23564f5ad0ec")')
+    assert brief(findings(CHALLENGE, fixed)) == [(fam.IV, "Parameters.generate_challenge", 6)]
+    salted = ("import os\n\n\ndef new_record(pw):\n    salt = os.urandom(16)\n    return salt, pw\n")
+    assert brief(findings(salted, salted.replace("os.urandom(16)", "b'0123456789abcdef'"))) == [(fam.IV, "new_record", 5)]
+
+
+def test_per_use_value_quiet_cases():
+    fixed = CHALLENGE.replace("Nonce.generate(bit_length)", 'bytes.fromhex("49beed365aac777dae23564f5ad0ec")')
+    assert findings(fixed, CHALLENGE) == []  # the fix direction
+    assert findings(CHALLENGE, CHALLENGE.replace("Nonce.generate(bit_length)", "None")) == []  # a reset
+    assert findings(CHALLENGE, CHALLENGE.replace("Nonce.generate(bit_length)", "secrets.token_bytes(bit_length // 8)")) == []
+    # a fixed value for a name that is no per-use value (a configured key, a label)
+    label = CHALLENGE.replace("self.challenge = Nonce.generate(bit_length)", "self.label = make_label(bit_length)")
+    assert findings(label, label.replace("make_label(bit_length)", "'certification-label'")) == []
+    # a value that was not generated before (read from a parameter) made a literal: not this rule
+    given = CHALLENGE.replace("Nonce.generate(bit_length)", "bit_length")
+    assert findings(given, given.replace("= bit_length", "= b'0123456789abcdef'")) == []

@@ -252,7 +252,9 @@ RULES = (
               Example("import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, b'static', 600000)\n",
                       "import hashlib\n\ndef hash_password(pw, salt):\n    return hashlib.pbkdf2_hmac('sha256', pw, salt, 600000)\n", False))),
     RuleSpec(IV, "IV or nonce made constant", Severity.HIGH,
-             "An IV/nonce argument is now a literal, so every message is encrypted with the same IV.",
+             "An IV/nonce argument is now a literal, so every message is encrypted with the same IV; or a value named "
+             "as drawn per use (nonce, challenge, IV, salt, OTP) that a generating call produced is now assigned a "
+             "fixed literal (`self.challenge = bytes.fromhex('49be...')`): every use gets the same value.",
              (Example("from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, iv).encrypt(data)\n",
                       "from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, b'0123456789abcdef').encrypt(data)\n", True),
               Example("from Crypto.Cipher import AES\n\ndef encrypt(key, iv, data):\n    return AES.new(key, AES.MODE_CBC, b'0123456789abcdef').encrypt(data)\n",
@@ -562,8 +564,53 @@ def _iv_facts(call: Call) -> list[Fact]:
                  born_weak="the IV/nonce is a constant" if constant else "", intrinsic="crypto")]
 
 
-def _facts(unit: Unit, scope: RandomScope = NO_SCOPE) -> list[Fact]:
+# a value drawn per use (nonce, challenge, IV, salt, one-time token) replaced by a fixed one:
+# the assigned name says it must differ each time, the old value came from a generating call
+# (`Nonce.generate(bits)`, `os.urandom(16)`, `secrets.token_hex()`), the new one is a literal
+# (`bytes.fromhex("49be...")`, `b"..."`): every challenge/nonce is the same, so a recorded
+# answer replays. Names only (not `key`: a fixed key is a configuration, not a per-use value).
+PER_USE_WORDS = frozenset({"nonce", "nonces", "challenge", "iv", "salt", "otp"})
+GENERATOR_WORDS = frozenset({"generate", "gen", "random", "rand", "urandom", "randbytes", "token", "nonce",
+                             "uuid4", "getrandbits", "randint", "randrange", "new", "create", "make"})
+# decoders of a literal that still give a constant (`bytes.fromhex("..")`, `b64decode("..")`)
+_DECODED_LITERAL = re.compile(r"""^(?:bytes\.fromhex|bytearray\.fromhex|(?:binascii\.)?(?:unhexlify|a2b_hex)|(?:base64\.)?(?:b64decode|urlsafe_b64decode|b32decode|b16decode))\(\s*([rRbBuU]?(?:"[^"\n]*"|'[^'\n]*'))\s*\)$""")
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?::[^=\n]+)?=(?!=)\s*(.+?)\s*$")
+MIN_CONSTANT_CHARS = 8  # `nonce = ''` or `iv = b'0'` placeholders are resets, not fixed values
+
+
+def _constant_value(value: str) -> bool:
+    m = _DECODED_LITERAL.match(value)
+    text = m.group(1) if m else value
+    return len(text) >= MIN_CONSTANT_CHARS + 2 and looks_constant(text)
+
+
+def _per_use_facts(unit: Unit) -> list[Fact]:
+    """`self.challenge = Nonce.generate(n)` (1) / `self.challenge = bytes.fromhex("...")` (0),
+    one slot per assigned name (Python only: the assignment shape is read off the text)."""
+    if unit.language != "python" or unit.kind == "module" or not unit.text:
+        return []
+    text = unit.text
+    low = text.lower()
+    if not any(w in low for w in PER_USE_WORDS):
+        return []
     out: list[Fact] = []
+    first = unit.span.end_line - text.count("\n")
+    for i, line in enumerate(text.splitlines()):
+        m = _ASSIGNED.match(line)
+        if m is None or not (name_words(m.group(1).rsplit(".", 1)[-1]) & PER_USE_WORDS):
+            continue
+        target, value = m.group(1), m.group(2)
+        if _constant_value(value):
+            out.append(Fact(IV, f"per-use:{target}", 0, first + i, line.strip(), intrinsic="crypto"))
+        else:
+            call = re.match(r"^([\w.]+)\s*\(", value)
+            if call and name_words(call.group(1)) & GENERATOR_WORDS:
+                out.append(Fact(IV, f"per-use:{target}", 1, first + i, line.strip()))
+    return out
+
+
+def _facts(unit: Unit, scope: RandomScope = NO_SCOPE) -> list[Fact]:
+    out: list[Fact] = _per_use_facts(unit)
     for call in unit.calls:
         out.extend(_hash_facts(call, unit))
         out.extend(_cipher_facts(call))
@@ -635,6 +682,10 @@ def _weaker(before: Fact, after: Fact) -> Optional[str]:
     if after.rule == SALT:
         states = {v: k for k, v in SALT_RANK.items()}
         return f"salt went from {states[b]} to {states[a]}"
+    if after.rule == IV and after.slot.startswith("per-use:"):
+        name = after.slot[len("per-use:"):]
+        return (f"{name} was generated for each use and is now a fixed value ({before.text[:80]} -> {after.text[:80]}): "
+                "every use gets the same one, so a recorded response replays")
     if after.rule == IV:
         return "the IV/nonce is now a constant"
     if after.rule == RANDOM:
@@ -648,7 +699,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return []
     before_scope, after_scope = _scopes_of(change, ctx)
     if not _may_have_facts(change.after, after_scope, before_scope) and \
-            not (change.after.kind == "module" and change.language == "go"):
+            not (change.after.kind == "module" and change.language == "go") and \
+            not any(f.value == 0 for f in _per_use_facts(change.after)):
         return []  # no after fact: `verdicts` has nothing to report (most units call no crypto)
     if before_scope is after_scope:
         extract = lambda u: _facts(u, after_scope)  # noqa: E731
