@@ -115,3 +115,45 @@ def test_escaper_swapped_for_another_is_quiet_but_dropped_is_reported():
     dropped = "def render(name):\n    return '<b>' + name + '</b>'\n"
     assert [f for f in run(before, swapped, "app/html.py") if f.rule_id == "injection-opened"] == []
     assert [(f.rule_id, f.unit) for f in run(before, dropped, "app/html.py") if f.rule_id == "injection-opened"] == [("injection-opened", "render")]
+
+
+SANDBOX_CLASS = '''class Settings:
+    def _init_script_templating(self):
+        from jinja2 import ChoiceLoader
+        from jinja2.sandbox import SandboxedEnvironment
+
+        class RelEnvironment(SandboxedEnvironment):
+            def __init__(self, prefix_sep=":", *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._prefix_sep = prefix_sep
+
+        return RelEnvironment(loader=ChoiceLoader([]))
+'''
+PLAIN_CLASS = (SANDBOX_CLASS.replace("from jinja2 import ChoiceLoader", "from jinja2 import ChoiceLoader, Environment")
+               .replace("        from jinja2.sandbox import SandboxedEnvironment\n", "")
+               .replace("class RelEnvironment(SandboxedEnvironment):", "class RelEnvironment(Environment):"))
+SANDBOX_CALL = ("from jinja2.sandbox import SandboxedEnvironment\n\n\ndef render(src, ctx):\n"
+                "    env = SandboxedEnvironment(autoescape=True)\n    return env.from_string(src).render(ctx)\n")
+
+
+def brief(fs):
+    return sorted((f.unit, f.before.line if f.before else None, f.after.line if f.after else None) for f in fs)
+
+
+def test_sandboxed_environment_base_class_replaced_by_plain_one():
+    assert brief(run(SANDBOX_CLASS, PLAIN_CLASS)) == [("Settings._init_script_templating.<locals>.RelEnvironment", 6, 5)]
+
+
+def test_sandboxed_environment_call_replaced_by_plain_one():
+    plain = SANDBOX_CALL.replace("SandboxedEnvironment(", "Environment(").replace(
+        "jinja2.sandbox import SandboxedEnvironment", "jinja2 import Environment")
+    assert brief(run(SANDBOX_CALL, plain)) == [("render", 5, 5)]
+
+
+def test_sandbox_kept_swapped_for_another_or_added_is_quiet():
+    assert run(PLAIN_CLASS, SANDBOX_CLASS) == []
+    assert run(SANDBOX_CALL, SANDBOX_CALL.replace("SandboxedEnvironment", "ImmutableSandboxedEnvironment")) == []
+    assert run(SANDBOX_CLASS, SANDBOX_CLASS.replace('prefix_sep=":"', 'prefix_sep="::"')) == []
+    # a plain environment that was already there beside the sandbox is not a replacement
+    both = SANDBOX_CALL.replace("    return", "    plain = Environment()\n    return")
+    assert run(both, both.replace("env = SandboxedEnvironment(autoescape=True)", "env = plain")) == []

@@ -100,7 +100,9 @@ RULES = (
             "Markup/mark_safe newly wrapped around non-literal input, secure_filename/safe_join/realpath removed "
             "before a file access, or a response with a formatted body that lost its inert content type "
             "(content_type='text/plain' dropped: served as HTML), or a URL sanitiser (escape_link/safe_url) replaced by "
-            "plain HTML escaping of the same URL."
+            "plain HTML escaping of the same URL, or a sandboxed template environment / restricted compiler "
+            "(jinja2 SandboxedEnvironment, RestrictedPython compile_restricted) replaced by its plain sibling, in a "
+            "call or as a base class."
         ),
         examples=(
             Example(
@@ -381,6 +383,72 @@ def _autoescape(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
                                evidence_before=b.text, evidence_after=a.text)
 
 
+# sandboxes and the unrestricted sibling each one was made from: a template environment or a
+# code compiler that limits what the rendered/compiled code may reach (attributes such as
+# `__class__.__mro__`, imports), replaced by the plain one, lets template or script authors run
+# arbitrary code (server-side template injection). Read in calls and in class bases (a subclass
+# of the sandbox rebased on the plain class loses it just the same).
+SANDBOXES: dict[str, tuple[str, ...]] = {
+    "SandboxedEnvironment": ("Environment",),
+    "ImmutableSandboxedEnvironment": ("Environment",),
+    "compile_restricted": ("compile",),
+    "compile_restricted_exec": ("compile", "exec"),
+    "compile_restricted_eval": ("compile", "eval"),
+}
+_UNSANDBOXED = frozenset(n for siblings in SANDBOXES.values() for n in siblings)
+_CLASS_HEAD = re.compile(r"\s*class\s+\w+\s*\(([^)]{0,400})\)\s*:", re.S)
+
+
+def _bases(unit: Unit) -> list[tuple[str, int]]:
+    """(last name part, line) of each base class of a class unit (keywords such as metaclass= left out)."""
+    if unit.kind != "class" or not unit.text:
+        return []
+    at = re.search(r"(?m)^[ \t]*class\b", unit.text)  # decorators may precede the class line
+    m = _CLASS_HEAD.match(unit.text, at.start()) if at else None
+    if m is None:
+        return []
+    line = unit.span.line + unit.text.count("\n", 0, at.start())
+    out = []
+    for part in m.group(1).split(","):
+        part = part.strip()
+        if part and "=" not in part and re.fullmatch(r"[\w.]+", part):
+            out.append((part.rsplit(".", 1)[-1], line))
+    return out
+
+
+def _sandbox_uses(unit: Unit) -> list[tuple[str, int, str]]:
+    """(name, line, text) of every sandbox or unrestricted sibling the unit calls or derives from."""
+    out = [(tail(c.callee), c.span.line, c.text) for c in unit.calls
+           if tail(c.callee) in SANDBOXES or tail(c.callee) in _UNSANDBOXED]
+    out += [(name, line, f"base class {name}") for name, line in _bases(unit) if name in SANDBOXES or name in _UNSANDBOXED]
+    return out
+
+
+def _sandbox(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    """A sandboxed template environment / restricted compiler replaced by its plain sibling."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    b_uses, a_uses = _sandbox_uses(before), _sandbox_uses(after)
+    b_sandboxes = [u for u in b_uses if u[0] in SANDBOXES]
+    if not b_sandboxes:
+        return
+    a_sandboxes = [u for u in a_uses if u[0] in SANDBOXES]
+    if len(a_sandboxes) >= len(b_sandboxes):
+        return  # every sandbox is still there (maybe another one)
+    plain_before = {u[0] for u in b_uses if u[0] in _UNSANDBOXED}
+    for name, line, text in b_sandboxes:
+        new = next((u for u in a_uses if u[0] in SANDBOXES[name] and u[0] not in plain_before), None)
+        if new is None:
+            continue
+        yield make_finding(
+            SPEC, change, ctx,
+            f"{name} replaced by {new[0]}: templates or code it runs are no longer sandboxed (attribute and import "
+            "restrictions gone), so whoever writes them can run arbitrary code on the server",
+            before_line=line, after_line=new[1], evidence_before=text, evidence_after=new[2],
+        )
+        return
+
+
 def _response_type(call: Call) -> Optional[str]:
     for k in RESPONSE_TYPE_KEYWORDS:
         arg = call.kwarg(k)
@@ -517,7 +585,8 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     # each check below needs an after call of _AFTER_TAILS' tables or a before call of
     # _BEFORE_TAILS' ones (calls_to matches a callee by its last part), or an autoescape setting
     if not may_call(change.after, _AFTER_TAILS) and not may_call(change.before, _BEFORE_TAILS) and not any(
-            s.key.rsplit(".", 1)[-1].lower() == "autoescape" for u in (change.before, change.after) for s in u.settings):
+            s.key.rsplit(".", 1)[-1].lower() == "autoescape" for u in (change.before, change.after) for s in u.settings) \
+            and not any(name in _UNSANDBOXED for name, _line in _bases(change.after)):
         return []
     return [
         *_sql(change, ctx),
@@ -525,6 +594,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         *_deserialisers(change, ctx),
         *_escapes(change, ctx),
         *_autoescape(change, ctx),
+        *_sandbox(change, ctx),
         *_markup(change, ctx),
         *_content_type(change, ctx),
         *_url_sanitiser_to_escape(change, ctx),
@@ -536,7 +606,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
 # _commands an after call; _escapes, _url_sanitiser_to_escape, _file_names and _commands' lost
 # argument lists a before call
 _AFTER_TAILS = table_tails((*SQL_SINKS, *SUBPROCESS_CALLS, *YAML_UNSAFE, *YAML_LOADER_CALLS, *UNSAFE_PARSERS,
-                            *TEMPLATE_ENGINES, *MARKUP_WRAPPERS, *RESPONSE_CALLS))
+                            *TEMPLATE_ENGINES, *MARKUP_WRAPPERS, *RESPONSE_CALLS, *_UNSANDBOXED))
 _BEFORE_TAILS = table_tails((*SUBPROCESS_CALLS, *ESCAPERS, *URL_SANITISERS, *FILE_SANITISERS, *PATH_NORMALISERS))
 # the early return of `check` as a trigger (semdiff.rules._triggers): either side may match
 TRIGGER = Trigger(calls=_AFTER_TAILS | _BEFORE_TAILS, setting_keys=frozenset({"autoescape"}))
