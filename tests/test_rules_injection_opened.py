@@ -157,3 +157,7 @@ def test_sandbox_kept_swapped_for_another_or_added_is_quiet():
     # a plain environment that was already there beside the sandbox is not a replacement
     both = SANDBOX_CALL.replace("    return", "    plain = Environment()\n    return")
     assert run(both, both.replace("env = SandboxedEnvironment(autoescape=True)", "env = plain")) == []
+
+
+def test_sandbox_replacement_is_high_in_any_code():
+    assert [f.severity.label for f in run(SANDBOX_CLASS, PLAIN_CLASS)] == ["high"]

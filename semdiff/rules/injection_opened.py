@@ -440,11 +440,14 @@ def _sandbox(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         new = next((u for u in a_uses if u[0] in SANDBOXES[name] and u[0] not in plain_before), None)
         if new is None:
             continue
+        rel = ctx.relevance(change)
+        if rel.score < 0.8:  # a sandbox is a protection wherever it is built
+            rel = Relevance("injection", 0.8, rel.why_path, "a template/code sandbox is security-relevant wherever it occurs")
         yield make_finding(
             SPEC, change, ctx,
             f"{name} replaced by {new[0]}: templates or code it runs are no longer sandboxed (attribute and import "
             "restrictions gone), so whoever writes them can run arbitrary code on the server",
-            before_line=line, after_line=new[1], evidence_before=text, evidence_after=new[2],
+            before_line=line, after_line=new[1], evidence_before=text, evidence_after=new[2], relevance=rel,
         )
         return
 
