@@ -183,3 +183,55 @@ def test_earlier_exit_on_control_characters_does_not_make_a_later_check_relevant
            "        raise BadRequest()\n"
            "    return line\n")
     assert content_relevance([_guard(src, 4)]) is None
+
+
+PART_CALLBACK = '''
+class UploadHandler:
+    def _on_part_finish(self, part):
+        name = part["name"]
+        if any(
+            name.endswith(b"." + suffix)
+            for suffix in self._suffixes.values()
+        ):
+            self._logger.debug("Throwing away part %s", name)
+            self._close(part)
+            return
+        self._parts[name] = part
+        if "file" in part:
+            self._files.append(part["path"])
+'''
+PART_UNFILTERED = PART_CALLBACK.replace('''        if any(
+            name.endswith(b"." + suffix)
+            for suffix in self._suffixes.values()
+        ):
+            self._logger.debug("Throwing away part %s", name)
+            self._close(part)
+            return
+''', "")
+
+
+def _filter_findings(before, after, path="app/upload.py"):
+    return [(f.unit, f.before.line if f.before else None) for f in findings_of(FILTER, before, after, path)]
+
+
+def test_callback_early_return_filter_removed():
+    assert _filter_findings(PART_CALLBACK, PART_UNFILTERED) == [("UploadHandler._on_part_finish", 4)]
+
+
+def test_callback_early_return_filter_quiet_cases():
+    # the filter kept, reformatted
+    kept = PART_CALLBACK.replace('            self._logger.debug("Throwing away part %s", name)\n', "")
+    assert _filter_findings(PART_CALLBACK, kept) == []
+    # a unit that returns a value: its bare return is one outcome among others, not a dropped item
+    valued = PART_CALLBACK.replace('            self._files.append(part["path"])', '            return self._files.append(part["path"])')
+    assert _filter_findings(valued, PART_UNFILTERED.replace('            self._files.append(part["path"])',
+                                                            '            return self._files.append(part["path"])')) == []
+    # an emptiness test is no content test
+    empty = PART_CALLBACK.replace('''        if any(
+            name.endswith(b"." + suffix)
+            for suffix in self._suffixes.values()
+        ):''', "        if not name:")
+    assert _filter_findings(empty, PART_UNFILTERED) == []
+    # nothing names the items as input
+    other = PART_CALLBACK.replace("UploadHandler", "Renderer").replace("part", "item")
+    assert _filter_findings(other, PART_UNFILTERED.replace("UploadHandler", "Renderer").replace("part", "item")) == []

@@ -32,7 +32,7 @@ import re
 from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
-from semdiff.ir import Unit
+from semdiff.ir import Action, Unit, render
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import PY_STRING_LITERAL, name_words
 from semdiff.rules._effective import find_helper, reaches
@@ -49,7 +49,7 @@ CODE_KINDS = ("function", "method", "lambda")
 # words (of the unit's name, parameters, locals, or the loop line) saying the items are peer input
 INPUT_WORDS = frozenset({
     "header", "headers", "param", "params", "parameter", "parameters", "query", "qs", "cookie", "cookies",
-    "field", "fields", "form", "environ", "request", "req", "multipart", "mime",
+    "field", "fields", "form", "environ", "request", "req", "multipart", "mime", "upload", "uploads",
 })
 # ... and the words saying a unit parses a query or form string (separator-widened)
 QUERY_WORDS = frozenset({"query", "qs", "qsl", "querystring", "urlencoded", "param", "params", "form", "args", "url"})
@@ -100,8 +100,9 @@ RULES = (
     RuleSpec(
         FILTER_REMOVED, "Input filter removed", Severity.MEDIUM,
         "A loop over headers/parameters/fields no longer skips items that fail a content test "
-        "(`if '_' in name: continue`), and the test is gone from the unit: malformed or spoofed names now "
-        "reach the parsed result (e.g. X_Forwarded_For merged with X-Forwarded-For).",
+        "(`if '_' in name: continue`), or a per-item callback that returns nothing no longer drops items with a "
+        "bare early `return` (`if name.endswith(b'.path'): return`), and the test is gone from the unit: malformed "
+        "or spoofed names now reach the parsed result (e.g. X_Forwarded_For merged with X-Forwarded-For).",
         (
             Example(_FILTER_BEFORE, _FILTER_BEFORE.replace("        if '_' in name:\n            continue\n", ""), True),
             Example(_FILTER_BEFORE, _FILTER_BEFORE.replace("            continue\n",
@@ -197,6 +198,29 @@ def _skip_filters(unit: Unit) -> list[tuple[int, str]]:
     return out
 
 
+_VALUE_RETURN = re.compile(r"(?m)^[ \t]*return[ \t]+[^\s#]")
+_BARE_RETURN_END = re.compile(r"(?:^|[\n;:])\s*return\s*$")
+
+
+def _return_filters(unit: Unit) -> list[tuple[int, str]]:
+    """(line, condition) of every `if <content test>: ...; return` of a unit that returns no
+    value anywhere (a per-item callback: `_on_part_finish(part)`): its bare early return drops
+    the item the way `continue` drops one in a loop. Read from the guard IR, so a condition
+    over several lines counts; the test must compare with a literal or call a content predicate."""
+    if "return" not in unit.text or _VALUE_RETURN.search(unit.text):
+        return []
+    out = []
+    for g in unit.guards:
+        if g.action is not Action.RETURN or g.kind != "branch" or not _BARE_RETURN_END.search(g.text.rstrip()):
+            continue
+        cond = render(g.condition)
+        bare = PY_STRING_LITERAL.sub('""', cond)
+        if not _CONTENT_TEST.search(bare) or not (PY_STRING_LITERAL.search(cond) or re.search(r"\.is\w+\s*\(|\.(?:full)?match|\.search", bare)):
+            continue
+        out.append((g.span.line, " ".join(cond.split())))
+    return out
+
+
 def _loop_line(unit: Unit, line: int) -> str:
     """The nearest `for` line above `line` in the unit (what the filter iterates over)."""
     lines = unit.text.splitlines()
@@ -217,29 +241,31 @@ def _input_hit(unit: Unit, *texts: str, vocabulary: frozenset = INPUT_WORDS) -> 
 def _filter_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     assert before is not None and after is not None
-    if "continue" not in before.text:
-        return  # a skip filter is an `if ...: continue` of the before text (_skip_filters)
-    filters = _skip_filters(before)
+    filters = [(ln, c, "continue") for ln, c in _skip_filters(before)] if "continue" in before.text else []
+    filters += [(ln, c, "return") for ln, c in _return_filters(before)]
     if not filters:
         return
     after_text = _norm(after.text)
+    after_conds = {_norm(render(g.condition)) for g in after.guards}
     touched = set(change.touched_before)
-    for line, cond in filters:
-        if _norm(cond) in after_text:
+    for line, cond, exit_ in filters:
+        if _norm(cond) in after_text or _norm(cond) in after_conds:
             continue  # the test is still made (kept, moved, or now rejects)
         if touched and line not in touched:
             continue
         loop = _loop_line(before, line)
-        hit = _input_hit(before, loop, cond)
+        # a callback is named for its event (`_on_part_finish`): its class names the input it handles
+        owners = before.qualname.split(".")[:-1] if exit_ == "return" else []
+        hit = _input_hit(before, loop, cond, *owners)
         if hit is None:
             continue
         base = ctx.relevance(change)
         rel = base if base.score >= 0.8 else Relevance(
             "validation", 0.8, base.why_path or (change.qualname,), f"the filter drops malformed input items ('{hit}')")
         yield make_finding(
-            SPEC_FILTER, change, ctx, f"the filter `if {cond}: continue` was removed from {change.qualname}: "
+            SPEC_FILTER, change, ctx, f"the filter `if {cond}: {exit_}` was removed from {change.qualname}: "
             "items it skipped now reach the parsed result",
-            before_line=line, evidence_before=f"if {cond}: continue", confidence=Confidence.MEDIUM,
+            before_line=line, evidence_before=f"if {cond}: {exit_}", confidence=Confidence.MEDIUM,
             witness=f"an item where `{cond}` holds: skipped before, kept after", relevance=rel,
         )
 
