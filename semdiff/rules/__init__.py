@@ -30,7 +30,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "browser_policy": ("go", "java", "javascript", "python", "typescript"),
         "cache_credentials": ("go", "java", "javascript", "typescript"),
         "checked_call_removed": ("go", "java", "javascript", "typescript"),
-        "client_ip_trust": ("go", "java", "javascript", "typescript"),
+        "client_ip_trust": ("go", "java", "javascript", "python", "typescript"),
         "config_assistant": ("agent-instructions", "claude-settings", "config"),
         "config_container": ("config", "dockerfile"),
         "config_dependencies": ("config", "package-json", "pyproject", "requirements"),

@@ -25,7 +25,10 @@ from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_find
 from semdiff.rules._triggers import Trigger
 
 RULE_ID = "client-ip-spoofable"
-LANGS = ("javascript", "typescript", "go", "java")
+LANGS = ("javascript", "typescript", "go", "java", "python")
+# a unit whose name says it gives the client's address (`get_remote_address`, `clientIp`,
+# `_get_remote_address`, `real_ip`): it may newly read X-Forwarded-For where it used the socket
+CLIENT_ADDRESS_UNIT = re.compile(r"(?i)(?:remote|client|peer|real|user|origin)_?(?:ip|addr|address)|(?:^|_)ip_?addr|(?:^|_|get)ip$")
 
 _XFF = re.compile(r"(?i)x-forwarded-for|\bxff\b|forwarded_?for|forwardedFor")
 # `check` needs an _XFF match in both units' text (any case): the trigger (semdiff.rules._triggers)
@@ -33,7 +36,7 @@ TRIGGER = Trigger(iwords=("forwarded", "xff"))
 # the last entry of a split list, or the text after the last comma
 _RIGHTMOST = re.compile(
     r"\[\s*(?P<a>[\w$.]+)\.length\s*-\s*1\s*\]|\[\s*len\(\s*(?P<b>[\w.]+)\s*\)\s*-\s*1\s*\]|"
-    r"\.at\(\s*-1\s*\)|\.pop\(\)|lastIndexOf\(|strings\.LastIndex(?:Byte)?\(|\.get\(\s*(?P<c>[\w$.]+)\.size\(\)\s*-\s*1\s*\)")
+    r"\.at\(\s*-1\s*\)|\.pop\(\)|lastIndexOf\(|\.rsplit\(|\bsplit\(\s*(?P<q>['\"]),\s*(?P=q)\s*\)\s*\[\s*-1\s*\]|strings\.LastIndex(?:Byte)?\(|\.get\(\s*(?P<c>[\w$.]+)\.size\(\)\s*-\s*1\s*\)")
 # the first entry: `split(',')[0]`, `.shift()`, `Split(h, ",")[0]`, `[0]` on a split list, the text before the first comma
 _LEFTMOST = re.compile(
     r"""split\(\s*(['"`]),\s*\1\s*\)\s*\[\s*0\s*\]|Split\(\s*[^,]+,\s*(['"`]),\s*\2\s*\)\s*\[\s*0\s*\]|"""
@@ -55,7 +58,8 @@ RULES = (
         RULE_ID, "Client address taken from the spoofable end of X-Forwarded-For", Severity.MEDIUM,
         "A unit reading X-Forwarded-For used its rightmost entry (the one the site's proxy appended) and now "
         "uses the first one, which the client writes itself: any client can claim any IP and pass IP "
-        "allowlists and rate limits.",
+        "allowlists and rate limits. Also a function named for the client address (`get_remote_address`) "
+        "that used the socket address or a trusted-proxy walk and now returns the first entry.",
         (Example(_BEFORE, _AFTER, True), Example(_AFTER, _BEFORE, False, "fixed: rightmost entry")),
         languages=LANGS, intrinsic="authn",
     ),
@@ -69,18 +73,26 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     before, after = change.before, change.after
     if before is None or after is None or change.language not in LANGS or not change.touched_after:
         return []
-    if not (_XFF.search(before.text) and _XFF.search(after.text)):
+    if not _XFF.search(after.text):
         return []
-    right_before = [(ln, t) for ln, t in unit_lines(before) if _RIGHTMOST.search(t)]
+    right_before = [(ln, t) for ln, t in unit_lines(before) if _RIGHTMOST.search(t)] if _XFF.search(before.text) else []
     right_after = [(ln, t) for ln, t in unit_lines(after) if _RIGHTMOST.search(t)]
-    if not right_before or len(right_after) >= len(right_before):
-        return []
     touched = set(change.touched_after)
     left_new = [(ln, t) for ln, t in unit_lines(after) if ln in touched and _LEFTMOST.search(t)]
     left_old = sum(1 for _ln, t in unit_lines(before) if _LEFTMOST.search(t))
     if not left_new or sum(1 for _ln, t in unit_lines(after) if _LEFTMOST.search(t)) <= left_old:
         return []
-    (bl, bt), (al, at) = right_before[0], left_new[0]
+    (al, at) = left_new[0]
+    if right_before and len(right_after) < len(right_before):
+        bl, bt = right_before[0]
+        what = f"instead of the last (`{bt.strip()}`)"
+    elif not right_before and not left_old and CLIENT_ADDRESS_UNIT.search(after.name):
+        # a client-address function that used the socket address or a trusted-proxy walk
+        # now believes the header's first entry
+        bl, bt = before.span.line, next((t for _ln, t in unit_lines(before) if "return" in t), "").strip()
+        what = "where it used the peer address or a trusted-proxy walk"
+    else:
+        return []
     # the address feeds an authentication or authorisation decision in this very code or its
     # class (an IP authentication provider, an access filter): a spoofed address is a login there,
     # not a log line
@@ -89,7 +101,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     severity = Severity.HIGH if auth_named or (rel.score >= 0.8 and rel.category in ("authn", "authz")) else None
     return [make_finding(
         SPEC[RULE_ID], change, ctx,
-        f"the client address now comes from the first X-Forwarded-For entry (`{at.strip()}`) instead of the "
-        f"last (`{bt.strip()}`); the client writes the first entry itself",
+        f"the client address now comes from the first X-Forwarded-For entry (`{at.strip()}`) {what}; "
+        "the client writes the first entry itself",
         before_line=bl, after_line=al, evidence_before=bt.strip(), evidence_after=at.strip(), severity=severity,
     )]
