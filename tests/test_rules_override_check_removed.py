@@ -47,3 +47,25 @@ def test_refusal_moved_to_another_unit_of_the_file_is_silent():
                                 "        if (!crumbs.validate(request)) {\n            throw new InsufficientAuthenticationException(\"no valid crumb\");\n"
                                 "        }\n    }\n")
     assert findings_of(RULE_ID, _JAVA_BEFORE, after, PATH) == []
+
+
+HOOK_BEFORE = ("class ProxyHandler(JupyterHandler):\n    async def prepare(self, *args, **kwargs):\n"
+               "        await super().prepare(*args, **kwargs)\n        if not self.current_user:\n"
+               "            raise web.HTTPError(403)\n\n    @web.authenticated\n    async def proxy(self, port):\n"
+               "        return await self.fetch(port)\n")
+HOOK_AFTER = ("class ProxyHandler(JupyterHandler):\n    @web.authenticated\n    async def proxy(self, port):\n"
+              "        return await self.fetch(port)\n")
+
+
+def test_python_hook_override_refusing_after_super_deleted():
+    hits = findings_of(RULE_ID, HOOK_BEFORE, HOOK_AFTER, "app/handlers.py")
+    assert [(f.unit, f.before.line) for f in hits] == [("ProxyHandler.prepare", 4)]
+    assert "after calling" in hits[0].message
+
+
+def test_python_hook_refusal_kept_elsewhere_or_no_refusal_is_silent():
+    elsewhere = HOOK_AFTER + ("\n    def on_message(self, msg):\n        if not self.current_user:\n"
+                              "            raise web.HTTPError(403)\n")
+    assert findings_of(RULE_ID, HOOK_BEFORE, elsewhere, "app/handlers.py") == []
+    logging = HOOK_BEFORE.replace("            raise web.HTTPError(403)\n", "            log.info('anonymous')\n")
+    assert findings_of(RULE_ID, logging, HOOK_AFTER, "app/handlers.py") == []

@@ -6,8 +6,10 @@ Such an override exists to add a check in front of the parent's behaviour. Delet
 not fail to compile and leaves no unit behind for the per-unit guard rules to compare: calls
 simply reach the parent method, which never made the check. Reported when the class is still
 there, no unit of the same name was added anywhere in the change (a move is evasion's
-business), the deleted method made a denying check before its `super` call, and no unit of
-the file still refuses on the same test (moved to another hook or a helper).
+business), the deleted method made a denying check and called `super` (the check may come
+after the call: a request hook such as tornado's `prepare` lets the parent set up the user,
+then refuses), and no unit of the file still refuses on the same test (moved to another hook
+or a helper).
 """
 from __future__ import annotations
 
@@ -78,7 +80,9 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     at = _super_call_line(before)
     if not at:
         return []
-    refusals = [g for g in before.guards if g.reachable and g.action in _DENYING and g.kind == "branch" and g.span.line < at]
+    # a refusal before the super call guards the parent's behaviour; one after it (`super().prepare();
+    # if not self.current_user: raise HTTPError(403)`) still refuses the call the parent let through
+    refusals = [g for g in before.guards if g.reachable and g.action in _DENYING and g.kind == "branch"]
     if not refusals:
         return []
     from semdiff.ir import atoms_of
@@ -98,7 +102,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     rel = _relevance(change, ctx, refusals)
     return [make_finding(
         SPEC, change, ctx,
-        f"`{before.qualname}` was deleted: it refused (`{g.text}`) before calling `super.{before.name}`; "
+        f"`{before.qualname}` was deleted: it refused (`{g.text}`) {'before' if g.span.line < at else 'after'} calling `super.{before.name}`; "
         f"calls now reach the inherited method, which does not make that check",
         before_line=g.span.line, evidence_before=g.text, relevance=rel,
     )]
