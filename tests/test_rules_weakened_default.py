@@ -211,3 +211,29 @@ def test_xml_parser_hardening_kept_added_or_absent_is_quiet():
     dx = "import defusedxml.ElementTree as DET\n\n\ndef load(s):\n    return DET.fromstring(s, forbid_dtd=True, forbid_entities=True)\n"
     assert brief(findings(dx, dx.replace("forbid_dtd=True, ", ""), path="app/x.py")) == [(fam.FLAG, "load", 5)]
     assert findings(dx, dx.replace(", forbid_entities=True", ""), path="app/x.py") == []
+
+
+ROOMS = ("async def rooms_in_group(self, requester, group_id):\n    chunk = []\n"
+         "    for room_id in await self.store.rooms(group_id):\n        joined = await self.store.users_in_room(room_id)\n"
+         "        allow_private = requester in joined\n"
+         "        entry = await self.rooms.entry(room_id, len(joined), allow_private=allow_private)\n"
+         "        chunk.append(entry)\n    return chunk\n")
+
+
+def test_access_keyword_decided_per_call_now_hard_coded_open():
+    after = ROOMS.replace("allow_private=allow_private", "allow_private=True")
+    assert brief(findings(ROOMS, after, path="app/groups.py")) == [(fam.FLAG, "rooms_in_group", 6)]
+    checked = ROOMS.replace("allow_private=allow_private", "check_permissions=not is_internal")
+    assert brief(findings(checked, checked.replace("not is_internal", "False"), path="app/groups.py")) == [
+        (fam.FLAG, "rooms_in_group", 6)]
+
+
+def test_access_keyword_quiet_cases():
+    opened = ROOMS.replace("allow_private=allow_private", "allow_private=True")
+    assert findings(opened, ROOMS, path="app/groups.py") == []  # the fix direction
+    assert findings(ROOMS, ROOMS.replace("allow_private=allow_private", "allow_private=requester.is_admin"),
+                    path="app/groups.py") == []  # another per-call decision
+    assert findings(ROOMS, ROOMS.replace("allow_private=allow_private", "allow_private=False"), path="app/groups.py") == []
+    # a keyword that is not about access (redirects, caching)
+    other = ROOMS.replace("allow_private=allow_private", "allow_redirects=follow")
+    assert findings(other, other.replace("allow_redirects=follow", "allow_redirects=True"), path="app/groups.py") == []

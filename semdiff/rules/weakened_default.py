@@ -218,7 +218,8 @@ RULES = (
              "that gives a protection's default (defaultProtectX(), default_verify()) and always returned true now "
              "returns false or a condition (on only for some platforms or inputs), or an XML parser lost a hardening "
              "keyword whose default is unsafe (lxml XMLParser/iterparse resolve_entities=False dropped: XXE; "
-             "defusedxml forbid_dtd=True dropped) or got huge_tree=True.",
+             "defusedxml forbid_dtd=True dropped) or got huge_tree=True, or a call's access keyword that was decided per "
+             "call (allow_private=requester in joined, check_permissions=not internal) is now the opening literal.",
              (Example("import requests\n\ndef fetch(url, verify=True):\n    return requests.get(url, verify=verify)\n",
                       "import requests\n\ndef fetch(url, verify=False):\n    return requests.get(url, verify=verify)\n", True),
               Example(_SETTINGS_BEFORE, _SETTINGS_BEFORE.replace("DEBUG = False", "DEBUG = True"), True),
@@ -370,6 +371,39 @@ def _named_values(unit: Unit, nested: list[Unit]) -> Iterable[tuple[str, str, in
                 yield kw, shown, call.span.line, call.text, f"{method}:{kw}", "call-default"
 
 
+# a call's keyword that decides access per call (`allow_private=requester in joined_users`,
+# `check_permissions=not is_internal`): the keyword's verb says which literal opens it up, its
+# object says it is about access. Computed before and the opening literal after: the decision
+# is no longer made, every caller gets the open answer.
+OPENING_WHEN_TRUE = frozenset({"allow", "include", "skip", "bypass", "ignore", "show", "expose", "disable", "trust"})
+OPENING_WHEN_FALSE = frozenset({"check", "require", "enforce", "verify", "validate", "restrict", "filter", "hide",
+                                "exclude", "protect"})
+ACCESS_OBJECT_WORDS = frozenset({
+    "private", "hidden", "permission", "permissions", "perm", "perms", "auth", "authz", "authorization", "access",
+    "acl", "acls", "admin", "owner", "ownership", "restricted", "protected", "internal", "visibility", "unlisted",
+    "secret", "secrets", "membership", "members",
+})
+
+
+def _access_keyword_facts(unit: Unit) -> list[Fact]:
+    out: list[Fact] = []
+    for call in unit.calls:
+        for arg in call.args:
+            if not arg.name or arg.name in ("*", "**"):
+                continue
+            ws = name_words(arg.name)
+            if not ws & ACCESS_OBJECT_WORDS:
+                continue
+            opening = True if ws & OPENING_WHEN_TRUE else False if ws & OPENING_WHEN_FALSE else None
+            if opening is None:
+                continue
+            b = _bool_of(arg.value)
+            value = 1 if b is None or b != opening else 0
+            out.append(Fact(FLAG, f"kw:{last(call.callee)}:{arg.name}", value, call.span.line,
+                            f"{arg.name}={arg.value}"[:120], only_in_existing_unit=True, intrinsic="authz"))
+    return out
+
+
 def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
     out: list[Fact] = []
     context = unit.qualname
@@ -385,6 +419,7 @@ def _facts_with(unit: Unit, nested: list[Unit]) -> list[Fact]:
         out.append(default_fn)
     out.extend(_chain_facts(unit))
     out.extend(_restricting_facts(unit))
+    out.extend(_access_keyword_facts(unit))
     assigned_at = {st.key: st.span.line for st in unit.settings}
     for lit in unit.literals:
         if lit.target in MIDDLEWARE_TARGETS and lit.kind in ("list", "tuple"):
