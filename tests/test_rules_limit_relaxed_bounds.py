@@ -108,3 +108,41 @@ def test_small_length_test_is_not_a_size_cap():
     before = "def handle(self, parts):\n    if len(parts) > 2:\n        return\n    self.go(parts)\n"
     after = "def handle(self, parts):\n    self.go(parts)\n"
     assert run(before, after) == []
+
+
+WALK = '''
+def iterate_text(tree, tags, stack_limit=1024):
+    elements = [tree]
+    while elements:
+        el = elements.pop()
+        if isinstance(el, str):
+            yield el
+            continue
+        for child in el.iterchildren(reversed=True):
+            if len(elements) > stack_limit:
+                break
+            elements.append(child)
+'''
+WALK_UNBOUNDED = WALK.replace(", stack_limit=1024", "").replace(
+    "            if len(elements) > stack_limit:\n                break\n", "")
+
+
+def _limit(before, after):
+    from rulekit import findings_of
+    return [(f.unit, f.before.line if f.before else None, f.severity.name)
+            for f in findings_of("limit-relaxed", before, after, "app/preview.py")]
+
+
+def test_loop_break_cap_removed_with_its_limit():
+    assert _limit(WALK, WALK_UNBOUNDED) == [("iterate_text", 9, "MEDIUM")]
+
+
+def test_loop_break_cap_quiet_cases():
+    assert _limit(WALK, WALK.replace("reversed=True", "reversed=False")) == []  # kept
+    assert _limit(WALK_UNBOUNDED, WALK) == []  # added
+    # a break on a content test is no cap
+    other = WALK.replace("len(elements) > stack_limit", "child.tag == 'script'")
+    assert _limit(other, other.replace("            if child.tag == 'script':\n                break\n", "")) == []
+    # the cap kept in another unit of the file still bounds the list
+    helper = WALK_UNBOUNDED + "\n\ndef full(elements, stack_limit=1024):\n    return len(elements) > stack_limit\n"
+    assert _limit(WALK, helper) == []

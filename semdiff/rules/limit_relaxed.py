@@ -7,9 +7,10 @@ a bounded request into an unbounded one. Regexes are limits too: a bounded quant
 unbounded, or a nested quantifier introduced, opens catastrophic backtracking (ReDoS).
 
 Removed `if len(x) > LIMIT: raise` guards are the core removed-guard rule's business; this
-family looks at values, keyword arguments and regex patterns, and at the two bounds the guard
+family looks at values, keyword arguments and regex patterns, and at the bounds the guard
 rules cannot see: a slice that caps a count (`pairs[:self.MAX_PARAMS]`) and a size check
-whose exit is a plain `return` (drop the connection, stop reading) rather than a denial.
+whose exit is a plain `return` (drop the connection, stop reading) or a loop's `break` (stop
+growing a work list: `if len(stack) > stack_limit: break`) rather than a denial.
 When the bounded thing is input from a peer (request, header, query, body, buffer, received
 data) the bound is DoS protection wherever it sits, so those two keep medium severity.
 
@@ -620,17 +621,39 @@ def _after_size_terms(after: Unit, ctx: RuleContext) -> set[str]:
     return after_terms
 
 
+_IF_LINE = re.compile(r"^\s*(?:el)?if\b(?P<rest>.*):\s*(?P<tail>break)?\s*$")
+_BREAK_LINE = re.compile(r"^\s*break\s*$")
+
+
+def _break_caps(unit: Unit) -> list[tuple[int, int, str]]:
+    """(line, line, text) of each `if <test>: break` of the unit: a loop that stops growing a
+    work list once it is too long (`if len(stack) > stack_limit: break`) is bounded by that
+    test, as a check with a plain `return` is. Read from the text: a `break` makes no guard."""
+    if "break" not in unit.text:
+        return []
+    lines = _code_lines(unit)
+    out = []
+    for i, (ln, code) in enumerate(lines):
+        m = _IF_LINE.match(code)
+        if m is None:
+            continue
+        if m.group("tail") or next((c for _l, c in lines[i + 1:] if c.strip()), "").strip() == "break":
+            out.append((ln, ln, f"if{m.group('rest')}: break"))
+    return out
+
+
 def _size_check_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     """`if len(buf) > 4096: disconnect(); return` removed: the exit is not a denial, so the
     removed-guard rule leaves it alone, yet it is what stopped an unbounded read."""
     before, after = change.before, change.after
     assert before is not None and after is not None
     after_terms: Optional[set[str]] = None  # read once, and only for a removed size check candidate
-    for g in before.guards:
-        if g.action.denies or g.action not in (Action.RETURN, Action.OTHER) or not g.reachable:
-            continue
+    exits: list[tuple[int, int, str]] = [(g.span.line, max(g.span.line, g.span.end_line), g.text) for g in before.guards
+                                         if not g.action.denies and g.action in (Action.RETURN, Action.OTHER) and g.reachable]
+    exits += _break_caps(before)
+    for start, end, text in exits:
         for c in before.comparisons:
-            if not (g.span.line <= c.span.line <= max(g.span.line, g.span.end_line)):
+            if not (start <= c.span.line <= end):
                 continue
             side = _len_side(c.left_text, c.right_text)
             if side is None:
@@ -640,11 +663,17 @@ def _size_check_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Findi
             if side[0] in after_terms:
                 continue
             term, bound = side
+            rel = _input_relevance(change, ctx, term)
+            if rel.score < 0.8 and is_cap_name(bound) and not _mentions(after, bound):
+                # the named cap itself is gone from the unit (a `stack_limit=1024` parameter with its
+                # test): the bound was removed on purpose, not moved, whatever the data is
+                rel = Relevance("dos", 0.8, rel.why_path or (change.qualname,),
+                                f"the cap {bound} was removed with its test: {term} grows without bound")
             yield make_finding(
                 SPEC, change, ctx, f"size check `{c.left_text} {c.source_op} {c.right_text}` removed: {term} is no longer capped at {bound}",
-                before_line=g.span.line, evidence_before=g.text, confidence=Confidence.MEDIUM,
+                before_line=start, evidence_before=text, confidence=Confidence.MEDIUM,
                 witness=f"before: stops once {term} exceeds {bound}; after: no cap on {term}",
-                relevance=_input_relevance(change, ctx, term),
+                relevance=rel,
             )
             break
 
