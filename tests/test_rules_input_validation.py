@@ -235,3 +235,17 @@ def test_callback_early_return_filter_quiet_cases():
     # nothing names the items as input
     other = PART_CALLBACK.replace("UploadHandler", "Renderer").replace("part", "item")
     assert _filter_findings(other, PART_UNFILTERED.replace("UploadHandler", "Renderer").replace("part", "item")) == []
+
+
+def test_validator_early_return_is_a_bypass_not_a_filter():
+    before = '''
+def validate_csrf_request(request):
+    session = request.session
+    if len(session) == 0 or session.get("login_mechanism") == "apikey":
+        return
+    if request.headers.get("X-CSRF-Token") != session.get("csrf"):
+        abort(400)
+'''
+    after = before.replace('len(session) == 0 or session.get("login_mechanism") == "apikey"',
+                           'session and session.get("login_mechanism") == "apikey"')
+    assert findings_of(FILTER, before, after, "app/csrf.py") == []

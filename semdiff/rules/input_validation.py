@@ -210,9 +210,12 @@ def _return_filters(unit: Unit) -> list[tuple[int, str]]:
     if "return" not in unit.text or _VALUE_RETURN.search(unit.text):
         return []
     out = []
+    refusals = [g.span.line for g in unit.guards if g.reachable and g.action.denies]
     for g in unit.guards:
         if g.action is not Action.RETURN or g.kind != "branch" or not _BARE_RETURN_END.search(g.text.rstrip()):
             continue
+        if any(line > g.span.line for line in refusals):
+            continue  # a validator's early return lets the item past the checks below: a bypass, not a filter
         cond = render(g.condition)
         bare = PY_STRING_LITERAL.sub('""', cond)
         if not _CONTENT_TEST.search(bare) or not (PY_STRING_LITERAL.search(cond) or re.search(r"\.is\w+\s*\(|\.(?:full)?match|\.search", bare)):
