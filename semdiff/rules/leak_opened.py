@@ -1,6 +1,6 @@
 """leak-opened: internal detail or secrets newly reach a response or a log (Python).
 
-Two leaks that no guard or escaper models, because nothing is *denied* before or after:
+Three leaks that no guard or escaper models, because nothing is *denied* before or after:
 
 * a formatted traceback (`traceback.format_exc()`, `format_exception`, `format_tb`) now
   flows into what the handler sends back (`self.write`, `self.finish`, `Response`,
@@ -9,7 +9,11 @@ Two leaks that no guard or escaper models, because nothing is *denied* before or
   `request.cookies`) is now passed to a log call: Authorization, Cookie and tokens carried
   in Referer end up in log files.
 
-Both compare before with after: a traceback that was already sent, a mapping that was
+* the value a secret check expects (`ex_mac`, `expected_signature`: a name with an
+  expected/computed word and a mac/signature/token/secret word) is now interpolated into a
+  raised error or a response: the caller who failed the check learns the right answer.
+
+All compare before with after: a traceback that was already sent, a mapping that was
 already logged, or a traceback that only goes to the log is not reported.
 """
 from __future__ import annotations
@@ -28,6 +32,7 @@ from semdiff.relevance.names import words
 
 ERROR_DETAILS = "error-details-exposed"
 SECRETS_LOGGED = "secrets-logged"
+EXPECTED_DISCLOSED = "expected-secret-disclosed"
 LANGS = ("python",)
 
 # ---------------------------------------------------------------- tables
@@ -60,6 +65,17 @@ _LOG_BEFORE = ("def log_request(handler, log):\n    req = handler.request\n    i
 _LOG_AFTER = ("def log_request(handler, log):\n    req = handler.request\n    if handler.get_status() >= 500:\n"
               "        log.error(json.dumps(dict(req.headers)))\n")
 
+# the value the server expects (`ex_mac`, `expected_signature`, `computed_hmac`) of a secret
+# comparison: put into an error message it hands the caller the answer to the check
+EXPECTED_WORDS = frozenset({"expected", "ex", "computed", "correct", "valid", "stored", "server", "calculated"})
+SECRET_VALUE_WORDS = frozenset({"mac", "hmac", "signature", "sig", "digest", "token", "secret", "password", "passwd",
+                                "otp", "nonce"})
+_RAISE_LINE = re.compile(r"^\s*raise\s+\S")
+_NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)(?![\w(])")
+_EXPECTED_BEFORE = ("def check_tag(agent_id, auth_tag, key):\n    ex_mac = crypto.do_hmac(key, agent_id)\n"
+                    "    if ex_mac != auth_tag:\n        raise Exception(f'Auth tag {auth_tag} does not match')\n")
+_EXPECTED_AFTER = _EXPECTED_BEFORE.replace("does not match')", "does not match expected value {ex_mac}')")
+
 RULES = (
     RuleSpec(
         ERROR_DETAILS, "Traceback sent to the client", Severity.MEDIUM,
@@ -74,6 +90,15 @@ RULES = (
         "request.cookies) where it logged chosen fields before: Authorization, Cookie and tokens in URLs reach "
         "the logs.",
         (Example(_LOG_BEFORE, _LOG_AFTER, True), Example(_LOG_AFTER, _LOG_BEFORE, False, "logging narrowed")),
+        languages=LANGS, intrinsic="info-leak",
+    ),
+    RuleSpec(
+        EXPECTED_DISCLOSED, "Expected secret put into an error", Severity.MEDIUM,
+        "A raised error or a response now carries the value a secret check expects (`ex_mac`, "
+        "`expected_signature`, `computed_token`): whoever fails the check is told the right answer and can "
+        "replay it.",
+        (Example(_EXPECTED_BEFORE, _EXPECTED_AFTER, True),
+         Example(_EXPECTED_AFTER, _EXPECTED_BEFORE, False, "value taken out of the message")),
         languages=LANGS, intrinsic="info-leak",
     ),
 )
@@ -178,8 +203,49 @@ def _secrets_logged(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         return
 
 
+def _expected_in_messages(unit: Unit, lines: Optional[set[int]] = None) -> dict[str, int]:
+    """Names of expected secret values on `raise` lines or in response calls: name -> line."""
+    text = unit.text or ""
+    if not any(w in text for w in ("raise", *RESPONSE_SINKS)):
+        return {}
+    spots = [c.span.line for c in unit.calls if _sink(c)]
+    out: dict[str, int] = {}
+    for i, line in enumerate(text.splitlines()):
+        ln = unit.span.line + i
+        if lines is not None and ln not in lines:
+            continue
+        if not (_RAISE_LINE.match(line) or ln in spots):
+            continue
+        from semdiff.rules.escaping_removed import _blank_plain_strings  # late: the families load independently
+
+        for name in _NAME.findall(_blank_plain_strings(line)):  # words of a plain string name no value
+            ws = set(words(name))
+            if ws & EXPECTED_WORDS and ws & SECRET_VALUE_WORDS:
+                out.setdefault(name, ln)
+    return out
+
+
+def _expected_disclosed(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    new = _expected_in_messages(after, set(change.touched_after))
+    if not new:
+        return
+    had = _expected_in_messages(before)
+    for name, line in new.items():
+        if name in had:
+            continue
+        yield make_finding(
+            SPEC[EXPECTED_DISCLOSED], change, ctx,
+            f"`{name}`, the value the check expects, is now part of an error or response: whoever fails the "
+            "check is told the right value",
+            after_line=line, evidence_after=unit_line(after, line).strip(),
+        )
+        return
+
+
 @family("leak-opened", RULES)
 def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if change.before is None or change.after is None or change.language not in LANGS:
         return []
-    return [*_error_details(change, ctx), *_secrets_logged(change, ctx)]
+    return [*_error_details(change, ctx), *_secrets_logged(change, ctx), *_expected_disclosed(change, ctx)]
