@@ -12,15 +12,15 @@ TRIGGERS = {
         setting_keys=frozenset([]),
     ),
     'injection_opened': Trigger(
-        calls=frozenset(['Environment', 'HTMLResponse', 'HttpResponse', 'HttpResponseBadRequest', 'HttpResponseForbidden', 'HttpResponseNotAllowed', 'HttpResponseNotFound', 'HttpResponseServerError', 'Jinja2Templates', 'MarkSafe', 'Markup', 'Popen', 'Response', 'SafeString', 'SafeText', 'SandboxedEnvironment', 'StreamingHttpResponse', 'Template', 'abspath', 'basename', 'call', 'check_call', 'check_output', 'clean', 'clean_url', 'conditional_escape', 'create_subprocess_exec', 'decode', 'escape', 'escape_html', 'escape_link', 'escape_url', 'eval', 'exec', 'exec_driver_sql', 'execute', 'executemany', 'executescript', 'full_load', 'full_load_all', 'load', 'load_all', 'loads', 'make_response', 'mark_safe', 'mogrify', 'normpath', 'open', 'quote', 'quoteattr', 'raw', 'read_pickle', 'read_sql', 'read_sql_query', 'realpath', 'resolve', 'run', 'safe_href', 'safe_join', 'safe_url', 'sanitise_url', 'sanitize_href', 'sanitize_uri', 'sanitize_url', 'secure_filename', 'text', 'unsafe_load', 'unsafe_load_all', 'url_sanitize']),
-        words=(),
+        calls=frozenset(['Environment', 'HTMLResponse', 'HttpResponse', 'HttpResponseBadRequest', 'HttpResponseForbidden', 'HttpResponseNotAllowed', 'HttpResponseNotFound', 'HttpResponseServerError', 'Jinja2Templates', 'MarkSafe', 'Markup', 'Popen', 'Response', 'SafeString', 'SafeText', 'SandboxedEnvironment', 'StreamingHttpResponse', 'Template', 'abspath', 'basename', 'call', 'check_call', 'check_output', 'clean', 'clean_url', 'compile', 'conditional_escape', 'create_subprocess_exec', 'decode', 'escape', 'escape_html', 'escape_link', 'escape_url', 'eval', 'exec', 'exec_driver_sql', 'execute', 'executemany', 'executescript', 'full_load', 'full_load_all', 'load', 'load_all', 'loads', 'make_response', 'mark_safe', 'mogrify', 'normpath', 'open', 'quote', 'quoteattr', 'raw', 'read_pickle', 'read_sql', 'read_sql_query', 'realpath', 'resolve', 'run', 'safe_href', 'safe_join', 'safe_url', 'sanitise_url', 'sanitize_href', 'sanitize_uri', 'sanitize_url', 'secure_filename', 'text', 'unsafe_load', 'unsafe_load_all', 'url_sanitize']),
+        words=('SandboxedEnvironment', 'compile_restricted'),
         iwords=(),
         setting_keys=frozenset(['autoescape']),
     ),
     'leak_opened': Trigger(
         calls=frozenset(['format_exc', 'format_exception', 'format_exception_only', 'format_stack', 'format_tb']),
         words=('headers', 'cookies', 'META', 'environ'),
-        iwords=(),
+        iwords=('mac', 'sig', 'digest', 'token', 'secret', 'passw', 'otp', 'nonce'),
         setting_keys=frozenset([]),
     ),
     'permission_widened': Trigger(

@@ -612,4 +612,6 @@ _AFTER_TAILS = table_tails((*SQL_SINKS, *SUBPROCESS_CALLS, *YAML_UNSAFE, *YAML_L
                             *TEMPLATE_ENGINES, *MARKUP_WRAPPERS, *RESPONSE_CALLS, *_UNSANDBOXED))
 _BEFORE_TAILS = table_tails((*SUBPROCESS_CALLS, *ESCAPERS, *URL_SANITISERS, *FILE_SANITISERS, *PATH_NORMALISERS))
 # the early return of `check` as a trigger (semdiff.rules._triggers): either side may match
-TRIGGER = Trigger(calls=_AFTER_TAILS | _BEFORE_TAILS, setting_keys=frozenset({"autoescape"}))
+# _sandbox needs a sandbox name in the before unit (a call or a base class): SANDBOXES' keys
+TRIGGER = Trigger(calls=_AFTER_TAILS | _BEFORE_TAILS, words=("SandboxedEnvironment", "compile_restricted"),
+                  setting_keys=frozenset({"autoescape"}))

@@ -166,7 +166,9 @@ _FORMATTER_TAILS = table_tails(TRACEBACK_FORMATTERS)
 # a finding needs an after call of TRACEBACK_FORMATTERS (_error_details) or an after log call
 # whose argument matches WHOLE_SECRET_MAPPING (case-sensitive; each alternative names one of
 # these words): the family's trigger (semdiff.rules._triggers)
-TRIGGER = Trigger(calls=_FORMATTER_TAILS, words=("headers", "cookies", "META", "environ"))
+# _expected_disclosed needs a name with a SECRET_VALUE_WORDS word (any case: `exMac`): one of these substrings
+TRIGGER = Trigger(calls=_FORMATTER_TAILS, words=("headers", "cookies", "META", "environ"),
+                  iwords=("mac", "sig", "digest", "token", "secret", "passw", "otp", "nonce"))
 
 
 def _error_details(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
