@@ -49,13 +49,21 @@ def _canonical_string(lit: str) -> str:
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 
-def _top_level_cuts(text: str, seps: tuple[str, ...], first: bool = False) -> tuple[list[tuple[int, int]], int]:
+def _top_level_cuts(text: str, seps: tuple[str, ...], first: bool = False, start: int = 0,
+                    until_close: bool = False) -> tuple[list[tuple[int, int]], int]:
     """Where `text` has one of `seps` outside brackets and string literals: the (start, end)
     of each such separator, and where the scan ended. With `first`, the scan ends at the first
     separator or at a closing bracket that closes nothing (the end of the enclosing
-    expression); otherwise unbalanced closers are passed over and every separator is cut."""
+    expression); with `until_close`, every separator is cut up to such a bracket; otherwise
+    unbalanced closers are passed over and every separator is cut. The scan starts at
+    `start` (depth 0 there).
+
+    The one quote-aware bracket scanner: call arguments, a call's closing parenthesis and
+    top-level splits all read source text the same way (a `)` or `,` inside a string is
+    text, a backslash escapes the next character)."""
     cuts: list[tuple[int, int]] = []
-    depth, i, quote = 0, 0, ""
+    depth, i, quote = 0, start, ""
+    stop_at_close = first or until_close
     while i < len(text):
         ch = text[i]
         if quote:
@@ -68,7 +76,7 @@ def _top_level_cuts(text: str, seps: tuple[str, ...], first: bool = False) -> tu
         elif ch in "([{":
             depth += 1
         elif ch in ")]}":
-            if first and depth == 0:
+            if stop_at_close and depth == 0:
                 return cuts, i
             depth -= 1
         elif depth == 0:
@@ -81,6 +89,23 @@ def _top_level_cuts(text: str, seps: tuple[str, ...], first: bool = False) -> tu
                 continue
         i += 1
     return cuts, len(text)
+
+
+def close_bracket(text: str, open_at: int) -> Optional[int]:
+    """Index of the bracket closing the one at `open_at`; None when it is never closed."""
+    _cuts, end = _top_level_cuts(text, (), start=open_at + 1, until_close=True)
+    return end if end < len(text) else None
+
+
+def call_arguments(text: str, open_at: int) -> Optional[tuple[list[str], int]]:
+    """The top-level comma-separated arguments (stripped) of the call whose `(` is at
+    `open_at`, and the index just past its `)`; None when it is never closed."""
+    cuts, end = _top_level_cuts(text, (",",), start=open_at + 1, until_close=True)
+    if end >= len(text):
+        return None
+    starts = [open_at + 1] + [e for _s, e in cuts]
+    ends = [s for s, _e in cuts] + [end]
+    return [text[a:b].strip() for a, b in zip(starts, ends)], end + 1
 
 
 def split_top(text: str, sep: str) -> list[str]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
+from semdiff.lang.normal import call_arguments
+
 _COMMENTS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`[^`]*`|(?P<c>//[^\n]*|/\*.*?\*/)', re.S)
 _IDENT = r"[A-Za-z_$][\w$]*"
 _TYPE = r"(?:\s*:\s*[\w$.<>\[\]|, ]+?)?"
@@ -32,34 +34,6 @@ MAX_TEXT = 200_000
 
 def _strip_comments(text: str) -> str:
     return _COMMENTS.sub(lambda m: " " if m.group("c") else m.group(0), text)
-
-
-def _args(text: str, open_at: int) -> Optional[tuple[list[str], int]]:
-    """The top-level comma-separated arguments of the call whose `(` is at `open_at`, and the
-    index just past its `)`; None when unbalanced."""
-    depth, start, out, quote, i = 0, open_at + 1, [], "", open_at - 1
-    while i + 1 < len(text):
-        i += 1
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                out.append(text[start:i].strip())
-                return out, i + 1
-        elif ch == "," and depth == 1:
-            out.append(text[start:i].strip())
-            start = i + 1
-    return None
 
 
 def own_property_helpers(file_texts: Iterable[Optional[str]]) -> frozenset[str]:
@@ -85,7 +59,7 @@ def _canonical(text: str, helpers: frozenset[str]) -> str:
         m = pattern.search(out)
         if m is None:
             break
-        got = _args(out, m.end() - 1)
+        got = call_arguments(out, m.end() - 1)
         if got is None or len(got[0]) != 2 or not all(got[0]):
             break
         (obj, key), end = got

@@ -14,6 +14,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
+from semdiff.lang.normal import close_bracket
 from semdiff.model import Finding, Severity
 from semdiff.relevance.names import words
 from semdiff.rules._catalog2_ir import callee_is, mentions, new_items, tail, unit_line
@@ -126,24 +127,8 @@ def protects_output(callee: str, language: str = "") -> bool:
 
 def _close_paren(text: str, start: int) -> int:
     """Index just past the `)` closing the `(` at `start` (the end of text if unbalanced)."""
-    depth, quote, i = 0, "", start
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'`":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(text)
+    end = close_bracket(text, start)
+    return len(text) if end is None else end + 1
 
 
 def raw_use(line: str, name: str, language: str = "") -> bool:
