@@ -25,6 +25,7 @@ from typing import Iterable, Mapping, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
+from semdiff.lang.quoted import quoted_strings
 from semdiff.model import Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import name_words, new_items, tail
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, scaled_severity, units_in_file
@@ -48,7 +49,6 @@ _MEMBERSHIP = r"(?:\.(?:contains|containsKey|has|includes|get|indexOf)\s*\(|\[)"
 # widened-allowlist's; Python builders are read here)
 LITERAL_LANGUAGES = frozenset({"go", "java", "javascript", "typescript"})
 _NEGATED = re.compile(r"!(?!=)|\bnot\s|==\s*false\b|===?\s*-1\b|<\s*0\b")
-_QUOTED = re.compile(r"""(["'`])((?:\\.|(?!\1).)*)\1""")
 _COLLECTION_VALUE = re.compile(r"(?:\bof\s*\(|asList\s*\(|Set\s*[<(]|List\s*[<(]|Map\s*[<(]|\[|\{)")
 # `wrap(name)`, `new X<>(name)`, `name`: the one name a binding's value stands for
 _SINGLE_NAME = re.compile(r"^(?:(?:new\s+)?[\w.$]+(?:<[^()]*>)?\s*\(\s*)*([A-Za-z_$][\w.$]*)\s*(?:\)\s*)*;?$")
@@ -91,7 +91,7 @@ class Collection:
 
 
 def _quoted(text: str) -> list[str]:
-    return [m.group(2) for m in _QUOTED.finditer(text)]
+    return [q.body for q in quoted_strings(text)]
 
 
 def _collections(unit: Optional[Unit]) -> dict[str, Collection]:

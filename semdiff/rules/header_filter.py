@@ -17,6 +17,7 @@ from typing import Iterable, Mapping, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
+from semdiff.lang.quoted import quoted_strings
 from semdiff.model import Finding, Severity
 from semdiff.rules._catalog2_ir import tail
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
@@ -36,7 +37,6 @@ _SKIP = re.compile(r"^\s*(?:\{\s*)?continue\b")
 _INLINE_SKIP = re.compile(r"(?:\)|\{)\s*\{?\s*continue\b")
 _DELETE = re.compile(r"\bdelete\s*\(\s*[\w.]*Header\b|\.(?:Del|remove|removeHeader|delete)\s*\(|\bdelete\s+[\w.]*headers\s*\[")
 _WS = re.compile(r"\s+")
-_QUOTED = re.compile(r"""(["'`])(?:\\.|(?!\1).)+\1""")
 
 RULES = (
     RuleSpec(
@@ -109,7 +109,7 @@ def _tests(unit: Unit) -> list[tuple[int, str]]:
 
 
 def _literals(text: str) -> list[str]:
-    return [m.group(0) for m in _QUOTED.finditer(text)]
+    return [text[q.start:q.end] for q in quoted_strings(text, nonempty=True)]
 
 
 def filters(unit: Optional[Unit]) -> list[Filter]:

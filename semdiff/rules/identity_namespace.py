@@ -7,11 +7,12 @@ provider's name), or kept anywhere for the same value, is not a removal.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.lang.normal import leading_expression, squash
+from semdiff.lang.quoted import quoted_then
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._catalog2_ir import unit_line
 from semdiff.rules._web_protection import bundle_repeats_low
@@ -41,9 +42,18 @@ EXAMPLE_PATHS = {RULE_ID: "app/oauth.py"}
 
 _IDENTITY_KEY = r"(?:user_?name|userName|user_?id|userId|uid|login|principal|subject|account_?id|accountId|remote_?user)"
 _IDENTITY_SITE = re.compile(r"""(?<![\w$.])(?:(['"])""" + _IDENTITY_KEY + r"""\1|""" + _IDENTITY_KEY + r""")\s*(?::(?!:)|=(?!=)|\]\s*=(?!=))\s*""")
-_CONCAT_PREFIX = re.compile(r"""^[bu]?(["'])((?:\\.|(?!\1).)+)\1\s*\+\s*(.+)$""", re.S)
+# what follows the string of `'prefix' + rest`; the whole is read as the regex
+# `^[bu]?(["'])((?:\\.|(?!\1).)+)\1\s*\+\s*(.+)$` (re.S) would, in linear time (semdiff.lang.quoted)
+_CONCAT_REST = re.compile(r"\s*\+\s*(.+)$", re.S)
 _FSTRING_PREFIX = re.compile(r"""^[fF](["'])([^{}"']+)\{([^{}]+)\}\1$""")
 _TEMPLATE_PREFIX = re.compile(r"""^`([^`$]+)\$\{([^{}]+)\}`$""")
+
+
+def _concat_prefix(value: str) -> Optional[tuple[str, str]]:
+    """(prefix, rest) of `'prefix' + rest` (a `b`/`u` string prefix allowed), or None."""
+    start = 1 if value[:1] in ("b", "u") else 0
+    found = quoted_then(value, start, _CONCAT_REST, "'\"", dotall=True, nonempty=True)
+    return (found[0].body, found[1].group(1)) if found else None
 
 
 def _identity_values(unit: Unit) -> list[tuple[int, str, str, str]]:
@@ -56,11 +66,15 @@ def _identity_values(unit: Unit) -> list[tuple[int, str, str, str]]:
             if not value:
                 continue
             prefix, rest = "", value
-            for rx in (_CONCAT_PREFIX, _FSTRING_PREFIX, _TEMPLATE_PREFIX):
-                pm = rx.match(value)
-                if pm:
-                    prefix, rest = (pm.group(2), pm.group(3)) if rx is not _TEMPLATE_PREFIX else (pm.group(1), pm.group(2))
-                    break
+            concat = _concat_prefix(value)
+            if concat:
+                prefix, rest = concat
+            else:
+                for rx in (_FSTRING_PREFIX, _TEMPLATE_PREFIX):
+                    pm = rx.match(value)
+                    if pm:
+                        prefix, rest = (pm.group(2), pm.group(3)) if rx is not _TEMPLATE_PREFIX else (pm.group(1), pm.group(2))
+                        break
             out.append((unit.span.line + off, key, prefix, squash(rest)))
     return out
 

@@ -13,6 +13,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Literal, Unit, atoms_of
+from semdiff.lang.quoted import quoted_strings
 from semdiff.model import Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import (
     PATH_NORMALISERS,
@@ -140,7 +141,6 @@ def _named_lists(unit: Optional[Unit]) -> list[Literal]:
 # `is_safe_*` units are not a hint: `scheme in SCHEMES` there is an allow-list.
 UNSAFE_HINT = re.compile(r"(?i)(unsafe|insecure|dangerous|forbidden|disallow|blocked|denied|blacklist|denylist)")
 _MEMBERSHIP = re.compile(r"\s(?:not\s+)?in\s+([\w.]+)\s*$")
-_STRING = re.compile(r"""(['"])((?:\\.|(?!\1).)*)\1""")
 
 
 def _loop_bound(unit_text: str, var: str, target: str) -> bool:
@@ -175,12 +175,12 @@ def _strings_by_item(items: Iterable[str]) -> list[tuple[str, str]]:
     holds, grouped by the text before its first string."""
     out: list[tuple[str, str]] = []
     for item in items:
-        found = list(_STRING.finditer(item))
+        found = quoted_strings(item, "'\"")
         if not found:
             out.append(("", item))
             continue
-        head = item[:found[0].start()]
-        out.extend((head, m.group(2)) for m in found)
+        head = item[:found[0].start]
+        out.extend((head, q.body) for q in found)
     return out
 
 
