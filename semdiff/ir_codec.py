@@ -31,6 +31,7 @@ import struct
 import types
 import typing
 import zlib
+from itertools import repeat
 from typing import Any, Callable, Optional
 
 from semdiff import generated_code, ir
@@ -45,7 +46,8 @@ _MARSHAL_VERSION = 4
 # big tuple a million times over; real entries need well under 2 (formulas, the only IR
 # objects shared on purpose, are decoded once per object).
 WORK_PER_BYTE = 4
-_WORK = 0  # the memo key of the remaining work (memo keys are otherwise ids or tuples)
+# A decoder's second argument is the decode state `[work left, {shared object key: decoded}]`:
+# a list, whose int-indexed reads and writes are the cheapest a generated decoder can make.
 
 Encoder = Callable[[Any, dict], Any]
 Decoder = Callable[[Any, dict], Any]
@@ -131,7 +133,7 @@ class _Schema:
                 _bad()
             return v.value
 
-        def dec(v: Any, memo: dict) -> Any:
+        def dec(v: Any, state: list) -> Any:
             if type(v) not in (str, int):
                 _bad()
             m = members.get(v)
@@ -177,7 +179,7 @@ class _Schema:
             return out
 
         make = fast_constructor(cls)  # every field set from a checked value, as __init__ would
-        dec = _generated_decoder(cls.__name__, make, decs)
+        dec = _generated_decoder(cls, names, make, decs)
 
         cell[0], cell[1] = enc, dec
         self.classes[cls] = (enc, dec)
@@ -200,8 +202,8 @@ class _Schema:
             def enc1(v: Any, memo: dict) -> Any:
                 return v if type(v) in allowed else enc_x(v, memo)
 
-            def dec1(v: Any, memo: dict) -> Any:
-                return v if type(v) in allowed else dec_x(v, memo)
+            def dec1(v: Any, state: list) -> Any:
+                return v if type(v) in allowed else dec_x(v, state)
 
             return enc1, dec1, f"U[{prim_names}|{name_x}]"
         if not all(isinstance(m, type) and dataclasses.is_dataclass(m) for m in others):
@@ -218,17 +220,7 @@ class _Schema:
                 _bad()
             return (hit[0], hit[1](v, memo))
 
-        def decn(v: Any, memo: dict) -> Any:
-            if type(v) in allowed:
-                return v
-            if type(v) is not tuple or len(v) != 2 or type(v[0]) is not int or not 0 <= v[0] < len(decs):
-                _bad()
-            # formulas are shared (an atom in many path conditions): one object per encoded one
-            key = (id(v[1]), v[0])
-            done = memo.get(key)
-            if done is None:
-                done = memo[key] = decs[v[0]](v[1], memo)
-            return done
+        decn = _generated_union(decs) if not allowed else _union_decoder(allowed, decs)
 
         return encn, decn, f"U[{prim_names}|{'|'.join(c[2] for c in compiled)}]"
 
@@ -243,34 +235,37 @@ class _Schema:
         allowed = _PRIMITIVE_CHECKS.get(dec_i)
         if kind is tuple and allowed is not None:
             # a tuple of primitives (names, keys): checked in place; tuple(v) is v itself
-            def dec(v: Any, memo: dict) -> Any:
+            def dec(v: Any, state: list) -> Any:
                 if type(v) is not tuple:
                     _bad()
-                memo[_WORK] -= len(v)
-                if memo[_WORK] < 0:
+                state[0] -= len(v)
+                if state[0] < 0:
                     _bad()
                 for x in v:
                     if type(x) not in allowed:
                         _bad()
                 return v
+            if allowed == (str,):
+                _STR_TUPLES.add(dec)
         elif kind is tuple:
-            def dec(v: Any, memo: dict) -> Any:
+            def dec(v: Any, state: list) -> Any:
                 if type(v) is not tuple:
                     _bad()
                 if not v:
                     return v  # the empty tuple (most of a unit's tuples): nothing to count or build
-                memo[_WORK] -= len(v)
-                if memo[_WORK] < 0:
+                state[0] -= len(v)
+                if state[0] < 0:
                     _bad()
-                return tuple([dec_i(x, memo) for x in v])
+                # map calls the item decoder from C: no comprehension frame, no appends
+                return tuple(map(dec_i, v, repeat(state)))
         else:
-            def dec(v: Any, memo: dict) -> Any:
+            def dec(v: Any, state: list) -> Any:
                 if type(v) is not tuple:
                     _bad()
-                memo[_WORK] -= len(v)
-                if memo[_WORK] < 0:
+                state[0] -= len(v)
+                if state[0] < 0:
                     _bad()
-                return kind(dec_i(x, memo) for x in v)
+                return kind(dec_i(x, state) for x in v)
 
         if kind is tuple:
             _TUPLE_SEQUENCES.add(dec)
@@ -287,10 +282,10 @@ class _Schema:
                 _bad()
             return tuple([e(x, memo) for e, x in zip(encs, v)])
 
-        def dec(v: Any, memo: dict) -> Any:
+        def dec(v: Any, state: list) -> Any:
             if type(v) is not tuple or len(v) != count:
                 _bad()
-            return tuple([d(x, memo) for d, x in zip(decs, v)])
+            return tuple([d(x, state) for d, x in zip(decs, v)])
 
         return enc, dec, f"tuple[{','.join(c[2] for c in compiled)}]"
 
@@ -333,40 +328,99 @@ def field_types(cls: type, globalns: dict, memo: Optional[dict[str, Any]] = None
 _PRIMITIVE_CHECKS: dict[Decoder, tuple[type, ...]] = {}
 # decoders of `tuple[X, ...]` fields: an empty one is passed through in line (it is its own value)
 _TUPLE_SEQUENCES: set[Decoder] = set()
+# decoders of `tuple[str, ...]` fields: checked in line by the dataclass decoders
+_STR_TUPLES: set[Decoder] = set()
 
 
-def _generated_decoder(name: str, make: Callable[..., Any], decs: tuple[Decoder, ...]) -> Decoder:
-    """One dataclass's decoder as straight-line code: the same checks, in the same order, as
-    `make(*[d(x, memo) for d, x in zip(decs, v)])` after the length and work checks, with a
-    primitive field's type test written in line instead of called (most fields are str,
-    int or bool, and a call per field was most of the decoding time)."""
+def _generated_decoder(cls: type, names: tuple[str, ...], make: Callable[..., Any], decs: tuple[Decoder, ...]) -> Decoder:
+    """One dataclass's decoder as straight-line code: the checks of
+    `make(*[d(x, state) for d, x in zip(decs, v)])` after the length and work checks, with the
+    primitive fields' type tests and the `tuple[str, ...]` fields' checks written in line
+    instead of called, and the instance's __dict__ filled here rather than in `make` (most
+    fields are str, int or bool; a call per field, then one per object, were most of the
+    decoding time). The work of the object and of its string tuples is counted before any of
+    them is walked. `make` being the class itself (a class fast_constructor cannot fill) is
+    called instead."""
     count = len(decs)
-    namespace: dict[str, Any] = {"_bad": _bad, "_make": make, "_W": _WORK, "_E": ()}
-    args = []
+    namespace: dict[str, Any] = {"_bad": _bad, "_make": make, "_E": (), "_cls": cls, "_new": object.__new__,
+                                 "_join": "".join}
+    checks, lengths, joins, nested = [], [], [], []
     for i, d in enumerate(decs):
         allowed = _PRIMITIVE_CHECKS.get(d)
-        if allowed is None:
+        if d in _STR_TUPLES:
+            checks.append(f"    if type(f{i}) is not tuple:\n        _bad()\n")
+            lengths.append(f" - len(f{i})")
+            joins.append(f"    if f{i}:\n        _join(f{i})  # TypeError (a miss) unless every item is a str\n")
+        elif allowed is None:
             namespace[f"_d{i}"] = d
-            args.append(f"(f{i} if f{i} is _E else _d{i}(f{i}, memo))" if d in _TUPLE_SEQUENCES else f"_d{i}(f{i}, memo)")
+            if d in _TUPLE_SEQUENCES:
+                nested.append(f"    if f{i} is not _E:\n        f{i} = _d{i}(f{i}, state)\n")
+            else:
+                nested.append(f"    f{i} = _d{i}(f{i}, state)\n")
         elif len(allowed) == 1:
             namespace[f"_t{i}"] = allowed[0]
-            args.append(f"f{i} if type(f{i}) is _t{i} else _bad()")
+            checks.append(f"    if type(f{i}) is not _t{i}:\n        _bad()\n")
         else:
             namespace[f"_t{i}"] = allowed
-            args.append(f"f{i} if type(f{i}) in _t{i} else _bad()")
+            checks.append(f"    if type(f{i}) not in _t{i}:\n        _bad()\n")
     fields = "".join(f"f{i}, " for i in range(count))
+    if make is cls or not all(n.isidentifier() for n in names):
+        build = f"    return _make({', '.join(f'f{i}' for i in range(count))})\n"
+    else:
+        build = ("    o = _new(_cls)\n    d = o.__dict__\n"
+                 + "".join(f"    d[{n!r}] = f{i}\n" for i, n in enumerate(names)) + "    return o\n")
     source = (
-        "def dec(v, memo):\n"
+        "def dec(v, state):\n"
         f"    if type(v) is not tuple or len(v) != {count}:\n"
         "        _bad()\n"
-        f"    memo[_W] -= {count}\n"
-        "    if memo[_W] < 0:\n"
-        "        _bad()\n"
         + (f"    {fields}= v\n" if count else "")
-        + f"    return _make({', '.join(args)})\n"
+        + "".join(checks)
+        + f"    w = state[0] - {count}{''.join(lengths)}\n"
+        "    if w < 0:\n"
+        "        _bad()\n"
+        "    state[0] = w\n"
+        + "".join(joins)
+        + "".join(nested)
+        + build
     )
-    generated_code.run(source, f"<ir_codec decoder {name}>", namespace)  # our own field count only
+    generated_code.run(source, f"<ir_codec decoder {cls.__name__}>", namespace)  # our own field names only
     return namespace["dec"]
+
+
+def _generated_union(decs: tuple[Decoder, ...]) -> Decoder:
+    """The decoder of a union of dataclasses (a `Formula`): `(member index, member)`. Formulas
+    are shared (an atom in many path conditions) and encoded once, so an encoded member met
+    again is the object already decoded for it (keyed by its identity and index)."""
+    count = len(decs)
+    if count > 64:
+        raise TypeError("ir_codec: a union of more than 64 dataclasses")
+    namespace: dict[str, Any] = {"_bad": _bad, "_decs": decs, "_id": id}
+    source = (
+        "def decn(v, state):\n"
+        "    if type(v) is not tuple or len(v) != 2:\n"
+        "        _bad()\n"
+        "    i, p = v\n"
+        f"    if type(i) is not int or not 0 <= i < {count}:\n"
+        "        _bad()\n"
+        "    key = _id(p) << 6 | i  # unique while the loaded value keeps p alive\n"
+        "    memo = state[1]\n"
+        "    done = memo.get(key)\n"
+        "    if done is None:\n"
+        "        done = memo[key] = _decs[i](p, state)\n"
+        "    return done\n"
+    )
+    generated_code.run(source, f"<ir_codec union of {count}>", namespace)
+    return namespace["decn"]
+
+
+def _union_decoder(allowed: tuple[type, ...], decs: tuple[Decoder, ...]) -> Decoder:
+    """A union of primitives and several dataclasses (none in the IR today)."""
+    members = _generated_union(decs)
+
+    def decn(v: Any, state: list) -> Any:
+        return v if type(v) in allowed else members(v, state)
+
+    return decn
 
 
 def _build(root: type = ir.ParsedFile, module: types.ModuleType = ir) -> tuple[Optional[_Schema], str]:
@@ -425,7 +479,7 @@ def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
         loaded = marshal.loads(payload)
         if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != SHAPE or loaded[1] != key:
             return None
-        parsed = _SCHEMA.parsed_file[1](loaded[2], {_WORK: WORK_PER_BYTE * len(payload) + 1000})
+        parsed = _SCHEMA.parsed_file[1](loaded[2], [WORK_PER_BYTE * len(payload) + 1000, {}])
     except _MALFORMED:
         return None
     return parsed if type(parsed) is ir.ParsedFile else None
@@ -463,7 +517,7 @@ class Codec:
             loaded = marshal.loads(payload)
             if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != self.shape or loaded[1] != key:
                 return None
-            value = self._schema.root[1](loaded[2], {_WORK: WORK_PER_BYTE * len(payload) + 1000})
+            value = self._schema.root[1](loaded[2], [WORK_PER_BYTE * len(payload) + 1000, {}])
         except _MALFORMED:
             return None
         return value if type(value) is self.root_type else None
