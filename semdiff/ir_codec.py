@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import marshal
 import re
 import struct
@@ -34,7 +33,7 @@ import zlib
 from itertools import repeat
 from typing import Any, Callable, Optional
 
-from semdiff import generated_code, ir
+from semdiff import digests, generated_code, ir
 from semdiff.ir_construct import fast_constructor
 
 VERSION = 1
@@ -428,7 +427,7 @@ def _build(root: type = ir.ParsedFile, module: types.ModuleType = ir) -> tuple[O
         schema = _Schema(root, module)
     except (TypeError, NameError, AttributeError) as exc:  # an IR this codec does not know: no caching
         return None, f"unsupported:{exc}"
-    shape = hashlib.sha256("\n".join(sorted(schema.shape_parts)).encode()).hexdigest()
+    shape = digests.sha256("\n".join(sorted(schema.shape_parts)).encode()).hexdigest()
     return schema, shape
 
 

@@ -7,10 +7,11 @@ can be hashed, cached and compared in tests.
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Optional
+
+from semdiff import digests
 
 SCHEMA_VERSION = "1.1"  # 1.1: optional `purpose` and `suppressed`
 
@@ -214,7 +215,7 @@ class Finding:
         )
         # surrogatepass: hostile input can carry undecodable bytes (as lone surrogates); a
         # fingerprint must never be the thing that crashes
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return digests.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     @property
     def primary_location(self) -> Optional[Location]:

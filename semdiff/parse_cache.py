@@ -35,7 +35,6 @@ cache — so a shared cache dir must be writable only by those trusted to run se
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import marshal
 import os
@@ -44,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from semdiff import ir_codec
+from semdiff import digests, ir_codec
 from semdiff.ir import ParsedFile
 
 KIND = "parse"
@@ -90,7 +89,7 @@ def code_fingerprint() -> str:
 
 
 def _hash_sources(head: str, files: list[Path], packages: str) -> str:
-    h = hashlib.sha256()
+    h = digests.sha256()
     h.update(head.encode())
     for path in files:
         try:
@@ -105,7 +104,7 @@ def _hash_sources(head: str, files: list[Path], packages: str) -> str:
 
 def _stat_identity(head: str, files: list[Path], packages: str) -> str:
     """What `_hash_sources` reads, by stat only: equal identities mean the same fingerprint."""
-    h = hashlib.sha256(f"semdiff-fingerprint\0{head}".encode())
+    h = digests.sha256(f"semdiff-fingerprint\0{head}".encode())
     for path in files:
         try:
             st = os.stat(path)
@@ -170,7 +169,7 @@ def text_digest(text: str) -> bytes:
     hit = _DIGESTS.get(id(text))
     if hit is not None and hit[0] is text:
         return hit[1]
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    digest = digests.sha256(text.encode("utf-8", "surrogatepass")).digest()
     if len(_DIGESTS) >= _DIGESTS_KEPT:
         _DIGESTS.clear()
     _DIGESTS[id(text)] = (text, digest)
@@ -207,7 +206,7 @@ class ParseCache:
     def key(backend_id: str, path: str, text: str) -> str:
         """sha256 over the fingerprint, the backend, the path and the text's own sha256."""
         digest = text_digest(text).hex()
-        h = hashlib.sha256(f"semdiff-parse\0{code_fingerprint()}\0{backend_id}\0".encode())
+        h = digests.sha256(f"semdiff-parse\0{code_fingerprint()}\0{backend_id}\0".encode())
         h.update(path.encode("utf-8", "surrogatepass"))
         h.update(f"\0{digest}".encode())
         return h.hexdigest()
@@ -285,7 +284,7 @@ class ParseCache:
     @staticmethod
     def focus_key(paths: tuple[str, str], texts: tuple[Optional[str], Optional[str]], removed: list[int], added: list[int],
                   names: frozenset[str]) -> str:
-        h = hashlib.sha256(f"semdiff-focus\0{code_fingerprint()}\0".encode())
+        h = digests.sha256(f"semdiff-focus\0{code_fingerprint()}\0".encode())
         for text in texts:
             h.update(b"-" if text is None else text_digest(text))
         h.update("\0".join([*paths, ",".join(map(str, removed)), ",".join(map(str, added)), *sorted(names)]).encode("utf-8", "surrogatepass"))
@@ -326,7 +325,7 @@ class ParseCache:
         """`compute(text, lines)`, read from the cache when this text and these lines were seen."""
         if text is None or not lines:
             return compute(text, lines)
-        h = hashlib.sha256(f"semdiff-names\0{code_fingerprint()}\0".encode())
+        h = digests.sha256(f"semdiff-names\0{code_fingerprint()}\0".encode())
         h.update(text_digest(text))
         h.update(",".join(map(str, lines)).encode())
         key = h.hexdigest()

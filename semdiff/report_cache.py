@@ -39,12 +39,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from semdiff import ir_codec, model
+from semdiff import digests, ir_codec, model
 
 KIND = "report"  # parse_cache.REPORT_KIND: evicted with the parse entries, least recently used first
 VERSION = 1
@@ -82,7 +81,7 @@ def code_fingerprint() -> str:
         from semdiff import parse_cache
         from semdiff.resources import grammars_dir
 
-        h = hashlib.sha256(f"semdiff-report-code\0{parse_cache.code_fingerprint()}\0".encode())
+        h = digests.sha256(f"semdiff-report-code\0{parse_cache.code_fingerprint()}\0".encode())
         files = sorted(p for p in _PACKAGE_DIR.rglob("*") if "__pycache__" not in p.parts and p.is_file()
                        and p.suffix in (".py", ".toml", ".scm", ".json", ".txt"))
         grammars = grammars_dir()
@@ -172,7 +171,7 @@ def report_key(repo: str, revision: Optional[str], options: Any, config: Any = N
 
     # the primary Python parser ($SEMDIFF_PYTHON_PARSER) decides what was read: a report made
     # under one setting must never answer a run under the other
-    h = hashlib.sha256(f"semdiff-report-v{VERSION}\0{code_fingerprint()}\0{codec().shape}\0{python_parser()}\0".encode())
+    h = digests.sha256(f"semdiff-report-v{VERSION}\0{code_fingerprint()}\0{codec().shape}\0{python_parser()}\0".encode())
     h.update("\0".join((revision, *ids, opts, cfg)).encode("utf-8", "surrogatepass"))
     source = getattr(config, "source", None)
     if source:

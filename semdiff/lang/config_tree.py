@@ -8,10 +8,10 @@ rules never care which syntax a file was written in.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Iterable, Optional, Union
 
+from semdiff import digests
 from semdiff.ir import Literal, Setting, Span, Unit
 
 Scalar = Union[str, int, float, bool, None]
@@ -184,4 +184,4 @@ def line_count(text: str) -> int:
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+    return digests.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]

@@ -5,12 +5,12 @@ and constant arithmetic (`1024 * 1024`, `86400 * 365`) is folded by hand with bo
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Mapping, Optional, Union
 
 import libcst as cst
 
+from semdiff import digests
 from semdiff.ir import TRUE, FALSE, Formula, conj, disj, neg
 from semdiff.lang import normal
 
@@ -83,7 +83,7 @@ class Namer:
 
     @staticmethod
     def local_name(binding_text: str, ordinal: int) -> str:
-        digest = hashlib.sha1(squash(binding_text).encode("utf-8")).hexdigest()[:6]
+        digest = digests.sha1(squash(binding_text).encode("utf-8")).hexdigest()[:6]
         return f"%{digest}" + (f"_{ordinal}" if ordinal else "")
 
 

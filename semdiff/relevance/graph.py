@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
 
+from semdiff import digests
 from semdiff.model import NotAnalyzed
 from semdiff.relevance.cache import BlobCache
 from semdiff.relevance.facts import MODULE_SCOPE, FileFacts, extractor_for
@@ -50,7 +50,7 @@ class BuildStats:
 
 def git_blob_id(data: bytes) -> str:
     """The id git gives these bytes, for callers that have text but no blob id."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return digests.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def module_name(path: str) -> str:

@@ -8,12 +8,12 @@ name-only floor of semdiff.relevance.names: when it knows nothing, the name deci
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Optional
 
+from semdiff import digests
 from semdiff.model import Relevance
 from semdiff.relevance.facts import MODULE_SCOPE
 from semdiff.relevance.graph import CallGraph
@@ -212,7 +212,7 @@ class RepoRelevance:
             seeds = canonical(self.seeds)
         except Uncacheable:
             return None
-        h = hashlib.sha256(f"semdiff-relevance-answers\0{_code()}\0{snap}\0{self.max_hops}\0{self.decay!r}\0".encode())
+        h = digests.sha256(f"semdiff-relevance-answers\0{_code()}\0{snap}\0{self.max_hops}\0{self.decay!r}\0".encode())
         h.update(seeds.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
@@ -450,7 +450,7 @@ def _code() -> str:
     """Hash of the code a walk answer depends on (read once per process)."""
     global _CODE
     if _CODE is None:
-        h = hashlib.sha256()
+        h = digests.sha256()
         here = Path(__file__).resolve().parent
         for name in _ANSWER_SOURCES:
             try:

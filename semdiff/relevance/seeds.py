@@ -7,7 +7,6 @@ graph.
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import re
@@ -18,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from semdiff import digests
 from semdiff.relevance.names import words as name_words
 
 TABLE_KEYS = ("names", "words", "decorators", "imports", "calls")
@@ -62,7 +62,7 @@ def _parse_table(source: Path) -> dict[str, Any]:
     text = source.read_text(encoding="utf-8")
     if _table_cache_dir is None:
         return tomllib.loads(text)
-    digest = hashlib.sha256(f"semdiff-seeds\0{TABLE_CACHE_VERSION}\0{sys.version}\0".encode())
+    digest = digests.sha256(f"semdiff-seeds\0{TABLE_CACHE_VERSION}\0{sys.version}\0".encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
     path = os.path.join(_table_cache_dir, "startup", f"seeds-{digest.hexdigest()}.bin")
     try:

@@ -33,7 +33,6 @@ answer from that from then on (the snapshot is written again by the rebuild).
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import struct
@@ -41,6 +40,7 @@ import weakref
 import zlib
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 
+from semdiff import digests
 from semdiff.model import NotAnalyzed
 from semdiff.relevance import facts as _facts
 from semdiff.relevance.facts import extractor_for
@@ -66,7 +66,7 @@ class CorruptSnapshot(ValueError):
 
 def revision_key(entries: Iterable[tuple[str, str]]) -> str:
     """Key of a revision's graph: sha256 over (path, blob id, extractor version), sorted."""
-    h = hashlib.sha256(f"semdiff-graph-v{SNAPSHOT_VERSION}\0".encode())
+    h = digests.sha256(f"semdiff-graph-v{SNAPSHOT_VERSION}\0".encode())
     for path, blob in sorted(entries):
         ex = extractor_for(path)
         version = f"{ex.language}-{ex.version}" if ex is not None else "-"
@@ -86,7 +86,7 @@ def _registered_suffixes() -> list[str]:
 
 
 def _memo_key(tree: str) -> str:
-    return hashlib.sha256(f"semdiff-tree-v{SNAPSHOT_VERSION}\0{MAX_FILE_BYTES}\0{tree}".encode()).hexdigest()
+    return digests.sha256(f"semdiff-tree-v{SNAPSHOT_VERSION}\0{MAX_FILE_BYTES}\0{tree}".encode()).hexdigest()
 
 
 def remember_tree(cache: Any, tree: str, key: str, paths: Iterable[str]) -> None:

@@ -13,11 +13,11 @@ The builder is a pure function of the report and the exit decision; the CLI writ
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any, Mapping, Optional
 
+from semdiff import digests
 from semdiff.errors import InputError
 from semdiff.model import Report, Severity
 
@@ -41,7 +41,7 @@ def rule_set_hash(rules: Optional[Mapping[str, Any]] = None) -> str:
 
         rules = all_rules()
     lines = sorted(f"{rid}\t{Severity(spec.severity).label}" for rid, spec in rules.items())
-    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return "sha256:" + digests.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def findings_summary(report: Report) -> dict[str, int]:

@@ -7,11 +7,11 @@ the caller's arguments. Helpers we cannot see stay opaque call atoms.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import replace
 from typing import Callable, Mapping, Optional
 
+from semdiff import digests
 from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, atoms_of, conj, disj
 from semdiff.lang.normal import linear_of, squash
 from semdiff.rules.base import UnitTable
@@ -45,7 +45,7 @@ def helper_locals(helper: Unit) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, placeholder in helper.locals:
         base, _, ordinal = placeholder.partition("_")
-        digest = hashlib.sha1(f"{helper.qualname}\0{name}".encode("utf-8")).hexdigest()[:6]
+        digest = digests.sha1(f"{helper.qualname}\0{name}".encode("utf-8")).hexdigest()[:6]
         out[placeholder] = f"%{digest}" + (f"_{ordinal}" if ordinal else "")
     return out
 
@@ -287,7 +287,7 @@ def _placeholder(text: str) -> str:
     if hit is None:
         if len(_PLACEHOLDERS) >= _PLACEHOLDERS_MAX:
             _PLACEHOLDERS.clear()
-        hit = _PLACEHOLDERS[text] = "%" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+        hit = _PLACEHOLDERS[text] = "%" + digests.sha1(text.encode("utf-8")).hexdigest()[:6]
     return hit
 
 
