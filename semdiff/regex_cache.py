@@ -69,9 +69,9 @@ def default_cache_dir() -> str:
     env = os.environ.get("SEMDIFF_CACHE_DIR")
     if env:
         return env
-    import platformdirs
+    from semdiff.user_cache import user_cache_dir
 
-    return platformdirs.user_cache_dir("semdiff")
+    return user_cache_dir()
 
 
 def install(cache_dir: Optional[str] = None) -> bool:

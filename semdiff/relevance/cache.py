@@ -26,9 +26,9 @@ def default_cache_dir() -> Path:
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env)
-    import platformdirs
+    from semdiff.user_cache import user_cache_dir
 
-    return Path(platformdirs.user_cache_dir("semdiff"))
+    return Path(user_cache_dir())
 
 
 @dataclass
