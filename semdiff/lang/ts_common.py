@@ -141,18 +141,34 @@ def load_combined(ts_language: Language, folder: str, walk: str = "") -> tuple[O
     with `walk` (one pattern capturing @n) that pattern last, as pseudo-file WALK_PATTERN."""
     key = (id(ts_language), folder, walk)
     if key not in _COMBINED:
-        texts, ranges, start = [], [], 0
+        # each file's patterns are told apart by where they start in the joined text, not by
+        # compiling every file once more on its own for its pattern count (compiling a query is
+        # most of a small file's cost: callgrind, JavaScript, 2/3 of the queries' compile time)
+        texts: list[str] = []
+        names: list[str] = []
         for name in FILE_QUERIES:
-            query = load_query(ts_language, folder, name)
-            if query is None:
-                continue
-            texts.append(_query_text(folder, name))
-            ranges.append((name, start, start + query.pattern_count))
-            start += query.pattern_count
+            text = _query_text(folder, name)
+            if text.strip():
+                texts.append(text)
+                names.append(name)
         if walk:
             texts.append(walk)
-            ranges.append((WALK_PATTERN, start, start + 1))
-        _COMBINED[key] = (Query(ts_language, "\n".join(texts)) if texts else None, tuple(ranges))
+            names.append(WALK_PATTERN)
+        query = Query(ts_language, "\n".join(texts)) if texts else None
+        ranges: list[tuple[str, int, int]] = []
+        if query is not None:
+            ends, end = [], -1  # byte offset in the joined text where each file ends
+            for text in texts:
+                end += len(text.encode("utf-8")) + 1
+                ends.append(end)
+            first = [query.pattern_count] * len(texts)  # each file's first pattern (none: the next file's)
+            for i in reversed(range(query.pattern_count)):
+                first[bisect_left(ends, query.start_byte_for_pattern(i))] = i
+            for k in reversed(range(len(texts) - 1)):
+                first[k] = min(first[k], first[k + 1])
+            ranges = [(name, first[k], first[k + 1] if k + 1 < len(texts) else query.pattern_count)
+                      for k, name in enumerate(names)]
+        _COMBINED[key] = (query, tuple(ranges))
     return _COMBINED[key]
 
 
