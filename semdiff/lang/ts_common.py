@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from operator import gt, lt
+from operator import attrgetter, gt, lt
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
@@ -80,6 +80,8 @@ _OTHER_TOKENS_SPLIT = re.compile(
 _SCAN_END = "\n//"
 # one `[\w$]` character (what a name token is made of past its first character)
 _WORD_CHAR = re.compile(r"[\w$]")
+# two word characters in a row at a position (KeyIndex.key_text: is an end inside a name?)
+_WORD_PAIR = re.compile(r"[\w$]{2}").match
 _NAME_TOKEN = re.compile(r"[A-Za-z_$][\w$]*")
 _WORD_RUN = re.compile(r"[\w$]+")
 # KeyIndex.edits reads a range's word runs instead of finding each renamed name when a renamed
@@ -320,7 +322,11 @@ class KeyIndex:
         file scan cannot stand in for the node's own scan. With `unit` (whose renames these
         are) the edits of the unit's whole range are found once and reused while its renames
         stay as they are (they only grow)."""
-        a, b = self._char(start_byte), self._char(end_byte)
+        conts = self.conts
+        if conts is None:
+            a, b = start_byte, end_byte
+        else:
+            a, b = start_byte - bisect_left(conts, start_byte), end_byte - bisect_left(conts, end_byte)
         starts, ends = self.starts, self.ends
         i = bisect_left(starts, a) - 1  # the last listed token starting before the node
         if i >= 0 and ends[i] > a:
@@ -328,9 +334,12 @@ class KeyIndex:
         j = bisect_left(starts, b) - 1
         if j >= 0 and ends[j] > b:
             return None
-        if self._inside_name(a) or self._inside_name(b):
-            return None  # an end inside a name token (not listed)
         text = self.text
+        # (an end is inside a name only between two word characters: most ends are not, and
+        # _inside_name is asked only about the others)
+        if ((a > 0 and _WORD_PAIR(text, a - 1) is not None and self._inside_name(a))
+                or (b > 0 and _WORD_PAIR(text, b - 1) is not None and self._inside_name(b))):
+            return None  # an end inside a name token (not listed)
         cached = unit.key_edits if unit is not None else None
         if unit is not None and (cached is None or cached[0] != len(renames)):
             if cached is not None and cached[0] < len(renames):
@@ -362,7 +371,7 @@ class KeyIndex:
 
     def edits(self, a: int, b: int, renames: dict[str, str], comments: bool = True) -> list[tuple[int, int, str]]:
         """(start, end, replacement) of the comments and renamed name tokens starting in [a, b), in order."""
-        text = self.text
+        text, starts, ends = self.text, self.starts, self.ends
         out: list[tuple[int, int, str]] = []
         spans = self.comments if comments else []
         if spans:
@@ -409,12 +418,22 @@ class KeyIndex:
                 # first character in one run of word characters, which _name_starts_at refuses.
                 for m in finder(text, a, b):
                     # a name token of its own: not the tail of a longer name, not followed by
-                    # more of one, not inside a listed token (a `.name` token starts at the dot)
+                    # more of one, not inside a listed token (a `.name` token starts at the dot).
+                    # The pattern saw no name's first character before it and, short of the
+                    # range's end, no word character after it; a word character before it (a
+                    # digit: `9abc`) leaves the run before it to read.
                     p = m.start()
                     e = p + n
-                    after = text[e : e + 1]
-                    if (after not in _WORD_CHARS_ASCII and (after.isascii() or not _is_word(after))
-                            and text[p - 1 : p] not in _ID_START and self._name_starts_at(p) and not self._in_listed(p)):
+                    if e == b:
+                        after = text[e : e + 1]
+                        if after in _WORD_CHARS_ASCII or (not after.isascii() and _is_word(after)):
+                            continue
+                    before = text[p - 1 : p] if p else ""
+                    if before and (before in _WORD_CHARS_ASCII or (not before.isascii() and _is_word(before))) \
+                            and not self._name_starts_at(p):
+                        continue
+                    k = bisect_left(starts, p) - 1  # (_in_listed, inline)
+                    if k < 0 or ends[k] <= p:
                         out.append((p, e, new))
         out.sort()
         return out
@@ -429,7 +448,10 @@ _NAME_FINDERS_MAX = 20_000
 def _name_finder(name: str) -> Callable[[str, int, int], Iterator[re.Match]]:
     if len(_NAME_FINDERS) >= _NAME_FINDERS_MAX:
         _NAME_FINDERS.clear()
-    finder = _NAME_FINDERS[name] = re.compile(re.escape(name) + r"(?![\w$])").finditer
+    # (the look-behind sees the text before the range too: finditer's pos is no string start)
+    # (after the name, so the pattern starts with it and the engine scans for it as a literal)
+    escaped = re.escape(name)
+    finder = _NAME_FINDERS[name] = re.compile(escaped + r"(?<![A-Za-z_$]" + escaped + r")(?![\w$])").finditer
     return finder
 
 
@@ -439,6 +461,11 @@ def _renamed_names(text: str, renames: dict[str, str]) -> tuple[Optional[str], .
 
 
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")
+
+_START_BYTE, _END_BYTE, _KIND_ID = attrgetter("start_byte"), attrgetter("end_byte"), attrgetter("kind_id")
+# grammar (id(Language)) -> node type name by kind id: `node.type` builds a new str at every read
+# (and a new str hashes anew in every set it is looked up in); these are built once per grammar
+_KIND_NAMES: dict[int, list[str]] = {}
 
 
 # Functions nested deeper than this are refused as too deep: every unit carries its enclosing
@@ -1038,6 +1065,17 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     if ct not in comments and not (ct in decorators and self.outer_decorator(child)):
                         push((child, owner))
         return drafts
+
+    def node_types(self, nodes: list[Node]) -> list[str]:
+        """[n.type for n in nodes], each name one shared str per grammar (read by kind id)."""
+        lang = self.ts_language()
+        names = _KIND_NAMES.get(id(lang))
+        if names is None:
+            names = _KIND_NAMES[id(lang)] = [lang.node_kind_for_id(i) or "" for i in range(lang.node_kind_count)]
+        try:
+            return list(map(names.__getitem__, map(_KIND_ID, nodes)))
+        except IndexError:  # (an ERROR node's kind id is past the grammar's symbols)
+            return [n.type for n in nodes]
 
     def interesting_types(self) -> frozenset[str]:
         """Node types phase 2 looks at; everything else is only walked through."""
