@@ -463,9 +463,20 @@ def _renamed_names(text: str, renames: dict[str, str]) -> tuple[Optional[str], .
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")
 
 _START_BYTE, _END_BYTE, _KIND_ID = attrgetter("start_byte"), attrgetter("end_byte"), attrgetter("kind_id")
-# grammar (id(Language)) -> node type name by kind id: `node.type` builds a new str at every read
-# (and a new str hashes anew in every set it is looked up in); these are built once per grammar
-_KIND_NAMES: dict[int, list[str]] = {}
+# grammar (id(Language)) -> node type name by kind id (kind_names)
+_KIND_NAMES: dict[int, list[Optional[str]]] = {}
+
+
+def kind_names(lang: Language) -> list[Optional[str]]:
+    """The type name of every kind id a node of the grammar can have, by id: the grammar's
+    symbols, and ERROR's ids past them (65534, 65535; None between: no node has those)."""
+    names = _KIND_NAMES.get(id(lang))
+    if names is None:
+        names = [lang.node_kind_for_id(i) for i in range(lang.node_kind_count)]
+        names.extend([None] * (65536 - len(names)))
+        names[65534], names[65535] = lang.node_kind_for_id(65534), lang.node_kind_for_id(65535)
+        names = _KIND_NAMES[id(lang)] = names
+    return names
 
 
 # Functions nested deeper than this are refused as too deep: every unit carries its enclosing
@@ -658,6 +669,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         # (0 for a field the grammar lacks: no child, as by name)
         for name in _FIELD_NAMES:
             setattr(self, "_f_" + name, lang.field_id_for_name(name) or 0)
+        # node type names by kind id: `self._kinds[n.kind_id] == n.type`, without the new str
+        # (hashed anew in every set it is looked up in) that each `n.type` read builds
+        self._kinds = kind_names(lang)
 
     # ---- language hooks (override) ----
     @abc.abstractmethod
@@ -694,8 +708,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def statements(self, block: Node) -> list[Node]:
         """Statements of a block, or the statement itself when it is not a block."""
-        if block.type in self.BLOCK_TYPES:
-            return [c for c in block.named_children if c.type not in self.COMMENT_TYPES]
+        kinds = self._kinds
+        if kinds[block.kind_id] in self.BLOCK_TYPES:
+            comments = self.COMMENT_TYPES
+            return [c for c in block.named_children if kinds[c.kind_id] not in comments]
         return [block]
 
     def if_parts(self, node: Node) -> tuple[Optional[Node], Optional[Node], Optional[Node]]:
@@ -703,13 +719,15 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         cond = node.child_by_field_id(self._f_condition)
         cons = node.child_by_field_id(self._f_consequence)
         alt = node.child_by_field_id(self._f_alternative)
-        if alt is not None and alt.type == "else_clause":
-            inner = [c for c in alt.named_children if c.type not in self.COMMENT_TYPES]
+        if alt is not None and self._kinds[alt.kind_id] == "else_clause":
+            kinds, comments = self._kinds, self.COMMENT_TYPES
+            inner = [c for c in alt.named_children if kinds[c.kind_id] not in comments]
             alt = inner[0] if inner else None
         return cond, cons, alt
 
     def return_values(self, ret: Node) -> list[Node]:
-        return [c for c in ret.named_children if c.type not in self.COMMENT_TYPES]
+        kinds, comments = self._kinds, self.COMMENT_TYPES
+        return [c for c in ret.named_children if kinds[c.kind_id] not in comments]
 
     def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
         """Does this call refuse the request (403 response, abort, panic, next(err))?"""
@@ -776,9 +794,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def is_boolean_expr(self, node: Node) -> bool:
         node = self.unparen(node)
-        if node.type in self.UNARY_TYPES:
+        t = self._kinds[node.kind_id]
+        if t in self.UNARY_TYPES:
             return self.unary_op(node) == "!"
-        if node.type in self.BINARY_TYPES:
+        if t in self.BINARY_TYPES:
             op = self.binary_op(node)
             if op in self.AND_OPS or op in self.OR_OPS:
                 # `opts || {}` / `name && name.trim()` return values, not verdicts (as in Python)
@@ -962,8 +981,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         skip_until = -1
         # captures come grouped by pattern, not in tree order: sort to pre-order (outer first)
         # by (start, -end), stably; each node's start, end and type are read once, here
-        starts = [n.start_byte for n in nodes]
-        ends = [n.end_byte for n in nodes]
+        starts = list(map(_START_BYTE, nodes))
+        ends = list(map(_END_BYTE, nodes))
         # (strictly increasing starts are pre-order already: the keys are only built otherwise)
         keys = None if all(map(lt, starts, starts[1:])) else list(zip(starts, [-e for e in ends]))
         if keys is not None and any(map(gt, keys, keys[1:])):
@@ -971,7 +990,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             nodes = [nodes[i] for i in order]
             starts = [starts[i] for i in order]
             ends = [ends[i] for i in order]
-        types = [n.type for n in nodes]
+        types = self.node_types(nodes)
         ctx.walk_nodes = nodes
         ctx.walk_starts = starts
         ctx.fn_spans = [(a, b) for a, b, t in zip(starts, ends, types) if t in functions]
@@ -1068,14 +1087,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def node_types(self, nodes: list[Node]) -> list[str]:
         """[n.type for n in nodes], each name one shared str per grammar (read by kind id)."""
-        lang = self.ts_language()
-        names = _KIND_NAMES.get(id(lang))
-        if names is None:
-            names = _KIND_NAMES[id(lang)] = [lang.node_kind_for_id(i) or "" for i in range(lang.node_kind_count)]
-        try:
-            return list(map(names.__getitem__, map(_KIND_ID, nodes)))
-        except IndexError:  # (an ERROR node's kind id is past the grammar's symbols)
-            return [n.type for n in nodes]
+        return list(map(self._kinds.__getitem__, map(_KIND_ID, nodes)))
 
     def interesting_types(self) -> frozenset[str]:
         """Node types phase 2 looks at; everything else is only walked through."""

@@ -25,6 +25,10 @@ STATUS_DIGITS = re.compile(r"4\d\d")
 # a callee is `RegExp` only where the source spells it (dotted() squashes a head's whitespace)
 REGEXP_CALLEE = re.compile(r"R\s*e\s*g\s*E\s*x\s*p")
 ERR_CALLBACKS = {"next", "done", "cb", "callback"}
+# JavaScriptBackend.dotted: what a member's object may be for the chain to go on, and heads kept as written
+_CHAIN_TYPES = frozenset({"member_expression", "call_expression", "subscript_expression", "non_null_expression",
+                          "parenthesized_expression", "await_expression"})
+_PLAIN_HEADS = frozenset({"identifier", "this", "super", "property_identifier", "import"})
 
 
 # closing the peer's connection: `session.close()`, `socket.destroy()`, `ws.terminate()`
@@ -69,10 +73,12 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def unparen(self, node: Node) -> Node:
         # `x as T` / `x!` / `(x)` all mean x for a condition
+        kinds, parens = self._kinds, self.PAREN_TYPES
         for _ in range(60):
-            if node.type not in self.PAREN_TYPES:
+            if kinds[node.kind_id] not in parens:
                 return node
-            inner = [c for c in node.named_children if c.type not in self.COMMENT_TYPES]
+            comments = self.COMMENT_TYPES
+            inner = [c for c in node.named_children if kinds[c.kind_id] not in comments]
             if not inner:
                 return node
             node = inner[0]
@@ -82,13 +88,14 @@ class JavaScriptBackend(TreeSitterBackend):
     def dotted(self, node: Node, ctx: FileContext) -> str:
         """`res.status(403).json` -> `res.status().json`; iterative so long chains are fine."""
         suffix: list[str] = []
+        kinds = self._kinds
         for _ in range(10_000):
-            t = node.type
+            t = kinds[node.kind_id]
             if t == "member_expression":
                 prop = node.child_by_field_id(self._f_property)
                 suffix.append("." + ctx.text(prop))
                 node = node.child_by_field_id(self._f_object) or node
-                if node.type == "member_expression" or node.type in ("call_expression", "subscript_expression", "non_null_expression", "parenthesized_expression", "await_expression"):
+                if kinds[node.kind_id] in _CHAIN_TYPES:
                     continue
             elif t == "call_expression":
                 suffix.append("()")
@@ -102,11 +109,11 @@ class JavaScriptBackend(TreeSitterBackend):
                 node = node.named_children[0]
                 continue
             break
-        head = ctx.text(node) if node.type in ("identifier", "this", "super", "property_identifier", "import") else fast_squash(ctx.text(node))
+        head = ctx.text(node) if kinds[node.kind_id] in _PLAIN_HEADS else fast_squash(ctx.text(node))
         return head + "".join(reversed(suffix))
 
     def callee_name(self, call: Node, ctx: FileContext) -> str:
-        fn = call.child_by_field_id(self._f_function) if call.type == "call_expression" else call.child_by_field_id(self._f_constructor)
+        fn = call.child_by_field_id(self._f_function) if self._kinds[call.kind_id] == "call_expression" else call.child_by_field_id(self._f_constructor)
         if fn is None:
             return fast_squash(ctx.text(call))
         memo = ctx.callee_memo
@@ -122,15 +129,15 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def call_arguments(self, call: Node, ctx: FileContext) -> list[Argument]:
         args = call.child_by_field_id(self._f_arguments)
-        if args is None or args.type == "template_string":
+        if args is None or self._kinds[args.kind_id] == "template_string":
             return [self.argument(None, args, ctx)] if args is not None else []
         out: list[Argument] = []
         for a in args.named_children:
-            if a.type in self.COMMENT_TYPES:
+            if self._kinds[a.kind_id] in self.COMMENT_TYPES:
                 continue
-            if a.type == "object":
+            if self._kinds[a.kind_id] == "object":
                 out.extend(self._object_arguments(a, ctx))
-            elif a.type == "spread_element":
+            elif self._kinds[a.kind_id] == "spread_element":
                 out.append(self.argument("*", a.named_children[0] if a.named_children else a, ctx))
             else:
                 out.append(self.argument(None, a, ctx))
@@ -140,13 +147,13 @@ class JavaScriptBackend(TreeSitterBackend):
         """call_arguments and the positional keys in one pass over the arguments (a tagged
         template's one argument takes the generic way)."""
         node = call.child_by_field_id(self._f_arguments)
-        if node is None or node.type == "template_string":
+        if node is None or self._kinds[node.kind_id] == "template_string":
             return super().call_parts(call, d, ctx)
         args: list[Argument] = []
         keys: list[str] = []
-        comments = self.COMMENT_TYPES
+        comments, kinds = self.COMMENT_TYPES, self._kinds
         for a in node.named_children:
-            t = a.type
+            t = kinds[a.kind_id]
             if t in comments:
                 continue
             if t == "object":
@@ -166,11 +173,11 @@ class JavaScriptBackend(TreeSitterBackend):
             for key, value in self.config_pairs(node, ctx):
                 name = prefix + key
                 out.append(self.argument(name, value, ctx))
-                if value.type == "object" and depth < 6:
+                if self._kinds[value.kind_id] == "object" and depth < 6:
                     work.append((name + ".", value, depth + 1))
             if not prefix:
                 for c in node.named_children:
-                    if c.type == "spread_element" and c.named_children:
+                    if self._kinds[c.kind_id] == "spread_element" and c.named_children:
                         out.append(self.argument("**", c.named_children[0], ctx))
         return out
 
@@ -182,30 +189,30 @@ class JavaScriptBackend(TreeSitterBackend):
         false} satisfies ServerOptions)`) are the object's own, as for a plain `{...}`."""
         for _ in range(6):
             value = self.unparen(value)
-            if value.type != "call_expression" or self.callee(value, ctx) not in self.FREEZING_CALLS:
+            if self._kinds[value.kind_id] != "call_expression" or self.callee(value, ctx) not in self.FREEZING_CALLS:
                 break
             args = value.child_by_field_id(self._f_arguments)
-            inner = [c for c in args.named_children if c.type not in self.COMMENT_TYPES] if args is not None else []
+            inner = [c for c in args.named_children if self._kinds[c.kind_id] not in self.COMMENT_TYPES] if args is not None else []
             if len(inner) != 1:
                 break
             value = inner[0]
         return super()._config_settings(target, value, ctx)
 
     def config_pairs(self, value: Node, ctx: FileContext) -> list[tuple[str, Node]]:
-        if value.type != "object":
+        if self._kinds[value.kind_id] != "object":
             return []
         out: list[tuple[str, Node]] = []
         for c in value.named_children:
-            if c.type == "pair":
+            if self._kinds[c.kind_id] == "pair":
                 k, v = c.child_by_field_id(self._f_key), c.child_by_field_id(self._f_value)
                 if k is not None and v is not None:
                     out.append((unquote(ctx.text(k)), v))
-            elif c.type == "shorthand_property_identifier":
+            elif self._kinds[c.kind_id] == "shorthand_property_identifier":
                 out.append((ctx.text(c), c))
         return out
 
     def literal_of(self, node: Node, ctx: FileContext) -> LiteralValue:
-        return self.literal_of_text(node, node.type, ctx.text(node), ctx)
+        return self.literal_of_text(node, self._kinds[node.kind_id], ctx.text(node), ctx)
 
     def literal_of_text(self, node: Node, t: str, text: str, ctx: FileContext) -> LiteralValue:
         if t == "string":
@@ -224,10 +231,10 @@ class JavaScriptBackend(TreeSitterBackend):
         return None
 
     def peel_conversion(self, node: Node) -> Node:
-        if node.type == "call_expression":
+        if self._kinds[node.kind_id] == "call_expression":
             fn = node.child_by_field_id(self._f_function)
             args = self.positional_nodes(node)
-            if fn is not None and fn.type == "member_expression" and fn.text == b"Buffer.from" and 1 <= len(args) <= 2:
+            if fn is not None and self._kinds[fn.kind_id] == "member_expression" and fn.text == b"Buffer.from" and 1 <= len(args) <= 2:
                 return args[0]
         return node
 
@@ -237,7 +244,7 @@ class JavaScriptBackend(TreeSitterBackend):
         stack = [node] if node is not None else []
         while stack:
             n = stack.pop()
-            t = n.type
+            t = self._kinds[n.kind_id]
             if t in ("identifier", "shorthand_property_identifier_pattern"):
                 out.append(ctx.text(n))
             elif t in ("required_parameter", "optional_parameter"):
@@ -269,18 +276,18 @@ class JavaScriptBackend(TreeSitterBackend):
         if params is None:
             return out
         for p in params.named_children:
-            if p.type == "assignment_pattern":
+            if self._kinds[p.kind_id] == "assignment_pattern":
                 left, right = p.child_by_field_id(self._f_left), p.child_by_field_id(self._f_right)
-                if left is not None and right is not None and left.type == "identifier":
+                if left is not None and right is not None and self._kinds[left.kind_id] == "identifier":
                     out.append((ctx.text(left), right))
-            elif p.type in ("required_parameter", "optional_parameter"):
+            elif self._kinds[p.kind_id] in ("required_parameter", "optional_parameter"):
                 pat, value = p.child_by_field_id(self._f_pattern), p.child_by_field_id(self._f_value)
-                if pat is not None and value is not None and pat.type == "identifier":
+                if pat is not None and value is not None and self._kinds[pat.kind_id] == "identifier":
                     out.append((ctx.text(pat), value))
         return out
 
     def bindings(self, node: Node, ctx: FileContext) -> list[tuple[str, Optional[Node], str]]:
-        t = node.type
+        t = self._kinds[node.kind_id]
         if t == "variable_declarator":
             value = node.child_by_field_id(self._f_value)
             return [(n, value, "") for n in self.pattern_names(node.child_by_field_id(self._f_name), ctx)]
@@ -295,13 +302,13 @@ class JavaScriptBackend(TreeSitterBackend):
             return ""
         name = unquote(ctx.text(name_node))
         parent = node.parent
-        if parent is not None and parent.type == "pair" or (node.type == "method_definition" and parent is not None and parent.type == "object"):
-            obj = parent.parent if parent.type == "pair" else parent
+        if parent is not None and self._kinds[parent.kind_id] == "pair" or (self._kinds[node.kind_id] == "method_definition" and parent is not None and self._kinds[parent.kind_id] == "object"):
+            obj = parent.parent if self._kinds[parent.kind_id] == "pair" else parent
             holder = obj.parent if obj is not None else None
-            if holder is not None and holder.type == "variable_declarator":
+            if holder is not None and self._kinds[holder.kind_id] == "variable_declarator":
                 return f"{ctx.text(holder.child_by_field_id(self._f_name))}.{name}"
             return name
-        if name_node.type == "member_expression":
+        if self._kinds[name_node.kind_id] == "member_expression":
             name = re.sub(r"^(module\.)?exports\.", "", fast_squash(name))
             name = name.replace(".prototype.", ".")
         return name
@@ -320,16 +327,16 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def _named_import(self, node: Node, module: str, ctx: FileContext) -> None:
         """`{ verify as v }` / `{ timingSafeEqual }` bind names that lose their module: resolve them."""
-        if node.type in ("import_specifier",):
+        if self._kinds[node.kind_id] in ("import_specifier",):
             name = node.child_by_field_id(self._f_name)
             alias = node.child_by_field_id(self._f_alias) or name
             if name is not None and alias is not None:
                 ctx.imports[ctx.text(alias)] = f"{module}.{ctx.text(name)}"
-        elif node.type == "shorthand_property_identifier_pattern":
+        elif self._kinds[node.kind_id] == "shorthand_property_identifier_pattern":
             ctx.imports[ctx.text(node)] = f"{module}.{ctx.text(node)}"
-        elif node.type == "pair_pattern":
+        elif self._kinds[node.kind_id] == "pair_pattern":
             k, v = node.child_by_field_id(self._f_key), node.child_by_field_id(self._f_value)
-            if k is not None and v is not None and v.type == "identifier":
+            if k is not None and v is not None and self._kinds[v.kind_id] == "identifier":
                 ctx.imports[ctx.text(v)] = f"{module}.{ctx.text(k)}"
 
     def resolve(self, dotted: str, ctx: FileContext) -> str:
@@ -385,14 +392,14 @@ class JavaScriptBackend(TreeSitterBackend):
 
     def deny_value(self, value: Node, ctx: FileContext) -> Optional[Action]:
         v = self.unparen(value)
-        if v.type == "await_expression" and v.named_children:
+        if self._kinds[v.kind_id] == "await_expression" and v.named_children:
             v = v.named_children[0]
-        if v.type in ("false",) or v.type in self.NULL_TYPES:
+        if self._kinds[v.kind_id] in ("false",) or self._kinds[v.kind_id] in self.NULL_TYPES:
             return Action.DENY_RETURN
-        if v.type in self.CALL_TYPES:
+        if self._kinds[v.kind_id] in self.CALL_TYPES:
             return self.deny_call(v, ctx)
-        if v.type in ("jsx_element", "jsx_self_closing_element"):
-            opening = v if v.type == "jsx_self_closing_element" else (v.named_children[0] if v.named_children else v)
+        if self._kinds[v.kind_id] in ("jsx_element", "jsx_self_closing_element"):
+            opening = v if self._kinds[v.kind_id] == "jsx_self_closing_element" else (v.named_children[0] if v.named_children else v)
             name = opening.child_by_field_id(self._f_name)
             if name is not None and DENY_JSX.match(ctx.text(name)):
                 return Action.ABORT
@@ -403,9 +410,9 @@ class JavaScriptBackend(TreeSitterBackend):
         refused by dropping the connection (a returned close in a branch, not a close among
         clean-up statements)."""
         v = self.unparen(value)
-        if v.type == "await_expression" and v.named_children:
+        if self._kinds[v.kind_id] == "await_expression" and v.named_children:
             v = v.named_children[0]
-        return v.type in self.CALL_TYPES and bool(CLOSE_CONNECTION.search(self.callee(v, ctx)))
+        return self._kinds[v.kind_id] in self.CALL_TYPES and bool(CLOSE_CONNECTION.search(self.callee(v, ctx)))
 
     def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
         return False
@@ -418,17 +425,17 @@ class JavaScriptBackend(TreeSitterBackend):
     # ---- literals and settings ----
     def collection_items(self, node: Node, ctx: FileContext) -> Optional[tuple[str, tuple[str, ...]]]:
         node = self.unparen(node)
-        if node.type == "array":
-            return "list", tuple(self._item(c, ctx) for c in node.named_children if c.type not in self.COMMENT_TYPES)
-        if node.type == "object":
+        if self._kinds[node.kind_id] == "array":
+            return "list", tuple(self._item(c, ctx) for c in node.named_children if self._kinds[c.kind_id] not in self.COMMENT_TYPES)
+        if self._kinds[node.kind_id] == "object":
             return "dict-keys", tuple(k for k, _ in self.config_pairs(node, ctx))
-        if node.type == "new_expression":
+        if self._kinds[node.kind_id] == "new_expression":
             ctor = node.child_by_field_id(self._f_constructor)
             args = node.child_by_field_id(self._f_arguments)
             if ctor is not None and ctx.text(ctor) == "Set" and args is not None and args.named_children:
                 inner = args.named_children[0]
-                if inner.type == "array":
-                    return "set", tuple(self._item(c, ctx) for c in inner.named_children if c.type not in self.COMMENT_TYPES)
+                if self._kinds[inner.kind_id] == "array":
+                    return "set", tuple(self._item(c, ctx) for c in inner.named_children if self._kinds[c.kind_id] not in self.COMMENT_TYPES)
         return None
 
     def _item(self, node: Node, ctx: FileContext) -> str:
@@ -436,18 +443,18 @@ class JavaScriptBackend(TreeSitterBackend):
         return lit if isinstance(lit, str) else fast_squash(ctx.text(node))
 
     def bound_values(self, node: Node, ctx: FileContext, unit: UnitDraft) -> list[tuple[str, Node, str]]:
-        t = node.type
+        t = self._kinds[node.kind_id]
         if t == "call_expression" and ctx.src[node.start_byte : node.start_byte + 1] != b"[":
             return []  # only `[...].includes(x)` below: a call on an array literal starts with its `[`
         top = unit.kind == "module"
         if t == "variable_declarator":
             name, value = node.child_by_field_id(self._f_name), node.child_by_field_id(self._f_value)
-            if name is None or value is None or name.type != "identifier" or value.type in self.FUNCTION_TYPES:
+            if name is None or value is None or self._kinds[name.kind_id] != "identifier" or self._kinds[value.kind_id] in self.FUNCTION_TYPES:
                 return []
             return [(ctx.text(name), value, "assignment" if top and node.parent is not None and node.parent.parent is not None and node.parent.parent.type in ("program", "export_statement") else "")]
         if t == "assignment_expression":
             left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
-            if left is None or right is None or right.type in self.FUNCTION_TYPES:
+            if left is None or right is None or self._kinds[right.kind_id] in self.FUNCTION_TYPES:
                 return []
             key = fast_squash(ctx.text(left))
             scope = "assignment" if top or key.startswith("this.") else ""
@@ -455,19 +462,19 @@ class JavaScriptBackend(TreeSitterBackend):
         if t in ("field_definition", "public_field_definition"):
             name = node.child_by_field_id(self._f_property) or node.child_by_field_id(self._f_name)
             value = node.child_by_field_id(self._f_value)
-            if name is None or value is None or value.type in self.FUNCTION_TYPES:
+            if name is None or value is None or self._kinds[value.kind_id] in self.FUNCTION_TYPES:
                 return []
             return [(ctx.text(name), value, "field")]
         if t == "pair":
             k, v = node.child_by_field_id(self._f_key), node.child_by_field_id(self._f_value)
-            if k is not None and v is not None and v.type in ("array", "new_expression"):
+            if k is not None and v is not None and self._kinds[v.kind_id] in ("array", "new_expression"):
                 return [(unquote(ctx.text(k)), v, "")]
         if t == "call_expression":
             # ['a', 'b'].includes(x)  ~  x in ['a', 'b']
             fn = node.child_by_field_id(self._f_function)
-            if fn is not None and fn.type == "member_expression":
+            if fn is not None and self._kinds[fn.kind_id] == "member_expression":
                 obj = fn.child_by_field_id(self._f_object)
-                if obj is None or obj.type != "array":
+                if obj is None or self._kinds[obj.kind_id] != "array":
                     return []  # (most calls: the other fields need not be read)
                 prop = fn.child_by_field_id(self._f_property)
                 args = node.child_by_field_id(self._f_arguments)
@@ -476,7 +483,7 @@ class JavaScriptBackend(TreeSitterBackend):
         return []
 
     def regex_literal(self, node: Node, ctx: FileContext) -> Optional[str]:
-        if node.type == "regex":
+        if self._kinds[node.kind_id] == "regex":
             pat = node.child_by_field_id(self._f_pattern)
             return ctx.text(pat) if pat is not None else None
         return None
@@ -491,7 +498,7 @@ class JavaScriptBackend(TreeSitterBackend):
             absent = memos["_no_regexp_callee"] = src is not None and REGEXP_CALLEE.search(src) is None
         if absent:
             return None
-        if call.type == "new_expression" or call.type == "call_expression":
+        if self._kinds[call.kind_id] == "new_expression" or self._kinds[call.kind_id] == "call_expression":
             if self.callee(call, ctx) == "RegExp":
                 args = self.call_arguments(call, ctx)
                 if args and isinstance(args[0].literal, str):
@@ -502,25 +509,25 @@ class JavaScriptBackend(TreeSitterBackend):
     DECORATOR_MARK = b"@"  # `@Injectable()`, `@Get(':id')`: every decorator starts with it
 
     def decorator_nodes(self, unit: Node) -> list[Node]:
-        nodes: list[Node] = [c for c in unit.children if c.type == "decorator"]
+        nodes: list[Node] = [c for c in unit.children if self._kinds[c.kind_id] == "decorator"]
         parent = unit.parent
-        if parent is not None and parent.type == "export_statement":
-            return [c for c in parent.children if c.type == "decorator"] + nodes
+        if parent is not None and self._kinds[parent.kind_id] == "export_statement":
+            return [c for c in parent.children if self._kinds[c.kind_id] == "decorator"] + nodes
         before: list[Node] = []
         prev = unit.prev_named_sibling
-        while prev is not None and (prev.type == "decorator" or prev.type in self.COMMENT_TYPES):
-            if prev.type == "decorator":
+        while prev is not None and (self._kinds[prev.kind_id] == "decorator" or self._kinds[prev.kind_id] in self.COMMENT_TYPES):
+            if self._kinds[prev.kind_id] == "decorator":
                 before.append(prev)
             prev = prev.prev_named_sibling
         return list(reversed(before)) + nodes
 
     def outer_decorator(self, node: Node) -> bool:
         parent = node.parent
-        return parent is not None and parent.type in ("class_body", "export_statement")
+        return parent is not None and self._kinds[parent.kind_id] in ("class_body", "export_statement")
 
     def decorator(self, node: Node, ctx: FileContext) -> Decorator:
         inner = node.named_children[0] if node.named_children else node
-        if inner.type == "call_expression":
+        if self._kinds[inner.kind_id] == "call_expression":
             fn = inner.child_by_field_id(self._f_function)
             name = self.dotted(fn, ctx) if fn is not None else fast_squash(ctx.text(inner))
             args = tuple(self.call_arguments(inner, ctx))
@@ -529,16 +536,16 @@ class JavaScriptBackend(TreeSitterBackend):
         return Decorator(name, args, span_of(node), clip(ctx.text(node)))
 
     def route_middleware(self, call: Node, ctx: FileContext) -> list[tuple[str, str, Node]]:
-        if call.type != "call_expression":
+        if self._kinds[call.kind_id] != "call_expression":
             return []
         fn = call.child_by_field_id(self._f_function)
-        if fn is None or fn.type != "member_expression":
+        if fn is None or self._kinds[fn.kind_id] != "member_expression":
             return []
         method = ctx.text(fn.child_by_field_id(self._f_property))  # routes.scm chose the call
         args_node = call.child_by_field_id(self._f_arguments)
-        args = [a for a in (args_node.named_children if args_node is not None else []) if a.type not in self.COMMENT_TYPES]
+        args = [a for a in (args_node.named_children if args_node is not None else []) if self._kinds[a.kind_id] not in self.COMMENT_TYPES]
         route = ""
-        if args and args[0].type in ("string", "template_string", "regex", "array") and args[0].type != "array" or (args and args[0].type == "array" and all(c.type == "string" for c in args[0].named_children)):
+        if args and args[0].type in ("string", "template_string", "regex", "array") and args[0].type != "array" or (args and args[0].type == "array" and all(self._kinds[c.kind_id] == "string" for c in args[0].named_children)):
             route = ctx.text(args[0])
             args = args[1:]
         elif method != "use":
@@ -548,11 +555,11 @@ class JavaScriptBackend(TreeSitterBackend):
         out: list[tuple[str, str, Node]] = []
         flat: list[Node] = []
         for a in args:
-            flat.extend(a.named_children if a.type == "array" else [a])
+            flat.extend(a.named_children if self._kinds[a.kind_id] == "array" else [a])
         for a in flat:
-            if a.type in ("identifier", "member_expression"):
+            if self._kinds[a.kind_id] in ("identifier", "member_expression"):
                 out.append((self.resolve(self.dotted(a, ctx), ctx), route, a))
-            elif a.type == "call_expression":
+            elif self._kinds[a.kind_id] == "call_expression":
                 out.append((self.callee(a, ctx), route, a))
         return out
 
