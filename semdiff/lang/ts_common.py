@@ -1167,6 +1167,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         is_call = None if cls.is_call is TreeSitterBackend.is_call else self.is_call
         registrations = ctx.registrations
         bound_call_start = self.BOUND_CALL_START
+        # (asked once per unit, not per call, whether the file can hold a regex-building call)
+        regex_call = self.regex_call if cls.regex_call is not TreeSitterBackend.regex_call and self.may_build_regexes(ctx) else None
         src = ctx.src
         for node, t, a, b in zip(d.nodes, d.types, d.starts, d.ends):
             if t in call_types and (is_call is None or is_call(node)):
@@ -1175,7 +1177,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 if nid in registrations:
                     for mw_name, route, mw_node in self.route_middleware(node, ctx):
                         self._middleware(d, mw_name, route, mw_node, node, ctx)
-                pattern = self.regex_call(node, ctx)
+                pattern = regex_call(node, ctx) if regex_call is not None else None
                 if pattern is not None:
                     literals.append(_Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))
             elif t in binary_types and self.binary_op(node) in self.COMPARE_OPS:
@@ -1198,13 +1200,14 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 if rx is not None:
                     literals.append(_Literal(self._regex_target(node, ctx), (rx,), span_of(node), clip(ctx.text(node)), "regex"))
         node = d.node
+        span = span_of(node)
         return _Unit(
             path=ctx.path,
             language=self.language,
             kind=d.kind,
             qualname=d.qualname,
             name=d.name,
-            span=_Span(min([span_of(node).line] + [dec.span.line for dec in d.decorators]), span_of(node).end_line),
+            span=_Span(min([span.line] + [dec.span.line for dec in d.decorators]), span.end_line),
             params=tuple(d.params),
             decorators=tuple(d.decorators),
             guards=tuple(d.guards),
@@ -1222,6 +1225,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
         return None
+
+    def may_build_regexes(self, ctx: FileContext) -> bool:
+        """False when no call of the file can be one regex_call answers for (not asked per call)."""
+        return True
 
     # bound_values of a call of BOUND_TYPES is [] unless the call's text starts with these bytes
     # (JavaScript: `[...].includes(x)`); set, _build_unit does not ask about the other calls
@@ -1349,7 +1356,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             args, keys = self.call_parts(node, d, ctx)
             callee = ctx.callees.get(nid)
             if callee is None:
-                callee = self.callee(node, ctx)
+                callee = ctx.callees[nid] = self.callee_name(node, ctx)  # (callee(), inline)
             clipped = ctx.clipped_at(a, b)
         else:
             # the same call text recurs in a file (`res.status(401).json(...)`, `next(err)`):
@@ -1365,7 +1372,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 args, keys = self.call_parts(node, d, ctx)
                 callee = ctx.callees.get(nid)
                 if callee is None:
-                    callee = self.callee(node, ctx)
+                    callee = ctx.callees[nid] = self.callee_name(node, ctx)  # (callee(), inline)
                 clipped = ctx.clipped_at(a, b)
                 memo[text] = (callee, args, clipped, {unit: keys}, {}, d, unit)
             else:

@@ -488,15 +488,19 @@ class JavaScriptBackend(TreeSitterBackend):
             return ctx.text(pat) if pat is not None else None
         return None
 
-    def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
-        # asked of every call: settled once per file (kept in backend_memos, not the context's
-        # __dict__, whose first read makes every later attribute read of the context slower)
+    def may_build_regexes(self, ctx: FileContext) -> bool:
+        """Does the source spell `RegExp` (or is it not ASCII)? Settled once per file (kept in
+        backend_memos, not the context's __dict__, whose first read makes every later attribute
+        read of the context slower)."""
         memos = ctx.backend_memos
         absent = memos.get("_no_regexp_callee")
         if absent is None:
             src = ctx.ascii_src
             absent = memos["_no_regexp_callee"] = src is not None and REGEXP_CALLEE.search(src) is None
-        if absent:
+        return not absent
+
+    def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
+        if not self.may_build_regexes(ctx):
             return None
         if self._kinds[call.kind_id] == "new_expression" or self._kinds[call.kind_id] == "call_expression":
             if self.callee(call, ctx) == "RegExp":
