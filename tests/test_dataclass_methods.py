@@ -1,4 +1,5 @@
-"""semdiff.dataclass_methods: closures that behave exactly like the methods dataclasses compiles.
+"""semdiff.dataclass_methods: closures that behave exactly like the methods dataclasses compiles,
+and the generated docstrings read the same.
 
 The same probe runs in two processes, one with the closures installed and one without; every
 observation (repr, hash, ==, ordering, the frozen errors, names) must be identical, on
@@ -66,6 +67,16 @@ class Node:
     name: str
     child: object = None
 
+@dataclass(frozen=True, slots=True)
+class Slotted:
+    a: int
+    b: str = "x"
+
+@dataclass
+class Documented:
+    """Its own docstring."""
+    a: int
+
 out = []
 nan = float("nan")
 values = [Empty(), One(1), One(nan), Many(1), Many(1, "y", (1, 2), 0.1, 3, 4), Many(2), Child(1), Child(1, g=8),
@@ -86,6 +97,8 @@ n = Node("a"); n.child = n
 out.append(observe(lambda: repr(n)))
 one = One(nan)
 out.append(observe(lambda: one == one))
+for cls in (Empty, One, Many, Child, Mutable, Unsafe, NoEq, Node, Slotted, Documented):
+    out.append((cls.__name__, "__doc__", cls.__doc__, cls(*([1] * (cls is not Empty))).__doc__ if cls is not Node else None))
 for cls in (Empty, One, Many, Child, Mutable, Unsafe, NoEq):
     for name in ("__repr__", "__eq__", "__hash__", "__lt__", "__setattr__", "__delattr__"):
         fn = cls.__dict__.get(name)
@@ -116,7 +129,7 @@ for modname in sorted(m for m in sys.modules if m.startswith("semdiff")):
                 object.__setattr__(obj, f.name, (i + k // 2, f.name))
             made.append(obj)
         a, b, c = made
-        out.append((modname, cls.__name__, observe(lambda: repr(a)), observe(lambda: hash(a)), observe(lambda: a == b),
+        out.append((modname, cls.__name__, cls.__doc__, observe(lambda: repr(a)), observe(lambda: hash(a)), observe(lambda: a == b),
                     observe(lambda: a == c), observe(lambda: a == 1), observe(lambda: setattr(a, "x_", 1))))
 print(installed, seen > 50)
 print(repr(out))
