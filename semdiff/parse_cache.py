@@ -78,14 +78,21 @@ def code_fingerprint() -> str:
         files = [_SEMDIFF_DIR / name for name in SOURCES] + sorted((_SEMDIFF_DIR / "lang").glob("*.py"))
         files += sorted(grammars_dir().glob("*/*.scm"))
         packages = "".join(f"{name}\0{_package_identity(name)}\0" for name in PARSER_PACKAGES)
-        identity = _stat_identity(head, files, packages)
-        fingerprint = _remembered_fingerprint(identity)
-        if fingerprint is None:
-            fingerprint = _hash_sources(head, files, packages)
-            if _stat_identity(head, files, packages) == identity:  # not edited while read
-                _remember_fingerprint(identity, fingerprint)
-        _FINGERPRINT = fingerprint
+        _FINGERPRINT = remembered_digest(head, files, packages)
     return _FINGERPRINT
+
+
+def remembered_digest(head: str, files: list[Path], packages: str = "") -> str:
+    """sha256 of `head`, the files' names and contents and `packages`, remembered in the cache
+    dir under the files' stat identity (code_fingerprint's way: any edit, copy or upgrade is a
+    miss and the files are read and hashed again; the value is the same either way)."""
+    identity = _stat_identity(head, files, packages)
+    digest = _remembered_fingerprint(identity)
+    if digest is None:
+        digest = _hash_sources(head, files, packages)
+        if _stat_identity(head, files, packages) == identity:  # not edited while read
+            _remember_fingerprint(identity, digest)
+    return digest
 
 
 def _hash_sources(head: str, files: list[Path], packages: str) -> str:

@@ -75,26 +75,21 @@ def codec() -> ir_codec.Codec:
 
 
 def code_fingerprint() -> str:
-    """Every source and data file that can change a report, hashed once per process."""
+    """Every source and data file that can change a report, hashed once per process (and
+    remembered in the cache dir under the files' stat identity, as the parse cache's code
+    fingerprint is: a repeated run lists and stats the ~2.8 MB of files, and reads them only
+    when one changed)."""
     global _CODE
     if _CODE is None:
         from semdiff import parse_cache
         from semdiff.resources import grammars_dir
 
-        h = digests.sha256(f"semdiff-report-code\0{parse_cache.code_fingerprint()}\0".encode())
         files = sorted(p for p in _PACKAGE_DIR.rglob("*") if "__pycache__" not in p.parts and p.is_file()
                        and p.suffix in (".py", ".toml", ".scm", ".json", ".txt"))
         grammars = grammars_dir()
         if not grammars.is_relative_to(_PACKAGE_DIR):
             files += sorted(p for p in grammars.rglob("*") if p.is_file())
-        for path in files:
-            try:
-                data = path.read_bytes()
-            except OSError:
-                data = b"<unreadable>"
-            h.update(f"{path.name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
-            h.update(data)
-        _CODE = h.hexdigest()
+        _CODE = parse_cache.remembered_digest(f"semdiff-report-code\0{parse_cache.code_fingerprint()}\0", files)
     return _CODE
 
 

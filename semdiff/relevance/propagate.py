@@ -447,19 +447,15 @@ class RepoRelevance:
         return False
 
 def _code() -> str:
-    """Hash of the code a walk answer depends on (read once per process)."""
+    """Hash of the code a walk answer depends on (once per process; remembered in the cache
+    dir under the sources' stat identity, as the parse cache's code fingerprint is, so a warm
+    run does not read and hash ~100 KB of sources)."""
     global _CODE
     if _CODE is None:
-        h = digests.sha256()
+        from semdiff.parse_cache import remembered_digest
+
         here = Path(__file__).resolve().parent
-        for name in _ANSWER_SOURCES:
-            try:
-                data = (here / name).read_bytes()
-            except OSError:
-                data = b"<missing>"
-            h.update(f"{name}\0{len(data)}\0".encode())
-            h.update(data)
-        _CODE = h.hexdigest()
+        _CODE = remembered_digest("semdiff-relevance-answers-code\0", [here / name for name in _ANSWER_SOURCES])
     return _CODE
 
 
