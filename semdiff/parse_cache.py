@@ -96,7 +96,7 @@ def remembered_digest(head: str, files: list[Path], packages: str = "") -> str:
 
 
 def _hash_sources(head: str, files: list[Path], packages: str) -> str:
-    h = digests.sha256()
+    h = digests.openssl("sha256")  # megabytes of sources (a miss: the first run after a change)
     h.update(head.encode())
     for path in files:
         try:
@@ -176,7 +176,7 @@ def text_digest(text: str) -> bytes:
     hit = _DIGESTS.get(id(text))
     if hit is not None and hit[0] is text:
         return hit[1]
-    digest = digests.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    digest = digests.bulk("sha256", text.encode("utf-8", "surrogatepass")).digest()
     if len(_DIGESTS) >= _DIGESTS_KEPT:
         _DIGESTS.clear()
     _DIGESTS[id(text)] = (text, digest)

@@ -50,7 +50,7 @@ class BuildStats:
 
 def git_blob_id(data: bytes) -> str:
     """The id git gives these bytes, for callers that have text but no blob id."""
-    return digests.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return digests.bulk("sha1", b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def module_name(path: str) -> str:
