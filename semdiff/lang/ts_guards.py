@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Optional
 
 from tree_sitter import Node
@@ -187,6 +188,16 @@ LOG_LINE = re.compile(r"^\s*(?:\w+\.)*(?:log|logger|Log|LOG|slog|klog|glog|conso
 # statements that may declare or assign a boolean local (GuardWalk._track_flags)
 FLAG_STATEMENTS = frozenset({"lexical_declaration", "variable_declaration", "local_variable_declaration",
                              "expression_statement", "short_var_declaration", "assignment_statement", "var_declaration"})
+# statements that only declare or assign: no call of their own to deny with (_statement_deny_call
+# and is_panic say no), no block among their children (nested_blocks finds none) and not an
+# expression statement (_simple does nothing): the walk only tracks their flags
+DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration", "local_variable_declaration",
+                          "short_var_declaration", "assignment_statement", "var_declaration"})
+# node types that assign a local again (`ok = check()`, `ok &&= x`; a declaration only starts a
+# flag): without one in a unit, no flag of it is ever expanded (GuardWalk._flags_followed)
+REASSIGN_TYPES = ("assignment_statement", "assignment_expression", "augmented_assignment_expression")
+# the flags of a unit whose flags the walk does not follow: empty and read-only
+_UNFOLLOWED: dict = MappingProxyType({})  # type: ignore[assignment]
 # a call that hands a verdict to the framework: `ac.setAuthorized(ok)`, `result.setValid(valid)`
 VERDICT_SINK = re.compile(r"(^|\.)set(?:Authori[sz]ed|Authenticated|Allowed|Permitted|Valid|Verified|Trusted|Granted)$")
 
@@ -203,6 +214,11 @@ def _marks_failure(text: str) -> bool:
     continue }` skips a broken item, it refuses no one)."""
     bare = _STRING_LITERAL.sub('""', text)
     return bool(_FAILURE_WORD.search(bare)) and not LOG_LINE.search(bare)
+
+
+# an assignment's `=` (not `==`, `!=`, `<=`, `>=`, `:=`, `=>`), and `&=`/`|=` (`&&=`, `||=`)
+_ASSIGNS = re.compile(r"(?<![=!<>:])=(?![=>])")
+_AUGMENTED_SETS = re.compile(r"[&|]=")
 
 
 def ctx_text_is_bool(node: Node) -> bool:
@@ -400,6 +416,8 @@ class GuardWalk:
         if depth > MAX_BLOCK_DEPTH:
             d.partial = True
             return path
+        if not depth and not d.flags and d.flags is not _UNFOLLOWED and not self._flags_followed(d, ctx):
+            d.flags = _UNFOLLOWED
         i = 0
         while i < len(stmts):
             stmt = stmts[i]
@@ -410,7 +428,10 @@ class GuardWalk:
             if t in self.FUNCTION_TYPES or (t in ctx.unit_types and stmt.id in ctx.unit_nodes):
                 continue
             if t in FLAG_STATEMENTS:
-                self._track_flags(d, ctx, stmt, t, contrib)
+                if d.flags is not _UNFOLLOWED:
+                    self._track_flags(d, ctx, stmt, t, contrib)
+                if t in DECLARATIONS:
+                    continue
             if t in self.IF_TYPES:
                 path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
             elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
@@ -491,6 +512,46 @@ class GuardWalk:
 
     # ---- boolean locals: `allowed := true; if leaf { allowed = c.leafAllowed(td) }; return allowed` ----
     MAX_FLAG_ATOMS = 16  # a flag whose value grows past this many atoms stays an opaque name
+
+    def _flags_followed(self, d: UnitDraft, ctx: FileContext) -> bool:
+        """Need the walk follow the boolean locals of unit `d`? Only a flag assigned again after
+        its declaration is ever expanded where it is read (a declared one reads as its own name),
+        so a unit that assigns no local again needs none of _track_flags' work -- most units:
+        `x := f()`, `String s = ...` only declare. It needs it when one of the unit's own nodes
+        is an assignment (phase 1 lists the types `interesting_types` holds: a nested
+        function's nodes are its own, and the walk skips it), or -- for an assignment type not
+        listed -- when its text holds what could be one (`ok &&= x`: `&=`, `|=`; any `=` when
+        a plain assignment type is not listed), or when a flag's declared value could be nested
+        deeper than MAX_FORMULA_DEPTH (its formula makes the unit partial: that takes more `!`,
+        `&&` and `||` than that in the text)."""
+        listed, unlisted = self._reassign_types()
+        if not listed.isdisjoint(d.types):
+            return True
+        text = ctx.text(d.node)
+        if unlisted is not None and unlisted.search(text):
+            return True
+        return text.count("!") + text.count("&&") + text.count("||") > MAX_FORMULA_DEPTH
+
+    def _reassign_types(self) -> tuple[frozenset[str], Optional[re.Pattern]]:
+        """(the grammar's REASSIGN_TYPES that phase 1 lists in a unit's types, the text pattern
+        standing in for the others: None when all are listed)."""
+        cls = type(self)
+        found = cls.__dict__.get("_REASSIGN")
+        if found is None:
+            lang = self.ts_language()
+            present = frozenset(t for t in REASSIGN_TYPES if lang.id_for_node_kind(t, True) is not None)
+            listed = present & self.interesting_types()
+            unlisted = present - listed
+            if not unlisted:
+                found = (listed, None)
+            elif unlisted == {"augmented_assignment_expression"}:
+                # of the augmented operators only `&=`, `|=` (`&&=`, `||=`) set a flag's value; the
+                # others give it up, which matters only after an assignment that sets one
+                found = (listed, _AUGMENTED_SETS)
+            else:
+                found = (listed, _ASSIGNS)
+            cls._REASSIGN = found  # type: ignore[attr-defined]
+        return found
 
     def _flag_pairs(self, stmt: Node, t: str) -> Optional[list[tuple[Node, Optional[Node], str]]]:
         """(target, value, operator) of each simple `name = value` the statement makes; the
