@@ -32,6 +32,21 @@ WRAP_ONLY = re.compile(r"(^|\.)(HandlerFunc|Handler|WrapF|WrapH|StripPrefix|Time
 ABORT_CALLS = re.compile(r"(^|\.)(Abort\w*|Redirect|Fatal\w*|Exit|Panic\w*)$")
 
 
+# the values collection_items can read as a collection: a composite literal, or `&` of one
+_COLLECTION_VALUE = frozenset({"composite_literal", "unary_expression"})
+# name -> `\bname\b` (err_branch), compiled once
+_WORD_PATTERNS: dict[str, re.Pattern] = {}
+
+
+def _word_pattern(name: str) -> re.Pattern:
+    found = _WORD_PATTERNS.get(name)
+    if found is None:
+        if len(_WORD_PATTERNS) >= 20_000:
+            _WORD_PATTERNS.clear()
+        found = _WORD_PATTERNS[name] = re.compile(rf"\b{re.escape(name)}\b")
+    return found
+
+
 class GoBackend(TreeSitterBackend):
     language = "go"
     grammar = "go"
@@ -74,10 +89,12 @@ class GoBackend(TreeSitterBackend):
     def statements(self, block: Node) -> list[Node]:
         if block.type == "block":
             out: list[Node] = []
+            comments = self.COMMENT_TYPES
             for c in block.named_children:
-                if c.type == "statement_list":
-                    out.extend(x for x in c.named_children if x.type not in self.COMMENT_TYPES)
-                elif c.type not in self.COMMENT_TYPES:
+                t = c.type
+                if t == "statement_list":
+                    out += [x for x in c.named_children if x.type not in comments]
+                elif t not in comments:
                     out.append(c)
             return out
         return [block]
@@ -352,11 +369,12 @@ class GoBackend(TreeSitterBackend):
         if call.type != "call_expression":
             return None
         c = self.callee(call, ctx)
-        args = self.positional_in(call, ctx)
-        if c == "http.Error" or c.endswith(".Error") and len(args) == 3:
+        if c == "http.Error" or c.endswith(".Error") and len(self.positional_in(call, ctx)) == 3:
             return Action.ABORT
-        if c.endswith(("WriteHeader", ".JSON", ".String", ".XML", ".NoContent", ".Status")) and args and DENY_STATUS.search(ctx.text(args[0])):
-            return Action.ABORT
+        if c.endswith(("WriteHeader", ".JSON", ".String", ".XML", ".NoContent", ".Status")):
+            args = self.positional_in(call, ctx)
+            if args and DENY_STATUS.search(ctx.text(args[0])):
+                return Action.ABORT
         if c in ("http.Redirect",) or found_in(ABORT_CALLS, c) and not c.endswith("Println"):
             return Action.ABORT
         return None
@@ -428,7 +446,7 @@ class GoBackend(TreeSitterBackend):
             while prev is not None and prev.type == "comment":
                 prev = prev.prev_named_sibling
             if prev is not None and prev.type in ("short_var_declaration", "assignment_statement", "var_declaration"):
-                if re.search(rf"\b{re.escape(name)}\b", ctx.text(prev.child_by_field_id(self._f_left) or prev)):
+                if _word_pattern(name).search(ctx.text(prev.child_by_field_id(self._f_left) or prev)):
                     source = prev
         return tuple(self._callees_in(source, ctx)) if source is not None else ()
 
@@ -466,14 +484,20 @@ class GoBackend(TreeSitterBackend):
         if t in ("const_spec", "var_spec"):
             names = node.children_by_field_name("name")
             value = node.child_by_field_id(self._f_value)
-            values = [v for v in value.named_children] if value is not None else []
-            top = unit.kind == "module"
-            return [(ctx.text(n), v, "assignment" if top else "") for n, v in zip(names, values)]
+            if value is None:
+                return []
+            if unit.kind == "module":
+                return [(ctx.text(n), v, "assignment") for n, v in zip(names, value.named_children)]
+            # a local binding is read for its literal collection alone (no scope: no Setting),
+            # and only a composite literal, `&` of one or not, is a collection (collection_items)
+            return [(ctx.text(n), v, "") for n, v in zip(names, value.named_children) if v.type in _COLLECTION_VALUE]
         if t in ("short_var_declaration", "assignment_statement"):
             left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is None or right is None:
                 return []
-            return [(fast_squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)]
+            # (as a local const/var: only a pair whose value can be a collection yields anything)
+            return [(fast_squash(ctx.text(n)), v, "") for n, v in zip(left.named_children, right.named_children)
+                    if v.type in _COLLECTION_VALUE]
         if t == "field_declaration":
             # `type T struct { F *X }` at top level: Setting("T.F", "*X", scope="field"), so a
             # rule can see a field's type change (a nil check that cannot compile any more)
