@@ -88,6 +88,9 @@ BOOLISH_CALL = re.compile(
 # constant-time comparisons: same truth value as `a == b`; the timing rule looks at the calls
 CONST_TIME_CALLEES = ("timingSafeEqual", "ConstantTimeCompare", "MessageDigest.isEqual", "hmac.Equal", "safeEqual",
                       "constantTimeEquals", "constantTimeAreEqual")
+# a callee is one of them when it is one, ends in `.` and one, or is one's last part
+_CONST_TIME_NAMES = frozenset(CONST_TIME_CALLEES) | frozenset(n.rsplit(".", 1)[-1] for n in CONST_TIME_CALLEES)
+_CONST_TIME_SUFFIXES = tuple("." + n for n in CONST_TIME_CALLEES)
 
 
 
@@ -363,7 +366,7 @@ class GuardWalk:
         return expr_atom(k, text)
 
     def _const_time_operands(self, call: Node, callee: str) -> Optional[tuple[Node, Node]]:
-        if not any(callee == n or callee.endswith("." + n) or callee == n.rsplit(".", 1)[-1] for n in CONST_TIME_CALLEES):
+        if callee not in _CONST_TIME_NAMES and not callee.endswith(_CONST_TIME_SUFFIXES):
             return None
         args = self.positional_nodes(call)
         return (self.peel_conversion(args[0]), self.peel_conversion(args[1])) if len(args) == 2 else None
@@ -390,12 +393,16 @@ class GuardWalk:
 
     def _const_time_compared(self, left: Node, right: Node, op: str, d: UnitDraft, ctx: FileContext) -> Optional[Formula]:
         """Go: `subtle.ConstantTimeCompare(a, b) == 1` is `a == b` in truth (`!= 1`, `== 0`: not)."""
+        if op not in ("==", "!=", "===", "!=="):
+            return None
         for call, other in ((left, right), (right, left)):
-            if call.type not in self.CALL_TYPES or op not in ("==", "!=", "===", "!=="):
+            if call.type not in self.CALL_TYPES:
                 continue
             pair = self._const_time_operands(call, self.callee(call, ctx))
+            if pair is None:
+                continue
             value = ctx.text(other).strip()
-            if pair is None or value not in ("0", "1"):
+            if value not in ("0", "1"):
                 continue
             a, b = pair
             f = file_comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
@@ -419,27 +426,29 @@ class GuardWalk:
         if not depth and not d.flags and d.flags is not _UNFOLLOWED and not self._flags_followed(d, ctx):
             d.flags = _UNFOLLOWED
         i = 0
-        while i < len(stmts):
+        n = len(stmts)
+        functions, unit_types, unit_nodes, if_types = self.FUNCTION_TYPES, ctx.unit_types, ctx.unit_nodes, self.IF_TYPES
+        while i < n:
             stmt = stmts[i]
             i += 1
             t = stmt.type
-            reachable = not (isinstance(path, Const) and not path.value)
             # (a unit node's type is one of ctx.unit_types: only those are looked up by id)
-            if t in self.FUNCTION_TYPES or (t in ctx.unit_types and stmt.id in ctx.unit_nodes):
+            if t in functions or (t in unit_types and stmt.id in unit_nodes):
                 continue
             if t in FLAG_STATEMENTS:
                 if d.flags is not _UNFOLLOWED:
                     self._track_flags(d, ctx, stmt, t, contrib)
                 if t in DECLARATIONS:
                     continue
-            if t in self.IF_TYPES:
+            reachable = not (isinstance(path, Const) and not path.value)
+            if t in if_types:
                 path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
             elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
                 # `r = envError(r, ErrBadOrigin); handler.ServeHTTP(w, r); return`: the block
                 # reported an error before its plain return, so the return denies
                 # (an error an earlier `if` throws or returns is that branch's own exit: `return
                 # true` after `if (!ok) { throw new Error() }` is the allow path)
-                reported = owner is not None and any(
+                reported = owner is not None and i > 1 and any(
                     ERROR_STATE.search(_EXITS.sub("", ctx.text(p)) if p.type in self.IF_TYPES else ctx.text(p))
                     for p in stmts[: i - 1])
                 self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable, reported)
@@ -1027,7 +1036,8 @@ class GuardWalk:
             action = Action.RAISE
         else:
             action = self._statement_deny_call(stmt, ctx) or Action.ABORT
-        code = squash_space(ctx.text(stmt)) if end.id == stmt.id else squash_space(ctx.text(stmt)) + " " + squash_space(ctx.text(end))
+        # (`end` is `stmt` itself unless the walk joined the return after it)
+        code = squash_space(ctx.text(stmt)) if end is stmt else squash_space(ctx.text(stmt)) + " " + squash_space(ctx.text(end))
         if owner is not None:
             if_node, cond = owner
             span = _Span(line_of(if_node), end.end_point[0] + 1)
