@@ -501,6 +501,8 @@ class GoBackend(TreeSitterBackend):
         if t == "field_declaration":
             # `type T struct { F *X }` at top level: Setting("T.F", "*X", scope="field"), so a
             # rule can see a field's type change (a nil check that cannot compile any more)
+            if unit.kind != "module":
+                return []  # (before the parents: each is found from the root down)
             owner = node.parent.parent if node.parent is not None else None  # field_declaration_list -> struct_type
             spec = owner.parent if owner is not None and owner.type == "struct_type" else None
             type_node = node.child_by_field_id(self._f_type)
@@ -514,7 +516,7 @@ class GoBackend(TreeSitterBackend):
             kids = [k for k in node.named_children if k.type not in self.COMMENT_TYPES]
             if len(kids) == 2:
                 value = _element(kids[1])
-                if self.collection_items(value, ctx) is not None:
+                if value.type in _COLLECTION_VALUE and self.collection_items(value, ctx) is not None:
                     return [(_unquote_go(ctx.text(_element(kids[0]))), value, "")]
         return []
 

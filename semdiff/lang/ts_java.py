@@ -16,7 +16,7 @@ from tree_sitter import Language, Node
 from semdiff.ir import Action, Argument, Decorator
 
 from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
-from semdiff.lang.ts_guards import file_memo, found_in
+from semdiff.lang.ts_guards import fast_constructor, file_memo, found_in
 
 DENY_STATUS = re.compile(
     r"\b4\d\d\b|HttpStatus\.(BAD_REQUEST|UNAUTHORIZED|PAYMENT_REQUIRED|FORBIDDEN|NOT_FOUND|METHOD_NOT_ALLOWED|CONFLICT|"
@@ -27,6 +27,7 @@ DENY_STATUS = re.compile(
 DENY_WORDS = ("forbid", "unauthori", "denied", "deny", "reject", "invalid", "fail", "error")
 COLLECTION_FACTORIES = re.compile(r"^(List|Set|Arrays|Collections|ImmutableList|ImmutableSet|Stream)\.(of|asList|copyOf|unmodifiableList|unmodifiableSet|singletonList|singleton)$")
 MAP_FACTORIES = re.compile(r"^(Map|ImmutableMap)\.of$")
+_Decorator = fast_constructor(Decorator)  # (fills the frozen instance's fields directly: same object)
 
 
 class JavaBackend(TreeSitterBackend):
@@ -301,7 +302,7 @@ class JavaBackend(TreeSitterBackend):
         if found is None:
             found = memo[text] = self._decorator(node, ctx)
             return found
-        return Decorator(found.name, found.args, span_of(node), found.text)
+        return _Decorator(found.name, found.args, span_of(node), found.text)
 
     def _decorator(self, node: Node, ctx: FileContext) -> Decorator:
         name_node = node.child_by_field_id(self._f_name)
@@ -315,7 +316,7 @@ class JavaBackend(TreeSitterBackend):
                     args.append(self.argument(ctx.text(k), v, ctx))
             elif a.type not in self.COMMENT_TYPES:
                 args.append(self.argument(None, a, ctx))
-        return Decorator(name, tuple(args), span_of(node), clip(ctx.text(node)))
+        return _Decorator(name, tuple(args), span_of(node), clip(ctx.text(node)))
 
     # ---- literals and settings ----
     def collection_items(self, node: Node, ctx: FileContext) -> Optional[tuple[str, tuple[str, ...]]]:
