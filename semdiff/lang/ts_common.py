@@ -1412,11 +1412,16 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         text = ctx.span_text(a, b)
         types = self.LITERAL_TYPES
         lit = self.literal_of_text(n, t, text, ctx) if types is None or t in types else None
+        lone = _LONE_TOKEN.fullmatch(text)
+        if lone is not None and lone.lastgroup == "id":
+            # one name: nothing to squash (a name holds no space, quote or comma)
+            args.append(_Argument(None, text, text, lit))
+            keys.append(d.renames.get(text, text))
+            return
         squashed = fast_squash(text)
         args.append(_Argument(None, squashed, text, lit))
-        lone = _LONE_TOKEN.fullmatch(text)
         if lone is not None:
-            keys.append(d.renames.get(text, text) if lone.lastgroup == "id" else squashed)
+            keys.append(squashed)
             return
         memo_key = (a, b, len(d.renames))
         found = d.key_memo.get(memo_key)
@@ -1444,11 +1449,17 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def _middleware(self, d: UnitDraft, name: str, route: str, mw: Node, call: Node, ctx: FileContext) -> None:
         args = (_Argument(None, fast_squash(route), route, _unquote(route)),) if route else ()
         text = clip(ctx.text(mw))
-        d.decorators.append(_Decorator(name, args, span_of(mw), text))
+        span = span_of(mw)
+        d.decorators.append(_Decorator(name, args, span, text))
         if is_auth_name(name) or is_auth_name(text):
-            where = f"{self.callee(call, ctx).rsplit('.', 1)[-1]}({fast_squash(route)})" if route else self.callee(call, ctx).rsplit(".", 1)[-1]
+            verb = self.callee(call, ctx).rsplit(".", 1)[-1]
+            where = f"{verb}({args[0].value})" if route else verb
             atom = call_atom(name, f"middleware:{where}:{name}", f"{name} on {where}")
-            d.guards.append(_Guard(_Not(atom), _Not(atom), Action.DECORATOR, span_of(mw), clip(ctx.text(call).split("\n", 1)[0]),
+            # the call's first line, read up to its first newline (not the whole registration,
+            # handler and all, sliced and split)
+            a, b = call.start_byte, call.end_byte
+            nl = ctx.src.find(b"\n", a, b)
+            d.guards.append(_Guard(_Not(atom), _Not(atom), Action.DECORATOR, span, clip(ctx.span_text(a, nl if nl >= 0 else b)),
                                   kind="decorator"))
 
     # ---- comparisons ----

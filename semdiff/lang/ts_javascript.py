@@ -451,7 +451,14 @@ class JavaScriptBackend(TreeSitterBackend):
             name, value = node.child_by_field_id(self._f_name), node.child_by_field_id(self._f_value)
             if name is None or value is None or self._kinds[name.kind_id] != "identifier" or self._kinds[value.kind_id] in self.FUNCTION_TYPES:
                 return []
-            return [(ctx.text(name), value, "assignment" if top and node.parent is not None and node.parent.parent is not None and node.parent.parent.type in ("program", "export_statement") else "")]
+            scope = ""
+            if top:
+                # (each parent read walks down from the root: the declaration's parent read once)
+                decl = node.parent
+                holder = decl.parent if decl is not None else None
+                if holder is not None and self._kinds[holder.kind_id] in ("program", "export_statement"):
+                    scope = "assignment"
+            return [(ctx.text(name), value, scope)]
         if t == "assignment_expression":
             left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is None or right is None or self._kinds[right.kind_id] in self.FUNCTION_TYPES:
