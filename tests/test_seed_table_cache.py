@@ -84,3 +84,15 @@ def test_off_by_default_writes_nothing(tmp_path, monkeypatch):
     table.write_text(TABLE)
     seeds.load_seeds(path=table)
     assert not (tmp_path / "c").exists()
+
+
+def test_purpose_tables_read_through_the_cache_equal_parsed_ones(cache_dir):
+    from semdiff.purpose import tables
+    from semdiff.resources import grammars_dir
+
+    for name in ("claims.toml", "reviewer.toml", "ai_authors.toml"):
+        with open(grammars_dir() / "purpose" / name, "rb") as fh:
+            parsed = tomllib.load(fh)
+        assert tables._load(name) == parsed  # parsed, then stored
+        assert tables._load(name) == parsed  # read back
+    assert len(_entries(cache_dir)) == 3

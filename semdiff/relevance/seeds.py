@@ -57,8 +57,9 @@ def _plain(value: Any, depth: int = 0) -> bool:
     return type(value) in (str, int, float, bool)
 
 
-def _parse_table(source: Path) -> dict[str, Any]:
-    """`tomllib.loads` of the file's text, read from the table cache when this text was parsed before."""
+def parse_table(source: Path) -> dict[str, Any]:
+    """`tomllib.loads` of the file's text, read from the table cache when this text was parsed
+    before (the seed tables, and the purpose tables: semdiff.purpose.tables)."""
     text = source.read_text(encoding="utf-8")
     if _table_cache_dir is None:
         return tomllib.loads(text)
@@ -204,7 +205,7 @@ def _merge_external_names(merged: dict[str, dict[str, Any]]) -> None:
     for other in OTHER_LANGUAGES:
         source = grammars_dir() / "seeds" / f"{other}.toml"
         try:
-            cats = _parse_table(source).get("categories", {})
+            cats = parse_table(source).get("categories", {})
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SeedError(f"{source}: {exc}") from exc
         if isinstance(cats, Mapping):
@@ -222,7 +223,7 @@ def load_seeds(extra: Optional[Mapping[str, Any]] = None, language: str = "pytho
         raise SeedError(f"bad language name {language!r}")
     source = path or grammars_dir() / "seeds" / f"{language}.toml"
     try:
-        data = _parse_table(source)
+        data = parse_table(source)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SeedError(f"{source}: {exc}") from exc
     merged: dict[str, dict[str, Any]] = {}
