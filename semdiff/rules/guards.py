@@ -10,7 +10,7 @@ stricter checks have no such case, so they are silent by construction.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from semdiff import logic
 from semdiff.align.units import UnitChange
@@ -136,10 +136,19 @@ def _keys(f: Formula) -> set[str]:
     return out
 
 
-def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
+def equal_classes(pool: Sequence[Guard]) -> list[int]:
+    """For each guard of `pool`, the index of the first guard equal to it: `_related` asks
+    whether a guard is already taken once per guard and round, and comparing deep formulas
+    one by one (`h in taken`) made that quadratic in the guards of a long unit."""
+    first: dict[Guard, int] = {}
+    return [first.setdefault(h, i) for i, h in enumerate(pool)]
+
+
+def _related(g: Guard, others: Iterable[Guard], classes: Optional[list[int]] = None) -> list[Guard]:
     """After-side guards that can cover `g`: those sharing an atom with its condition, plus
     (transitively) those whose test appears in the path of a guard already taken, so an
-    earlier stricter check that now denies first is counted as cover."""
+    earlier stricter check that now denies first is counted as cover. `classes`:
+    equal_classes(others), when the caller relates many guards to the same ones."""
     pool = list(others)
     own = _keys(g.condition)
     if not own:  # unconditional on its path (`raise` at the end, `return None` in a handler)
@@ -153,16 +162,22 @@ def _related(g: Guard, others: Iterable[Guard]) -> list[Guard]:
     # (only where the path holds whenever the old test denies: every check after an early exit
     # has that exit's test in its path too, negated, and relating those would read an unrelated
     # later check as the old one rewritten)
-    taken = [h for h in pool if own & _keys(h.condition) or own & _keys(h.deny_when) and (not _keys(h.condition) or _path_holds(g, h, own))]
+    chosen = [i for i, h in enumerate(pool)
+              if own & _keys(h.condition) or own & _keys(h.deny_when) and (not _keys(h.condition) or _path_holds(g, h, own))]
+    taken = [pool[i] for i in chosen]
     keys = set().union(*(_keys(h.deny_when) for h in taken)) if taken else set()
+    if classes is None or len(classes) != len(pool):
+        classes = equal_classes(pool)
+    taken_classes = {classes[i] for i in chosen}  # `h in taken` is `classes[i] in taken_classes`
     changed = True
     while changed:
         changed = False
-        for h in pool:
-            if h in taken:
+        for i, h in enumerate(pool):
+            if classes[i] in taken_classes:
                 continue
             if keys & _keys(h.condition):
                 taken.append(h)
+                taken_classes.add(classes[i])
                 keys |= _keys(h.deny_when)
                 changed = True
         if sum(1 for _ in keys if not _.startswith(("lin:", "ops:", "opnd:"))) > logic.MAX_ATOMS:
@@ -379,6 +394,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         remap = {**inline_a, **unify}
         b_guards = [g for g in b_guards if not _redirect_allow_narrowed(g, before, after, b_all, a_all, remap)]
     a_live = [h for h in a_guards if h.reachable]
+    live_classes = equal_classes(a_live) if b_guards else []
     findings: list[Finding] = []
     reported_after_lines: set[int] = set()
     for g in b_guards:
@@ -386,7 +402,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             continue  # a handler that stopped denying: swallowed-exception's finding, not a second one here
         if _rethrows_caught(g, before):
             continue  # `catch (E e) { throw new W(e); }` only re-labels a failure that propagates anyway
-        related = _related(g, a_live)
+        related = _related(g, a_live, live_classes)
         cover = disj(*(h.deny_when for h in related))
         w = logic.witness(g.deny_when, cover)
         if w is None:
