@@ -49,6 +49,15 @@ def metadata_only(before: Optional[Unit], after: Optional[Unit]) -> Optional[str
     lb, la = before.text.splitlines(), after.text.splitlines()
     if len(lb) > _MAX_LINES or len(la) > _MAX_LINES:
         return None
+    # Necessary conditions, checked before the quadratic-in-the-worst-case matcher: the answer
+    # needs opcodes that are all `equal` or same-length `replace`, i.e. lines paired by
+    # position, so the sides have one length and every line differing at its own position is
+    # a bump. A real change of a long module fails here in one pass.
+    if len(lb) != len(la):
+        return None
+    differing = [(x, y) for x, y in zip(lb, la) if x != y]
+    if not differing or any(_bump(x, y) is None for x, y in differing):
+        return None
     bumped: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, lb, la, autojunk=False).get_opcodes():
         if tag == "equal":
