@@ -150,25 +150,6 @@ def test_message_positions_by_language():
     assert cmessages.only_messages_differ("go", go_d, go_d.replace('!ok { return errors.New("bad")', 'ok { return errors.New("worse")')) is None
 
 
-def _metadata_only_by_matcher(before_text: str, after_text: str):
-    """The matcher-only reading metadata_only had before its positional pre-checks (session 11)."""
-    import difflib
-
-    lb, la = before_text.splitlines(), after_text.splitlines()
-    bumped = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, lb, la, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        if tag != "replace" or i2 - i1 != j2 - j1:
-            return None
-        for x, y in zip(lb[i1:i2], la[j1:j2]):
-            got = release._bump(x, y)
-            if got is None:
-                return None
-            bumped.append(got)
-    return ("release metadata bumped: " + ", ".join(bumped[:4])) if bumped else None
-
-
 def test_release_metadata_only_prechecks_give_the_matchers_answer():
     """The positional pre-checks (one length, every differing line a bump) only refuse what the
     matcher refuses: every combination of bumps, edits, insertions, deletions, moves and
@@ -196,7 +177,7 @@ def test_release_metadata_only_prechecks_give_the_matchers_answer():
     for e1, e2 in itertools.product(edits, repeat=2):
         after = e2(e1(list(base)))
         b, a = "\n".join(base) + "\n", "\n".join(after) + "\n"
-        expected = _metadata_only_by_matcher(b, a)
+        expected = release.matched_bumps(b.splitlines(), a.splitlines())
         assert release.metadata_only(unit(b), unit(a)) == expected, after
         seen_bump = seen_bump or expected is not None
     assert seen_bump  # the product covers accepted bumps too, not only refusals

@@ -58,6 +58,13 @@ def metadata_only(before: Optional[Unit], after: Optional[Unit]) -> Optional[str
     differing = [(x, y) for x, y in zip(lb, la) if x != y]
     if not differing or any(_bump(x, y) is None for x, y in differing):
         return None
+    return matched_bumps(lb, la)
+
+
+def matched_bumps(lb: list[str], la: list[str]) -> Optional[str]:
+    """The answer read off difflib's line matching alone: every opcode `equal` or a
+    same-length `replace` whose line pairs are all bumps (metadata_only's pre-checks only
+    refuse early what this refuses)."""
     bumped: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, lb, la, autojunk=False).get_opcodes():
         if tag == "equal":
