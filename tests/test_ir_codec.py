@@ -255,3 +255,30 @@ def test_a_budget_timeout_while_reading_is_not_swallowed(monkeypatch: pytest.Mon
     monkeypatch.setattr(ir_codec.marshal, "loads", expire)
     with pytest.raises(FileTimeout):
         ir_codec.decode(ir_codec.encode(_sample(), "k"), "k")
+
+
+def test_decoding_pauses_the_cycle_collector_and_restores_its_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decoders run with the collector off (they build only acyclic objects), and the
+    caller's setting is what it was afterwards, also after a miss."""
+    import gc
+
+    parsed = _sample()
+    data = ir_codec.encode(parsed, "k")
+    seen: list[bool] = []
+    real = ir_codec._SCHEMA.parsed_file[1]
+
+    def spy(value, state):
+        seen.append(gc.isenabled())
+        return real(value, state)
+
+    monkeypatch.setattr(ir_codec._SCHEMA, "parsed_file", (ir_codec._SCHEMA.parsed_file[0], spy, *ir_codec._SCHEMA.parsed_file[2:]))
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        assert ir_codec.decode(data, "k") == parsed and gc.isenabled()
+        assert ir_codec.decode(data[:-1], "k") is None and gc.isenabled()
+        gc.disable()
+        assert ir_codec.decode(data, "k") == parsed and not gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False, False]
