@@ -128,13 +128,15 @@ def load_query(ts_language: Language, folder: str, name: str) -> Optional[Query]
 
 # the per-file query files run as one query (one pass over the tree instead of one per file)
 FILE_QUERIES = ("imports.scm", "units.scm", "routes.scm")
-_COMBINED: dict[tuple[int, str, str], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
+_COMBINED: dict[tuple[int, str, str, tuple[str, ...]], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
 
 
-def load_combined(ts_language: Language, folder: str, walk: str = "") -> tuple[Optional[Query], tuple[tuple[str, int, int], ...]]:
-    """FILE_QUERIES of a grammar folder as one Query, with each file's pattern index range;
-    with `walk` (one pattern capturing @n) that pattern last, as pseudo-file WALK_PATTERN."""
-    key = (id(ts_language), folder, walk)
+def load_combined(ts_language: Language, folder: str, walk: str = "",
+                  leave_out: tuple[str, ...] = ()) -> tuple[Optional[Query], tuple[tuple[str, int, int], ...]]:
+    """FILE_QUERIES of a grammar folder (but `leave_out`) as one Query, with each file's
+    pattern index range; with `walk` (one pattern capturing @n) that pattern last, as
+    pseudo-file WALK_PATTERN."""
+    key = (id(ts_language), folder, walk, leave_out)
     if key not in _COMBINED:
         # each file's patterns are told apart by where they start in the joined text, not by
         # compiling every file once more on its own for its pattern count (compiling a query is
@@ -142,6 +144,8 @@ def load_combined(ts_language: Language, folder: str, walk: str = "") -> tuple[O
         texts: list[str] = []
         names: list[str] = []
         for name in FILE_QUERIES:
+            if name in leave_out:
+                continue
             text = _query_text(folder, name)
             if text.strip():
                 texts.append(text)
@@ -876,7 +880,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         the same pass (each pass over the tree costs as much as the patterns together): its
         nodes are kept for `_assign_nodes`, which checks the unit types found are covered."""
         walk = self._walk_pattern(self.UNIT_NODE_TYPES) if self.UNIT_NODE_TYPES and not root.has_error else ""
-        query, ranges = load_combined(self.ts_language(), self.grammar, walk)
+        # (a backend that tells registrations from the walk's call nodes leaves routes.scm out)
+        query, ranges = load_combined(self.ts_language(), self.grammar, walk,
+                                      self.WALK_ROUTES if walk and self.WALK_ROUTES else ())
         found: dict[str, list] = {name: [] for name, _, _ in ranges}
         if query is not None:
             walk_index = ranges[-1][1] if walk else -1
@@ -917,7 +923,19 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
         return ctx.text(name_node)
 
+    # ("routes.scm",) in a backend whose is_registration reads routes.scm's one pattern from a
+    # call node: then the file queries run without it when the walk pattern rides along, and
+    # _build_unit asks is_registration about each call it builds instead
+    WALK_ROUTES: tuple[str, ...] = ()
+
+    def is_registration(self, call: Node, callee: str, ctx: FileContext) -> bool:
+        """Would routes.scm capture `call` (whose callee() is `callee`) as @registration?
+        (Backends declaring WALK_ROUTES.)"""
+        raise NotImplementedError
+
     def _find_registrations(self, root: Node, ctx: FileContext) -> None:
+        if self.WALK_ROUTES and ctx.walk_captured is not None:
+            return  # routes.scm left out of the file queries: _build_unit asks is_registration
         for _, caps in self.query_matches(root, ctx, "routes.scm"):
             for node in caps.get("registration", []):
                 ctx.registrations.add(node.id)
@@ -1156,6 +1174,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         # (a backend that does not override is_call takes every call node: not asked per node)
         is_call = None if cls.is_call is TreeSitterBackend.is_call else self.is_call
         registrations = ctx.registrations
+        is_registration = self.is_registration if self.WALK_ROUTES and ctx.walk_captured is not None else None
         bound_call_start = self.BOUND_CALL_START
         # (asked once per unit, not per call, whether the file can hold a regex-building call)
         regex_call = self.regex_call if cls.regex_call is not TreeSitterBackend.regex_call and self.may_build_regexes(ctx) else None
@@ -1163,8 +1182,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         for node, t, a, b in zip(d.nodes, d.types, d.starts, d.ends):
             if t in call_types and (is_call is None or is_call(node)):
                 nid = node.id
-                calls.append(self._call(node, d, ctx, try_lines, nid, a, b))
-                if nid in registrations:
+                call = self._call(node, d, ctx, try_lines, nid, a, b)
+                calls.append(call)
+                if nid in registrations if is_registration is None else is_registration(node, call.callee, ctx):
                     for mw_name, route, mw_node in self.route_middleware(node, ctx):
                         self._middleware(d, mw_name, route, mw_node, node, ctx)
                 pattern = regex_call(node, ctx) if regex_call is not None else None

@@ -9,13 +9,14 @@ TypeScript reuses all of it (ts_typescript.py).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 from tree_sitter import Language, Node
 
 from semdiff.ir import Action, Argument, Decorator, Setting
 
-from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, fast_squash, clip, span_of, unquote
+from semdiff.lang.ts_common import FileContext, LiteralValue, TreeSitterBackend, UnitDraft, _query_text, fast_squash, clip, span_of, unquote
 
 # a 4xx status in a response-building call: res.status(403), sendStatus(401), {status: 401}
 DENY_STATUS = re.compile(r"(?:\.(?:status|sendStatus|code|writeHead|setStatus|withStatus)\s*\(\s*|status(?:Code)?\s*:\s*|\b(?:HttpError|createError|httpErrors|HTTPException)\s*\(\s*)(4\d\d)\b")
@@ -34,6 +35,25 @@ _PLAIN_HEADS = frozenset({"identifier", "this", "super", "property_identifier", 
 # closing the peer's connection: `session.close()`, `socket.destroy()`, `ws.terminate()`
 CLOSE_CONNECTION = re.compile(r"(?:^|\.)(?:session|socket|sock|conn|connection|ws|websocket|transport|stream|client|channel)\."
                               r"(?:close|destroy|terminate|end|disconnect)$", re.IGNORECASE)
+
+
+def _query_string(body: str) -> str:
+    """A tree-sitter query string literal's value: `\\n`, `\\r`, `\\t`, `\\0` are control
+    characters, any other escaped character is itself (as ts_query__parse_string_literal)."""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}.get(m.group(1), m.group(1)), body,
+                  flags=re.DOTALL)
+
+
+_ROUTE_PREDICATE = re.compile(r'\(#(not-)?match\?\s+@(\w+)\s+"((?:[^"\\]|\\.)*)"\s*\)')
+
+
+@lru_cache(maxsize=None)
+def route_predicates(folder: str) -> tuple[re.Pattern, re.Pattern]:
+    """The `#match? @method` and `#not-match? @router` regexes of grammars/<folder>/routes.scm
+    (JavaScriptBackend.is_registration applies them as the query does: `search` on the
+    captured node's text)."""
+    found = {(bool(neg), cap): re.compile(_query_string(body)) for neg, cap, body in _ROUTE_PREDICATE.findall(_query_text(folder, "routes.scm"))}
+    return found[(False, "method")], found[(True, "router")]
 
 
 class JavaScriptBackend(TreeSitterBackend):
@@ -545,6 +565,36 @@ class JavaScriptBackend(TreeSitterBackend):
         else:
             name, args = self.dotted(inner, ctx), ()
         return Decorator(name, args, span_of(node), clip(ctx.text(node)))
+
+    WALK_ROUTES = ("routes.scm",)
+
+    def is_registration(self, call: Node, callee: str, ctx: FileContext) -> bool:
+        """routes.scm's pattern, read from a call node instead of run as a query (its one pattern
+        through call_expression and member_expression made the file queries a third dearer to
+        compile and to run): a call whose `function` is a member_expression with a named
+        `object` (@router, whose text must not match the #not-match? regex) and a
+        property_identifier `property` (@method, whose text must match the #match? regex), and
+        whose `arguments` is an `arguments` node. Such a call's callee ends in `.` and the
+        property's text (dotted() ends with it, resolve() rewrites only the head), so most calls
+        are answered from their callee. tests/test_ts_walk_routes.py checks the query agrees."""
+        method_ok, router_bad = route_predicates(self.grammar)
+        dot = callee.rfind(".")
+        if dot < 0 or method_ok.search(callee[dot + 1:]) is None:  # (a slice: `^` ignores search's pos)
+            return False
+        kinds = self._kinds
+        if kinds[call.kind_id] != "call_expression":
+            return False
+        fn = call.child_by_field_id(self._f_function)
+        if fn is None or kinds[fn.kind_id] != "member_expression":
+            return False
+        prop = fn.child_by_field_id(self._f_property)
+        if prop is None or kinds[prop.kind_id] != "property_identifier" or method_ok.search(ctx.text(prop)) is None:
+            return False
+        args = call.child_by_field_id(self._f_arguments)
+        if args is None or kinds[args.kind_id] != "arguments":
+            return False
+        obj = fn.child_by_field_id(self._f_object)
+        return obj is not None and obj.is_named and router_bad.search(ctx.text(obj)) is None
 
     def route_middleware(self, call: Node, ctx: FileContext) -> list[tuple[str, str, Node]]:
         if self._kinds[call.kind_id] != "call_expression":
