@@ -1,8 +1,9 @@
-"""JavaScript/TypeScript route registrations read from the walk's call nodes
-(JavaScriptBackend.is_registration) must be exactly the calls grammars/<lang>/routes.scm
-matches as a query: the same call ids, on the fixtures and on hand-written hard cases (a
-non-router receiver, a tagged template, a private or computed property, a verb outside the
-list, an optional chain)."""
+"""JavaScript/TypeScript route registrations and `require` bindings read from the walk's nodes
+(JavaScriptBackend.is_registration, require_matches) must be exactly what
+grammars/<lang>/routes.scm and requires.scm match as queries: the same call ids / the same
+captures in the same order, on the fixtures and on hand-written hard cases (a non-router
+receiver, a tagged template, a private or computed property, a verb outside the list, an
+optional chain; a comment before the module name, a template module name, a member `require`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -98,3 +99,65 @@ def test_parse_uses_the_walk_and_keeps_middleware() -> None:
     module = parsed.units[0]
     assert [d.name for d in module.decorators] == ["requireAuth"]
     assert [g.kind for g in module.guards] == ["decorator"]
+
+
+REQUIRES = """
+const jwt = require('jsonwebtoken');
+const { timingSafeEqual, verify: v, ...rest } = require("crypto");
+const a = require(/* why */ 'a'), b = require(`b`), c = require('c', 1);
+const d = module.require('d');
+let e = require(f);
+const [g] = require('g');
+function inner() { const h = require('h'); const { i } = require('i'); }
+const j = (require('j'));
+import k from 'k';
+"""
+
+
+def _require_texts(backend: JavaScriptBackend, text: str) -> tuple[list, list]:
+    src = text.encode("utf-8")
+    root = backend._parser.parse(src).root_node
+    ctx = FileContext("x.js", src)
+    query = load_query(backend.ts_language(), backend.grammar, "requires.scm")
+    by_query = [{k: [ctx.text(n) for n in v] for k, v in caps.items() if not k.startswith("_")}
+                for _, caps in QueryCursor(query).matches(root)]
+    nodes: list[Node] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        nodes.append(n)
+        stack.extend(reversed(n.children))
+    by_walk = [{k: [ctx.text(n) for n in v] for k, v in caps.items()} for _, caps in backend.require_matches(nodes, ctx)]
+    return by_query, by_walk
+
+
+def test_requires_agree() -> None:
+    for backend in (JavaScriptBackend(), TypeScriptBackend(), TsxBackend()):
+        by_query, by_walk = _require_texts(backend, REQUIRES)
+        assert by_walk == by_query
+    assert by_walk == [
+        {"default": ["jwt"], "source": ["'jsonwebtoken'"]},
+        {"named": ["timingSafeEqual"], "source": ['"crypto"']},
+        {"named": ["verify: v"], "source": ['"crypto"']},
+        {"default": ["c"], "source": ["'c'"]},
+        {"default": ["h"], "source": ["'h'"]},
+        {"named": ["i"], "source": ["'i'"]},
+    ]
+    seen = 0
+    for lang, backend in (("javascript", JavaScriptBackend()), ("typescript", TypeScriptBackend())):
+        for p in sorted((ROOT / "fixtures" / lang).rglob("*")):
+            if p.is_file() and p.suffix in (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"):
+                by_query, by_walk = _require_texts(TsxBackend() if p.suffix == ".tsx" else backend,
+                                                   p.read_text(encoding="utf-8", errors="replace"))
+                assert by_walk == by_query, p
+                seen += len(by_query)
+    assert seen > 10
+
+
+def test_imports_with_and_without_the_walk() -> None:
+    text = REQUIRES + "const jwt2 = require('x');\nimport { verify as jwt2 } from 'jsonwebtoken';\n"
+    walked = JavaScriptBackend().parse("m.js", text)
+    assert ("jwt", "jsonwebtoken") in walked.imports and ("v", "crypto.verify") in walked.imports
+    assert ("jwt2", "jsonwebtoken.verify") in walked.imports  # the later binding wins, as in source order
+    broken = JavaScriptBackend().parse("m.js", text + "\nfunction (\n")  # an error: requires.scm runs as a query
+    assert broken.partial and broken.imports == walked.imports

@@ -17,7 +17,6 @@ from __future__ import annotations
 import abc
 
 import gc
-import hashlib
 from bisect import bisect_left
 import re
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Callable, Iterable, Iterator, Optional, Union
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from semdiff.budget import parse_tree
+from semdiff.digests import sha1
 from semdiff.ir import (
     TRUE,
     Action,
@@ -127,7 +127,9 @@ def load_query(ts_language: Language, folder: str, name: str) -> Optional[Query]
 
 
 # the per-file query files run as one query (one pass over the tree instead of one per file)
-FILE_QUERIES = ("imports.scm", "units.scm", "routes.scm")
+FILE_QUERIES = ("imports.scm", "requires.scm", "units.scm", "routes.scm")
+# a query file whose matches join another's list (in the order the pass finds them)
+QUERY_INTO = {"requires.scm": "imports.scm"}
 _COMBINED: dict[tuple[int, str, str, tuple[str, ...]], tuple[Optional[Query], tuple[tuple[str, int, int], ...]]] = {}
 
 
@@ -524,10 +526,20 @@ class UnitDraft:
         Module/class level names are globals and keep their names."""
         if not name or name in self.renames or self.kind in ("module", "class"):
             return
-        base = "%" + hashlib.sha1(source_key.encode("utf-8")).hexdigest()[:6]
+        base = _LOCAL_BASES.get(source_key)
+        if base is None:
+            if len(_LOCAL_BASES) >= _LOCAL_BASES_MAX:
+                _LOCAL_BASES.clear()
+            base = _LOCAL_BASES[source_key] = "%" + sha1(source_key.encode("utf-8")).hexdigest()[:6]
         n = self.local_counts.get(base, 0)
         self.local_counts[base] = n + 1
         self.renames[name] = base + (f"_{n}" if n else "")
+
+
+# UnitDraft.bind's name stem of a source key (a pure function of it: `param:req`, `catch:err`
+# and equal bound values recur in every file)
+_LOCAL_BASES: dict[str, str] = {}
+_LOCAL_BASES_MAX = 20_000
 
 
 @dataclass
@@ -882,8 +894,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         walk = self._walk_pattern(self.UNIT_NODE_TYPES) if self.UNIT_NODE_TYPES and not root.has_error else ""
         # (a backend that tells registrations from the walk's call nodes leaves routes.scm out)
         query, ranges = load_combined(self.ts_language(), self.grammar, walk,
-                                      self.WALK_ROUTES if walk and self.WALK_ROUTES else ())
-        found: dict[str, list] = {name: [] for name, _, _ in ranges}
+                                      self.WALK_LEAVE_OUT if walk and self.WALK_LEAVE_OUT else ())
+        found: dict[str, list] = {QUERY_INTO.get(name, name): [] for name, _, _ in ranges}
         if query is not None:
             walk_index = ranges[-1][1] if walk else -1
             walked: list[Node] = []
@@ -895,7 +907,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     continue
                 for name, lo, hi in ranges:
                     if lo <= index < hi:
-                        found[name].append((index - lo, match[1]))
+                        found[QUERY_INTO.get(name, name)].append((index - lo, match[1]))
                         break
             if walk:
                 ctx.walk_captured = walked
@@ -923,18 +935,18 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def unit_name(self, node: Node, name_node: Optional[Node], ctx: FileContext) -> str:
         return ctx.text(name_node)
 
-    # ("routes.scm",) in a backend whose is_registration reads routes.scm's one pattern from a
-    # call node: then the file queries run without it when the walk pattern rides along, and
-    # _build_unit asks is_registration about each call it builds instead
-    WALK_ROUTES: tuple[str, ...] = ()
+    # query files a backend reads from the walk's nodes instead, when the walk pattern rides in
+    # the file queries' pass (then they are left out of it): "routes.scm" -- _build_unit asks
+    # is_registration about each call it builds; "requires.scm" -- collect_imports reads them
+    WALK_LEAVE_OUT: tuple[str, ...] = ()
 
     def is_registration(self, call: Node, callee: str, ctx: FileContext) -> bool:
         """Would routes.scm capture `call` (whose callee() is `callee`) as @registration?
-        (Backends declaring WALK_ROUTES.)"""
+        (Backends leaving routes.scm out: WALK_LEAVE_OUT.)"""
         raise NotImplementedError
 
     def _find_registrations(self, root: Node, ctx: FileContext) -> None:
-        if self.WALK_ROUTES and ctx.walk_captured is not None:
+        if "routes.scm" in self.WALK_LEAVE_OUT and ctx.walk_captured is not None:
             return  # routes.scm left out of the file queries: _build_unit asks is_registration
         for _, caps in self.query_matches(root, ctx, "routes.scm"):
             for node in caps.get("registration", []):
@@ -1167,14 +1179,14 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 if body is not None:
                     try_lines.append((body.start_point[0] + 1, body.end_point[0] + 1))
         call_types, binary_types, catch_types, if_types = self.CALL_TYPES, self.BINARY_TYPES, self.CATCH_TYPES, self.IF_TYPES
-        bound_types, regex_types = self.BOUND_TYPES, self.REGEX_TYPES
+        bound_types, regex_types, compare_ops = self.BOUND_TYPES, self.REGEX_TYPES, self.COMPARE_OPS
         cls = type(self)
         if cls._err_handler is TreeSitterBackend._err_handler and cls.err_branch is TreeSitterBackend.err_branch:
             if_types = frozenset()  # no error branches in this language: _err_handler would find none
         # (a backend that does not override is_call takes every call node: not asked per node)
         is_call = None if cls.is_call is TreeSitterBackend.is_call else self.is_call
         registrations = ctx.registrations
-        is_registration = self.is_registration if self.WALK_ROUTES and ctx.walk_captured is not None else None
+        is_registration = self.is_registration if "routes.scm" in self.WALK_LEAVE_OUT and ctx.walk_captured is not None else None
         bound_call_start = self.BOUND_CALL_START
         # (asked once per unit, not per call, whether the file can hold a regex-building call)
         regex_call = self.regex_call if cls.regex_call is not TreeSitterBackend.regex_call and self.may_build_regexes(ctx) else None
@@ -1190,8 +1202,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 pattern = regex_call(node, ctx) if regex_call is not None else None
                 if pattern is not None:
                     literals.append(_Literal(self.callee(node, ctx), (pattern,), span_of(node), clip(ctx.text(node)), "regex"))
-            elif t in binary_types and self.binary_op(node) in self.COMPARE_OPS:
-                comparisons.append(self._comparison(node, d, ctx, any(ga <= a and b <= gb for ga, gb in d.guard_ranges)))
+            elif t in binary_types and (op := self.binary_op(node)) in compare_ops:
+                comparisons.append(self._comparison(node, d, ctx, any(ga <= a and b <= gb for ga, gb in d.guard_ranges), op))
             elif t in catch_types:
                 handlers.append(self._catch_handler(node, d, ctx))
             if t in if_types:
@@ -1462,7 +1474,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def argument(self, name: Optional[str], node: Node, ctx: FileContext) -> Argument:
         text = ctx.text(node)
         types = self.LITERAL_TYPES
-        t = node.type
+        t = self._kinds[node.kind_id]
         lit = self.literal_of_text(node, t, text, ctx) if types is None or t in types else None
         return _Argument(name, fast_squash(text), text, lit)
 
@@ -1483,8 +1495,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                                   kind="decorator"))
 
     # ---- comparisons ----
-    def _comparison(self, node: Node, d: UnitDraft, ctx: FileContext, in_guard: bool) -> Comparison:
-        op = self.binary_op(node)
+    def _comparison(self, node: Node, d: UnitDraft, ctx: FileContext, in_guard: bool, op: Optional[str] = None) -> Comparison:
+        if op is None:
+            op = self.binary_op(node)
         left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
         lu = self.unparen(left) if left is not None else node
         ru = self.unparen(right) if right is not None else node

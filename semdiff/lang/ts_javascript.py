@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import itemgetter
 from typing import Optional
 
 from tree_sitter import Language, Node
@@ -44,6 +45,7 @@ def _query_string(body: str) -> str:
                   flags=re.DOTALL)
 
 
+_FIRST = itemgetter(0)
 _ROUTE_PREDICATE = re.compile(r'\(#(not-)?match\?\s+@(\w+)\s+"((?:[^"\\]|\\.)*)"\s*\)')
 
 
@@ -335,7 +337,16 @@ class JavaScriptBackend(TreeSitterBackend):
 
     # ---- imports ----
     def collect_imports(self, root: Node, ctx: FileContext) -> None:
-        for _, caps in self.query_matches(root, ctx, "imports.scm"):
+        matches = self.query_matches(root, ctx, "imports.scm")
+        if ctx.walk_captured is not None:
+            # requires.scm left out of the pass: its matches from the walk's declarators, put in
+            # among the import statements' as the pass finds them (in source order: an import
+            # statement holds no declarator, nor a declarator an import statement)
+            requires = self.require_matches(ctx.walk_captured, ctx)
+            if requires:
+                matches = sorted([(caps["source"][0].start_byte if caps.get("source") else -1, caps) for _, caps in matches] + requires,
+                                 key=_FIRST)
+        for _, caps in matches:
             source = caps.get("source")
             if not source:
                 continue
@@ -344,6 +355,43 @@ class JavaScriptBackend(TreeSitterBackend):
                 ctx.imports[ctx.text(n)] = module
             for n in caps.get("named", []):
                 self._named_import(n, module, ctx)
+
+    def require_matches(self, nodes: list[Node], ctx: FileContext) -> list[tuple[int, dict[str, list[Node]]]]:
+        """requires.scm's matches among `nodes` (the walk's, which hold every variable_declarator),
+        as (start byte, captures) in source order: a declarator whose value is a call of the
+        identifier `require` whose first named argument is a string (@source), binding an
+        identifier (@default) or an object pattern (one match per shorthand or pair child of it,
+        @named). The query's `.` anchor counts every named node, comments too, as named_child(0)
+        does. tests/test_ts_walk_routes.py checks the query agrees."""
+        kinds = self._kinds
+        f_name, f_value, f_function, f_arguments = self._f_name, self._f_value, self._f_function, self._f_arguments
+        src = ctx.src
+        out: list[tuple[int, dict[str, list[Node]]]] = []
+        for n in nodes:
+            if kinds[n.kind_id] != "variable_declarator":
+                continue
+            value = n.child_by_field_id(f_value)
+            if value is None or kinds[value.kind_id] != "call_expression":
+                continue
+            fn = value.child_by_field_id(f_function)
+            if fn is None or kinds[fn.kind_id] != "identifier" or src[fn.start_byte : fn.end_byte] != b"require":
+                continue
+            args = value.child_by_field_id(f_arguments)
+            if args is None or kinds[args.kind_id] != "arguments":
+                continue
+            source = args.named_child(0)
+            name = n.child_by_field_id(f_name)
+            if source is None or kinds[source.kind_id] != "string" or name is None:
+                continue
+            t = kinds[name.kind_id]
+            if t == "identifier":
+                out.append((source.start_byte, {"default": [name], "source": [source]}))
+            elif t == "object_pattern":
+                for c in name.named_children:
+                    if kinds[c.kind_id] in ("shorthand_property_identifier_pattern", "pair_pattern"):
+                        out.append((source.start_byte, {"named": [c], "source": [source]}))
+        out.sort(key=_FIRST)  # (stable: a pattern's children keep their order)
+        return out
 
     def _named_import(self, node: Node, module: str, ctx: FileContext) -> None:
         """`{ verify as v }` / `{ timingSafeEqual }` bind names that lose their module: resolve them."""
@@ -566,7 +614,7 @@ class JavaScriptBackend(TreeSitterBackend):
             name, args = self.dotted(inner, ctx), ()
         return Decorator(name, args, span_of(node), clip(ctx.text(node)))
 
-    WALK_ROUTES = ("routes.scm",)
+    WALK_LEAVE_OUT = ("requires.scm", "routes.scm")
 
     def is_registration(self, call: Node, callee: str, ctx: FileContext) -> bool:
         """routes.scm's pattern, read from a call node instead of run as a query (its one pattern
