@@ -11,6 +11,11 @@ annotations for Java -- and every file is handed to the backend the registry pic
 path, exactly as the pipeline's `_parse` does (`backend_for(path, first_line).parse(path,
 text)`). One untimed warm-up pass loads grammars and queries; the figure is the median over
 `--runs` passes of the whole corpus.
+
+By default the corpus is parsed the way the pipeline parses a change of that many files: by
+the parse pool (semdiff/parse_pool.py), forked workers on every CPU plus this process, which
+takes the files no worker has started; every file a worker parsed comes back encoded and is
+decoded here, inside the timed pass. `--jobs 1` times one process doing everything.
 """
 from __future__ import annotations
 
@@ -424,17 +429,27 @@ def _parse_one(item: tuple[str, str]) -> bytes:
     return ir_codec.encode(backend.parse(path, text))
 
 
+def _parse_here(item: tuple[str, str]) -> object:
+    """In this process (a file no worker started): the ParsedFile itself, nothing to send."""
+    path, text = item
+    backend = backend_for(path, text.split("\n", 1)[0])
+    assert backend is not None, path
+    return backend.parse(path, text)
+
+
 def _crashed(item: tuple[str, str]) -> object:
     raise SystemExit(f"{item[0]}: the worker parsing it died")
 
 
 def parse_all_pooled(files: list[tuple[str, str]], jobs: int) -> int:
-    """The same work spread over `jobs` forked processes the way the pipeline spreads a large
-    change (semdiff/parse_pool.py): a new pool per pass, and every file's whole ParsedFile
-    sent back to this process and decoded there, so the transfer of the IR is timed too."""
+    """The same work spread over `jobs` forked processes and this one, the way the pipeline
+    spreads a large change (semdiff/parse_pool.py): a new pool per pass, and every file a worker
+    parsed sent back to this process as its whole ParsedFile and decoded here, so the transfer
+    of the IR is timed too."""
     from semdiff import ir_codec, parse_pool
 
-    results = [ir_codec.decode(data) for data in parse_pool.map_files(files, _parse_one, jobs, _crashed)]
+    results = [ir_codec.decode(r) if type(r) is bytes else r
+               for r in parse_pool.map_files(files, _parse_one, jobs, _crashed, here=_parse_here)]
     units = 0
     for (path, _), parsed in zip(files, results):
         if parsed is None:
@@ -451,8 +466,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--languages", default=",".join(LANGUAGES))
     ap.add_argument("--write", metavar="DIR", help="write the generated corpus under DIR and exit")
-    ap.add_argument("--jobs", type=int, default=1,
-                    help="parse in this many forked processes, as the pipeline does for changes of 8+ files (default 1: one process)")
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="forked workers besides this process (default 0: as many as the pipeline forks for a change "
+                         "of this many files, semdiff.parse_pool.workers_for; 1: everything in this one process)")
     args = ap.parse_args()
     languages = [x for x in args.languages.split(",") if x]
 
@@ -464,8 +480,12 @@ def main() -> None:
                 target.write_text(text, encoding="utf-8")
         return
 
+    from semdiff import parse_pool
+
+    jobs = args.jobs or parse_pool.workers_for(10_000)  # every corpus here has hundreds of files
+    how = "one process" if jobs <= 1 else f"{jobs} forked workers and this process (the pipeline's pool)"
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
-          + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; processes: {args.jobs}")
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; {how}")
     print(f"{'language':<11} {'files':>6} {'lines':>8} {'units':>7} {'median s':>9} {'min s':>7} {'lines/s':>9}  runs")
     for lang in languages:
         files = corpus(lang, args.lines)
@@ -474,8 +494,8 @@ def main() -> None:
         times = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            if args.jobs > 1:
-                assert parse_all_pooled(files, args.jobs) == units
+            if jobs > 1:
+                assert parse_all_pooled(files, jobs) == units
             else:
                 parse_all(files)
             times.append(time.perf_counter() - t0)

@@ -47,7 +47,9 @@ def test_a_worker_that_dies_costs_files_not_the_run(monkeypatch: pytest.MonkeyPa
 
     parent = os.getpid()
     monkeypatch.setattr(pipeline, "unit_changes_for", dies_on_one)
-    report = analyze_texts(_pairs(12), AnalyzeOptions(jobs=2, use_cache=False))  # cached files are not forked
+    # the largest file is queued first, so a worker has it before this process takes any
+    pairs = [(p, b + "# padding\n" * 200, a) if p == "app/views5.py" else (p, b, a) for p, b, a in _pairs(12)]
+    report = analyze_texts(pairs, AnalyzeOptions(jobs=2, use_cache=False))  # cached files are not forked
     lost = {n.path: n for n in report.not_analyzed if n.reason == "internal-error"}
     assert "app/views5.py" in lost and "died" in lost["app/views5.py"].detail
     assert report.units_analyzed + len(lost) >= 12 - 1

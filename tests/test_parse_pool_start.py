@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -21,15 +22,22 @@ def _square(x: int) -> tuple[int, int]:
     return x * x, os.getpid()
 
 
+def _slow_square(x: int) -> tuple[int, int]:
+    time.sleep(0.05)
+    return x * x, os.getpid()
+
+
 def test_started_work_is_collected_in_order_by_other_processes() -> None:
     items = list(range(20))
-    pending = parse_pool.start(items, _square, 2, lambda x: None, local=frozenset({0, 1}))
+    pending = parse_pool.start(items, _slow_square, 2, lambda x: None, local=frozenset({0, 1}))
     meanwhile = sum(range(1000))  # this process is free until results()
     out = pending.results()
     assert meanwhile == 499500
     assert [v for v, _ in out] == [x * x for x in items]
     assert {pid for _, pid in out[:2]} == {os.getpid()}  # local items run here
-    assert os.getpid() not in {pid for _, pid in out[2:]}
+    here = {i for i, (_, pid) in enumerate(out) if pid == os.getpid()}
+    assert here - {0, 1} == set(pending.taken)  # and so do the queued ones it took, nothing else
+    assert len(here) < len(items)  # the workers computed the rest
     assert parse_pool._STATE is None
     with pytest.raises(AssertionError):
         pending.results()
@@ -42,6 +50,26 @@ def test_one_worker_or_nothing_remote_forks_nothing(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(parse_pool, "_executor", no_pool)
     assert [v for v, _ in parse_pool.start([1, 2, 3], _square, 1, lambda x: None).results()] == [1, 4, 9]
     assert [v for v, _ in parse_pool.start([1, 2], _square, 2, lambda x: None, frozenset({0, 1})).results()] == [1, 4]
+
+
+def _encoded(x: int) -> bytes:
+    return str(x * x).encode()
+
+
+def test_this_process_takes_the_tail_of_the_queue_that_no_worker_started() -> None:
+    """Queued largest first, so what it takes is the end of the queue: the last items, each
+    computed here once (with `here`, not the workers' `work`) and never also by a worker."""
+    items = list(range(40))
+    pending = parse_pool.start(items, _slow_square, 2, lambda x: None, here=_square)
+    out = pending.results()
+    assert [v for v, _ in out] == [x * x for x in items]
+    taken = sorted(pending.taken)
+    assert taken and taken == list(range(40 - len(taken), 40))  # _size is 0 for ints: queued in index order
+    assert all(out[i][1] == os.getpid() for i in taken)
+    assert all(out[i][1] != os.getpid() for i in range(40) if i not in pending.taken)
+    mixed = parse_pool.map_files(list(range(30)), _encoded, 2, lambda x: None, here=_square)
+    assert {type(r) for r in mixed} <= {bytes, tuple}  # a caller decodes what came through a pipe
+    assert [int(r) if type(r) is bytes else r[0] for r in mixed] == [x * x for x in range(30)]
 
 
 def test_cancel_stops_the_workers() -> None:
