@@ -17,7 +17,6 @@ up and return the texts unchanged, so the worst case is the old cost, never a wr
 """
 from __future__ import annotations
 
-import functools
 import keyword
 import re
 from dataclasses import dataclass
@@ -82,13 +81,13 @@ def _span(outer, lines: list[bytes]) -> tuple[int, int]:
     return r0, r1
 
 
-def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str, list], list[tuple[int, int]]]:
+def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str, list[tuple[int, int]]], list[tuple[int, int]]]:
     tree = parse_tree(_parser(), data)
     root = tree.root_node
     if root.has_error:
         raise _GiveUp
     defs: list[_Def] = []
-    class_bodies: dict[str, list] = {}  # class qualname -> its body statements
+    class_bodies: dict[str, list[tuple[int, int]]] = {}  # class qualname -> (row, column) of each body statement
     blocks: list[tuple[int, int]] = []  # rows of multi-line module/class-level statements
     stack = [(root.children, "", None)]
     while stack:
@@ -108,7 +107,7 @@ def _definitions(data: bytes, lines: list[bytes]) -> tuple[list[_Def], dict[str,
                 body = inner.child_by_field_name("body")
                 if body is not None:
                     stmts = [c for c in body.named_children if c.type != "comment"]
-                    class_bodies[qual] = stmts
+                    class_bodies[qual] = [tuple(c.start_point) for c in stmts]  # no node kept: the tree can go
                     stack.append((stmts, qual + ".", qual))
     return defs, class_bodies, blocks
 
@@ -118,20 +117,41 @@ class _Side:
     data: bytes
     lines: list[bytes]
     defs: list[_Def]
-    class_bodies: dict[str, list]
+    class_bodies: dict[str, list[tuple[int, int]]]
     blocks: list[tuple[int, int]]
 
 
-@functools.lru_cache(maxsize=32)
+# Sides read, by text, most recently used last. The changed-name pass reads every Python side
+# of a change before any file is focused (semdiff.pipeline._changed_module_names), and the
+# parse workers fork after it: when every side of the change is still here, neither they nor
+# this process read one twice (a 32-entry LRU re-read all 400 sides of a 200-file change).
+# A side holds its text's bytes and lines, not the tree, so the bound is on text bytes.
+_SIDES: dict[str, _Side] = {}
+_SIDES_BYTES = 0
+MAX_SIDES_BYTES = 32 << 20
+MAX_SIDES = 4096
+
+
 def _side(text: str) -> _Side:
     """One tree-sitter read per text: the changed-name pass over a whole change and the focus
     of each file ask for the same sides (callers only read the result)."""
+    global _SIDES_BYTES
+    hit = _SIDES.pop(text, None)
+    if hit is not None:
+        _SIDES[text] = hit
+        return hit
     if "\r" in text.replace("\r\n", ""):
         raise _GiveUp  # libcst counts a lone CR as a line break, tree-sitter does not
     data = text.encode("utf-8", "surrogatepass")
     lines = data.split(b"\n")
     defs, bodies, blocks = _definitions(data, lines)
-    return _Side(data, lines, defs, bodies, blocks)
+    side = _Side(data, lines, defs, bodies, blocks)
+    if len(data) <= MAX_SIDES_BYTES:
+        while _SIDES and (_SIDES_BYTES + len(data) > MAX_SIDES_BYTES or len(_SIDES) >= MAX_SIDES):
+            _SIDES_BYTES -= len(_SIDES.pop(next(iter(_SIDES))).data)
+        _SIDES[text] = side
+        _SIDES_BYTES += len(data)
+    return side
 
 
 def _head_names(side: _Side, rows: Iterable[int], top_level_only: bool = False) -> set[str]:
@@ -203,9 +223,9 @@ def _blank(side: _Side, keep: set[str]) -> str:
     lines = list(side.lines)
     dropped = [d for d in side.defs if d.qualname not in keep and (d.parent is None or d.parent in keep)]
     rows = {r for d in dropped for r in range(d.start, d.end + 1)}
-    for qual, stmts in side.class_bodies.items():
-        if qual in keep and stmts and all(s.start_point[0] in rows for s in stmts):
-            row, col = stmts[0].start_point
+    for qual, starts in side.class_bodies.items():
+        if qual in keep and starts and all(row in rows for row, _col in starts):
+            row, col = starts[0]
             rows.discard(row)  # a class body must not end up empty
             lines[row] = lines[row][:col] + b"pass"
     for r in rows:
