@@ -1,6 +1,6 @@
-"""JavaScript/TypeScript route registrations and `require` bindings read from the walk's nodes
-(JavaScriptBackend.is_registration, require_matches) must be exactly what
-grammars/<lang>/routes.scm and requires.scm match as queries: the same call ids / the same
+"""JavaScript/TypeScript route registrations, `require` bindings and units read from the walk's
+nodes (JavaScriptBackend.is_registration, require_matches, walk_unit_matches) must be exactly
+what grammars/<lang>/routes.scm, requires.scm and units.scm match as queries: the same call ids / the same
 captures in the same order, on the fixtures and on hand-written hard cases (a non-router
 receiver, a tagged template, a private or computed property, a verb outside the list, an
 optional chain; a comment before the module name, a template module name, a member `require`)."""
@@ -161,3 +161,65 @@ def test_imports_with_and_without_the_walk() -> None:
     assert ("jwt2", "jsonwebtoken.verify") in walked.imports  # the later binding wins, as in source order
     broken = JavaScriptBackend().parse("m.js", text + "\nfunction (\n")  # an error: requires.scm runs as a query
     assert broken.partial and broken.imports == walked.imports
+
+
+UNITS = """
+function a() {}
+function* b() {}
+class C { m() {} get g() { return 1 } static s() {} ['computed']() {} #priv() {} f = () => 1; h = function () {}; k = 1; }
+const d = () => 1, e = function () {}, g2 = function* () {}, K = class {}, n = 1, o = (() => 1);
+let [p] = [() => 1];
+module.exports.q = function () {};
+Foo.prototype.r = () => {};
+this.s = () => {};
+obj[key] = () => {};
+const cfg = { t: () => 1, 'u': function () {}, v() {}, [w]: () => 1, 1: () => 2, x: 1 };
+export default function () {}
+export class E {}
+var Outer = class Inner { z() {} };
+"""
+
+TS_UNITS = UNITS + """
+abstract class A2 { abstract m(): void; n() {} }
+class P { public f = () => 1; private g = function () {}; h: number = 1; }
+"""
+
+
+def _unit_sets(backend: JavaScriptBackend, text: str) -> tuple[set, set]:
+    src = text.encode("utf-8")
+    root = backend._parser.parse(src).root_node
+    assert not root.has_error
+    ctx = FileContext("x.js", src)
+    query = load_query(backend.ts_language(), backend.grammar, "units.scm")
+
+    def flat(matches) -> set:
+        return {(cap, n.id, caps["name"][0].id) for _, caps in matches for cap, nodes in caps.items()
+                if cap.startswith("unit.") for n in nodes}
+
+    nodes: list[Node] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        nodes.append(n)
+        stack.extend(reversed(n.children))
+    return flat(QueryCursor(query).matches(root)), flat(backend.walk_unit_matches(nodes, ctx))
+
+
+def test_units_agree() -> None:
+    for backend, text, count in ((TypeScriptBackend(), TS_UNITS, 28), (TsxBackend(), TS_UNITS, 28)):
+        by_query, by_walk = _unit_sets(backend, text)
+        assert by_walk == by_query
+        assert len(by_query) == count
+    seen = 0
+    for lang, backend in (("typescript", TypeScriptBackend()),):
+        for p in sorted((ROOT / "fixtures" / lang).rglob("*")):
+            if p.is_file() and p.suffix in (".ts", ".tsx"):
+                b = TsxBackend() if p.suffix == ".tsx" else backend
+                src = p.read_text(encoding="utf-8", errors="replace")
+                if b._parser.parse(src.encode()).root_node.has_error:
+                    continue  # (such a tree runs units.scm as a query)
+                by_query, by_walk = _unit_sets(b, src)
+                assert by_walk == by_query, p
+                seen += len(by_query)
+    assert seen > 30
+    assert "units.scm" not in JavaScriptBackend.WALK_LEAVE_OUT and "units.scm" in TsxBackend.WALK_LEAVE_OUT

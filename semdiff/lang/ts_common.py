@@ -920,8 +920,16 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         query = load_query(self.ts_language(), self.grammar, name)
         return QueryCursor(query).matches(root) if query is not None else []
 
+    def walk_unit_matches(self, nodes: list[Node], ctx: FileContext) -> list[tuple[int, dict[str, list[Node]]]]:
+        """units.scm's matches among `nodes` (the walk's), for backends leaving it out of the
+        file queries (WALK_LEAVE_OUT)."""
+        raise NotImplementedError
+
     def _find_unit_nodes(self, root: Node, ctx: FileContext) -> None:
-        for _, caps in self.query_matches(root, ctx, "units.scm"):
+        walked = ctx.walk_captured
+        matches = (self.walk_unit_matches(walked, ctx) if walked is not None and "units.scm" in self.WALK_LEAVE_OUT
+                   else self.query_matches(root, ctx, "units.scm"))
+        for _, caps in matches:
             name_nodes = caps.get("name", [])
             for cap, nodes in caps.items():
                 if not cap.startswith("unit."):
@@ -937,7 +945,8 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     # query files a backend reads from the walk's nodes instead, when the walk pattern rides in
     # the file queries' pass (then they are left out of it): "routes.scm" -- _build_unit asks
-    # is_registration about each call it builds; "requires.scm" -- collect_imports reads them
+    # is_registration about each call it builds; "requires.scm" -- collect_imports reads them;
+    # "units.scm" -- walk_unit_matches reads them
     WALK_LEAVE_OUT: tuple[str, ...] = ()
 
     def is_registration(self, call: Node, callee: str, ctx: FileContext) -> bool:

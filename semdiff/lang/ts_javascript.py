@@ -58,6 +58,48 @@ def route_predicates(folder: str) -> tuple[re.Pattern, re.Pattern]:
     return found[(False, "method")], found[(True, "router")]
 
 
+# grammars/typescript/units.scm as a table, for the walk's nodes (JavaScriptBackend.walk_unit_matches):
+# (parent type, @unit.<kind>, name field, its types, unit field (None: the parent is the unit),
+# its types); types None = any named node (`(_)`). tests/test_ts_walk_routes.py checks the
+# query and the table agree.
+_FUNCTION_VALUES = frozenset({"arrow_function", "function_expression"})
+_COMMON_UNITS: tuple[tuple[str, str, str, Optional[frozenset[str]], Optional[str], Optional[frozenset[str]]], ...] = (
+    ("function_declaration", "function", "name", frozenset({"identifier"}), None, None),
+    ("generator_function_declaration", "function", "name", frozenset({"identifier"}), None, None),
+    ("class_declaration", "class", "name", None, None, None),
+    ("method_definition", "method", "name", None, None, None),
+    ("variable_declarator", "function", "name", frozenset({"identifier"}), "value", _FUNCTION_VALUES | {"generator_function"}),
+    ("variable_declarator", "class", "name", frozenset({"identifier"}), "value", frozenset({"class"})),
+    ("assignment_expression", "function", "left", frozenset({"identifier", "member_expression"}), "right", _FUNCTION_VALUES),
+    ("pair", "function", "key", frozenset({"property_identifier", "string"}), "value", _FUNCTION_VALUES),
+)
+# (JavaScript's own units.scm stays a query: compiling it is cheap for that grammar, and the
+# table measured no faster there)
+UNIT_PATTERNS = {
+    "typescript": _COMMON_UNITS + (
+        ("abstract_class_declaration", "class", "name", None, None, None),
+        ("public_field_definition", "function", "name", frozenset({"property_identifier"}), "value", _FUNCTION_VALUES)),
+}
+
+
+_UNIT_TABLES: dict[tuple[str, int], dict[str, list[tuple[str, int, Optional[frozenset[str]], Optional[int], Optional[frozenset[str]]]]]] = {}
+
+
+def _unit_patterns(folder: str, backend: "JavaScriptBackend") -> dict:
+    """UNIT_PATTERNS[folder] by parent type, with field ids of the backend's grammar."""
+    key = (folder, id(backend.ts_language()))
+    table = _UNIT_TABLES.get(key)
+    if table is None:
+        lang = backend.ts_language()
+        table = {}
+        for parent, kind, name_field, name_types, unit_field, unit_types in UNIT_PATTERNS[folder]:
+            table.setdefault(parent, []).append(
+                ("unit." + kind, lang.field_id_for_name(name_field), name_types,
+                 lang.field_id_for_name(unit_field) if unit_field is not None else None, unit_types))
+        table = _UNIT_TABLES[key] = table
+    return table
+
+
 class JavaScriptBackend(TreeSitterBackend):
     language = "javascript"
     grammar = "javascript"
@@ -614,7 +656,33 @@ class JavaScriptBackend(TreeSitterBackend):
             name, args = self.dotted(inner, ctx), ()
         return Decorator(name, args, span_of(node), clip(ctx.text(node)))
 
-    WALK_LEAVE_OUT = ("requires.scm", "routes.scm")
+    WALK_LEAVE_OUT: tuple[str, ...] = ("requires.scm", "routes.scm")
+
+    def walk_unit_matches(self, nodes: list[Node], ctx: FileContext) -> list[tuple[int, dict[str, list[Node]]]]:
+        """units.scm's matches read from the walk's nodes (which hold every parent type of its
+        patterns) by UNIT_PATTERNS (TypeScript, whose WALK_LEAVE_OUT names units.scm: there
+        its patterns were most of the file query's compile, 92M of 121M per grammar). Each node is a unit of
+        at most one match (the patterns' parents differ or their values do), so the order the
+        query would find them in does not matter to _find_unit_nodes."""
+        by_parent = _unit_patterns(self.grammar, self)
+        kinds = self._kinds
+        out: list[tuple[int, dict[str, list[Node]]]] = []
+        for n in nodes:
+            patterns = by_parent.get(kinds[n.kind_id])
+            if patterns is None:
+                continue
+            for cap, name_field, name_types, unit_field, unit_types in patterns:
+                name = n.child_by_field_id(name_field)
+                if name is None or not (name.is_named if name_types is None else kinds[name.kind_id] in name_types):
+                    continue
+                if unit_field is None:
+                    unit = n
+                else:
+                    unit = n.child_by_field_id(unit_field)
+                    if unit is None or not (unit.is_named if unit_types is None else kinds[unit.kind_id] in unit_types):
+                        continue
+                out.append((0, {"name": [name], cap: [unit]}))
+        return out
 
     def is_registration(self, call: Node, callee: str, ctx: FileContext) -> bool:
         """routes.scm's pattern, read from a call node instead of run as a query (its one pattern
