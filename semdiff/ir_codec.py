@@ -9,7 +9,8 @@ so a damaged or forged entry is a miss, never an exception and never an object o
 the IR does not declare.
 
 The codec is derived from the IR dataclasses themselves: their field lists and type hints
-(`typing.get_type_hints`) are compiled once into an encoder and a decoder per type, and the
+(`typing.get_type_hints`) are compiled once into an encoder and a decoder per type (both
+generated as straight-line Python, see `_EncoderWriter` and `_generated_decoder`), and the
 same walk yields `SHAPE`, a hash of every class's field names and types and every enum's
 values. `SHAPE` is part of each entry and of the cache key, so a change to ir.py invalidates
 old entries by itself; `VERSION` is bumped when this encoding changes.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import gc
+import keyword
 import marshal
 import re
 import struct
@@ -51,6 +53,10 @@ WORK_PER_BYTE = 4
 
 Encoder = Callable[[Any, dict], Any]
 Decoder = Callable[[Any, dict], Any]
+# What the schema walk records of a type for the encoder writer (`_EncoderWriter`), a hashable tuple:
+#   ("prim", allowed types) | ("enum", cls) | ("class", cls) | ("opt", allowed types, spec)
+#   | ("union", allowed types, dataclasses) | ("seq", tuple or frozenset, item spec) | ("fixed", item specs)
+Spec = tuple
 
 
 class CodecError(ValueError):
@@ -87,14 +93,15 @@ class _Schema:
 
     def __init__(self, root: type = ir.ParsedFile, module: types.ModuleType = ir) -> None:
         self.module = module
-        self.classes: dict[type, tuple[Encoder, Decoder]] = {}
+        self.classes: dict[type, tuple[Spec, Decoder]] = {}
+        self.fields: dict[type, tuple[tuple[str, ...], tuple[Spec, ...]]] = {}  # for the encoder writer
         self.shape_parts: list[str] = []
-        self._pending: dict[type, list] = {}
         self._types: dict[str, Any] = {}  # annotation text -> type, for this build (field_types)
-        self.parsed_file = self.root = self._compile(root)
+        spec, dec, name = self._compile(root)
+        self.parsed_file = self.root = (_EncoderWriter(self.fields).function(spec), dec, name)
 
     # -- entry points
-    def _compile(self, tp: Any) -> tuple[Encoder, Decoder, str]:
+    def _compile(self, tp: Any) -> tuple[Spec, Decoder, str]:
         origin = typing.get_origin(tp)
         if tp in _PRIMITIVES:
             return self._primitive(_PRIMITIVES[tp], tp.__name__ if tp is not type(None) else "None")
@@ -113,25 +120,20 @@ class _Schema:
             return self._sequence(typing.get_args(tp)[0], frozenset, "frozenset")
         raise TypeError(f"ir_codec cannot encode the type {tp!r}")
 
-    def _primitive(self, allowed: tuple[type, ...], name: str) -> tuple[Encoder, Decoder, str]:
+    def _primitive(self, allowed: tuple[type, ...], name: str) -> tuple[Spec, Decoder, str]:
         def check(v: Any, memo: dict) -> Any:
             if type(v) not in allowed:
                 _bad()
             return v
 
         _PRIMITIVE_CHECKS[check] = allowed  # the generated decoders test these in line
-        return check, check, name
+        return ("prim", allowed), check, name
 
-    def _enum(self, cls: type) -> tuple[Encoder, Decoder, str]:
+    def _enum(self, cls: type) -> tuple[Spec, Decoder, str]:
         members = {m.value: m for m in cls}  # type: ignore[var-annotated]
         if not all(type(v) in (str, int) for v in members):
             raise TypeError(f"ir_codec: enum {cls.__name__} has values that are not str/int")
         self.shape_parts.append(f"{cls.__name__}{{{','.join(repr(v) for v in members)}}}")
-
-        def enc(v: Any, memo: dict) -> Any:
-            if type(v) is not cls:
-                _bad()
-            return v.value
 
         def dec(v: Any, state: list) -> Any:
             if type(v) not in (str, int):
@@ -141,96 +143,64 @@ class _Schema:
                 _bad()
             return m
 
-        return enc, dec, cls.__name__
+        return ("enum", cls), dec, cls.__name__
 
-    def _dataclass(self, cls: type) -> tuple[Encoder, Decoder, str]:
+    def _dataclass(self, cls: type) -> tuple[Spec, Decoder, str]:
         if cls.__module__ != self.module.__name__:
             raise TypeError(f"ir_codec only encodes {self.module.__name__} classes, not {cls!r}")
+        spec = ("class", cls)
         if cls in self.classes:
-            enc0, dec0 = self.classes[cls]
-            return enc0, dec0, cls.__name__
-        # register forwarding stubs first: the IR is recursive (Not.arg is a Formula)
-        cell: list = [None, None]
-
-        def enc_fwd(v: Any, memo: dict) -> Any:
-            return cell[0](v, memo)
+            return spec, self.classes[cls][1], cls.__name__
+        # register a forwarding stub first: the IR is recursive (Not.arg is a Formula)
+        cell: list = [None]
 
         def dec_fwd(v: Any, memo: dict) -> Any:
-            return cell[1](v, memo)
+            return cell[0](v, memo)
 
-        self.classes[cls] = (enc_fwd, dec_fwd)
+        self.classes[cls] = (spec, dec_fwd)
         hints = field_types(cls, vars(self.module), self._types)
         fields = [f.name for f in dataclasses.fields(cls)]
         compiled = [self._compile(hints[name]) for name in fields]
-        encs = tuple(c[0] for c in compiled)
         decs = tuple(c[1] for c in compiled)
         self.shape_parts.append(f"{cls.__name__}({','.join(f'{n}:{c[2]}' for n, c in zip(fields, compiled))})")
-        count = len(fields)
         names = tuple(fields)
-
-        def enc(v: Any, memo: dict) -> Any:
-            if type(v) is not cls:
-                _bad()
-            done = memo.get(id(v))
-            if done is not None:
-                return done
-            out = tuple([e(getattr(v, n), memo) for e, n in zip(encs, names)])
-            memo[id(v)] = out
-            return out
+        self.fields[cls] = (names, tuple(c[0] for c in compiled))
 
         make = fast_constructor(cls)  # every field set from a checked value, as __init__ would
         dec = _generated_decoder(cls, names, make, decs)
 
-        cell[0], cell[1] = enc, dec
-        self.classes[cls] = (enc, dec)
-        return enc, dec, cls.__name__
+        cell[0] = dec
+        self.classes[cls] = (spec, dec)
+        return spec, dec, cls.__name__
 
-    def _union(self, members: tuple) -> tuple[Encoder, Decoder, str]:
+    def _union(self, members: tuple) -> tuple[Spec, Decoder, str]:
         prims = [m for m in members if m in _PRIMITIVES]
         others = [m for m in members if m not in _PRIMITIVES]
         allowed = tuple(t for m in prims for t in _PRIMITIVES[m])
         prim_names = ",".join(sorted(m.__name__ if m is not type(None) else "None" for m in prims))
         if not others:
-            enc, dec, _ = self._primitive(allowed, "")
-            return enc, dec, f"U[{prim_names}]"
+            spec, dec, _ = self._primitive(allowed, "")
+            return spec, dec, f"U[{prim_names}]"
         if len(others) == 1:
             # `Optional[X]` and the like: a primitive passes through, X is always a tuple
-            enc_x, dec_x, name_x = self._compile(others[0])
+            spec_x, dec_x, name_x = self._compile(others[0])
             if not (dataclasses.is_dataclass(others[0]) or typing.get_origin(others[0]) is tuple):
                 raise TypeError(f"ir_codec: cannot tell {others[0]!r} apart in a union")
-
-            def enc1(v: Any, memo: dict) -> Any:
-                return v if type(v) in allowed else enc_x(v, memo)
 
             def dec1(v: Any, state: list) -> Any:
                 return v if type(v) in allowed else dec_x(v, state)
 
-            return enc1, dec1, f"U[{prim_names}|{name_x}]"
+            return ("opt", allowed, spec_x), dec1, f"U[{prim_names}|{name_x}]"
         if not all(isinstance(m, type) and dataclasses.is_dataclass(m) for m in others):
             raise TypeError(f"ir_codec: unsupported union {members!r}")
         compiled = [self._compile(m) for m in others]
-        by_class = {m: (i, c[0]) for i, (m, c) in enumerate(zip(others, compiled))}
         decs = tuple(c[1] for c in compiled)
-
-        def encn(v: Any, memo: dict) -> Any:
-            if type(v) in allowed:
-                return v
-            hit = by_class.get(type(v))
-            if hit is None:
-                _bad()
-            return (hit[0], hit[1](v, memo))
-
         decn = _generated_union(decs) if not allowed else _union_decoder(allowed, decs)
 
-        return encn, decn, f"U[{prim_names}|{'|'.join(c[2] for c in compiled)}]"
+        return ("union", allowed, tuple(others)), decn, f"U[{prim_names}|{'|'.join(c[2] for c in compiled)}]"
 
-    def _sequence(self, item: Any, kind: type, name: str) -> tuple[Encoder, Decoder, str]:
-        enc_i, dec_i, name_i = self._compile(item)
-
-        def enc(v: Any, memo: dict) -> Any:
-            if type(v) is not kind:
-                _bad()
-            return tuple([enc_i(x, memo) for x in v])
+    def _sequence(self, item: Any, kind: type, name: str) -> tuple[Spec, Decoder, str]:
+        spec_i, dec_i, name_i = self._compile(item)
 
         allowed = _PRIMITIVE_CHECKS.get(dec_i)
         if kind is tuple and allowed is not None:
@@ -269,25 +239,19 @@ class _Schema:
 
         if kind is tuple:
             _TUPLE_SEQUENCES.add(dec)
-        return enc, dec, f"{name}[{name_i}]"
+        return ("seq", kind, spec_i), dec, f"{name}[{name_i}]"
 
-    def _fixed_tuple(self, items: tuple) -> tuple[Encoder, Decoder, str]:
+    def _fixed_tuple(self, items: tuple) -> tuple[Spec, Decoder, str]:
         compiled = [self._compile(t) for t in items]
-        encs = tuple(c[0] for c in compiled)
         decs = tuple(c[1] for c in compiled)
         count = len(items)
-
-        def enc(v: Any, memo: dict) -> Any:
-            if type(v) is not tuple or len(v) != count:
-                _bad()
-            return tuple([e(x, memo) for e, x in zip(encs, v)])
 
         def dec(v: Any, state: list) -> Any:
             if type(v) is not tuple or len(v) != count:
                 _bad()
             return tuple([d(x, state) for d, x in zip(decs, v)])
 
-        return enc, dec, f"tuple[{','.join(c[2] for c in compiled)}]"
+        return ("fixed", tuple(c[0] for c in compiled)), dec, f"tuple[{','.join(c[2] for c in compiled)}]"
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -421,6 +385,226 @@ def _union_decoder(allowed: tuple[type, ...], decs: tuple[Decoder, ...]) -> Deco
         return v if type(v) in allowed else members(v, state)
 
     return decn
+
+
+class _EncoderWriter:
+    """The encoders of one schema as generated straight-line code, like the decoders. A
+    dataclass's encoder checks the object's exact type, returns the tuple already made for it
+    when the object was met before in this value (`memo`, keyed by identity: a shared formula
+    is encoded once, so marshal stores it once and the decoder builds it once), and otherwise
+    reads every field, checks and encodes it, and makes the tuple of the encoded fields.
+    Written in line: primitive fields (their exact types), enums (the member's value),
+    optional fields, `tuple[...]` fields (without a loop for one or two items, the commonest
+    lengths) and dataclasses that need no call themselves (Span, Argument, Atom: primitives,
+    enums, string tuples, such dataclasses; never a recursive one). Calls: the other
+    dataclasses, a union of dataclasses (`(member index, member)`) and a fixed-length tuple; a
+    formula nested n deep takes 2n frames (decoding it about 3n; the backends cap formula
+    nesting at 60 levels for tree-sitter and 200 for libcst, well inside both). The generic closures this
+    replaces (`tuple([e(getattr(v, n), memo) for e, n in zip(encs, names)])`, a call per
+    field) took 3x the instructions (benchmarks/README.md, session 12).
+
+    What an encoder returns is what those closures returned, object for object, so marshal
+    writes the same bytes: every tuple is a new one (marshal marks an object referenced more
+    than once for sharing, so passing an IR tuple through would change the bytes), an empty
+    `tuple[...]` field is the empty tuple, and the tuple of a dataclass met twice is the same
+    object both times. Fields are read with attribute access, as getattr read them.
+
+    The texts are made from the schema's field names and types only, and run through
+    `generated_code` (taken precompiled from its table when it holds them)."""
+
+    def __init__(self, fields: dict[type, tuple[tuple[str, ...], tuple[Spec, ...]]]) -> None:
+        self.fields = fields
+        self.namespace: dict[str, Any] = {"_bad": _bad, "_id": id, "_getattr": getattr}
+        self.taken: set[str] = set(self.namespace)
+        self.functions: dict[Spec, str] = {}
+        self.leaves: dict[type, bool] = {}
+        self.constants: dict[Any, str] = {}  # a type or a tuple of types -> its name in the namespace
+
+    def function(self, spec: Spec) -> Encoder:
+        """The encoder of `spec` (and, generated on the way, of every type it reaches)."""
+        return self.namespace[self._function(spec)]
+
+    # -- names
+    def _unique(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+    def _const(self, value: Any) -> str:
+        name = self.constants.get(value)
+        if name is None:
+            parts = value if type(value) is tuple else (value,)
+            name = self._unique("_t_" + "_".join(_NON_WORD.sub("_", t.__name__) for t in parts))
+            self.namespace[name] = value
+            self.constants[value] = name
+        return name
+
+    def _outside(self, allowed: tuple[type, ...], var: str) -> str:
+        """A test that is true when `var`'s type is not one of `allowed` (`type(var) not in allowed`)."""
+        none = type(None)
+        if allowed == (none,):
+            return f"{var} is not None"
+        if len(allowed) == 1:
+            return f"type({var}) is not {self._const(allowed[0])}"
+        if len(allowed) == 2 and none in allowed and allowed[0] is not allowed[1]:
+            other = allowed[0] if allowed[1] is none else allowed[1]
+            return f"{var} is not None and type({var}) is not {self._const(other)}"
+        return f"type({var}) not in {self._const(allowed)}"
+
+    # -- functions
+    def _function(self, spec: Spec) -> str:
+        name = self.functions.get(spec)
+        if name is not None:
+            return name
+        kind = spec[0]
+        name = self._unique(f"_e_{_NON_WORD.sub('_', spec[1].__name__)}" if kind == "class" else f"_e_{kind}")
+        self.functions[spec] = name  # before the body: a recursive type calls itself
+        temps = _Temps()
+        lines = [f"def {name}(v, memo):"]
+        if kind == "class":
+            lines += self._class_body(spec[1], temps)
+        elif kind == "union":
+            lines += self._union_body(spec[1], spec[2], temps)
+        elif kind == "fixed":
+            lines += self._fixed_body(spec[1], temps)
+        else:
+            lines += self._inline(spec, "v", 4, temps) + ["    return v"]
+        generated_code.run("\n".join(lines) + "\n", f"<ir_codec encoder {name}>", self.namespace)  # our own names only
+        return name
+
+    def _class_body(self, cls: type, temps: _Temps) -> list[str]:
+        lines = [f"    if type(v) is not {self._const(cls)}:", "        _bad()",
+                 "    k = _id(v)", "    if k in memo:", "        return memo[k]"]
+        fields, lines_f = self._fields(cls, "v", 4, temps)
+        return lines + lines_f + [f"    o = memo[k] = ({''.join(f'{f}, ' for f in fields)})", "    return o"]
+
+    def _fields(self, cls: type, var: str, indent: int, temps: _Temps) -> tuple[list[str], list[str]]:
+        """(the variables holding `var`'s encoded fields, the statements that read and encode them)."""
+        names, specs = self.fields[cls]
+        p = " " * indent
+        out, lines = [], []
+        for field, spec in zip(names, specs):
+            f = temps.new()
+            read = f"{var}.{field}" if field.isidentifier() and not keyword.iskeyword(field) else f"_getattr({var}, {field!r})"
+            lines.append(f"{p}{f} = {read}")
+            lines += self._inline(spec, f, indent, temps)
+            out.append(f)
+        return out, lines
+
+    def _leaf(self, spec: Spec) -> bool:
+        """Whether `spec`'s encoding makes no call: a dataclass of primitives, enums, tuples of
+        primitives and such dataclasses (never a recursive one), written in line where it is met."""
+        kind = spec[0]
+        if kind in ("prim", "enum"):
+            return True
+        if kind == "opt":
+            return self._leaf(spec[2])
+        if kind == "seq":
+            return spec[2][0] == "prim"
+        if kind != "class":
+            return False
+        cls = spec[1]
+        known = self.leaves.get(cls)
+        if known is None:
+            self.leaves[cls] = False  # while it is looked at: a class that reaches itself is no leaf
+            known = self.leaves[cls] = all(self._leaf(s) for s in self.fields[cls][1])
+        return known
+
+    def _union_body(self, allowed: tuple[type, ...], members: tuple[type, ...], temps: _Temps) -> list[str]:
+        lines = ["    t = type(v)"]
+        if allowed:
+            lines += [f"    if t in {self._const(allowed)}:", "        return v"]
+        for i, cls in enumerate(members):
+            if self._leaf(("class", cls)):
+                lines += [f"    if t is {self._const(cls)}:", *self._inline(("class", cls), "v", 8, temps, checked=True),
+                          f"        return ({i}, v)"]
+            else:
+                lines += [f"    if t is {self._const(cls)}:", f"        return ({i}, {self._function(('class', cls))}(v, memo))"]
+        return lines + ["    _bad()"]
+
+    def _fixed_body(self, specs: tuple[Spec, ...], temps: _Temps) -> list[str]:
+        items = [temps.new() for _ in specs]
+        lines = [f"    if type(v) is not tuple or len(v) != {len(specs)}:", "        _bad()"]
+        if items:
+            lines.append(f"    {', '.join(items)}, = v")
+        for var, spec in zip(items, specs):
+            lines += self._inline(spec, var, 4, temps)
+        return lines + [f"    return ({''.join(f'{x}, ' for x in items)})"]
+
+    def _inline(self, spec: Spec, var: str, indent: int, temps: _Temps, checked: bool = False) -> list[str]:
+        """Statements that check `var` against `spec` and set it to its encoding (`checked`: a
+        dataclass whose type is tested already). The temporaries they use are free again after
+        them (a frame clears every local it has on each return: fewer locals, cheaper calls)."""
+        mark = temps.n
+        try:
+            return self._inline_code(spec, var, indent, temps, checked)
+        finally:
+            temps.n = mark
+
+    def _inline_code(self, spec: Spec, var: str, indent: int, temps: _Temps, checked: bool) -> list[str]:
+        p = " " * indent
+        kind = spec[0]
+        if kind == "prim":
+            return [f"{p}if {self._outside(spec[1], var)}:", f"{p}    _bad()"]
+        if kind == "enum":
+            cls = spec[1]
+            # Enum's `value` is a property returning `_value_`: read that directly when it is so
+            attr = "_value_" if all(m.value is getattr(m, "_value_", None) for m in cls) else "value"
+            return [f"{p}if type({var}) is not {self._const(cls)}:", f"{p}    _bad()", f"{p}{var} = {var}.{attr}"]
+        if kind == "opt":
+            return [f"{p}if {self._outside(spec[1], var)}:"] + self._inline(spec[2], var, indent + 4, temps)
+        if kind == "seq":
+            return self._sequence(spec[1], spec[2], var, indent, temps)
+        if kind == "class" and self._leaf(spec):
+            k = temps.new()
+            fields, lines_f = self._fields(spec[1], var, indent + 4, temps)
+            test = [] if checked else [f"{p}if type({var}) is not {self._const(spec[1])}:", f"{p}    _bad()"]
+            return [*test, f"{p}{k} = _id({var})",
+                    f"{p}if {k} in memo:", f"{p}    {var} = memo[{k}]", f"{p}else:", *lines_f,
+                    f"{p}    {var} = memo[{k}] = ({''.join(f'{f}, ' for f in fields)})"]
+        # "class", "union", "fixed": a call (a dataclass's own function keeps the memo)
+        return [f"{p}{var} = {self._function(spec)}({var}, memo)"]
+
+    def _sequence(self, kind: type, item: Spec, var: str, indent: int, temps: _Temps) -> list[str]:
+        p = " " * indent
+        lines = [f"{p}if type({var}) is not {self._const(kind)}:", f"{p}    _bad()"]
+        a, b = temps.new(), temps.new()
+        if kind is tuple:
+            lines.append(f"{p}if {var}:")  # the empty tuple is its own encoding (what tuple([]) gives)
+            indent += 4
+            p += "    "
+        one = self._inline(item, a, indent + 4, temps)
+        if kind is tuple and len(one) <= _UNROLL_LINES:
+            # one or two items, the commonest lengths: no list, no loop
+            lines += [f"{p}if len({var}) == 1:", f"{p}    {a}, = {var}", *one, f"{p}    {var} = ({a},)",
+                      f"{p}elif len({var}) == 2:", f"{p}    {a}, {b} = {var}", *one,
+                      *self._inline(item, b, indent + 4, temps), f"{p}    {var} = ({a}, {b})", f"{p}else:"]
+            indent += 4
+            p += "    "
+        if item[0] == "prim" and kind is tuple:  # checked in place, then copied: a new tuple, as above
+            return lines + [f"{p}for {a} in {var}:", *self._inline(item, a, indent + 4, temps), f"{p}{var} = (*{var},)"]
+        out = temps.new()  # a frozenset's items in its iteration order, as a tuple
+        return lines + [f"{p}{out} = []", f"{p}for {a} in {var}:", *self._inline(item, a, indent + 4, temps),
+                        f"{p}    {out}.append({a})", f"{p}{var} = tuple({out})"]
+
+
+class _Temps:
+    """The names of a generated function's temporaries: x0, x1, ...; `n` is the next one."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def new(self) -> str:
+        self.n += 1
+        return f"x{self.n - 1}"
+
+
+_NON_WORD = re.compile(r"\W")
+# a `tuple[X, ...]` field of one or two items is encoded without a loop when X's code is this short
+_UNROLL_LINES = 6
 
 
 def _build(root: type = ir.ParsedFile, module: types.ModuleType = ir) -> tuple[Optional[_Schema], str]:

@@ -3,7 +3,9 @@ that come back as misses (None), never as exceptions or objects of undeclared ty
 from __future__ import annotations
 
 import dataclasses
+import enum
 import marshal
+import typing
 import struct
 import sys
 import zlib
@@ -112,6 +114,106 @@ def test_a_formula_deeper_than_marshal_allows_is_not_encoded() -> None:
     unit = dataclasses.replace(_sample().units[0], guards=(Guard(f, f, Action.RAISE, Span(1, 1), "x"),))
     with pytest.raises(ir_codec.CodecError):
         ir_codec.encode(ParsedFile("a.py", "python", (unit,)))
+
+
+
+# -- the generated encoders give exactly what a plain walk of the declared types gives -----------
+
+_PRIMS = {str: (str,), int: (int,), float: (float, int), bool: (bool,), type(None): (type(None),)}
+
+
+class _Rejected(Exception):
+    pass
+
+
+def _walk(v: object, tp: typing.Any, memo: dict) -> object:
+    """The encoding spelled out from ir.py's type hints (what the codec's generic closures did):
+    a dataclass is the tuple of its fields, met again the same tuple; a union of dataclasses
+    `(member index, member)`; every tuple a new one; an enum its value; exact types only."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp in _PRIMS:
+        if type(v) not in _PRIMS[tp]:
+            raise _Rejected
+        return v
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if type(v) is not tp:
+            raise _Rejected
+        return v.value
+    if dataclasses.is_dataclass(tp):
+        if type(v) is not tp:
+            raise _Rejected
+        if id(v) not in memo:
+            hints = typing.get_type_hints(tp, vars(ir))
+            memo[id(v)] = tuple([_walk(getattr(v, f.name), hints[f.name], memo) for f in dataclasses.fields(tp)])
+        return memo[id(v)]
+    if origin is typing.Union:
+        if any(type(v) in _PRIMS[m] for m in args if m in _PRIMS):
+            return v
+        others = [m for m in args if m not in _PRIMS]
+        if len(others) == 1:
+            return _walk(v, others[0], memo)
+        if type(v) not in others:
+            raise _Rejected
+        return (others.index(type(v)), _walk(v, type(v), memo))
+    assert origin is tuple, tp
+    if type(v) is not tuple or (args[-1] is not Ellipsis and len(v) != len(args)):
+        raise _Rejected
+    items = (args[0],) * len(v) if args[-1] is Ellipsis else args
+    return tuple([_walk(x, t, memo) for x, t in zip(v, items)])
+
+
+def _walk_bytes(parsed: ParsedFile, key: str) -> bytes:
+    value = _walk(parsed, ParsedFile, {})  # the memo is gone before marshal, as in encode()
+    return ir_codec.frame(ir_codec.MAGIC, marshal.dumps((ir_codec.SHAPE, key, value), 4))
+
+
+def test_every_fixture_side_encodes_to_the_plain_walks_bytes() -> None:
+    """Byte for byte (marshal marks objects referenced twice, so the identity of every tuple
+    and its sharing show in the bytes): shared formulas stay shared, nothing else is."""
+    parses = [p for _, p in _fixture_parses()] + [_sample()]
+    assert [i for i, p in enumerate(parses) if ir_codec.encode(p, "k") != _walk_bytes(p, "k")] == []
+
+
+def _mutations() -> list:
+    sub = type("Sub", (str,), {})
+    return [
+        lambda p: dataclasses.replace(p, units=list(p.units)),  # a list for a tuple
+        lambda p: dataclasses.replace(p, imports=(("a", sub("b")),)),  # a str subclass in a fixed tuple
+        lambda p: _with_unit(p, params=("user", sub("url"))),  # ... in a tuple of str
+        lambda p: _with_unit(p, params=("a", "b", 3)),  # an int in a longer tuple of str
+        lambda p: _with_unit(p, span=Span(True, 2)),  # a bool for an int
+        lambda p: _with_unit(p, span=Span(1.0, 2)),  # a float for an int
+        lambda p: _with_unit(p, parent=3),  # an int for an optional str
+        lambda p: _with_guard(p, action="raise"),  # the enum's value, not the member
+        lambda p: _with_guard(p, condition=Span(1, 1)),  # a dataclass outside the union
+        lambda p: _with_guard(p, condition=Not(Not(Atom("k", "t", linear=Linear("t", "<", 3))))),  # an int for a float: fine
+        lambda p: _with_guard(p, condition=Not(Atom("k", "t", linear=Linear("t", "<", "3")))),  # a str for a float
+        lambda p: _with_guard(p, path=((1, Const(True)), (2, Const(False)), (3, Const(1)))),  # an int for a bool, third item
+        lambda p: _with_unit(p, calls=(*p.units[0].calls, p.units[0].calls[0], p.units[0].calls[0])),  # shared calls
+        lambda p: _with_unit(p, calls=(dataclasses.replace(p.units[0].calls[0], args=(Argument(None, "v", "t", []),)),)),
+    ]
+
+
+def _with_unit(p: ParsedFile, **kw: object) -> ParsedFile:
+    return dataclasses.replace(p, units=(dataclasses.replace(p.units[0], **kw),))
+
+
+def _with_guard(p: ParsedFile, **kw: object) -> ParsedFile:
+    return _with_unit(p, guards=(dataclasses.replace(p.units[0].guards[0], **kw),))
+
+
+@pytest.mark.parametrize("mutate", _mutations())
+def test_a_wrong_type_anywhere_is_refused_exactly_where_the_plain_walk_refuses_it(mutate) -> None:
+    parsed = mutate(_sample())
+    try:
+        expected: typing.Optional[bytes] = _walk_bytes(parsed, "k")
+    except _Rejected:
+        expected = None
+    if expected is None:
+        with pytest.raises(ir_codec.CodecError):
+            ir_codec.encode(parsed, "k")
+    else:
+        assert ir_codec.encode(parsed, "k") == expected
 
 
 # -- the key and the shape ---------------------------------------------------------------------------
