@@ -87,13 +87,14 @@ class GoBackend(TreeSitterBackend):
         return cls._LANG
 
     def statements(self, block: Node) -> list[Node]:
-        if block.type == "block":
+        kinds = self._kinds
+        if kinds[block.kind_id] == "block":
             out: list[Node] = []
             comments = self.COMMENT_TYPES
             for c in block.named_children:
-                t = c.type
+                t = kinds[c.kind_id]
                 if t == "statement_list":
-                    out += [x for x in c.named_children if x.type not in comments]
+                    out += [x for x in c.named_children if kinds[x.kind_id] not in comments]
                 elif t not in comments:
                     out.append(c)
             return out
@@ -366,7 +367,7 @@ class GoBackend(TreeSitterBackend):
 
     # ---- what denies ----
     def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
-        if call.type != "call_expression":
+        if self._kinds[call.kind_id] != "call_expression":
             return None
         c = self.callee(call, ctx)
         if c == "http.Error" or c.endswith(".Error") and len(self.positional_in(call, ctx)) == 3:
@@ -380,12 +381,13 @@ class GoBackend(TreeSitterBackend):
         return None
 
     def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
-        expr = (stmt.named_child(0) or stmt) if stmt.type == "expression_statement" else stmt
-        return expr.type == "call_expression" and self.callee(expr, ctx) == "panic"
+        kinds = self._kinds
+        expr = (stmt.named_child(0) or stmt) if kinds[stmt.kind_id] == "expression_statement" else stmt
+        return kinds[expr.kind_id] == "call_expression" and self.callee(expr, ctx) == "panic"
 
     def deny_value(self, value: Node, ctx: FileContext) -> Optional[Action]:
         v = self.unparen(value)
-        t = v.type
+        t = self._kinds[v.kind_id]
         if t == "false":
             return Action.DENY_RETURN
         if t == "identifier" and ERR_VALUE.match(ctx.text(v)):
@@ -411,18 +413,21 @@ class GoBackend(TreeSitterBackend):
 
     def return_values(self, ret: Node) -> list[Node]:
         out: list[Node] = []
+        kinds, comments = self._kinds, self.COMMENT_TYPES
         for c in ret.named_children:
-            if c.type == "expression_list":
-                out.extend(x for x in c.named_children if x.type not in self.COMMENT_TYPES)
-            elif c.type not in self.COMMENT_TYPES:
+            t = kinds[c.kind_id]
+            if t == "expression_list":
+                out += [x for x in c.named_children if kinds[x.kind_id] not in comments]
+            elif t not in comments:
                 out.append(c)
         return out
 
     def propagates(self, stmts: list[Node], ctx: FileContext) -> bool:
+        kinds = self._kinds
         for s in stmts:
-            if s.type == "return_statement":
+            if kinds[s.kind_id] == "return_statement":
                 for v in self.return_values(s):
-                    if self.deny_value(v, ctx) is not None and v.type != "false":
+                    if self.deny_value(v, ctx) is not None and kinds[v.kind_id] != "false":
                         return True
         return False
 

@@ -53,20 +53,23 @@ ASSERTION_CALL = re.compile(
 _CALLBACK_TYPES = frozenset({"arrow_function", "function_expression", "function", "lambda_expression", "func_literal"})
 
 
-# pattern -> {text -> does the pattern search() find something in it}: the callee tests below
-# (GUARD_CALL, LOG_CALLEE ...) are asked of every expression statement's callee, a few
-# microseconds each, and the same callees (`next`, `res.status().json`, `h.log.Error`) recur
-# through a file and from file to file. A pure function of the two: kept for the process,
-# each pattern's dict emptied when it reaches _FOUND_IN_MAX texts.
-_FOUND_IN: dict[re.Pattern, dict[str, bool]] = {}
+# id(pattern) -> (pattern, {text -> does the pattern search() find something in it}): the
+# callee tests below (GUARD_CALL, LOG_CALLEE ...) are asked of every expression statement's
+# callee, a few microseconds each, and the same callees (`next`, `res.status().json`,
+# `h.log.Error`) recur through a file and from file to file. A pure function of the two: kept
+# for the process, each pattern's dict emptied when it reaches _FOUND_IN_MAX texts. (Keyed by
+# id: a compiled pattern's hash is not kept, each lookup by the pattern hashed its source
+# again; the entry holds the pattern, so its id cannot be reused while the entry lives.)
+_FOUND_IN: dict[int, tuple[re.Pattern, dict[str, bool]]] = {}
 _FOUND_IN_MAX = 20_000
 
 
 def found_in(pattern: re.Pattern, text: str) -> bool:
     """`pattern.search(text) is not None`, remembered."""
-    memo = _FOUND_IN.get(pattern)
-    if memo is None:
-        memo = _FOUND_IN[pattern] = {}
+    entry = _FOUND_IN.get(id(pattern))
+    if entry is None:
+        entry = _FOUND_IN[id(pattern)] = (pattern, {})
+    memo = entry[1]
     found = memo.get(text)
     if found is None:
         if len(memo) >= _FOUND_IN_MAX:
@@ -229,8 +232,66 @@ def ctx_text_is_bool(node: Node) -> bool:
     return node.type == "type_identifier" and node.text == b"bool"
 
 
+_UNSET = object()  # a memo's "not computed yet" (None is an answer)
+
+
 def _is_false(f: Formula) -> bool:
-    return isinstance(f, Const) and not f.value
+    return f is FALSE or (isinstance(f, Const) and not f.value)
+
+
+_And = fast_constructor(And)
+_Or = fast_constructor(Or)
+
+
+def conj2(a: Formula, b: Formula) -> Formula:
+    """conj(a, b), the same value, without the general case's lists when both are the usual
+    shapes: a path (true, an atom, a negation, a disjunction or a conjunction) and a test."""
+    cb = b.__class__
+    if cb is Atom or cb is Not or cb is Or:
+        ca = a.__class__
+        if ca is Const:
+            if a.value:
+                return b
+        elif ca is And:
+            return _And(a.args + (b,))
+        elif ca is Atom or ca is Not or ca is Or:
+            return _And((a, b))
+    return conj(a, b)
+
+
+def disj2(a: Formula, b: Formula) -> Formula:
+    """disj(a, b), the same value, without the general case's lists for the usual shapes."""
+    cb = b.__class__
+    if cb is Atom or cb is Not or cb is And:
+        ca = a.__class__
+        if ca is Or:
+            return _Or(a.args + (b,))
+        if ca is Atom or ca is Not or ca is And:
+            return _Or((a, b))
+    return disj(a, b)
+
+
+def neg1(f: Formula) -> Formula:
+    """neg(f), the same value; an atom's negation built by the fast constructor."""
+    cf = f.__class__
+    if cf is Atom:
+        return _Not(f)
+    if cf is Not:
+        return f.arg
+    return neg(f)
+
+
+# the walk's branches for a statement type, and the kinds of formula of an expression type
+# (GuardWalk._prepare_walk)
+_K_OTHER, _K_SKIP, _K_IF, _K_EXIT, _K_JUMP, _K_ASSERT, _K_TRY, _K_SWITCH, _K_BLOCK, _K_LABEL, _K_EXPR = range(11)
+_F_OTHER, _F_TRUE, _F_FALSE, _F_UNARY, _F_BINARY, _F_CALL, _F_NAME = range(7)
+
+
+class _FollowedFlags(dict):
+    """UnitDraft.flags of a unit whose flags the walk follows (decided at its first statement
+    that may set one, see GuardWalk._walk); a plain dict there is not decided yet."""
+
+    __slots__ = ()
 
 
 class GuardWalk:
@@ -271,10 +332,12 @@ class GuardWalk:
 
     # ---- formulas ----
     def unparen(self, node: Node) -> Node:
+        kinds, parens = self._kinds, self.PAREN_TYPES
         for _ in range(MAX_FORMULA_DEPTH):
-            if node.type not in self.PAREN_TYPES:
+            if kinds[node.kind_id] not in parens:
                 return node
-            inner = [c for c in node.named_children if c.type not in self.COMMENT_TYPES]
+            comments = self.COMMENT_TYPES
+            inner = [c for c in node.named_children if kinds[c.kind_id] not in comments]
             if len(inner) != 1:
                 return node
             node = inner[0]
@@ -326,27 +389,33 @@ class GuardWalk:
 
     def _formula(self, node: Node, d: UnitDraft, ctx: FileContext, depth: int = 0) -> Formula:
         node = self.unparen(node)
-        t = node.type
+        t = self._kinds[node.kind_id]
         if depth > MAX_FORMULA_DEPTH:
             d.partial = True
             return expr_atom(self.key(node, d, ctx), clip(ctx.text(node)))
-        if t in self.TRUE_TYPES:
+        try:
+            kind = self._w_formula.get(t, _F_OTHER)
+        except AttributeError:
+            self._prepare_walk()
+            kind = self._w_formula.get(t, _F_OTHER)
+        if kind == _F_TRUE:
             return TRUE
-        if t in self.FALSE_TYPES:
+        if kind == _F_FALSE:
             return FALSE
-        if t in self.UNARY_TYPES and self.unary_op(node) == "!":
+        if kind == _F_UNARY and self.unary_op(node) == "!":
             inner = self.unary_operand(node)
             if inner is not None:
-                return neg(self._formula(inner, d, ctx, depth + 1))
-        if t in self.BINARY_TYPES:
+                return neg1(self._formula(inner, d, ctx, depth + 1))
+        elif kind == _F_BINARY:
             op = self.binary_op(node)
             left, right = node.child_by_field_id(self._f_left), node.child_by_field_id(self._f_right)
             if left is not None and right is not None:
-                if op in self.AND_OPS:
-                    return conj(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
-                if op in self.OR_OPS:
-                    return disj(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
-                if op in self.COMPARE_OPS:
+                and_ops, or_ops, compare_ops = self._w_ops
+                if op in and_ops:
+                    return conj2(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
+                if op in or_ops:
+                    return disj2(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
+                if op in compare_ops:
                     lu, ru = self.unparen(left), self.unparen(right)
                     ct = self._const_time_compared(lu, ru, op, d, ctx)
                     if ct is not None:
@@ -354,14 +423,18 @@ class GuardWalk:
                     return file_comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
         k = self.key(node, d, ctx)
         text = clip(ctx.text(node))
-        if t in self.CALL_TYPES:
+        if kind == _F_UNARY or kind == _F_BINARY:
+            # of no form above (`-x`, `a + b`): an expression -- unless the grammar's type is a
+            # call or a name too (those checks, in their order)
+            kind = _F_CALL if t in self.CALL_TYPES else _F_NAME if t in self.IDENT_TYPES or t in self.MEMBER_TYPES else _F_OTHER
+        if kind == _F_CALL:
             callee = self.callee(node, ctx)
             pair = self._const_time_operands(node, callee)
             if pair is not None:
                 a, b = pair
                 return file_comparison(self.key(a, d, ctx), "==", self.key(b, d, ctx), ctx.text(a), ctx.text(b))
             return call_atom(callee, k, text)
-        if t in self.IDENT_TYPES or t in self.MEMBER_TYPES:
+        if kind == _F_NAME:
             return name_atom(k, text)
         return expr_atom(k, text)
 
@@ -395,8 +468,11 @@ class GuardWalk:
         """Go: `subtle.ConstantTimeCompare(a, b) == 1` is `a == b` in truth (`!= 1`, `== 0`: not)."""
         if op not in ("==", "!=", "===", "!=="):
             return None
+        kinds, calls = self._kinds, self.CALL_TYPES
+        if kinds[left.kind_id] not in calls and kinds[right.kind_id] not in calls:
+            return None
         for call, other in ((left, right), (right, left)):
-            if call.type not in self.CALL_TYPES:
+            if kinds[call.kind_id] not in calls:
                 continue
             pair = self._const_time_operands(call, self.callee(call, ctx))
             if pair is None:
@@ -413,6 +489,39 @@ class GuardWalk:
     MEMBER_TYPES: frozenset[str] = frozenset({"member_expression", "selector_expression", "field_access"})
 
     # ---- guards (mirrors the Python backend's walk: semdiff/lang/python_cst.py) ----
+    def _prepare_walk(self) -> None:
+        """Tables the walk reads instead of a dozen class attributes per statement or test, set
+        on the backend instance at its first walk from its class's type sets:
+        `_w_dispatch` statement type -> _K_* branch of the walk; `_w_may_deny` the statement
+        types that may be a denying call or a panic; `_w_soft` those _soft_kind may find passing
+        or logging; `_w_prelude` does the backend override if_prelude; `_w_formula` expression
+        type -> _F_* kind of formula; `_w_ops` (AND_OPS, OR_OPS, COMPARE_OPS)."""
+        dispatch: dict[str, int] = {}
+        # (lowest priority first: a type in two sets takes the branch the elif chain met first)
+        for code, types in ((_K_EXPR, ("expression_statement",)), (_K_LABEL, ("labeled_statement", "labeled_statement_block")),
+                            (_K_BLOCK, self.BLOCK_TYPES), (_K_SWITCH, self.SWITCH_TYPES), (_K_TRY, self.TRY_TYPES),
+                            (_K_ASSERT, self.ASSERT_TYPES), (_K_JUMP, self.EXIT_TYPES), (_K_EXIT, self.THROW_TYPES),
+                            (_K_EXIT, self.RETURN_TYPES), (_K_IF, self.IF_TYPES), (_K_SKIP, self.FUNCTION_TYPES)):
+            for t in types:
+                dispatch[t] = code
+        # _statement_deny_call answers None for any other statement (not an expression
+        # statement, not a call) and is_panic False (GoBackend's reads the same two shapes)
+        self._w_may_deny = frozenset(t for t in {"expression_statement"} | self.CALL_TYPES
+                                     if dispatch.get(t, _K_OTHER) not in (_K_SKIP, _K_IF, _K_EXIT))
+        # _soft_kind finds "other" for a statement of no other type: _is_log_statement reads only
+        # an expression statement's call or a call
+        self._w_soft = frozenset({"empty_statement", "expression_statement"}) | self.BLOCK_TYPES | self.CALL_TYPES
+        self._w_prelude = type(self).if_prelude is not GuardWalk.if_prelude
+        kinds: dict[str, int] = {}
+        for code, types in ((_F_NAME, self.IDENT_TYPES | self.MEMBER_TYPES), (_F_CALL, self.CALL_TYPES),
+                            (_F_BINARY, self.BINARY_TYPES), (_F_UNARY, self.UNARY_TYPES), (_F_FALSE, self.FALSE_TYPES),
+                            (_F_TRUE, self.TRUE_TYPES)):
+            for t in types:
+                kinds[t] = code
+        self._w_formula = kinds
+        self._w_ops = (self.AND_OPS, self.OR_OPS, self.COMPARE_OPS)
+        self._w_dispatch = dispatch  # (last: _walk takes its presence for all of them)
+
     def _walk(self, d: UnitDraft, ctx: FileContext, stmts: list[Node], path: Formula, contrib: Contributors,
               owner: Optional[tuple[Node, Formula]], depth: int) -> Formula:
         """Walk a block under path condition `path`; return the condition to continue past it.
@@ -423,74 +532,84 @@ class GuardWalk:
         if depth > MAX_BLOCK_DEPTH:
             d.partial = True
             return path
-        if not depth and not d.flags and d.flags is not _UNFOLLOWED and not self._flags_followed(d, ctx):
-            d.flags = _UNFOLLOWED
+        try:
+            dispatch = self._w_dispatch
+        except AttributeError:
+            self._prepare_walk()
+            dispatch = self._w_dispatch
+        kinds, may_deny = self._kinds, self._w_may_deny
         i = 0
         n = len(stmts)
-        functions, unit_types, unit_nodes, if_types = self.FUNCTION_TYPES, ctx.unit_types, ctx.unit_nodes, self.IF_TYPES
+        unit_types, unit_nodes = ctx.unit_types, ctx.unit_nodes
         while i < n:
             stmt = stmts[i]
             i += 1
-            t = stmt.type
+            t = kinds[stmt.kind_id]
+            code = dispatch.get(t, _K_OTHER)
             # (a unit node's type is one of ctx.unit_types: only those are looked up by id)
-            if t in functions or (t in unit_types and stmt.id in unit_nodes):
+            if code == _K_SKIP or (t in unit_types and stmt.id in unit_nodes):
                 continue
             if t in FLAG_STATEMENTS:
-                if d.flags is not _UNFOLLOWED:
-                    self._track_flags(d, ctx, stmt, t, contrib)
+                flags = d.flags
+                if flags is not _UNFOLLOWED:
+                    if flags.__class__ is dict:
+                        # the unit's first such statement: does it need its flags followed at
+                        # all? (asked here, not per unit: most units' walks never meet one)
+                        flags = d.flags = _FollowedFlags() if self._flags_followed(d, ctx) else _UNFOLLOWED
+                    if flags is not _UNFOLLOWED:
+                        self._track_flags(d, ctx, stmt, t, contrib)
                 if t in DECLARATIONS:
                     continue
             reachable = not (isinstance(path, Const) and not path.value)
-            if t in if_types:
+            if code == _K_IF:
                 path, contrib = self._if(d, ctx, stmt, path, contrib, reachable, depth)
-            elif t in self.RETURN_TYPES or t in self.THROW_TYPES:
+            elif code == _K_EXIT:
                 # `r = envError(r, ErrBadOrigin); handler.ServeHTTP(w, r); return`: the block
                 # reported an error before its plain return, so the return denies
                 # (an error an earlier `if` throws or returns is that branch's own exit: `return
                 # true` after `if (!ok) { throw new Error() }` is the allow path)
-                reported = owner is not None and i > 1 and any(
-                    ERROR_STATE.search(_EXITS.sub("", ctx.text(p)) if p.type in self.IF_TYPES else ctx.text(p))
-                    for p in stmts[: i - 1])
+                reported = owner is not None and i > 1 and self._reported_error(stmts, i - 1, ctx)
                 self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable, reported)
                 path = FALSE
-            elif self._statement_deny_call(stmt, ctx) is not None or self.is_panic(stmt, ctx):
+            elif t in may_deny and (self._statement_deny_call(stmt, ctx) is not None or self.is_panic(stmt, ctx)):
                 end = stmt
                 # `res.status(403).send(); return;` / `http.Error(w, ..., 403); return` is one exit
-                if i < len(stmts) and stmts[i].type in self.RETURN_TYPES and all(
-                        v.type in self.NULL_TYPES for v in self.return_values(stmts[i])):
+                if i < n and kinds[stmts[i].kind_id] in self.RETURN_TYPES and all(
+                        kinds[v.kind_id] in self.NULL_TYPES for v in self.return_values(stmts[i])):
                     end = stmts[i]
                     i += 1
                 self._exit(d, ctx, stmt, end, path, contrib, owner, reachable)
                 path = FALSE
-            elif t in self.EXIT_TYPES:
+            elif code == _K_JUMP:
                 if owner is not None and t == "continue_statement" and stmt.named_child_count == 0 and any(
-                        _marks_failure(ctx.text(p)) for p in stmts[: i - 1] if p.type not in self.IF_TYPES):
+                        _marks_failure(ctx.text(p)) for p in stmts[: i - 1] if kinds[p.kind_id] not in self.IF_TYPES):
                     # `if bad(item) { item.status = Failure; continue }`: the item is refused, the
                     # loop goes on with the next one -- a skip guard
                     self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable)
                 path = FALSE
-            elif t in self.ASSERT_TYPES:
+            elif code == _K_EXPR and not stmt.has_error:
+                # an expression statement's only named children are its expression and comments
+                # (no block, case or loop body): nested_blocks() would find nothing
+                self._simple(d, ctx, stmt, path, contrib, reachable)
+            elif code == _K_ASSERT:
                 test = stmt.named_child(0)
                 if test is not None:
-                    self._mark_guard_expr(d, test)
+                    d.guard_ranges.append((test.start_byte, test.end_byte))
                     f = self.formula(test, d, ctx)
                     cond = neg(f)
                     d.guards.append(_Guard(conj(path, cond), cond, Action.ASSERT, span_of(stmt), clip(ctx.text(stmt)),
                                           reachable, "assert", contrib))
                     path, contrib = conj(path, f), contrib + ((line_of(stmt), f),)
-            elif t in self.TRY_TYPES:
+            elif code == _K_TRY:
                 self._try(d, ctx, stmt, path, contrib, depth)
-            elif t in self.SWITCH_TYPES:
+            elif code == _K_SWITCH:
                 path, contrib = self._switch(d, ctx, stmt, path, contrib, reachable, depth)
-            elif t in self.BLOCK_TYPES:
+            elif code == _K_BLOCK:
                 path = self._walk(d, ctx, self.statements(stmt), path, contrib, owner, depth + 1)
-            elif t == "labeled_statement" or t == "labeled_statement_block":
-                inner = [c for c in stmt.named_children if c.type not in self.COMMENT_TYPES][1:]
+            elif code == _K_LABEL:
+                comments = self.COMMENT_TYPES
+                inner = [c for c in stmt.named_children if kinds[c.kind_id] not in comments][1:]
                 path = self._walk(d, ctx, inner, path, contrib, owner, depth + 1)
-            elif t == "expression_statement" and not stmt.has_error:
-                # an expression statement's only named children are its expression and comments
-                # (no block, case or loop body): nested_blocks() would find nothing
-                self._simple(d, ctx, stmt, path, contrib, reachable)
             else:
                 nested = self.nested_blocks(stmt)
                 if nested:
@@ -503,19 +622,35 @@ class GuardWalk:
                     self._simple(d, ctx, stmt, path, contrib, reachable)
         return path
 
+    def _reported_error(self, stmts: list[Node], k: int, ctx: FileContext) -> bool:
+        """Does one of the first `k` statements report an error (ERROR_STATE; an `if`'s own
+        throws and returns left out)?"""
+        kinds, if_types = self._kinds, self.IF_TYPES
+        for p in stmts[:k]:
+            text = ctx.text(p)
+            if kinds[p.kind_id] in if_types:
+                text = _EXITS.sub("", text)
+            if ERROR_STATE.search(text):
+                return True
+        return False
+
     def nested_blocks(self, stmt: Node) -> list[list[Node]]:
         """Statement lists inside a loop / switch / select (walked with the same path)."""
         out: list[list[Node]] = []
-        stack = [c for c in reversed(stmt.named_children)]
+        kinds = self._kinds
+        blocks, cases, containers = self.BLOCK_TYPES, self.CASE_TYPES, self.CASE_CONTAINER_TYPES
+        loop = kinds[stmt.kind_id] in self.LOOP_TYPES
+        stack = stmt.named_children[::-1]
         while stack:
             c = stack.pop()
-            if c.type in self.BLOCK_TYPES:
+            ct = kinds[c.kind_id]
+            if ct in blocks:
                 out.append(self.statements(c))
-            elif c.type in self.CASE_TYPES:
+            elif ct in cases:
                 out.append(self.case_statements(c))
-            elif c.type in self.CASE_CONTAINER_TYPES:
+            elif ct in containers:
                 stack.extend(reversed(c.named_children))
-            elif stmt.type in self.LOOP_TYPES and c.type not in self.COMMENT_TYPES and c.id == (stmt.child_by_field_id(self._f_body) or stmt).id:
+            elif loop and ct not in self.COMMENT_TYPES and c.id == (stmt.child_by_field_id(self._f_body) or stmt).id:
                 out.append([c])
         return out
 
@@ -534,9 +669,20 @@ class GuardWalk:
         deeper than MAX_FORMULA_DEPTH (its formula makes the unit partial: that takes more `!`,
         `&&` and `||` than that in the text)."""
         listed, unlisted = self._reassign_types()
-        if not listed.isdisjoint(d.types):
-            return True
-        text = ctx.text(d.node)
+        types = d.types
+        for t in listed:  # (one or two types: a list's `in` compares the shared names by identity)
+            if t in types:
+                return True
+        node = d.node
+        src = ctx.ascii_src
+        if src is not None and (unlisted is None or unlisted is _AUGMENTED_SETS):
+            # (the same counts and search on the file's text within the unit's range, without
+            # its copy: `[&|]=` has no look-around or anchor to see past the range)
+            a, b = node.start_byte, node.end_byte
+            if unlisted is not None and unlisted.search(src, a, b):
+                return True
+            return src.count("!", a, b) + src.count("&&", a, b) + src.count("||", a, b) > MAX_FORMULA_DEPTH
+        text = ctx.text(node)
         if unlisted is not None and unlisted.search(text):
             return True
         return text.count("!") + text.count("&&") + text.count("||") > MAX_FORMULA_DEPTH
@@ -930,29 +1076,30 @@ class GuardWalk:
     def _if(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool,
             depth: int) -> tuple[Formula, Contributors]:
         cond_node, cons, alt = self.if_parts(stmt)
-        self.if_prelude(d, ctx, stmt, path, contrib, reachable)
+        if self._w_prelude:  # (set by _walk, which calls this)
+            self.if_prelude(d, ctx, stmt, path, contrib, reachable)
         if cond_node is None or cons is None:
             return path, contrib
-        self._mark_guard_expr(d, cond_node)
+        d.guard_ranges.append((cond_node.start_byte, cond_node.end_byte))  # (_mark_guard_expr)
         cond = self.formula(cond_node, d, ctx)
         if d.flags:
             cond = self.expand_flags(cond, d)
-        line = line_of(stmt)
+        line = stmt.start_point[0] + 1
         inner = contrib + ((line, cond),)
         body = self.statements(cons)
-        body_path = conj(path, cond)
+        body_path = conj2(path, cond)
         body_cont = self._walk(d, ctx, body, body_path, inner, (stmt, cond), depth + 1)
         self._record_soft_guard(d, ctx, stmt, body, body_path, cond, inner, reachable)
         # the negated test is needed up to four times: built once (an equal value each time)
-        not_cond = neg(cond)
-        else_path = conj(path, not_cond)
+        not_cond = neg1(cond)
+        else_path = conj2(path, not_cond)
         else_contrib = contrib + ((line, not_cond),)
-        if alt is not None and alt.type in self.IF_TYPES:
-            else_cont, _ = self._if(d, ctx, alt, else_path, else_contrib, reachable, depth + 1)
-        elif alt is not None:
-            else_cont = self._walk(d, ctx, self.statements(alt), else_path, else_contrib, (stmt, not_cond), depth + 1)
-        else:
+        if alt is None:
             else_cont = else_path
+        elif self._kinds[alt.kind_id] in self.IF_TYPES:
+            else_cont, _ = self._if(d, ctx, alt, else_path, else_contrib, reachable, depth + 1)
+        else:
+            else_cont = self._walk(d, ctx, self.statements(alt), else_path, else_contrib, (stmt, not_cond), depth + 1)
         body_exits, else_exits = _is_false(body_cont), _is_false(else_cont)
         if body_exits and else_exits:
             return FALSE, contrib
@@ -970,7 +1117,10 @@ class GuardWalk:
                            cond: Formula, contrib: Contributors, reachable: bool) -> None:
         """An `if` whose body only logs or does nothing: kept so a rule can say 'now only logs'."""
         logs = False
+        soft, kinds = self._w_soft, self._kinds
         for s in body:  # the first statement that does something else settles it
+            if kinds[s.kind_id] not in soft:
+                return  # (_soft_kind would find "other")
             kind = self._soft_kind(s, ctx)
             if kind == "other":
                 return
@@ -999,14 +1149,17 @@ class GuardWalk:
     def _exit(self, d: UnitDraft, ctx: FileContext, stmt: Node, end: Node, path: Formula, contrib: Contributors,
               owner: Optional[tuple[Node, Formula]], reachable: bool, reported: bool = False) -> None:
         action: Optional[Action]
-        if stmt.type in self.RETURN_TYPES:
+        st = self._kinds[stmt.kind_id]
+        if st in self.RETURN_TYPES:
             values = self.return_values(stmt)
+            ranges = d.guard_ranges  # (_mark_guard_expr)
             if owner is not None:
                 for v in values:
-                    self._mark_guard_expr(d, v)
-            flag = self._flag_value(values[0], d, ctx) if len(values) == 1 and d.flags else None
-            if flag is not None or (len(values) == 1 and self.is_boolish(values[0], ctx)):
-                self._mark_guard_expr(d, values[0])
+                    ranges.append((v.start_byte, v.end_byte))
+            one = len(values) == 1
+            flag = self._flag_value(values[0], d, ctx) if one and d.flags else None
+            if flag is not None or (one and self.is_boolish(values[0], ctx)):
+                ranges.append((values[0].start_byte, values[0].end_byte))
                 if flag is None:
                     raw = self.formula(values[0], d, ctx)
                     flag = self.expand_flags(raw, d) if d.flags else raw
@@ -1014,8 +1167,8 @@ class GuardWalk:
                     text = ctx.text(stmt) if flag is raw else f"{ctx.text(stmt)} (that is: {render(flag)})"
                 else:
                     text = f"{ctx.text(stmt)} ({ctx.text(values[0])}: {render(flag)})"
-                cond = neg(flag)
-                d.guards.append(_Guard(conj(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(text),
+                cond = neg1(flag)
+                d.guards.append(_Guard(conj2(path, cond), cond, Action.PREDICATE, span_of(stmt), clip(text),
                                       reachable, "predicate", contrib))
                 return
             action = None
@@ -1030,7 +1183,7 @@ class GuardWalk:
                 # stops here because it failed
                 action = Action.ABORT
             action = action or (Action.ABORT if reported else Action.RETURN)
-        elif stmt.type in self.THROW_TYPES:
+        elif st in self.THROW_TYPES:
             action = Action.RAISE
         elif self.is_panic(stmt, ctx):
             action = Action.RAISE
@@ -1040,9 +1193,9 @@ class GuardWalk:
         code = squash_space(ctx.text(stmt)) if end is stmt else squash_space(ctx.text(stmt)) + " " + squash_space(ctx.text(end))
         if owner is not None:
             if_node, cond = owner
-            span = _Span(line_of(if_node), end.end_point[0] + 1)
+            span = _Span(if_node.start_point[0] + 1, end.end_point[0] + 1)
             head = self._line_text(ctx, if_node)
-            text = head if if_node.type in self.CASE_TYPES and code in head else f"{head} {code}"
+            text = head if self._kinds[if_node.kind_id] in self.CASE_TYPES and code in head else f"{head} {code}"
             kind = "branch"
         else:
             cond, span, text, kind = TRUE, _Span(line_of(stmt), end.end_point[0] + 1), code, "branch"
@@ -1054,30 +1207,33 @@ class GuardWalk:
         body = stmt.child_by_field_id(self._f_body)
         if body is not None:
             self._walk(d, ctx, self.statements(body), path, contrib, None, depth + 1)
+        kinds = self._kinds
         for clause in stmt.named_children:
-            if clause.type in self.CATCH_TYPES:
+            ct = kinds[clause.kind_id]
+            if ct in self.CATCH_TYPES:
                 catches = self.catch_types(clause, ctx)
                 raised = expr_atom("except(" + ",".join(catches) + ")", "except " + (", ".join(catches) or "(any)"))
                 cbody = self.catch_body(clause)
                 if cbody is not None:
                     self._walk(d, ctx, self.statements(cbody), conj(path, raised), contrib + ((line_of(clause), raised),),
                                None, depth + 1)
-            elif clause.type in ("finally_clause",):
+            elif ct == "finally_clause":
                 for c in clause.named_children:
-                    if c.type in self.BLOCK_TYPES:
+                    if kinds[c.kind_id] in self.BLOCK_TYPES:
                         self._walk(d, ctx, self.statements(c), path, contrib, None, depth + 1)
 
     def _simple(self, d: UnitDraft, ctx: FileContext, stmt: Node, path: Formula, contrib: Contributors, reachable: bool) -> None:
         """`checkPermission(user)` / `await verifyToken(req)` as a statement: a call that throws to deny."""
         # (named_child(0): one node, where named_children builds the list of them all)
-        value = stmt.named_child(0) if stmt.type == "expression_statement" else None
+        kinds = self._kinds
+        value = stmt.named_child(0) if kinds[stmt.kind_id] == "expression_statement" else None
         if value is None:
             return
-        vt = value.type
+        vt = kinds[value.kind_id]
         if vt == "await_expression":
             inner = value.named_child(0)
             if inner is not None:
-                value, vt = inner, inner.type
+                value, vt = inner, kinds[inner.kind_id]
         if vt not in self.CALL_TYPES or vt in self.NEW_TYPES:
             return
         callee = self.callee(value, ctx)
@@ -1118,7 +1274,8 @@ class GuardWalk:
         node = self.unparen(node)
         if self.is_boolean_expr(node):
             return True
-        if node.type in self.CALL_TYPES and node.type not in self.NEW_TYPES:
+        t = self._kinds[node.kind_id]
+        if t in self.CALL_TYPES and t not in self.NEW_TYPES:
             return found_in(BOOLISH_CALL, self.callee(node, ctx))
         return False
 
@@ -1127,23 +1284,24 @@ class GuardWalk:
         handler classification ask about the same statements, so the answer is kept per node."""
         memo = ctx.statement_denies
         key = stmt.id
-        if key in memo:
-            return memo[key]
-        action = memo[key] = self._statement_deny_call_uncached(stmt, ctx)
+        action = memo.get(key, _UNSET)
+        if action is _UNSET:
+            action = memo[key] = self._statement_deny_call_uncached(stmt, ctx)
         return action
 
     def _statement_deny_call_uncached(self, stmt: Node, ctx: FileContext) -> Optional[Action]:
         expr = stmt
-        st = stmt.type
+        kinds = self._kinds
+        st = kinds[stmt.kind_id]
         if st == "expression_statement":
             expr = stmt.named_child(0) or stmt  # (a Node is always true: `or` only replaces None)
         elif st not in self.CALL_TYPES:
             return None
-        et = expr.type
+        et = kinds[expr.kind_id]
         if et == "await_expression":
             inner = expr.named_child(0)
             if inner is not None:
-                expr, et = inner, inner.type
+                expr, et = inner, kinds[inner.kind_id]
         if et in self.CALL_TYPES:
             return self.deny_call(expr, ctx)
         return None
