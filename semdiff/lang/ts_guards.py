@@ -388,16 +388,21 @@ class GuardWalk:
         return found[0]
 
     def _formula(self, node: Node, d: UnitDraft, ctx: FileContext, depth: int = 0) -> Formula:
-        node = self.unparen(node)
-        t = self._kinds[node.kind_id]
+        try:
+            fkinds, parens = self._w_formula, self._w_parens
+        except AttributeError:
+            self._prepare_walk()
+            fkinds, parens = self._w_formula, self._w_parens
+        kinds = self._kinds
+        # (unparen returns a node of no parenthesis type as it is: asked only of the others)
+        t = kinds[node.kind_id]
+        if t in parens:
+            node = self.unparen(node)
+            t = kinds[node.kind_id]
         if depth > MAX_FORMULA_DEPTH:
             d.partial = True
             return expr_atom(self.key(node, d, ctx), clip(ctx.text(node)))
-        try:
-            kind = self._w_formula.get(t, _F_OTHER)
-        except AttributeError:
-            self._prepare_walk()
-            kind = self._w_formula.get(t, _F_OTHER)
+        kind = fkinds.get(t, _F_OTHER)
         if kind == _F_TRUE:
             return TRUE
         if kind == _F_FALSE:
@@ -416,10 +421,13 @@ class GuardWalk:
                 if op in or_ops:
                     return disj2(self._formula(left, d, ctx, depth + 1), self._formula(right, d, ctx, depth + 1))
                 if op in compare_ops:
-                    lu, ru = self.unparen(left), self.unparen(right)
-                    ct = self._const_time_compared(lu, ru, op, d, ctx)
-                    if ct is not None:
-                        return ct
+                    lu = self.unparen(left) if kinds[left.kind_id] in parens else left
+                    ru = self.unparen(right) if kinds[right.kind_id] in parens else right
+                    calls = self.CALL_TYPES
+                    if kinds[lu.kind_id] in calls or kinds[ru.kind_id] in calls:
+                        ct = self._const_time_compared(lu, ru, op, d, ctx)
+                        if ct is not None:
+                            return ct
                     return file_comparison(self.key(lu, d, ctx), op, self.key(ru, d, ctx), ctx.text(lu), ctx.text(ru))
         k = self.key(node, d, ctx)
         text = clip(ctx.text(node))
@@ -494,8 +502,10 @@ class GuardWalk:
         on the backend instance at its first walk from its class's type sets:
         `_w_dispatch` statement type -> _K_* branch of the walk; `_w_may_deny` the statement
         types that may be a denying call or a panic; `_w_soft` those _soft_kind may find passing
-        or logging; `_w_prelude` does the backend override if_prelude; `_w_formula` expression
-        type -> _F_* kind of formula; `_w_ops` (AND_OPS, OR_OPS, COMPARE_OPS)."""
+        or logging; `_w_prelude` does the backend override if_prelude; `_w_panics` may is_panic
+        say yes; `_w_formula` expression
+        type -> _F_* kind of formula; `_w_ops` (AND_OPS, OR_OPS, COMPARE_OPS); `_w_parens`
+        PAREN_TYPES."""
         dispatch: dict[str, int] = {}
         # (lowest priority first: a type in two sets takes the branch the elif chain met first)
         for code, types in ((_K_EXPR, ("expression_statement",)), (_K_LABEL, ("labeled_statement", "labeled_statement_block")),
@@ -512,6 +522,9 @@ class GuardWalk:
         # an expression statement's call or a call
         self._w_soft = frozenset({"empty_statement", "expression_statement"}) | self.BLOCK_TYPES | self.CALL_TYPES
         self._w_prelude = type(self).if_prelude is not GuardWalk.if_prelude
+        # is_panic is asked only of a backend that defines its own (the common layer's says no)
+        definer = next(k for k in type(self).__mro__ if "is_panic" in k.__dict__)
+        self._w_panics = definer.__module__ != "semdiff.lang.ts_common"
         kinds: dict[str, int] = {}
         for code, types in ((_F_NAME, self.IDENT_TYPES | self.MEMBER_TYPES), (_F_CALL, self.CALL_TYPES),
                             (_F_BINARY, self.BINARY_TYPES), (_F_UNARY, self.UNARY_TYPES), (_F_FALSE, self.FALSE_TYPES),
@@ -520,6 +533,7 @@ class GuardWalk:
                 kinds[t] = code
         self._w_formula = kinds
         self._w_ops = (self.AND_OPS, self.OR_OPS, self.COMPARE_OPS)
+        self._w_parens = self.PAREN_TYPES
         self._w_dispatch = dispatch  # (last: _walk takes its presence for all of them)
 
     def _walk(self, d: UnitDraft, ctx: FileContext, stmts: list[Node], path: Formula, contrib: Contributors,
@@ -537,7 +551,7 @@ class GuardWalk:
         except AttributeError:
             self._prepare_walk()
             dispatch = self._w_dispatch
-        kinds, may_deny = self._kinds, self._w_may_deny
+        kinds, may_deny, panics = self._kinds, self._w_may_deny, self._w_panics
         i = 0
         n = len(stmts)
         unit_types, unit_nodes = ctx.unit_types, ctx.unit_nodes
@@ -571,7 +585,7 @@ class GuardWalk:
                 reported = owner is not None and i > 1 and self._reported_error(stmts, i - 1, ctx)
                 self._exit(d, ctx, stmt, stmt, path, contrib, owner, reachable, reported)
                 path = FALSE
-            elif t in may_deny and (self._statement_deny_call(stmt, ctx) is not None or self.is_panic(stmt, ctx)):
+            elif t in may_deny and (self._statement_deny_call(stmt, ctx) is not None or (panics and self.is_panic(stmt, ctx))):
                 end = stmt
                 # `res.status(403).send(); return;` / `http.Error(w, ..., 403); return` is one exit
                 if i < n and kinds[stmts[i].kind_id] in self.RETURN_TYPES and all(
@@ -713,17 +727,18 @@ class GuardWalk:
         operator is "decl" for a declaration ("decl" with no value: Go's `var ok bool`). None
         when the statement assigns in a shape the walk does not follow (tuples, calls)."""
         out: list[tuple[Node, Optional[Node], str]] = []
+        kinds = self._kinds
         if t in ("lexical_declaration", "variable_declaration", "local_variable_declaration"):
-            boolean = any(c.type == "boolean_type" for c in stmt.children)
+            boolean = "boolean_type" in [kinds[c.kind_id] for c in stmt.children]
             for c in stmt.named_children:
-                if c.type == "variable_declarator":
+                if kinds[c.kind_id] == "variable_declarator":
                     name, value = c.child_by_field_id(self._f_name), c.child_by_field_id(self._f_value)
-                    if name is not None and name.type == "identifier" and (value is not None or boolean):
+                    if name is not None and kinds[name.kind_id] == "identifier" and (value is not None or boolean):
                         out.append((name, value, "decl"))
             return out
         if t == "expression_statement":
             e = stmt.named_child(0)
-            if e is None or e.type not in ("assignment_expression", "augmented_assignment_expression"):
+            if e is None or kinds[e.kind_id] not in ("assignment_expression", "augmented_assignment_expression"):
                 return None
             left, right = e.child_by_field_id(self._f_left), e.child_by_field_id(self._f_right)
             op = e.child_by_field_id(self._f_operator)
@@ -770,30 +785,39 @@ class GuardWalk:
         if not pairs:
             return
         flags = d.flags
+        kinds = self._kinds
+        # (a target's key is read only where it is needed: while no flag is followed, a value
+        # that starts none and any assignment leave the flags as they are)
         for target, value, op in pairs:
-            k = self.key(target, d, ctx)
             if op == "opaque":
                 # its own name is its value until it is assigned again (`if bad { ok = false }`),
                 # so both sides of a change read such a flag the same way
+                k = self.key(target, d, ctx)
                 flags[k] = (name_atom(k, ctx.text(target)), contrib, d.loop_depth, False)
                 continue
             if op == "decl":
                 if value is None:
-                    flags[k] = (FALSE, contrib, d.loop_depth, False)
+                    flags[self.key(target, d, ctx)] = (FALSE, contrib, d.loop_depth, False)
                     continue
                 v = self.unparen(value)
-                if v.type in self.TRUE_TYPES:
+                vt = kinds[v.kind_id]
+                if vt in self.TRUE_TYPES:
                     f: Formula = TRUE
-                elif v.type in self.FALSE_TYPES:
+                elif vt in self.FALSE_TYPES:
                     f = FALSE
                 elif self.is_boolish(v, ctx):
                     f = self.expand_flags(self.formula(v, d, ctx), d, every=True)
                 else:
-                    if k in flags:
-                        flags[k] = None
+                    if flags:
+                        k = self.key(target, d, ctx)
+                        if k in flags:
+                            flags[k] = None
                     continue
-                flags[k] = (f, contrib, d.loop_depth, False) if len(atoms_of(f)) <= self.MAX_FLAG_ATOMS else None
+                flags[self.key(target, d, ctx)] = (f, contrib, d.loop_depth, False) if len(atoms_of(f)) <= self.MAX_FLAG_ATOMS else None
                 continue
+            if not flags:
+                continue  # not a flag the walk follows
+            k = self.key(target, d, ctx)
             state = flags.get(k, 0)
             if state == 0:
                 continue  # not a flag the walk follows
