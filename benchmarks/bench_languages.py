@@ -13,8 +13,8 @@ text)`). One untimed warm-up pass loads grammars and queries; the figure is the 
 `--runs` passes of the whole corpus.
 
 By default the corpus is parsed the way the pipeline parses a change of that many files: by
-the parse pool (semdiff/parse_pool.py), forked workers on every CPU plus this process, which
-takes the files no worker has started; every file a worker parsed comes back encoded and is
+the parse pool (semdiff/parse_pool.py), one process per CPU, this one included (it takes the
+files no forked worker has started); every file a worker parsed comes back encoded and is
 decoded here, inside the timed pass. `--jobs 1` times one process doing everything.
 """
 from __future__ import annotations
@@ -448,8 +448,7 @@ def parse_all_pooled(files: list[tuple[str, str]], jobs: int) -> int:
     of the IR is timed too."""
     from semdiff import ir_codec, parse_pool
 
-    results = [ir_codec.decode(r) if type(r) is bytes else r
-               for r in parse_pool.map_files(files, _parse_one, jobs, _crashed, here=_parse_here)]
+    results = parse_pool.map_files(files, _parse_one, jobs, _crashed, here=_parse_here, arrived=ir_codec.decode)
     units = 0
     for (path, _), parsed in zip(files, results):
         if parsed is None:
@@ -467,8 +466,8 @@ def main() -> None:
     ap.add_argument("--languages", default=",".join(LANGUAGES))
     ap.add_argument("--write", metavar="DIR", help="write the generated corpus under DIR and exit")
     ap.add_argument("--jobs", type=int, default=0,
-                    help="forked workers besides this process (default 0: as many as the pipeline forks for a change "
-                         "of this many files, semdiff.parse_pool.workers_for; 1: everything in this one process)")
+                    help="processes, this one included (default 0: as many as the pipeline uses for a change of this "
+                         "many files, semdiff.parse_pool.workers_for; 1: everything in this one process)")
     args = ap.parse_args()
     languages = [x for x in args.languages.split(",") if x]
 
@@ -483,7 +482,7 @@ def main() -> None:
     from semdiff import parse_pool
 
     jobs = args.jobs or parse_pool.workers_for(10_000)  # every corpus here has hundreds of files
-    how = "one process" if jobs <= 1 else f"{jobs} forked workers and this process (the pipeline's pool)"
+    how = "one process" if jobs <= 1 else f"{jobs} processes, {jobs - 1} of them forked (the pipeline's pool)"
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; {how}")
     print(f"{'language':<11} {'files':>6} {'lines':>8} {'units':>7} {'median s':>9} {'min s':>7} {'lines/s':>9}  runs")
