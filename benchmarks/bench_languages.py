@@ -15,7 +15,9 @@ text)`). One untimed warm-up pass loads grammars and queries; the figure is the 
 By default the corpus is parsed the way the pipeline parses a change of that many files: by
 the parse pool (semdiff/parse_pool.py), one process per CPU, this one included (it takes the
 files no forked worker has started); every file a worker parsed comes back encoded and is
-decoded here, inside the timed pass. `--jobs 1` times one process doing everything.
+decoded here, inside the timed pass. `--jobs 1` times one process doing everything. The
+process is set up as the command sets up its own (semdiff.cli is imported first: its garbage
+collector thresholds, precompiled dataclass methods), since the pipeline runs in that process.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import semdiff.cli  # noqa: E402,F401  the command's process set-up, before anything else of semdiff
 from semdiff.lang.registry import backend_for  # noqa: E402
 
 ROLES = ("admin", "editor", "viewer", "owner", "auditor")
