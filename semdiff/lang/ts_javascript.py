@@ -524,8 +524,8 @@ class JavaScriptBackend(TreeSitterBackend):
             v = v.named_children[0]
         return self._kinds[v.kind_id] in self.CALL_TYPES and bool(CLOSE_CONNECTION.search(self.callee(v, ctx)))
 
-    def is_panic(self, stmt: Node, ctx: FileContext) -> bool:
-        return False
+    # is_panic: the common layer's "no" (JavaScript has no panic statement), inherited so the
+    # guard walk can skip asking it (ts_guards asks only a backend that defines its own)
 
     # ---- handlers ----
     def catch_types(self, clause: Node, ctx: FileContext) -> tuple[str, ...]:
