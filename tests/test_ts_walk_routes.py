@@ -44,6 +44,11 @@ def _ids(backend: JavaScriptBackend, text: str) -> tuple[set[int], set[int]]:
     ctx = FileContext("x.js", src)
     query = load_query(backend.ts_language(), backend.grammar, "routes.scm")
     by_query = {n.id for _, caps in QueryCursor(query).matches(root) for n in caps.get("registration", [])}
+    return by_query, {n.id for n in _calls(backend, root) if backend.is_registration(n, backend.callee(n, ctx), ctx)}
+
+
+def _calls(backend: JavaScriptBackend, root: Node) -> list[Node]:
+    """Every call node of the tree, found without the query whose answer is being checked."""
     calls: list[Node] = []
     stack = [root]
     while stack:
@@ -51,7 +56,7 @@ def _ids(backend: JavaScriptBackend, text: str) -> tuple[set[int], set[int]]:
         if n.type in backend.CALL_TYPES:
             calls.append(n)
         stack.extend(n.children)
-    return by_query, {n.id for n in calls if backend.is_registration(n, backend.callee(n, ctx), ctx)}
+    return calls
 
 
 def test_hard_cases_agree() -> None:
@@ -71,14 +76,8 @@ def _texts(backend: JavaScriptBackend, text: str) -> list[str]:
     src = text.encode("utf-8")
     root = backend._parser.parse(src).root_node
     ctx = FileContext("x.js", src)
-    calls: list[Node] = []
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if n.type in backend.CALL_TYPES:
-            calls.append(n)
-        stack.extend(n.children)
-    return [src[n.start_byte:n.end_byte].decode() for n in calls if backend.is_registration(n, backend.callee(n, ctx), ctx)]
+    return [src[n.start_byte:n.end_byte].decode() for n in _calls(backend, root)
+            if backend.is_registration(n, backend.callee(n, ctx), ctx)]
 
 
 def test_fixtures_agree() -> None:
