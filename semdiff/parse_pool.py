@@ -142,13 +142,13 @@ class Pending:
         try:
             for i in sorted(self.local):
                 results[i] = self.here(self.items[i])
-            self.taken = self._take_unstarted(results)
+            self.taken = self._work_and_collect(results)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
             _STATE = None
         return results
 
-    def _take_unstarted(self, results: list[Any]) -> frozenset[int]:
+    def _work_and_collect(self, results: list[Any]) -> frozenset[int]:
         """Compute here, from the tail of the queue, every item no worker has started yet, and
         collect the workers' results (through `arrived`) as they come in between those items
         and afterwards.

@@ -113,6 +113,17 @@ import k from 'k';
 """
 
 
+def _all_nodes(root: Node) -> list[Node]:
+    """Every node of the tree in document order (the walk's nodes hold at least these)."""
+    nodes: list[Node] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        nodes.append(n)
+        stack.extend(reversed(n.children))
+    return nodes
+
+
 def _require_texts(backend: JavaScriptBackend, text: str) -> tuple[list, list]:
     src = text.encode("utf-8")
     root = backend._parser.parse(src).root_node
@@ -120,12 +131,7 @@ def _require_texts(backend: JavaScriptBackend, text: str) -> tuple[list, list]:
     query = load_query(backend.ts_language(), backend.grammar, "requires.scm")
     by_query = [{k: [ctx.text(n) for n in v] for k, v in caps.items() if not k.startswith("_")}
                 for _, caps in QueryCursor(query).matches(root)]
-    nodes: list[Node] = []
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        nodes.append(n)
-        stack.extend(reversed(n.children))
+    nodes = _all_nodes(root)
     by_walk = [{k: [ctx.text(n) for n in v] for k, v in caps.items()} for _, caps in backend.require_matches(nodes, ctx)]
     return by_query, by_walk
 
@@ -195,12 +201,7 @@ def _unit_sets(backend: JavaScriptBackend, text: str) -> tuple[set, set]:
         return {(cap, n.id, caps["name"][0].id) for _, caps in matches for cap, nodes in caps.items()
                 if cap.startswith("unit.") for n in nodes}
 
-    nodes: list[Node] = []
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        nodes.append(n)
-        stack.extend(reversed(n.children))
+    nodes = _all_nodes(root)
     return flat(QueryCursor(query).matches(root)), flat(backend.walk_unit_matches(nodes, ctx))
 
 

@@ -96,7 +96,7 @@ def _unit_patterns(folder: str, backend: "JavaScriptBackend") -> dict:
             table.setdefault(parent, []).append(
                 ("unit." + kind, lang.field_id_for_name(name_field), name_types,
                  lang.field_id_for_name(unit_field) if unit_field is not None else None, unit_types))
-        table = _UNIT_TABLES[key] = table
+        _UNIT_TABLES[key] = table
     return table
 
 
