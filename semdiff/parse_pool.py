@@ -10,14 +10,16 @@ Files whose parses are all in the parse cache (semdiff.parse_cache) are not wort
 `split_cached` picks them out first, in this process, and `map_files` computes them here
 while the workers parse the rest; when every file hits, nothing is forked at all.
 
-Once this process has nothing else to do it takes files from the tail of the workers' queue
-(the smallest: files are queued largest first) that no worker has started, and computes them
-itself. It would otherwise wait idle, and a file computed here is never sent through a pipe
-(encoded, pickled, decoded), which is a fifth of a file's parse cost; with two CPUs and two
-workers this is what makes the pool faster than one process.
+Workers take their next file themselves, from the head of a queue (largest first) whose
+claim flags live in shared memory, and send each result back at once through their own pipe.
+Once this process has nothing else to do it takes files from the tail of the queue (the
+smallest) that no worker has started, and computes them itself. It would otherwise wait idle,
+and a file computed here is never sent through a pipe (encoded, pickled, decoded), which is a
+fifth of a file's parse cost; with two CPUs and two workers this is what makes the pool faster
+than one process.
 
-A worker that dies (a native parser crash, the memory limit) costs the files it had not
-returned: they are reported as not analysed, and the run goes on. Nothing is forked from a
+A worker that dies (a native parser crash, the memory limit) costs the file it was computing:
+it is reported as not analysed, and the others go on. Nothing is forked from a
 process that is itself a worker (audit pools, Dask workers): they are already parallel.
 """
 from __future__ import annotations
@@ -25,7 +27,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections import deque
 from typing import AbstractSet, Any, Callable, Optional, Sequence
 
 MIN_FILES = 8  # below this, forking costs more than it saves
@@ -78,32 +79,136 @@ def split_cached(items: Sequence[Any], cached: Callable[[Any], bool], jobs: int 
     return frozenset(hits)
 
 
-def _run(index: int) -> Any:
-    assert _STATE is not None
-    items, work, claims = _STATE
-    if not _claim(claims, index):
-        return _Taken()
-    return work(items[index])
+HERE = -1  # the claim mark of this process; forked workers mark with their number, 1 and up
+_PIPE_BYTES = 1 << 20  # a worker's results wait in its pipe, not in the worker, while this process parses
 
 
-def _claim(claims: Any, index: int) -> bool:
-    """Mark item `index` as being computed by the caller; False when another process has it.
+def _claim(claims: Any, index: int, who: int = HERE) -> bool:
+    """Mark item `index` as being computed by `who`; False when another process has it.
 
-    The flags live in memory shared by the forked workers. Futures are not cancelled instead:
-    on Python 3.11 a worker dying after a cancel kills the executor's own thread (it sets an
-    exception on the cancelled future), leaving the other workers alive and `shutdown` waiting
-    for them forever."""
+    The flags live in memory shared by the forked workers, and say who computes what: a
+    worker that dies leaves its mark on the item it was computing, which is how that item
+    (and only that one) is known to be lost."""
     with claims.get_lock():
         if claims[index]:
             return False
-        claims[index] = 1
+        claims[index] = who
         return True
+
+
+def _worker(who: int, conn: Any) -> None:
+    """A forked worker: take the queued items in order that nobody has claimed, compute each
+    and send it back at once.
+
+    Workers take their own next item from the shared claims. A pool whose parent hands out
+    the items (ProcessPoolExecutor) needs the parent's management thread to run between two
+    items, and that thread waits for the interpreter lock while the parent parses too: at
+    100k JavaScript lines on 2 CPUs the worker sat idle about 28 % of the pass."""
+    assert _STATE is not None
+    items, work, claims, order = _STATE
+    for i in order:
+        if not _claim(claims, i, who):
+            continue
+        try:
+            value = work(items[i])
+        except Exception as exc:  # noqa: BLE001 - raised again in the parent, as a future would
+            conn.send((i, (False, _portable(exc))))
+            continue
+        try:
+            conn.send((i, (True, value)))
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
+            conn.send((i, (False, _portable(exc))))
+    conn.close()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """`exc` if it survives pickling, else a RuntimeError saying what it was."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__} in a parse worker: {exc}")
+
+
+class _Crew:
+    """The forked workers, each with the read end of its own pipe here."""
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.procs: list[Any] = []
+        self.conns: dict[Any, int] = {}  # read end -> the worker's number
+        try:
+            for who in range(1, workers + 1):
+                self._fork(context, who)
+        except BaseException:
+            self.stop(wait=False)
+            raise
+
+    def _fork(self, context: Any, who: int) -> None:
+        # a new pipe per fork, its write end closed here at once: later workers never hold
+        # an earlier worker's write end, so a worker's death is an end of file here
+        r, w = context.Pipe(duplex=False)
+        _widen(w)
+        proc = context.Process(target=_worker, args=(who, w), daemon=True, name=f"semdiff-parse-{who}")
+        try:
+            proc.start()
+        except BaseException:
+            r.close()
+            raise
+        finally:
+            w.close()
+        self.procs.append(proc)
+        self.conns[r] = who
+
+    def receive(self, block: bool) -> list[tuple[int, Any]]:
+        """Messages that have arrived (waiting for at least one when `block`), and a
+        (-who, None) pair for each worker whose pipe has closed: it has exited or died."""
+        from multiprocessing.connection import wait
+
+        out: list[tuple[int, Any]] = []
+        if not self.conns:
+            return out
+        for conn in wait(list(self.conns), None if block else 0):
+            try:
+                out.append(conn.recv())
+            except (EOFError, OSError):
+                out.append((-self.conns.pop(conn), None))
+                conn.close()
+        return out
+
+    def stop(self, wait: bool) -> None:
+        """Let the workers end (they find nothing left to claim) or, unless `wait`, end them;
+        either way every process is reaped and every pipe closed."""
+        if wait:
+            while self.conns:
+                self.receive(block=True)  # drained, or a worker blocked on a full pipe never ends
+        for proc in self.procs:
+            if not wait and proc.is_alive():
+                proc.terminate()
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+        self.conns.clear()
+
+
+def _widen(conn: Any) -> None:
+    """Give a worker's pipe room for a whole file's result (Linux; elsewhere the default)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def map_files(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashed: Callable[[Any], Any],
               local: AbstractSet[int] = frozenset(), here: Optional[Callable[[Any], Any]] = None,
               arrived: Optional[Callable[[Any], Any]] = None) -> list[Any]:
-    """[work(item) for item in items], computed by `workers` forked processes and this one.
+    """[work(item) for item in items], computed by `workers` processes, this one included.
 
     Items whose index is in `local` are computed in this process (while the workers run), and
     so are the queued items no worker has started once it is done with those. `crashed(item)`
@@ -122,10 +227,10 @@ class Pending:
     instead of before they start."""
 
     def __init__(self, items: Sequence[Any], work: Callable[[Any], Any], crashed: Callable[[Any], Any],
-                 local: AbstractSet[int], pool: Any = None, futures: Optional[dict[int, Any]] = None,
+                 local: AbstractSet[int], pool: Optional[_Crew] = None, order: Sequence[int] = (),
                  here: Optional[Callable[[Any], Any]] = None, arrived: Optional[Callable[[Any], Any]] = None) -> None:
         self.items, self.work, self.crashed, self.local = items, work, crashed, local
-        self.pool, self.futures = pool, futures
+        self.pool, self.order = pool, order
         self.here = here or work
         self.arrived = arrived or _same
         self.done = False
@@ -136,54 +241,69 @@ class Pending:
         global _STATE
         assert not self.done, "results() of a pending parse asked twice"
         self.done = True
-        if self.pool is None or self.futures is None:
+        if self.pool is None:
             return [self.here(item) for item in self.items]
         results: list[Any] = [None] * len(self.items)
+        finished = False
         try:
+            missing = set(self.order)
             for i in sorted(self.local):
                 results[i] = self.here(self.items[i])
-            self.taken = self._work_and_collect(results)
+                self._collect(False, results, missing)
+            self.taken = self._work_and_collect(results, missing)
+            finished = True
         finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            if not finished:
+                self._claim_rest()
+            self.pool.stop(wait=finished)
             _STATE = None
         return results
 
-    def _work_and_collect(self, results: list[Any]) -> frozenset[int]:
+    def _work_and_collect(self, results: list[Any], missing: set[int]) -> frozenset[int]:
         """Compute here, from the tail of the queue, every item no worker has started yet, and
         collect the workers' results (through `arrived`) as they come in between those items
         and afterwards.
 
         Workers take items in the order they were queued, so the first one that can no longer
         be claimed (a worker has it, or has finished it) means every one before it is taken
-        too. A claimed item is this process's alone: its worker answers `_Taken` at once.
-        Collecting between items keeps this process's part of the workers' results (decoding
-        them) from all landing at the end, after the workers are done."""
-        assert self.futures is not None and _STATE is not None
+        too. Collecting between items keeps this process's part of the workers' results
+        (decoding them) from all landing at the end, after the workers are done."""
+        assert _STATE is not None
         claims = _STATE[2]
-        futures = self.futures
-        queued = deque(futures)  # workers finish roughly in this order
         taken: set[int] = set()
-        for i in reversed(list(futures)):
+        for i in reversed(self.order):
             if not _claim(claims, i):
                 break
             results[i] = self.here(self.items[i])
             taken.add(i)
-            while queued and futures[queued[0]].done():
-                self._collect(queued.popleft(), results, taken)
-        for i in queued:
-            self._collect(i, results, taken)
+            missing.discard(i)
+            self._collect(False, results, missing)
+        while missing:
+            self._collect(True, results, missing)
         return frozenset(taken)
 
-    def _collect(self, i: int, results: list[Any], taken: AbstractSet[int]) -> None:
-        from concurrent.futures.process import BrokenProcessPool
+    def _collect(self, block: bool, results: list[Any], missing: set[int]) -> None:
+        """Take in what the workers sent; when every worker is gone, what is still missing was
+        lost with a worker that died (`crashed`), or never claimed, and is computed here."""
+        assert self.pool is not None and _STATE is not None
+        for i, message in self.pool.receive(block):
+            if i >= 0:
+                ok, value = message
+                if not ok:
+                    raise value
+                results[i] = self.arrived(value)
+                missing.discard(i)
+        if block and not self.pool.conns and missing:
+            claims = _STATE[2]
+            for i in sorted(missing):
+                results[i] = self.crashed(self.items[i]) if not _claim(claims, i) else self.here(self.items[i])
+            missing.clear()
 
-        if i in taken:
-            return  # computed here; its worker only said so (or died meanwhile)
-        assert self.futures is not None
-        try:
-            results[i] = self.arrived(self.futures[i].result())
-        except BrokenProcessPool:
-            results[i] = self.crashed(self.items[i])
+    def _claim_rest(self) -> None:
+        assert _STATE is not None
+        claims = _STATE[2]
+        for i in self.order:
+            _claim(claims, i)
 
     def cancel(self) -> None:
         """Stop the workers without collecting (the run failed before it needed them)."""
@@ -192,7 +312,8 @@ class Pending:
             return
         self.done = True
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self._claim_rest()  # they finish the item in hand and find nothing more
+            self.pool.stop(wait=True)
             _STATE = None
 
 
@@ -210,7 +331,9 @@ def start(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashe
         return Pending(items, work, crashed, local, here=here, arrived=arrived)
     import multiprocessing
 
-    _STATE = (items, work, multiprocessing.get_context("fork").Array("b", len(items)))
+    # largest first, so no worker is left with one big file at the end
+    order = sorted(remote, key=lambda i: -_size(items[i]))
+    _STATE = (items, work, multiprocessing.get_context("fork").Array("b", len(items)), order)
     # what this process holds at the fork is frozen out of the workers' garbage collections:
     # their full collections (libcst builds hundreds of thousands of nodes per file) no longer
     # walk every inherited object, nor write to those objects' pages (-6% worker CPU)
@@ -222,25 +345,17 @@ def start(items: Sequence[Any], work: Callable[[Any], Any], workers: int, crashe
         # pipe: one fork fewer than the processes asked for (callgrind, 6000 JavaScript lines on
         # 2 CPUs: 1900M in all against 2049M with a fork per CPU)
         pool = _executor(workers - 1)
-        try:
-            # largest first, so no worker is left with one big file at the end
-            order = sorted(remote, key=lambda i: -_size(items[i]))
-            futures = {i: pool.submit(_run, i) for i in order}  # the first submit forks every worker
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            _STATE = None
-            raise
+    except BaseException:
+        _STATE = None
+        raise
     finally:
         if freeze:
             gc.unfreeze()  # here they are ordinary objects again
-    return Pending(items, work, crashed, local, pool, futures, here, arrived)
+    return Pending(items, work, crashed, local, pool, order, here, arrived)
 
 
-def _executor(workers: int) -> Any:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+def _executor(workers: int) -> _Crew:
+    return _Crew(workers)
 
 
 def _size(item: Any) -> int:
