@@ -103,21 +103,46 @@ def _worker(who: int, conn: Any) -> None:
     Workers take their own next item from the shared claims. A pool whose parent hands out
     the items (ProcessPoolExecutor) needs the parent's management thread to run between two
     items, and that thread waits for the interpreter lock while the parent parses too: at
-    100k JavaScript lines on 2 CPUs the worker sat idle about 28 % of the pass."""
+    100k JavaScript lines on 2 CPUs the worker sat idle about 28 % of the pass.
+
+    Results are pickled here and written by a thread of this worker, so a full pipe never
+    stops the work: the parent may be busy for seconds before it reads (the API builds the
+    call graphs between `start` and `results`)."""
+    import queue
+    import threading
+    from multiprocessing.reduction import ForkingPickler
+
     assert _STATE is not None
     items, work, claims, order = _STATE
+    outbox: "queue.SimpleQueue[Optional[bytes]]" = queue.SimpleQueue()
+    broken = threading.Event()
+
+    def post() -> None:
+        while (message := outbox.get()) is not None:
+            if broken.is_set():
+                continue
+            try:
+                conn.send_bytes(message)
+            except OSError:  # the parent is gone: nobody wants the rest
+                broken.set()
+
+    poster = threading.Thread(target=post, name="semdiff-parse-post", daemon=True)
+    poster.start()
     for i in order:
+        if broken.is_set():
+            break
         if not _claim(claims, i, who):
             continue
         try:
-            value = work(items[i])
+            outcome: tuple[bool, Any] = (True, work(items[i]))
         except Exception as exc:  # noqa: BLE001 - raised again in the parent, as a future would
-            conn.send((i, (False, _portable(exc))))
-            continue
+            outcome = (False, _portable(exc))
         try:
-            conn.send((i, (True, value)))
+            outbox.put(bytes(ForkingPickler.dumps((i, outcome))))
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
-            conn.send((i, (False, _portable(exc))))
+            outbox.put(bytes(ForkingPickler.dumps((i, (False, _portable(exc))))))
+    outbox.put(None)
+    poster.join()
     conn.close()
 
 

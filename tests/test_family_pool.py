@@ -115,3 +115,32 @@ def test_fixture_corpus_report_is_the_same_with_and_without_workers(monkeypatch)
     assert pooled.findings == serial.findings
     assert pooled.not_analyzed == serial.not_analyzed
     assert pooled.purpose == serial.purpose and pooled.units_analyzed == serial.units_analyzed
+
+
+def test_busy_means_busy_over_the_last_minute_and_now(monkeypatch):
+    """A minute's load average still counts the parse workers this run just finished with; a
+    child is forked when the CPUs are idle now."""
+    def machine(avg, running):
+        monkeypatch.setattr(family_pool.os, "getloadavg", lambda: (avg, avg, avg))
+        monkeypatch.setattr(family_pool, "_running_now", lambda: running)
+
+    machine(0.4, 9)
+    assert not family_pool._busy(2)  # an idle minute: the snapshot is not asked
+    machine(2.3, 1)
+    assert not family_pool._busy(2)  # busy a moment ago (this run's own workers), idle now
+    machine(2.3, 2)
+    assert not family_pool._busy(2)  # one other task: the second CPU is still free enough
+    machine(2.3, 3)
+    assert family_pool._busy(2)  # two others run now: no CPU to spare
+    machine(2.3, None)
+    assert family_pool._busy(2)  # no snapshot to go by: the load average decides
+    machine(0.9, 3)
+    assert family_pool._busy(1) and not family_pool._busy(4)
+
+
+def test_running_now_reads_this_machine():
+    running = family_pool._running_now()
+    if os.path.exists("/proc/loadavg"):
+        assert running is not None and running >= 1  # this process is running as it reads
+    else:
+        assert running is None
