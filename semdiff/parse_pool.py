@@ -112,6 +112,7 @@ def _worker(who: int, conn: Any) -> None:
     import threading
     from multiprocessing.reduction import ForkingPickler
 
+    _ignore_interrupts()
     assert _STATE is not None
     items, work, claims, order = _STATE
     outbox: "queue.SimpleQueue[Optional[bytes]]" = queue.SimpleQueue()
@@ -144,6 +145,17 @@ def _worker(who: int, conn: Any) -> None:
     outbox.put(None)
     poster.join()
     conn.close()
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the parent alone handles it (it
+    ends the workers), instead of each worker printing its own KeyboardInterrupt."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # not this interpreter's main thread
+        pass
 
 
 def _portable(exc: BaseException) -> BaseException:

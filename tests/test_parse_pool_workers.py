@@ -73,3 +73,30 @@ def test_an_unpicklable_result_is_an_error_not_a_hang() -> None:
     with pytest.raises(Exception, match="pickle|Lock"):
         parse_pool.map_files(list(range(12)), _lock, 2, lambda x: None, here=_slowly)
     assert parse_pool._STATE is None
+
+
+def _interrupted_here(x: int) -> int:
+    if os.getpid() == PARENT:
+        raise KeyboardInterrupt  # what Ctrl-C raises in this process, at its first item
+    return x
+
+
+def _sigint_self(x: int) -> int:
+    import signal
+
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches the whole process group
+    return _slowly(x)  # type: ignore[return-value]
+
+
+def test_ctrl_c_stops_the_pool_and_workers_ignore_it() -> None:
+    pending = parse_pool.start(list(range(40)), _sigint_self, 2, lambda x: ("lost", x), here=_interrupted_here)
+    crew = pending.pool
+    assert crew is not None
+    with pytest.raises(KeyboardInterrupt):
+        pending.results()
+    assert parse_pool._STATE is None
+    assert all(not p.is_alive() for p in crew.procs) and not crew.conns
+    # the workers survived their own SIGINT until this process ended them: no item was lost to it
+    out = parse_pool.map_files(list(range(12)), _sigint_self, 2, lambda x: ("lost", x), here=_slowly)
+    assert out == list(range(12))
