@@ -272,6 +272,9 @@ class Pending:
         self.arrived = arrived or _same
         self.done = False
         self.taken: frozenset[int] = frozenset()  # queued items this process computed itself
+        # asked of every result as it is ready, while workers still run (pooled runs only): work
+        # the caller would otherwise do after `results()` on one CPU
+        self.meanwhile: Optional[Callable[[Any], None]] = None
 
     def results(self) -> list[Any]:
         """Each item's result, in item order (once; a second call is an error)."""
@@ -285,7 +288,7 @@ class Pending:
         try:
             missing = set(self.order)
             for i in sorted(self.local):
-                results[i] = self.here(self.items[i])
+                results[i] = self._here(i)
                 self._collect(False, results, missing)
             self.taken = self._work_and_collect(results, missing)
             finished = True
@@ -311,7 +314,7 @@ class Pending:
         for i in reversed(self.order):
             if not _claim(claims, i):
                 break
-            results[i] = self.here(self.items[i])
+            results[i] = self._here(i)
             taken.add(i)
             missing.discard(i)
             self._collect(False, results, missing)
@@ -330,11 +333,19 @@ class Pending:
                     raise value
                 results[i] = self.arrived(value)
                 missing.discard(i)
+                if self.meanwhile is not None:
+                    self.meanwhile(results[i])
         if block and not self.pool.conns and missing:
             claims = _STATE[2]
             for i in sorted(missing):
-                results[i] = self.crashed(self.items[i]) if not _claim(claims, i) else self.here(self.items[i])
+                results[i] = self.crashed(self.items[i]) if not _claim(claims, i) else self._here(i)
             missing.clear()
+
+    def _here(self, i: int) -> Any:
+        result = self.here(self.items[i])
+        if self.meanwhile is not None:
+            self.meanwhile(result)
+        return result
 
     def _claim_rest(self) -> None:
         assert _STATE is not None

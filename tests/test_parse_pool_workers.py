@@ -100,3 +100,17 @@ def test_ctrl_c_stops_the_pool_and_workers_ignore_it() -> None:
     # the workers survived their own SIGINT until this process ended them: no item was lost to it
     out = parse_pool.map_files(list(range(12)), _sigint_self, 2, lambda x: ("lost", x), here=_slowly)
     assert out == list(range(12))
+
+
+def test_meanwhile_sees_every_result_here_before_results_returns() -> None:
+    seen: list[tuple[int, int]] = []
+    pending = parse_pool.start(list(range(30)), _square_pid, 2, lambda x: None, here=lambda x: _slowly(_square_pid(x)))
+    pending.meanwhile = lambda result: seen.append((result[0], os.getpid()))
+    out = pending.results()
+    assert sorted(v for v, _ in seen) == sorted(v for v, _ in out) == [x * x for x in range(30)]
+    assert {pid for _, pid in seen} == {PARENT}  # asked in this process, of its own and the workers' results
+    assert any(pid != PARENT for _, pid in out) and any(pid == PARENT for _, pid in out)
+
+
+def _square_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
