@@ -5,7 +5,7 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from semdiff.relevance.cache import CACHE_ENV, BlobCache, default_cache_dir
+from semdiff.relevance.cache import CACHE_ENV, MAX_PACKS_PER_SHARD, BlobCache, _encode_pack, _read_pack_index, default_cache_dir
 from semdiff.relevance.explain import export_graph
 from semdiff.relevance.extract_python import EXTRACTOR_VERSION
 from semdiff.relevance.graph import build_graph, git_blob_id
@@ -30,8 +30,23 @@ def blob_of(repo: GitRepo, rev: str, path: str) -> str:
     return {p: oid for p, oid, _ in list_tree(str(repo.root), rev)}[path]
 
 
-def entry_path(cache_dir: Path, blob: str) -> Path:
-    return cache_dir / "graph" / f"python-v{EXTRACTOR_VERSION}" / blob[:2] / f"{blob[2:]}.json"
+def entry_bytes(cache_dir: Path, blob: str) -> bytes:
+    path, offset, length = BlobCache(cache_dir)._shard_index("python", EXTRACTOR_VERSION, blob[0])[blob]
+    return Path(path).read_bytes()[offset:offset + length]
+
+
+def replace_entry(cache_dir: Path, blob: str, raw: bytes) -> None:
+    """Overwrite one blob's entry inside the pack that holds it (damage, as a disk or a hand would)."""
+    path = BlobCache(cache_dir)._shard_index("python", EXTRACTOR_VERSION, blob[0])[blob][0]
+    whole = Path(path).read_bytes()
+    entries = {b: whole[o:o + n] for b, (o, n) in _read_pack_index(path, whole).items()}
+    entries[blob] = raw
+    Path(path).write_bytes(_encode_pack(entries))
+
+
+def stored_blobs(cache_dir: Path) -> set[str]:
+    cache = BlobCache(cache_dir)
+    return {b for shard in "0123456789abcdef" for b in cache._shard_index("python", EXTRACTOR_VERSION, shard)}
 
 
 def test_second_run_parses_only_changed_blobs(tmp_path):
@@ -78,13 +93,13 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
     auth_blob = blob_of(repo, one, "app/auth.py")
     views_blob = blob_of(repo, one, "app/views.py")
     util_blob = blob_of(repo, one, "app/util.py")
-    entry_path(cache_dir, auth_blob).write_bytes(b"\x00garbage{")  # not JSON
-    entry = json.loads(entry_path(cache_dir, views_blob).read_text())
+    replace_entry(cache_dir, auth_blob, b"\x00garbage{")  # not JSON
+    entry = json.loads(entry_bytes(cache_dir, views_blob))
     entry["doc"]["calls"][0][2] = "seven"  # valid JSON, wrong type
-    entry_path(cache_dir, views_blob).write_text(json.dumps(entry))
-    entry = json.loads(entry_path(cache_dir, util_blob).read_text())
+    replace_entry(cache_dir, views_blob, json.dumps(entry).encode())
+    entry = json.loads(entry_bytes(cache_dir, util_blob))
     entry["key"] = auth_blob  # an entry for another blob
-    entry_path(cache_dir, util_blob).write_text(json.dumps(entry))
+    replace_entry(cache_dir, util_blob, json.dumps(entry).encode())
     snaps = list((cache_dir / "graph").glob("snapshot-v*/*/*.bin"))
     assert len(snaps) == 1
     for snap in snaps:
@@ -97,7 +112,7 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
     assert rebuilt.stats.parsed == 3 and rebuilt.stats.cached == 1
     assert cache.stats.corrupt == 4
     assert export_graph(rebuilt, "json") == reference
-    # the entries were rewritten whole
+    # the entries were written again, in newer packs, which are the ones read
     fresh = BlobCache(cache_dir)
     assert all(fresh.get("python", EXTRACTOR_VERSION, b) is not None for b in (auth_blob, views_blob, util_blob))
     again = graph_for_revision(str(repo.root), one, cache=fresh)
@@ -145,10 +160,9 @@ def test_two_processes_writing_at_once_stay_correct(tmp_path):
     with ctx.Pool(2) as pool:
         results = pool.map(_build_in_child, [(str(repo.root), rev, cache_dir)] * 6, chunksize=1)
     assert all(r == reference for r in results)
-    entries = [p for p in Path(cache_dir).rglob("*.json")]
-    assert len([p for p in entries if "python-v" in str(p)]) == 61
+    assert len(stored_blobs(Path(cache_dir))) == 61
     assert not [p for p in Path(cache_dir).rglob(".tmp-*")]  # no temporary file left behind
-    assert all(json.loads(p.read_text())["key"] for p in entries)
+    assert all(json.loads(entry_bytes(Path(cache_dir), b))["key"] == b for b in stored_blobs(Path(cache_dir)))
     warm = graph_for_revision(str(repo.root), rev, cache=BlobCache(cache_dir))
     assert warm.stats.parsed == 0 and export_graph(warm, "json") == reference
 
@@ -321,3 +335,82 @@ def test_a_damaged_bucket_is_found_on_first_use_and_the_graph_rebuilt(tmp_path):
     fresh = BlobCache(cache_dir)  # the rebuild wrote the snapshot again
     again = graph_for_revision(str(repo.root), rev, cache=fresh)
     assert export_graph(again, "json") == reference and fresh.stats.corrupt == 0
+
+
+def _facts_for(blob: str):
+    from semdiff.relevance.facts import CallSite, FileFacts
+
+    return FileFacts("python", calls=(CallSite("<module>", f"f_{blob[:6]}", 1, 0),))
+
+
+def test_a_run_killed_before_its_batch_ends_leaves_nothing_behind(tmp_path):
+    # a run killed mid-build: its puts are only in memory, so the cache holds no pack, no
+    # temporary file, nothing a later run could misread
+    import os
+
+    cache_dir = tmp_path / "cache"
+    BlobCache(cache_dir).put("python", EXTRACTOR_VERSION, "1" * 40, _facts_for("1" * 40))
+    pid = os.fork()
+    if pid == 0:  # the child dies inside the batch, as a killed run would
+        cache = BlobCache(cache_dir)
+        with cache.batch():
+            for i in range(20):
+                blob = f"{i:x}" * 40
+                cache.put("python", EXTRACTOR_VERSION, blob[:40], _facts_for(blob))
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert stored_blobs(cache_dir) == {"1" * 40}
+    assert not list(cache_dir.rglob(".tmp-*"))
+    assert BlobCache(cache_dir).get("python", EXTRACTOR_VERSION, "1" * 40) == _facts_for("1" * 40)
+
+
+def test_a_damaged_or_foreign_pack_is_a_miss_and_its_blobs_are_extracted_again(tmp_path):
+    repo, one = make_repo(tmp_path)
+    cache_dir = tmp_path / "cache"
+    reference = export_graph(graph_for_revision(str(repo.root), one, cache=None), "json")
+    graph_for_revision(str(repo.root), one, cache=BlobCache(cache_dir))
+    packs = sorted((cache_dir / "graph").glob("facts-p*/python-v*/*/*.pack"))
+    assert packs and len({p.parent for p in packs}) == len(packs)  # one pack per shard touched
+    packs[0].write_bytes(packs[0].read_bytes()[:30])  # cut inside the index
+    if len(packs) > 1:
+        packs[1].write_bytes(b"semdiff-facts-pack 999 2\n{}")  # another layout's pack
+    for snap in (cache_dir / "graph").glob("snapshot-v*/*/*.bin"):
+        snap.unlink()  # make the next run assemble from per-blob facts
+    for memo in (cache_dir / "graph").glob("tree-v*/*/*"):
+        memo.unlink()
+    cache = BlobCache(cache_dir)
+    rebuilt = graph_for_revision(str(repo.root), one, cache=cache)
+    lost = len(_read_pack_index(str(packs[0]))) + (len(_read_pack_index(str(packs[1]))) if len(packs) > 1 else 0)
+    assert lost == 0  # neither pack is readable any more ...
+    assert rebuilt.stats.parsed >= 1 and rebuilt.stats.parsed + rebuilt.stats.cached == 4
+    assert export_graph(rebuilt, "json") == reference  # ... and the graph is the same
+    assert len(stored_blobs(cache_dir)) == 4  # the blobs are stored again, in new packs
+
+
+def test_a_shard_with_too_many_packs_is_merged_and_keeps_every_blob(tmp_path):
+    cache_dir = tmp_path / "cache"
+    blobs = [f"a{i:039x}" for i in range(MAX_PACKS_PER_SHARD + 3)]  # one shard ("a")
+    for blob in blobs:  # one put outside a batch: one pack each
+        BlobCache(cache_dir).put("python", EXTRACTOR_VERSION, blob, _facts_for(blob))
+    shard = BlobCache(cache_dir).facts_dir("python", EXTRACTOR_VERSION, "a")
+    assert 1 <= len(list(shard.glob("*.pack"))) < MAX_PACKS_PER_SHARD
+    fresh = BlobCache(cache_dir)
+    assert all(fresh.get("python", EXTRACTOR_VERSION, b) == _facts_for(b) for b in blobs)
+    assert fresh.stats.hits == len(blobs) and fresh.stats.corrupt == 0
+    # the same blob written again (say, after damage) is read from the newest pack
+    newer = _facts_for("f" * 40)
+    BlobCache(cache_dir).put("python", EXTRACTOR_VERSION, blobs[0], newer)
+    assert BlobCache(cache_dir).get("python", EXTRACTOR_VERSION, blobs[0]) == newer
+
+
+def test_a_batch_writes_one_pack_per_shard_and_reads_its_own_puts(tmp_path):
+    cache = BlobCache(tmp_path / "cache")
+    blobs = [f"{i % 4:x}{i:039x}" for i in range(40)]  # 4 shards
+    with cache.batch():
+        for blob in blobs:
+            cache.put("python", EXTRACTOR_VERSION, blob, _facts_for(blob))
+        assert cache.get("python", EXTRACTOR_VERSION, blobs[5]) == _facts_for(blobs[5])  # before it is written
+        assert not (tmp_path / "cache").exists()
+    assert cache.stats.writes == 40
+    assert len(list((tmp_path / "cache").rglob("*.pack"))) == 4
+    assert stored_blobs(tmp_path / "cache") == set(blobs)

@@ -267,27 +267,28 @@ def collect_facts(
     facts: dict[str, FileFacts] = {}
     not_analyzed: list[NotAnalyzed] = []
     parsed = cached = skipped = total = 0
-    for path, blob, text in _normalise_inputs(files):
-        extractor = extractor_for(path)
-        if extractor is None:
-            continue
-        total += 1
-        data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-        if len(data) > MAX_FILE_BYTES:
-            skipped += 1
-            not_analyzed.append(NotAnalyzed(path, "too-large", f"{len(data)} bytes; call graph skips files over {MAX_FILE_BYTES}"))
-            continue
-        blob_id = blob or git_blob_id(data)
-        hit = cache.get(extractor.language, extractor.version, blob_id) if cache is not None else None
-        if hit is not None:
-            cached += 1
-            facts[path] = hit
-            continue
-        result = extractor.extract(path, data)
-        parsed += 1
-        if cache is not None:
-            cache.put(extractor.language, extractor.version, blob_id, result)
-        facts[path] = result
+    with cache.batch() if cache is not None else contextlib.nullcontext():  # one pack per shard (semdiff.relevance.cache)
+        for path, blob, text in _normalise_inputs(files):
+            extractor = extractor_for(path)
+            if extractor is None:
+                continue
+            total += 1
+            data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+            if len(data) > MAX_FILE_BYTES:
+                skipped += 1
+                not_analyzed.append(NotAnalyzed(path, "too-large", f"{len(data)} bytes; call graph skips files over {MAX_FILE_BYTES}"))
+                continue
+            blob_id = blob or git_blob_id(data)
+            hit = cache.get(extractor.language, extractor.version, blob_id) if cache is not None else None
+            if hit is not None:
+                cached += 1
+                facts[path] = hit
+                continue
+            result = extractor.extract(path, data)
+            parsed += 1
+            if cache is not None:
+                cache.put(extractor.language, extractor.version, blob_id, result)
+            facts[path] = result
     return facts, BuildStats(total, parsed, cached, skipped), not_analyzed
 
 

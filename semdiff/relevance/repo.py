@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import weakref
-from typing import Iterator, Optional
+from contextlib import nullcontext
+from typing import ContextManager, Iterator, Optional
 
 from semdiff.budget import GRAPH_TIMEOUT_REASON, NO_DEADLINE, Deadline, graph_timeout_entry
 from semdiff.model import NotAnalyzed
@@ -202,29 +203,30 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
         else:
             wanted.setdefault(oid, []).append(path)
     parsed = 0
-    blobs = read_blobs(repo_root, list(wanted))
-    for oid, data in blobs:
-        if deadline.expired():  # this blob and every one after it: left out, reported
-            blobs.close()
-            not_analyzed.extend(graph_timeout_entry(p, deadline) for o, ps in wanted.items() if o not in done for p in ps)
-            break
-        done.add(oid)
-        paths = wanted[oid]
-        if data is None:
-            for path in paths:
-                not_analyzed.append(NotAnalyzed(path, "unreadable", f"git cat-file could not read blob {oid}"))
-            continue
-        by_ext: dict[str, FileFacts] = {}
-        for path in paths:  # identical blobs at several paths: parse once per language
-            ex = extractor_for(path)
-            assert ex is not None
-            result = by_ext.get(ex.language)
-            if result is None:
-                result = by_ext[ex.language] = ex.extract(path, data)
-                parsed += 1
-                if cache is not None:
-                    cache.put(ex.language, ex.version, oid, result)
-            facts[path] = result
+    with _batch(cache):  # one pack per shard, not one file per blob (semdiff.relevance.cache)
+        blobs = read_blobs(repo_root, list(wanted))
+        for oid, data in blobs:
+            if deadline.expired():  # this blob and every one after it: left out, reported
+                blobs.close()
+                not_analyzed.extend(graph_timeout_entry(p, deadline) for o, ps in wanted.items() if o not in done for p in ps)
+                break
+            done.add(oid)
+            paths = wanted[oid]
+            if data is None:
+                for path in paths:
+                    not_analyzed.append(NotAnalyzed(path, "unreadable", f"git cat-file could not read blob {oid}"))
+                continue
+            by_ext: dict[str, FileFacts] = {}
+            for path in paths:  # identical blobs at several paths: parse once per language
+                ex = extractor_for(path)
+                assert ex is not None
+                result = by_ext.get(ex.language)
+                if result is None:
+                    result = by_ext[ex.language] = ex.extract(path, data)
+                    parsed += 1
+                    if cache is not None:
+                        cache.put(ex.language, ex.version, oid, result)
+                facts[path] = result
     stats = BuildStats(files=len(entries), parsed=parsed, cached=cached, skipped=skipped)
     graph = assemble(facts, stats, tuple(not_analyzed))
     if cache is not None and not any(n.reason in _INCOMPLETE for n in not_analyzed):
@@ -232,6 +234,10 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
         graph.snapshot_key = key
         snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
     return graph
+
+
+def _batch(cache: Optional[BlobCache]) -> ContextManager[object]:
+    return cache.batch() if cache is not None else nullcontext()
 
 
 def _bucket_source(cache: BlobCache, derived: CallGraph) -> Optional[snapshot.LazyStore]:
@@ -306,19 +312,20 @@ def _derive_from_recent(
             wanted[new_oid] = path
         else:
             facts[path] = (old, new)
-    for oid, data in read_blobs(repo_root, list(wanted)):
-        path = wanted[oid]
-        if data is None or deadline.expired():  # the assembly below reports what time left out
-            return None
-        ex = extractor_for(path)
-        assert ex is not None
-        new = ex.extract(path, data)
-        parsed += 1
-        cache.put(ex.language, ex.version, oid, new)
-        old = cache.get(ex.language, ex.version, changed[path][0])
-        if old is None:
-            return None
-        facts[path] = (old, new)
+    with cache.batch():
+        for oid, data in read_blobs(repo_root, list(wanted)):
+            path = wanted[oid]
+            if data is None or deadline.expired():  # the assembly below reports what time left out
+                return None
+            ex = extractor_for(path)
+            assert ex is not None
+            new = ex.extract(path, data)
+            parsed += 1
+            cache.put(ex.language, ex.version, oid, new)
+            old = cache.get(ex.language, ex.version, changed[path][0])
+            if old is None:
+                return None
+            facts[path] = (old, new)
 
     def facts_for(path: str) -> Optional[FileFacts]:
         hit = oids.get(path)
