@@ -153,25 +153,30 @@ def python_nesting_problem(text: str) -> Optional[str]:
     `ast.parse` compiles to a syntax tree only; no code of the file is executed or imported.
     The compiler's warnings about the analysed text (an invalid escape such as `'\\d'`) are
     about someone else's code: they are silenced, not printed on the user's terminal."""
+    return python_syntax_check(text)[0]
+
+
+def python_syntax_check(text: str) -> tuple[Optional[str], bool]:
+    """(python_nesting_problem's answer, whether Python's own parser accepted `text`)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except RecursionError:
-        return "nesting too deep (Python's parser gave up)"
+        return "nesting too deep (Python's parser gave up)", False
     except MemoryError:
-        return "nesting too deep (Python's parser ran out of stack)"
+        return "nesting too deep (Python's parser ran out of stack)", False
     except SyntaxError as exc:
         message = str(exc.msg or "")
         if any(m in message for m in _REFUSED_NESTING):
-            return f"nesting too deep ({message})"
-        return lexical_nesting_problem(text)
+            return f"nesting too deep ({message})", False
+        return lexical_nesting_problem(text), False
     except (ValueError, TypeError):  # e.g. NUL bytes; the backend reports them
-        return lexical_nesting_problem(text)
+        return lexical_nesting_problem(text), False
     depth = _ast_depth(tree, MAX_PYTHON_DEPTH)
     if depth > MAX_PYTHON_DEPTH:
-        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)"
-    return None
+        return f"nesting too deep (tree more than {MAX_PYTHON_DEPTH} levels)", True
+    return None, True
 
 
 # -- time -------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ moved behind a `return`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import threading
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from semdiff.ir import (
     FALSE,
@@ -94,17 +96,61 @@ class _UnitBuilder:
     settings: list[Setting] = field(default_factory=list)
 
 
+# libcst checks every node it builds (CSTNode.__post_init__ calls the node's _validate): checks
+# meant for trees built by hand, which on a parse cost about a fifth of libcst's parse time.
+# A text Python's own parser (`ast.parse`, run first for the nesting check) accepted is valid
+# Python, so the tree libcst's parser builds from it needs no such checks; a text it refused
+# is parsed with them, so everything malformed is answered exactly as before. Only the
+# parsing thread skips them: while another thread exists, the hook tests a thread-local flag,
+# so a node that thread builds meanwhile is still checked; in a process's only thread (a parse
+# worker, a one-process run) it does nothing at all, which is cheaper still.
+_VALIDATE = CSTNode.__dict__["__post_init__"]
+_UNCHECKED_THREADS: set[int] = set()  # threads inside parse_valid_module (while any is, a hook is in)
+
+
+class _ThisThread(threading.local):
+    unchecked = False  # read for every node built: a thread-local attribute is the cheapest test
+
+
+_THIS_THREAD = _ThisThread()
+
+
+def _unchecked_here(node: CSTNode) -> None:
+    if not _THIS_THREAD.unchecked:
+        _VALIDATE(node)
+
+
+def _unchecked(node: CSTNode) -> None:
+    pass
+
+
+def parse_valid_module(text: str) -> cst.Module:
+    """cst.parse_module(text) without libcst's node checks; for text `ast.parse` accepted."""
+    me = threading.get_ident()
+    alone = threading.active_count() == 1 and not _UNCHECKED_THREADS  # no other thread can build nodes
+    _UNCHECKED_THREADS.add(me)
+    _THIS_THREAD.unchecked = True
+    CSTNode.__post_init__ = _unchecked if alone else _unchecked_here  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        _THIS_THREAD.unchecked = False
+        _UNCHECKED_THREADS.discard(me)
+        if not _UNCHECKED_THREADS:
+            CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
+
+
 class PythonBackend:
     language = "python"
 
     def parse(self, path: str, text: str) -> ParsedFile:
-        from semdiff.budget import python_nesting_problem
+        from semdiff.budget import python_syntax_check
 
-        deep = python_nesting_problem(text)  # libcst's native parser segfaults on deep nesting
+        deep, valid = python_syntax_check(text)  # libcst's native parser segfaults on deep nesting
         if deep:
             return ParsedFile(path, self.language, (), error=deep)
         try:
-            module = cst.parse_module(text)
+            module = parse_valid_module(text) if valid else cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
             return ParsedFile(path, self.language, (), error=f"syntax error at line {exc.raw_line}: {exc.message}")
         except RecursionError:
