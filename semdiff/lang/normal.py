@@ -12,6 +12,13 @@ import re
 from typing import Optional
 
 from semdiff.ir import Atom, Formula, Linear, Not
+from semdiff.ir_construct import fast_constructor
+
+# Atom's and Linear's constructors filling the frozen instance's __dict__ (not __init__'s
+# object.__setattr__ per field): atoms are built for every tested condition, call-guard and
+# middleware of a file
+_Atom = fast_constructor(Atom)
+_Linear = fast_constructor(Linear)
 
 # operator as written -> (canonical op, swap operands, negate)
 _CANON: dict[str, tuple[str, bool, bool]] = {
@@ -172,13 +179,13 @@ def linear_of(left: str, op: str, right: str) -> Optional[Linear]:
     if lt and rt:
         if rt < lt:  # order the pair so `a < b` and `b < a` share a term: lt-rt op c <=> rt-lt op' -c
             flipped = {"<": ">", "<=": ">=", "==": "=="}[op]
-            return Linear(f"{rt}-({lt})", flipped, lc - rc)
-        return Linear(f"{lt}-({rt})", op, rc - lc)
+            return _Linear(f"{rt}-({lt})", flipped, lc - rc)
+        return _Linear(f"{lt}-({rt})", op, rc - lc)
     if lt:  # lt + lc op rc  ->  lt op rc - lc
-        return Linear(lt, op, rc - lc)
+        return _Linear(lt, op, rc - lc)
     # lc op rt + rc  ->  rt  (flipped op)  lc - rc
     flipped = {"<": ">", "<=": ">=", "==": "=="}[op]
-    return Linear(rt, flipped, lc - rc)
+    return _Linear(rt, flipped, lc - rc)
 
 
 # Named constants that mean a number: `http.StatusOK` and `200` are one operand.
@@ -222,7 +229,7 @@ def comparison(left_key: str, op: str, right_key: str, left_text: str, right_tex
     if canon in SYMMETRIC and r_k < l_k:
         l_k, r_k, l_t, r_t = r_k, l_k, r_t, l_t
     shown_op = {"==": "==", "is": "is", "in": "in", "<": "<", "<=": "<="}.get(canon, canon)
-    atom = Atom(
+    atom = _Atom(
         key=f"{l_k}{canon}{r_k}" if canon not in ("is", "in") else f"{l_k} {canon} {r_k}",
         text=f"{l_t} {shown_op} {r_t}",
         kind="cmp",
@@ -235,15 +242,15 @@ def comparison(left_key: str, op: str, right_key: str, left_text: str, right_tex
 
 
 def call_atom(callee: str, key: str, text: str) -> Atom:
-    return Atom(key=key, text=text, kind="call", callee=callee)
+    return _Atom(key=key, text=text, kind="call", callee=callee)
 
 
 def name_atom(key: str, text: str) -> Atom:
-    return Atom(key=key, text=text, kind="name")
+    return _Atom(key=key, text=text, kind="name")
 
 
 def expr_atom(key: str, text: str) -> Atom:
-    return Atom(key=key, text=text, kind="expr")
+    return _Atom(key=key, text=text, kind="expr")
 
 
 def squash_spaces(text: str) -> str:

@@ -46,7 +46,6 @@ from semdiff.ir import (
     Span,
     Unit,
 )
-from semdiff.lang.normal import _STRING as _STRING_SPLIT  # one capturing group: split() keeps the strings
 from semdiff.lang.normal import NEGATIVE_OPS, call_atom
 from semdiff.lang.unique_names import unique_qualnames
 from semdiff.lang.ts_guards import COMPARISONS, SPANS, GuardWalk, clip, fast_constructor, file_comparison, found_in, span_of
@@ -68,8 +67,15 @@ _TOKENS = re.compile(
 # runs between them with running sums of the parts' lengths.)
 _OTHER_TOKENS = re.compile(
     r"""\.\s*[A-Za-z_$][\w$]*"""
-    r"""|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|//[^\n]*|/\*[\s\S]*?\*/"""
+    r"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|`[^`\\]*(?:\\.[^`\\]*)*`|//[^\n]*|/\*[\s\S]*?\*/"""
 )
+# (each string alternative is `_TOKENS`' `"(?:\\.|[^"\\\n])*"` unrolled: the same strings -- a
+# character is an escape's or a plain one by whether it is a backslash, so both read a string
+# one way -- with a run of plain characters per step instead of one alternation per character)
+
+# normal._STRING unrolled the same way (one capturing group: split() keeps the strings); fast_squash
+# splits every key's text on it, the same parts as normal.squash's finditer of _STRING
+_STRING_SPLIT = re.compile(r"""("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`\\]*(?:\\.[^`\\]*)*`)""")
 _SPAN = methodcaller("span")
 # one `[\w$]` character (what a name token is made of past its first character)
 _WORD_CHAR = re.compile(r"[\w$]")
@@ -83,7 +89,7 @@ _WORD_RUN = re.compile(r"[\w$]+")
 _RUN_PATH_CHARS = 24
 
 # a text that is one `_TOKENS` name (no dot) or string, or digits only: its key needs no scan
-_LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`|[0-9]+""")
+_LONE_TOKEN = re.compile(r"""(?P<id>[A-Za-z_$][\w$]*)|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|`[^`\\]*(?:\\.[^`\\]*)*`|[0-9]+""")  # (strings unrolled as in _OTHER_TOKENS)
 
 # every identifier-shaped run (a superset of the names _TOKENS renames: it also sees inside strings)
 _NAMES = re.compile(r"[A-Za-z_$][\w$]*")

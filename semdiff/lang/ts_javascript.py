@@ -49,6 +49,12 @@ _FIRST = itemgetter(0)
 _ROUTE_PREDICATE = re.compile(r'\(#(not-)?match\?\s+@(\w+)\s+"((?:[^"\\]|\\.)*)"\s*\)')
 
 
+# grammar folder -> callee -> does the part after its last dot match routes.scm's @method
+# regex (JavaScriptBackend.is_registration's first test, a pure function of the two)
+_ROUTE_CALLEES: dict[str, dict[str, bool]] = {}
+_ROUTE_CALLEES_MAX = 20_000
+
+
 @lru_cache(maxsize=None)
 def route_predicates(folder: str) -> tuple[re.Pattern, re.Pattern]:
     """The `#match? @method` and `#not-match? @router` regexes of grammars/<folder>/routes.scm
@@ -693,10 +699,22 @@ class JavaScriptBackend(TreeSitterBackend):
         whose `arguments` is an `arguments` node. Such a call's callee ends in `.` and the
         property's text (dotted() ends with it, resolve() rewrites only the head), so most calls
         are answered from their callee. tests/test_ts_walk_routes.py checks the query agrees."""
-        method_ok, router_bad = route_predicates(self.grammar)
-        dot = callee.rfind(".")
-        if dot < 0 or method_ok.search(callee[dot + 1:]) is None:  # (a slice: `^` ignores search's pos)
+        # (the callee's part is settled once per callee text and grammar: most calls' callees
+        # recur -- `res.status().json`, `next` -- and most end in no route method)
+        verbs = _ROUTE_CALLEES.get(self.grammar)
+        if verbs is None:
+            verbs = _ROUTE_CALLEES[self.grammar] = {}
+        ok = verbs.get(callee)
+        if ok is None:
+            method_ok = route_predicates(self.grammar)[0]
+            dot = callee.rfind(".")
+            ok = dot >= 0 and method_ok.search(callee[dot + 1:]) is not None  # (a slice: `^` ignores search's pos)
+            if len(verbs) >= _ROUTE_CALLEES_MAX:
+                verbs.clear()
+            verbs[callee] = ok
+        if not ok:
             return False
+        method_ok, router_bad = route_predicates(self.grammar)
         kinds = self._kinds
         if kinds[call.kind_id] != "call_expression":
             return False
