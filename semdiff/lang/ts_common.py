@@ -569,7 +569,8 @@ class FileContext:
     walk_captured: Optional[list[Node]] = None  # the walk pattern's nodes when it ran with the file queries
     fn_spans: Optional[list[tuple[int, int]]] = None
     # call text -> (callee, Arguments, clipped text, {(id(unit), len(its renames)) -> argument
-    # keys}, {renames of its names -> argument keys}, first unit, its entry in the first dict):
+    # keys}, {renames of its names -> argument keys}, first unit, its entry in the first dict,
+    # the text's identifier-shaped runs once it recurs in another unit):
     # a dict when the tree has no error (then equal texts are equal subtrees), else None
     call_memo: Optional[dict[str, tuple]] = None
     callee_memo: Optional[dict[str, str]] = None  # callee node text -> callee (set with call_memo), for backends that use it
@@ -1411,15 +1412,20 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                 if callee is None:
                     callee = ctx.callees[nid] = self.callee_name(node, ctx)  # (callee(), inline)
                 clipped = ctx.clipped_at(a, b)
-                memo[text] = (callee, args, clipped, {unit: keys}, {}, d, unit)
+                memo[text] = (callee, args, clipped, {unit: keys}, {}, d, unit, [])
             else:
-                callee, args, clipped, by_unit, by_names, first, first_unit = found
+                callee, args, clipped, by_unit, by_names, first, first_unit, words = found
                 ctx.callees[nid] = callee
                 keys = by_unit.get(unit)
                 if keys is None:
+                    # (_renamed_names, with the text's identifier-shaped runs found once per
+                    # text -- kept in `words` -- instead of once per unit it recurs in)
                     if not by_names:
-                        by_names[_renamed_names(text, first.renames)] = by_unit[first_unit]
-                    names = _renamed_names(text, d.renames)
+                        words.extend(_NAMES.findall(text))
+                        renames = first.renames
+                        by_names[tuple(map(renames.get, words)) if renames else ()] = by_unit[first_unit]
+                    renames = d.renames
+                    names = tuple(map(renames.get, words)) if renames else ()
                     keys = by_names.get(names)
                     if keys is None:
                         keys = by_names[names] = self.call_parts(node, d, ctx)[1]
