@@ -685,6 +685,9 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         # node type names by kind id: `self._kinds[n.kind_id] == n.type`, without the new str
         # (hashed anew in every set it is looked up in) that each `n.type` read builds
         self._kinds = kind_names(lang)
+        # the kind ids of comment nodes: a statement list is most often free of them, which
+        # one C-level pass over its kind ids tells (_uncommented)
+        self._comment_ids = frozenset(i for i in range(lang.node_kind_count) if self._kinds[i] in self.COMMENT_TYPES)
 
     # ---- language hooks (override) ----
     @abc.abstractmethod
@@ -721,11 +724,16 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
 
     def statements(self, block: Node) -> list[Node]:
         """Statements of a block, or the statement itself when it is not a block."""
-        kinds = self._kinds
-        if kinds[block.kind_id] in self.BLOCK_TYPES:
-            comments = self.COMMENT_TYPES
-            return [c for c in block.named_children if kinds[c.kind_id] not in comments]
+        if self._kinds[block.kind_id] in self.BLOCK_TYPES:
+            return self._uncommented(block.named_children)
         return [block]
+
+    def _uncommented(self, nodes: list[Node]) -> list[Node]:
+        """`nodes` (a list of the caller's own, e.g. a fresh named_children) without its comments."""
+        ids = self._comment_ids
+        if ids.isdisjoint(map(_KIND_ID, nodes)):
+            return nodes
+        return [c for c in nodes if c.kind_id not in ids]
 
     def if_parts(self, node: Node) -> tuple[Optional[Node], Optional[Node], Optional[Node]]:
         """(condition, consequence, alternative) with the `else` wrapper removed."""
@@ -739,8 +747,7 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return cond, cons, alt
 
     def return_values(self, ret: Node) -> list[Node]:
-        kinds, comments = self._kinds, self.COMMENT_TYPES
-        return [c for c in ret.named_children if kinds[c.kind_id] not in comments]
+        return self._uncommented(ret.named_children)
 
     def deny_call(self, call: Node, ctx: FileContext) -> Optional[Action]:
         """Does this call refuse the request (403 response, abort, panic, next(err))?"""
@@ -1430,8 +1437,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
                     if keys is None:
                         keys = by_names[names] = self.call_parts(node, d, ctx)[1]
                     by_unit[unit] = keys
-        if try_lines and any(a <= span.line <= b for a, b in try_lines):
-            return _Call(callee, args, span, clipped, statement, True, keys)
+        if try_lines:
+            line = span.line
+            for ta, tb in try_lines:  # (a loop, not a generator made per call)
+                if ta <= line <= tb:
+                    return _Call(callee, args, span, clipped, statement, True, keys)
         return _Call(callee, args, span, clipped, statement, False, keys)
 
     def call_parts(self, call: Node, d: UnitDraft, ctx: FileContext) -> tuple[tuple[Argument, ...], tuple[str, ...]]:

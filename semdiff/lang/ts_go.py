@@ -94,7 +94,7 @@ class GoBackend(TreeSitterBackend):
             for c in block.named_children:
                 t = kinds[c.kind_id]
                 if t == "statement_list":
-                    out += [x for x in c.named_children if kinds[x.kind_id] not in comments]
+                    out += self._uncommented(c.named_children)
                 elif t not in comments:
                     out.append(c)
             return out
@@ -417,7 +417,7 @@ class GoBackend(TreeSitterBackend):
         for c in ret.named_children:
             t = kinds[c.kind_id]
             if t == "expression_list":
-                out += [x for x in c.named_children if kinds[x.kind_id] not in comments]
+                out += self._uncommented(c.named_children)
             elif t not in comments:
                 out.append(c)
         return out
