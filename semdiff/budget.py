@@ -311,6 +311,59 @@ def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
             signal.setitimer(signal.ITIMER_REAL, prev_delay, prev_interval)
 
 
+class ChangeAlarm:
+    """The time budget of each unit change's rule families (the file budget's seconds).
+
+    A rule family is Python over one unit's IR, but a hostile unit (a huge literal, a
+    pathological name) could still make one run for minutes, and the run would then hang
+    instead of reporting the change. One SIGALRM handler is installed for the whole loop
+    (`with`) and a timer is armed per change (`call`): two setitimer calls, where
+    call_with_deadline's per-call set-up would cost hundreds of signal() calls in a PR-sized
+    run. Outside the main thread there are no signals, and no budget (the families run as
+    before). A forked families' child inherits the handler and arms its own timers."""
+
+    def __init__(self, seconds: Optional[float]) -> None:
+        usable = seconds is not None and seconds > 0 and hasattr(signal, "setitimer") and _in_main_thread()
+        self.seconds: Optional[float] = seconds if usable else None
+        self._saved: Optional[tuple[object, float, float]] = None
+
+    def __enter__(self) -> "ChangeAlarm":
+        if self.seconds is not None:
+            seconds = self.seconds
+
+            def expire(signum, frame):  # noqa: ANN001 - signal handler signature
+                raise FileTimeout(f"more than {seconds:g}s")
+
+            previous = signal.signal(signal.SIGALRM, expire)
+            delay, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+            self._saved = (previous, delay, interval)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            previous, delay, interval = self._saved
+            self._saved = None
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
+            if delay > 0:
+                signal.setitimer(signal.ITIMER_REAL, delay, interval)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """`fn()`, or FileTimeout (maybe wrapped: `timed_out`) once the budget has passed."""
+        if self.seconds is None or self._saved is None:
+            return fn()
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether `exc` is (or was caused by) a budget's FileTimeout."""
+    return _caused_by_timeout(exc)
+
+
 def _with_worker(fn: Callable[[], T], seconds: float) -> T:
     box: dict[str, object] = {}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional, Union
 
 from semdiff import budget as _budget
 from semdiff import family_pool, parse_pool
@@ -488,9 +488,12 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
     # configuration unit (_family_applies): listed once per such pair
     by_kind: dict[tuple[str, bool], list[tuple[int, object, object]]] = {}
 
-    def run_change(i: int) -> list[tuple[int, Optional[list[Finding]]]]:
+    alarm = _budget.ChangeAlarm(options.file_timeout)
+
+    def run_change(i: int) -> list[tuple[int, FamilyOutcome]]:
         """Every family that applies to change i, in family order: (family index, its
-        findings, or None when it recursed too deep); families that found nothing are left out."""
+        findings, None when it recursed too deep, or TIMED_OUT when the change's families ran
+        out of time in it); families that found nothing are left out."""
         change = all_changes[i]
         unit = change.after or change.before
         key = (change.language, unit is not None and unit.kind == "config")
@@ -498,25 +501,39 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         if applies is None:
             applies = by_kind[key] = [(k, fam, trigger) for k, (fam, langs, trigger) in enumerate(plan)
                                       if _family_applies(fam, change, langs)]
-        out: list[tuple[int, Optional[list[Finding]]]] = []
-        for k, fam, trigger in applies:
-            if trigger is not None and not trigger.admits(change):
-                continue
-            try:
-                found = list(fam.check(change, ctx))
-            except RecursionError:
-                out.append((k, None))
-                continue
-            if found:  # most (family, change) pairs find nothing: nothing to send back or merge
-                out.append((k, found))
+        out: list[tuple[int, FamilyOutcome]] = []
+        running = [-1]
+
+        def run_families() -> None:
+            for k, fam, trigger in applies:
+                if trigger is not None and not trigger.admits(change):
+                    continue
+                running[0] = k
+                try:
+                    found = list(fam.check(change, ctx))
+                except RecursionError:
+                    out.append((k, None))
+                    continue
+                if found:  # most (family, change) pairs find nothing: nothing to send back or merge
+                    out.append((k, found))
+
+        try:
+            alarm.call(run_families)
+        except BaseException as exc:
+            if not _budget.timed_out(exc):
+                raise
+            # this family and the ones after it did not finish
+            out.append((running[0] if running[0] >= 0 else applies[0][0], TIMED_OUT))
         return out
 
     workers = family_pool.workers_for(len(all_changes), options.jobs) if plan else 1
     if workers > 1:
         for change in all_changes:  # computed here, so the forked workers inherit the answers
             relevance(change)
-    by_family: list[list[tuple[int, Optional[list[Finding]]]]] = [[] for _ in plan]
-    for i, results in enumerate(family_pool.map_split(len(all_changes), run_change, workers)):
+    by_family: list[list[tuple[int, FamilyOutcome]]] = [[] for _ in plan]
+    with alarm:
+        per_change = family_pool.map_split(len(all_changes), run_change, workers)
+    for i, results in enumerate(per_change):
         for k, found in results:
             by_family[k].append((i, found))
     # family by family, change by change: the order of a single process's loop, whoever ran them
@@ -525,6 +542,12 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
             change = all_changes[i]
             if found is None:
                 not_analyzed.append(NotAnalyzed(change.path, "too-deep", f"{change.qualname}: nesting too deep for rule family {fam.name}", True))
+                continue
+            if isinstance(found, str):  # TIMED_OUT (a copy of it, when it crossed a pipe)
+                not_analyzed.append(NotAnalyzed(
+                    change.path, "timeout",
+                    f"{change.qualname}: rule families stopped in {fam.name} after {alarm.seconds:g}s; it and the "
+                    "families after it did not finish (raise it with --file-timeout)", True))
                 continue
             if not found:
                 continue
@@ -548,6 +571,10 @@ def analyze_changeset(changes: ChangeSet, options: AnalyzeOptions = AnalyzeOptio
         hunk_only=hunk_only,
         purpose=purpose,
     )
+
+
+TIMED_OUT = "timed-out"  # a family outcome: the change's families ran past their time budget
+FamilyOutcome = Union[list[Finding], None, str]
 
 
 def _ask_relevance(result: tuple[object, object, list[NotAnalyzed]], relevance: Callable[[UnitChange], Relevance]) -> None:
