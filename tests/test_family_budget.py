@@ -48,6 +48,8 @@ def test_a_family_that_never_finishes_costs_its_unit_only(monkeypatch: pytest.Mo
     # this short is meant for the endless family alone
     analyze_texts(_pairs(2), AnalyzeOptions(jobs=1, use_cache=False))
     _stuck_on_one_unit(monkeypatch)
+    # threads earlier tests abandoned (deadline workers) would keep the families from forking
+    monkeypatch.setattr(family_pool, "_other_threads", lambda: False)
     forks: list[object] = []
     real_fork = family_pool._fork_child
     monkeypatch.setattr(family_pool, "_fork_child", lambda *a: forks.append(real_fork(*a)) or forks[-1])
