@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+import machine_speed  # noqa: E402  (benchmarks/machine_speed.py)
 import semdiff.cli  # noqa: E402,F401  the command's process set-up, before anything else of semdiff
 from semdiff.lang.registry import backend_for  # noqa: E402
 
@@ -488,6 +490,7 @@ def main() -> None:
     how = "one process" if jobs <= 1 else f"{jobs} processes, {jobs - 1} of them forked (the pipeline's pool)"
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; {how}")
+    print(machine_speed.line("before"))
     print(f"{'language':<11} {'files':>6} {'lines':>8} {'units':>7} {'median s':>9} {'min s':>7} {'lines/s':>9}  runs")
     for lang in languages:
         files = corpus(lang, args.lines)
@@ -507,6 +510,7 @@ def main() -> None:
         print(f"{lang:<11} {len(files):>6} {lines:>8} {units:>7} {per:>9.2f} {min(times) * args.lines / lines:>7.2f} "
               f"{lines / med:>9,.0f}  " + " ".join(f"{t:.2f}" for t in times), flush=True)
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(machine_speed.line("after"))
 
 
 if __name__ == "__main__":

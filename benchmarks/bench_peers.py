@@ -151,6 +151,7 @@ sys.path.insert(0, str(HERE))
 from installed import compile_semdiff  # noqa: E402
 import bench_scaling  # noqa: E402
 import peers_realworld  # noqa: E402
+import machine_speed  # noqa: E402
 
 ROOT = HERE.parent
 
@@ -226,6 +227,7 @@ def main() -> None:
     args = ap.parse_args()
     compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
     print(f"machine: {bench_scaling.machine()}; runs per tool: {args.runs}")
+    print(machine_speed.line("before"), flush=True)
     work = Path(tempfile.mkdtemp(prefix="semdiff-bench-peers-"))
     try:
         repo, lines, changed = bench_scaling.build_case(work, args.files, 20, 13)
@@ -272,6 +274,7 @@ def main() -> None:
               + ", ".join(f"{k} {s / v:.2f}" for k, v in medians.items() if k not in ("semdiff", "semdiff-rp")))
         print(f"semdiff/floor: warm {s / medians['floor']:.2f}, repeated (report cache hit)"
               f" {medians['semdiff-rp'] / medians['floor']:.2f}")
+        print(machine_speed.line("after"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from installed import compile_semdiff  # noqa: E402
 import gen_repo  # noqa: E402  (benchmarks/gen_repo.py, shared with the call-graph benchmark)
+import machine_speed  # noqa: E402
 
 SEMDIFF = [sys.executable, "-m", "semdiff"]
 ROOT = HERE.parent
@@ -161,6 +162,7 @@ def main() -> None:
     only = set(args.only or ["pr", "big", "change", "repo"])
     base_files = 100 if args.quick else 1000  # 1000 modules x 100 lines ~ 100k lines
     print(f"machine: {machine()}; runs per case: {args.runs}")
+    print(machine_speed.line("before"), flush=True)
     work = Path(tempfile.mkdtemp(prefix="semdiff-bench-scaling-"))
     try:
         def case(name: str, repo_files: int, change_files: int, edits: int, cold: bool = True) -> dict[str, list[float]]:
@@ -184,6 +186,7 @@ def main() -> None:
                 case(f"repo x{k}", (base_files // 4) * k, 5, 13, cold=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    print(machine_speed.line("after"))
 
 
 if __name__ == "__main__":
