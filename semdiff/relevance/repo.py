@@ -85,8 +85,19 @@ def list_tree(repo_root: str, rev: str, tree: Optional[str] = None) -> list[tupl
     return entries
 
 
+_WINDOW = 64  # requests ahead of the reader: 64 x 41 bytes never fill the request pipe
+
+
 def read_blobs(repo_root: str, blob_ids: list[str]) -> Iterator[tuple[str, Optional[bytes]]]:
-    """Blob contents from one `git cat-file --batch` process, one request at a time."""
+    """Blob contents from one `git cat-file --batch` process, in order, as they are asked for.
+
+    Requests go `_WINDOW` ahead of the reader, so git looks up and writes the next blobs while
+    the caller parses this one. One request at a time made every blob a round trip through the
+    scheduler (our write, git wakes, git's write, we wake): about 1 ms a blob on this 2-CPU
+    machine with the parse worker busy, 1.2 s of a 10,000-line change's cold graph build
+    (1,202 blobs). The window cannot deadlock: what is written ahead (≤ 64 requests) always
+    fits in the pipe, and git, whose output the reader drains in order, never waits on us for
+    more than that."""
     if not blob_ids:
         return
     try:
@@ -97,10 +108,14 @@ def read_blobs(repo_root: str, blob_ids: list[str]) -> Iterator[tuple[str, Optio
     except OSError as exc:
         raise GitReadError(f"git cat-file: {exc}") from exc
     assert proc.stdin is not None and proc.stdout is not None
+    asked = 0
     try:
-        for oid in blob_ids:
-            proc.stdin.write(oid.encode() + b"\n")
-            proc.stdin.flush()
+        for i, oid in enumerate(blob_ids):
+            if asked - i <= _WINDOW // 2 and asked < len(blob_ids):
+                ahead = blob_ids[asked:i + _WINDOW]
+                proc.stdin.write("".join(o + "\n" for o in ahead).encode())
+                proc.stdin.flush()
+                asked += len(ahead)
             header = proc.stdout.readline()
             fields = header.split()
             if len(fields) != 3 or fields[1] != b"blob":
@@ -115,12 +130,14 @@ def read_blobs(repo_root: str, blob_ids: list[str]) -> Iterator[tuple[str, Optio
             proc.stdin.close()
         except OSError:
             pass
+        # a reader that stopped early leaves answers unread: git, blocked writing them, ends on
+        # the closed pipe instead of waiting for a reader that never comes
+        proc.stdout.close()
         try:
             proc.wait(timeout=_GIT_TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
 
 
 def graph_for_revision(repo_root: str, rev: str, cache: Optional[BlobCache] = None,
