@@ -131,12 +131,29 @@ def head_line(report: Report, finding: Finding) -> Optional[int]:
     return map_old_line(fc, finding.before.line)
 
 
+_LINES: dict[int, tuple[str, list[str]]] = {}  # id(text) -> (text, its lines): the last few texts split
+_LINES_KEPT = 64
+
+
+def _head_lines(text: str) -> list[str]:
+    """`text.split("\\n")`, remembered for the text object: every finding asks for two lines of
+    its file's head version, and a change's findings crowd into few files."""
+    hit = _LINES.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    lines = text.split("\n")
+    if len(_LINES) >= _LINES_KEPT:
+        _LINES.clear()
+    _LINES[id(text)] = (text, lines)  # the text is kept so its id is not reused
+    return lines
+
+
 def head_line_text(fc: FileChange, line: int) -> Optional[str]:
     """One line of the head version: from the full text, else from the hunks (hunk-only mode)."""
     if line < 1:
         return None
     if fc.new_text is not None:
-        lines = fc.new_text.split("\n")
+        lines = _head_lines(fc.new_text)
         return lines[line - 1] if line <= len(lines) else None
     for h in fc.hunks:
         if line in h.added and len(h.added_text) == len(h.added):

@@ -108,7 +108,7 @@ def test_other_parameters_miss(setup, monkeypatch: pytest.MonkeyPatch, change: s
     assert len(_answers(cache)) == 1  # nothing written yet for the new key
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "wrong-types"])
+@pytest.mark.parametrize("damage", ["flip", "truncate", "wrong-types", "path-item-type"])
 def test_damaged_answers_are_ignored(setup, damage: str) -> None:
     import marshal
 
@@ -125,6 +125,10 @@ def test_damaged_answers_are_ignored(setup, damage: str) -> None:
         entry.write_bytes(data[:-5] + bytes([data[-5] ^ 0x40]) + data[-4:])
     elif damage == "truncate":
         entry.write_bytes(data[:40])
+    elif damage == "path-item-type":
+        key = entry.parent.name + entry.stem
+        forged = (key, (("app.main.helper", ("authz", 0.9, ("app.main.helper", 3), "forged")),), ())
+        entry.write_bytes(frame(propagate._ANSWERS_MAGIC, marshal.dumps(forged, 4)))
     else:
         key = entry.parent.name + entry.stem
         forged = (key, (("app.main.helper", ("authz", "high", (), "forged")),), ())

@@ -92,6 +92,7 @@ class RepoRelevance:
         self._next_memo: dict[tuple[str, str], tuple[str, ...]] = {}
         self._answers = answers
         self._answer_keys: dict[str, Optional[str]] = {}  # side -> key of its stored answers (None: none)
+        self._seeds_text: Optional[str] = None  # canonical(self.seeds), made once: both sides' keys hold it
         self._fresh = 0  # walks computed this run (nothing to write when 0)
 
     # -- lookup ---------------------------------------------------------------------------------
@@ -206,12 +207,14 @@ class RepoRelevance:
         snap = getattr(cg, "snapshot_key", None) if cg is not None else None
         if self._answers is None or not snap:
             return None
-        try:
-            from semdiff.report_cache import Uncacheable, canonical
+        seeds = self._seeds_text
+        if seeds is None:
+            try:
+                from semdiff.report_cache import Uncacheable, canonical
 
-            seeds = canonical(self.seeds)
-        except Uncacheable:
-            return None
+                seeds = self._seeds_text = canonical(self.seeds)
+            except Uncacheable:
+                return None
         h = digests.sha256(f"semdiff-relevance-answers\0{_code()}\0{snap}\0{self.max_hops}\0{self.decay!r}\0".encode())
         h.update(seeds.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
@@ -478,6 +481,8 @@ def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[
     payload = unframe(_ANSWERS_MAGIC, data)
     if payload is None:
         return None
+    make = _relevance_maker()
+    join = "".join
     try:
         value = marshal.loads(payload)
         if type(value) is not tuple or len(value) != 3 or value[0] != key:
@@ -495,10 +500,25 @@ def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[
                     continue
                 category, score, path, reason = row
                 if (type(category) is not str or type(score) not in (float, int) or type(path) is not tuple
-                        or type(reason) is not str or not all(type(p) is str for p in path)):
+                        or type(reason) is not str):
                     return None
-                got[node] = Relevance(category, score, path, reason)
+                join(path)  # TypeError (not an intact file) unless every item is a str
+                got[node] = make(category, score, path, reason)
             out.append(got)
     except (ValueError, EOFError, TypeError):
         return None
     return out[0], out[1]
+
+
+_MAKE_RELEVANCE: Optional[Any] = None
+
+
+def _relevance_maker() -> Any:
+    """Relevance's constructor filling the instance's fields directly (semdiff.ir_construct):
+    a stored file holds ~800 answers per graph, each built anew every warm run."""
+    global _MAKE_RELEVANCE
+    if _MAKE_RELEVANCE is None:
+        from semdiff.ir_construct import fast_constructor
+
+        _MAKE_RELEVANCE = fast_constructor(Relevance)
+    return _MAKE_RELEVANCE

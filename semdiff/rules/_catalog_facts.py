@@ -313,8 +313,33 @@ def parse_expr(text: str) -> Optional[ast.AST]:
         return None
 
 
+# Literal readings by source text: a change repeats the same option texts (`['HS256']` in
+# every token decode of a module), and each reading is a parse of the text (~40,000
+# instructions). Both answers depend on the text alone; dicts are handed out as copies.
+_LITERALS: dict[tuple[str, str], object] = {}
+_LITERALS_MAX = 4096
+
+
+def _remembered(kind: str, text: str, read: "Callable[[str], object]") -> object:
+    key = (kind, text)
+    try:
+        return _LITERALS[key]
+    except KeyError:
+        pass
+    value = read(text)
+    if len(_LITERALS) >= _LITERALS_MAX:
+        _LITERALS.clear()
+    _LITERALS[key] = value
+    return value
+
+
 def dict_literal(text: str) -> Optional[dict[str, object]]:
     """String keys -> constant values of a dict literal's source; None when not a dict literal."""
+    found = _remembered("dict", text, _dict_literal)
+    return dict(found) if found is not None else None  # type: ignore[call-overload]
+
+
+def _dict_literal(text: str) -> Optional[dict[str, object]]:
     node = parse_expr(text)
     if not isinstance(node, ast.Dict):
         return None
@@ -327,6 +352,10 @@ def dict_literal(text: str) -> Optional[dict[str, object]]:
 
 def string_items(text: str) -> Optional[frozenset[str]]:
     """Items of a list/tuple/set literal of strings, or None when it is not one."""
+    return _remembered("strings", text, _string_items)  # type: ignore[return-value]
+
+
+def _string_items(text: str) -> Optional[frozenset[str]]:
     node = parse_expr(text)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return frozenset({node.value})
@@ -344,6 +373,11 @@ def string_items(text: str) -> Optional[frozenset[str]]:
 
 
 _ASSIGN = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\[\s*['\"][^'\"]+['\"]\s*\])?)\s*(?::[^=]+)?=(?!=)\s*(.+?)\s*(?:#.*)?$")
+# What a line must start with for _ASSIGN's target to hold a `.` or a `[` (the only targets
+# kept): a name, then at once one of them. _ASSIGN's target is the longest `[\w.]*` run after
+# that name, so a line failing this cannot yield a kept target. It costs a few hundred
+# instructions where _ASSIGN's lazy value and optional comment cost ~19,000 per line.
+_ASSIGN_HEAD = re.compile(r"\s*[A-Za-z_]\w*[.\[]")
 _SUB_KEY = re.compile(r"\[\s*['\"]([^'\"]+)['\"]\s*\]$")
 
 
@@ -395,7 +429,7 @@ def _attribute_assignments(unit: Unit, text: str, nested: tuple) -> list[Assignm
     out: list[Assignment] = []
     for i, raw in enumerate(lines):
         n = first + i
-        if n in inner:
+        if n in inner or not _ASSIGN_HEAD.match(raw):
             continue
         m = _ASSIGN.match(raw)
         if not m:
