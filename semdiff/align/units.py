@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -49,13 +50,24 @@ class UnitChange:
         return self.file.hunk_only
 
 
-def _lines_in(unit: Unit, lines: Iterable[int]) -> tuple[int, ...]:
-    return tuple(n for n in lines if unit.span.line <= n <= unit.span.end_line)
+def _lines_in(unit: Unit, lines: tuple[int, ...]) -> tuple[int, ...]:
+    """The lines of `lines` (sorted, no repeats) within the unit's span: a slice, found by bisection."""
+    return lines[bisect_left(lines, unit.span.line):bisect_right(lines, unit.span.end_line)]
 
 
-def _own_lines(unit: Unit, all_units: list[Unit], lines: tuple[int, ...]) -> tuple[int, ...]:
+def _children(units: list[Unit]) -> dict[Optional[str], list[Unit]]:
+    """Units by the qualname of their enclosing unit, in order (read once per side of a file)."""
+    out: dict[Optional[str], list[Unit]] = {}
+    for u in units:
+        out.setdefault(u.parent, []).append(u)
+    return out
+
+
+def _own_lines(unit: Unit, children: dict[Optional[str], list[Unit]], lines: tuple[int, ...]) -> tuple[int, ...]:
     """Lines inside `unit` but not inside a nested unit (a method's change is not its class's)."""
-    nested = [u for u in all_units if u.parent == unit.qualname]
+    nested = children.get(unit.qualname)
+    if not nested or not lines:
+        return lines
     return tuple(n for n in lines if not any(c.span.line <= n <= c.span.end_line for c in nested))
 
 
@@ -102,9 +114,10 @@ def align_units(
     pairs.extend((None, a, ChangeKind.ADDED) for a in unmatched_after)
 
     out: list[UnitChange] = []
+    before_children, after_children = _children(before_l), _children(after_l)
     for b, a, kind in pairs:
-        tb = _own_lines(b, before_l, _lines_in(b, removed)) if b else ()
-        ta = _own_lines(a, after_l, _lines_in(a, added)) if a else ()
+        tb = _own_lines(b, before_children, _lines_in(b, removed)) if b else ()
+        ta = _own_lines(a, after_children, _lines_in(a, added)) if a else ()
         if not tb and not ta:
             # untouched by any hunk; a pure move of an unchanged body is still not a change
             continue

@@ -668,9 +668,20 @@ _SANITISER_WORDS = frozenset({"sanitize", "sanitise", "sanitized", "sanitised", 
 
 
 def _sanitiser(callee: str) -> bool:
-    from semdiff.relevance.names import words
+    """Does the callee's last part name a sanitiser? (Remembered per callee: a unit table's
+    calls repeat the same few callees.)"""
+    hit = _SANITISER_NAMES.get(callee)
+    if hit is None:
+        from semdiff.relevance.names import words
 
-    return bool(_SANITISER_WORDS & set(words(callee.rsplit(".", 1)[-1])))
+        hit = bool(_SANITISER_WORDS & set(words(callee.rsplit(".", 1)[-1])))
+        if len(_SANITISER_NAMES) >= 8192:
+            _SANITISER_NAMES.clear()
+        _SANITISER_NAMES[callee] = hit
+    return hit
+
+
+_SANITISER_NAMES: dict[str, bool] = {}
 
 
 _SANITISING_MEMO: list[tuple[object, list[tuple[str, frozenset[str]]]]] = []  # (unit table, its sanitiser calls)
