@@ -3,8 +3,12 @@
 The benchmark VM's speed drifts by up to ±30 % within minutes, with nothing else running
 (the host's other guests), so a wall-clock figure means little without the machine's speed at
 that moment. The reference is fixed work that does not depend on semdiff: ten million integer
-additions in a Python loop (0.45 s on session 9's machine; 0.86-1.51 s on the same VM on
-2026-11-29). Compare figures taken at similar reference times, or scale by the ratio.
+additions in a Python loop inside a function (local variables; 0.40-0.71 s on this VM on
+2026-11-29; the same loop at module level, with globals, takes about twice as long). It runs
+in the processor's caches, so it does not show the slowdown other processes cause by sharing
+memory bandwidth and caches: with other jobs running, a semdiff run's CPU time rose by ~40 %
+while this figure stayed put. Compare figures taken at similar reference times, on an
+otherwise idle machine.
 """
 from __future__ import annotations
 
