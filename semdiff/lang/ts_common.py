@@ -725,7 +725,11 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
     def statements(self, block: Node) -> list[Node]:
         """Statements of a block, or the statement itself when it is not a block."""
         if self._kinds[block.kind_id] in self.BLOCK_TYPES:
-            return self._uncommented(block.named_children)
+            nodes = block.named_children
+            ids = self._comment_ids  # (_uncommented, inline: asked of every block the walk meets)
+            if ids.isdisjoint(map(_KIND_ID, nodes)):
+                return nodes
+            return [c for c in nodes if c.kind_id not in ids]
         return [block]
 
     def _uncommented(self, nodes: list[Node]) -> list[Node]:
@@ -1705,8 +1709,10 @@ def fast_squash(text: str) -> str:
         else:
             parts[::2] = [_squash_code(seg) for seg in code]
         # _canonical_string, inline: 'x' -> "x" unless it holds a double quote or an escape
-        parts[1::2] = [('"' + lit[1:-1] + '"' if lit[0] == "'" and '"' not in lit and "\\" not in lit else lit)
-                       for lit in parts[1::2]]
+        # (a text without `'` holds no such string: Go's and Java's are double-quoted)
+        if "'" in text:
+            parts[1::2] = [('"' + lit[1:-1] + '"' if lit[0] == "'" and '"' not in lit and "\\" not in lit else lit)
+                           for lit in parts[1::2]]
         done = "".join(parts)
     if len(_SQUASHED) < _SQUASHED_MAX:
         _SQUASHED[text] = done

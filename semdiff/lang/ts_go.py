@@ -526,7 +526,7 @@ class GoBackend(TreeSitterBackend):
         return []
 
     def regex_call(self, call: Node, ctx: FileContext) -> Optional[str]:
-        if call.type == "call_expression" and self.callee(call, ctx) in ("regexp.MustCompile", "regexp.Compile", "regexp.MatchString", "regexp.MustCompilePOSIX"):
+        if self._kinds[call.kind_id] == "call_expression" and self.callee(call, ctx) in ("regexp.MustCompile", "regexp.Compile", "regexp.MatchString", "regexp.MustCompilePOSIX"):
             args = self.call_arguments(call, ctx)
             if args and isinstance(args[0].literal, str):
                 return args[0].literal

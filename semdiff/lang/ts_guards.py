@@ -470,7 +470,7 @@ class GuardWalk:
         args = call.child_by_field_id(self._f_arguments)
         if args is None:
             return []
-        return [a for a in args.named_children if a.type not in self.COMMENT_TYPES]
+        return self._uncommented(args.named_children)
 
     def _const_time_compared(self, left: Node, right: Node, op: str, d: UnitDraft, ctx: FileContext) -> Optional[Formula]:
         """Go: `subtle.ConstantTimeCompare(a, b) == 1` is `a == b` in truth (`!= 1`, `== 0`: not)."""
