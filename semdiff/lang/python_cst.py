@@ -13,7 +13,7 @@ import threading
 from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
-from libcst._nodes.base import CSTNode
+from libcst import CSTNode
 
 from semdiff.ir import (
     FALSE,
