@@ -473,6 +473,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=0,
                     help="processes, this one included (default 0: as many as the pipeline uses for a change of this "
                          "many files, semdiff.parse_pool.workers_for; 1: everything in this one process)")
+    ap.add_argument("--no-speed-line", action="store_true",
+                    help="leave out the machine-speed lines (their loop adds ~10G instructions under callgrind)")
     args = ap.parse_args()
     languages = [x for x in args.languages.split(",") if x]
 
@@ -490,7 +492,8 @@ def main() -> None:
     how = "one process" if jobs <= 1 else f"{jobs} processes, {jobs - 1} of them forked (the pipeline's pool)"
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; {how}")
-    print(machine_speed.line("before"))
+    if not args.no_speed_line:
+        print(machine_speed.line("before"))
     print(f"{'language':<11} {'files':>6} {'lines':>8} {'units':>7} {'median s':>9} {'min s':>7} {'lines/s':>9}  runs")
     for lang in languages:
         files = corpus(lang, args.lines)
@@ -510,7 +513,8 @@ def main() -> None:
         print(f"{lang:<11} {len(files):>6} {lines:>8} {units:>7} {per:>9.2f} {min(times) * args.lines / lines:>7.2f} "
               f"{lines / med:>9,.0f}  " + " ".join(f"{t:.2f}" for t in times), flush=True)
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    print(machine_speed.line("after"))
+    if not args.no_speed_line:
+        print(machine_speed.line("after"))
 
 
 if __name__ == "__main__":
