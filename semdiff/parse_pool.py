@@ -39,10 +39,6 @@ def _same(value: Any) -> Any:
     return value
 
 
-class _Taken:
-    """A worker's answer for an item this process claimed first (and computed itself)."""
-
-
 def workers_for(count: int, jobs: int = 0) -> int:
     """How many processes to use for `count` files, this one included; 1 means run in this
     process alone."""
@@ -80,7 +76,7 @@ def split_cached(items: Sequence[Any], cached: Callable[[Any], bool], jobs: int 
 
 
 HERE = -1  # the claim mark of this process; forked workers mark with their number, 1 and up
-_PIPE_BYTES = 1 << 20  # a worker's results wait in its pipe, not in the worker, while this process parses
+_PIPE_BYTES = 1 << 20  # room for whole results in the pipe: a worker's writer thread blocks less often
 
 
 def _claim(claims: Any, index: int, who: int = HERE) -> bool:
