@@ -13,6 +13,7 @@ import libcst as cst
 from semdiff import digests
 from semdiff.ir import TRUE, FALSE, Formula, conj, disj, neg
 from semdiff.lang import normal
+from semdiff.lang.pyparse import string_value
 
 LiteralValue = Optional[Union[str, int, float, bool]]
 
@@ -138,7 +139,7 @@ class Exprs:
             return None
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             try:
-                value = node.evaluated_value
+                value = string_value(node)
             except Exception:
                 return None
             if isinstance(value, bytes):

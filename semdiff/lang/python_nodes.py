@@ -18,6 +18,7 @@ import libcst as cst
 from semdiff.ir import Action, Call, Const, Formula
 from semdiff.lang import normal
 from semdiff.lang.python_exprs import Exprs, Namer, is_deny_value, squash
+from semdiff.lang.pyparse import parse_quietly
 
 AUTH_DECORATOR = re.compile(
     r"(auth|login|permission|perm_|role|admin|staff|superuser|csrf|require|protect|secure|token|scope|access|authenticated|allow|guard|restrict|verified|signed)",
@@ -313,7 +314,7 @@ def identity_aliases(text: str, resolve: Callable[[str], str]) -> list[tuple[str
     if not _ALIAS_LINE.search(text):
         return []
     try:
-        tree = ast.parse(text)
+        tree = parse_quietly(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -95,6 +95,7 @@ from semdiff.lang.python_nodes import (
     identity_aliases,
 )
 from semdiff.lang.ts_common import FileContext, TreeSitterBackend, load_query
+from semdiff.lang.pyparse import string_value
 
 LiteralValue = Optional[Union[str, int, float, bool]]
 
@@ -408,7 +409,7 @@ def _string_value(node: Node, ctx: FileContext) -> LiteralValue:
         if p.type != "string" or not _is_string(p, ctx):
             return None
         try:
-            v = cst.SimpleString(ctx.text(p)).evaluated_value  # libcst's rules: same values
+            v = string_value(cst.SimpleString(ctx.text(p)))  # libcst's rules: same values
         except Exception:
             return None
         values.append(v)

@@ -31,6 +31,7 @@ from typing import Mapping, Optional
 from semdiff import logic
 from semdiff.ir import Atom, Const, Formula, conj, disj, neg
 from semdiff.purpose import pytyping
+from semdiff.lang.pyparse import parse_quietly
 
 MESSAGE_CALLS = frozenset({
     "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo",
@@ -55,7 +56,7 @@ def parse_unit(text: str, kind: str) -> Optional[ast.AST]:
     if not text or len(text) > MAX_SOURCE:
         return None
     try:
-        tree = ast.parse(textwrap.dedent(text))
+        tree = parse_quietly(textwrap.dedent(text))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if kind in ("function", "method", "lambda"):

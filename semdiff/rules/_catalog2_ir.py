@@ -20,6 +20,7 @@ from typing import Callable, Hashable, Iterable, Optional, Sequence, TypeVar
 
 from semdiff.ir import Call, Unit
 from semdiff.relevance.names import words
+from semdiff.lang.pyparse import parse_quietly
 
 try:  # Python 3.11+: the parser moved; the old name still works but warns
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
@@ -254,7 +255,7 @@ def number(text: Optional[str], names: Optional[dict[str, float]] = None) -> Opt
     if text is None:
         return None
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = parse_quietly(text.strip(), mode="eval")
     except (SyntaxError, ValueError):
         return None
     table = dict(_NAMED_NUMBERS)

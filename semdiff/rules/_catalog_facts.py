@@ -31,6 +31,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Relevance
 from semdiff.rules.base import RuleContext, RuleSpec, UnitTable, make_finding, units_in_file
+from semdiff.lang.pyparse import parse_quietly
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def looks_constant(value: str) -> bool:
     if _STR_LIT.match(v):
         return True
     try:
-        node = ast.parse(v, mode="eval").body
+        node = parse_quietly(v, mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
         return False
     return _const_node(node)
@@ -308,7 +309,7 @@ def parse_expr(text: str) -> Optional[ast.AST]:
     if len(text) > MAX_EXPR_CHARS:
         return None
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        return parse_quietly(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

@@ -21,7 +21,6 @@ pattern set against pattern set, with patterns built by `%`/`.format` read as te
 """
 from __future__ import annotations
 
-import ast
 import difflib
 import math
 import re
@@ -55,6 +54,7 @@ from semdiff.rules._regex_risk import (
 )
 from semdiff.rules._callee_tails import callee_tails, may_call, table_tails
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
+from semdiff.lang.pyparse import literal_quietly
 
 RULE_ID = "limit-relaxed"
 
@@ -413,7 +413,7 @@ def _call_pattern(call: Call) -> Optional[str]:
     if m is None:
         return None
     try:
-        lit = ast.literal_eval(m.group("lit"))  # a string literal only: never evaluates code
+        lit = literal_quietly(m.group("lit"))  # a string literal only: never evaluates code
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     return template_pattern(lit) if isinstance(lit, str) else None
