@@ -30,10 +30,10 @@ import re
 import signal
 import threading
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, TypeVar
 
+from semdiff.lang.pyparse import parse_quietly
 from semdiff.model import FileChange, NotAnalyzed
 
 T = TypeVar("T")
@@ -159,9 +159,7 @@ def python_nesting_problem(text: str) -> Optional[str]:
 def python_syntax_check(text: str) -> tuple[Optional[str], bool]:
     """(python_nesting_problem's answer, whether Python's own parser accepted `text`)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = parse_quietly(text)
     except RecursionError:
         return "nesting too deep (Python's parser gave up)", False
     except MemoryError:
@@ -297,22 +295,13 @@ def _deadline_set(fn: Callable[[], T], seconds: float) -> Callable[[], T]:
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
-    def expire(signum, frame):  # noqa: ANN001 - signal handler signature
-        raise FileTimeout(f"more than {seconds:g}s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    prev_delay, prev_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if prev_delay > 0:
-            signal.setitimer(signal.ITIMER_REAL, prev_delay, prev_interval)
+    with ChangeAlarm(seconds) as alarm:
+        return alarm.call(fn)
 
 
 class ChangeAlarm:
-    """The time budget of each unit change's rule families (the file budget's seconds).
+    """A SIGALRM time budget: a file's parse and analysis (call_with_deadline, one call) and
+    each unit change's rule families (the file budget's seconds, one timer per change).
 
     A rule family is Python over one unit's IR, but a hostile unit (a huge literal, a
     pathological name) could still make one run for minutes, and the run would then hang
