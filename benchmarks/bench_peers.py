@@ -14,7 +14,8 @@ at HEAD, in turn, `--runs` times; the table gives medians and the ratio semdiff/
 - semgrep:   semgrep scan --config benchmarks/peers/semgrep-rules.yml --metrics=off
              --disable-version-check --baseline-commit HEAD~1 --json -q
 - diffguard: diffguard scan --base HEAD~1 --head HEAD --format json --fail-on never
-- floor:     `git diff --raw` plus reading both blobs of every changed file (`git cat-file
+- floor:     benchmarks/floor.py, a process of its own that imports only what it needs:
+             `git diff --raw` plus reading both blobs of every changed file (`git cat-file
              --batch`) and a tree-sitter parse of each: the least any structural diff tool does.
 
     python benchmarks/bench_peers.py [--runs 5] [--files 1000] [--breakdown]
@@ -156,31 +157,6 @@ import machine_speed  # noqa: E402
 ROOT = HERE.parent
 
 
-def floor(repo: str, base: str, head: str) -> int:
-    """git diff + tree-sitter parse of both sides of the changed files; returns files parsed."""
-    import tree_sitter
-    import tree_sitter_python
-
-    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
-    raw = subprocess.run(["git", "-C", repo, "diff", "--raw", "-z", "--no-abbrev", base, head, "--"],
-                         capture_output=True, check=True).stdout.split(b"\0")
-    blobs: list[str] = []
-    for i in range(0, len(raw) - 1, 2):
-        meta, path = raw[i].split(), raw[i + 1]
-        if path.endswith(b".py"):
-            blobs += [b.decode() for b in meta[2:4] if set(b) != {ord("0")}]
-    out = subprocess.run(["git", "-C", repo, "cat-file", "--batch"], input="\n".join(blobs).encode() + b"\n",
-                         capture_output=True, check=True).stdout
-    pos = n = 0
-    while pos < len(out):
-        header_end = out.index(b"\n", pos)
-        size = int(out[pos:header_end].split()[2])
-        parser.parse(out[header_end + 1: header_end + 1 + size])
-        pos = header_end + 1 + size + 1
-        n += 1
-    return n
-
-
 def breakdown(repo: Path, env: dict, runs: int) -> None:
     """`stages` `runs` times, each in a fresh process; min and median per stage."""
     import json
@@ -217,9 +193,6 @@ def run(cmd: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1), env: dict | Non
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--floor":
-        floor(sys.argv[2], sys.argv[3], sys.argv[4])
-        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--files", type=int, default=1000, help="modules in the generated repository (~100 lines each)")
@@ -255,7 +228,7 @@ def main() -> None:
         cases: dict[str, Callable[[], None]] = {
             "semdiff": lambda: run([*semdiff_cmd, "--no-report-cache"], repo, env=env),
             "semdiff-rp": lambda: run(semdiff_cmd, repo, env=env),
-            "floor": lambda: run([sys.executable, __file__, "--floor", str(repo), "HEAD~1", "HEAD"], repo, ok=(0,)),
+            "floor": lambda: run([sys.executable, str(HERE / "floor.py"), str(repo), "HEAD~1", "HEAD"], repo, ok=(0,)),
             "bandit": lambda: run([tool("bandit"), "-f", "json", "-q", *files], repo),
             "bandit-bl": bandit_baseline,
             "semgrep": lambda: run([tool("semgrep"), "scan", "--config", str(HERE / "peers" / "semgrep-rules.yml"),
