@@ -24,6 +24,13 @@ dataclass_inits.install()
 if "--no-cache" not in sys.argv[1:]:
     regex_cache.install()
 
+from semdiff.source import ahead as _ahead  # noqa: E402
+
+# the command's own process (sys.argv is its command line): a range's git commands start
+# now, on a thread, and run while the imports below go on (semdiff.source.ahead)
+SUBCOMMANDS = ("audit", "baseline", "explain", "graph")  # besides `analyze` (lazy_commands)
+_reading_ahead = _ahead.start(sys.argv[1:], SUBCOMMANDS) if _ahead.is_the_command() else None
+
 import re  # noqa: E402
 
 import click  # noqa: E402
@@ -361,7 +368,8 @@ def _emit(report: Any, fmt: str, output: Optional[str]) -> None:
     click.echo(_safe(body), nl=False)
 
 
-# subcommand modules register here (imported when the command is used, see lazy_commands)
+# subcommand modules register here (imported when the command is used, see lazy_commands;
+# SUBCOMMANDS names them for the read-ahead at the top)
 DefaultCommandGroup.lazy_commands.update({
     "audit": ("semdiff.audit.cli", "audit_command"),
     "baseline": ("semdiff.baseline_cli", "baseline_command"),
@@ -393,6 +401,10 @@ FAST_EXIT_ENV_OFF = "SEMDIFF_NO_FAST_EXIT"
 
 
 def _end(args: Optional[list]) -> None:
+    global _reading_ahead
+    if _reading_ahead is not None:
+        _reading_ahead.close()  # type: ignore[attr-defined]  # answers not taken are dropped
+        _reading_ahead = None
     if "--no-cache" not in (args if args is not None else sys.argv[1:]):
         regex_cache.save()  # only when this run compiled a pattern the cache did not hold
     # the process ends: its exit-time collection need not walk all the run built (~3 % of a

@@ -118,35 +118,10 @@ def _canon(v: Any, depth: int) -> Any:
 
 
 def _commit_ids(repo: str, revision: str) -> Optional[tuple[str, ...]]:
-    """(commit, tree) ids of every commit `revision` names, in one `git rev-parse`; None when
-    it is not a plain range of commits (then the analysis runs and reports any error)."""
-    rev = revision.strip()
-    if not rev or rev.startswith("-"):
-        return None
-    if "..." in rev:
-        names = rev.split("...", 1)
-    elif ".." in rev:
-        names = rev.split("..", 1)
-    else:
-        names = [rev]
-    names = [n or "HEAD" for n in names]
-    if any(n.startswith("-") or "\n" in n or "\0" in n for n in names):
-        return None
-    from semdiff.source.git import run_git
+    """(commit, tree) ids of every commit `revision` names (semdiff.source.git.revision_ids)."""
+    from semdiff.source.git import revision_ids
 
-    try:
-        proc = run_git(repo, ["rev-parse", "--end-of-options", *(f"{n}^{{commit}}" for n in names),
-                              *(f"{n}^{{tree}}" for n in names)], check=False)
-    except Exception:  # noqa: BLE001 - no git, no directory: the analysis itself reports it
-        return None
-    ids = [line for line in proc.stdout.decode("ascii", "replace").split() if line != "--end-of-options"]  # git < 2.41 echoes it
-    if proc.returncode != 0 or len(ids) != 2 * len(names) or not all(_is_object_id(i) for i in ids):
-        return None
-    return tuple(ids)
-
-
-def _is_object_id(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+    return revision_ids(repo, revision)
 
 
 def report_key(repo: str, revision: Optional[str], options: Any, config: Any = None) -> Optional[str]:

@@ -42,12 +42,8 @@ def collect_changes(request: ChangeRequest) -> ChangeSet:
     if request.diff_path is not None:
         return _from_diff(_read_diff(request.diff_path), "stdin" if request.diff_path == "-" else request.diff_path)
     if request.revision is not None:
-        ends = _range_ends(request.revision)
-        if ends is None:
-            repo, resolved = git.open_repository(request.repo), None
-        else:
-            repo, resolved = git.open_with_commits(request.repo, ends)
-        return _collect_git(repo, _plan_revision(repo, request.revision, resolved), request.max_file_bytes)
+        repo, plan = _open_revision(request.repo, request.revision)
+        return _collect_git(repo, plan, request.max_file_bytes)
     repo = git.open_repository(request.repo)
     if repo.bare:
         raise InputError(f"{repo.root} is a bare repository with no working tree or index; pass a revision range")
@@ -60,6 +56,24 @@ def collect_changes(request: ChangeRequest) -> ChangeSet:
         plan = _Plan(base=base, head=None, endpoints=git.diff_args(base, None, cached=False),
                      description="working tree vs HEAD", base_commit=head, worktree=True)
     return _collect_git(repo, plan, request.max_file_bytes)
+
+
+def read_ahead(request: ChangeRequest, report_ids: bool = False) -> None:
+    """Run the git commands `collect_changes(request)` will run for a revision, in the same
+    order, and nothing else (no patch parsing, no decoding): the command calls this on a
+    read-ahead thread (semdiff.source.git.read_ahead), whose answers the analysis then takes.
+    `report_ids`: ask first what the report cache keys the analysis by (git.revision_ids).
+    Errors end it quietly: the analysis meets them again when it asks."""
+    if request.revision is None:
+        return
+    if report_ids:
+        git.revision_ids(request.repo, request.revision)
+    repo, plan = _open_revision(request.repo, request.revision)
+    try:
+        _git_inputs(repo, plan, request.max_file_bytes)
+    finally:
+        if plan.pending_commits is not None:
+            plan.pending_commits()
 
 
 # -- what to compare -------------------------------------------------------------------------
@@ -89,7 +103,7 @@ def _in_background(fn: Callable[[], tuple[Commit, ...]]) -> Callable[[], tuple[C
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
             box["error"] = exc
 
-    thread = threading.Thread(target=run, name="semdiff-git-log", daemon=True)
+    thread = threading.Thread(target=git.in_context(run), name="semdiff-git-log", daemon=True)
     thread.start()
 
     def wait() -> tuple[Commit, ...]:
@@ -99,6 +113,15 @@ def _in_background(fn: Callable[[], tuple[Commit, ...]]) -> Callable[[], tuple[C
         return box["value"]  # type: ignore[return-value]
 
     return wait
+
+
+def _open_revision(path: str, revision: str) -> tuple[git.Repository, "_Plan"]:
+    ends = _range_ends(revision)
+    if ends is None:
+        repo, resolved = git.open_repository(path), None
+    else:
+        repo, resolved = git.open_with_commits(path, ends)
+    return repo, _plan_revision(repo, revision, resolved)
 
 
 def _range_ends(revision: str) -> Optional[list[str]]:
@@ -182,6 +205,22 @@ def _collect_git(repo: git.Repository, plan: _Plan, max_bytes: int) -> ChangeSet
 
 
 def _collect_git_files(repo: git.Repository, plan: _Plan, max_bytes: int) -> tuple[tuple[FileChange, ...], tuple[NotAnalyzed, ...]]:
+    patch, usable, skipped, blobs = _git_inputs(repo, plan, max_bytes)
+    patch_files = _patch_files(patch) if patch else {}
+    files: list[FileChange] = []
+    for entry in usable:
+        change, notes = _file_change(repo, entry, blobs, patch_files.get(entry.key), max_bytes, plan.worktree)
+        skipped.extend(notes)
+        if change is not None:
+            files.append(change)
+    return tuple(files), tuple(skipped)
+
+
+def _git_inputs(repo: git.Repository, plan: _Plan,
+                max_bytes: int) -> tuple[bytes, list[RawEntry], list[NotAnalyzed], dict[str, "_Side"]]:
+    """What git says about `plan`: the patch text (empty when nothing changed or git could
+    not write it), the entries that can be used, the notes for those that cannot, and the
+    blobs of the usable ones. Every git command of a change set is run here, in this order."""
     # clean/smudge filters convert between the working tree and the object store: a diff of
     # two commits reads only objects and never runs one, so the repository's filter drivers
     # are looked up (once, for both diffs) only when the index or working tree is an endpoint
@@ -189,11 +228,10 @@ def _collect_git_files(repo: git.Repository, plan: _Plan, max_bytes: int) -> tup
     both = git.diff_raw_and_patch(repo, plan.endpoints, filters)
     if both is not None:
         entries = parse_raw(both[0])
-        patch_files = _patch_files(both[1]) if entries else {}
+        patch = both[1] if entries else b""
     else:
         entries = parse_raw(git.diff_raw(repo, plan.endpoints, filters))
-        patch_files = _patch_files(_patch_or_nothing(repo, plan.endpoints, filters)) if entries else {}
-    files: list[FileChange] = []
+        patch = _patch_or_nothing(repo, plan.endpoints, filters) if entries else b""
     skipped: list[NotAnalyzed] = []
     usable: list[RawEntry] = []
     for entry in entries:
@@ -205,13 +243,7 @@ def _collect_git_files(repo: git.Repository, plan: _Plan, max_bytes: int) -> tup
                                        "resolve the merge conflict first", True))
         else:
             usable.append(entry)
-    blobs = _fetch_blobs(repo, usable, max_bytes, plan.worktree)
-    for entry in usable:
-        change, notes = _file_change(repo, entry, blobs, patch_files.get(entry.key), max_bytes, plan.worktree)
-        skipped.extend(notes)
-        if change is not None:
-            files.append(change)
-    return tuple(files), tuple(skipped)
+    return patch, usable, skipped, _fetch_blobs(repo, usable, max_bytes, plan.worktree)
 
 
 def _patch_or_nothing(repo: git.Repository, endpoints: list, filters: Optional[dict[str, str]] = None) -> bytes:

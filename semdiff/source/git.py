@@ -6,16 +6,22 @@ otherwise run for us, so every call goes through `run_git`, which passes an argu
 (never a shell), overrides those settings on the command line, closes stdin, drops inherited
 `GIT_*` variables that change behaviour, and enforces a timeout. Git failures become
 `InputError` with one line saying what went wrong.
+
+The command can ask its git questions ahead (`read_ahead`): a thread runs the commands a
+range's analysis will run while the process is still importing, and `run_git` hands each
+recorded answer to the one later call with the very same command (see `ReadAhead`).
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import select
 import selectors
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from semdiff.errors import InputError
 from semdiff.model import Commit
@@ -230,7 +236,7 @@ def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
     if os.path.isdir(cwd) and _may_filter(args):
         env.update(filters if filters is not None else _filter_overrides(cwd, env))
     try:
-        proc = run_bounded(argv, cwd=cwd, env=env, input=stdin, timeout=timeout)
+        proc = _answered(argv, cwd, env, stdin, timeout)
     except FileNotFoundError as exc:
         raise InputError("git executable not found: install git, or pass a diff file instead of a range") from exc
     except NotADirectoryError as exc:
@@ -239,6 +245,130 @@ def run_git(cwd: str, args: Sequence[str], *, stdin: Optional[bytes] = None,
         raise InputError(f"git {args[0]} timed out after {timeout:.0f}s; try a smaller range") from exc
     if check and proc.returncode != 0:
         raise InputError(f"git {args[0]} failed: {first_line(proc.stderr)}")
+    return proc
+
+
+# -- questions asked ahead ---------------------------------------------------------------------
+
+class ReadAhead:
+    """Git's answers to commands run on a thread before the process asks for them.
+
+    A warm analysis of a pull request spends ~40 ms waiting for git (rev-parse, diff, log,
+    two cat-file) and ~100 ms importing before it asks its first question; git needs no
+    Python while it runs, so `read_ahead` runs those commands on a thread as soon as the
+    command knows its range, while the imports go on. Each answer (the completed process, or
+    the exception starting it raised) is keyed by everything that decides it: directory,
+    argument list, environment, standard input and timeout; `run_git` gives it to the one
+    later call with the same key, which then raises or returns exactly what its own process
+    would have (the repository read at a slightly earlier moment, as any earlier call would).
+    A call whose command the thread has not answered yet waits while the thread still runs:
+    the thread asks in the order the analysis does, so nothing is run twice; a command the
+    thread does not ask (another configuration, another input) is run as usual once it ended."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._answers: dict[tuple, list[tuple[Optional[subprocess.CompletedProcess], Optional[BaseException]]]] = {}
+        self._running = True
+        self._open = True
+
+    def put(self, key: tuple, proc: Optional[subprocess.CompletedProcess], error: Optional[BaseException]) -> None:
+        with self._cond:
+            if self._open:
+                self._answers.setdefault(key, []).append((proc, error))
+                self._cond.notify_all()
+
+    def take(self, key: tuple) -> Optional[tuple[Optional[subprocess.CompletedProcess], Optional[BaseException]]]:
+        """The recorded answer to `key` (waiting while the thread runs), or None."""
+        with self._cond:
+            while self._open and self._running and key not in self._answers:
+                self._cond.wait()
+            answers = self._answers.get(key)
+            if not answers:
+                return None
+            answer = answers.pop(0)
+            if not answers:
+                del self._answers[key]
+            return answer
+
+    def finished(self) -> None:
+        with self._cond:
+            self._running = False
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Answers not taken yet are dropped; later calls run their own commands."""
+        global _ahead
+        with self._cond:
+            self._open = False
+            self._answers.clear()
+            self._cond.notify_all()
+        if _ahead is self:
+            _ahead = None
+
+
+_ahead: Optional[ReadAhead] = None
+# set in the read-ahead thread (and the threads it starts, which copy its context): its
+# calls record their answers instead of taking recorded ones
+_RECORDER: contextvars.ContextVar[Optional[ReadAhead]] = contextvars.ContextVar("semdiff_git_recorder", default=None)
+READ_AHEAD_ENV_OFF = "SEMDIFF_NO_GIT_READ_AHEAD"
+
+
+def read_ahead(questions: Callable[[], object]) -> Optional[ReadAhead]:
+    """Call `questions` on a daemon thread now; the `run_git` calls it makes are answered
+    ahead for this process (`ReadAhead`) until the returned object is closed. None (nothing
+    started) when SEMDIFF_NO_GIT_READ_AHEAD=1. Only the command uses this: the process is ours."""
+    global _ahead
+    if os.environ.get(READ_AHEAD_ENV_OFF, "") not in ("", "0"):
+        return None
+    ahead = ReadAhead()
+    context = contextvars.copy_context()
+    context.run(_RECORDER.set, ahead)
+
+    def ask() -> None:
+        try:
+            questions()
+        except BaseException:  # noqa: BLE001 - the analysis asks again and meets the error itself
+            pass
+        finally:
+            ahead.finished()
+
+    if _ahead is not None:
+        _ahead.close()
+    _ahead = ahead
+    threading.Thread(target=context.run, args=(ask,), name="semdiff-git-ahead", daemon=True).start()
+    return ahead
+
+
+def in_context(fn: Callable[[], object]) -> Callable[[], object]:
+    """`fn`, to run on another thread as if on this one (a read-ahead thread's helpers record too)."""
+    context = contextvars.copy_context()
+    return lambda: context.run(fn)
+
+
+def _answered(argv: list[str], cwd: str, env: dict[str, str], stdin: Optional[bytes],
+              timeout: float) -> subprocess.CompletedProcess:
+    """`run_bounded(argv, ...)`, or the answer a read-ahead thread recorded for it."""
+    recorder = _RECORDER.get()
+    ahead = _ahead
+    if recorder is None and ahead is None:
+        return run_bounded(argv, cwd=cwd, env=env, input=stdin, timeout=timeout)
+    key = (cwd, tuple(argv), tuple(sorted(env.items())), stdin, timeout)
+    if recorder is None and ahead is not None:
+        answer = ahead.take(key)
+        if answer is not None:
+            proc, error = answer
+            if error is not None:
+                raise error
+            assert proc is not None
+            return proc
+        return run_bounded(argv, cwd=cwd, env=env, input=stdin, timeout=timeout)
+    assert recorder is not None
+    try:
+        proc = run_bounded(argv, cwd=cwd, env=env, input=stdin, timeout=timeout)
+    except Exception as exc:
+        recorder.put(key, None, exc)
+        raise
+    recorder.put(key, proc, None)
     return proc
 
 
@@ -369,6 +499,37 @@ def open_with_commits(path: str, revs: Sequence[str]) -> tuple[Repository, Optio
                 _TREES[(repo.root, commit)] = tree
             return repo, shas[:len(revs)]
     return open_repository(path), None
+
+
+def revision_ids(repo: str, revision: str) -> Optional[tuple[str, ...]]:
+    """(commit, tree) ids of every commit `revision` names, in one `git rev-parse` run in
+    `repo` (a path; what the report cache keys an analysis by); None when it is not a plain
+    range of commits (then the analysis runs and reports any error)."""
+    rev = revision.strip()
+    if not rev or rev.startswith("-"):
+        return None
+    if "..." in rev:
+        names = rev.split("...", 1)
+    elif ".." in rev:
+        names = rev.split("..", 1)
+    else:
+        names = [rev]
+    names = [n or "HEAD" for n in names]
+    if any(n.startswith("-") or "\n" in n or "\0" in n for n in names):
+        return None
+    try:
+        proc = run_git(repo, ["rev-parse", "--end-of-options", *(f"{n}^{{commit}}" for n in names),
+                              *(f"{n}^{{tree}}" for n in names)], check=False)
+    except Exception:  # noqa: BLE001 - no git, no directory: the analysis itself reports it
+        return None
+    ids = [line for line in proc.stdout.decode("ascii", "replace").split() if line != "--end-of-options"]  # git < 2.41 echoes it
+    if proc.returncode != 0 or len(ids) != 2 * len(names) or not all(_is_object_id(i) for i in ids):
+        return None
+    return tuple(ids)
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def merge_base(repo: Repository, a: str, b: str) -> str:
