@@ -12,7 +12,6 @@ misspelt `disabel = [...]` that silently does nothing is worse than no configura
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
@@ -148,6 +147,8 @@ def load_for_repo(repo_root: str | Path, explicit: Optional[str | Path] = None) 
 
 
 def _read_toml(p: Path) -> dict[str, Any]:
+    import tomllib  # here: a repository without a configuration file never needs it
+
     try:
         size = p.stat().st_size
         if size > MAX_CONFIG_BYTES:

@@ -2,6 +2,9 @@
 the same seeds as parsing, an entry read instead of parsing, damaged or forged entries
 ignored, and a table that does not parse raises as before and leaves nothing behind."""
 import marshal
+import os
+import sys
+from pathlib import Path
 import tomllib
 
 import pytest
@@ -40,7 +43,7 @@ def test_entry_is_read_instead_of_parsing(cache_dir, tmp_path, monkeypatch):
     def refuse(_text):
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(seeds.tomllib, "loads", refuse)
+    monkeypatch.setattr(seeds, "_toml_loads", refuse)
     again = seeds.load_seeds(path=table)
     assert again == first
     assert again.match("app.check_role", "function") == seeds.SeedHit("authz", 0.9, "name 'check_role'")
@@ -96,3 +99,31 @@ def test_purpose_tables_read_through_the_cache_equal_parsed_ones(cache_dir):
         assert tables._load(name) == parsed  # parsed, then stored
         assert tables._load(name) == parsed  # read back
     assert len(_entries(cache_dir)) == 3
+
+
+def test_cached_tables_and_no_configuration_never_import_tomllib(cache_dir, tmp_path):
+    """tomllib is imported when TOML is parsed, not before: a warm run of the command reads
+    its tables from this cache and a repository without a configuration file has none to read;
+    a table that does not parse is still an error naming the file."""
+    import subprocess
+
+    seeds.load_seeds()  # fills the cache for the fresh process below
+    (tmp_path / "bad.toml").write_text("[categories\n")
+    script = (
+        "import sys\n"
+        "from semdiff import config\n"
+        "from semdiff.relevance import seeds\n"
+        "from semdiff.purpose import tables\n"
+        f"seeds.use_table_cache({str(cache_dir)!r})\n"
+        f"config.load_for_repo({str(tmp_path / 'empty')!r}, None)\n"
+        "seeds.load_seeds()\n"
+        "print('tomllib' in sys.modules)\n"
+        "try:\n"
+        f"    seeds.load_seeds(path=__import__('pathlib').Path({str(tmp_path / 'bad.toml')!r}))\n"
+        "except seeds.SeedError as exc:\n"
+        "    print('bad.toml' in str(exc), 'tomllib' in sys.modules)\n"
+    )
+    (tmp_path / "empty").mkdir()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.stdout.split() == ["False", "True", "True"], out.stderr

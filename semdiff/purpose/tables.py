@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,12 +55,12 @@ class AuthorTables:
 def _load(name: str) -> dict[str, Any]:
     """The table's TOML, parsed (or, in the command, read from the parsed-table cache the seed
     tables use: `tomllib` on these three files was ~2 ms of every run)."""
-    from semdiff.relevance.seeds import parse_table
+    from semdiff.relevance.seeds import parse_table, toml_error
 
     path = grammars_dir() / "purpose" / name
     try:
         return parse_table(path)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, toml_error()) as exc:
         raise PurposeTableError(f"cannot read {path}: {exc}") from exc
 
 

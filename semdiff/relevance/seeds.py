@@ -11,7 +11,6 @@ import marshal
 import os
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +25,21 @@ _DEFINED_KINDS = {"function", "method", "class"}
 
 class SeedError(ValueError):
     """A seed table is malformed (bad TOML, wrong types)."""
+
+
+def toml_error() -> type:
+    """`tomllib.TOMLDecodeError`, importing tomllib only now: a warm run reads its tables
+    from the table cache and never parses TOML, and the import was ~1 % of such a run. An
+    `except (..., toml_error())` clause evaluates it only when an exception reaches it."""
+    import tomllib
+
+    return tomllib.TOMLDecodeError
+
+
+def _toml_loads(text: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(text)
 
 
 # Parsed seed tables kept between runs of the command: `tomllib` takes about 0.7 ms per
@@ -62,7 +76,7 @@ def parse_table(source: Path) -> dict[str, Any]:
     before (the seed tables, and the purpose tables: semdiff.purpose.tables)."""
     text = source.read_text(encoding="utf-8")
     if _table_cache_dir is None:
-        return tomllib.loads(text)
+        return _toml_loads(text)
     digest = digests.sha256(f"semdiff-seeds\0{TABLE_CACHE_VERSION}\0{sys.version}\0".encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
     path = os.path.join(_table_cache_dir, "startup", f"seeds-{digest.hexdigest()}.bin")
@@ -73,7 +87,7 @@ def parse_table(source: Path) -> dict[str, Any]:
             return data
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    data = tomllib.loads(text)
+    data = _toml_loads(text)
     try:
         payload = marshal.dumps(data, 4) if _plain(data) else None
     except ValueError:
@@ -206,7 +220,7 @@ def _merge_external_names(merged: dict[str, dict[str, Any]]) -> None:
         source = grammars_dir() / "seeds" / f"{other}.toml"
         try:
             cats = parse_table(source).get("categories", {})
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except (OSError, toml_error(), UnicodeDecodeError) as exc:
             raise SeedError(f"{source}: {exc}") from exc
         if isinstance(cats, Mapping):
             _merge(merged, {c: {k: v for k, v in t.items() if k == "imports"}
@@ -224,7 +238,7 @@ def load_seeds(extra: Optional[Mapping[str, Any]] = None, language: str = "pytho
     source = path or grammars_dir() / "seeds" / f"{language}.toml"
     try:
         data = parse_table(source)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, toml_error(), UnicodeDecodeError) as exc:
         raise SeedError(f"{source}: {exc}") from exc
     merged: dict[str, dict[str, Any]] = {}
     _merge(merged, data.get("categories", {}), str(source))

@@ -352,7 +352,7 @@ def _answered(argv: list[str], cwd: str, env: dict[str, str], stdin: Optional[by
     ahead = _ahead
     if recorder is None and ahead is None:
         return run_bounded(argv, cwd=cwd, env=env, input=stdin, timeout=timeout)
-    key = (cwd, tuple(argv), tuple(sorted(env.items())), stdin, timeout)
+    key = (cwd, tuple(argv), tuple(env.items()), stdin, timeout)  # the same environment is built in the same order
     if recorder is None and ahead is not None:
         answer = ahead.take(key)
         if answer is not None:
