@@ -354,7 +354,7 @@ class ParseCache:
 
 # -- size bound: least recently used entries go first ------------------------------------------
 # Every entry read is marked used (its mtime, BlobCache.read_binary(touch=True)); a sweep lists
-# the parse, focus and names entries of every key space (old ones included: they are never
+# the entries of EVICTED_KINDS of every key space (old ones included: they are never
 # read again, so they are the least recently used), and when they hold more than the bound it
 # deletes the oldest until they fit in LOW_WATER of it. A process sweeps when it has written
 # 1/SWEEP_FRACTION of the bound since its last sweep, or at its first write when no process has
@@ -369,7 +369,15 @@ SWEEP_FRACTION = 8
 SWEEP_EVERY = 3600.0
 STALE_TMP_SECONDS = 3600.0  # a temporary file this old is a writer that died before publishing
 REPORT_KIND = "report"  # semdiff.report_cache's entries: one per analysed range, so they grow without bound too
-EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND, REPORT_KIND, FINGERPRINT_KIND)
+# a call graph's snapshot and its stored relevance walks (semdiff.relevance.snapshot and
+# .propagate): one per revision analysed, ~5 MB each for a 100k-line repository, so an audit
+# of 1,000 commits wrote ~5 GB of them before they were bounded too
+SNAPSHOT_KIND = "snapshot"
+ANSWERS_KIND = "relevance"
+EVICTED_KINDS = (KIND, FOCUS_KIND, NAMES_KIND, REPORT_KIND, FINGERPRINT_KIND, SNAPSHOT_KIND, ANSWERS_KIND)
+# per-blob call-graph facts as they were stored before facts packs (session 13): never read
+# again, so a sweep deletes them (semdiff.relevance.cache; the languages of the extractors)
+LEGACY_FACTS_LANGUAGES = ("python", "javascript", "typescript", "go", "java")
 _LOCK_NAME = ".parse-evict.lock"
 
 
@@ -391,6 +399,32 @@ def _parse_size(text: str) -> int:
         return DEFAULT_MAX_BYTES  # a typo in the environment must not unbound the cache
 
 
+_WRITTEN_ELSEWHERE: dict[str, list[Any]] = {}  # cache root -> [bytes since this process swept, looked]
+
+
+def put_bounded(store: Any, kind: str, version: int, key: str, payload: bytes) -> None:
+    """`store.put_binary(...)` for a bounded entry written outside ParseCache (a report, a
+    call-graph snapshot, a file of relevance walks), counted toward this process's next sweep
+    as ParseCache counts its own writes: an audit that writes a ~5 MB snapshot per commit and
+    few parse entries still sweeps every 1/SWEEP_FRACTION of the bound."""
+    before = store.stats.writes
+    store.put_binary(kind, version, key, payload)
+    max_bytes = max_cache_bytes()
+    if store.stats.writes == before or max_bytes is None:
+        return
+    state = _WRITTEN_ELSEWHERE.setdefault(str(store.root), [0, False])
+    state[0] += len(payload)
+    if state[0] < max_bytes // SWEEP_FRACTION:
+        if state[1]:
+            return
+        state[1] = True  # the first such write of a process: sweep if none ran for a while
+        if not sweep_due(store.root):
+            return
+    state[0] = 0
+    state[1] = True
+    evict(store.root, max_bytes)
+
+
 def sweep_due(root: Union[str, Path]) -> bool:
     """Whether no sweep ran in the last SWEEP_EVERY seconds (the lock file's mtime)."""
     try:
@@ -401,9 +435,9 @@ def sweep_due(root: Union[str, Path]) -> bool:
 
 
 def evict(root: Union[str, Path], max_bytes: int, low_water: float = LOW_WATER) -> int:
-    """Delete least recently used parse/focus/names/report entries under `root` (the cache dir)
-    until they hold at most `low_water * max_bytes`, if they hold more than `max_bytes`; also
-    stale temporary files. Returns how many entries were deleted; never raises OSError (a
+    """Delete least recently used entries of EVICTED_KINDS under `root` (the cache dir) until
+    they hold at most `low_water * max_bytes`, if they hold more than `max_bytes`; also stale
+    temporary files and the per-blob facts files no version reads any more. Returns how many entries were deleted; never raises OSError (a
     sweep another process holds, or an unwritable directory, is simply skipped)."""
     graph = Path(root) / "graph"
     try:
@@ -437,6 +471,28 @@ def evict(root: Union[str, Path], max_bytes: int, low_water: float = LOW_WATER) 
             return 0
 
 
+def _remove_legacy_facts(directory: str) -> None:
+    """Delete the per-blob facts files (`<2 hex>/<rest>.json`, and temporary files) of a
+    directory no version of semdiff since facts packs reads, then the emptied directories."""
+    for shard in os.scandir(directory):
+        if not shard.is_dir(follow_symlinks=False):
+            continue
+        for e in os.scandir(shard.path):
+            if (e.name.endswith(".json") or e.name.startswith(".tmp-")) and e.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(e.path)
+                except OSError:
+                    pass
+        try:
+            os.rmdir(shard.path)
+        except OSError:
+            pass  # something else is in it: left alone
+    try:
+        os.rmdir(directory)
+    except OSError:
+        pass
+
+
 def _try_lock(fd: int) -> bool:
     try:
         import fcntl
@@ -456,7 +512,13 @@ def _list_entries(graph: Path) -> tuple[list[tuple[float, int, str]], int]:
     entries: list[tuple[float, int, str]] = []
     total = 0
     for top in os.scandir(graph):
-        if not top.is_dir(follow_symlinks=False) or top.name.partition("-v")[0] not in EVICTED_KINDS:
+        if not top.is_dir(follow_symlinks=False):
+            continue
+        kind, _, version = top.name.partition("-v")
+        if kind in LEGACY_FACTS_LANGUAGES and version.isdigit():
+            _remove_legacy_facts(top.path)
+            continue
+        if kind not in EVICTED_KINDS:
             continue
         for shard in os.scandir(top.path):
             if not shard.is_dir(follow_symlinks=False):

@@ -208,7 +208,9 @@ class ReportCache:
         if len(data) > MAX_ENTRY_BYTES:
             return
         before = self.store.stats.writes
-        self.store.put_binary(KIND, VERSION, key, data)
+        from semdiff.parse_cache import put_bounded
+
+        put_bounded(self.store, KIND, VERSION, key, data)  # under the cache's size bound
         self.writes += self.store.stats.writes - before
 
 

@@ -1,5 +1,6 @@
 """semdiff.parse_cache's size bound: least recently used entries (by mtime, which every read
-refreshes) are deleted when the parse/focus/names entries outgrow the bound; one sweep at a
+refreshes) are deleted when the bounded entries (parse, focus, names, reports, call-graph
+snapshots and relevance walks) outgrow the bound; one sweep at a
 time; concurrent readers and writers never see a torn or damaged entry."""
 from __future__ import annotations
 
@@ -63,12 +64,12 @@ def test_sweep_deletes_least_recently_used_down_to_low_water(tmp_path: Path) -> 
     relevance.parent.mkdir(parents=True)
     relevance.write_bytes(b"g" * 50_000)
     os.utime(relevance, (1, 1))
-    removed = parse_cache.evict(tmp_path, max_bytes=10_000, low_water=0.5)  # 62,000 > 10,000 -> keep <= 5,000
-    assert removed == 8
-    assert not report.exists()  # the report cache is bounded with them (and was the oldest)
+    removed = parse_cache.evict(tmp_path, max_bytes=10_000, low_water=0.5)  # 112,000 > 10,000 -> keep <= 5,000
+    assert removed == 9
+    assert not report.exists()  # the report cache is bounded with them (and was among the oldest)
+    assert not relevance.exists()  # so are a graph's stored relevance walks (one per revision)
     assert [p.exists() for p in focus] == [False, False]
     assert [p.exists() for p in paths] == [False] * 5 + [True] * 5  # the five most recently used stay
-    assert relevance.exists()  # the graph caches are not this bound's
 
 
 def test_sweep_under_the_bound_deletes_nothing_and_records_the_time(tmp_path: Path) -> None:

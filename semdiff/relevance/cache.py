@@ -229,7 +229,7 @@ class BlobCache:
             with open(path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
                 if touch:
-                    _touch(fh.fileno(), path)
+                    mark_used(fh.fileno(), path)
         except OSError:
             return None
         return data if len(data) <= max_bytes else b""
@@ -265,8 +265,9 @@ class BlobCache:
                     pass
 
 
-def _touch(fd: int, path: Path) -> None:
-    """Set a file's mtime to now; best effort (a read-only cache only loses recency)."""
+def mark_used(fd: int, path: Union[str, Path]) -> None:
+    """Set an open cache file's mtime to now: entries are evicted least recently used first
+    (semdiff.parse_cache.evict). Best effort: a read-only cache only loses recency."""
     try:
         os.utime(fd if os.utime in os.supports_fd else path)
     except OSError:

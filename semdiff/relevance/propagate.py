@@ -15,6 +15,7 @@ from typing import Any, Iterable, Literal, Mapping, Optional
 
 from semdiff import digests
 from semdiff.model import Relevance
+from semdiff.relevance.cache import mark_used
 from semdiff.relevance.facts import MODULE_SCOPE
 from semdiff.relevance.graph import CallGraph
 from semdiff.relevance.names import categorise
@@ -227,6 +228,7 @@ class RepoRelevance:
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
+                mark_used(fh.fileno(), path)  # evicted least recently used first
         except (OSError, TypeError):
             return
         loaded = _decode_answers(data, key)
@@ -251,7 +253,9 @@ class RepoRelevance:
             fwd = {node: rel for (s, node), rel in self._fwd_memo.items() if s in sides}
             bwd = {node: rel for (s, node), rel in self._bwd_memo.items() if s in sides}
             if len(fwd) + len(bwd) <= MAX_ANSWERS:
-                self._answers.put_binary(ANSWERS_KIND, ANSWERS_VERSION, key, _encode_answers(fwd, bwd, key))
+                from semdiff.parse_cache import put_bounded
+
+                put_bounded(self._answers, ANSWERS_KIND, ANSWERS_VERSION, key, _encode_answers(fwd, bwd, key))
 
     def _backward(self, side: Side, node: str) -> Optional[Relevance]:
         cg = self.graph(side)

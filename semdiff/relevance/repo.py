@@ -197,7 +197,7 @@ def _build(repo_root: str, tree: str, cache: Optional[BlobCache], use_snapshot: 
         derived = _derive_from_recent(repo_root, tree, entries, cache, deadline)
         if derived is not None:
             payload = incremental.encode_derived(derived, key, _bucket_source(cache, derived)) or snapshot.encode(derived, key)
-            cache.put_binary("snapshot", snapshot.SNAPSHOT_VERSION, key, payload)
+            snapshot.put(cache, key, payload)
             snapshot.remember_tree(cache, tree, key, (p for p, _, _ in entries))
             derived.snapshot_key = key
             return derived

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 from semdiff import digests
 from semdiff.model import NotAnalyzed
 from semdiff.relevance import facts as _facts
+from semdiff.relevance.cache import mark_used
 from semdiff.relevance.facts import extractor_for
 from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, DictStore
 
@@ -191,7 +192,14 @@ def encode(cg: CallGraph, key: str) -> bytes:
 
 
 def store(cache: Any, key: str, cg: CallGraph) -> None:
-    cache.put_binary("snapshot", SNAPSHOT_VERSION, key, encode(cg, key))
+    put(cache, key, encode(cg, key))
+
+
+def put(cache: Any, key: str, payload: bytes) -> None:
+    """Store a snapshot; it counts toward the cache's size bound (semdiff.parse_cache)."""
+    from semdiff.parse_cache import put_bounded
+
+    put_bounded(cache, "snapshot", SNAPSHOT_VERSION, key, payload)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -518,6 +526,7 @@ def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
     """Check the footer and meta of the file at `path` and wrap it in a LazyStore."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
+        mark_used(fd, path)  # snapshots are evicted least recently used first
         size = os.fstat(fd).st_size
         if size < len(_MAGIC) + _FOOTER.size:
             raise CorruptSnapshot("too short")
