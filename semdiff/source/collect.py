@@ -15,7 +15,7 @@ from typing import Callable, Optional
 from semdiff.errors import InputError
 from semdiff.model import ChangeSet, ChangeStatus, Commit, FileChange, Hunk, NotAnalyzed
 from semdiff.source import git
-from semdiff.source.diffparse import changes_from_diff, hunks_of, parse_segment, segment_info, split_segments
+from semdiff.source.diffparse import changes_from_diff, git_hunks, hunks_of, parse_segment, segment_info, split_segments
 from semdiff.source.paths import display_path, unsafe_reason
 from semdiff.source.rawdiff import ABSENT_MODE, GITLINK_MODE, SYMLINK_MODE, RawEntry, parse_raw
 from semdiff.source.request import ChangeRequest
@@ -171,10 +171,12 @@ def _patch_files(patch: bytes) -> dict[str, _PatchFile]:
     out: dict[str, _PatchFile] = {}
     for segment in split_segments(patch.decode("utf-8", errors="surrogateescape")):
         info = segment_info(segment)
-        try:
-            hunks = hunks_of(parse_segment(segment))
-        except Exception:  # noqa: BLE001 - a bad segment only loses git's hunks for that file
-            continue
+        hunks = git_hunks(segment)  # the plain shape git writes, read directly
+        if hunks is None:
+            try:
+                hunks = hunks_of(parse_segment(segment))
+            except Exception:  # noqa: BLE001 - a bad segment only loses git's hunks for that file
+                continue
         out[info.key] = _PatchFile(hunks, info.binary)
     return out
 
