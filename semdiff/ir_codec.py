@@ -97,8 +97,16 @@ class _Schema:
         self.fields: dict[type, tuple[tuple[str, ...], tuple[Spec, ...]]] = {}  # for the encoder writer
         self.shape_parts: list[str] = []
         self._types: dict[str, Any] = {}  # annotation text -> type, for this build (field_types)
-        spec, dec, name = self._compile(root)
-        self.parsed_file = self.root = (_EncoderWriter(self.fields).function(spec), dec, name)
+        self._spec, self.decoder, self.name = self._compile(root)
+        self._encoder: Optional[Encoder] = None
+
+    def encoder(self) -> Encoder:
+        """The root's encoder, written on first use: a warm run decodes its cache entries and
+        never encodes, and writing the encoders at import was ~4M instructions of such a run.
+        `generated_code.write_table` asks for it, so its texts are in the table."""
+        if self._encoder is None:
+            self._encoder = _EncoderWriter(self.fields).function(self._spec)
+        return self._encoder
 
     # -- entry points
     def _compile(self, tp: Any) -> tuple[Spec, Decoder, str]:
@@ -619,6 +627,12 @@ def _build(root: type = ir.ParsedFile, module: types.ModuleType = ir) -> tuple[O
 _SCHEMA, SHAPE = _build()
 
 
+def build_encoders() -> None:
+    """Write the parse cache's encoders now (generated_code.write_table records their texts)."""
+    if _SCHEMA is not None:
+        _SCHEMA.encoder()
+
+
 def available() -> bool:
     """False when ir.py declares a type this codec cannot encode (then nothing is cached)."""
     return _SCHEMA is not None
@@ -644,7 +658,7 @@ def encode(parsed: ir.ParsedFile, key: str = "") -> bytes:
     if _SCHEMA is None:
         raise CodecError(SHAPE)
     try:
-        value = _SCHEMA.parsed_file[0](parsed, {})
+        value = _SCHEMA.encoder()(parsed, {})
         payload = marshal.dumps((SHAPE, key, value), _MARSHAL_VERSION)
     except (_Bad, ValueError, TypeError, RecursionError) as exc:
         raise CodecError(f"cannot encode: {type(exc).__name__}") from None
@@ -678,7 +692,7 @@ def decode(data: bytes, key: str = "") -> Optional[ir.ParsedFile]:
         loaded = marshal.loads(payload)
         if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != SHAPE or loaded[1] != key:
             return None
-        parsed = _paused(_SCHEMA.parsed_file[1], loaded[2], [WORK_PER_BYTE * len(payload) + 1000, {}])
+        parsed = _paused(_SCHEMA.decoder, loaded[2], [WORK_PER_BYTE * len(payload) + 1000, {}])
     except _MALFORMED:
         return None
     return parsed if type(parsed) is ir.ParsedFile else None
@@ -697,12 +711,17 @@ class Codec:
     def available(self) -> bool:
         return self._schema is not None
 
+    def build_encoder(self) -> None:
+        """Write the encoder now (it is otherwise written by the first `encode`)."""
+        if self._schema is not None:
+            self._schema.encoder()
+
     def encode(self, value: Any, key: str = "") -> bytes:
         """CodecError when `value` holds anything its declared types do not allow."""
         if self._schema is None:
             raise CodecError(self.shape)
         try:
-            payload = marshal.dumps((self.shape, key, self._schema.root[0](value, {})), _MARSHAL_VERSION)
+            payload = marshal.dumps((self.shape, key, self._schema.encoder()(value, {})), _MARSHAL_VERSION)
         except (_Bad, ValueError, TypeError, RecursionError) as exc:
             raise CodecError(f"cannot encode: {type(exc).__name__}") from None
         return frame(self.magic, payload)
@@ -716,7 +735,7 @@ class Codec:
             loaded = marshal.loads(payload)
             if type(loaded) is not tuple or len(loaded) != 3 or loaded[0] != self.shape or loaded[1] != key:
                 return None
-            value = _paused(self._schema.root[1], loaded[2], [WORK_PER_BYTE * len(payload) + 1000, {}])
+            value = _paused(self._schema.decoder, loaded[2], [WORK_PER_BYTE * len(payload) + 1000, {}])
         except _MALFORMED:
             return None
         return value if type(value) is self.root_type else None

@@ -367,13 +367,13 @@ def test_decoding_pauses_the_cycle_collector_and_restores_its_state(monkeypatch:
     parsed = _sample()
     data = ir_codec.encode(parsed, "k")
     seen: list[bool] = []
-    real = ir_codec._SCHEMA.parsed_file[1]
+    real = ir_codec._SCHEMA.decoder
 
     def spy(value, state):
         seen.append(gc.isenabled())
         return real(value, state)
 
-    monkeypatch.setattr(ir_codec._SCHEMA, "parsed_file", (ir_codec._SCHEMA.parsed_file[0], spy, *ir_codec._SCHEMA.parsed_file[2:]))
+    monkeypatch.setattr(ir_codec._SCHEMA, "decoder", spy)
     was = gc.isenabled()
     try:
         gc.enable()
