@@ -59,6 +59,7 @@ def stages(argv: list[str]) -> None:
         setattr(mod, name, timed_fn)
 
     t = time.perf_counter()
+    sys.argv = ["semdiff", *argv]  # the command's own process: semdiff.cli reads its line at import (git read-ahead)
     import semdiff.cli as cli
     import semdiff.api as api
     import semdiff.pipeline as pipeline
