@@ -11,6 +11,11 @@ times include interpreter start-up, exactly what a user waits for.
   (SEMDIFF_NO_REPORT_CACHE=1): the range is analysed again from cached parses and graphs;
 - repeated: warm with the report cache on, i.e. the same range asked for again (a second
   output format, a re-run CI job): the stored report is read back.
+- push (`--only push`): what a CI job of a pull request does on each new push. The PR-sized
+  change is analysed once (cold), then each run adds one commit on top of the pull request
+  (a small guarded function appended to two of its modules) and analyses BASE..new head with
+  that cache: the base's graph, walks and parses are cached, the head is new (its graph is
+  derived from the base's, its walks and the two edited files' parses are computed).
 Peak memory is the semdiff process's maximum resident set (os.wait4), not counting git.
 
     python benchmarks/bench_scaling.py [--runs 5] [--quick]
@@ -108,7 +113,28 @@ def build_case(root: Path, repo_files: int, change_files: int, edits: int) -> tu
     return repo, lines, changed
 
 
-def run_semdiff(repo: Path, cache: Path, report_cache: bool = False) -> tuple[float, int, int]:
+def measure_pushes(repo: Path, runs: int, work: Path) -> dict[str, list[float]]:
+    """The PR's range analysed once cold, then `runs` follow-up pushes, each timed (see the
+    module docstring): seconds and peak RSS per push."""
+    base = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD~1"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    changed = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "HEAD~1", "HEAD"], capture_output=True,
+                             text=True, check=True).stdout.split()
+    cache = work / f"cache-push-{repo.name}"
+    run_semdiff(repo, cache, revision=f"{base}..HEAD")
+    times, rss = [], []
+    for i in range(runs):
+        for path in (changed[i % len(changed)], changed[(i + len(changed) // 2) % len(changed)]):
+            with open(repo / path, "a", encoding="utf-8") as fh:
+                fh.write(f"\n\ndef push_hook_{i}(request):\n    check_role(request, 'admin')\n    return request\n")
+        gen_repo.git_commit_all(repo, f"push {i}")
+        secs, peak, _ = run_semdiff(repo, cache, revision=f"{base}..HEAD")
+        times.append(secs)
+        rss.append(peak / 1024)
+    return {"push": times, "rss": rss}
+
+
+def run_semdiff(repo: Path, cache: Path, report_cache: bool = False, revision: str = "HEAD~1..HEAD") -> tuple[float, int, int]:
     """(seconds, peak RSS in KiB, exit code) of one `semdiff HEAD~1..HEAD` run. The report
     cache is off unless asked for: with it a warm run of the same range reads the stored
     report and analyses nothing (reported apart, as 'repeated')."""
@@ -117,7 +143,7 @@ def run_semdiff(repo: Path, cache: Path, report_cache: bool = False) -> tuple[fl
         env["SEMDIFF_NO_REPORT_CACHE"] = "1"
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*SEMDIFF, "HEAD~1..HEAD", "--format", "json", "--fail-on", "critical"], cwd=repo, env=env,
+    proc = subprocess.Popen([*SEMDIFF, revision, "--format", "json", "--fail-on", "critical"], cwd=repo, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     secs = time.perf_counter() - t0
@@ -156,10 +182,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="small repositories (a smoke run, not figures)")
-    ap.add_argument("--only", choices=["pr", "big", "change", "repo"], action="append")
+    ap.add_argument("--only", choices=["pr", "big", "change", "repo", "push"], action="append")
     args = ap.parse_args()
     compile_semdiff(ROOT)  # time semdiff as installed (bytecode present), see installed.py
-    only = set(args.only or ["pr", "big", "change", "repo"])
+    only = set(args.only or ["pr", "big", "change", "repo", "push"])
     base_files = 100 if args.quick else 1000  # 1000 modules x 100 lines ~ 100k lines
     print(f"machine: {machine()}; runs per case: {args.runs}")
     print(machine_speed.line("before"), flush=True)
@@ -176,6 +202,12 @@ def main() -> None:
 
         if "pr" in only:
             case("PR-sized", base_files, 20, 13)
+        if "push" in only:
+            repo, lines, changed = build_case(work, base_files, 20, 13)
+            res = measure_pushes(repo, args.runs, work)
+            print(f"PR re-push: repo {lines} lines / {base_files} modules, change {changed} changed lines over 20 files, "
+                  f"then one push of 2 edited files per run\n    push {fmt(res['push'])}   peak RSS {max(res['rss']):.0f} MiB",
+                  flush=True)
         if "big" in only:
             case("10k changed lines", base_files, 200, 25)
         if "change" in only:  # ~50, ~200, ~800 changed lines in a 100k-line repository, warm
