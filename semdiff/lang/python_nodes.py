@@ -82,7 +82,7 @@ def block(body: Union[cst.BaseSuite, Sequence[cst.CSTNode]]) -> list[cst.CSTNode
     return out
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass field names, last first
+_FIELDS: dict[type, tuple[str, ...]] = {}  # fields that can hold a node to walk, last first
 _KINDS: dict[type, int] = {}  # 0: not a node, 1: trivia (no expression inside), 2: node to walk
 
 
@@ -105,13 +105,46 @@ def _trivia_types() -> tuple[type, ...]:
 _TRIVIA: Optional[tuple[type, ...]] = None
 
 
-def _kind(t: type) -> int:
+def _trivia() -> tuple[type, ...]:
     global _TRIVIA
     if _TRIVIA is None:
         _TRIVIA = _trivia_types()
-    kind = 0 if not issubclass(t, cst.CSTNode) else 1 if issubclass(t, _TRIVIA) else 2
+    return _TRIVIA
+
+
+def _kind(t: type) -> int:
+    kind = 0 if not issubclass(t, cst.CSTNode) else 1 if issubclass(t, _trivia()) else 2
     _KINDS[t] = kind
     return kind
+
+
+def may_hold_node(annotation: object) -> bool:
+    """Whether a libcst field declared with this type can hold a node the walk enters.
+
+    The declaration is read, not trusted to be simple: anything this does not recognise
+    (a forward reference, a type variable, `Any`) counts as able to hold one. A field
+    declared only with trivia nodes (whitespace, punctuation, operators), sentinels,
+    strings, booleans or literal strings cannot, and is never read by the walk."""
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    if origin is not None:
+        return any(may_hold_node(a) for a in typing.get_args(annotation))
+    if not isinstance(annotation, type) or annotation is typing.Any or annotation is object:
+        return True
+    if not issubclass(annotation, cst.CSTNode):
+        return False
+    return not issubclass(annotation, _trivia())
+
+
+def node_fields(t: type) -> tuple[str, ...]:
+    """The fields of node type `t` that can hold a node to walk (from libcst's own
+    declarations, see may_hold_node), in field order."""
+    import dataclasses
+
+    return tuple(f.name for f in dataclasses.fields(t) if may_hold_node(f.type))
 
 
 def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = (), want: Optional[frozenset] = None) -> Iterable[cst.CSTNode]:
@@ -119,10 +152,10 @@ def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = (), want: Optional[fr
     deeply nested hostile input) and several times faster, since nothing is rebuilt.
 
     `want` (exact node types) yields only those nodes; whitespace and punctuation nodes
-    are never yielded nor entered (they hold no expression). `skip` prunes subtrees."""
-    import dataclasses
-
+    are never yielded nor entered (they hold no expression), and a node's fields that are
+    declared to hold only those are not even read (node_fields). `skip` prunes subtrees."""
     kinds = _KINDS
+    fields = _FIELDS
     skipped = frozenset(skip)
     stack = [root]
     pop, push = stack.pop, stack.append
@@ -131,9 +164,9 @@ def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = (), want: Optional[fr
         kind = type(node)
         if want is None or kind in want:
             yield node
-        names = _FIELDS.get(kind)
+        names = fields.get(kind)
         if names is None:
-            names = _FIELDS[kind] = tuple(reversed([f.name for f in dataclasses.fields(node)]))
+            names = fields[kind] = node_fields(kind)[::-1]
         for name in names:  # pushed last field first, so popped in field order
             value = getattr(node, name)
             t = type(value)
@@ -237,52 +270,65 @@ _BINDER_SKIP = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _BINDINGS = frozenset({cst.Assign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr})
 
 
+class _Binder:
+    """local_names' visitor (a class of the module: one made per function cost a class
+    build per function)."""
+
+    __slots__ = ("ex", "params", "param_map", "aliases", "found", "counts")
+
+    def __init__(self, ex: Exprs, params: set[str], param_map: dict[str, str], aliases: dict[str, str]) -> None:
+        self.ex, self.params, self.param_map, self.aliases = ex, params, param_map, aliases
+        self.found: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
+
+    def _bind(self, target: cst.CSTNode, source: str) -> None:
+        found, counts, params, param_map, aliases = self.found, self.counts, self.params, self.param_map, self.aliases
+        names = [target] if isinstance(target, cst.Name) else [
+            e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
+        ]
+        source = Namer(param_map, found).key(source)
+        for n in names:
+            if isinstance(n, cst.Name) and n.value in aliases and n.value not in found:
+                same = param_map.get(aliases[n.value]) or found.get(aliases[n.value])
+                if same is not None:
+                    found[n.value] = same  # the very value of a parameter or local
+                    continue
+            if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
+                base = Namer.local_name(source, 0)
+                counts[base] = counts.get(base, 0) + 1
+                found[n.value] = Namer.local_name(source, counts[base] - 1)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind(t.target, self.ex.code(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target, self.ex.code(node.value) if node.value is not None else self.ex.code(node.annotation))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, "for:" + self.ex.code(node.iter))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(node.asname.name, "with:" + self.ex.code(node.item))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, self.ex.code(node.value))
+
+
+_BINDER_VISITS = {t: getattr(_Binder, "visit_" + t.__name__) for t in _BINDINGS}
+
+
 def local_names(ex: Exprs, fn: cst.FunctionDef, params: set[str]) -> dict[str, str]:
     """Locals named after their first binding (see Namer), the binding itself read with
     parameters and earlier locals already renamed, so renames do not leak into names."""
-    found: dict[str, str] = {}
-    counts: dict[str, int] = {}
     param_map = {p: f"${i}" for i, p in enumerate(param_names(fn.params))}
     aliases = dict(identity_aliases(ex.code(fn), ex.resolve))
-
-    class Binder:
-        def _bind(self, target: cst.CSTNode, source: str) -> None:
-            names = [target] if isinstance(target, cst.Name) else [
-                e.value for e in getattr(target, "elements", ()) if isinstance(getattr(e, "value", None), cst.Name)
-            ]
-            source = Namer(param_map, found).key(source)
-            for n in names:
-                if isinstance(n, cst.Name) and n.value in aliases and n.value not in found:
-                    same = param_map.get(aliases[n.value]) or found.get(aliases[n.value])
-                    if same is not None:
-                        found[n.value] = same  # the very value of a parameter or local
-                        continue
-                if isinstance(n, cst.Name) and n.value not in params and n.value not in found:
-                    base = Namer.local_name(source, 0)
-                    counts[base] = counts.get(base, 0) + 1
-                    found[n.value] = Namer.local_name(source, counts[base] - 1)
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for t in node.targets:
-                self._bind(t.target, ex.code(node.value))
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            self._bind(node.target, ex.code(node.value) if node.value is not None else ex.code(node.annotation))
-
-        def visit_For(self, node: cst.For) -> None:
-            self._bind(node.target, "for:" + ex.code(node.iter))
-
-        def visit_WithItem(self, node: cst.WithItem) -> None:
-            if node.asname is not None:
-                self._bind(node.asname.name, "with:" + ex.code(node.item))
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            self._bind(node.target, ex.code(node.value))
-
-    binder = Binder()
+    binder = _Binder(ex, params, param_map, aliases)
+    visits = _BINDER_VISITS
     for node in walk_nodes(fn.body, skip=_BINDER_SKIP, want=_BINDINGS):
-        getattr(binder, "visit_" + type(node).__name__)(node)
-    return found
+        visits[type(node)](binder, node)
+    return binder.found
 
 
 # `typing.cast(T, x)` returns x itself: a local bound to it is the value x
@@ -647,6 +693,26 @@ class _TokenCountState:
         return _Recorder(self, node, start_node, end_node)
 
 
+_CODEGEN = cst.CSTNode.__dict__["_codegen"]
+
+
+def _counting_codegen(self, state, **kwargs) -> None:
+    """CSTNode._codegen while SourcePositions regenerates a module: the state's
+    before_codegen/after_codegen inlined (two method calls per node were a tenth of the
+    pass). Another thread's code generation meanwhile (any other state) runs libcst's own;
+    a node regenerated by either records the same range, so the swap back to libcst's
+    while a pass is under way (another thread's pass ending) changes nothing."""
+    if type(state) is not _TokenCountState:
+        return _CODEGEN(self, state, **kwargs)
+    tokens = state.tokens
+    start = len(tokens)
+    self._codegen_impl(state, **kwargs)
+    ranges = state.ranges
+    key = id(self)  # nodes live as long as the module; CSTNode.__hash__ is Python code
+    if key not in ranges:
+        ranges[key] = (start, len(tokens))
+
+
 class SourcePositions:
     """Node -> source range and text, as libcst's PositionProvider would give them.
 
@@ -661,7 +727,11 @@ class SourcePositions:
 
     def __init__(self, module: cst.Module, text: str) -> None:
         state = _TokenCountState(module.default_indent, module.default_newline)
-        module._codegen(state)
+        cst.CSTNode._codegen = _counting_codegen  # type: ignore[method-assign]
+        try:
+            module._codegen(state)
+        finally:
+            cst.CSTNode._codegen = _CODEGEN  # type: ignore[method-assign]
         code = "".join(state.tokens)
         self.text = text
         self.ranges = state.ranges
