@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from typing import Optional
 
 
 def parse_quietly(text: str, mode: str = "exec") -> ast.AST:
@@ -24,11 +25,31 @@ def literal_quietly(text: str) -> object:
         return ast.literal_eval(text)
 
 
+def plain_string(raw: str) -> Optional[str]:
+    """The value of a string literal without prefix, backslash, carriage return, NUL or
+    non-ASCII character, which is the text between its quotes (a fresh string, as
+    literal_eval gives); None for any other text, including anything that is not exactly
+    one such literal (an inner quote that would end it, a line break in a one-line string)."""
+    quote = raw[:1]
+    if quote not in ("'", '"') or not raw.isascii() or "\\" in raw or "\r" in raw or "\0" in raw:
+        return None
+    if len(raw) >= 6 and raw[1:3] == quote * 2:
+        closing = quote * 3
+        return raw[3:-3] if raw.find(closing, 3) == len(raw) - 3 >= 3 else None
+    if len(raw) >= 2 and raw[-1] == quote and raw.find(quote, 1) == len(raw) - 1 and "\n" not in raw:
+        return raw[1:-1]
+    return None
+
+
 def string_value(node: object) -> object:
     """libcst's `evaluated_value` of a string node (it runs ast.literal_eval), with the same
-    deafness; only texts with a backslash can warn, so only those pay for it."""
+    deafness; only texts with a backslash can warn, so only those pay for it, and a plain
+    literal (plain_string) is read without compiling it."""
     raw = getattr(node, "value", None)
     if isinstance(raw, str) and "\\" not in raw:
+        plain = plain_string(raw)
+        if plain is not None:
+            return plain
         return node.evaluated_value  # type: ignore[attr-defined]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
