@@ -99,24 +99,50 @@ def size_problem(fc: FileChange, max_bytes: int) -> Optional[str]:
 
 # -- nesting ----------------------------------------------------------------------------------
 
+# ASDL types of fields that never hold a node (names, strings, constants, numbers)
+_AST_SCALARS = frozenset({"identifier", "string", "constant", "int"})
+_AST_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields that can hold nodes
+
+
+def _ast_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of an `ast` node type that can hold a node, read from the ASDL signature
+    CPython gives each node class as its docstring (`Name(identifier id, expr_context ctx)`);
+    all of `_fields` when the docstring does not read as that signature."""
+    fields = node_type._fields  # type: ignore[attr-defined]
+    doc = node_type.__doc__ or ""
+    head = node_type.__name__ + "("
+    if fields and doc.startswith(head) and doc.endswith(")"):
+        decls = [d.split() for d in doc[len(head):-1].split(",")]
+        if len(decls) == len(fields) and all(len(d) == 2 and d[1] == f for d, f in zip(decls, fields)):
+            fields = tuple(f for (kind, f) in decls if kind.rstrip("?*") not in _AST_SCALARS)
+    _AST_FIELDS[node_type] = fields
+    return fields
+
+
 def _ast_depth(tree: ast.AST, limit: int) -> int:
     """Maximum depth of `tree`, stopping early once `limit` is passed (iterative: no recursion)."""
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
     pop, push = stack.pop, stack.append
     node_type, bool_op = ast.AST, ast.BoolOp
+    table = _AST_FIELDS
     while stack:
         node, depth = pop()
         if depth > deepest:
             deepest = depth
             if deepest > limit:
                 return deepest
+        kind = type(node)
         # `a and b and c` is one flat BoolOp here but a left-nested chain in libcst (one level
         # per operator): a long chain overflows libcst's native stack like nesting does
-        below = depth + (len(node.values) - 1 if isinstance(node, bool_op) and len(node.values) > 2 else 1)
-        # ast.iter_child_nodes inlined (the same fields, in the same order): a generator per
-        # node was half the cost of this walk, which runs on every Python side parsed
-        for name in node._fields:
+        below = depth + (len(node.values) - 1 if kind is bool_op and len(node.values) > 2 else 1)
+        # ast.iter_child_nodes inlined (the same fields, in the same order, less those declared
+        # to hold names, strings or numbers only): a generator per node was half the cost of
+        # this walk, which runs on every Python side parsed
+        names = table.get(kind)
+        if names is None:
+            names = _ast_fields(kind)
+        for name in names:
             value = getattr(node, name, None)
             if isinstance(value, node_type):
                 push((value, below))
