@@ -345,33 +345,33 @@ class _Extractor:
                 continue
             if kind is cst.If:
                 path, contributors = self._if(unit, stmt, path, contributors, reachable)
-            elif isinstance(stmt, (cst.Raise, cst.Return)) or is_abort_call(self.ex, stmt):
-                bare = isinstance(stmt, cst.Return) and stmt.value is None
+            elif kind is cst.Raise or kind is cst.Return or is_abort_call(self.ex, stmt):
+                bare = kind is cst.Return and stmt.value is None
                 self._exit(unit, stmt, path, contributors, owner, reachable, error_noted or (error_logged and bare and owner is not None))
                 path = FALSE
-            elif isinstance(stmt, cst.Assert):
+            elif kind is cst.Assert:
                 self._collect_exprs(unit, stmt.test, in_guard=True, in_try=False)
                 test = self.ex.formula(stmt.test, unit.namer)
                 cond = neg(test)
                 unit.guards.append(Guard(conj(path, cond), cond, Action.ASSERT, self.span(stmt), self.ex.code(stmt), reachable, "assert", contributors))
                 path, contributors = conj(path, test), contributors + ((self.line(stmt), test),)
-            elif isinstance(stmt, (cst.Continue, cst.Break)):
+            elif kind is cst.Continue or kind is cst.Break:
                 path = FALSE
-            elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            elif kind is cst.Try or kind is cst.TryStar:
                 path = self._try(unit, stmt, path, contributors)
-            elif isinstance(stmt, (cst.For, cst.While)):
-                head = stmt.iter if isinstance(stmt, cst.For) else stmt.test
+            elif kind is cst.For or kind is cst.While:
+                head = stmt.iter if kind is cst.For else stmt.test
                 self._collect_exprs(unit, head, in_guard=False, in_try=False)
-                if isinstance(stmt, cst.For):
+                if kind is cst.For:
                     self._collect_exprs(unit, stmt.target, in_guard=False, in_try=False)
                 self._walk(unit, block(stmt.body), path, contributors)
                 if stmt.orelse is not None:
                     self._walk(unit, block(stmt.orelse.body), path, contributors)
-            elif isinstance(stmt, cst.With):
+            elif kind is cst.With:
                 for item in stmt.items:
                     self._collect_exprs(unit, item.item, in_guard=False, in_try=False)
                 path = self._walk(unit, block(stmt.body), path, contributors, owner)
-            elif isinstance(stmt, cst.Match):
+            elif kind is cst.Match:
                 self._collect_exprs(unit, stmt.subject, in_guard=False, in_try=False)
                 for case in stmt.cases:
                     self._walk(unit, block(case.body), path, contributors)
@@ -527,18 +527,19 @@ class _Extractor:
         return out[:MAX_LOOKUPS]
 
     def _simple(self, unit: _UnitBuilder, stmt: cst.CSTNode, path: Formula, contributors, reachable: bool) -> None:
-        if isinstance(stmt, cst.Expr):
+        kind = type(stmt)  # exact types (libcst's node classes are final): ABC isinstance is slow
+        if kind is cst.Expr:
             self._collect_exprs(unit, stmt.value, in_guard=False, in_try=False, statement=True)
             value = stmt.value
-            if isinstance(value, cst.Await):
+            if type(value) is cst.Await:
                 value = value.expression
-            if isinstance(value, cst.Call):
+            if type(value) is cst.Call:
                 callee = self.ex.callee(value)
                 if GUARD_CALL.search(callee) and not LOG_CALLEE.search(callee):
                     self._call_guard(unit, value, callee, stmt, path, contributors, reachable)
                 self._argument_validators(unit, value, stmt, path, contributors, reachable)
             return
-        if isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+        if kind is cst.Assign or kind is cst.AnnAssign or kind is cst.AugAssign:
             value = stmt.value
             if value is not None:
                 self._collect_exprs(unit, value, in_guard=False, in_try=False)

@@ -111,13 +111,14 @@ class Exprs:
 
     def dotted(self, node: cst.BaseExpression) -> str:
         """`a.b.c` as written; calls and subscripts keep a marker so they are not confused."""
-        if isinstance(node, cst.Name):
+        kind = type(node)  # exact types (libcst's node classes are final): ABC isinstance is slow
+        if kind is cst.Name:
             return node.value
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return f"{self.dotted(node.value)}.{node.attr.value}"
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return f"{self.dotted(node.func)}()"
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return f"{self.dotted(node.value)}[]"
         return squash(self.code(node))
 
@@ -137,7 +138,8 @@ class Exprs:
     def literal(self, node: cst.BaseExpression, depth: int = 0) -> LiteralValue:
         if depth > 20:
             return None
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        kind = type(node)  # exact types, as in dotted
+        if kind is cst.SimpleString or kind is cst.ConcatenatedString:
             try:
                 value = string_value(node)
             except Exception:
@@ -145,24 +147,24 @@ class Exprs:
             if isinstance(value, bytes):
                 return value.decode("latin-1")
             return value if isinstance(value, str) else None
-        if isinstance(node, cst.Integer):
+        if kind is cst.Integer:
             try:
                 return int(node.value.replace("_", ""), 0)
             except ValueError:
                 return None
-        if isinstance(node, cst.Float):
+        if kind is cst.Float:
             try:
                 return float(node.value.replace("_", ""))
             except ValueError:
                 return None
-        if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        if kind is cst.Name and node.value in ("True", "False"):
             return node.value == "True"
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        if kind is cst.UnaryOperation and type(node.operator) is cst.Minus:
             inner = self.literal(node.expression, depth + 1)
             if isinstance(inner, (int, float)) and not isinstance(inner, bool):
                 return -inner
             return None
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left = self.literal(node.left, depth + 1)
             right = self.literal(node.right, depth + 1)
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
@@ -304,18 +306,20 @@ _BOOLISH_CALL = re.compile(r"(^|\.)(is_|has_|can_|should_|check|verify|validate|
 
 _VALUE_LITERALS = (cst.Dict, cst.List, cst.Set, cst.Tuple, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
                    cst.Integer, cst.Float, cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)
+_VALUE_LITERAL_TYPES = frozenset(_VALUE_LITERALS)
 
 
 def is_boolish(ex: Exprs, node: cst.BaseExpression) -> bool:
     """Is `return <node>` a predicate whose truth is the function's verdict?"""
-    if isinstance(node, cst.Comparison):
+    kind = type(node)  # exact types, as in Exprs.dotted
+    if kind is cst.Comparison:
         return True
-    if isinstance(node, cst.BooleanOperation):
+    if kind is cst.BooleanOperation:
         # `spec or {}` / `name and name.strip()` return values, not verdicts
-        return not any(isinstance(side, _VALUE_LITERALS) or (isinstance(side, cst.Name) and side.value == "None")
+        return not any(type(side) in _VALUE_LITERAL_TYPES or (type(side) is cst.Name and side.value == "None")
                        for side in (node.left, node.right))
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+    if kind is cst.UnaryOperation and type(node.operator) is cst.Not:
         return True
-    if isinstance(node, cst.Call):
+    if kind is cst.Call:
         return bool(_BOOLISH_CALL.search(ex.callee(node)))
     return False

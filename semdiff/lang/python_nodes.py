@@ -72,10 +72,12 @@ REGEX_CALLEES = ("re.compile", "re.match", "re.search", "re.fullmatch", "re.sub"
 
 def block(body: Union[cst.BaseSuite, Sequence[cst.CSTNode]]) -> list[cst.CSTNode]:
     """Flatten a suite into statements; `x; y` on one line become two small statements."""
-    items = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
+    kind = type(body)  # exact types (libcst's node classes are final): ABC isinstance is slow
+    items = body.body if kind is cst.IndentedBlock or kind is cst.SimpleStatementSuite else body
     out: list[cst.CSTNode] = []
+    line = cst.SimpleStatementLine
     for s in items:
-        if isinstance(s, cst.SimpleStatementLine):
+        if type(s) is line:
             out.extend(s.body)
         else:
             out.append(s)
