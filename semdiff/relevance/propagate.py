@@ -93,6 +93,10 @@ class RepoRelevance:
         self._next_memo: dict[tuple[str, str], tuple[str, ...]] = {}
         self._answers = answers
         self._answer_keys: dict[str, Optional[str]] = {}  # side -> key of its stored answers (None: none)
+        # stored answers read but not yet asked for, as checked rows (see _decode_answers):
+        # a file holds ~800 per graph and a change asks about a few of them
+        self._stored_fwd: dict[tuple[str, str], Optional[tuple]] = {}
+        self._stored_bwd: dict[tuple[str, str], Optional[tuple]] = {}
         self._seeds_text: Optional[str] = None  # canonical(self.seeds), made once: both sides' keys hold it
         self._fresh = 0  # walks computed this run (nothing to write when 0)
 
@@ -147,8 +151,9 @@ class RepoRelevance:
             return self._fwd_memo[key]
         if side not in self._answer_keys:
             self._load_answers(side)
-            if key in self._fwd_memo:
-                return self._fwd_memo[key]
+        if key in self._stored_fwd:
+            result = self._fwd_memo[key] = _stored_relevance(self._stored_fwd[key])
+            return result
         self._fresh += 1
         cg = self.graph(side)
         assert cg is not None
@@ -193,8 +198,9 @@ class RepoRelevance:
             return self._bwd_memo[key]
         if side not in self._answer_keys:
             self._load_answers(side)
-            if key in self._bwd_memo:
-                return self._bwd_memo[key]
+        if key in self._stored_bwd:
+            result = self._bwd_memo[key] = _stored_relevance(self._stored_bwd[key])
+            return result
         self._fresh += 1
         result = self._bwd_memo[key] = self._backward(side, node)
         return result
@@ -236,9 +242,9 @@ class RepoRelevance:
             self._answers.stats.corrupt += 1
             return
         fwd, bwd = loaded
-        for memo, got in ((self._fwd_memo, fwd), (self._bwd_memo, bwd)):
-            for node, rel in got.items():
-                memo.setdefault((side, node), rel)
+        for stored, got in ((self._stored_fwd, fwd), (self._stored_bwd, bwd)):
+            for node, row in got.items():
+                stored[(side, node)] = row
 
     def save_answers(self) -> None:
         """Store this run's walk answers (with those read) per graph, best effort."""
@@ -250,8 +256,11 @@ class RepoRelevance:
             if key is not None:
                 by_key.setdefault(key, []).append(side)
         for key, sides in by_key.items():
-            fwd = {node: rel for (s, node), rel in self._fwd_memo.items() if s in sides}
-            bwd = {node: rel for (s, node), rel in self._bwd_memo.items() if s in sides}
+            # the answers read first (in the file's order), then those walked this run
+            fwd = {node: _stored_relevance(row) for (s, node), row in self._stored_fwd.items() if s in sides}
+            fwd.update((node, rel) for (s, node), rel in self._fwd_memo.items() if s in sides and node not in fwd)
+            bwd = {node: _stored_relevance(row) for (s, node), row in self._stored_bwd.items() if s in sides}
+            bwd.update((node, rel) for (s, node), rel in self._bwd_memo.items() if s in sides and node not in bwd)
             if len(fwd) + len(bwd) <= MAX_ANSWERS:
                 from semdiff.parse_cache import put_bounded
 
@@ -477,15 +486,15 @@ def _encode_answers(fwd: Mapping[str, Optional[Relevance]], bwd: Mapping[str, Op
     return frame(_ANSWERS_MAGIC, payload)
 
 
-def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[Relevance]], dict[str, Optional[Relevance]]]]:
-    """The stored answers, or None for anything that is not an intact file of `key` (marshal of
-    plain values under a CRC, every row type-checked: the cache directory is not trusted)."""
+def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[tuple]], dict[str, Optional[tuple]]]]:
+    """The stored answers as checked rows (`_stored_relevance` makes each one's Relevance when it
+    is asked for), or None for anything that is not an intact file of `key` (marshal of plain
+    values under a CRC, every row type-checked: the cache directory is not trusted)."""
     from semdiff.ir_codec import unframe
 
     payload = unframe(_ANSWERS_MAGIC, data)
     if payload is None:
         return None
-    make = _relevance_maker()
     join = "".join
     try:
         value = marshal.loads(payload)
@@ -495,7 +504,7 @@ def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[
         for rows in value[1:]:
             if type(rows) is not tuple:
                 return None
-            got: dict[str, Optional[Relevance]] = {}
+            got: dict[str, Optional[tuple]] = {}
             for node, row in rows:
                 if type(node) is not str:
                     return None
@@ -507,11 +516,16 @@ def _decode_answers(data: bytes, key: str) -> Optional[tuple[dict[str, Optional[
                         or type(reason) is not str):
                     return None
                 join(path)  # TypeError (not an intact file) unless every item is a str
-                got[node] = make(category, score, path, reason)
+                got[node] = row
             out.append(got)
     except (ValueError, EOFError, TypeError):
         return None
     return out[0], out[1]
+
+
+def _stored_relevance(row: Optional[tuple]) -> Optional[Relevance]:
+    """The Relevance of a row `_decode_answers` checked (None stays None)."""
+    return None if row is None else _relevance_maker()(*row)
 
 
 _MAKE_RELEVANCE: Optional[Any] = None

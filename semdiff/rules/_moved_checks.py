@@ -180,12 +180,14 @@ def _moved_into_direct_callee(
         texts: dict[str, Unit] = {}
         atom_sets: dict[frozenset[str], Unit] = {}
         for c in after.calls:
+            origins: object = _UNREAD  # read once per call, when a target has a check to translate
             for v in _targets(after, by_name.get(c.callee.rsplit(".", 1)[-1], ())):
                 if v is after:
                     continue
-                origins = _origins(after, c)
                 for h in v.guards:
                     if h.action in _DENYING and h.reachable:
+                        if origins is _UNREAD:
+                            origins = _origins(after, c)
                         t, a = _translate(_text(h), _atoms(h), v.params, c)
                         texts.setdefault(t, v)
                         if a:
@@ -198,6 +200,9 @@ def _moved_into_direct_callee(
     if found is None and called is not None:
         found = _kept_check_call(text, called, after, after_units, memo)
     return found
+
+
+_UNREAD = object()
 
 
 def _origins(after: Unit, call) -> Optional[list[str]]:
@@ -388,7 +393,7 @@ def _translate(text: str, atoms: frozenset[str], params: tuple[str, ...], call,
     args = values if values is not None else [a.value for a in call.positional]
     shift = 1 if params and params[0] in ("self", "cls") and "." in call.callee else 0
     names = {p: args[i - shift] for i, p in enumerate(params) if 0 <= i - shift < len(args)}
-    out = re.sub(r"(?<![.\w$])[A-Za-z_$][\w$]*", lambda m: names.get(m.group(0), m.group(0)), text)
+    out = _NAME_TOKEN.sub(lambda m: names.get(m.group(0), m.group(0)), text) if names else text
     keys = call.arg_keys or ()
     own_instance = shift == 1 and call.callee.split(".", 1)[0] in ("self", "cls")
 
@@ -398,9 +403,13 @@ def _translate(text: str, atoms: frozenset[str], params: tuple[str, ...], call,
             if i == -1 and own_instance:
                 return "$0"  # `self.m(...)` from a method: the callee's self is the caller's
             return keys[i] if 0 <= i < len(keys) else "?" + m.group(0)
-        return re.sub(r"\$(\d+)", arg, k)
+        return _PARAM_KEY.sub(arg, k)
 
     return _SPACE.sub(" ", out).strip(), frozenset(sub(a) for a in atoms)
+
+
+_NAME_TOKEN = re.compile(r"(?<![.\w$])[A-Za-z_$][\w$]*")
+_PARAM_KEY = re.compile(r"\$(\d+)")
 
 
 def _made_before(caller: Unit, call, text: str, atoms: frozenset[str], memo: dict) -> bool:
