@@ -274,6 +274,7 @@ def classify_effects(
         results[id(uc)] = effect
 
     out: list[UnitEffect] = []
+    areas: dict[str, str] = {}
     for uc in unit_changes:
         if id(uc) in paired_added:
             continue
@@ -291,7 +292,9 @@ def classify_effects(
         else:
             effect, evidence = Effect.BEHAVIOUR, ("added" if uc.before is None else "deleted",)
         other_after = partner[id(uc)].after if id(uc) in partner else uc.after
-        area = area_of(uc.path, t)
+        area = areas.get(key_path)
+        if area is None:  # a file's units share it: its path patterns are searched once per file
+            area = areas[key_path] = area_of(key_path, t)
         bumps = _action_bumps(uc.before, other_after) if effect is Effect.BEHAVIOUR and area == "code" else None
         if bumps:
             area = "deps"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Callable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from semdiff import digests
 from semdiff.ir import And, Atom, Call, Const, Formula, Guard, Linear, Not, Or, Unit, atoms_of, conj, disj
@@ -187,8 +187,10 @@ def rename_operands(key: str, mapping: Optional[Mapping[str, str]]) -> str:
     return _rename(key, mapping) if mapping else key
 
 
-def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
-    """Rename local placeholders in every atom (used to unify same-named locals)."""
+def rekey(f: Formula, mapping: Mapping[str, str], memo: Optional[dict] = None) -> Formula:
+    """Rename local placeholders in every atom (used to unify same-named locals). `memo`
+    (one per mapping, see rekey_guards) keeps each atom's answer: an atom is shared by the
+    conditions and paths of many guards of a unit."""
     if not mapping:
         return f
 
@@ -196,6 +198,16 @@ def rekey(f: Formula, mapping: Mapping[str, str]) -> Formula:
         return None if k is None else _rename(k, mapping)
 
     def atom(a: Atom) -> Atom:
+        if memo is None:
+            return renamed(a)
+        hit = memo.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        out = renamed(a)
+        memo[id(a)] = (a, out)  # the atom is kept, so its id is not reused while the memo lives
+        return out
+
+    def renamed(a: Atom) -> Atom:
         lin = a.linear
         if lin is not None:
             lin = Linear(key(lin.term) or lin.term, lin.op, lin.constant)
@@ -282,6 +294,9 @@ _PLACEHOLDERS: dict[str, str] = {}  # text -> placeholder: the same operands com
 _PLACEHOLDERS_MAX = 16384  # texts remembered (a long-lived library process clears and starts again)
 
 
+_SQUASHED: dict[str, str] = {}  # source text -> the placeholder of its squashed form
+
+
 def _placeholder(text: str) -> str:
     hit = _PLACEHOLDERS.get(text)
     if hit is None:
@@ -322,7 +337,12 @@ def inline_unifier(unit: Unit, other: Unit, other_guards: tuple[Guard, ...]) -> 
     for key, text in candidates.items():
         if _LOCAL_ONLY.fullmatch(key):
             continue  # an operand that is itself a local: nothing to inline
-        for digest in {_placeholder(key), _placeholder(squash(text))}:
+        squashed = _SQUASHED.get(text)
+        if squashed is None:  # the same operand texts come back for both sides and every unit change
+            if len(_SQUASHED) >= _PLACEHOLDERS_MAX:
+                _SQUASHED.clear()
+            squashed = _SQUASHED[text] = _placeholder(squash(text))
+        for digest in {_placeholder(key), squashed}:
             if digest in mine and digest not in out:
                 out[digest] = key
     return out
@@ -351,11 +371,11 @@ def param_unifier(before: tuple[str, ...], after: tuple[str, ...]) -> dict[str, 
     return {f"${j}": v for j, v in mapping.items() if v != f"${j}"}
 
 
-def rekey_guard(g: Guard, mapping: Mapping[str, str]) -> Guard:
+def rekey_guard(g: Guard, mapping: Mapping[str, str], memo: Optional[dict] = None) -> Guard:
     if not mapping:
         return g
-    deny_when, condition = rekey(g.deny_when, mapping), rekey(g.condition, mapping)
-    path = tuple((line, rekey(f, mapping)) for line, f in g.path)
+    deny_when, condition = rekey(g.deny_when, mapping, memo), rekey(g.condition, mapping, memo)
+    path = tuple((line, rekey(f, mapping, memo)) for line, f in g.path)
     if deny_when is g.deny_when and condition is g.condition and all(x[1] is y[1] for x, y in zip(path, g.path)):
         return g  # no placeholder of the mapping in it
     return replace(
@@ -364,6 +384,15 @@ def rekey_guard(g: Guard, mapping: Mapping[str, str]) -> Guard:
         condition=condition,
         path=path,
     )
+
+
+def rekey_guards(guards: Iterable[Guard], mapping: Mapping[str, str]) -> tuple[Guard, ...]:
+    """rekey_guard of each guard, each shared atom renamed once: a unit's guards carry the
+    atoms of the exits before them in their paths, so the same atoms come back guard after guard."""
+    if not mapping:
+        return tuple(guards)
+    memo: dict = {}
+    return tuple(rekey_guard(g, mapping, memo) for g in guards)
 
 
 def _bare_name(callee: str) -> tuple[str, str]:

@@ -25,7 +25,7 @@ from semdiff.rules._moved_checks import (
 )
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import (
-    OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guard, rename_operands,
+    OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guards, rename_operands,
     passthrough_unifier, renamed_callee_unifier, same_body_callee_unifier,
 )
 from semdiff.rules._decorator_order import moved_above_registration
@@ -378,9 +378,9 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     # a value tested inline on one side and through a local bound to it on the other
     inline_b, inline_a = inline_unifier(before, after, a_eff), inline_unifier(after, before, b_all)
     if inline_b:
-        b_all = tuple(rekey_guard(g, inline_b) for g in b_all)
+        b_all = rekey_guards(b_all, inline_b)
     unify = local_unifier(before, after)
-    a_all = tuple(rekey_guard(rekey_guard(h, inline_a), unify) for h in a_eff)
+    a_all = rekey_guards(rekey_guards(a_eff, inline_a), unify)
     calls = call_unifier(b_all, a_all)
     calls.update(signature_unifier(b_all, a_all, _callee_params(before, after, ctx)))
     calls.update(renamed_callee_unifier(b_all, a_all))  # `_is_inside(p, t)` -> `paths.is_inside(p, t)`
