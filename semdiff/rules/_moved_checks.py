@@ -487,7 +487,7 @@ def enforced_by_callers(
 _RAISING = {Action.RAISE, Action.ABORT, Action.ASSERT}
 _PROPAGATES = {Action.RAISE, Action.ABORT, Action.ASSERT, Action.DENY_RETURN}
 _BINDING = re.compile(r"^\s*(?:(?:const|let|var|final)\s+)?(?P<lhs>[\w$\s,()\[\]{}:*.<>?]+?)\s*:?=(?!=)\s*(?:await\s+|yield\s+)?(?P<rhs>\S.*)$")
-_PLACEHOLDER = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")
+_PLACEHOLDER = re.compile(r"%[0-9a-f]{6}(?:_\d+)?")  # a local's placeholder
 MAX_BINDING_LINE = 400
 
 
@@ -741,7 +741,7 @@ def sanitised_instead(g: Guard, before_units: Mapping[tuple[str, str], object],
 _NORMALISER_WORDS = frozenset({"clean", "sanitize", "sanitise", "normalize", "normalise", "canonicalize",
                                "canonicalise", "basename"})
 _LEXICAL_ONLY = re.compile(r"^(?:path|filepath|os\.path|posixpath|ntpath|path\.posix|path\.win32)\.(?:clean|normalize|normpath)$", re.I)
-_PLACEHOLDER = re.compile(r"\$\d+|%[0-9a-f]{6}(?:_\d+)?")
+_PARAM_OR_LOCAL = re.compile(r"\$\d+|%[0-9a-f]{6}(?:_\d+)?")  # a parameter's or a local's placeholder
 
 
 def _source_names(unit: Unit, keys) -> set[str]:
@@ -749,7 +749,7 @@ def _source_names(unit: Unit, keys) -> set[str]:
     local_names = {ph: name for name, ph in unit.locals}
     out = set()
     for key in keys:
-        for ph in _PLACEHOLDER.findall(key):
+        for ph in _PARAM_OR_LOCAL.findall(key):
             if ph.startswith("$"):
                 i = int(ph[1:])
                 if i < len(unit.params):
