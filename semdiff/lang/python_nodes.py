@@ -14,6 +14,7 @@ from itertools import accumulate
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 import libcst as cst
+from libcst._nodes.expression import _BaseParenthesizedNode
 
 from semdiff.ir import Action, Call, Const, Formula
 from semdiff.lang import normal
@@ -715,6 +716,46 @@ def _counting_codegen(self, state, **kwargs) -> None:
         ranges[key] = (start, len(tokens))
 
 
+_PARENTHESIZED = _BaseParenthesizedNode
+_PARENTHESIZE = _BaseParenthesizedNode.__dict__["_parenthesize"]
+
+
+class _Parens:
+    """`with node._parenthesize(state):` while SourcePositions regenerates a module, without
+    the generator and context-manager objects libcst's @contextmanager makes per expression:
+    the left parentheses, then the node's range recorded as record_syntactic_position
+    records it, then the right parentheses; an error inside records nothing and is raised,
+    as there."""
+
+    __slots__ = ("node", "state", "start")
+
+    def __init__(self, node, state: "_TokenCountState") -> None:
+        self.node, self.state = node, state
+
+    def __enter__(self) -> None:
+        state = self.state
+        for lpar in self.node.lpar:
+            lpar._codegen(state)
+        self.start = len(state.tokens)
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            return False
+        state, node = self.state, self.node
+        state.ranges[id(node)] = (self.start, len(state.tokens))
+        for rpar in node.rpar:
+            rpar._codegen(state)
+        return False
+
+
+def _counting_parenthesize(self, state):
+    """_BaseParenthesizedNode._parenthesize during a SourcePositions pass (see
+    _counting_codegen for other threads and states)."""
+    if type(state) is not _TokenCountState:
+        return _PARENTHESIZE(self, state)
+    return _Parens(self, state)
+
+
 class SourcePositions:
     """Node -> source range and text, as libcst's PositionProvider would give them.
 
@@ -730,10 +771,12 @@ class SourcePositions:
     def __init__(self, module: cst.Module, text: str) -> None:
         state = _TokenCountState(module.default_indent, module.default_newline)
         cst.CSTNode._codegen = _counting_codegen  # type: ignore[method-assign]
+        _PARENTHESIZED._parenthesize = _counting_parenthesize  # type: ignore[method-assign]
         try:
             module._codegen(state)
         finally:
             cst.CSTNode._codegen = _CODEGEN  # type: ignore[method-assign]
+            _PARENTHESIZED._parenthesize = _PARENTHESIZE  # type: ignore[method-assign]
         code = "".join(state.tokens)
         self.text = text
         self.ranges = state.ranges
