@@ -473,18 +473,25 @@ def evict(root: Union[str, Path], max_bytes: int, low_water: float = LOW_WATER) 
 
 def _remove_legacy_facts(directory: str) -> None:
     """Delete the per-blob facts files (`<2 hex>/<rest>.json`, and temporary files) of a
-    directory no version of semdiff since facts packs reads, then the emptied directories."""
-    for shard in os.scandir(directory):
-        if not shard.is_dir(follow_symlinks=False):
-            continue
-        for e in os.scandir(shard.path):
-            if (e.name.endswith(".json") or e.name.startswith(".tmp-")) and e.is_file(follow_symlinks=False):
-                try:
-                    os.unlink(e.path)
-                except OSError:
-                    pass
+    directory no version of semdiff since facts packs reads, then the emptied directories.
+    Best effort: what cannot be listed or deleted stays, and the sweep goes on without it."""
+    try:
+        shards = [s.path for s in os.scandir(directory) if s.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for shard in shards:
         try:
-            os.rmdir(shard.path)
+            names = [e for e in os.scandir(shard) if e.name.endswith(".json") or e.name.startswith(".tmp-")]
+        except OSError:
+            continue
+        for e in names:
+            try:
+                if e.is_file(follow_symlinks=False):
+                    os.unlink(e.path)
+            except OSError:
+                pass
+        try:
+            os.rmdir(shard)
         except OSError:
             pass  # something else is in it: left alone
     try:

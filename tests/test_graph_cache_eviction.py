@@ -131,3 +131,22 @@ def test_the_kind_names_are_the_writers_own() -> None:
     assert parse_cache.ANSWERS_KIND == propagate.ANSWERS_KIND
     assert parse_cache.REPORT_KIND == report_cache.KIND
     assert parse_cache.SNAPSHOT_KIND == "snapshot"  # semdiff.relevance.snapshot.put
+
+
+def test_an_unreadable_legacy_directory_does_not_stop_the_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = tmp_path / "graph"
+    (graph / "python-v2" / "ab").mkdir(parents=True)
+    old = graph / "parse-v1" / "ab" / ("f" * 62 + ".bin")
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"x" * 100)
+    os.utime(old, (1000, 1000))
+    real_scandir = os.scandir
+
+    def scandir(path):  # noqa: ANN001, ANN202
+        if "python-v2" in str(path):
+            raise PermissionError(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(parse_cache.os, "scandir", scandir)
+    assert parse_cache.evict(tmp_path, max_bytes=10, low_water=0.0) == 1  # the bounded entry still went
+    assert not old.exists()
