@@ -205,8 +205,7 @@ class ParseCache:
         self.corrupt = 0
         self.writes = 0
         self.evicted = 0
-        self._written = 0  # bytes written since this process last swept (or looked whether to)
-        self._looked = False  # whether this process asked if a sweep is due
+        self._sweeps = _SweepCounter()  # this instance's writes toward its next sweep
         self._memo: dict[str, ParsedFile] = {}
 
     @staticmethod
@@ -270,18 +269,8 @@ class ParseCache:
             return  # not written (read-only or full cache dir)
         if kind == KIND:
             self.writes += 1
-        self._written += len(data)
-        if self.max_bytes is None:
-            return
-        if self._written < self.max_bytes // SWEEP_FRACTION:
-            if self._looked:
-                return
-            self._looked = True  # the first write of a process: sweep if none ran for a while
-            if not sweep_due(self.store.root):
-                return
-        self._written = 0
-        self._looked = True
-        self.evicted += evict(self.store.root, self.max_bytes)
+        if self.max_bytes is not None:
+            self.evicted += self._sweeps.wrote(self.store.root, self.max_bytes, len(data))
 
     # -- the focus step's results ---------------------------------------------------------------
     # Blanking (semdiff.lang.python_focus) needs a tree-sitter parse of both sides, about as
@@ -399,7 +388,29 @@ def _parse_size(text: str) -> int:
         return DEFAULT_MAX_BYTES  # a typo in the environment must not unbound the cache
 
 
-_WRITTEN_ELSEWHERE: dict[str, list[Any]] = {}  # cache root -> [bytes since this process swept, looked]
+class _SweepCounter:
+    """When a process's writes call for a sweep: at its first write when no process swept for
+    SWEEP_EVERY seconds, then each time it has written 1/SWEEP_FRACTION of the bound."""
+
+    def __init__(self) -> None:
+        self.written = 0  # bytes written since this counter last swept (or looked whether to)
+        self.looked = False  # whether it asked if a sweep is due
+
+    def wrote(self, root: Union[str, Path], max_bytes: int, nbytes: int) -> int:
+        """Count a write of `nbytes`; sweep when due. Returns how many entries were deleted."""
+        self.written += nbytes
+        if self.written < max_bytes // SWEEP_FRACTION:
+            if self.looked:
+                return 0
+            self.looked = True  # the first write: sweep if none ran for a while
+            if not sweep_due(root):
+                return 0
+        self.written = 0
+        self.looked = True
+        return evict(root, max_bytes)
+
+
+_WRITTEN_ELSEWHERE: dict[str, _SweepCounter] = {}  # cache root -> writes outside ParseCache
 
 
 def put_bounded(store: Any, kind: str, version: int, key: str, payload: bytes) -> None:
@@ -412,17 +423,7 @@ def put_bounded(store: Any, kind: str, version: int, key: str, payload: bytes) -
     max_bytes = max_cache_bytes()
     if store.stats.writes == before or max_bytes is None:
         return
-    state = _WRITTEN_ELSEWHERE.setdefault(str(store.root), [0, False])
-    state[0] += len(payload)
-    if state[0] < max_bytes // SWEEP_FRACTION:
-        if state[1]:
-            return
-        state[1] = True  # the first such write of a process: sweep if none ran for a while
-        if not sweep_due(store.root):
-            return
-    state[0] = 0
-    state[1] = True
-    evict(store.root, max_bytes)
+    _WRITTEN_ELSEWHERE.setdefault(str(store.root), _SweepCounter()).wrote(store.root, max_bytes, len(payload))
 
 
 def sweep_due(root: Union[str, Path]) -> bool:

@@ -127,11 +127,8 @@ def _open_revision(path: str, revision: str) -> tuple[git.Repository, "_Plan"]:
 def _range_ends(revision: str) -> Optional[list[str]]:
     """The two commits `_plan_revision` resolves first for an A..B or A...B range (resolved
     with the repository itself, in one git call), or None for anything else."""
-    rev = revision.strip()
-    if not rev or rev.startswith("-") or ".." not in rev:
-        return None
-    left, right = rev.split("...", 1) if "..." in rev else rev.split("..", 1)
-    return [left or "HEAD", right or "HEAD"]
+    names = git.range_names(revision)
+    return names if names is not None and len(names) == 2 else None
 
 
 def _plan_revision(repo: git.Repository, revision: str, resolved: Optional[list[str]] = None) -> _Plan:

@@ -501,21 +501,24 @@ def open_with_commits(path: str, revs: Sequence[str]) -> tuple[Repository, Optio
     return open_repository(path), None
 
 
+def range_names(revision: str) -> Optional[list[str]]:
+    """The commits a revision names: [A, B] for `A..B` or `A...B` (an empty side is HEAD),
+    [revision] for anything else; None for an empty or option-like text."""
+    rev = revision.strip()
+    if not rev or rev.startswith("-"):
+        return None
+    if ".." not in rev:
+        return [rev]
+    left, right = rev.split("...", 1) if "..." in rev else rev.split("..", 1)
+    return [left or "HEAD", right or "HEAD"]
+
+
 def revision_ids(repo: str, revision: str) -> Optional[tuple[str, ...]]:
     """(commit, tree) ids of every commit `revision` names, in one `git rev-parse` run in
     `repo` (a path; what the report cache keys an analysis by); None when it is not a plain
     range of commits (then the analysis runs and reports any error)."""
-    rev = revision.strip()
-    if not rev or rev.startswith("-"):
-        return None
-    if "..." in rev:
-        names = rev.split("...", 1)
-    elif ".." in rev:
-        names = rev.split("..", 1)
-    else:
-        names = [rev]
-    names = [n or "HEAD" for n in names]
-    if any(n.startswith("-") or "\n" in n or "\0" in n for n in names):
+    names = range_names(revision)
+    if names is None or any(n.startswith("-") or "\n" in n or "\0" in n for n in names):
         return None
     try:
         proc = run_git(repo, ["rev-parse", "--end-of-options", *(f"{n}^{{commit}}" for n in names),
