@@ -69,6 +69,7 @@ BASE = {
 
         class AuditMixin(BaseView):
             def audit(self, request):
+                self.extra()  # nothing yet: BaseView.extra once BaseView has it
                 return request
         """
     ),
@@ -151,6 +152,33 @@ BASE = {
             return True
         """
     ),
+    # names other modules use before they exist (unresolved: external nodes until defined)
+    "app/later.py": src(
+        """
+        from app import auth, views
+        from app.util import planned
+
+
+        def uses_later(x):
+            auth.not_yet(x)
+            auth.jwt.decode(x)  # through auth's import of jwt: a def named jwt would take it
+            views.AdminView.guard(x)  # BaseView's, until AdminView defines its own
+            views.NewView.guard(x)  # nothing yet
+            return planned(x)
+
+
+        class Later(auth.Missing):
+            def run(self):
+                return self.go()
+        """
+    ),
+    # a star import: every new top-level name of app.consts is visible in app.star
+    "app/consts.py": "def limit(x):\n    return x\n",
+    "app/star.py": "from app.consts import *\n\n\ndef use_star(x):\n    return later(limit(x))\n",
+    # a class-based view routed from another module
+    "app/urls.py": 'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("admin/", views.AdminView.as_view()), path("later/", later_view)]\n',
+    # a Python module under a JavaScript module's name (web/app.js is module web.app)
+    "web/app/hooks.py": "def hook(x):\n    return x\n",
     "web/app.js": "const jwt = require('jsonwebtoken');\nfunction check(t) { return jwt.verify(t, 'k'); }\nmodule.exports = { check };\n",
 }
 
@@ -232,6 +260,21 @@ DERIVED_CASES: dict[str, list[tuple[str, str, str]]] = {
     # a module-level call and a nested helper's call
     "module scope and closure": [("app/views.py", "        return helper(y)\n", "        return outer(y)\n"),
                                  ("app/util.py", "def unused(x):", "helper(1)\n\n\ndef unused(x):")],
+    # definitions added, removed, renamed (interface changes nobody else can see differently)
+    "add a function": [("app/util.py", "def unused(x):", "def added(x):\n    return helper(x)\n\n\ndef unused(x):")],
+    "remove a function": [("app/util.py", "def unused(x):\n    return str(x)\n", "")],
+    "rename a function": [("app/util.py", "def unused(x):", "def unused_now(x):")],
+    "add a function another module already calls": [("app/auth.py", "def load_token(raw):", "def not_yet(x):\n    return x\n\n\ndef load_token(raw):")],
+    "add a function another module imports": [("app/util.py", "def unused(x):", "def planned(x):\n    return unused(x)\n\n\ndef unused(x):")],
+    "remove a function another module imports": [("app/pkg/impl.py", "def verify(user):", "def verified(user):")],
+    "add a function and call it from another changed module": [
+        ("app/auth.py", "def load_token(raw):", "def fresh(x):\n    return x\n\n\ndef load_token(raw):"),
+        ("app/views.py", "    return helper(uid)\n", "    return auth.fresh(uid)\n")],
+    "add a method": [("app/views.py", "    def get(self, request):", "    def extra(self):\n        return helper(1)\n\n    def get(self, request):")],
+    "remove a method": [("app/views.py", "    def delete(self, request):\n        return self.audit(request)\n", "    pass\n")],
+    "add a nested function": [("app/views.py", "    def inner(y):", "    def inner2(y):\n        return y\n\n    def inner(y):")],
+    "add a class with bases outside the repository": [("app/util.py", "def unused(x):", "class Record(dict):\n    def size(self):\n        return helper(len(self))\n\n\ndef unused(x):")],
+    "remove a class": [("app/later.py", "class Later(auth.Missing):\n    def run(self):\n        return self.go()\n", "")],
 }
 
 
@@ -244,9 +287,25 @@ def test_edits_inside_definitions_are_derived_and_equal_a_fresh_build(base_repo,
     assert check_head(repo, base, head, tmp_path / "cache") is True
 
 
+def _add(path: str, before: str, text: str) -> Any:
+    return lambda r: edit(r, path, before, text + before)
+
+
 FALLBACK_CASES: dict[str, Any] = {
-    "add a function": lambda r: edit(r, "app/util.py", "def unused(x):", "def added(x):\n    return x\n\n\ndef unused(x):"),
-    "remove a function": lambda r: edit(r, "app/util.py", "def unused(x):\n    return str(x)\n", ""),
+    # a definition other modules could see differently
+    "add a function a star import exposes": _add("app/consts.py", "def limit(x):", "def later(x):\n    return x\n\n\n"),
+    "add a function shadowing an import": _add("app/auth.py", "def load_token(raw):", "def jwt(x):\n    return x\n\n\n"),
+    "add a method the class's base provides": _add("app/views.py", "    def get(self, request):", "    def guard(self, request):\n        return request\n\n"),
+    "add a method to a class with subclasses": _add("app/base.py", "    def dispatch(self, request):", "    def extra(self):\n        return 1\n\n"),
+    "add a view method to a routed class": _add("app/views.py", "    def get(self, request):", "    def post(self, request):\n        return request\n\n"),
+    "add a class with a base in the repository": _add("app/views.py", "def outer(x):", "class NewView(BaseView):\n    pass\n\n\n"),
+    "add a class another module inherits from": _add("app/auth.py", "def load_token(raw):", "class Missing:\n    def go(self):\n        return 1\n\n\n"),
+    "remove a method a subclass's look-up finds": lambda r: edit(r, "app/base.py", "    def guard(self, request):\n        return request.user\n\n", ""),
+    "add the handler a route of its module names": _add("app/urls.py", "urlpatterns", "def later_view(request):\n    return request\n\n\n"),
+    "add a function named like a module": _add("app/pkg/__init__.py", "from app", "def impl(x):\n    return x\n\n\n"),
+    "add a function under a JavaScript module's name": _add("web/app/hooks.py", "def hook(x):", "def other(x):\n    return x\n\n\n"),
+    "change a definition's kind": lambda r: edit(r, "app/util.py", "def unused(x):\n    return str(x)\n", "class unused:\n    pass\n"),
+    "add an import": _add("app/util.py", "def helper(x):", "import os\n\n\n"),
     "rename an import": lambda r: edit(r, "app/views.py", "from app.util import helper\n", "from app.util import helper as h2\n"),
     "add a module": lambda r: r.write({"app/extra.py": "from app.util import helper\n\ndef more(x):\n    return helper(x)\n"}),
     "delete a module": lambda r: r.delete("app/pkg/impl.py"),
@@ -364,3 +423,75 @@ def test_nothing_is_derived_from_a_graph_nobody_holds(base_repo, tmp_path):
     graph_for_revision(str(repo.root), base, cache=cache)  # dropped at once: the memo is weak
     after = graph_for_revision(str(repo.root), head, cache=cache)
     assert not isinstance(after._store, OverlayStore)
+
+
+_NAMES = ["alpha", "beta", "gamma", "shared"]
+_METHODS = ["run", "get", "check"]
+
+
+class _RandomModule:
+    """A module of app/rnd: fixed imports (module r4 star-imports r0), a class K with a fixed
+    base, and functions and methods that come and go, calling each other's names in every
+    spelling the resolver knows: bare, through a module, through a class, through self."""
+
+    def __init__(self, rng: random.Random, i: int, n: int):
+        self.rng, self.i, self.n = rng, i, n
+        self.funcs = {name: [self.call(), self.call()] for name in rng.sample(_NAMES, 2)}
+        self.base = rng.choice(["", "dict", f"r{rng.randrange(n)}.K"])
+        self.methods = {m: [self.call(True), self.call(True)] for m in rng.sample(_METHODS, 1)}
+
+    def call(self, in_class: bool = False) -> str:
+        rng, j = self.rng, self.rng.randrange(self.n)
+        forms = [f"{rng.choice(_NAMES)}(x)", f"r{j}.{rng.choice(_NAMES)}(x)", f"r{j}.K.{rng.choice(_METHODS)}(x)",
+                 f"r{j}.K(x)", "check_role(x, 'a')"]
+        return rng.choice(forms + ([f"self.{rng.choice(_METHODS)}(x)"] * 2 if in_class else []))
+
+    def mutate(self) -> None:
+        rng = self.rng
+        table, names, in_class = (self.methods, _METHODS, True) if rng.random() < 0.4 else (self.funcs, _NAMES, False)
+        absent = [x for x in names if x not in table]
+        op = rng.choice(["add", "remove", "rename", "body"])
+        if op in ("add", "rename") and absent:
+            if op == "rename" and table:
+                table[rng.choice(absent)] = table.pop(rng.choice(sorted(table)))
+            else:
+                table[rng.choice(absent)] = [self.call(in_class), self.call(in_class)]
+        elif op == "remove" and table:
+            del table[rng.choice(sorted(table))]
+        elif table:
+            table[rng.choice(sorted(table))] = [self.call(in_class) for _ in range(rng.randint(1, 3))]
+
+    def text(self) -> str:
+        lines = ["from app.rnd import " + ", ".join(f"r{j}" for j in range(self.n)),
+                 f"from app.rnd.r{(self.i + 1) % self.n} import shared"]
+        if self.i == self.n - 1:
+            lines.append("from app.rnd.r0 import *")
+        for name, calls in self.funcs.items():
+            lines += ["", "", f"def {name}(x):"] + [f"    {c}" for c in calls] + ["    return x"]
+        lines += ["", "", f"class K({self.base}):" if self.base else "class K:", "    label = 1"]
+        for name, calls in self.methods.items():
+            lines += ["", f"    def {name}(self, x=None):"] + [f"        {c}" for c in calls] + ["        return x"]
+        return "\n".join(lines) + "\n"
+
+
+def test_random_definition_edits_derived_or_not_equal_fresh_builds(tmp_path):
+    """Functions and methods added, removed, renamed and edited at random across modules that
+    reach each other in every way the resolver knows (a star import, module attributes, class
+    members, bases in other modules), each head derived from the last: every head equals a
+    fresh build, whether derived or assembled whole."""
+    repo_mod._RECENT.clear()
+    rng = random.Random(20261129)
+    n = 5
+    repo = GitRepo(tmp_path / "repo")
+    mods = [_RandomModule(rng, i, n) for i in range(n)]
+    repo.write({**BASE, "app/rnd/__init__.py": "", **{f"app/rnd/r{i}.py": m.text() for i, m in enumerate(mods)}})
+    prev = repo.commit("base")
+    derived = 0
+    for step in range(10):
+        for i in rng.sample(range(n), rng.randint(1, 2)):
+            mods[i].mutate()
+            repo.write({f"app/rnd/r{i}.py": mods[i].text()})
+        head = repo.commit(f"step {step}")
+        derived += check_head(repo, prev, head, tmp_path / "cache")
+        prev = head
+    assert derived >= 3

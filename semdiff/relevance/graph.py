@@ -177,6 +177,10 @@ class CallGraph:
         self.stats = stats
         self.not_analyzed = not_analyzed
         self.snapshot_key: Optional[str] = None  # the cache's snapshot of this graph, once written or read
+        # (module, star-imported module names) of every module with a star import, sorted; what
+        # semdiff.relevance.incremental needs to know who sees a module's new top-level names
+        # without reading every file's facts (None: not known, e.g. a graph given as networkx)
+        self.star_imports: Optional[tuple[tuple[str, tuple[str, ...]], ...]] = None
 
     @property
     def graph(self) -> "nx.DiGraph":
@@ -390,6 +394,7 @@ class _Assembler:
             self.define_module(path, self.facts[path])
         for mod in self.modules.values():
             self.bind(mod)
+        star_imports = tuple(sorted((m.name, tuple(m.stars)) for m in self.modules.values() if m.stars))
         # -- pass 2: class bases (needed to resolve inherited methods) ------------------------
         for mod in self.modules.values():
             self.resolve_bases(mod)
@@ -414,7 +419,9 @@ class _Assembler:
         for attrs in nodes.values():
             if not attrs:
                 attrs["kind"] = "external"  # added by an edge: nothing in the repository defines it
-        return CallGraph(None, dict(self.path_to_module), stats, not_analyzed, store=DictStore(nodes, succ, pred))
+        cg = CallGraph(None, dict(self.path_to_module), stats, not_analyzed, store=DictStore(nodes, succ, pred))
+        cg.star_imports = star_imports
+        return cg
 
     # -- the passes, one module at a time (semdiff.relevance.incremental re-runs 2 and 3 for the
     # changed modules of a revision against the rest of the repository read lazily) --------------

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 from semdiff.model import NotAnalyzed
 from semdiff.relevance.facts import MODULE_SCOPE, FileFacts
 from semdiff.relevance.graph import (
-    BuildStats, CallGraph, DictStore, GraphStore, _Assembler, _Module, gc_paused, module_name,
+    _VIEW_METHODS, BuildStats, CallGraph, DictStore, GraphStore, _Assembler, _Module, gc_paused, module_name,
 )
 
 MAX_CHANGED_FILES = 200  # beyond this, assembling the whole revision is about as fast
@@ -54,11 +54,13 @@ def interface(f: FileFacts) -> tuple[Any, ...]:
 
 # -- the rest of the repository, read on demand ------------------------------------------------------
 class _LazyDefs:
-    """node -> kind for definitions, from the base graph (the same set at the head)."""
+    """node -> kind for definitions, from the base graph plus the definitions the changed files
+    add, minus those they remove (none of them: the base revision itself)."""
 
-    def __init__(self, store: GraphStore):
+    def __init__(self, store: GraphStore, added: Optional[Mapping[str, str]] = None, removed: Any = ()):
         self._store = store
-        self._memo: dict[str, Optional[str]] = {}
+        self._memo: dict[str, Optional[str]] = {n: None for n in removed}
+        self._memo.update(added or {})
 
     def get(self, node: str, default: Any = None) -> Any:
         try:
@@ -131,7 +133,8 @@ class _LazyBases:
 class _Derivation(_Assembler):
     """The assembler's passes 2 and 3 for a few modules, everything else read lazily."""
 
-    def __init__(self, base: GraphStore, modules: Mapping[str, str], facts_for: FactsFor):
+    def __init__(self, base: GraphStore, modules: Mapping[str, str], facts_for: FactsFor,
+                 added: Optional[Mapping[str, str]] = None, removed: Any = ()):
         super().__init__({})
         self._store = base
         self._facts_for = facts_for
@@ -140,7 +143,7 @@ class _Derivation(_Assembler):
         for path in sorted(modules):
             names.setdefault(modules[path], path)
         self._module_names = names
-        self.defs = _LazyDefs(base)  # type: ignore[assignment]
+        self.defs = _LazyDefs(base, added, removed)  # type: ignore[assignment]
         self.modules = _LazyModules(self, names)  # type: ignore[assignment]
         self.bases = _LazyBases(self)  # type: ignore[assignment]
         self._in_bases = 0
@@ -343,40 +346,56 @@ def _derive(
     stats: BuildStats, not_analyzed: tuple[NotAnalyzed, ...],
 ) -> CallGraph:
     store = base._store
+    added: dict[str, str] = {}  # node -> kind of definitions the head adds
+    removed: dict[str, str] = {}  # node -> kind of definitions the head removes
     for path, (old, new) in changed.items():
         if path not in base.modules or base.modules[path] != module_name(path):
             raise NotIncremental(f"{path} is not a module of the base graph")
         if old.language != "python" or new.language != "python" or old.error or new.error:
             raise NotIncremental(f"{path}: not a Python file read whole")
         if interface(old) != interface(new):
-            raise NotIncremental(f"{path}: definitions, imports or routes changed")
+            plus, minus = _definition_changes(path, old, new)
+            name = base.modules[path]
+            added.update((f"{name}.{q}", k) for q, k in plus.items())
+            removed.update((f"{name}.{q}", k) for q, k in minus.items())
+    if (added or removed) and base.star_imports is None:
+        raise NotIncremental("the base graph does not say who star-imports what")
     heads = {p: new for p, (_old, new) in changed.items()}
     olds = {p: old for p, (old, _new) in changed.items()}
-    current: dict[str, FileFacts] = dict(heads)
+    others: dict[str, Optional[FileFacts]] = {}  # the unchanged files read, shared by both states
 
-    def facts_at(path: str) -> Optional[FileFacts]:
-        if path in current:
-            return current[path]
-        return facts_for(path)
+    def other(path: str) -> Optional[FileFacts]:
+        try:
+            return others[path]
+        except KeyError:
+            f = others[path] = facts_for(path)
+            return f
 
-    asm = _Derivation(store, base.modules, facts_at)
+    # the base revision (everything as the base graph has it) and the head (the changed files'
+    # new facts, the definitions added and removed): each resolves in its own memos and modules
+    before = _Derivation(store, base.modules, lambda p: olds[p] if p in olds else other(p))
+    asm = _Derivation(store, base.modules, lambda p: heads[p] if p in heads else other(p), added, removed)
     over_nodes: dict[str, Any] = {}
     over_succ: dict[str, dict[str, Any]] = {}
     touched_targets: set[str] = set()
     new_edges: dict[str, dict[str, Any]] = {}  # source -> {target: edge}
+    kept_edges: dict[tuple[str, str], tuple[str, ...]] = {}  # edges into a node that keep their source: kinds
+    changed_names = {base.modules[p] for p in changed}
     for path in sorted(changed):
         name = base.modules[path]
         if asm._module_names.get(name) != path:
             raise NotIncremental(f"{path} is shadowed by another file of module {name}")
-        for node in _own_nodes(name, heads[path]):
-            asm.owner(node)  # the changed module's names belong to it alone
+        for node in _own_nodes(name, olds[path]):
+            before.owner(node)  # the changed module's names belong to it alone
             a = store.attrs(node)
             if a is None or a.get("path") != path:
                 raise NotIncremental(f"{node} is not only {path}'s")
+        for node in _own_nodes(name, heads[path]):
+            asm.owner(node)
+            if node in added and store.kind(node) not in (None, "external"):
+                raise NotIncremental(f"{node} is a definition of the base already")
         # the base version must reproduce the base graph exactly
-        current[path] = olds[path]
-        old_edges = asm.edges_of(name, olds[path])
-        current[path] = heads[path]
+        old_edges = before.edges_of(name, olds[path])
         fresh = asm.edges_of(name, heads[path])
         old_by_src: dict[str, dict[str, Any]] = {}
         for (u, v), d in old_edges.items():
@@ -385,7 +404,9 @@ def _derive(
         for (u, v), d in fresh.items():
             new_by_src.setdefault(u, {})[v] = d
         for u in set(old_by_src) | set(new_by_src):
-            if u != name and asm.owner(u) != name:
+            if u in old_by_src and u != name and before.owner(u) != name:
+                raise NotIncremental(f"edge source {u} outside {name}")
+            if u in new_by_src and u != name and asm.owner(u) != name:
                 raise NotIncremental(f"edge source {u} outside {name}")
             if u in over_succ:
                 raise NotIncremental(f"{u} is a source of two changed modules")
@@ -395,38 +416,50 @@ def _derive(
                 tuple(have[v]["kinds"]) != d["kinds"] or tuple(have[v]["sites"]) != d["sites"] for v, d in want.items()
             ):
                 raise NotIncremental(f"re-resolving {path} does not reproduce the base edges of {u}")
+            got = new_by_src.get(u, {})
+            if added or removed:
+                if u not in added and u not in removed:  # an added or removed class: its bases are checked below
+                    _same_structural_edges(u, want, got)
+                for v, d in got.items():
+                    kept_edges[(u, v)] = d["kinds"]
             touched_targets.update(have)
-            touched_targets.update(new_by_src.get(u, {}))
-            over_succ[u] = new_by_src.get(u, {})
+            touched_targets.update(got)
+            over_succ[u] = got
             new_edges[u] = over_succ[u]
-        # new lines of the definitions (routes carried over: they are the same)
+        # new lines of the definitions (routes carried over: the same registrations reach them)
         f = heads[path]
         for node, attrs in _own_attrs(name, path, f).items():
             routes = (store.attrs(node) or {}).get("routes")
             if routes:
                 attrs["routes"] = list(routes)
             over_nodes[node] = attrs
+    if added or removed:
+        _check_nobody_else_sees(store, base, before, asm, added, removed, kept_edges, changed_names)
     sources = set(over_succ)
     over_pred: dict[str, PredEntries] = {}
     overlay = OverlayStore(store, over_nodes, over_succ, over_pred)
-    added: dict[str, list] = {}  # target -> rows of the changed sources, in source order
+    added_rows: dict[str, list] = {}  # target -> rows of the changed sources, in source order
     for u in sorted(sources):
         routed = None
         for t, e in new_edges[u].items():
             if routed is None:
                 routed = bool((overlay.attrs(u) or {}).get("routes"))
-            added.setdefault(t, []).append((u, e["kinds"], routed))
+            added_rows.setdefault(t, []).append((u, e["kinds"], routed))
     for t in touched_targets:
         kept = [row for row in pred_entries(store, t) if row[0] not in sources]
-        kept.extend(added.get(t, ()))
+        kept.extend(added_rows.get(t, ()))
         over_pred[t] = tuple(kept)
-    # a node that only existed as an edge's end goes when its last edge does
-    for n in touched_targets | sources:
+    # a node that only existed as an edge's end goes when its last edge does; a removed
+    # definition that something still names stays as that name's external node
+    for n in touched_targets | sources | set(removed):
         if n in over_nodes:
             continue  # a definition of a changed module
         a = store.attrs(n)
         has_edges = bool(overlay.pred_kinds(n)) or bool(overlay.out_kinds(n))
-        if a is None:
+        if n in removed:
+            routes = (a or {}).get("routes")
+            over_nodes[n] = ({"routes": list(routes)} if routes else {"kind": "external"}) if has_edges else _GONE
+        elif a is None:
             if has_edges:
                 over_nodes[n] = {"kind": "external"}
         elif not has_edges and a.get("kind", "external") == "external" and not a.get("routes"):
@@ -435,7 +468,107 @@ def _derive(
         overlay = OverlayStore(
             store.base, {**store.over_nodes, **over_nodes}, {**store.over_succ, **over_succ}, {**store.over_pred, **over_pred},
         )
-    return CallGraph(None, dict(base.modules), stats, not_analyzed, store=overlay)
+    cg = CallGraph(None, dict(base.modules), stats, not_analyzed, store=overlay)
+    if base.star_imports is not None:
+        stars = dict(base.star_imports)
+        for name in changed_names:
+            mod = asm.modules[name]
+            if mod.stars:
+                stars[name] = tuple(mod.stars)
+            else:
+                stars.pop(name, None)
+        cg.star_imports = tuple(sorted(stars.items()))
+    return cg
+
+
+def _definition_changes(path: str, old: FileFacts, new: FileFacts) -> tuple[dict[str, str], dict[str, str]]:
+    """({qualname: kind} added, {qualname: kind} removed) when a file's interface differs only by
+    definitions added or removed; NotIncremental for anything else (imports, routes, a
+    definition's kind or bases, a qualname defined twice)."""
+    if interface(old)[0:2] != interface(new)[0:2] or interface(old)[3:] != interface(new)[3:]:
+        raise NotIncremental(f"{path}: imports or routes changed")
+    was = {d.qualname: (d.kind, d.bases) for d in old.definitions}
+    now = {d.qualname: (d.kind, d.bases) for d in new.definitions}
+    if len(was) != len(old.definitions) or len(now) != len(new.definitions):
+        raise NotIncremental(f"{path}: a qualname defined twice")
+    for q in was.keys() & now.keys():
+        if was[q] != now[q]:
+            raise NotIncremental(f"{path}: {q} changed kind or bases")
+    return ({q: now[q][0] for q in now.keys() - was.keys()}, {q: was[q][0] for q in was.keys() - now.keys()})
+
+
+_STRUCTURAL = ("inherits", "route")
+
+
+def _same_structural_edges(u: str, want: Mapping[str, Any], got: Mapping[str, Any]) -> None:
+    """A changed module's class bases and route handlers must resolve as before: other modules'
+    member look-ups walk the former, and the latter decide which nodes carry routes."""
+    for kind in _STRUCTURAL:
+        if {v for v, d in want.items() if kind in d["kinds"]} != {v for v, d in got.items() if kind in d["kinds"]}:
+            raise NotIncremental(f"{u}: its {kind} edges change")
+
+
+def _check_nobody_else_sees(
+    store: GraphStore, base: CallGraph, before: "_Derivation", asm: "_Derivation", added: Mapping[str, str],
+    removed: Mapping[str, str], kept_edges: Mapping[tuple[str, str], tuple[str, ...]], changed_names: set[str],
+) -> None:
+    """Raise NotIncremental unless no unchanged module's edges can differ between the revision
+    with and without each added or removed definition N (module M, qualname q, last name m).
+
+    Any resolution that reaches the string N lands on N in both (a def in one, the external node
+    N in the other), provided the walk stopped at N without it too: no module is named (or
+    suffix-matched) N, and for a top-level q M does not bind q by an import or get it through a
+    star import, and for a member q of class C, C's bases do not provide m. What reads a
+    definition's existence other than by landing on it is ruled out name by name:
+    - a star import of M (its importer's `q`, and `importer.q` walks, now reach M.q);
+    - a subclass of C (its member look-up for m now finds C.m), a class inheriting from N
+      (look-ups walk into it), a class N with bases in the repository (`N.x` walks now look
+      them up), a route to N (a class-based view's methods) or to C when m is a view method;
+    - a hook language's module named like a prefix of N (its own-module look-ups: `mod.x`).
+    """
+    stars = base.star_imports or ()
+    for node, kind in list(added.items()) + list(removed.items()):
+        without = before if node in added else asm  # the revision without the node
+        mod = asm._module_names
+        parts = node.split(".")
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            p = mod.get(prefix)
+            if p is not None and not p.endswith(".py"):
+                raise NotIncremental(f"{node}: {p} (another language) is named like its prefix")
+        if asm._module_named(node) is not None:
+            raise NotIncremental(f"{node} is a module's name too")
+        owner = asm.owner(node) if node in added else before.owner(node)
+        qual = node[len(owner) + 1:]
+        parent, _, last = qual.rpartition(".")
+        if not parent:
+            m = asm.modules[owner]
+            if any(imp.local == last for imp in m.facts.imports):
+                raise NotIncremental(f"{node}: {owner} imports a name {last}")
+            for star in m.stars:
+                smod = asm.modules.get(asm._module_named(star) or "")
+                if smod is not None and last in smod.symbols:
+                    raise NotIncremental(f"{node}: a star import of {owner} provides {last}")
+            for importer, targets in stars:
+                if any(t == owner or asm._module_named(t) == owner for t in targets):
+                    raise NotIncremental(f"{node}: {importer} star-imports {owner}")
+        else:
+            cls = f"{owner}.{parent}"
+            if without.defs.get(cls) == "class" or asm.defs.get(cls) == "class" or before.defs.get(cls) == "class":
+                in_kinds = set(store.pred_kinds(cls)) | {k for (u, v), ks in kept_edges.items() if v == cls for k in ks}
+                if "inherits" in in_kinds:
+                    raise NotIncremental(f"{node}: {cls} has subclasses")
+                if last in _VIEW_METHODS and "route" in in_kinds:
+                    raise NotIncremental(f"{node}: a view method of routed {cls}")
+                if without.member(cls, last) is not None:
+                    raise NotIncremental(f"{node}: {cls}'s bases provide {last}")
+        if kind == "class":
+            in_kinds = set(store.pred_kinds(node)) | {k for (u, v), ks in kept_edges.items() if v == node for k in ks}
+            if in_kinds & set(_STRUCTURAL):
+                raise NotIncremental(f"{node}: a class something inherits from or routes to")
+            with_it = asm if node in added else before
+            if any(with_it.defs.get(b) == "class" for b in with_it.bases_of(node)):
+                raise NotIncremental(f"{node}: a class with bases in the repository")
 
 
 def _scopes(f: FileFacts) -> set[str]:
@@ -538,7 +671,7 @@ def _encode_over(cg: CallGraph, key: str, base: Any, node_slots: dict[int, list[
         offset += len(raw)
     meta = marshal.dumps((
         key, buckets, bytes(index), tuple(sorted(cg.modules.items())), (cg.stats.files, cg.stats.skipped),
-        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed),
+        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed), cg.star_imports,
     ), 4)
     parts.append(meta)
     parts.append(snap._FOOTER.pack(offset, len(meta), zlib.crc32(meta), snap._MAGIC))
