@@ -2,11 +2,11 @@
 
 A pull request's first run finds the base revision's graph (snapshot) but not the head's, and
 assembling the head from per-blob facts costs time proportional to the repository (1.2 s at
-100k lines). When the changed files keep their *interface* — the same definitions (qualname,
-kind, bases, in order), the same imports and the same route registrations (line numbers
-aside), no file added, deleted, refused or crossing the size limit, Python only — nothing
-outside them resolves differently: every symbol table, definition, class base and module name
-the resolver reads is the same in both revisions. Then the head graph is the base graph with
+100k lines). The changed files must be Python files read whole, keep their imports and route
+registrations (line numbers aside), and none may be added, deleted, refused or cross the size
+limit. When they also keep their definitions (qualname, kind, bases), nothing outside them
+resolves differently: every symbol table, definition, class base and module name the resolver
+reads is the same in both revisions. Then the head graph is the base graph with
 
 - the changed modules' definition nodes given their new lines (and the module its `partial`);
 - the edges out of the changed modules' scopes replaced by re-resolving their calls, decorators,
@@ -16,12 +16,22 @@ the resolver reads is the same in both revisions. Then the head graph is the bas
 - the predecessor lists and incoming kinds of every target of an old or new edge updated, and
   nodes that only existed as the end of a removed edge dropped.
 
+Definitions may also be added or removed (a PR's new helper, a rename): the head's resolution
+then sees them, and `_check_nobody_else_sees` proves that no unchanged module's edges differ —
+any walk reaching the new or removed name N lands on the same string N in both revisions, and
+the ways a definition's mere existence changes other resolutions (a star import of its module,
+an import of the same name in it, a subclass's or a routed class's member look-up, bases that
+provide the member, a module named like it) are refused. A removed definition that something
+still names becomes that name's external node. The snapshot records who star-imports what
+(graph.CallGraph.star_imports), so this needs no other file's facts.
+
 Before trusting this, the same resolution is run on the base version of each changed file and
-must reproduce the base graph's edges out of those scopes exactly (kinds and call sites);
-anything else — a name under two modules, a hook language reached, a class whose bases need
-member look-ups, a blob not in the cache — raises `NotIncremental` and the caller assembles the
-whole revision as before. tests/test_relevance_incremental.py compares derived graphs with
-from-scratch builds over many kinds of edits.
+must reproduce the base graph's edges out of those scopes exactly (kinds and call sites), and
+class bases and route handlers must resolve to the same nodes in both; anything else — a name
+under two modules, a hook language reached, a class whose bases need member look-ups, a blob
+not in the cache — raises `NotIncremental` and the caller assembles the whole revision as
+before. tests/test_relevance_incremental.py compares derived graphs with from-scratch builds
+over many kinds of edits, including a randomised chain of definition edits.
 """
 from __future__ import annotations
 
