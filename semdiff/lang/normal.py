@@ -47,8 +47,10 @@ _WS_OUTSIDE_STRINGS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`(?:\\
 
 
 def _canonical_string(lit: str) -> str:
-    """'x' and "x" are one string: formatters swap quotes freely."""
-    if lit.startswith("'") and '"' not in lit and "\\" not in lit:
+    """'x' and "x" are one string: formatters swap quotes freely. Escapes mean the same
+    between either quotes ('\\n' is "\\n"), all but an escaped quote, so a body with a `"` or
+    a `\\'` keeps its quotes."""
+    if lit.startswith("'") and '"' not in lit and "\\'" not in lit:
         return '"' + lit[1:-1] + '"'
     return lit
 

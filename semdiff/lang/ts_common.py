@@ -1708,10 +1708,10 @@ def fast_squash(text: str) -> str:
             parts[::2] = _squash_code("\0".join(code)).split("\0")
         else:
             parts[::2] = [_squash_code(seg) for seg in code]
-        # _canonical_string, inline: 'x' -> "x" unless it holds a double quote or an escape
-        # (a text without `'` holds no such string: Go's and Java's are double-quoted)
+        # _canonical_string, inline: 'x' -> "x" unless it holds a double quote or an escaped
+        # quote (a text without `'` holds no such string: Go's and Java's are double-quoted)
         if "'" in text:
-            parts[1::2] = [('"' + lit[1:-1] + '"' if lit[0] == "'" and '"' not in lit and "\\" not in lit else lit)
+            parts[1::2] = [('"' + lit[1:-1] + '"' if lit[0] == "'" and '"' not in lit and "\\'" not in lit else lit)
                            for lit in parts[1::2]]
         done = "".join(parts)
     if len(_SQUASHED) < _SQUASHED_MAX:

@@ -33,6 +33,7 @@ from typing import Iterable, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Action, Unit, render
+from semdiff.lang.normal import squash
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.rules._catalog2_ir import PY_STRING_LITERAL, name_words
 from semdiff.rules._effective import find_helper, reaches
@@ -175,6 +176,18 @@ def _norm(cond: str) -> str:
     return re.sub(r"\s+", "", cond)
 
 
+def _kept(cond: str, after: Unit) -> bool:
+    """Whether the filter's test is still in the new unit's text or conditions, spacing aside
+    and, for a formatter's rewrite, quote style aside too (normal.squash: `b'_'` is `b"_"`).
+    The plain comparison stays: squash pairs quotes over the whole text, which an apostrophe
+    in a comment can throw off."""
+    conds = {render(g.condition) for g in after.guards}
+    if _norm(cond) in _norm(after.text) or _norm(cond) in {_norm(c) for c in conds}:
+        return True
+    quoted = squash(cond)
+    return quoted in squash(after.text) or quoted in {squash(c) for c in conds}
+
+
 def _skip_filters(unit: Unit) -> list[tuple[int, str]]:
     """(line, condition) of every `if <content test>: continue` in the unit's text."""
     lines = unit.text.splitlines()
@@ -248,11 +261,9 @@ def _filter_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     filters += [(ln, c, "return") for ln, c in _return_filters(before)]
     if not filters:
         return
-    after_text = _norm(after.text)
-    after_conds = {_norm(render(g.condition)) for g in after.guards}
     touched = set(change.touched_before)
     for line, cond, exit_ in filters:
-        if _norm(cond) in after_text or _norm(cond) in after_conds:
+        if _kept(cond, after):
             continue  # the test is still made (kept, moved, or now rejects)
         if touched and line not in touched:
             continue
