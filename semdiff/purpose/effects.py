@@ -271,6 +271,9 @@ def classify_effects(
             if proof is not None:
                 effect = (_name_move(b, a, path_b, path_a)[0] if (b.qualname, path_b) != (a.qualname, path_a)
                           else Effect.EQUIVALENT, proof)
+        if effect[0] is Effect.BEHAVIOUR and precise and b.kind == a.kind == "module" and b.language == a.language == "python" \
+                and (b.qualname, path_b) == (a.qualname, path_a):
+            effect = _same_module_statements(b, a) or effect
         results[id(uc)] = effect
 
     out: list[UnitEffect] = []
@@ -382,6 +385,22 @@ def _dir(path: str) -> str:
     return path.rpartition("/")[0]
 
 
+def _same_module_statements(b: Unit, a: Unit) -> Optional[tuple[Effect, tuple[str, ...]]]:
+    """A Python module's own statements (functions and classes are units of their own)
+    compared as syntax trees, when its token stream differs: isort moving imports is the
+    common case (semdiff.purpose.pysyntax takes a run of imports in sorted order). Asked only
+    when a narrow claim is checked, so only then is the module parsed again."""
+    from semdiff.purpose import pysyntax
+
+    tb, ta = pysyntax.parse_unit(b.text, "module"), pysyntax.parse_unit(a.text, "module")
+    if tb is None or ta is None:
+        return None
+    sb, sa = pysyntax.shape(tb), pysyntax.shape(ta)
+    if sb is not None and sa is not None and sb.dump == sa.dump:
+        return Effect.UNCHANGED, ("same module statements once comments and formatting are removed and imports sorted",)
+    return None
+
+
 def _tree_key(unit: Unit) -> Optional[tuple[str, ...]]:
     """What must be equal for two non-Python units to be the same code: the Go canonical
     tokens, else the backend's token stream (names removed, so the unit's name is compared
@@ -468,11 +487,30 @@ _C_TOKENS = re.compile(
 )
 
 
+# whitespace between two word characters, or two operator characters (`a - -b`, `y++ + z`),
+# separates tokens; anywhere else (`f( x )`, a parameter list wrapped onto its own lines) it
+# is layout. Strings are matched first and kept.
+_C_LAYOUT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`[^`]*`|(?P<space>\s+)', re.S)
+_WORDISH = re.compile(r"[\w$]")
+_OPERATOR = frozenset("+-*/%&|^<>=!~?:.")
+
+
 def _module_key(unit: Unit) -> Optional[str]:
     if unit.language not in _C_LIKE:
         return None
     code = _C_TOKENS.sub(lambda m: " " if m.group("comment") else m.group(0), unit.text)
-    return " ".join(code.split())
+
+    def layout(m: re.Match) -> str:
+        if m.group("space") is None:
+            return m.group(0)
+        a, b = m.start(), m.end()
+        if a == 0 or b == len(code):
+            return ""
+        left, right = code[a - 1], code[b]
+        apart = (_WORDISH.match(left) and _WORDISH.match(right)) or (left in _OPERATOR and right in _OPERATOR)
+        return " " if apart else ""
+
+    return _C_LAYOUT.sub(layout, code).strip()
 
 
 def _compare(uc, b: Unit, a: Unit, bt, at, path_b: str, path_a: str, helpers, after_helpers, before_helpers, extracted) -> tuple[Effect, tuple[str, ...]]:

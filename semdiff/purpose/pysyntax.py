@@ -5,7 +5,8 @@ run) and compared as trees, never as lines. Layers of normalisation are switched
 a time, so the first layer that makes the trees equal names what the change is:
 
 * plain      - comments, docstrings, formatting, parentheses, quote style and trailing
-               commas are not in the tree at all: equal here means "no change in meaning";
+               commas are not in the tree at all, and a run of imports is taken in sorted
+               order (isort): equal here means "no change in meaning";
 * renamed    - parameters and locals renamed canonically by first binding (alpha-renaming),
                and private helpers renamed elsewhere in the change mapped to their new name;
 * boolean    - every condition (and every bool-valued expression) becomes a placeholder whose
@@ -289,6 +290,8 @@ def _shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = 
     try:
         t = copy.deepcopy(tree)
         _strip_docstrings(t)
+        if isinstance(t, ast.Module):
+            _sort_import_runs(t)
         if typing:
             t = pytyping.without_typing(t)
         if isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -313,6 +316,30 @@ def _shape(tree: ast.AST, *, rename: bool = False, helpers: Mapping[str, str] = 
         return Shape(_key(t), formulas, texts)
     except (RecursionError, MemoryError):
         return None
+
+
+def _sort_import_runs(module: ast.Module) -> None:
+    """Each run of consecutive import statements in a canonical order (isort, ruff's `I`
+    rules): which module is imported first is not what a change of meaning is made of. A run
+    that binds one name twice is left as written (there the order decides which one wins), and
+    `from __future__` imports stay first."""
+    body, out, run = module.body, [], []
+
+    def flush() -> None:
+        names = [a.asname or a.name.split(".")[0] for stmt in run for a in stmt.names]
+        if len(names) == len(set(names)) and "*" not in names:
+            run.sort(key=lambda stmt: (not (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"), ast.dump(stmt)))
+        out.extend(run)
+        run.clear()
+
+    for stmt in body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            run.append(stmt)
+            continue
+        flush()
+        out.append(stmt)
+    flush()
+    module.body = out
 
 
 def same_shape(a: Optional[Shape], b: Optional[Shape]) -> tuple[bool, tuple[str, ...]]:
