@@ -166,3 +166,50 @@ def test_the_fork_freezes_nothing_for_good() -> None:
     pending = parse_pool.start(list(range(10)), _square, 2, lambda x: None)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
     assert [v for v, _ in pending.results()] == [x * x for x in range(10)]
+
+
+def _pair(x: int) -> list[int]:
+    return [x, x * x]  # a list: tracked by the cycle collector, like a ParsedFile's objects
+
+
+def test_collected_results_go_to_the_oldest_generation_unscanned() -> None:
+    """The results are kept out of the young generations' collections (paused while they come
+    in, then moved to the oldest generation without a scan); the collector is on again after,
+    nothing stays frozen, and garbage cycles made meanwhile are still collected."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    made_here: list[object] = []
+
+    def here(x: int) -> list[int]:
+        assert not gc.isenabled()  # paused while the results come in
+        cycle: list[object] = []
+        cycle.append(cycle)  # garbage once this returns
+        made_here.append(id(cycle))
+        return _pair(x)
+
+    pending = parse_pool.start(list(range(12)), _pair, 2, lambda x: None, here=here)
+    out = pending.results()
+    assert out == [[x, x * x] for x in range(12)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    young = {id(o) for g in (0, 1) for o in gc.get_objects(generation=g)}
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(r) in oldest and id(r) not in young for r in out)
+    assert made_here and gc.collect() >= len(made_here)  # the cycles were not lost to the collector
+
+
+def test_a_process_that_froze_its_objects_keeps_the_results_frozen() -> None:
+    """In a process that keeps objects frozen itself (the command's, semdiff.cli._tune_gc),
+    unfreezing would hand those back to the collector: they and the results stay frozen."""
+    import gc
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        out = parse_pool.start(list(range(12)), _pair, 2, lambda x: None, here=_pair).results()
+        assert out == [[x, x * x] for x in range(12)]
+        assert gc.isenabled() and gc.get_freeze_count() >= before + len(out)
+        tracked = {id(o) for o in gc.get_objects()}
+        assert not any(id(r) in tracked for r in out)
+    finally:
+        gc.unfreeze()
