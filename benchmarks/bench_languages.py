@@ -14,8 +14,10 @@ text)`). One untimed warm-up pass loads grammars and queries; the figure is the 
 
 By default the corpus is parsed the way the pipeline parses a change of that many files: by
 the parse pool (semdiff/parse_pool.py), one process per CPU, this one included (it takes the
-files no forked worker has started); every file a worker parsed comes back encoded and is
-decoded here, inside the timed pass. `--jobs 1` times one process doing everything. The
+files no forked worker has started); every file a worker parsed comes back as the pipeline's
+results do, pickled by the pool (semdiff/parse_pool.py `_worker`), and is unpickled here, inside
+the timed pass: this process holds every file's whole ParsedFile at the end. `--jobs 1` times
+one process doing everything. The
 process is set up as the command sets up its own (semdiff.cli is imported first: its garbage
 collector thresholds, precompiled dataclass methods), since the pipeline runs in that process.
 """
@@ -422,20 +424,13 @@ def parse_all(files: list[tuple[str, str]]) -> int:
     return units
 
 
-def _parse_one(item: tuple[str, str]) -> bytes:
-    """In a worker: parse, and send the IR back in the parse cache's encoding (CRC-checked
-    marshal of plain values, semdiff/ir_codec.py), which crosses a pipe far faster than
-    pickled dataclasses."""
-    from semdiff import ir_codec
-
-    path, text = item
-    backend = backend_for(path, text.split("\n", 1)[0])
-    assert backend is not None, path
-    return ir_codec.encode(backend.parse(path, text))
-
-
-def _parse_here(item: tuple[str, str]) -> object:
-    """In this process (a file no worker started): the ParsedFile itself, nothing to send."""
+def _parse_one(item: tuple[str, str]) -> object:
+    """One file's ParsedFile, in whichever process parses it: a worker's goes back the way the
+    pipeline's results do (`semdiff.pipeline` hands the pool each file's unit changes and units,
+    pickled by `parse_pool._worker` and unpickled as they arrive here). The parse cache's
+    encoding (semdiff/ir_codec.py) is checked field by field for an untrusted directory; the
+    pool's pipe from a forked worker is trusted, and unpickling the IR costs half its decoding
+    (measured on the bench corpora: benchmarks/README.md, session 15)."""
     path, text = item
     backend = backend_for(path, text.split("\n", 1)[0])
     assert backend is not None, path
@@ -449,11 +444,11 @@ def _crashed(item: tuple[str, str]) -> object:
 def parse_all_pooled(files: list[tuple[str, str]], jobs: int) -> int:
     """The same work spread over `jobs` forked processes and this one, the way the pipeline
     spreads a large change (semdiff/parse_pool.py): a new pool per pass, and every file a worker
-    parsed sent back to this process as its whole ParsedFile and decoded here, so the transfer
-    of the IR is timed too."""
-    from semdiff import ir_codec, parse_pool
+    parsed sent back to this process as its whole ParsedFile through the pool's own trip (pickled
+    there, unpickled here), so the transfer of the IR is timed too."""
+    from semdiff import parse_pool
 
-    results = parse_pool.map_files(files, _parse_one, jobs, _crashed, here=_parse_here, arrived=ir_codec.decode)
+    results = parse_pool.map_files(files, _parse_one, jobs, _crashed)
     units = 0
     for (path, _), parsed in zip(files, results):
         if parsed is None:
