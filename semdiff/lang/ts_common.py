@@ -565,6 +565,9 @@ class FileContext:
     walk_nodes: Optional[list[Node]] = None
     positional: dict[int, list[Node]] = field(default_factory=dict)  # call id -> positional_nodes (positional_in)
     statement_denies: dict[int, Optional[Action]] = field(default_factory=dict)  # stmt id -> _statement_deny_call
+    # `if` id -> (condition, consequence, its statements) as the guard walk read them, for
+    # _err_handler's second look at the same `if` (kept by backends with err_branch only)
+    walked_ifs: dict[int, tuple[Node, Node, list[Node]]] = field(default_factory=dict)
     walk_starts: Optional[list[int]] = None
     walk_captured: Optional[list[Node]] = None  # the walk pattern's nodes when it ran with the file queries
     fn_spans: Optional[list[tuple[int, int]]] = None
@@ -1542,18 +1545,25 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return _Comparison(atom, op in NEGATIVE_OPS, op, ctx.text(lu), ctx.text(ru), span_of(node), in_guard)
 
     # ---- handlers ----
-    def classify_handler_body(self, block: Optional[Node], ctx: FileContext) -> tuple[Action, Optional[str]]:
+    def classify_handler_body(self, block: Optional[Node], ctx: FileContext,
+                              stmts: Optional[list[Node]] = None) -> tuple[Action, Optional[str]]:
+        """`stmts`: the block's statements(), when the caller has them."""
         if block is None:
             return Action.PASS, None
-        stmts = self.statements(block)
+        if stmts is None:
+            stmts = self.statements(block)
         if not stmts:
             return Action.PASS, None
-        deny = self.deny_action(block, ctx)
+        # each statement's type and a return's values are read once here, and deny_action is
+        # handed them (it read the block's statements and the last one's values again)
+        kinds, throw_types, return_types = self._kinds, self.THROW_TYPES, self.RETURN_TYPES
+        types = [kinds[s.kind_id] for s in stmts]
+        values = [self.return_values(s) if t in return_types else None for s, t in zip(stmts, types)]
+        deny = self.deny_action(block, ctx, stmts, values[-1])
         returned: Optional[str] = None
-        has_throw = any(s.type in self.THROW_TYPES or self.is_panic(s, ctx) for s in stmts)
-        for s in stmts:
-            if s.type in self.RETURN_TYPES:
-                vals = self.return_values(s)
+        has_throw = any(t in throw_types or self.is_panic(s, ctx) for s, t in zip(stmts, types))
+        for vals in values:
+            if vals is not None:
                 returned = fast_squash(", ".join(ctx.text(v) for v in vals)) if vals else None
         if has_throw:
             return Action.RAISE, returned
@@ -1561,9 +1571,10 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
             return Action.RAISE, returned
         if deny is not None:
             return deny, returned
-        if any(s.type in self.RETURN_TYPES for s in stmts):
+        if any(t in return_types for t in types):
             return Action.RETURN, returned
-        if all(s.type in self.EXIT_TYPES or s.type == "empty_statement" for s in stmts):
+        exit_types = self.EXIT_TYPES
+        if all(t in exit_types or t == "empty_statement" for t in types):
             return Action.PASS, None
         if all(self._is_log_statement(s, ctx) for s in stmts):
             return Action.LOG, None
@@ -1630,13 +1641,18 @@ class TreeSitterBackend(GuardWalk, abc.ABC):
         return out
 
     def _err_handler(self, node: Node, d: UnitDraft, ctx: FileContext) -> Optional[Handler]:
-        cond, cons, _ = self.if_parts(node)
+        walked = ctx.walked_ifs.get(node.id)  # (the guard walk's reading of this `if`, when it met it)
+        if walked is not None:
+            cond, cons, stmts = walked
+        else:
+            cond, cons, _ = self.if_parts(node)
+            stmts = None
         if cond is None or cons is None:
             return None
         guarded = self.err_branch(node, cond, ctx)
         if guarded is None:
             return None
-        action, returns = self.classify_handler_body(cons, ctx)
+        action, returns = self.classify_handler_body(cons, ctx, stmts)
         return _Handler(("error",), action, returns, guarded, span_of(node), clip(ctx.text(node)))
 
     # ---- literals and settings ----

@@ -525,6 +525,9 @@ class GuardWalk:
         # is_panic is asked only of a backend that defines its own (the common layer's says no)
         definer = next(k for k in type(self).__mro__ if "is_panic" in k.__dict__)
         self._w_panics = definer.__module__ != "semdiff.lang.ts_common"
+        # an `if` the walk reads is read again by _err_handler only in a backend with err_branch
+        definer = next(k for k in type(self).__mro__ if "err_branch" in k.__dict__)
+        self._w_keep_ifs = definer.__module__ != "semdiff.lang.ts_common"
         kinds: dict[str, int] = {}
         for code, types in ((_F_NAME, self.IDENT_TYPES | self.MEMBER_TYPES), (_F_CALL, self.CALL_TYPES),
                             (_F_BINARY, self.BINARY_TYPES), (_F_UNARY, self.UNARY_TYPES), (_F_FALSE, self.FALSE_TYPES),
@@ -1111,6 +1114,8 @@ class GuardWalk:
         line = stmt.start_point[0] + 1
         inner = contrib + ((line, cond),)
         body = self.statements(cons)
+        if self._w_keep_ifs:
+            ctx.walked_ifs[stmt.id] = (cond_node, cons, body)
         body_path = conj2(path, cond)
         body_cont = self._walk(d, ctx, body, body_path, inner, (stmt, cond), depth + 1)
         self._record_soft_guard(d, ctx, stmt, body, body_path, cond, inner, reachable)
@@ -1330,20 +1335,26 @@ class GuardWalk:
             return self.deny_call(expr, ctx)
         return None
 
-    def deny_action(self, block: Node, ctx: FileContext) -> Optional[Action]:
-        """Action when a block ends in a denial (used to classify handlers)."""
-        stmts = self.statements(block)
+    def deny_action(self, block: Node, ctx: FileContext, stmts: Optional[list[Node]] = None,
+                    last_values: Optional[list[Node]] = None) -> Optional[Action]:
+        """Action when a block ends in a denial (used to classify handlers). `stmts`: the
+        block's statements, `last_values`: the last one's return_values() when it is a return
+        (the caller's, when it has them)."""
+        if stmts is None:
+            stmts = self.statements(block)
         if not stmts:
             return None
         last = stmts[-1]
-        if last.type in self.THROW_TYPES or self.is_panic(last, ctx):
+        lt = self._kinds[last.kind_id]
+        if lt in self.THROW_TYPES or self.is_panic(last, ctx):
             return Action.RAISE
-        if last.type in self.RETURN_TYPES:
-            for v in self.return_values(last):
+        if lt in self.RETURN_TYPES:
+            vals = last_values if last_values is not None else self.return_values(last)
+            for v in vals:
                 a = self.deny_value(v, ctx)
                 if a is not None:
                     return a
-            if not self.return_values(last):
+            if not vals:
                 for prev in reversed(stmts[:-1]):
                     a = self._statement_deny_call(prev, ctx)
                     if a is not None:
