@@ -274,6 +274,12 @@ def classify_effects(
         if effect[0] is Effect.BEHAVIOUR and precise and b.kind == a.kind == "module" and b.language == a.language == "python" \
                 and (b.qualname, path_b) == (a.qualname, path_a):
             effect = _same_module_statements(b, a) or effect
+        if effect[0] is Effect.BEHAVIOUR and precise and b.language == a.language and b.language in _JS_LIKE \
+                and (b.qualname, path_b) == (a.qualname, path_a):
+            from semdiff.purpose import tsshape
+
+            if tsshape.same_code(b, a):
+                effect = (Effect.UNCHANGED, ("same syntax tree once parentheses, comments, quotes and punctuation are set aside",))
         results[id(uc)] = effect
 
     out: list[UnitEffect] = []
