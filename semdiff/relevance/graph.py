@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, Container, Iterable, Iterator, Mapping, Optional, Protocol, Union
 
 from semdiff import digests
 from semdiff.model import NotAnalyzed
@@ -181,6 +181,10 @@ class CallGraph:
         # semdiff.relevance.incremental needs to know who sees a module's new top-level names
         # without reading every file's facts (None: not known, e.g. a graph given as networkx)
         self.star_imports: Optional[tuple[tuple[str, tuple[str, ...]], ...]] = None
+        # (module, names) where an external node is named `module.name...`: the names other code
+        # looks up in a module that does not bind them (dangling_names); a name an added import
+        # binds must not be among them (None: not known)
+        self.dangling: Optional[tuple[tuple[str, tuple[str, ...]], ...]] = None
 
     @property
     def graph(self) -> "nx.DiGraph":
@@ -349,6 +353,30 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def dangling_names(nodes: Iterable[tuple[str, Mapping[str, Any]]], modules: Container[str],
+                   into: Optional[dict[str, set[str]]] = None) -> dict[str, set[str]]:
+    """{module: {name}} for every external node `module.name[.more]` (any module prefix): a walk
+    that reached `module.name` found nothing bound there, so binding the name would move it."""
+    out: dict[str, set[str]] = {} if into is None else into
+    for n, a in nodes:
+        if a.get("kind", "external") != "external" or "." not in n:
+            continue
+        parts = n.split(".")
+        prefix = parts[0]
+        for i in range(1, len(parts)):
+            if prefix in modules:
+                names = out.get(prefix)
+                if names is None:
+                    names = out[prefix] = set()
+                names.add(parts[i])
+            prefix = f"{prefix}.{parts[i]}"
+    return out
+
+
+def pack_dangling(d: Mapping[str, Iterable[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((m, tuple(sorted(names))) for m, names in d.items()))
+
+
 # --------------------------------------------------------------------------------------------
 class _Module:
     __slots__ = ("name", "path", "package", "symbols", "stars", "facts", "nested", "memo")
@@ -421,6 +449,7 @@ class _Assembler:
                 attrs["kind"] = "external"  # added by an edge: nothing in the repository defines it
         cg = CallGraph(None, dict(self.path_to_module), stats, not_analyzed, store=DictStore(nodes, succ, pred))
         cg.star_imports = star_imports
+        cg.dangling = pack_dangling(dangling_names(nodes.items(), self.modules))
         return cg
 
     # -- the passes, one module at a time (semdiff.relevance.incremental re-runs 2 and 3 for the

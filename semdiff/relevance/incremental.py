@@ -2,8 +2,8 @@
 
 A pull request's first run finds the base revision's graph (snapshot) but not the head's, and
 assembling the head from per-blob facts costs time proportional to the repository (1.2 s at
-100k lines). The changed files must be Python files read whole, keep their imports and route
-registrations (line numbers aside), and none may be added, deleted, refused or cross the size
+100k lines). The changed files must be Python files read whole, keep their route registrations
+(line numbers aside), and none may be added, deleted, refused or cross the size
 limit. When they also keep their definitions (qualname, kind, bases), nothing outside them
 resolves differently: every symbol table, definition, class base and module name the resolver
 reads is the same in both revisions. Then the head graph is the base graph with
@@ -25,6 +25,11 @@ provide the member, a module named like it) are refused. A removed definition th
 still names becomes that name's external node. The snapshot records who star-imports what
 (graph.CallGraph.star_imports), so this needs no other file's facts.
 
+Imports may change when they only bind new names (`_check_new_bindings`): a walk reaching
+`module.name` that found nothing bound there ended as an external node of that name, so the
+snapshot also records every such name (graph.CallGraph.dangling); a new binding of one of them,
+of a name in a star-imported module, or a binding removed or changed: NotIncremental.
+
 Before trusting this, the same resolution is run on the base version of each changed file and
 must reproduce the base graph's edges out of those scopes exactly (kinds and call sites), and
 class bases and route handlers must resolve to the same nodes in both; anything else — a name
@@ -41,7 +46,8 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 from semdiff.model import NotAnalyzed
 from semdiff.relevance.facts import MODULE_SCOPE, FileFacts
 from semdiff.relevance.graph import (
-    _VIEW_METHODS, BuildStats, CallGraph, DictStore, GraphStore, _Assembler, _Module, gc_paused, module_name,
+    _VIEW_METHODS, BuildStats, CallGraph, DictStore, GraphStore, _Assembler, _Module, dangling_names, gc_paused, module_name,
+    pack_dangling,
 )
 
 MAX_CHANGED_FILES = 200  # beyond this, assembling the whole revision is about as fast
@@ -358,6 +364,7 @@ def _derive(
     store = base._store
     added: dict[str, str] = {}  # node -> kind of definitions the head adds
     removed: dict[str, str] = {}  # node -> kind of definitions the head removes
+    rebound: list[str] = []  # changed files whose imports change
     for path, (old, new) in changed.items():
         if path not in base.modules or base.modules[path] != module_name(path):
             raise NotIncremental(f"{path} is not a module of the base graph")
@@ -368,8 +375,12 @@ def _derive(
             name = base.modules[path]
             added.update((f"{name}.{q}", k) for q, k in plus.items())
             removed.update((f"{name}.{q}", k) for q, k in minus.items())
-    if (added or removed) and base.star_imports is None:
+            if tuple(old.imports) != tuple(new.imports):
+                rebound.append(path)
+    if (added or removed or rebound) and base.star_imports is None:
         raise NotIncremental("the base graph does not say who star-imports what")
+    if rebound and base.dangling is None:
+        raise NotIncremental("the base graph does not say which names others look up in a module")
     heads = {p: new for p, (_old, new) in changed.items()}
     olds = {p: old for p, (old, _new) in changed.items()}
     others: dict[str, Optional[FileFacts]] = {}  # the unchanged files read, shared by both states
@@ -427,7 +438,7 @@ def _derive(
             ):
                 raise NotIncremental(f"re-resolving {path} does not reproduce the base edges of {u}")
             got = new_by_src.get(u, {})
-            if added or removed:
+            if added or removed or rebound:
                 if u not in added and u not in removed:  # an added or removed class: its bases are checked below
                     _same_structural_edges(u, want, got)
                 for v, d in got.items():
@@ -445,6 +456,8 @@ def _derive(
             over_nodes[node] = attrs
     if added or removed:
         _check_nobody_else_sees(store, base, before, asm, added, removed, kept_edges, changed_names)
+    for path in rebound:
+        _check_new_bindings(base, before, asm, base.modules[path])
     sources = set(over_succ)
     over_pred: dict[str, PredEntries] = {}
     overlay = OverlayStore(store, over_nodes, over_succ, over_pred)
@@ -488,15 +501,47 @@ def _derive(
             else:
                 stars.pop(name, None)
         cg.star_imports = tuple(sorted(stars.items()))
+    if base.dangling is not None:
+        # the base's names plus the new external nodes' (a name that lost its last external node
+        # stays listed: that only refuses a later derivation the whole assembly would not)
+        dangling = {m: set(names) for m, names in base.dangling}
+        modules = set(base.modules.values())
+        dangling_names(((n, a) for n, a in over_nodes.items() if a is not _GONE), modules, into=dangling)
+        cg.dangling = pack_dangling(dangling)
     return cg
+
+
+def _check_new_bindings(base: CallGraph, before: "_Derivation", asm: "_Derivation", name: str) -> None:
+    """A changed module's imports may only bind new names that nobody looks up in it: a walk that
+    reached `name.x` and stopped there (an external node, recorded in `base.dangling`) would now
+    follow the import. A binding removed or changed, a star import changed, a star import of the
+    module, or one of its own star imports providing the name: NotIncremental."""
+    was, now = before.modules[name], asm.modules[name]
+    if was.stars != now.stars:
+        raise NotIncremental(f"{name}: its star imports change")
+    dangling = dict(base.dangling or ())
+    for local in was.symbols.keys() | now.symbols.keys():
+        if was.symbols.get(local) == now.symbols.get(local):
+            continue
+        if local in was.symbols:
+            raise NotIncremental(f"{name}.{local}: a binding removed or changed")
+        if local in dangling.get(name, ()):
+            raise NotIncremental(f"{name}.{local}: looked up before it was bound")
+        for importer, targets in base.star_imports or ():
+            if any(t == name or asm._module_named(t) == name for t in targets):
+                raise NotIncremental(f"{name}.{local}: {importer} star-imports {name}")
+        for star in was.stars:
+            smod = before.modules.get(before._module_named(star) or "")
+            if smod is not None and local in smod.symbols:
+                raise NotIncremental(f"{name}.{local}: a star import of {name} provides it")
 
 
 def _definition_changes(path: str, old: FileFacts, new: FileFacts) -> tuple[dict[str, str], dict[str, str]]:
     """({qualname: kind} added, {qualname: kind} removed) when a file's interface differs only by
     definitions added or removed; NotIncremental for anything else (imports, routes, a
     definition's kind or bases, a qualname defined twice)."""
-    if interface(old)[0:2] != interface(new)[0:2] or interface(old)[3:] != interface(new)[3:]:
-        raise NotIncremental(f"{path}: imports or routes changed")
+    if interface(old)[0:2] != interface(new)[0:2] or interface(old)[4:] != interface(new)[4:]:
+        raise NotIncremental(f"{path}: routes changed")
     was = {d.qualname: (d.kind, d.bases) for d in old.definitions}
     now = {d.qualname: (d.kind, d.bases) for d in new.definitions}
     if len(was) != len(old.definitions) or len(now) != len(new.definitions):
@@ -681,7 +726,7 @@ def _encode_over(cg: CallGraph, key: str, base: Any, node_slots: dict[int, list[
         offset += len(raw)
     meta = marshal.dumps((
         key, buckets, bytes(index), tuple(sorted(cg.modules.items())), (cg.stats.files, cg.stats.skipped),
-        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed), cg.star_imports,
+        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed), cg.star_imports, cg.dangling,
     ), 4)
     parts.append(meta)
     parts.append(snap._FOOTER.pack(offset, len(meta), zlib.crc32(meta), snap._MAGIC))

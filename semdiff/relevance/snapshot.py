@@ -22,7 +22,8 @@ the node name, and a query reads only the buckets of the nodes it asks about:
   walks only go forward; the routes flag lets a backward walk skip reading the node row of
   every caller it passes (edge data "source_routed");
 - meta: marshal of (key, bucket count, index, module map, stats, not-analysed rows, star
-  imports or None); the index is packed (offset, length, CRC-32) per bucket;
+  imports, dangling names — each of the last two or None, see graph.CallGraph); the index is
+  packed (offset, length, CRC-32) per bucket;
 - footer: meta offset, length and CRC-32, then the magic again.
 
 marshal, not pickle: loading builds only strs/ints/tuples and never calls code, and every row
@@ -50,9 +51,9 @@ from semdiff.relevance.graph import MAX_FILE_BYTES, BuildStats, CallGraph, DictS
 if TYPE_CHECKING:
     import networkx as nx
 
-SNAPSHOT_VERSION = 6
+SNAPSHOT_VERSION = 7
 TREE_MEMO_VERSION = 1
-_MAGIC = b"SDGSNAP6"
+_MAGIC = b"SDGSNAP7"
 _FOOTER = struct.Struct("<QII8s")
 _ENTRY = struct.Struct("<QII")
 _NODE_KEYS = ("kind", "path", "qualname", "line", "end_line", "partial")
@@ -184,7 +185,7 @@ def encode(cg: CallGraph, key: str) -> bytes:
         offset += len(blob)
     meta = marshal.dumps((
         key, buckets, bytes(index), tuple(sorted(cg.modules.items())), (cg.stats.files, cg.stats.skipped),
-        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed), cg.star_imports,
+        tuple((n.path, n.reason, n.detail) for n in cg.not_analyzed), cg.star_imports, cg.dangling,
     ), 4)
     parts.append(meta)
     parts.append(_FOOTER.pack(offset, len(meta), zlib.crc32(meta), _MAGIC))
@@ -537,7 +538,7 @@ def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
         if zlib.crc32(meta) != meta_crc:
             raise CorruptSnapshot("checksum mismatch")
         try:
-            file_key, buckets, index, module_items, (files, skipped), na_rows, star_rows = marshal.loads(meta)
+            file_key, buckets, index, module_items, (files, skipped), na_rows, star_rows, dangling_rows = marshal.loads(meta)
             if file_key != key:
                 raise CorruptSnapshot("snapshot of another revision")
             if type(buckets) is not int or buckets < 1 or type(index) is not bytes or len(index) != 2 * buckets * _ENTRY.size:
@@ -547,6 +548,8 @@ def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
             stats = BuildStats(files=int(files), parsed=0, cached=int(files) - int(skipped), skipped=int(skipped))
             star_imports = None if star_rows is None else tuple(
                 (_str(m), tuple(_str(t) for t in targets)) for m, targets in star_rows)
+            dangling = None if dangling_rows is None else tuple(
+                (_str(m), tuple(_str(t) for t in names)) for m, names in dangling_rows)
         except CorruptSnapshot:
             raise
         except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
@@ -557,6 +560,7 @@ def _open(path: Any, key: str, rebuild: Callable[[], CallGraph]) -> CallGraph:
     cg = CallGraph(None, modules, stats, not_analyzed, store=LazyStore(fd, buckets, index, rebuild))
     cg.snapshot_key = key
     cg.star_imports = star_imports
+    cg.dangling = dangling
     return cg
 
 
