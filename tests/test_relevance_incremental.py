@@ -284,6 +284,7 @@ DERIVED_CASES: dict[str, list[tuple[str, str, str]]] = {
     "add an import and a function using it": [
         ("app/util.py", "def unused(x):", "def joined(x):\n    return path.join(x, helper(x))\n\n\ndef unused(x):"),
         ("app/util.py", "def helper(x):", "from os import path\n\n\ndef helper(x):")],
+    "add a property and its setter": [("app/views.py", "    def get(self, request):", "    @property\n    def level(self):\n        return helper(0)\n\n    @level.setter\n    def level(self, value):\n        helper(value)\n\n    def get(self, request):")],
     "remove a class": [("app/later.py", "class Later(auth.Missing):\n    def run(self):\n        return self.go()\n", "")],
 }
 
@@ -314,6 +315,7 @@ FALLBACK_CASES: dict[str, Any] = {
     "add the handler a route of its module names": _add("app/urls.py", "urlpatterns", "def later_view(request):\n    return request\n\n\n"),
     "add a function named like a module": _add("app/pkg/__init__.py", "from app", "def impl(x):\n    return x\n\n\n"),
     "add a function under a JavaScript module's name": _add("web/app/hooks.py", "def hook(x):", "def other(x):\n    return x\n\n\n"),
+    "define a function a second time": _add("app/util.py", "def unused(x):", "def helper(x):\n    return 2\n\n\n"),
     "change a definition's kind": lambda r: edit(r, "app/util.py", "def unused(x):\n    return str(x)\n", "class unused:\n    pass\n"),
     "add an import of a name others look up in the module": _add("app/auth.py", "import jwt\n", "from app.util import helper as not_yet\n"),
     "add an import to a star-imported module": _add("app/consts.py", "def limit(x):", "from app.util import helper as later\n\n\n"),

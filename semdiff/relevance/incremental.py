@@ -538,18 +538,22 @@ def _check_new_bindings(base: CallGraph, before: "_Derivation", asm: "_Derivatio
 
 def _definition_changes(path: str, old: FileFacts, new: FileFacts) -> tuple[dict[str, str], dict[str, str]]:
     """({qualname: kind} added, {qualname: kind} removed) when a file's interface differs only by
-    definitions added or removed; NotIncremental for anything else (imports, routes, a
-    definition's kind or bases, a qualname defined twice)."""
+    definitions added or removed (and imports, checked by the caller); NotIncremental for
+    anything else (routes, a definition's kind or bases). A qualname defined several times (a
+    property and its setter) counts as one definition: all of its (kind, bases) in order, and
+    the last one's kind, which is what the graph keeps."""
     if interface(old)[0:2] != interface(new)[0:2] or interface(old)[4:] != interface(new)[4:]:
         raise NotIncremental(f"{path}: routes changed")
-    was = {d.qualname: (d.kind, d.bases) for d in old.definitions}
-    now = {d.qualname: (d.kind, d.bases) for d in new.definitions}
-    if len(was) != len(old.definitions) or len(now) != len(new.definitions):
-        raise NotIncremental(f"{path}: a qualname defined twice")
+    was: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for d in old.definitions:
+        was.setdefault(d.qualname, []).append((d.kind, d.bases))
+    now: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for d in new.definitions:
+        now.setdefault(d.qualname, []).append((d.kind, d.bases))
     for q in was.keys() & now.keys():
         if was[q] != now[q]:
             raise NotIncremental(f"{path}: {q} changed kind or bases")
-    return ({q: now[q][0] for q in now.keys() - was.keys()}, {q: was[q][0] for q in was.keys() - now.keys()})
+    return ({q: now[q][-1][0] for q in now.keys() - was.keys()}, {q: was[q][-1][0] for q in was.keys() - now.keys()})
 
 
 _STRUCTURAL = ("inherits", "route")
