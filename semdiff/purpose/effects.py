@@ -103,6 +103,12 @@ def minified(uc: UnitChange) -> bool:
         len(line) > _MINIFIED_LINE for line in unit.text.splitlines())
 
 
+def _rebuilt_beside(path: str, text: str, changed_paths: set[str]) -> bool:
+    from semdiff.rules._generated import rebuilt_beside
+
+    return rebuilt_beside(path, text, changed_paths)
+
+
 def area_of(path: str, tables: Optional[ClaimTables] = None) -> str:
     if tables is None:
         return _area_with_default_tables(path)  # asked once per unit change: a file's units share it
@@ -284,6 +290,7 @@ def classify_effects(
 
     out: list[UnitEffect] = []
     areas: dict[str, str] = {}
+    changed_paths = {uc.path for uc in unit_changes}
     for uc in unit_changes:
         if id(uc) in paired_added:
             continue
@@ -291,6 +298,13 @@ def classify_effects(
         assert unit is not None
         key_path = uc.path
         rules = tuple(weak.get((key_path, uc.qualname), ()))
+        repeated: tuple[str, ...] = ()
+        if rules and minified(uc) and _rebuilt_beside(uc.path, unit.text, changed_paths):
+            # a bundle regenerated with its sources repeats what they do (with a minifier's
+            # renaming and reshuffling on top, which the rules read as removed checks): the
+            # claim is judged on the sources' own units, which are in this change too
+            repeated = (f"{', '.join(sorted(set(rules)))} reported in build output regenerated with its sources in this change",)
+            rules = ()
         rel = relevance(uc)
         if id(uc) in results:
             effect, evidence = results[id(uc)]
@@ -330,6 +344,7 @@ def classify_effects(
             effect = Effect.SECURITY
             why = " -> ".join(rel.why_path) if rel.is_relevant and rel.why_path else "its guards or decorators changed"
             evidence = evidence + (f"security-relevant: {rel.reason or why}",)
+        evidence = evidence + repeated
         out.append(UnitEffect(uc, effect, evidence, relevant, area, rules, rel.score,
                               weak_severity.get((key_path, uc.qualname), Severity.INFO)))
     return tuple(out)

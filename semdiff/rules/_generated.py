@@ -48,6 +48,15 @@ def rebuilt_from(path: str, text: str, before_units, after_units, changed: Optio
     return sorted(sources)
 
 
+def rebuilt_beside(path: str, text: str, changed_paths) -> bool:  # noqa: ANN001 - an iterable of paths
+    """Whether `path` is build output and a JS/TS source file (not build output) is among
+    `changed_paths`: the bundle was regenerated with its sources (semdiff.purpose.effects
+    judges a claim on the sources, not on the bundle's repeat of them)."""
+    if not _JS_SOURCE.search(path) or not build_output(path, text):
+        return False
+    return any(_JS_SOURCE.search(p) and not _BUILD_NAME.search(p) for p in changed_paths)
+
+
 def as_generated(change, ctx, findings: list) -> list:
     """Findings in build output rebuilt beside its sources repeat the sources' own: low, saying so."""
     if not findings:
