@@ -28,7 +28,7 @@ WORDS = {
     ('\\b(ai|llm|automated|automatic|bot|robot|machine|code)\\s+(code\\s+)?(reviewers?|assistants?|agents?|scanners?|analy[sz]ers?)\\b', 42): ('agent', 'analy', 'assistant', 'reviewer', 'scanner'),
     ('\\b(approve|ignore|skip|whitelist|allowlist|(do\\s+not|don.?t)\\s+(flag|report|mention)|not\\s+a\\s+(vulnerability|security\\s+issue))\\b', 42): ('allowlist', 'approve', 'flag', 'ignore', 'mention', 'report', 'security', 'skip', 'vulnerability', 'whitelist'),
     ('\\b(auto-?)?approve\\s+(this|the)\\s+(change|diff|pr|pull\\s+request|commit|patch)\\b', 42): ('approve',),
-    ('\\b(copilot|claude|chatgpt|gpt-?\\d|gemini|codex|cursor|semdiff|coderabbit|codeql)\\s*[:,]', 42): ('chatgpt', 'claude', 'codeql', 'coderabbit', 'codex', 'copilot', 'cursor', 'gemini', 'gpt', 'semdiff'),
+    ('\\b(copilot|claude|chatgpt|gpt-?\\d|gemini|codex|cursor(?!\\s*:\\s*[a-z-]+\\s*(?:;|\\}|!important))|semdiff|coderabbit|codeql)\\s*[:,]', 42): ('chatgpt', 'claude', 'codeql', 'coderabbit', 'codex', 'copilot', 'cursor', 'gemini', 'gpt', 'semdiff'),
     ('\\b(dear|hey|hello|attention|note\\s+to|to\\s+the)\\s+(ai|llm|reviewer|assistant|model|bot|copilot|claude|chatgpt|gpt|gemini|codex|scanner|semdiff)\\b', 42): ('attention', 'dear', 'hello', 'hey', 'note', 'the'),
     ('\\b(do\\s+not|don.?t|never)\\s+(flag|report|mention)\\s+(this|these|it|them|the\\s+(change|diff|code|following))\\s+(as\\s+)?(an?\\s+)?(security|vulnerab|finding|issue|problem|risk)', 42): ('flag', 'mention', 'report'),
     ('\\b(do\\s+not|don.?t|never)\\s+(review|scan|analy[sz]e)\\s+(this|these|the\\s+(change|diff|file|code|following))\\b', 42): ('analy', 'review', 'scan'),

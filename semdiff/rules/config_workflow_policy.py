@@ -220,7 +220,9 @@ def check_gating(change: UnitChange, ctx: RuleContext) -> Iterator[Finding]:
     is_check_job = job_looks_like_check(a) or any(looks_like_check(step_text_for_words(c)) for c in a.calls)
     sb, sa = settings_of(b), settings_of(a)
     coe_a = sa.get("continue-on-error")
-    if is_check_job and coe_a is not None and truthy(coe_a.value) and not truthy(sb.get("continue-on-error").value if sb.get("continue-on-error") else None):
+    # a job added with continue-on-error never gated anything: nothing "no longer" fails
+    if b is not None and is_check_job and coe_a is not None and truthy(coe_a.value) \
+            and not truthy(sb.get("continue-on-error").value if sb.get("continue-on-error") else None):
         yield config_finding(spec, change, ctx, f"job {a.name} is a check but failures no longer fail the run (continue-on-error: true)", after=coe_a)
     before_steps = _steps_by_identity(b)
     for call in a.calls:
