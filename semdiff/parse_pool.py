@@ -14,9 +14,8 @@ Workers take their next file themselves, from the head of a queue (largest first
 claim flags live in shared memory, and send each result back at once through their own pipe.
 Once this process has nothing else to do it takes files from the tail of the queue (the
 smallest) that no worker has started, and computes them itself. It would otherwise wait idle,
-and a file computed here is never sent through a pipe (encoded, pickled, decoded), which is a
-fifth of a file's parse cost; with two CPUs and two workers this is what makes the pool faster
-than one process.
+and a file computed here is never sent through a pipe (pickled in the worker, unpickled
+here); with two CPUs and two workers this is what makes the pool faster than one process.
 
 A worker that dies (a native parser crash, the memory limit) costs the file it was computing:
 it is reported as not analysed, and the others go on. Nothing is forked from a
