@@ -124,6 +124,84 @@ def _unchecked(node: CSTNode) -> None:
     pass
 
 
+# libcst's node classes are frozen slotted dataclasses: their generated __init__ stores each
+# field with `object.__setattr__(self, name, value)` (a global, an attribute load and a generic
+# setattr that looks the slot up again per field), then calls `self.__post_init__()`; building
+# the nodes was a fifth of libcst's parse. While parse_valid_module runs, each node class's
+# __init__ is one with the same signature and defaults that stores through the slot's own
+# descriptor, and (alone in the process, see below) leaves out the call of the no-op check.
+# A class's replacement is compiled when a parse first builds one of its nodes.
+_INITS: Optional[dict[type, list]] = None  # class -> [libcst's, fast (or its stub), fast + check (or its stub)]
+
+
+def _init_text(cls: type, check: bool) -> Optional[tuple[str, dict]]:
+    """Source and globals of the replacement __init__ of `cls`, or None to keep libcst's: a
+    field that is not a positional `__init__` parameter stored in a slot of the class (the
+    unslotted class `add_slots` leaves behind has none) is not one this reproduces."""
+    import dataclasses
+
+    if "__init__" not in cls.__dict__ or not dataclasses.is_dataclass(cls):
+        return None
+    missing, factory = dataclasses.MISSING, dataclasses._HAS_DEFAULT_FACTORY  # type: ignore[attr-defined]
+    params, lines, names = ["self"], [], {"_HAS_DEFAULT_FACTORY": factory}
+    for i, f in enumerate(dataclasses.fields(cls)):
+        slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
+        if not f.init or f.kw_only or type(slot).__name__ != "member_descriptor" or not f.name.isidentifier():
+            return None
+        names[f"_set{i}"] = slot.__set__
+        value = f.name
+        if f.default is not missing:
+            names[f"_default{i}"] = f.default
+            params.append(f"{f.name}=_default{i}")
+        elif f.default_factory is not missing:
+            names[f"_factory{i}"] = f.default_factory
+            params.append(f"{f.name}=_HAS_DEFAULT_FACTORY")
+            value = f"_factory{i}() if {f.name} is _HAS_DEFAULT_FACTORY else {f.name}"
+        else:
+            params.append(f.name)
+        lines.append(f" _set{i}(self, {value})")
+    if check:
+        lines.append(" self.__post_init__()")
+    return f"def __init__({', '.join(params)}):\n" + ("\n".join(lines) or " pass") + "\n", names
+
+
+def _stub(cls: type, which: int):
+    """The __init__ of `cls` until its replacement `which` is compiled: compiles it, puts it
+    in place (unless the parse ended meanwhile) and builds the node with it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        text, names = _init_text(cls, which == 2)  # type: ignore[misc]
+        exec(text, names)  # noqa: S102 - our own text, built from libcst's field declarations
+        init = names["__init__"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        entry = _INITS[cls]  # type: ignore[index]
+        entry[which] = init
+        if cls.__dict__.get("__init__") is __init__:
+            cls.__init__ = init  # type: ignore[misc]
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+def _inits() -> dict[type, list]:
+    global _INITS
+    if _INITS is None:
+        found: dict[type, list] = {}
+        todo = list(CSTNode.__subclasses__())
+        while todo:
+            cls = todo.pop()
+            todo.extend(cls.__subclasses__())
+            if cls not in found and _init_text(cls, False) is not None:
+                found[cls] = [cls.__dict__["__init__"], _stub(cls, 1), _stub(cls, 2)]
+        _INITS = found
+    return _INITS
+
+
+def _set_inits(which: int) -> None:
+    for cls, inits in _inits().items():
+        cls.__init__ = inits[which]  # type: ignore[misc]
+
+
 def parse_valid_module(text: str) -> cst.Module:
     """cst.parse_module(text) without libcst's node checks; for text `ast.parse` accepted."""
     me = threading.get_ident()
@@ -131,12 +209,14 @@ def parse_valid_module(text: str) -> cst.Module:
     _UNCHECKED_THREADS.add(me)
     _THIS_THREAD.unchecked = True
     CSTNode.__post_init__ = _unchecked if alone else _unchecked_here  # type: ignore[method-assign]
+    _set_inits(1 if alone else 2)  # another thread's nodes still go through __post_init__
     try:
         return cst.parse_module(text)
     finally:
         _THIS_THREAD.unchecked = False
         _UNCHECKED_THREADS.discard(me)
         if not _UNCHECKED_THREADS:
+            _set_inits(0)
             CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
 
 
