@@ -1,7 +1,8 @@
 """SourcePositions (python_nodes) regenerates a module through its own codegen state, with
 libcst's CSTNode._codegen and _parenthesize swapped for inlined versions while it runs. Every
-node's lines and text must be what libcst's PositionProvider gives, on every fixture side, and
-libcst's own methods must be back once the pass is over (also when it fails)."""
+node's lines and text must be what libcst's PositionProvider gives, on every fixture side, except
+that whitespace nodes (which nobody asks about) have none, and libcst's own methods must be back
+once the pass is over (also when it fails)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,9 +39,36 @@ def test_same_positions_as_libcst(side: Path) -> None:
     provider = ProviderPositions(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), text)
     nodes = list(provider.pos.keys())
     assert nodes
+    whitespace = python_nodes.unranged_kinds()
+    assert any(type(node) in whitespace for node in nodes)
     for node in nodes:
+        if type(node) in whitespace:
+            assert (fast.line(node), fast.end_line(node), fast.code(node)) == (0, 0, None), node
+            continue
         assert (fast.line(node), fast.end_line(node)) == (provider.line(node), provider.end_line(node)), node
         assert fast.code(node) == provider.code(node), node
+
+
+def test_whitespace_nodes_are_never_asked_about() -> None:
+    """What lets the pass record no range for whitespace nodes: the backend asks only about
+    nodes the walk reaches, never about a whitespace one (checked on every fixture side)."""
+    from semdiff.lang.python_cst import PythonBackend
+
+    asked: set[type] = set()
+    real = {name: getattr(SourcePositions, name) for name in ("line", "end_line", "code")}
+
+    def recording(name):
+        def method(self, node):
+            asked.add(type(node))
+            return real[name](self, node)
+        return method
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in real:
+            patch.setattr(SourcePositions, name, recording(name))
+        for side in SIDES:
+            PythonBackend().parse("x.py", side.read_text(encoding="utf-8"))
+    assert asked and not asked & python_nodes.unranged_kinds()
 
 
 def test_libcst_methods_restored() -> None:
@@ -48,6 +76,7 @@ def test_libcst_methods_restored() -> None:
     SourcePositions(module, module.code)
     assert cst.CSTNode.__dict__["_codegen"] is CODEGEN
     assert _BaseParenthesizedNode.__dict__["_parenthesize"] is PARENTHESIZE
+    assert not any("_codegen" in kind.__dict__ for kind in python_nodes._pass_codegens())
     assert module.code_for_node(module.body[0]) == "x = (a + (b))\n"
 
 
@@ -61,6 +90,7 @@ def test_libcst_methods_restored_after_an_error(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(RuntimeError):
         SourcePositions(module, module.code)
     monkeypatch.undo()
+    assert not any("_codegen" in kind.__dict__ for kind in python_nodes._pass_codegens())
     assert cst.CSTNode.__dict__["_codegen"] is CODEGEN
     assert _BaseParenthesizedNode.__dict__["_parenthesize"] is PARENTHESIZE
     assert python_nodes._CODEGEN is CODEGEN

@@ -120,3 +120,35 @@ def test_valid_code_libcst_checks_wrongly_refused_is_now_analysed() -> None:
         cst.parse_module(text)
     parsed = PythonBackend().parse("ok.py", text)
     assert parsed.error is None and [u.qualname for u in parsed.units if u.kind == "function"] == ["f"]
+
+
+def test_node_classes_get_their_own_init_back_after_a_parse() -> None:
+    inits = python_cst._inits()
+    assert cst.Name in inits and cst.Comma in inits
+    parse_valid_module("x = f(a, b=[1, 2])\n")
+    with pytest.raises(cst.ParserSyntaxError):
+        parse_valid_module("def (:\n")
+    assert all(cls.__dict__["__init__"] is entry[0] for cls, entry in inits.items())
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_the_replacement_inits_build_what_libcst_builds(which: int) -> None:
+    """Same fields, same defaults, a fresh object from each default factory (a node's
+    whitespace is its own), positional and keyword arguments alike."""
+
+    def build() -> list:
+        comma = cst.Comma()
+        return [cst.Name("x"), cst.Name(value="y", lpar=[cst.LeftParen()], rpar=[cst.RightParen()]), comma, cst.Comma(),
+                cst.Arg(cst.Name("v"), keyword=cst.Name("k")), cst.Integer("1")]
+
+    before = build()
+    python_cst._set_inits(which)
+    try:
+        during = build()
+        assert cst.Name.__dict__["__init__"] is python_cst._inits()[cst.Name][which]  # compiled and in place
+        assert python_cst._inits()[cst.Name][which] is not python_cst._inits()[cst.Name][0]
+    finally:
+        python_cst._set_inits(0)
+    assert [n.deep_equals(m) for n, m in zip(before, during)] == [True] * len(before)
+    assert during[2].whitespace_after is not during[3].whitespace_after  # default factory: fresh per node
+    assert all(type(n).__init__ is python_cst._inits()[type(n)][0] for n in during)

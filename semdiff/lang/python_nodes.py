@@ -756,6 +756,85 @@ def _counting_parenthesize(self, state):
     return _Parens(self, state)
 
 
+def _value_codegen(self, state, **kwargs) -> None:
+    """`_codegen` of SimpleWhitespace and Comment during a SourcePositions pass: their token
+    (BaseValueToken._codegen_impl), no range (see _pass_codegens)."""
+    if type(state) is not _TokenCountState:
+        return _CODEGEN(self, state, **kwargs)
+    state.add_token(self.value)
+
+
+def _newline_codegen(self, state, **kwargs) -> None:
+    """`_codegen` of Newline during a SourcePositions pass (Newline._codegen_impl, no range)."""
+    if type(state) is not _TokenCountState:
+        return _CODEGEN(self, state, **kwargs)
+    value = self.value
+    state.add_token(state.default_newline if value is None else value)
+
+
+def _bare_codegen(self, state, **kwargs) -> None:
+    """`_codegen` of the other whitespace nodes during a SourcePositions pass: no range."""
+    if type(state) is not _TokenCountState:
+        return _CODEGEN(self, state, **kwargs)
+    self._codegen_impl(state, **kwargs)
+
+
+def _leaf_codegen(self, state, **kwargs) -> None:
+    """`_codegen` of a name, number or plain string during a SourcePositions pass: its
+    `_codegen_impl` is `with self._parenthesize(state): state.add_token(self.value)`, so
+    without parentheses its range is its one token (what _Parens records); five calls and a
+    context manager less for the commonest nodes. With parentheses, the generic path."""
+    if type(state) is not _TokenCountState or self.lpar or self.rpar:
+        return _counting_codegen(self, state, **kwargs)
+    tokens = state.tokens
+    start = len(tokens)
+    tokens.append(self.value)
+    state.ranges[id(self)] = (start, start + 1)
+
+
+_PASS_CODEGENS: Optional[dict[type, Callable]] = None
+
+
+def _pass_codegens() -> dict[type, Callable]:
+    """Node class -> its `_codegen` during a SourcePositions pass (set on the class itself).
+
+    Whitespace nodes (libcst's whitespace module: spaces, newlines, comments, empty lines)
+    are over half of a module's nodes, and no range of theirs is ever asked: the walk never
+    enters them (walk_nodes) and libcst's codegen never records a node's range from a
+    whitespace start or end node. They get their tokens and no range: a call and a range
+    less per node. Names, numbers and plain strings get _leaf_codegen (when their
+    `_codegen_impl` is still Name's). A class that defines its own `_codegen` keeps it."""
+    global _PASS_CODEGENS
+    if _PASS_CODEGENS is None:
+        import inspect
+
+        from libcst._nodes import base, whitespace
+
+        value_impl = base.BaseValueToken.__dict__["_codegen_impl"]
+        table: dict[type, Callable] = {}
+        for value in vars(whitespace).values():
+            if not (isinstance(value, type) and issubclass(value, cst.CSTNode) and value.__module__ == whitespace.__name__) \
+                    or inspect.isabstract(value) or any("_codegen" in k.__dict__ for k in value.__mro__ if k is not cst.CSTNode):
+                continue
+            impl = getattr(value, "_codegen_impl")
+            table[value] = _value_codegen if impl is value_impl else \
+                _newline_codegen if value is whitespace.Newline and "_codegen_impl" in value.__dict__ else _bare_codegen
+        leaf = cst.Name.__dict__["_codegen_impl"].__code__
+        if leaf.co_names == ("_parenthesize", "add_token", "value"):
+            for kind in (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString):
+                impl = kind.__dict__.get("_codegen_impl")
+                if impl is not None and impl.__code__.co_code == leaf.co_code and impl.__code__.co_names == leaf.co_names \
+                        and not any("_codegen" in k.__dict__ for k in kind.__mro__ if k is not cst.CSTNode):
+                    table[kind] = _leaf_codegen
+        _PASS_CODEGENS = table
+    return _PASS_CODEGENS
+
+
+def unranged_kinds() -> frozenset:
+    """The node classes a SourcePositions pass records no range for (whitespace)."""
+    return frozenset(k for k, codegen in _pass_codegens().items() if codegen is not _leaf_codegen)
+
+
 class SourcePositions:
     """Node -> source range and text, as libcst's PositionProvider would give them.
 
@@ -770,11 +849,20 @@ class SourcePositions:
 
     def __init__(self, module: cst.Module, text: str) -> None:
         state = _TokenCountState(module.default_indent, module.default_newline)
+        swapped = _pass_codegens()
         cst.CSTNode._codegen = _counting_codegen  # type: ignore[method-assign]
         _PARENTHESIZED._parenthesize = _counting_parenthesize  # type: ignore[method-assign]
+        for kind, codegen in swapped.items():
+            kind._codegen = codegen  # type: ignore[attr-defined]
         try:
             module._codegen(state)
         finally:
+            for kind, codegen in swapped.items():
+                if kind.__dict__.get("_codegen") is codegen:  # another thread's pass may have ended first
+                    try:
+                        del kind._codegen  # type: ignore[attr-defined]
+                    except AttributeError:
+                        pass
             cst.CSTNode._codegen = _CODEGEN  # type: ignore[method-assign]
             _PARENTHESIZED._parenthesize = _PARENTHESIZE  # type: ignore[method-assign]
         code = "".join(state.tokens)
