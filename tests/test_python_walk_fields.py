@@ -123,6 +123,29 @@ def test_walk_equals_walk_of_every_field(side: Path) -> None:
     assert [id(n) for n in got] == [id(n) for n in want]
 
 
+def test_every_node_class_has_its_children_order() -> None:
+    """child_nodes reads node_fields in libcst's visiting order, taken from the constants of
+    each class's `_visit_and_replace_children`: it must find every such field there."""
+    classes = _node_classes()
+    assert [c.__qualname__ for c in classes if python_nodes._child_fields(c) is None] == []
+    assert python_nodes._child_fields(cst.If) == ("test", "body", "orelse")
+    assert python_nodes._child_fields(cst.Try) == ("body", "handlers", "orelse", "finalbody")
+
+
+@pytest.mark.parametrize("side", SIDES[::2], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_child_nodes_are_libcsts_children(side: Path) -> None:
+    """child_nodes(n) is `n.children` less whitespace and punctuation, in the same order, for
+    every node of the side."""
+    trivia = python_nodes._trivia()
+    stack = [cst.parse_module(side.read_text(encoding="utf-8"))]
+    while stack:
+        node = stack.pop()
+        children = node.children
+        stack.extend(children)
+        want = [id(c) for c in children if not isinstance(c, trivia)]
+        assert [id(c) for c in python_nodes.child_nodes(node) if not isinstance(c, trivia)] == want, node
+
+
 # -- the nesting check's walk over Python's own tree (budget._ast_depth) ----------------------
 
 def test_ast_fields_from_the_asdl_signatures() -> None:

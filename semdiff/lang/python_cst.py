@@ -57,6 +57,7 @@ from semdiff.lang.python_nodes import (
     all_params,
     block,
     body_key,
+    child_nodes,
     handler_action,
     handler_types,
     is_abort_call,
@@ -318,7 +319,7 @@ class _Extractor:
         elif kind is cst.ClassDef:
             self._class(unit, stmt)
         elif kind in _DEF_HOLDERS:
-            for child in stmt.children:
+            for child in child_nodes(stmt):
                 if isinstance(child, cst.BaseSuite):
                     for s in block(child):
                         self._nested_defs(unit, s)
@@ -640,7 +641,7 @@ class _Extractor:
                     if key is not None:
                         unit.settings.append(Setting(key, squash(self.ex.code(value)), self.span(stmt), self.ex.code(stmt), self.ex.literal(value), "assignment"))
             return
-        for child in stmt.children:
+        for child in child_nodes(stmt):
             if isinstance(child, cst.BaseExpression):
                 self._collect_exprs(unit, child, in_guard=False, in_try=False)
 

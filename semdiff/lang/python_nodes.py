@@ -150,6 +150,46 @@ def node_fields(t: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(t) if may_hold_node(f.type))
 
 
+_CHILD_FIELDS: dict[type, Optional[tuple[str, ...]]] = {}  # node_fields in libcst's visiting order
+
+
+def _child_fields(t: type) -> Optional[tuple[str, ...]]:
+    """node_fields(t) in the order libcst visits them (`children` lists children in that
+    order): the order their names first appear among the constants of the class's
+    `_visit_and_replace_children`, where each field is visited as `visit_*(self, "name", ...)`.
+    None when not every such field is named there (the caller then asks libcst)."""
+    fields = set(node_fields(t))
+    visit = getattr(t, "_visit_and_replace_children", None)
+    code = getattr(visit, "__code__", None)
+    order: Optional[tuple[str, ...]] = None
+    if code is not None:
+        names = tuple(dict.fromkeys(c for c in code.co_consts if type(c) is str and c in fields))
+        order = names if len(names) == len(fields) else None
+    _CHILD_FIELDS[t] = order
+    return order
+
+
+def child_nodes(node: cst.CSTNode) -> list:
+    """`node.children` less whitespace and punctuation, in the same order, without what
+    `children` costs: libcst collects them by visiting the node, which builds a copy of it
+    (and checks the copy). Fields declared to hold only whitespace or punctuation are not
+    read (node_fields); the callers look for statements, suites and expressions only."""
+    kind = type(node)
+    names = _CHILD_FIELDS[kind] if kind in _CHILD_FIELDS else _child_fields(kind)
+    if names is None:
+        return list(node.children)
+    out: list = []
+    node_type = cst.CSTNode
+    for name in names:
+        value = getattr(node, name)
+        t = type(value)
+        if t is tuple or t is list:
+            out.extend(v for v in value if isinstance(v, node_type))
+        elif isinstance(value, node_type):
+            out.append(value)
+    return out
+
+
 def walk_nodes(root: cst.CSTNode, skip: tuple[type, ...] = (), want: Optional[frozenset] = None) -> Iterable[cst.CSTNode]:
     """Pre-order walk without libcst's visitor machinery: iterative (no recursion limit on
     deeply nested hostile input) and several times faster, since nothing is rebuilt.
