@@ -37,17 +37,34 @@ def test_parallel_and_serial_reports_are_identical() -> None:
     assert removed == sorted(f"app/views{n}.py" for n in range(12) if n % 2)
 
 
+def _until_a_worker_claims(path: str, seconds: float = 60.0) -> None:
+    """Wait until a forked worker has marked `path` as its own in the pool's shared claims."""
+    import time
+
+    assert parse_pool._STATE is not None
+    items, _work, claims, _order = parse_pool._STATE
+    index = next(i for i, fc in enumerate(items) if fc.path == path)
+    deadline = time.monotonic() + seconds
+    while claims[index] <= 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def test_a_worker_that_dies_costs_files_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     real = pipeline.unit_changes_for
 
     def dies_on_one(fc, na, *args):
-        if fc.path == "app/views5.py" and os.getpid() != parent:
-            os._exit(3)  # a native parser crash takes the whole worker down
+        if os.getpid() != parent:
+            if fc.path == "app/views5.py":
+                os._exit(3)  # a native parser crash takes the whole worker down
+        else:
+            _until_a_worker_claims("app/views5.py")
         return real(fc, na, *args)
 
     parent = os.getpid()
     monkeypatch.setattr(pipeline, "unit_changes_for", dies_on_one)
-    # the largest file is queued first, so a worker has it before this process takes any
+    # the largest file is queued first, so a worker takes it first; this process waits for that
+    # before it computes anything (else, with a worker slow to start on a loaded machine, this
+    # process would take every file, that one included, and nothing would be lost)
     pairs = [(p, b + "# padding\n" * 200, a) if p == "app/views5.py" else (p, b, a) for p, b, a in _pairs(12)]
     report = analyze_texts(pairs, AnalyzeOptions(jobs=2, use_cache=False))  # cached files are not forked
     lost = {n.path: n for n in report.not_analyzed if n.reason == "internal-error"}
