@@ -501,9 +501,10 @@ class _GoConstants:
 # (`//go:build`, `//go:embed`, `// +build`, `//go:linkname`) are kept as code.
 _C_LIKE = frozenset({"go", "javascript", "typescript", "tsx", "java"})
 _JS_LIKE = frozenset({"javascript", "typescript", "tsx"})
+_C_STRING = r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`[^`]*`'
 _C_TOKENS = re.compile(
-    r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`[^`]*`'
-    r"|(?P<directive>//go:[^\n]*|//\s*\+build[^\n]*)|(?P<comment>//[^\n]*|/\*.*?\*/)",
+    _C_STRING
+    + r"|(?P<directive>//go:[^\n]*|//\s*\+build[^\n]*)|(?P<comment>//[^\n]*|/\*.*?\*/)",
     re.S,
 )
 
@@ -511,7 +512,7 @@ _C_TOKENS = re.compile(
 # whitespace between two word characters, or two operator characters (`a - -b`, `y++ + z`),
 # separates tokens; anywhere else (`f( x )`, a parameter list wrapped onto its own lines) it
 # is layout. Strings are matched first and kept.
-_C_LAYOUT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`[^`]*`|(?P<space>\s+)', re.S)
+_C_LAYOUT = re.compile(_C_STRING + r"|(?P<space>\s+)", re.S)
 _WORDISH = re.compile(r"[\w$]")
 _OPERATOR = frozenset("+-*/%&|^<>=!~?:.")
 

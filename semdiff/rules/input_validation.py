@@ -176,16 +176,26 @@ def _norm(cond: str) -> str:
     return re.sub(r"\s+", "", cond)
 
 
-def _kept(cond: str, after: Unit) -> bool:
-    """Whether the filter's test is still in the new unit's text or conditions, spacing aside
+class _Kept:
+    """Whether a filter's test is still in the new unit's text or conditions, spacing aside
     and, for a formatter's rewrite, quote style aside too (normal.squash: `b'_'` is `b"_"`).
-    The plain comparison stays: squash pairs quotes over the whole text, which an apostrophe
-    in a comment can throw off."""
-    conds = {render(g.condition) for g in after.guards}
-    if _norm(cond) in _norm(after.text) or _norm(cond) in {_norm(c) for c in conds}:
-        return True
-    quoted = squash(cond)
-    return quoted in squash(after.text) or quoted in {squash(c) for c in conds}
+    The plain comparison stays first: squash pairs quotes over the whole text, which an
+    apostrophe in a comment can throw off. The new unit's forms are made once per change."""
+
+    def __init__(self, after: Unit) -> None:
+        self.conds = tuple(render(g.condition) for g in after.guards)
+        self.text = after.text
+        self.plain = (_norm(self.text), {_norm(c) for c in self.conds})
+        self.quoted: Optional[tuple[str, set[str]]] = None
+
+    def __call__(self, cond: str) -> bool:
+        text, conds = self.plain
+        if _norm(cond) in text or _norm(cond) in conds:
+            return True
+        if self.quoted is None:
+            self.quoted = (squash(self.text), {squash(c) for c in self.conds})
+        text, conds = self.quoted
+        return squash(cond) in text or squash(cond) in conds
 
 
 def _skip_filters(unit: Unit) -> list[tuple[int, str]]:
@@ -262,8 +272,9 @@ def _filter_findings(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     if not filters:
         return
     touched = set(change.touched_before)
+    kept = _Kept(after)
     for line, cond, exit_ in filters:
-        if _kept(cond, after):
+        if kept(cond):
             continue  # the test is still made (kept, moved, or now rejects)
         if touched and line not in touched:
             continue
