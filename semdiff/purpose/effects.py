@@ -26,6 +26,7 @@ from semdiff.purpose import cmessages
 # the syntax-tree proofs run only for a narrow claim or a security fix (`precise`), Go's
 # only for Go units, so most runs never need them (their import is ~2 % of a warm run)
 from semdiff.purpose.tables import ClaimTables, claim_tables
+from semdiff.rules._generated import BUILD_NAME
 
 
 class Effect(str, enum.Enum):
@@ -85,7 +86,6 @@ class UnitEffect:
         return c.before.span.line if c.before is not None else None
 
 
-_MINIFIED_NAME = re.compile(r"[.-]min\.(js|mjs|cjs|css)$|\.bundle\.min\.|(^|/)(dist|build)/.+\.(js|mjs|cjs|d\.ts)$")
 _MINIFIED_LINE = 500
 
 
@@ -95,7 +95,7 @@ def minified(uc: UnitChange) -> bool:
     these; a unit in one called
     `setAdditionalAuthenticatedData` is not security-relevant code a narrow claim promised
     to leave alone (the sources it is built from are)."""
-    if _MINIFIED_NAME.search(uc.path):
+    if BUILD_NAME.search(uc.path):
         return True
     unit = uc.after or uc.before
     # a text no longer than the limit has no line longer than it: not split (most units)

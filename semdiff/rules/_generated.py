@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 from typing import Mapping, Optional
 
-_BUILD_NAME = re.compile(r"[.-]min\.(js|mjs|cjs|css)$|\.bundle\.min\.|(^|/)(dist|build)/.+\.(js|mjs|cjs|d\.ts)$")
+# Also semdiff.purpose.effects.minified's name test: one pattern for "build output".
+BUILD_NAME = re.compile(r"[.-]min\.(js|mjs|cjs|css)$|\.bundle\.min\.|(^|/)(dist|build)/.+\.(js|mjs|cjs|d\.ts)$")
 _LONG_LINE = 500
 _JS_SOURCE = re.compile(r"\.(js|mjs|cjs|jsx|ts|mts|cts|tsx)$")
 
 
 def build_output(path: str, text: str = "") -> bool:
-    if _BUILD_NAME.search(path):
+    if BUILD_NAME.search(path):
         return True
     return bool(text) and _JS_SOURCE.search(path) is not None and any(len(l) > _LONG_LINE for l in text.splitlines())
 
@@ -31,7 +32,7 @@ def _source_paths(units: Mapping[tuple[str, str], object]) -> set[str]:
     memo = getattr(units, "__dict__", None)
     if memo is not None and "_generated_sources" in memo:
         return memo["_generated_sources"]
-    out = {p for (p, _q) in units if _JS_SOURCE.search(p) and not _BUILD_NAME.search(p)}
+    out = {p for (p, _q) in units if _JS_SOURCE.search(p) and not BUILD_NAME.search(p)}
     if memo is not None:
         memo["_generated_sources"] = out
     return out
@@ -54,7 +55,7 @@ def rebuilt_beside(path: str, text: str, changed_paths) -> bool:  # noqa: ANN001
     judges a claim on the sources, not on the bundle's repeat of them)."""
     if not _JS_SOURCE.search(path) or not build_output(path, text):
         return False
-    return any(_JS_SOURCE.search(p) and not _BUILD_NAME.search(p) for p in changed_paths)
+    return any(_JS_SOURCE.search(p) and not BUILD_NAME.search(p) for p in changed_paths)
 
 
 def as_generated(change, ctx, findings: list) -> list:
