@@ -2,10 +2,17 @@
 
 A warm PR run spends about a third of its time in the rule families: every family on every
 unit change, each (family, change) pair independent of the others. `map_split` computes
-`work(i)` for every index of a change's unit changes with the indices dealt round-robin to
-this process and forked children (os.fork and a pipe: multiprocessing costs ~50 ms to import),
-which send back their results pickled. The caller (semdiff.pipeline) puts the results back in
-the order a single process produces them, so a report is the same either way.
+`work(i)` for every index of a change's unit changes in this process and forked children
+(os.fork and pipes: multiprocessing costs ~50 ms to import), which send back their results
+pickled. The caller (semdiff.pipeline) puts the results back in the order a single process
+produces them, so a report is the same either way.
+
+The indices are not dealt in advance: each process claims the next one when it is ready for
+it (`_Claims`, a pipe holding them all), so a process that runs slower gets fewer. The child
+always does: it starts by copying every page it writes to, it pickles what it found, and a
+busy machine may give its CPU to someone else for a while (a warm PR run's child, dealt half
+of the 140 changes, finished 32 ms after its parent on an idle machine and 125 ms after it
+under load: the parent waited).
 
 Only results travel: a child inherits the change, the units, the loaded rule modules and
 the relevance answers the parent computed before forking. A child that fails in any way
@@ -22,7 +29,7 @@ import gc
 import os
 import sys
 import threading
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 MIN_ITEMS = 48  # unit changes; below this a fork costs more than half the families' time
 MAX_WORKERS = 2  # the parent plus one child: the families of a PR-sized change fill two CPUs
@@ -84,53 +91,117 @@ def _running_now() -> Optional[int]:
 
 
 def map_split(count: int, work: Callable[[int], Any], workers: int) -> list[Any]:
-    """[work(i) for i in range(count)], with index i computed by process i % workers
-    (0 = this one). Results must pickle; `work` must not depend on which process runs it."""
+    """[work(i) for i in range(count)], each index computed by whichever of this process and
+    `workers - 1` forked children claims it first. Results must pickle; `work` must not depend
+    on which process runs it."""
     global _active
     if workers <= 1 or count < 2:
         return [work(i) for i in range(count)]
     import pickle
 
-    children: list[tuple[int, int, int]] = []  # (pid, read fd, share)
+    claims = _Claims.of(count)
+    if claims is None:  # no pipe to share the indices through: this process alone
+        return [work(i) for i in range(count)]
+    children: list[tuple[int, int]] = []  # (pid, read fd)
     freeze = gc.get_freeze_count() == 0 and gc.isenabled()
     if freeze:
         gc.freeze()  # the inherited objects stay out of the children's collections (no page copies)
     _active = True
     try:
-        for share in range(1, workers):
-            child = _fork_child(share, workers, count, work, pickle)
+        for _ in range(1, workers):
+            child = _fork_child(claims, work, pickle)
             if child is not None:
                 children.append(child)
     finally:
         if freeze:
             gc.unfreeze()
     results: list[Any] = [None] * count
+    done = [False] * count
     try:
-        for i in range(0, count, workers):
+        for i in claims.take_all():
             results[i] = work(i)
+            done[i] = True
     except BaseException:
-        for pid, fd, _share in children:
+        claims.close()
+        for pid, fd in children:
             _reap(pid, fd, kill=True)
         _active = False
         raise
-    pending: list[int] = []
-    for pid, fd, share in children:
-        got = _collect(pid, fd, pickle)
-        if got is None or len(got) != len(range(share, count, workers)):
-            pending.append(share)
-            continue
-        for i, value in zip(range(share, count, workers), got):
-            results[i] = value
-    forked = {share for _pid, _fd, share in children}
-    pending.extend(share for share in range(1, workers) if share not in forked)
+    claims.close()
+    for pid, fd in children:
+        got = _collect(pid, fd, pickle, count)
+        if got is None:
+            continue  # the indices it claimed are computed below, as without a pool
+        for i, value in got:
+            if not done[i]:
+                results[i] = value
+                done[i] = True
     _active = False
-    for share in sorted(pending):  # a child that failed: its indices computed here, as without a pool
-        for i in range(share, count, workers):
+    for i in range(count):  # a child that failed: what it claimed is computed here
+        if not done[i]:
             results[i] = work(i)
     return results
 
 
-def _fork_child(share: int, workers: int, count: int, work: Callable[[int], Any], pickle: Any) -> Optional[tuple[int, int, int]]:
+class _Claims:
+    """The indices 0..count-1, each claimed by exactly one process (the parent and its forked
+    children share this pipe): the parent writes them all and closes its writing end before
+    forking, and every process reads one fixed-size token at a time until the pipe is empty.
+    The kernel hands each read its bytes whole, so no two processes get the same token. A
+    token is a block of consecutive indices when there are more than the pipe holds.
+
+    Whatever goes wrong with a claim (a short or unreadable read), nothing is lost: the parent
+    computes every index no process sent back."""
+
+    TOKEN = 2  # bytes, little endian
+    MAX_TOKENS = 2048  # 4 KiB of tokens: what even a one-page pipe holds, written at once
+
+    def __init__(self, read_fd: int, count: int, block: int) -> None:
+        self.read_fd, self.count, self.block = read_fd, count, block
+
+    @classmethod
+    def of(cls, count: int) -> Optional["_Claims"]:
+        """None when the tokens cannot all be written now (no pipe, or a pipe too small): the
+        writer never waits, since nobody reads before they are all in."""
+        block = -(-count // cls.MAX_TOKENS)
+        tokens = b"".join(t.to_bytes(cls.TOKEN, "little") for t in range(-(-count // block)))
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return None
+        try:
+            os.set_blocking(write_fd, False)
+            written = os.write(write_fd, tokens)
+        except OSError:
+            written = -1
+        finally:
+            os.close(write_fd)  # before any fork: the pipe ends (reads return b"") once it is empty
+        if written != len(tokens):
+            os.close(read_fd)
+            return None
+        return cls(read_fd, count, block)
+
+    def take_all(self) -> Iterator[int]:
+        """The indices this process claims, one token at a time, until none is left."""
+        size = self.TOKEN
+        while True:
+            try:
+                data = os.read(self.read_fd, size)
+            except OSError:
+                return
+            if len(data) != size:
+                return
+            start = int.from_bytes(data, "little") * self.block
+            yield from range(start, min(start + self.block, self.count))
+
+    def close(self) -> None:
+        try:
+            os.close(self.read_fd)
+        except OSError:
+            pass
+
+
+def _fork_child(claims: _Claims, work: Callable[[int], Any], pickle: Any) -> Optional[tuple[int, int]]:
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
@@ -143,19 +214,19 @@ def _fork_child(share: int, workers: int, count: int, work: Callable[[int], Any]
         os.close(read_fd)
         os.close(write_fd)
         return None
-    if pid == 0:  # the child: compute its share, send it, and leave without running any cleanup
+    if pid == 0:  # the child: compute what it claims, send it, and leave without running any cleanup
         status = 1
         try:
             os.close(read_fd)
-            payload = pickle.dumps([work(i) for i in range(share, count, workers)], pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps([(i, work(i)) for i in claims.take_all()], pickle.HIGHEST_PROTOCOL)
             _write_all(write_fd, _MAGIC + len(payload).to_bytes(8, "little") + payload)
             status = 0
-        except BaseException:  # noqa: BLE001 - the parent recomputes this share and raises there
+        except BaseException:  # noqa: BLE001 - the parent recomputes what it claimed and raises there
             status = 1
         finally:
             os._exit(status)
     os.close(write_fd)
-    return pid, read_fd, share
+    return pid, read_fd
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -165,8 +236,8 @@ def _write_all(fd: int, data: bytes) -> None:
     os.close(fd)
 
 
-def _collect(pid: int, fd: int, pickle: Any) -> Optional[list]:
-    """The child's results, or None when it did not finish cleanly."""
+def _collect(pid: int, fd: int, pickle: Any, count: int) -> Optional[list]:
+    """The child's (index, result) pairs, or None when it did not finish cleanly."""
     chunks: list[bytes] = []
     try:
         while True:
@@ -189,7 +260,10 @@ def _collect(pid: int, fd: int, pickle: Any) -> Optional[list]:
         value = pickle.loads(data[head:])  # written by our own fork, never read from elsewhere
     except Exception:  # noqa: BLE001
         return None
-    return value if type(value) is list else None
+    if type(value) is not list or not all(type(p) is tuple and len(p) == 2 and type(p[0]) is int and 0 <= p[0] < count
+                                          for p in value):
+        return None
+    return value
 
 
 def _wait(pid: int) -> int:

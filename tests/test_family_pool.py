@@ -13,8 +13,67 @@ def test_map_split_equals_serial_order_and_values():
 
 def test_child_results_come_from_the_child():
     parent = os.getpid()
-    got = family_pool.map_split(10, lambda i: os.getpid() == parent, 2)
-    assert got == [i % 2 == 0 for i in range(10)]
+    to_child_r, to_child_w = os.pipe()
+    to_parent_r, to_parent_w = os.pipe()
+
+    def work(i):
+        # each process's first change waits until the other process has claimed one of its own
+        if os.getpid() != parent:
+            if not started:
+                os.write(to_parent_w, b"c")
+                started.append(os.read(to_child_r, 1))
+        elif not started:
+            os.write(to_child_w, b"p")
+            started.append(os.read(to_parent_r, 1))
+        return i, os.getpid() == parent
+
+    started: list = []
+    try:
+        got = family_pool.map_split(10, work, 2)
+    finally:
+        for fd in (to_child_r, to_child_w, to_parent_r, to_parent_w):
+            os.close(fd)
+    assert [i for i, _ in got] == list(range(10))
+    by_parent = [here for _, here in got]
+    assert started == [b"c"] and True in by_parent and False in by_parent  # both processes computed some
+
+
+def test_each_index_is_claimed_by_one_process_and_a_slower_one_claims_fewer():
+    """The indices are claimed as each process gets to them, not dealt in advance: while the
+    child is held up on its first change, the parent takes every other one."""
+    parent = os.getpid()
+    release_r, release_w = os.pipe()
+    claimed_r, claimed_w = os.pipe()
+
+    def work(i):
+        if os.getpid() != parent:
+            os.write(claimed_w, b"c")
+            os.read(release_r, 1)  # held until the parent has done all the rest
+            return i, "child"
+        if not done_here:
+            os.read(claimed_r, 1)  # the child holds one before the parent starts
+        done_here.append(i)
+        if len(done_here) == 19:
+            os.write(release_w, b"r")
+        return i, "parent"
+
+    done_here: list = []
+    try:
+        got = family_pool.map_split(20, work, 2)
+    finally:
+        for fd in (release_r, release_w, claimed_r, claimed_w):
+            os.close(fd)
+    assert [i for i, _ in got] == list(range(20))
+    assert [who for _, who in got].count("child") == 1
+
+
+def test_claims_cover_every_index_once_in_blocks_when_there_are_many():
+    count = family_pool._Claims.MAX_TOKENS * 3 + 5
+    claims = family_pool._Claims.of(count)
+    assert claims is not None and claims.block == 4
+    taken = list(claims.take_all())
+    claims.close()
+    assert taken == list(range(count))
 
 
 def test_crashed_child_share_is_recomputed_here():
