@@ -21,6 +21,7 @@ from typing import Callable, Hashable, Iterable, Optional, Sequence, TypeVar
 from semdiff.ir import Call, Unit
 from semdiff.relevance.names import words
 from semdiff.lang.pyparse import parse_quietly
+from semdiff.rules.base import text_lines
 
 try:  # Python 3.11+: the parser moved; the old name still works but warns
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
@@ -445,12 +446,12 @@ IMPLIED_ANCHORS = {"fullmatch": (True, True), "match": (True, False)}
 
 def unit_lines(unit: Unit) -> list[tuple[int, str]]:
     """(file line number, text) of each line of the unit's source."""
-    return [(unit.span.line + i, t) for i, t in enumerate(unit.text.splitlines())]
+    return [(unit.span.line + i, t) for i, t in enumerate(text_lines(unit.text))]
 
 
 def unit_line(unit: Unit, line: int) -> str:
     """The text of file line `line` if it is inside the unit, else ''."""
-    lines = unit.text.splitlines()
+    lines = text_lines(unit.text)
     i = line - unit.span.line
     return lines[i] if 0 <= i < len(lines) else ""
 
@@ -466,7 +467,7 @@ def first_line_with(unit: Optional[Unit], needle: str, prefer: Iterable[int] = (
     if unit is None or not unit.text or not needle:
         return None
     pat = re.compile(r"(?<![\w.])" + re.escape(needle) + r"(?!\w)")
-    lines = unit.text.splitlines()
+    lines = text_lines(unit.text)
     hits = [unit.span.line + i for i, t in enumerate(lines) if pat.search(_code_part(t))]
     preferred = [h for h in hits if h in set(prefer)]
     if preferred:

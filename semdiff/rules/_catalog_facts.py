@@ -30,7 +30,7 @@ from typing import Callable, Hashable, Iterable, Iterator, Mapping, Optional, Se
 from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Relevance
-from semdiff.rules.base import RuleContext, RuleSpec, UnitTable, make_finding, units_in_file
+from semdiff.rules.base import RuleContext, RuleSpec, UnitTable, make_finding, text_lines, units_in_file
 from semdiff.lang.pyparse import parse_quietly
 
 
@@ -419,7 +419,7 @@ _ASSIGNMENTS: dict[int, tuple[Unit, tuple, list[Assignment]]] = {}
 
 
 def _attribute_assignments(unit: Unit, text: str, nested: tuple) -> list[Assignment]:
-    lines = text.splitlines()
+    lines = text_lines(text)
     first = unit.span.line
     # the unit text may start at a decorator line; align its last line with span.end_line
     if len(lines) and unit.span.end_line - unit.span.line + 1 != len(lines):

@@ -88,6 +88,27 @@ def units_in_file(units: Mapping[tuple[str, str], object], path: str) -> list[ob
     return [u for (p, _q), u in units.items() if p == path]
 
 
+_LINES: dict[int, tuple[str, tuple[str, ...]]] = {}  # id(text) -> (text, its lines), the last few
+_LINES_KEPT = 1024
+
+
+def text_lines(text: str) -> tuple[str, ...]:
+    """`tuple(text.splitlines())`, split once per text object in this process.
+
+    Several families read the same unit's source line by line (and evasion the whole file's,
+    once per unit of it): on a warm PR run the same few hundred texts were split ~1,800 times.
+    The lines are remembered by the text object's identity (the entry holds the text, so the
+    id is not reused while it is kept) for the last _LINES_KEPT texts."""
+    hit = _LINES.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    lines = tuple(text.splitlines())
+    if len(_LINES) >= _LINES_KEPT:
+        _LINES.clear()
+    _LINES[id(text)] = (text, lines)
+    return lines
+
+
 class RelevanceLookup(Protocol):
     def relevance(self, change: UnitChange) -> Relevance: ...
 

@@ -24,7 +24,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import And, Atom, Formula, Not, Or, Unit, atoms_of, conj, disj, neg
 from semdiff.lang.normal import squash
 from semdiff.model import Confidence, Finding, Severity
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, text_lines
 from semdiff.rules.protection_removed import SENSITIVE_HEADERS, bool_formula  # the index: a full load registers families in its order (FAMILY_ORDER)
 
 RULE_ID = "credential-attach-widened"
@@ -140,7 +140,7 @@ def _normal(f: Formula) -> Formula:
 
 def _gates(unit: Unit) -> dict[str, tuple[int, Optional[Formula], str]]:
     """Credential-attaching statements (squashed text) -> (line, condition formula or None, condition text)."""
-    lines = unit.text.splitlines()
+    lines = text_lines(unit.text)
     if len(lines) > _MAX_LINES:
         return {}
     out: dict[str, tuple[int, Optional[Formula], str]] = {}

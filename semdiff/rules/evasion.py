@@ -24,7 +24,7 @@ from semdiff import logic
 from semdiff.align.units import UnitChange
 from semdiff.ir import Action, Atom, Formula, Guard, Not, Unit, atoms_of
 from semdiff.model import Confidence, Finding, Relevance, Severity
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, text_lines
 
 _G = "def delete_user(request, uid):\n    if not request.user.is_admin:\n        raise PermissionDenied()\n    User.delete(uid)\n"
 
@@ -140,7 +140,7 @@ def _minified(unit: Unit, ctx: RuleContext) -> bool:
     whole file: a function cut out of a bundle can itself be short."""
     module = ctx.after_units.get((unit.path, "<module>"))
     text = module.text if isinstance(module, Unit) else unit.text
-    return max(map(len, text.splitlines()), default=0) > _MINIFIED_LINE
+    return max(map(len, text_lines(text)), default=0) > _MINIFIED_LINE
 
 
 def _touched_guards(unit: Unit, lines: Iterable[int]) -> list[Guard]:

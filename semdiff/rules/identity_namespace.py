@@ -16,7 +16,7 @@ from semdiff.lang.quoted import quoted_then
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._catalog2_ir import unit_line
 from semdiff.rules._web_protection import bundle_repeats_low
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, text_lines
 
 RULE_ID = "identity-namespace-removed"
 
@@ -59,7 +59,7 @@ def _concat_prefix(value: str) -> Optional[tuple[str, str]]:
 def _identity_values(unit: Unit) -> list[tuple[int, str, str, str]]:
     """(line, key, prefix, rest) for each identity value in the unit; prefix is '' when bare."""
     out = []
-    for off, src in enumerate(unit.text.splitlines()):
+    for off, src in enumerate(text_lines(unit.text)):
         for m in _IDENTITY_SITE.finditer(src):
             key = re.sub(r"['\"_]", "", m.group(0).split(":")[0].split("=")[0].split("]")[0]).strip().lower()
             value = leading_expression(src[m.end():])

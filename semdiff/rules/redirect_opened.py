@@ -34,7 +34,7 @@ from semdiff.rules._catalog2_ir import (
     pair_calls,
     tail,
 )
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, text_lines
 
 RULE_ID = "redirect-opened"
 
@@ -162,7 +162,7 @@ def _returned_targets(unit: Optional[Unit]) -> list[Call]:
     if unit is None or not unit.text:
         return []
     out = []
-    for i, text in enumerate(unit.text.splitlines()):
+    for i, text in enumerate(text_lines(unit.text)):
         m = _RETURN_NAME.match(text)
         if m and _TARGET_NAME.match(m.group(1)):
             out.append(Call(m.group(1), (), Span(unit.span.line + i, unit.span.line + i), text.strip()))
