@@ -181,9 +181,17 @@ def _null_operand(atom: Atom) -> Optional[str]:
     return None
 
 
+# `d.get(k)` (no default) or `m.get(k)`: a lookup that is truthy only when the key is there, so
+# it cannot hold while `k in d` (Python) or `m.has(k)` (a JS Map, URLSearchParams, Headers) fails.
+# `if d.get("url") and not ok(d.get("url"))` rewritten as `if "url" in d: ...` tests the same
+# cases. A default argument (`d.get(k, x)`) can be truthy without the key: not matched.
+_LOOKUP = re.compile(r"(?P<obj>[^()]+)\.get\((?P<key>[^,()]+)\)")
+_HAS = re.compile(r"(?P<obj>[^()]+)\.has\((?P<key>[^,()]+)\)")
+
+
 def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
-    """Can the atoms take these truth values together? A value tested null is not truthy.
-    Numbers on the same term must fit one
+    """Can the atoms take these truth values together? A value tested null is not truthy; a
+    key looked up truthy is in its container (see _LOOKUP). Numbers on the same term must fit one
     real value (`age < 10` true but `age < 20` false cannot); equality and membership tests of
     the same operand against literals must fit one value (`key == "a"` true but
     `key in ("a", "b")` false cannot)."""
@@ -191,8 +199,21 @@ def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
     members: dict[str, list[tuple[frozenset[str], bool]]] = defaultdict(list)
     tokens: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
     nulls: dict[str, bool] = {}
+    found: set[tuple[str, str]] = set()  # (container, key) of a truthy lookup
+    absent: set[tuple[str, str]] = set()  # (container, key) tested absent
     for key, value in values.items():
         atom = atoms[key]
+        if atom.kind == "call":
+            if value and ".get(" in key:
+                m = _LOOKUP.fullmatch(key)
+                if m is not None:
+                    found.add((m.group("obj"), m.group("key")))
+            elif not value and ".has(" in key:
+                m = _HAS.fullmatch(key)
+                if m is not None:
+                    absent.add((m.group("obj"), m.group("key")))
+        elif not value and atom.op == "in" and atom.kind == "cmp" and atom.left is not None and atom.right is not None:
+            absent.add((atom.right, atom.left))
         null = _null_operand(atom)
         if null is not None and value:
             nulls[null] = True  # tested null (a value tested non-null may be any other value)
@@ -210,6 +231,8 @@ def consistent(values: Assignment, atoms: Mapping[str, Atom]) -> bool:
         token = token_test(atom)
         if token is not None:
             tokens[token[0]].append((token[1], token[2], value))
+    if found and absent and found & absent:
+        return False
     if not all(_feasible(cons) for cons in groups.values() if len(cons) > 1):
         return False
     for operand in set(members) | set(tokens):

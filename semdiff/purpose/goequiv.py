@@ -18,7 +18,8 @@ bound that changes) still differs:
 * `for _, v := range strings.Split(a, b)` is `for v := range strings.SplitSeq(a, b)`, also
   through a local name used for nothing else (same for SplitAfter, Fields, FieldsFunc, and
   the bytes package);
-* pure aliases: `interface{}` / `any`, `reflect.Ptr` / `reflect.Pointer`.
+* pure aliases: `interface{}` / `any`, `reflect.Ptr` / `reflect.Pointer`, and io/ioutil's
+  functions / their io and os successors (`ioutil.ReadAll` / `io.ReadAll`).
 """
 from __future__ import annotations
 
@@ -52,6 +53,16 @@ HTTP_STATUS = {
     "StatusServiceUnavailable": 503, "StatusGatewayTimeout": 504,
 }
 _ALIASES = {("interface", "{", "}"): ("any",), ("reflect", ".", "Ptr"): ("reflect", ".", "Pointer")}
+# io/ioutil's functions that "simply call" their io / os successors since Go 1.16 (the package
+# documentation's own words), the rewrite `go fix`, staticcheck and golint ask for. Not
+# ioutil.ReadDir: os.ReadDir returns []DirEntry, not []FileInfo, and sorts differently.
+_ALIASES.update({
+    ("ioutil", ".", old): (pkg, ".", new) for old, pkg, new in (
+        ("ReadAll", "io", "ReadAll"), ("NopCloser", "io", "NopCloser"), ("Discard", "io", "Discard"),
+        ("ReadFile", "os", "ReadFile"), ("WriteFile", "os", "WriteFile"),
+        ("TempFile", "os", "CreateTemp"), ("TempDir", "os", "MkdirTemp"),
+    )
+})
 _SEQ = {"Split": "SplitSeq", "SplitAfter": "SplitAfterSeq", "Fields": "FieldsSeq", "FieldsFunc": "FieldsFuncSeq"}
 _INT_TYPES = frozenset({"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte", "rune"})
 _ASSIGN = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "&^=", "++", "--"})
@@ -479,7 +490,10 @@ def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
     if toks is None:
         return None
     notes: list[str] = []
+    present = set(toks)
     for pat, rep in _ALIASES.items():
+        if pat[0] not in present:
+            continue
         n = len(pat)
         k = 0
         while k + n <= len(toks):

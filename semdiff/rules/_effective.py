@@ -522,3 +522,47 @@ def passthrough_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> 
                     mapping[a.key] = bk
                     break
     return mapping
+
+
+# A read of the current time: an argument-less `Now()` / `now()` / `instant()` / `millis()` at
+# the end of a chain of names and argument-less calls (`time.Now()`, `ctx.GetClock().Now()`,
+# `self.clock.now()`, `Instant.now()`, `clock.instant()`), or Java's `System.currentTimeMillis()`.
+# Keys name a parameter by position (`$1`) and a local by a placeholder (`%1a2b3c`).
+_CLOCK_READ = re.compile(
+    r"(?<![\w$%.])(?:System\.currentTimeMillis|(?:[A-Za-z_$%][\w$%]*(?:\(\))?\.)+(?P<name>Now|now|instant|millis))\(\)"
+)
+
+
+def _clock_canonical(key: str) -> str:
+    return _CLOCK_READ.sub(lambda m: f"<clock:{(m.group('name') or 'millis').lower()}>", key)
+
+
+def clock_unifier(before: tuple[Guard, ...], after: tuple[Guard, ...]) -> dict[str, str]:
+    """After-side atom keys -> the before-side key of the same test that only reads the current
+    time from another clock (`entry.expires.Before(time.Now())` ->
+    `entry.expires.Before(ctx.GetClock().Now())`).
+
+    Injecting a clock (so tests can set the time) swaps every `time.Now()` of a unit for the
+    clock's `Now()`: the same instant, read through another object, and every expiry check on it
+    read as removed. Only the read itself is matched, by the same method on both sides (`Now`
+    or `now`, `instant`, `millis`, which also stands for `System.currentTimeMillis`): `datetime.now()`
+    -> `datetime.utcnow()` shifts the instant by the zone, and anything done to the time
+    (`time.Now().Add(-time.Hour)`) keeps the keys apart, so it is still a different check."""
+    b_canon: dict[str, str] = {}
+    b_keys: set[str] = set()
+    for g in before:
+        for a in atoms_of(g.deny_when):
+            b_keys.add(a.key)
+            if _CLOCK_READ.search(a.key):
+                b_canon.setdefault(_clock_canonical(a.key), a.key)
+    if not b_canon:
+        return {}
+    mapping: dict[str, str] = {}
+    for h in after:
+        for a in atoms_of(h.deny_when):
+            if a.key in b_keys or a.key in mapping or not _CLOCK_READ.search(a.key):
+                continue
+            bk = b_canon.get(_clock_canonical(a.key))
+            if bk is not None:
+                mapping[a.key] = bk
+    return mapping

@@ -26,7 +26,7 @@ from semdiff.rules._moved_checks import (
 from semdiff.rules._call_keywords import call_unifier, rekey_calls, signature_unifier
 from semdiff.rules._effective import (
     OPERAND, effective_guards, find_helper, inline_unifier, local_unifier, rekey, rekey_guards, rename_operands,
-    passthrough_unifier, renamed_callee_unifier, same_body_callee_unifier,
+    passthrough_unifier, renamed_callee_unifier, same_body_callee_unifier, clock_unifier,
 )
 from semdiff.rules._decorator_order import moved_above_registration
 from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
@@ -386,6 +386,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
     calls.update(renamed_callee_unifier(b_all, a_all))  # `_is_inside(p, t)` -> `paths.is_inside(p, t)`
     calls.update(passthrough_unifier(b_all, a_all))  # `verify(m, s)` -> `verify(m, s, undefined, options)`
     calls.update(same_body_callee_unifier(b_all, a_all, before, after, ctx.before_units, ctx.after_units))  # moved + renamed, body unchanged
+    calls.update(clock_unifier(b_all, a_all))  # `x.Before(time.Now())` -> `x.Before(clock.Now())`
     if calls:  # the same checking call with harmless keywords added is the same check
         a_all = tuple(rekey_calls(h, calls) for h in a_all)
     b_guards = [g for g in _denying(b_all) if g.reachable]
