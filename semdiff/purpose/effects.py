@@ -273,10 +273,20 @@ def classify_effects(
                 and b.kind != "module" and a.kind != "module":
             from semdiff.purpose import goequiv
 
-            proof = goequiv.same_behaviour(b.text, a.text, go_consts.of("before", path_b), go_consts.of("after", path_a))
+            proof = goequiv.same_behaviour(b.text, a.text, go_consts.of("before", path_b), go_consts.of("after", path_a),
+                                           go_consts.renames(), go_consts.fields("before", path_b), go_consts.fields("after", path_a))
             if proof is not None:
                 effect = (_name_move(b, a, path_b, path_a)[0] if (b.qualname, path_b) != (a.qualname, path_a)
                           else Effect.EQUIVALENT, proof)
+        if effect[0] is Effect.BEHAVIOUR and go_consts is not None and b.language == a.language == "go" \
+                and b.kind == a.kind == "module" and path_b == path_a:
+            from semdiff.purpose import goequiv
+
+            # constants renamed where they are declared: each name read as its literal
+            gb = goequiv.module_key(b.text, go_consts.of("before", path_b))
+            if gb is not None and gb == goequiv.module_key(a.text, go_consts.of("after", path_a)):
+                effect = (Effect.EQUIVALENT, ("same package-level code once constants are read as their values "
+                                              "(renamed constants), functions, plain imports and comments set aside",))
         if effect[0] is Effect.BEHAVIOUR and precise and b.kind == a.kind == "module" and b.language == a.language == "python" \
                 and (b.qualname, path_b) == (a.qualname, path_a):
             effect = _same_module_statements(b, a) or effect
@@ -469,10 +479,15 @@ def _pair_moved_units(unit_changes: Sequence[UnitChange], added: Sequence[UnitCh
 
 class _GoConstants:
     """Literal `const` values of each Go package (directory) the change touches, per side, read
-    from the full file texts: "magic numbers -> named constants" needs the values."""
+    from the full file texts: "magic numbers -> named constants" needs the values.
+
+    `of(side, path)` also holds, as `pkg.NAME`, the constants of the other changed packages the
+    file at `path` imports: golint's "exported names should be CamelCase" renames a constant
+    and every `pkg.NAME` that uses it in one change, and both names stand for the same literal."""
 
     def __init__(self, unit_changes: Sequence[UnitChange]) -> None:
         self._files: dict[tuple[str, str], list[str]] = {}
+        self._texts: dict[tuple[str, str], str] = {}
         seen: set[int] = set()
         for uc in unit_changes:
             f = uc.file
@@ -481,17 +496,88 @@ class _GoConstants:
             seen.add(id(f))
             if f.old_path and f.old_path.endswith(".go") and f.old_text:
                 self._files.setdefault(("before", _dir(f.old_path)), []).append(f.old_text)
+                self._texts[("before", f.old_path)] = f.old_text
             if f.new_path and f.new_path.endswith(".go") and f.new_text:
                 self._files.setdefault(("after", _dir(f.new_path)), []).append(f.new_text)
+                self._texts[("after", f.new_path)] = f.new_text
         self._cache: dict[tuple[str, str], dict[str, str]] = {}
+        self._qualified: dict[tuple[str, str], dict[str, str]] = {}
+        self._changes = unit_changes
+        self._renames: Optional[dict[str, str]] = None
 
-    def of(self, side: str, path: str) -> dict[str, str]:
-        key = (side, _dir(path))
+    def renames(self) -> dict[str, str]:
+        """New name -> old name of the Go functions and methods the change renamed (paired by
+        the alignment), when neither name is declared by another changed unit on the other
+        side: a rename, not two functions trading places."""
+        if self._renames is None:
+            pairs: dict[str, str] = {}
+            before_names: set[str] = set()
+            after_names: set[str] = set()
+            for uc in self._changes:
+                b, a = uc.before, uc.after
+                if b is not None and b.language == "go":
+                    before_names.add(b.name)
+                if a is not None and a.language == "go":
+                    after_names.add(a.name)
+                if b is not None and a is not None and b.language == a.language == "go" \
+                        and b.kind == a.kind and b.kind in ("function", "method") and b.name != a.name:
+                    pairs[a.name] = b.name if pairs.get(a.name, b.name) == b.name else ""
+            self._renames = {new: old for new, old in pairs.items()
+                             if old and new not in before_names and old not in after_names}
+        return self._renames
+
+    def _fields_of(self, side: str, directory: str) -> dict[str, str]:
+        key = ("fields:" + side, directory)
+        if key not in self._cache:
+            from semdiff.purpose import goequiv
+
+            self._cache[key] = goequiv.field_types(self._files.get((side, directory), ()))
+        return self._cache[key]
+
+    def fields(self, side: str, path: str) -> dict[str, str]:
+        """`Struct.Field` -> type of the package's structs (see goequiv.field_types), and
+        `pkg.Struct.Field` for the other changed packages the file imports."""
+        key = ("fields:" + side, path)
+        hit = self._qualified.get(key)
+        if hit is not None:
+            return hit
+        out = dict(self._fields_of(side, _dir(path)))
+        for name, d in self._imported(side, path):
+            out.update({f"{name}.{k}": v for k, v in self._fields_of(side, d).items() if k[:1].isupper()})
+        self._qualified[key] = out
+        return out
+
+    def _imported(self, side: str, path: str) -> list[tuple[str, str]]:
+        """(package name, directory) of the other changed packages the file at `path` imports
+        under their own names (a name two changed directories declare is left out)."""
+        text = self._texts.get((side, path))
+        if not text:
+            return []
+        from semdiff.purpose import goequiv
+
+        others = {d: goequiv.package_name(self._files[(s, d)]) for s, d in self._files if s == side and d != _dir(path)}
+        names = [n for n in others.values() if n]
+        return [(name, d) for d, name in others.items()
+                if name and names.count(name) == 1 and goequiv.imports_dir(text, d, name)]
+
+    def _package(self, side: str, directory: str) -> dict[str, str]:
+        key = (side, directory)
         if key not in self._cache:
             from semdiff.purpose import goequiv
 
             self._cache[key] = goequiv.constants(self._files.get(key, ()))
         return self._cache[key]
+
+    def of(self, side: str, path: str) -> dict[str, str]:
+        key = (side, path)
+        hit = self._qualified.get(key)
+        if hit is not None:
+            return hit
+        out = dict(self._package(side, _dir(path)))
+        for name, d in self._imported(side, path):
+            out.update({f"{name}.{k}": v for k, v in self._package(side, d).items() if k[:1].isupper()})
+        self._qualified[key] = out
+        return out
 
 
 # Module units of the tree-sitter languages carry no token stream (`body_key` is empty), so a

@@ -407,17 +407,62 @@ def _int_params(toks: list[str]) -> set[str]:
     return out
 
 
+_TYPE_TOKEN = re.compile(r"[A-Za-z_]\w*|\*|\.|\[|\]")
+
+
+def _map_keys(toks: list[str]) -> set[int]:
+    """Indices of the tokens that start a key of a map literal (`map[string]string{KEY: v}`):
+    there a name before `:` is an expression, not the field label it is in a struct literal.
+    Only map literals whose value type is plain names, selectors, pointers and slices."""
+    opens: set[int] = set()
+    for k in range(len(toks) - 1):
+        if toks[k] == "map" and toks[k + 1] == "[":
+            j = _close(toks, k + 1) + 1
+            while j < len(toks) and toks[j] != "{" and _TYPE_TOKEN.fullmatch(toks[j]):
+                j += 1
+            if j < len(toks) and toks[j] == "{" and j > _close(toks, k + 1) + 1:
+                opens.add(j)
+    if not opens:
+        return set()
+    keys: set[int] = set()
+    stack: list[int] = []
+    for k, t in enumerate(toks):
+        if t in ("{", "(", "["):
+            stack.append(k)
+        elif t in ("}", ")", "]"):
+            if stack:
+                stack.pop()
+        elif stack and stack[-1] in opens and k > 0 and toks[k - 1] in ("{", ","):
+            keys.add(k)
+        if t == "{" and k in opens and k + 1 < len(toks):
+            keys.add(k + 1)
+    return keys
+
+
 def _constants(toks: list[str], consts: Mapping[str, str], notes: list[str]) -> list[str]:
     local = {toks[k - 1] for k in range(1, len(toks)) if toks[k] == ":="} | {
         toks[k + 1] for k in range(len(toks) - 1) if toks[k] in ("var", "const")} | _param_names(toks)
+    map_keys = _map_keys(toks) if consts and "map" in toks else set()
     out: list[str] = []
     k = 0
     while k < len(toks):
         t = toks[k]
         prev = out[-1] if out else ""
+        if k in map_keys and t in consts and t not in local and k + 1 < len(toks) and toks[k + 1] == ":":
+            out.append(consts[t])  # a map literal's key: an expression (see _map_keys)
+            notes.append(f"constant {t} is {consts[t]}")
+            k += 1
+            continue
         if t == "http" and k + 2 < len(toks) and toks[k + 1] == "." and toks[k + 2] in HTTP_STATUS and "http" not in local:
             out.append(str(HTTP_STATUS[toks[k + 2]]))
             notes.append(f"http.{toks[k + 2]} is {HTTP_STATUS[toks[k + 2]]}")
+            k += 3
+            continue
+        if (k + 2 < len(toks) and toks[k + 1] == "." and prev != "." and t not in local
+                and f"{t}.{toks[k + 2]}" in consts and not (k + 3 < len(toks) and toks[k + 3] in (":", "("))):
+            q = f"{t}.{toks[k + 2]}"  # another changed package's constant (see effects._GoConstants)
+            out.append(consts[q])
+            notes.append(f"constant {q} is {consts[q]}")
             k += 3
             continue
         if t in consts and prev != "." and t not in local and not (k + 1 < len(toks) and toks[k + 1] in (":", "(")):
@@ -484,7 +529,132 @@ def _contains(toks: list[str], notes: list[str]) -> list[str]:
     return out
 
 
-def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
+# standard library functions whose first result is a []byte
+_BYTES_RESULT = frozenset({
+    ("json", "Marshal"), ("json", "MarshalIndent"), ("xml", "Marshal"), ("xml", "MarshalIndent"),
+    ("io", "ReadAll"), ("os", "ReadFile"),
+})
+
+
+def _unconvert_bytes(toks: list[str], notes: list[str]) -> list[str]:
+    """`[]byte(data)` is `data` when `data` is a local declared once, from a call whose first
+    result is a []byte (`data, err := xml.Marshal(v)`): the conversion golint/unconvert drops.
+    A name declared more than once (an inner `data := "..."` may be a string) or a parameter
+    is left alone."""
+    if "byte" not in toks:
+        return toks
+    declared: dict[str, int] = {}
+    typed: set[str] = set()
+    for k, t in enumerate(toks):
+        if t != ":=":
+            continue
+        names: list[str] = []
+        j = k - 1
+        while j >= 0 and _NAME.fullmatch(toks[j]):
+            names.append(toks[j])
+            if j >= 1 and toks[j - 1] == ",":
+                j -= 2
+                continue
+            break
+        for n in names:
+            declared[n] = declared.get(n, 0) + 1
+        first = names[-1] if names else None
+        if first and tuple(toks[k + 1: k + 5:2]) in _BYTES_RESULT and toks[k + 2: k + 3] == ["."] and toks[k + 4: k + 5] == ["("]:
+            typed.add(first)
+    for k in range(len(toks) - 1):
+        if toks[k] == "var" and _NAME.fullmatch(toks[k + 1]):
+            declared[toks[k + 1]] = declared.get(toks[k + 1], 0) + 1
+    ok = {n for n in typed if declared.get(n) == 1} - _param_names(toks)
+    if not ok:
+        return toks
+    out: list[str] = []
+    k = 0
+    while k < len(toks):
+        if toks[k: k + 4] == ["[", "]", "byte", "("] and k + 5 < len(toks) and toks[k + 4] in ok and toks[k + 5] == ")" \
+                and (k == 0 or toks[k - 1] != "."):
+            out.append(toks[k + 4])
+            notes.append(f"[]byte({toks[k + 4]}) is {toks[k + 4]}, already a []byte")
+            k += 6
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
+
+
+_STRUCT_START = re.compile(r"^type\s+([A-Za-z_]\w*)\s+struct\s*\{\s*$", re.M)
+_FIELD_LINE = re.compile(r"^\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+([A-Za-z_]\w*)\s*(?:`[^`]*`)?\s*(?://.*)?$")
+
+
+def field_types(file_texts: Iterable[str]) -> dict[str, str]:
+    """`Struct.Field` -> its type, for the fields of one package's top-level struct types
+    declared with a plain type name (`ExpiresIn int64` and a tag); a name declared
+    twice with two types is left out."""
+    found: dict[str, set[str]] = {}
+    for text in file_texts:
+        if not text or len(text) > 2_000_000 or "struct" not in text:
+            continue
+        for m in _STRUCT_START.finditer(text):
+            depth = 1
+            for line in text[m.end():].splitlines()[1:]:
+                code = _TOKEN.sub(lambda t: "" if t.lastgroup in ("comment", "str") else t.group(0), line)
+                if depth == 1:
+                    fm = _FIELD_LINE.match(line)
+                    if fm is not None:
+                        for name in fm.group(1).split(","):
+                            found.setdefault(f"{m.group(1)}.{name.strip()}", set()).add(fm.group(2))
+                depth += code.count("{") - code.count("}")
+                if depth <= 0:
+                    break
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+def _unconvert_fields(toks: list[str], fields: Mapping[str, str], notes: list[str]) -> list[str]:
+    """`int64(t.ExpiresIn)` is `t.ExpiresIn` when `t` is a local declared once as a value of a
+    struct of the package (`t := &S{}`, `t := S{...}`, `var t S`; `t := &pkg.S{}` with `fields`
+    holding `pkg.S.F`) whose field `ExpiresIn` is declared `int64`: a conversion to the type the
+    value already has. A local a struct's name does not say the type of is left alone."""
+    if not fields:
+        return toks
+    declared: dict[str, int] = {}
+    struct_of: dict[str, str] = {}
+    for k, t in enumerate(toks):
+        if t == ":=" and k >= 1 and _NAME.fullmatch(toks[k - 1]):
+            name = toks[k - 1]
+            declared[name] = declared.get(name, 0) + 1
+            j = k + 1 + (toks[k + 1: k + 2] == ["&"])
+            if j + 1 < len(toks) and _NAME.fullmatch(toks[j]) and toks[j + 1] == "{":
+                struct_of[name] = toks[j]
+            elif j + 3 < len(toks) and _NAME.fullmatch(toks[j]) and toks[j + 1] == "." and toks[j + 3] == "{":
+                struct_of[name] = f"{toks[j]}.{toks[j + 2]}"  # another package's struct
+        elif t == "var" and k + 2 < len(toks) and _NAME.fullmatch(toks[k + 1]):
+            name = toks[k + 1]
+            declared[name] = declared.get(name, 0) + 1
+            j = k + 2 + (toks[k + 2] == "*")
+            if j < len(toks) and _NAME.fullmatch(toks[j]) and toks[j + 1: j + 2] != ["."]:
+                struct_of[name] = toks[j]
+        elif t == "," and k >= 1 and _NAME.fullmatch(toks[k - 1]) and ":=" in toks[k: k + 8]:
+            declared[toks[k - 1]] = declared.get(toks[k - 1], 0) + 1  # `a, b :=` declares a too
+    params = _param_names(toks)
+    typed = {n: st for n, st in struct_of.items() if declared.get(n) == 1 and n not in params}
+    if not typed:
+        return toks
+    out: list[str] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (k + 5 < len(toks) and _NAME.fullmatch(t) and toks[k + 1] == "(" and toks[k + 2] in typed
+                and toks[k + 3] == "." and toks[k + 5] == ")" and (k == 0 or toks[k - 1] != ".")
+                and fields.get(f"{typed[toks[k + 2]]}.{toks[k + 4]}") == t):
+            out.extend(toks[k + 2: k + 5])
+            notes.append(f"{t}({toks[k + 2]}.{toks[k + 4]}) is {toks[k + 2]}.{toks[k + 4]}, already a {t}")
+            k += 6
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def canonical(text: str, consts: Mapping[str, str] = {}, fields: Mapping[str, str] = {}) -> Optional[Canonical]:
     """The canonical token stream of one Go unit's text (None if it cannot be tokenised)."""
     toks = tokens(text)
     if toks is None:
@@ -510,26 +680,118 @@ def canonical(text: str, consts: Mapping[str, str] = {}) -> Optional[Canonical]:
     toks = _wait_group_go(toks, notes)
     toks = _cut(toks, notes)
     toks = _contains(toks, notes)
+    toks = _unconvert_bytes(toks, notes)
+    toks = _unconvert_fields(toks, fields, notes)
     return Canonical(tuple(toks), tuple(dict.fromkeys(notes)))
 
 
-def same_behaviour(before: str, after: str, consts_before: Mapping[str, str] = {},
-                   consts_after: Mapping[str, str] = {}) -> Optional[tuple[str, ...]]:
-    """The rewrites that make the two Go units equal, or None when they differ."""
-    b = canonical(before, consts_before)
-    a = canonical(after, consts_after)
-    if b is None or a is None or b.tokens != a.tokens:
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_KEYWORDS = frozenset({
+    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func", "go",
+    "goto", "if", "import", "interface", "map", "package", "range", "return", "select", "struct", "switch", "type", "var",
+})
+
+
+def _declared_name(toks: list[str]) -> Optional[int]:
+    """Index of the name a `func` unit declares (`func Name(`, `func (r *T) Name(`), else None."""
+    if toks[:1] != ["func"] or len(toks) < 3:
         return None
+    k = 1
+    if toks[k] == "(":
+        k = _close(toks, k) + 1
+    if k + 1 < len(toks) and _NAME.fullmatch(toks[k]) and toks[k + 1] in ("(", "["):
+        return k
+    return None
+
+
+def _renamed_callees(toks: list[str], renames: Mapping[str, str], notes: list[str]) -> list[str]:
+    """Calls of functions the same change renamed, by their old names (`renames`: new -> old):
+    `object.DeleteTokenByAccessToken(t)` is the call `object.DeleteTokenByAceessToken(t)` was
+    when the change renamed that function and nothing else took either name."""
+    out = list(toks)
+    for k, t in enumerate(toks):
+        old = renames.get(t)
+        if old is not None and k + 1 < len(toks) and toks[k + 1] in ("(", "["):
+            out[k] = old
+            notes.append(f"{old} renamed {t}")
+    return out
+
+
+def _locals_numbered(toks: list[str]) -> list[str]:
+    """Locals declared by `name :=` (or `a, b :=`) where the name first appears, numbered in
+    the order declared: a local renamed everywhere (`envelopReponse` -> `envelopResponse`) is
+    the same local. Not a name used before its declaration (it named something else there),
+    a field (`x.name`) or a composite-literal label (`name:`)."""
+    first: dict[str, int] = {}
+    for k, t in enumerate(toks):
+        if _NAME.fullmatch(t) and t not in first:
+            first[t] = k
+    number: dict[str, str] = {}
+    for k, t in enumerate(toks):
+        if t != ":=":
+            continue
+        j = k - 1
+        while j >= 0 and _NAME.fullmatch(toks[j]):
+            name = toks[j]
+            if first.get(name) == j and name != "_" and name not in _KEYWORDS and (j == 0 or toks[j - 1] != "."):
+                number.setdefault(name, f"§local{len(number)}")
+            if j >= 1 and toks[j - 1] == ",":
+                j -= 2
+                continue
+            break
+    if not number:
+        return toks
+    out: list[str] = []
+    for k, t in enumerate(toks):
+        n = number.get(t)
+        if n is not None and (k == 0 or toks[k - 1] != ".") and not (k + 1 < len(toks) and toks[k + 1] == ":"):
+            out.append(n)
+        else:
+            out.append(t)
+    return out
+
+
+def same_behaviour(before: str, after: str, consts_before: Mapping[str, str] = {},
+                   consts_after: Mapping[str, str] = {}, renames: Mapping[str, str] = {},
+                   fields_before: Mapping[str, str] = {}, fields_after: Mapping[str, str] = {}) -> Optional[tuple[str, ...]]:
+    """The rewrites that make the two Go units equal, or None when they differ. The unit's own
+    name is set aside (a renamed function is compared by its body; the caller says it moved);
+    `renames` (new name -> old name, functions the same change renamed) are read by their old
+    names in `after`'s calls, and locals are numbered (see _locals_numbered)."""
+    b = canonical(before, consts_before, fields_before)
+    a = canonical(after, consts_after, fields_after)
+    if b is None or a is None:
+        return None
+    if b.tokens != a.tokens:
+        bt, at = list(b.tokens), list(a.tokens)
+        notes: list[str] = []
+        ib, ia = _declared_name(bt), _declared_name(at)
+        if ib is not None and ia is not None:
+            bt[ib] = at[ia] = "§name"
+        if renames:
+            at = _renamed_callees(at, renames, notes)
+        if bt != at:
+            nb, na = _locals_numbered(bt), _locals_numbered(at)
+            if nb == na:
+                notes.append("locals renamed")
+            bt, at = nb, na
+        if bt != at:
+            return None
+        b = Canonical(tuple(bt), b.rewrites)
+        a = Canonical(tuple(at), a.rewrites + tuple(notes))
     # a rewrite both sides share (http.StatusNoContent in both) explains nothing
     notes = tuple(n for n in dict.fromkeys(b.rewrites + a.rewrites) if (n in b.rewrites) != (n in a.rewrites))
     return notes or ("same code once comments and formatting are removed",)
 
 
-def module_key(text: str) -> Optional[tuple[str, ...]]:
+def module_key(text: str, consts: Mapping[str, str] = {}) -> Optional[tuple[str, ...]]:
     """A Go file's package-level code without its function declarations (units compared on
     their own) and without plain imports (they follow the code: moving `safeInt8` to
     utils.go moves its "math" import too). Blank and dot imports run or expose a package's
-    init and stay; so do build directives."""
+    init and stay; so do build directives. With `consts` (see `constants`), each constant's
+    name is read as its literal, in its declaration too: `INVALID_CLIENT = "invalid_client"`
+    renamed `InvalidClient` is the same declaration (a name `const X = ...` declares alone
+    is left as written)."""
     toks = tokens(text)
     if toks is None:
         return None
@@ -569,7 +831,38 @@ def module_key(text: str) -> Optional[tuple[str, ...]]:
             continue
         out.append(t)
         i += 1
+    if consts:
+        out = _constants(out, consts, [])
     return tuple(out)
+
+
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_]\w*)", re.M)
+_IMPORT_PATH = re.compile(r'"([^"\n]+)"')
+_IMPORT_BLOCK = re.compile(r"^import\s*(?:\((.*?)^\)|([^\n]*))", re.S | re.M)
+
+
+def package_name(file_texts: Iterable[str]) -> Optional[str]:
+    """The package the files of one directory declare, or None when they disagree (a `_test`
+    package beside) or declare none."""
+    names = {m.group(1) for text in file_texts for m in [_PACKAGE.search(text or "")] if m is not None}
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def imports_dir(text: str, directory: str, name: str) -> bool:
+    """Does the file import the package in `directory` (a path of the repository) under its own
+    name `name`: an import path ending in `/directory` with no other name given?"""
+    for m in _IMPORT_BLOCK.finditer(text):
+        for line in (m.group(1) or m.group(2) or "").splitlines():
+            p = _IMPORT_PATH.search(line)
+            if p is None:
+                continue
+            before = line[: p.start()].strip()
+            if before not in ("", "import") and before != name:
+                continue  # imported under another name (or `_`, `.`)
+            path = p.group(1)
+            if directory and (path == directory or path.endswith("/" + directory)) and path.rsplit("/", 1)[-1] == name:
+                return True
+    return False
 
 
 def _kept_imports(spec: list[str]) -> list[str]:
