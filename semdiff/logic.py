@@ -184,7 +184,9 @@ def _null_operand(atom: Atom) -> Optional[str]:
 # `d.get(k)` (no default) or `m.get(k)`: a lookup that is truthy only when the key is there, so
 # it cannot hold while `k in d` (Python) or `m.has(k)` (a JS Map, URLSearchParams, Headers) fails.
 # `if d.get("url") and not ok(d.get("url"))` rewritten as `if "url" in d: ...` tests the same
-# cases. A default argument (`d.get(k, x)`) can be truthy without the key: not matched.
+# cases. A default argument (`d.get(k, x)`) can be truthy without the key: not matched. Only
+# Python's `in` is a cmp atom: JavaScript's `k in m` tests properties, not a Map's keys (an
+# expr atom, never read here).
 _LOOKUP = re.compile(r"(?P<obj>[^()]+)\.get\((?P<key>[^,()]+)\)")
 _HAS = re.compile(r"(?P<obj>[^()]+)\.has\((?P<key>[^,()]+)\)")
 

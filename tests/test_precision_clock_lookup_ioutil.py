@@ -183,3 +183,23 @@ def test_ioutil_read_dir_is_not_os_read_dir():
     # os.ReadDir returns []DirEntry sorted by name, not ioutil.ReadDir's []FileInfo
     before = "func list(d string) {\n\tentries, _ := ioutil.ReadDir(d)\n\tuse(entries)\n}\n"
     assert goequiv.same_behaviour(before, before.replace("ioutil.ReadDir", "os.ReadDir")) is None
+
+
+JS_NEXT = '''
+function redirectTarget(q) {
+  if (q.get("next") && !isSafeUrl(q.get("next"))) {
+    throw new Error("unsafe redirect");
+  }
+  return q.get("next");
+}
+'''
+
+
+def test_js_property_test_on_a_map_is_not_a_key_test():
+    # JavaScript's `"next" in q` asks for a property, which URLSearchParams never has: the check
+    # under it no longer runs, and that is still found
+    after = JS_NEXT.replace('if (q.get("next") && !isSafeUrl(q.get("next"))) {', 'if ("next" in q && !isSafeUrl(q.get("next"))) {')
+    hits = _guard_findings(JS_NEXT, after, "src/redirect.js")
+    assert [(f.rule_id, f.unit, f.before.line) for f in hits] == [("widened-condition", "redirectTarget", 2)]
+    has = JS_NEXT.replace('if (q.get("next") && !isSafeUrl(q.get("next"))) {', 'if (q.has("next") && !isSafeUrl(q.get("next"))) {')
+    assert _guard_findings(JS_NEXT, has, "src/redirect.js") == []

@@ -504,6 +504,7 @@ class _GoConstants:
         self._qualified: dict[tuple[str, str], dict[str, str]] = {}
         self._changes = unit_changes
         self._renames: Optional[dict[str, str]] = None
+        self._packages: dict[str, dict[str, str]] = {}  # side -> directory -> its package's name
 
     def renames(self) -> dict[str, str]:
         """New name -> old name of the Go functions and methods the change renamed (paired by
@@ -555,10 +556,12 @@ class _GoConstants:
             return []
         from semdiff.purpose import goequiv
 
-        others = {d: goequiv.package_name(self._files[(s, d)]) for s, d in self._files if s == side and d != _dir(path)}
-        names = [n for n in others.values() if n]
-        return [(name, d) for d, name in others.items()
-                if name and names.count(name) == 1 and goequiv.imports_dir(text, d, name)]
+        if side not in self._packages:
+            found = {d: goequiv.package_name(texts) for (s, d), texts in self._files.items() if s == side}
+            names = [n for n in found.values() if n]
+            self._packages[side] = {d: n for d, n in found.items() if n and names.count(n) == 1}
+        own = _dir(path)
+        return [(name, d) for d, name in self._packages[side].items() if d != own and goequiv.imports_dir(text, d, name)]
 
     def _package(self, side: str, directory: str) -> dict[str, str]:
         key = (side, directory)
