@@ -167,6 +167,50 @@ def test_next_err_and_bare_return_after_deny_call():
     assert denying[1].span == denying[1].span.__class__(5, 7)
 
 
+def test_refusing_status_assignment_before_a_bare_return_denies():
+    # Node's http / connect write the status as a property (`res.statusCode = 403`), Koa as
+    # `ctx.status = 401`: the bare return after it ends a refused request, like `res.status(403)`
+    pf = parse("""\
+    function guard(req, res, next) {
+      if (req.headers['sec-fetch-site'] === 'cross-site') {
+        res.statusCode = 403;
+        res.end('blocked');
+        return;
+      }
+      next();
+    }
+    async function koaGuard(ctx, next) {
+      if (!ctx.state.user) {
+        ctx.status = 401;
+        return;
+      }
+      await next();
+    }
+    """)
+    g = [x for x in unit(pf, "guard").guards if x.action.denies]
+    assert [(x.action, render(x.deny_when)) for x in g] == [(Action.ABORT, "'cross-site' == req.headers['sec-fetch-site']")]
+    k = [x for x in unit(pf, "koaGuard").guards if x.action.denies]
+    assert [(x.action, render(x.deny_when)) for x in k] == [(Action.ABORT, "not ctx.state.user")]
+
+
+def test_success_status_or_a_compared_status_is_no_refusal():
+    pf = parse("""\
+    function cached(req, res) {
+      if (req.headers['if-none-match'] === etag) {
+        res.statusCode = 304;
+        res.end();
+        return;
+      }
+      if (upstream.statusCode === 403) {
+        log('upstream refused');
+        return;
+      }
+      res.end(body);
+    }
+    """)
+    assert [x for x in unit(pf, "cached").guards if x.action.denies] == []
+
+
 def test_negated_early_exit_is_in_the_path():
     u = unit(parse("""\
     function transfer(user, amount) {

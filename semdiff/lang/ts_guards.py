@@ -100,6 +100,11 @@ _CONST_TIME_SUFFIXES = tuple("." + n for n in CONST_TIME_CALLEES)
 # the throw/return/panic statements inside a block's text (what ERROR_STATE must not read there)
 _EXITS = re.compile(r"\b(?:throw|return|panic)\b[^;\n]*")
 ERROR_STATE = re.compile(r"\bErr[A-Z]\w*|\w*Error\s*\(|ErrorHandler|\.Error\s*\(|\bsetError\b|\berrors?\s*=")
+# a refusing status set on the response before a plain return: `res.statusCode = 403;
+# res.end(...); return;` (Node's http, connect), `ctx.status = 401; return;` (Koa),
+# `response.status_code = 403` -- the same refusal as `res.status(403)`, written as an
+# assignment (`(?!=)`: a comparison `res.statusCode === 403` sets nothing)
+DENY_STATUS_SET = re.compile(r"\.(?:statusCode|status|status_code|StatusCode)\s*=(?!=)\s*4\d\d\b")
 
 
 _Guard = fast_constructor(Guard)
@@ -640,14 +645,14 @@ class GuardWalk:
         return path
 
     def _reported_error(self, stmts: list[Node], k: int, ctx: FileContext) -> bool:
-        """Does one of the first `k` statements report an error (ERROR_STATE; an `if`'s own
-        throws and returns left out)?"""
+        """Does one of the first `k` statements report an error (ERROR_STATE, or set a refusing
+        status: DENY_STATUS_SET; an `if`'s own throws and returns left out)?"""
         kinds, if_types = self._kinds, self.IF_TYPES
         for p in stmts[:k]:
             text = ctx.text(p)
             if kinds[p.kind_id] in if_types:
                 text = _EXITS.sub("", text)
-            if ERROR_STATE.search(text):
+            if ERROR_STATE.search(text) or DENY_STATUS_SET.search(text):
                 return True
         return False
 

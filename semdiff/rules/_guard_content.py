@@ -69,6 +69,11 @@ CONTENT_ROWS: tuple[ContentRow, ...] = (
                re.compile(r"[<>]=?\s*(?:[\w$]+\.)*(?:[A-Z][A-Z0-9]*_)*(?:MAX|MAXIMUM|LIMIT)(?:_[A-Z0-9]+)*(?![\w$])|"
                           r"(?<![\w$])(?:[A-Z][A-Z0-9]*_)*(?:MAX|MAXIMUM|LIMIT)(?:_[A-Z0-9]+)*\s*[<>]=?"),
                "compares a count or size with a named maximum"),
+    # the Fetch Metadata request headers (`Sec-Fetch-Site: cross-site`, `Sec-Fetch-Mode: no-cors`):
+    # a browser's own word on where a request comes from, tested to refuse cross-site requests
+    # (CSRF, cross-origin script inclusion of a dev server's bundles)
+    ContentRow("csrf", 0.85, re.compile(r"(?i)\bsec[-_]fetch[-_](?:site|mode|dest|user)\b"),
+               "tests the Fetch Metadata headers (where the browser says the request comes from)"),
     # `s.translate(None, ALLOWED) != b""`: every character is on an allow-list
     ContentRow("validation", 0.6, re.compile(r"\.translate\(\s*None\s*,"), "tests input against a character allow-list"),
     # a sandbox's own switches and attribute checks
