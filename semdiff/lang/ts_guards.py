@@ -678,6 +678,9 @@ class GuardWalk:
 
     # ---- boolean locals: `allowed := true; if leaf { allowed = c.leafAllowed(td) }; return allowed` ----
     MAX_FLAG_ATOMS = 16  # a flag whose value grows past this many atoms stays an opaque name
+    # a flag declared once as a compound test (`const ok = a && b || c`) is read as its value
+    # when it has at most this many atoms (its own atoms join every guard it gates)
+    MAX_COMPOUND_ATOMS = 8
 
     def _flags_followed(self, d: UnitDraft, ctx: FileContext) -> bool:
         """Need the walk follow the boolean locals of unit `d`? Only a flag assigned again after
@@ -692,11 +695,20 @@ class GuardWalk:
         `&&` and `||` than that in the text)."""
         listed, unlisted = self._reassign_types()
         types = d.types
+        node = d.node
+        src = ctx.ascii_src
+        # a compound test held in a local: `&&` / `||` anywhere in the unit (a declaration
+        # of one is read as its value, see _track_flags)
+        if src is not None:
+            if src.find("&&", node.start_byte, node.end_byte) >= 0 or src.find("||", node.start_byte, node.end_byte) >= 0:
+                return True
+        else:
+            text = ctx.text(node)
+            if "&&" in text or "||" in text:
+                return True
         for t in listed:  # (one or two types: a list's `in` compares the shared names by identity)
             if t in types:
                 return True
-        node = d.node
-        src = ctx.ascii_src
         if src is not None and (unlisted is None or unlisted is _AUGMENTED_SETS):
             # (the same counts and search on the file's text within the unit's range, without
             # its copy: `[&|]=` has no look-around or anchor to see past the range)
@@ -821,7 +833,12 @@ class GuardWalk:
                         if k in flags:
                             flags[k] = None
                     continue
-                flags[self.key(target, d, ctx)] = (f, contrib, d.loop_depth, False) if len(atoms_of(f)) <= self.MAX_FLAG_ATOMS else None
+                n_atoms = len(atoms_of(f))
+                # a compound test is read as its value where the flag is read: two versions of
+                # `const isValid = (allowIP && isIP(h)) || h === 'localhost'` are then compared
+                # by what they admit, not by the name they share (a one-atom flag stays its name)
+                compound = isinstance(f, (And, Or)) and n_atoms <= self.MAX_COMPOUND_ATOMS
+                flags[self.key(target, d, ctx)] = (f, contrib, d.loop_depth, compound) if n_atoms <= self.MAX_FLAG_ATOMS else None
                 continue
             if not flags:
                 continue  # not a flag the walk follows
