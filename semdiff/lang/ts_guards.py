@@ -683,10 +683,12 @@ class GuardWalk:
     MAX_COMPOUND_ATOMS = 8
 
     def _flags_followed(self, d: UnitDraft, ctx: FileContext) -> bool:
-        """Need the walk follow the boolean locals of unit `d`? Only a flag assigned again after
-        its declaration is ever expanded where it is read (a declared one reads as its own name),
-        so a unit that assigns no local again needs none of _track_flags' work -- most units:
-        `x := f()`, `String s = ...` only declare. It needs it when one of the unit's own nodes
+        """Need the walk follow the boolean locals of unit `d`? A flag is expanded where it is
+        read when it was assigned again after its declaration, or declared as a compound test
+        (`&&`/`||`); any other declared one reads as its own name. So a unit with no `&&`/`||`
+        that assigns no local again needs none of _track_flags' work -- most units:
+        `x := f()`, `String s = ...` only declare. It needs it when the unit's text holds `&&`
+        or `||`, when one of the unit's own nodes
         is an assignment (phase 1 lists the types `interesting_types` holds: a nested
         function's nodes are its own, and the walk skips it), or -- for an assignment type not
         listed -- when its text holds what could be one (`ok &&= x`: `&=`, `|=`; any `=` when
@@ -794,9 +796,12 @@ class GuardWalk:
         """Follow boolean locals through their assignments: a flag's value at a point is the
         formula of what was assigned on which path since it was declared, so `return allowed`,
         `if (!allowed) deny` and `ac.setAuthorized(allowed)` are judged on what `allowed` holds.
-        Only a flag assigned again after its declaration is expanded where it is read (a verdict
-        accumulated over branches); a one-time `ok := len(f) == 3` stays its name, so a check
-        re-derived into a local keeps the atom it had. An assignment in a loop counts as made
+        A flag assigned again after its declaration is expanded where it is read (a verdict
+        accumulated over branches), and so is one declared once as a compound test of at most
+        MAX_COMPOUND_ATOMS atoms (`const isValid = (allowIP && isIP(h)) || h === 'localhost'`:
+        two versions of it are compared by what they admit, not by the name they share); a
+        one-time single test `ok := len(f) == 3` stays its name, so a check re-derived into a
+        local keeps the atom it had. An assignment in a loop counts as made
         once, under the path of the loop's statement (whether a side follows a flag must not
         hang on how it iterates: a flag followed on one side and not the other reads as a
         removed check). A flag assigned on a path that does not extend its declaration's, or to
