@@ -77,6 +77,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "regex_anchor_dropped": ("java", "javascript", "typescript"),
         "security_call_swapped": ("go", "java", "javascript", "python", "typescript"),
         "reviewer_instructions": (CHANGE,),
+        "sanitizer_flag": ("go", "java", "javascript", "python", "typescript"),
         "split_unbounded": ("go", "java", "javascript", "python", "typescript"),
         "swallowed_exception": (EVERY,),
         "verified_flag": ("javascript", "python", "typescript"),
@@ -97,7 +98,7 @@ FAMILY_ORDER: tuple[str, ...] = (
     "input-validation", "leak-opened", "limit-disabled", "limit-relaxed", "match-loosened",
     "normalisation-dropped", "null-prototype-dropped", "option-injection-check-removed", "override-check-removed", "path-confinement-removed", "permission-widened", "protective-bean-removed", "protective-state-dropped",
     "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "regex-anchor-dropped",
-    "security-call-weakened",
+    "sanitizer-flag-dropped", "security-call-weakened",
     "split-unbounded", "verified-flag-widened",
     "weakened-default", "widened-allowlist",
 )

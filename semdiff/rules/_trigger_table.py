@@ -41,6 +41,12 @@ TRIGGERS = {
         iwords=('referer', 'referrer'),
         setting_keys=frozenset([]),
     ),
+    'sanitizer_flag': Trigger(
+        calls=frozenset([]),
+        words=(),
+        iwords=('true',),
+        setting_keys=frozenset([]),
+    ),
     'split_unbounded': Trigger(
         calls=frozenset(['Split', 'SplitAfter', 'SplitAfterN', 'SplitN', 'rsplit', 'split']),
         words=(),
