@@ -438,8 +438,37 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
             before_line=g.span.line, after_line=d.span.line, evidence_before=g.text, evidence_after=f"{d.text}\n{reg.text}",
             relevance=_relevance(change, ctx, [g]),
         ))
-    findings.extend(_timing(change, ctx, reported_after_lines))
-    return as_generated(change, ctx, findings)
+    return as_generated(change, ctx, _with_timing(change, ctx, findings, reported_after_lines))
+
+
+def _with_timing(change: UnitChange, ctx: RuleContext, findings: list[Finding], taken: set[int]) -> list[Finding]:
+    """The guard findings plus the timing ones. A constant-time call that became an
+    equality *call* (`MessageDigest.isEqual(a, b)` -> `a.equals(b)`, `ConstantTimeCompare`
+    -> `bytes.Equal`) is a different atom to the guard comparison, which then reports the
+    check as removed (or re-made with derived arguments). When the equality call now
+    decides a denying check on that line, the timing finding says what happened and takes
+    the place of the removed-guard one; a check that is really gone keeps its finding."""
+    before, after = change.before, change.after
+    assert before is not None and after is not None
+    const_calls = [c.text for c in before.calls if c.callee.endswith(CONST_TIME)]
+    if not const_calls:
+        return findings + _timing(change, ctx, taken)
+    soft = {
+        f.after.line for f in findings
+        if f.rule_id == "removed-guard" and f.after is not None and any(t in f.evidence.before for t in const_calls)
+    }
+    timing = _timing(change, ctx, taken - soft)
+    deciding = {h.span.line for h in _denying(after.guards)}
+    for t in timing:
+        if t.after is None:
+            continue
+        line = t.after.line
+        findings = [
+            f for f in findings
+            if not (f.rule_id == "removed-guard" and t.evidence.before in f.evidence.before
+                    and ((f.after is not None and f.after.line == line) or (f.after is None and line in deciding)))
+        ]
+    return findings + timing
 
 
 # ---------------------------------------------------------------- a redirect to the value just tested
@@ -956,32 +985,72 @@ def _outside_callers(graph, ctx: RuleContext):
     return outside
 
 
+# Equality tests written as calls: none of them is constant-time. A receiver form
+# (`a.equals(b)`, `buf.equals(other)`) names one operand before the dot; a two-argument
+# form (`Objects.equals(a, b)`, `bytes.Equal(a, b)`) names both. Constant-time calls are
+# tested first, so `hmac.Equal` or `MessageDigest.isEqual` never count as one of these.
+_EQUALITY_TAILS = frozenset({"equals", "contentEquals", "equalsIgnoreCase", "Equals", "SequenceEqual", "deepEquals"})
+_EQUALITY_FUNCTIONS = frozenset({"bytes.Equal", "reflect.DeepEqual", "strings.EqualFold", "strings.Compare", "bytes.Compare"})
+
+
+class _Equality:
+    """One equality test of a unit, from a comparison operator or an equality call."""
+
+    __slots__ = ("left", "right", "op", "line", "text")
+
+    def __init__(self, left: str, right: str, op: str, line: int, text: str) -> None:
+        self.left, self.right, self.op, self.line, self.text = left, right, op, line, text
+
+
+def _equalities(unit: Unit) -> list[_Equality]:
+    """The unit's `==`/`!=` comparisons and equality calls, with their two operands."""
+    out = [
+        _Equality(c.left_text, c.right_text, c.source_op, c.span.line, f"{c.left_text} {c.source_op} {c.right_text}")
+        for c in unit.comparisons if c.source_op in ("==", "!=", "===", "!==")
+    ]
+    for call in unit.calls:
+        if call.callee.endswith(CONST_TIME):
+            continue
+        pos = call.positional
+        receiver, _, tail = call.callee.rpartition(".")
+        if call.callee in _EQUALITY_FUNCTIONS or (tail in _EQUALITY_TAILS and len(pos) == 2):
+            if len(pos) == 2:
+                out.append(_Equality(pos[0].value, pos[1].value, tail, call.span.line, call.text))
+        elif tail in _EQUALITY_TAILS and len(pos) == 1 and receiver:
+            out.append(_Equality(receiver, pos[0].value, tail, call.span.line, call.text))
+    return out
+
+
 def _timing(change: UnitChange, ctx: RuleContext, taken: set[int]) -> list[Finding]:
-    """Constant-time comparison replaced by `==` on the same operands (same truth, new timing)."""
+    """Constant-time comparison replaced by `==` (or an equality call such as Java's
+    `a.equals(b)`) on the same operands (same truth, new timing)."""
     before, after = change.before, change.after
     assert before is not None and after is not None
     out = []
+    after_eq: Optional[list[_Equality]] = None
     for call in before.calls:
         if not call.callee.endswith(CONST_TIME):
             continue
         operands = {_sq(a.value) for a in call.positional[:2]}
         if len(operands) != 2:
             continue
+        if after_eq is None:
+            after_eq = _equalities(after)
         still = any(c.callee == call.callee and {_sq(a.value) for a in c.positional[:2]} == operands for c in after.calls)
         if still:
-            out.extend(_timing_fallback(change, ctx, call, operands, taken))
+            out.extend(_timing_fallback(change, ctx, call, operands, taken, after_eq))
             continue
-        for cmp in after.comparisons:
-            if cmp.source_op in ("==", "!=", "===", "!==") and {_sq(cmp.left_text), _sq(cmp.right_text)} == operands:
-                if cmp.span.line in taken:
+        for eq in after_eq:
+            if {_sq(eq.left), _sq(eq.right)} == operands:
+                if eq.line in taken:
                     break
                 rel = _relevance(change, ctx, [])
                 rel = rel if rel.score >= 0.8 else Relevance("crypto", 0.85, rel.why_path, "constant-time comparison of secrets")
                 out.append(make_finding(
                     SPEC["altered-comparison"], change, ctx,
-                    f"`{call.text}` (constant-time) became `{cmp.left_text} {cmp.source_op} {cmp.right_text}`, which leaks through timing how much of the secret matched.",
-                    before_line=call.span.line, after_line=cmp.span.line, evidence_before=call.text,
-                    evidence_after=f"{cmp.left_text} {cmp.source_op} {cmp.right_text}", confidence=Confidence.HIGH, relevance=rel,
+                    f"`{call.text}` (constant-time) became `{eq.text}`, which leaks through timing how much of the secret matched.",
+                    before_line=call.span.line, after_line=eq.line, evidence_before=call.text,
+                    evidence_after=eq.text, confidence=Confidence.HIGH, relevance=rel,
                 ))
                 break
     return out
@@ -991,17 +1060,17 @@ _PAIR_LOOP = re.compile(r"\bfor\s*\(?\s*(\w+)\s*,\s*(\w+)\s*\)?\s+in\s+(?:zip|iz
 _INDEXED = re.compile(r"^(.*?)(?:\[[^\[\]]*\]|\.(?:charCodeAt|codePointAt|charAt|at)\([^()]*\))$")
 
 
-def _element_operands(after: Unit, cmp: Comparison) -> Optional[set[str]]:
+def _element_operands(after: Unit, left: str, right: str, line: int) -> Optional[set[str]]:
     """The whole values a comparison of single elements walks: `a != b` in
     `for a, b in zip(left, right)`, or `left[i] !== right[i]`. None when it compares
     whole values (or anything else)."""
-    l, r = _sq(cmp.left_text), _sq(cmp.right_text)
+    l, r = _sq(left), _sq(right)
     ml, mr = _INDEXED.match(l), _INDEXED.match(r)
     if ml and mr:
         return {ml.group(1), mr.group(1)}
     if not (re.fullmatch(r"\w+", l) and re.fullmatch(r"\w+", r)):
         return None
-    for ln in range(cmp.span.line - 1, after.span.line - 1, -1):
+    for ln in range(line - 1, after.span.line - 1, -1):
         m = _PAIR_LOOP.search(_line_text(after, ln))
         if m and {m.group(1), m.group(2)} == {l, r}:
             parts = [p.strip() for p in m.group(3).split(",")]
@@ -1015,22 +1084,23 @@ def _line_text(unit: Unit, line: int) -> str:
     return lines[i] if 0 <= i < len(lines) else ""
 
 
-def _timing_fallback(change: UnitChange, ctx: RuleContext, call, operands: set[str], taken: set[int]) -> list[Finding]:
+def _timing_fallback(change: UnitChange, ctx: RuleContext, call, operands: set[str], taken: set[int],
+                     after_eq: list[_Equality]) -> list[Finding]:
     """The constant-time call is still there, but the same secrets are now also compared
-    with `==`/`!=` on some path: a fast path before it (`if token == expected: return True`)
-    or a hand-written fallback beside it (`else: for a, b in zip(x, y): bits += a != b`).
-    Either leaks through timing what the constant-time call hid. Comparisons the unit
-    already made before are not new; length, None and literal checks have other operands."""
+    with `==`/`!=` (or an equality call) on some path: a fast path before it (`if token ==
+    expected: return True`) or a hand-written fallback beside it (`else: for a, b in zip(x, y):
+    bits += a != b`). Either leaks through timing what the constant-time call hid. Equality
+    tests the unit already made before are not new; length, None and literal checks have
+    other operands."""
     before, after = change.before, change.after
     assert before is not None and after is not None
-    had = {(c.source_op, _sq(c.left_text), _sq(c.right_text)) for c in before.comparisons}
-    for cmp in after.comparisons:
-        if cmp.source_op not in ("==", "!=", "===", "!==") or cmp.span.line in taken:
+    had = {(e.op, _sq(e.left), _sq(e.right)) for e in _equalities(before)}
+    for eq in after_eq:
+        if eq.line in taken or (eq.op, _sq(eq.left), _sq(eq.right)) in had:
             continue
-        if (cmp.source_op, _sq(cmp.left_text), _sq(cmp.right_text)) in had:
-            continue
-        direct = {_sq(cmp.left_text), _sq(cmp.right_text)} == operands
-        if not direct and _element_operands(after, cmp) != operands:
+        direct = {_sq(eq.left), _sq(eq.right)} == operands
+        if not direct and not (eq.op in ("==", "!=", "===", "!==")
+                               and _element_operands(after, eq.left, eq.right, eq.line) == operands):
             continue
         how = "compared directly" if direct else "compared element by element"
         rel = _relevance(change, ctx, [])
@@ -1038,9 +1108,9 @@ def _timing_fallback(change: UnitChange, ctx: RuleContext, call, operands: set[s
         return [make_finding(
             SPEC["altered-comparison"], change, ctx,
             f"`{call.text}` (constant-time) no longer decides alone: on another path the same values are {how} "
-            f"with `{cmp.left_text} {cmp.source_op} {cmp.right_text}`, which leaks through timing how much of the secret matched.",
-            before_line=call.span.line, after_line=cmp.span.line, evidence_before=call.text,
-            evidence_after=_line_text(after, cmp.span.line).strip(), confidence=Confidence.MEDIUM, relevance=rel,
+            f"with `{eq.text}`, which leaks through timing how much of the secret matched.",
+            before_line=call.span.line, after_line=eq.line, evidence_before=call.text,
+            evidence_after=_line_text(after, eq.line).strip(), confidence=Confidence.MEDIUM, relevance=rel,
         )]
     return []
 
