@@ -80,6 +80,7 @@ MODULE_LANGUAGES: dict[str, frozenset[str]] = {
         "sanitizer_flag": ("go", "java", "javascript", "python", "typescript"),
         "split_unbounded": ("go", "java", "javascript", "python", "typescript"),
         "swallowed_exception": (EVERY,),
+        "timing_decoy": ("go", "java", "javascript", "python", "typescript"),
         "verified_flag": ("javascript", "python", "typescript"),
         "weakened_default": (EVERY,),
         "widened_allowlist": ("python",),
@@ -99,7 +100,7 @@ FAMILY_ORDER: tuple[str, ...] = (
     "normalisation-dropped", "null-prototype-dropped", "option-injection-check-removed", "override-check-removed", "path-confinement-removed", "permission-widened", "protective-bean-removed", "protective-state-dropped",
     "redirect-normalisation-removed", "redirect-opened", "redirect-to-referer", "regex-anchor-dropped",
     "sanitizer-flag-dropped", "security-call-weakened",
-    "split-unbounded", "verified-flag-widened",
+    "split-unbounded", "timing-decoy-removed", "verified-flag-widened",
     "weakened-default", "widened-allowlist",
 )
 CHECK_ORDER: tuple[str, ...] = ("purpose-mismatch", "reviewer-instructions")
