@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from semdiff.ir import And, Atom, Formula, Guard, render
+from semdiff.ir import And, Atom, Formula, Guard, Unit, render
 from semdiff.model import Relevance
 
 
@@ -109,3 +109,46 @@ def content_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
             if m and (best is None or row.score > best.score):
                 best = Relevance(row.category, row.score, (), f"the check {row.meaning} (`{m.group(0).strip()}`)")
     return best
+
+
+# A call that puts a path or URL in canonical form (last name segment): a check that refuses
+# when that form differs from the raw value (`req.URL = req.URL.JoinPath()` then `if path !=
+# req.URL.Path { reject }`, `norm = os.path.normpath(p)` then `if norm != p: raise`) refuses
+# `..`, `//` and `/./` in a request path: a traversal defence, whatever the function is called.
+_CANONICALISERS = re.compile(
+    r"^(?:JoinPath|Clean|CleanPath|cleanPath|normalize|normalise|normpath|realpath|abspath|getCanonicalPath|"
+    r"getCanonicalFile|toRealPath|ResolveReference|resolve|canonicalize|canonicalise|cleanpath|clean_path)$"
+)
+# the assignment the call sits in: its targets (`x :=`, `a, err =`, `String x =`, `self.x =`)
+_ASSIGNED = re.compile(r"^\s*(?:(?:var|let|const|final)\s+)?(?:[\w<>\[\]?,.]+\s+)?([\w.$]+(?:\s*,\s*[\w.$]+)*)\s*:?=(?!=)")
+_EQUALITY = re.compile(r"!=|==|\bequals\b|\bEqual\b|\bEqualFold\b|\bequalsIgnoreCase\b")
+_LITERAL_TEST = re.compile(r"""(?:!=|==)\s*(?:["'`]|nil\b|null\b|None\b|\d)|(?:["'`]|\bnil|\bnull|\bNone|\d)\s*(?:!=|==)|equals\(\s*["']""")
+
+
+def canonical_form_relevance(unit: Unit, guards: Iterable[Guard]) -> Optional[Relevance]:
+    """A check that tests a value the unit just put in canonical form for (in)equality with
+    another value: a refusal of input the canonical form changes. None when no guard is one."""
+    lines = unit.text.splitlines()
+    targets: list[tuple[int, str, str]] = []  # (line, target, call text)
+    for c in unit.calls:
+        if not _CANONICALISERS.match(c.callee.rsplit(".", 1)[-1]):
+            continue
+        i = c.span.line - unit.span.line
+        m = _ASSIGNED.match(lines[i]) if 0 <= i < len(lines) else None
+        if m is None or c.text not in lines[i][m.end():]:
+            continue
+        for t in m.group(1).split(","):
+            t = t.strip()
+            if t and t != "_":
+                targets.append((c.span.line, t, c.text))
+    if not targets:
+        return None
+    for g in guards:
+        text = condition_text(g)
+        if not _EQUALITY.search(text) or _LITERAL_TEST.search(text):
+            continue  # no (in)equality, or one with a literal: an empty or missing value, not the raw form
+        for line, target, call in targets:
+            if line <= g.span.line and re.search(r"(?<![\w.$])" + re.escape(target) + r"(?![\w$])", text):
+                return Relevance("path-traversal", 0.8, (),
+                                 f"the check refuses a value that `{call}` changes (`{text.strip()[:80]}`)")
+    return None

@@ -18,7 +18,7 @@ from semdiff.ir import Action, Comparison, Formula, Guard, Unit, atoms_of, conj,
 from semdiff.model import Confidence, Finding, Relevance, Severity
 from semdiff.relevance.names import categorise
 from semdiff.rules._generated import as_generated
-from semdiff.rules._guard_content import content_relevance
+from semdiff.rules._guard_content import canonical_form_relevance, content_relevance
 from semdiff.rules._moved_checks import (
     binding_call, callee_now_refuses, enforced_by_callers, moved_into_callee, normalised_in_place, rederived_check,
     same_check_call, sanitised_instead, web_entry_point,
@@ -248,11 +248,29 @@ def _relevance(change: UnitChange, ctx: RuleContext, guards: Iterable[Guard]) ->
     unit = change.after or change.before
     own = guard_relevance(guards) or _helper_relevance(change, ctx, guards)
     content = content_relevance(guards)  # what the check tests (CR/LF, '..', framing headers)
+    if content is None and guards:
+        content = _canonical_relevance(change, guards)
     if content is not None and (own is None or content.score > own.score):
         own = content
     if own is not None and own.score > base.score:
         return Relevance(own.category, own.score, base.why_path or (unit.qualname,), own.reason)
     return base
+
+
+def _canonical_relevance(change: UnitChange, guards: list[Guard]) -> Optional[Relevance]:
+    """canonical_form_relevance, read in the unit the guards come from (a guard is the
+    before unit's when that unit has one with its line and text)."""
+    before, after = change.before, change.after
+    out: Optional[Relevance] = None
+    for unit in (before, after):
+        if unit is None:
+            continue
+        mine = [g for g in guards if any(h.span.line == g.span.line and h.text == g.text for h in unit.guards)]
+        if mine:
+            out = canonical_form_relevance(unit, mine)
+            if out is not None:
+                return out
+    return out
 
 
 def _helper_relevance(change: UnitChange, ctx: RuleContext, guards: list[Guard]) -> Optional[Relevance]:
