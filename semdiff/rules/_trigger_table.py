@@ -11,6 +11,12 @@ TRIGGERS = {
         iwords=('forwarded', 'xff'),
         setting_keys=frozenset([]),
     ),
+    'forwarded_trust': Trigger(
+        calls=frozenset([]),
+        words=(),
+        iwords=('forwarded', 'x-real-ip', 'x_real_ip'),
+        setting_keys=frozenset([]),
+    ),
     'injection_opened': Trigger(
         calls=frozenset(['Environment', 'HTMLResponse', 'HttpResponse', 'HttpResponseBadRequest', 'HttpResponseForbidden', 'HttpResponseNotAllowed', 'HttpResponseNotFound', 'HttpResponseServerError', 'Jinja2Templates', 'MarkSafe', 'Markup', 'Popen', 'Response', 'SafeString', 'SafeText', 'SandboxedEnvironment', 'StreamingHttpResponse', 'Template', 'abspath', 'basename', 'call', 'check_call', 'check_output', 'clean', 'clean_url', 'compile', 'conditional_escape', 'create_subprocess_exec', 'decode', 'escape', 'escape_html', 'escape_link', 'escape_url', 'eval', 'exec', 'exec_driver_sql', 'execute', 'executemany', 'executescript', 'full_load', 'full_load_all', 'load', 'load_all', 'loads', 'make_response', 'mark_safe', 'mogrify', 'normpath', 'open', 'quote', 'quoteattr', 'raw', 'read_pickle', 'read_sql', 'read_sql_query', 'realpath', 'resolve', 'run', 'safe_href', 'safe_join', 'safe_url', 'sanitise_url', 'sanitize_href', 'sanitize_uri', 'sanitize_url', 'secure_filename', 'text', 'unsafe_load', 'unsafe_load_all', 'url_sanitize']),
         words=('SandboxedEnvironment', 'compile_restricted'),
