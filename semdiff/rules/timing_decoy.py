@@ -145,7 +145,7 @@ def _is_decoy(unit: Unit, call: Call) -> bool:
 
 def _equalisers(unit: Unit, units: Mapping[tuple[str, str], object]) -> list[tuple[Call, Optional[Call]]]:
     """(call, decoy) pairs: a decoy call of the unit (decoy is the call itself), or a statement
-    call to a helper whose body holds a decoy (decoy: that one) or, when the helper is not
+    call, with arguments, to a helper whose body holds a decoy (decoy: that one) or, when the helper is not
     among the analysed units, one named for timing that is handed an argument (decoy: None).
     A timing helper that is analysed and holds no decoy (`prepareTimingAttackProtection()`,
     which encodes the stand-in once) is not one."""
@@ -153,7 +153,7 @@ def _equalisers(unit: Unit, units: Mapping[tuple[str, str], object]) -> list[tup
     for c in unit.calls:
         if _is_decoy(unit, c):
             out.append((c, c))
-        elif c.statement:
+        elif c.statement and c.args:  # a decoy helper is handed the presented credential
             helper = _helper(unit, c.callee, units)  # type: ignore[arg-type]
             if helper is not None:
                 inner = next((d for d in helper.calls if _is_decoy(helper, d)), None)
