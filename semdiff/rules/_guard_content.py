@@ -19,6 +19,7 @@ from typing import Iterable, Optional
 
 from semdiff.ir import And, Atom, Formula, Guard, Unit, render
 from semdiff.model import Relevance
+from semdiff.rules.base import text_lines
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ _LITERAL_TEST = re.compile(r"""(?:!=|==)\s*(?:["'`]|nil\b|null\b|None\b|\d)|(?:[
 def canonical_form_relevance(unit: Unit, guards: Iterable[Guard]) -> Optional[Relevance]:
     """A check that tests a value the unit just put in canonical form for (in)equality with
     another value: a refusal of input the canonical form changes. None when no guard is one."""
-    lines = unit.text.splitlines()
+    lines = text_lines(unit.text)
     targets: list[tuple[int, str, str]] = []  # (line, target, call text)
     for c in unit.calls:
         if not _CANONICALISERS.match(c.callee.rsplit(".", 1)[-1]):

@@ -27,7 +27,7 @@ from semdiff.align.units import UnitChange
 from semdiff.ir import Unit
 from semdiff.model import Confidence, Finding, Severity
 from semdiff.rules._triggers import Trigger
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, units_in_file
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, text_lines, units_in_file
 
 RULE_ID = "forwarded-header-ungated"
 LANGS = ("go", "java", "javascript", "python", "typescript")
@@ -88,7 +88,7 @@ SPEC = RULES[0]
 
 
 def _code_lines(unit: Unit) -> list[str]:
-    return [_COMMENT.sub("", line) for line in unit.text.splitlines()]
+    return [_COMMENT.sub("", line) for line in text_lines(unit.text)]
 
 
 def _reads(lines: list[str]) -> list[tuple[int, str]]:
@@ -151,7 +151,7 @@ def check(change: UnitChange, ctx: RuleContext) -> Iterable[Finding]:
         SPEC, change, ctx,
         f"{change.qualname} read `{header}` only when `{gate}` said a trusted proxy was in front; it now reads it "
         "whatever the setting, so any client can set it.",
-        before_line=line, evidence_before=before.text.splitlines()[i].strip(),
+        before_line=line, evidence_before=text_lines(before.text)[i].strip(),
         confidence=Confidence.MEDIUM,
         witness=f"a request straight from a client with a forged `{header}`: ignored before, believed after",
     )]

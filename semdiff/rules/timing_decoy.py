@@ -34,7 +34,7 @@ from typing import Iterable, Mapping, Optional
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
 from semdiff.model import Confidence, Finding, Severity
-from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding
+from semdiff.rules.base import Example, RuleContext, RuleSpec, family, make_finding, text_lines
 from semdiff.rules.checked_call_removed import _helper
 
 RULE_ID = "timing-decoy-removed"
@@ -109,7 +109,7 @@ def _norm_tail(callee: str) -> str:
 
 
 def _line(unit: Unit, line: int) -> str:
-    lines = unit.text.splitlines()
+    lines = text_lines(unit.text)
     i = line - unit.span.line
     return lines[i] if 0 <= i < len(lines) else ""
 
@@ -139,7 +139,7 @@ def _is_decoy(unit: Unit, call: Call) -> bool:
     if any(_STAND_IN.search(o) for o in operands) or receiver.endswith(")"):
         return True
     first = call.span.line - unit.span.line
-    above = unit.text.splitlines()[max(0, first - 3):max(0, first)]
+    above = text_lines(unit.text)[max(0, first - 3):max(0, first)]
     return any(_TIMING_COMMENT.search(line) for line in above)
 
 
