@@ -28,9 +28,11 @@ class ContentRow:
     score: float
     pattern: re.Pattern[str]
     meaning: str
+    code_only: bool = False  # matched on the code with its string literals emptied
 
 
 _STR = r"""[rbuRBU]*(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')"""
+_STRING = re.compile(_STR + r"|`[^`]*`")
 
 
 def _in_string(inner: str) -> re.Pattern[str]:
@@ -77,9 +79,11 @@ CONTENT_ROWS: tuple[ContentRow, ...] = (
                "tests the Fetch Metadata headers (where the browser says the request comes from)"),
     # `s.translate(None, ALLOWED) != b""`: every character is on an allow-list
     ContentRow("validation", 0.6, re.compile(r"\.translate\(\s*None\s*,"), "tests input against a character allow-list"),
-    # a sandbox's own switches and attribute checks
+    # a sandbox's own switches and attribute checks: names in the code (`self.sandboxed`,
+    # `is_safe_attribute(obj, attr)`, `allowUnsafe`), not words of a text the check compares
+    # (`errTxt == "http: invalid or unsafe file path"` matches an error message)
     ContentRow("sandbox", 0.85, re.compile(r"(?i)\b\w*(?:sandbox(?:ed)?|is_safe_attribute|is_safe_callable|unsafe)\w*\b"),
-               "tests a sandbox setting or an unsafe-attribute check"),
+               "tests a sandbox setting or an unsafe-attribute check", code_only=True),
 )
 
 
@@ -105,8 +109,14 @@ def content_relevance(guards: Iterable[Guard]) -> Optional[Relevance]:
         if not text or text in ("True", "False"):
             continue
         text = "\n".join([text, *(render(f) for _, f in g.path if _positive(f))])
+        code: Optional[str] = None
         for row in CONTENT_ROWS:
-            m = row.pattern.search(text)
+            if row.code_only:
+                if code is None:
+                    code = _STRING.sub('""', text)
+                m = row.pattern.search(code)
+            else:
+                m = row.pattern.search(text)
             if m and (best is None or row.score > best.score):
                 best = Relevance(row.category, row.score, (), f"the check {row.meaning} (`{m.group(0).strip()}`)")
     return best
