@@ -21,7 +21,7 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "crypto": ("digest", "hash", "encrypt", "decrypt", "cipher", "crypto", "key", "secret", "salt", "random"),
     "tls": ("tls", "ssl", "cert", "certificate", "verify", "hostname", "https"),
     "csrf": ("csrf", "xsrf"),
-    "validation": ("validate", "validator", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max", "secure", "traversal", "trusted", "untrusted", "sandbox", "sandboxed", "unsafe", "quote", "smuggling"),
+    "validation": ("validate", "validator", "valid", "invalid", "sanitize", "sanitise", "escape", "safe", "check", "is_safe", "clean", "allowed", "whitelist", "allowlist", "blacklist", "denylist", "redirect", "origin", "host", "limit", "max", "secure", "traversal", "trusted", "untrusted", "sandbox", "sandboxed", "unsafe", "quote", "smuggling"),
 }
 # standard-library modules whose names collide with security words (`inspect.signature`,
 # `typing.Protocol`, `logging.Formatter`): calling them says nothing about security
