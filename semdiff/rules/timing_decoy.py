@@ -29,7 +29,7 @@ hash); or the timing helper still called.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from semdiff.align.units import UnitChange
 from semdiff.ir import Call, Unit
@@ -164,29 +164,28 @@ def _equalisers(unit: Unit, units: Mapping[tuple[str, str], object]) -> list[tup
     return out
 
 
-def _makes_discarded(unit: Unit, tail: str, units: Mapping[tuple[str, str], object], depth: int = 0) -> bool:
-    """Does the unit, or a helper it calls (three levels down), still throw away a call named `tail`?"""
-    if any(_tail(c.callee) == tail and _discarded(unit, c) for c in unit.calls):
+def _calls_in_helpers(unit: Unit, found: Callable[[Unit, Call], bool], units: Mapping[tuple[str, str], object],
+                      depth: int = 0) -> bool:
+    """Does the unit, or a helper it calls (three levels down), make a call `found` accepts?"""
+    if any(found(unit, c) for c in unit.calls):
         return True
     if depth >= 3:
         return False
     for c in unit.calls:
         h = _helper(unit, c.callee, units)  # type: ignore[arg-type]
-        if h is not None and h is not unit and _makes_discarded(h, tail, units, depth + 1):
+        if h is not None and h is not unit and _calls_in_helpers(h, found, units, depth + 1):
             return True
     return False
 
 
-def _reaches(unit: Unit, tail: str, units: Mapping[tuple[str, str], object], depth: int = 0) -> bool:
-    if any(_tail(c.callee) == tail for c in unit.calls):
-        return True
-    if depth >= 3:
-        return False
-    for c in unit.calls:
-        h = _helper(unit, c.callee, units)  # type: ignore[arg-type]
-        if h is not None and h is not unit and _reaches(h, tail, units, depth + 1):
-            return True
-    return False
+def _makes_discarded(unit: Unit, tail: str, units: Mapping[tuple[str, str], object]) -> bool:
+    """Does the unit, or a helper it calls, still throw away a call named `tail`?"""
+    return _calls_in_helpers(unit, lambda u, c: _tail(c.callee) == tail and _discarded(u, c), units)
+
+
+def _reaches(unit: Unit, tail: str, units: Mapping[tuple[str, str], object]) -> bool:
+    """Does the unit, or a helper it calls, call `tail`?"""
+    return _calls_in_helpers(unit, lambda _u, c: _tail(c.callee) == tail, units)
 
 
 def _stand_ins(before: Unit, decoy: Call) -> list[str]:
